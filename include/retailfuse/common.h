@@ -1,0 +1,38 @@
+/*
+ * retailfuse/common.h — the export macro and the few plain types every other header shares.
+ *
+ * Ownership: nothing here owns memory.
+ * Threads: nothing here has state; every retailfuse object is single-threaded unless its own
+ * header says otherwise (use one object from one thread at a time; distinct objects are
+ * independent).
+ */
+#ifndef RETAILFUSE_COMMON_H
+#define RETAILFUSE_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32) && !defined(RF_STATIC)
+#  ifdef RF_BUILDING_LIBRARY
+#    define RF_EXTERN __declspec(dllexport)
+#  else
+#    define RF_EXTERN __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define RF_EXTERN __attribute__((visibility("default")))
+#else
+#  define RF_EXTERN
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Store-clock time in integer microseconds. */
+typedef int64_t rf_time_us;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAILFUSE_COMMON_H */

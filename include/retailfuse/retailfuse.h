@@ -1,0 +1,18 @@
+/*
+ * retailfuse.h — everything public in retailfuse: include this one header.
+ *
+ * retailfuse decides who took what in a cashier-less store by fusing shelf weight changes with
+ * camera hand visits. What a header does not declare is not API.
+ */
+#ifndef RETAILFUSE_H
+#define RETAILFUSE_H
+
+#include "common.h"
+#include "version.h"
+#include "status.h"
+#include "allocator.h"
+#include "store.h"
+#include "scenario.h"
+#include "check.h"
+
+#endif /* RETAILFUSE_H */

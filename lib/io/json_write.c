@@ -1,0 +1,97 @@
+#include "json_write.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+
+void rf__jbuf_init(rf__jbuf *b, const rf_allocator *a) {
+  b->alloc = a;
+  b->data = NULL;
+  b->len = b->cap = 0;
+  b->failed = 0;
+}
+
+void rf__jbuf_free(rf__jbuf *b) {
+  rf__free(b->alloc, b->data);
+  rf__jbuf_init(b, b->alloc);
+}
+
+void rf__jbuf_raw(rf__jbuf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (RF__RESERVE(b->alloc, b->data, b->cap, b->len + n + 1) != 0) {
+    b->failed = 1;
+    return;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void rf__jbuf_cstr(rf__jbuf *b, const char *s) { rf__jbuf_raw(b, s, strlen(s)); }
+
+void rf__jbuf_string(rf__jbuf *b, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  rf__jbuf_raw(b, "\"", 1);
+  const char *run = s;
+  for (const char *p = s; *p; ++p) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    rf__jbuf_raw(b, run, (size_t)(p - run));
+    run = p + 1;
+    char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+    size_t n = 2;
+    switch (c) {
+      case '"': esc[1] = '"'; break;
+      case '\\': esc[1] = '\\'; break;
+      case '\n': esc[1] = 'n'; break;
+      case '\r': esc[1] = 'r'; break;
+      case '\t': esc[1] = 't'; break;
+      case '\b': esc[1] = 'b'; break;
+      case '\f': esc[1] = 'f'; break;
+      default:
+        esc[1] = 'u';
+        esc[2] = '0';
+        esc[3] = '0';
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        n = 6;
+    }
+    rf__jbuf_raw(b, esc, n);
+  }
+  rf__jbuf_cstr(b, run);
+  rf__jbuf_raw(b, "\"", 1);
+}
+
+void rf__jbuf_int(rf__jbuf *b, int64_t v) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+  rf__jbuf_raw(b, buf, (size_t)n);
+}
+
+size_t rf__format_double(char *buf, size_t cap, double v) {
+  int n = 0;
+  for (int precision = 15; precision <= 17; ++precision) {
+    n = snprintf(buf, cap, "%.*g", precision, v);
+    if (strtod(buf, NULL) == v) break;
+  }
+  /* A host may have set a locale with a decimal comma; JSON wants a point. */
+  for (int i = 0; i < n; ++i)
+    if (buf[i] != '-' && buf[i] != '+' && buf[i] != 'e' && (buf[i] < '0' || buf[i] > '9'))
+      buf[i] = '.';
+  return (size_t)n;
+}
+
+void rf__jbuf_double(rf__jbuf *b, double v) {
+  char buf[40];
+  size_t n = rf__format_double(buf, sizeof buf, v);
+  rf__jbuf_raw(b, buf, n);
+}
+
+void rf__jbuf_key(rf__jbuf *b, const char *key, int first) {
+  if (!first) rf__jbuf_raw(b, ",", 1);
+  rf__jbuf_string(b, key);
+  rf__jbuf_raw(b, ":", 1);
+}

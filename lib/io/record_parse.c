@@ -1,0 +1,468 @@
+/* Field by field conversion of a JSON object into a record, with an error that names the line,
+ * the record type and the field for anything missing, mistyped, non-finite or out of range. */
+#include "record_parse.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "retailfuse/status.h"
+
+/* Largest magnitude at which every integer is exactly a double. */
+#define MAX_EXACT_INT 9007199254740992.0
+
+typedef struct ctx {
+  const cJSON *obj;
+  uint64_t line;
+  const char *type;
+  rf__errbuf *err;
+  const rf_allocator *alloc;
+  rf__record_scratch *scratch;
+} ctx;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static int fail(const ctx *c, int code, const char *field, const char *fmt, ...) {
+  char detail[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  return rf__error(c->err, code, "line %llu: %s: field '%s': %s", (unsigned long long)c->line,
+                   c->type, field, detail);
+}
+
+static const cJSON *member(const ctx *c, const char *field) {
+  return cJSON_GetObjectItemCaseSensitive(c->obj, field);
+}
+
+static const char *json_kind(const cJSON *v) {
+  if (cJSON_IsString(v)) return "a string";
+  if (cJSON_IsNumber(v)) return "a number";
+  if (cJSON_IsBool(v)) return "a boolean";
+  if (cJSON_IsNull(v)) return "null";
+  if (cJSON_IsArray(v)) return "an array";
+  if (cJSON_IsObject(v)) return "an object";
+  return "an unknown value";
+}
+
+/* A JSON string value that must be a non-empty id. */
+static int id_value(const ctx *c, const cJSON *v, const char *field, const char **out) {
+  if (!cJSON_IsString(v))
+    return fail(c, RF_EPARSE, field, "expected a string id, got %s", json_kind(v));
+  if (v->valuestring[0] == '\0') return fail(c, RF_EPARSE, field, "id is empty");
+  *out = v->valuestring;
+  return 0;
+}
+
+static int req_id(const ctx *c, const char *field, const char **out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return id_value(c, v, field, out);
+}
+
+/* Absent or null give NULL. */
+static int nullable_id(const ctx *c, const char *field, const char **out) {
+  const cJSON *v = member(c, field);
+  *out = NULL;
+  if (v == NULL || cJSON_IsNull(v)) return 0;
+  return id_value(c, v, field, out);
+}
+
+static int opt_string(const ctx *c, const char *field, const char **out) {
+  const cJSON *v = member(c, field);
+  *out = NULL;
+  if (v == NULL) return 0;
+  if (!cJSON_IsString(v))
+    return fail(c, RF_EPARSE, field, "expected a string, got %s", json_kind(v));
+  *out = v->valuestring;
+  return 0;
+}
+
+static int number_value(const ctx *c, const cJSON *v, const char *field, double *out) {
+  if (!cJSON_IsNumber(v))
+    return fail(c, RF_EPARSE, field, "expected a number, got %s", json_kind(v));
+  if (!isfinite(v->valuedouble)) return fail(c, RF_ERANGE, field, "number is not finite");
+  *out = v->valuedouble;
+  return 0;
+}
+
+static int req_number(const ctx *c, const char *field, double *out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return number_value(c, v, field, out);
+}
+
+static int opt_number(const ctx *c, const char *field, int *has, double *out) {
+  const cJSON *v = member(c, field);
+  *has = 0;
+  *out = 0.0;
+  if (v == NULL) return 0;
+  *has = 1;
+  return number_value(c, v, field, out);
+}
+
+static int int_value(const ctx *c, const cJSON *v, const char *field, const char *what,
+                     int64_t *out) {
+  double d;
+  int rc = number_value(c, v, field, &d);
+  if (rc != 0) return rc;
+  if (d != floor(d) || fabs(d) > MAX_EXACT_INT)
+    return fail(c, RF_ERANGE, field, "expected an integer%s, got %.17g", what, d);
+  *out = (int64_t)d;
+  return 0;
+}
+
+static int req_int(const ctx *c, const char *field, int64_t *out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return int_value(c, v, field, "", out);
+}
+
+static int req_time(const ctx *c, const char *field, rf_time_us *out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return int_value(c, v, field, " (microseconds)", out);
+}
+
+static int opt_int(const ctx *c, const char *field, int *has, int64_t *out) {
+  const cJSON *v = member(c, field);
+  *has = 0;
+  *out = 0;
+  if (v == NULL) return 0;
+  *has = 1;
+  return int_value(c, v, field, "", out);
+}
+
+static int bool_value(const ctx *c, const cJSON *v, const char *field, int *out) {
+  if (!cJSON_IsBool(v))
+    return fail(c, RF_EPARSE, field, "expected true or false, got %s", json_kind(v));
+  *out = cJSON_IsTrue(v) ? 1 : 0;
+  return 0;
+}
+
+static int req_bool(const ctx *c, const char *field, int *out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return bool_value(c, v, field, out);
+}
+
+/* Absent gives RF_UNKNOWN. */
+static int opt_bool(const ctx *c, const char *field, int *out) {
+  const cJSON *v = member(c, field);
+  *out = RF_UNKNOWN;
+  if (v == NULL) return 0;
+  return bool_value(c, v, field, out);
+}
+
+static int req_container(const ctx *c, const char *field, int want_array, const cJSON **out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  if (want_array ? !cJSON_IsArray(v) : !cJSON_IsObject(v))
+    return fail(c, RF_EPARSE, field, "expected %s, got %s", want_array ? "an array" : "an object",
+                json_kind(v));
+  *out = v;
+  return 0;
+}
+
+static int reserve(const ctx *c, void **array, size_t *cap, size_t need, size_t elem,
+                   const char *field) {
+  int rc = rf__reserve(c->alloc, array, cap, need, elem);
+  if (rc != 0) return fail(c, rc, field, "%s", rf_strerror(rc));
+  return 0;
+}
+
+static size_t child_count(const cJSON *v) {
+  size_t n = 0;
+  for (const cJSON *e = v->child; e != NULL; e = e->next) ++n;
+  return n;
+}
+
+static int time_order(const ctx *c, rf_time_us t0, rf_time_us t1) {
+  if (t1 < t0)
+    return fail(c, RF_ERANGE, "t1", "t1 %lld is before t0 %lld", (long long)t1, (long long)t0);
+  return 0;
+}
+
+static int parse_product(const ctx *c, rf_product_def *p) {
+  int rc;
+  memset(p, 0, sizeof *p);
+  if ((rc = req_id(c, "sku", &p->sku)) || (rc = opt_string(c, "name", &p->name)) ||
+      (rc = req_number(c, "weight_g", &p->weight_g)) ||
+      (rc = opt_number(c, "weight_sd_g", &p->has_weight_sd, &p->weight_sd_g)))
+    return rc;
+  if (p->weight_g <= 0.0) return fail(c, RF_ERANGE, "weight_g", "must be > 0, got %g", p->weight_g);
+  if (p->has_weight_sd && p->weight_sd_g < 0.0)
+    return fail(c, RF_ERANGE, "weight_sd_g", "must be >= 0, got %g", p->weight_sd_g);
+  return 0;
+}
+
+static int parse_shelf(const ctx *c, rf_shelf_def *s) {
+  int rc;
+  const cJSON *plates, *pos;
+  memset(s, 0, sizeof *s);
+  if ((rc = req_id(c, "shelf", &s->shelf)) ||
+      (rc = opt_number(c, "noise_g", &s->has_noise, &s->noise_g)) ||
+      (rc = req_container(c, "plates", 1, &plates)))
+    return rc;
+  if (s->has_noise && s->noise_g < 0.0)
+    return fail(c, RF_ERANGE, "noise_g", "must be >= 0, got %g", s->noise_g);
+  if ((pos = member(c, "pos")) != NULL) {
+    if (!cJSON_IsArray(pos) || child_count(pos) != 2)
+      return fail(c, RF_EPARSE, "pos", "expected an array [x, y], got %s", json_kind(pos));
+    if ((rc = number_value(c, pos->child, "pos[0]", &s->pos_x)) ||
+        (rc = number_value(c, pos->child->next, "pos[1]", &s->pos_y)))
+      return rc;
+    s->has_pos = 1;
+  }
+  size_t n = child_count(plates);
+  if (n == 0) return fail(c, RF_EPARSE, "plates", "needs at least one plate");
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->plates, &sc->plates_cap, n, sizeof *sc->plates, "plates")))
+    return rc;
+  size_t i = 0;
+  for (const cJSON *e = plates->child; e != NULL; e = e->next, ++i) {
+    char field[48];
+    snprintf(field, sizeof field, "plates[%zu]", i);
+    if (!cJSON_IsObject(e))
+      return fail(c, RF_EPARSE, field, "expected an object, got %s", json_kind(e));
+    ctx sub = *c;
+    sub.obj = e;
+    const cJSON *v;
+    rf_plate_def *p = &sc->plates[i];
+    const char *names[3] = {"plate", "x0", "x1"};
+    for (int k = 0; k < 3; ++k) {
+      snprintf(field, sizeof field, "plates[%zu].%s", i, names[k]);
+      if ((v = member(&sub, names[k])) == NULL) return fail(c, RF_EPARSE, field, "is missing");
+      rc = k == 0 ? id_value(c, v, field, &p->plate)
+                  : number_value(c, v, field, k == 1 ? &p->x0 : &p->x1);
+      if (rc) return rc;
+    }
+  }
+  s->plates = sc->plates;
+  s->plate_count = n;
+  return 0;
+}
+
+static int parse_facing(const ctx *c, rf_facing_def *f) {
+  int rc, has_count;
+  memset(f, 0, sizeof *f);
+  if ((rc = req_id(c, "shelf", &f->shelf)) || (rc = req_id(c, "sku", &f->sku)) ||
+      (rc = req_number(c, "x0", &f->x0)) || (rc = req_number(c, "x1", &f->x1)) ||
+      (rc = opt_int(c, "count", &has_count, &f->count)))
+    return rc;
+  if (!has_count) f->count = RF_COUNT_UNKNOWN;
+  else if (f->count < 0) return fail(c, RF_ERANGE, "count", "must be >= 0, got %lld", (long long)f->count);
+  if (f->x1 <= f->x0) return fail(c, RF_ERANGE, "x1", "must be greater than x0");
+  return 0;
+}
+
+static int parse_shopper(const ctx *c, rf_shopper_rec *s) {
+  int rc;
+  if ((rc = req_time(c, "t", &s->t)) || (rc = req_id(c, "shopper", &s->shopper))) return rc;
+  return 0;
+}
+
+static int parse_link(const ctx *c, rf_link_rec *l) {
+  int rc;
+  if ((rc = req_time(c, "t", &l->t)) || (rc = req_id(c, "shopper", &l->shopper)) ||
+      (rc = req_id(c, "cart", &l->cart)))
+    return rc;
+  return 0;
+}
+
+static int parse_position(const ctx *c, rf_position_rec *p) {
+  int rc;
+  if ((rc = req_time(c, "t", &p->t)) || (rc = req_id(c, "shopper", &p->shopper)) ||
+      (rc = req_number(c, "x", &p->x)) || (rc = req_number(c, "y", &p->y)))
+    return rc;
+  return 0;
+}
+
+static int parse_samples(const ctx *c, rf_samples_rec *s) {
+  int rc;
+  const cJSON *g;
+  if ((rc = req_id(c, "plate", &s->plate)) || (rc = req_time(c, "t", &s->t)) ||
+      (rc = req_time(c, "dt_us", &s->dt_us)) || (rc = req_container(c, "g", 1, &g)))
+    return rc;
+  if (s->dt_us <= 0) return fail(c, RF_ERANGE, "dt_us", "must be > 0, got %lld", (long long)s->dt_us);
+  size_t n = child_count(g);
+  if (n == 0) return fail(c, RF_EPARSE, "g", "needs at least one reading");
+  if ((double)s->t + (double)(n - 1) * (double)s->dt_us > MAX_EXACT_INT)
+    return fail(c, RF_ERANGE, "dt_us", "the last reading's time is out of range");
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->g, &sc->g_cap, n, sizeof *sc->g, "g"))) return rc;
+  size_t i = 0;
+  for (const cJSON *e = g->child; e != NULL; e = e->next, ++i) {
+    char field[32];
+    snprintf(field, sizeof field, "g[%zu]", i);
+    if ((rc = number_value(c, e, field, &sc->g[i]))) return rc;
+  }
+  s->g = sc->g;
+  s->count = n;
+  return 0;
+}
+
+static int parse_delta(const ctx *c, rf_delta_rec *d) {
+  int rc;
+  const cJSON *plates;
+  if ((rc = req_id(c, "shelf", &d->shelf)) || (rc = req_time(c, "t0", &d->t0)) ||
+      (rc = req_time(c, "t1", &d->t1)) || (rc = time_order(c, d->t0, d->t1)) ||
+      (rc = req_container(c, "plates", 0, &plates)))
+    return rc;
+  size_t n = child_count(plates);
+  if (n == 0) return fail(c, RF_EPARSE, "plates", "needs at least one plate");
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->deltas, &sc->deltas_cap, n, sizeof *sc->deltas, "plates")))
+    return rc;
+  size_t i = 0;
+  for (const cJSON *e = plates->child; e != NULL; e = e->next, ++i) {
+    char field[160];
+    snprintf(field, sizeof field, "plates.%s", e->string);
+    if (e->string[0] == '\0') return fail(c, RF_EPARSE, "plates", "a plate id is empty");
+    sc->deltas[i].plate = e->string;
+    if ((rc = number_value(c, e, field, &sc->deltas[i].g))) return rc;
+  }
+  d->plates = sc->deltas;
+  d->plate_count = n;
+  return 0;
+}
+
+static int parse_hand(const ctx *c, rf_hand_rec *h) {
+  int rc;
+  memset(h, 0, sizeof *h);
+  if ((rc = nullable_id(c, "shopper", &h->shopper)) || (rc = req_id(c, "shelf", &h->shelf)) ||
+      (rc = req_time(c, "t0", &h->t0)) || (rc = req_time(c, "t1", &h->t1)) ||
+      (rc = time_order(c, h->t0, h->t1)) || (rc = opt_number(c, "x", &h->has_x, &h->x)) ||
+      (rc = opt_number(c, "conf", &h->has_conf, &h->conf)) ||
+      (rc = opt_bool(c, "holding_in", &h->holding_in)) ||
+      (rc = opt_bool(c, "holding_out", &h->holding_out)))
+    return rc;
+  if (h->has_conf && (h->conf < 0.0 || h->conf > 1.0))
+    return fail(c, RF_ERANGE, "conf", "must be within [0, 1], got %g", h->conf);
+  const cJSON *scores = member(c, "sku_scores");
+  if (scores == NULL) return 0;
+  if (!cJSON_IsObject(scores))
+    return fail(c, RF_EPARSE, "sku_scores", "expected an object, got %s", json_kind(scores));
+  size_t n = child_count(scores);
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->scores, &sc->scores_cap, n, sizeof *sc->scores, "sku_scores")))
+    return rc;
+  size_t i = 0;
+  for (const cJSON *e = scores->child; e != NULL; e = e->next, ++i) {
+    char field[160];
+    snprintf(field, sizeof field, "sku_scores.%s", e->string);
+    if (e->string[0] == '\0') return fail(c, RF_EPARSE, "sku_scores", "a sku is empty");
+    sc->scores[i].sku = e->string;
+    if ((rc = number_value(c, e, field, &sc->scores[i].score))) return rc;
+  }
+  h->has_sku_scores = 1;
+  h->sku_scores = sc->scores;
+  h->sku_score_count = n;
+  return 0;
+}
+
+static int parse_diff(const ctx *c, rf_diff_rec *d) {
+  int rc;
+  memset(d, 0, sizeof *d);
+  if ((rc = req_int(c, "seq", &d->seq)) || (rc = req_time(c, "t", &d->t)) ||
+      (rc = req_id(c, "shopper", &d->shopper)) || (rc = req_id(c, "sku", &d->sku)) ||
+      (rc = req_int(c, "qty", &d->qty)) || (rc = req_number(c, "conf", &d->conf)) ||
+      (rc = req_bool(c, "review", &d->review)) || (rc = req_int(c, "event", &d->event)) ||
+      (rc = opt_int(c, "corrects", &d->has_corrects, &d->corrects)))
+    return rc;
+  if (d->qty == 0) return fail(c, RF_ERANGE, "qty", "must not be 0");
+  if (d->conf < 0.0 || d->conf > 1.0)
+    return fail(c, RF_ERANGE, "conf", "must be within [0, 1], got %g", d->conf);
+  return 0;
+}
+
+static int parse_receipt(const ctx *c, rf_receipt_rec *r) {
+  int rc;
+  const cJSON *items;
+  int64_t t;
+  memset(r, 0, sizeof *r);
+  if ((rc = opt_int(c, "t", &r->has_t, &t)) || (rc = req_id(c, "shopper", &r->shopper)) ||
+      (rc = req_container(c, "items", 0, &items)) || (rc = opt_bool(c, "review", &r->review)))
+    return rc;
+  r->t = t;
+  size_t n = child_count(items);
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->items, &sc->items_cap, n, sizeof *sc->items, "items")))
+    return rc;
+  size_t i = 0;
+  for (const cJSON *e = items->child; e != NULL; e = e->next, ++i) {
+    char field[160];
+    snprintf(field, sizeof field, "items.%s", e->string);
+    if (e->string[0] == '\0') return fail(c, RF_EPARSE, "items", "a sku is empty");
+    sc->items[i].sku = e->string;
+    if ((rc = int_value(c, e, field, "", &sc->items[i].qty))) return rc;
+    if (sc->items[i].qty < 0)
+      return fail(c, RF_ERANGE, field, "must be >= 0, got %lld", (long long)sc->items[i].qty);
+  }
+  r->items = sc->items;
+  r->item_count = n;
+  return 0;
+}
+
+static int parse_truth(const ctx *c, rf_truth_rec *t) {
+  int rc;
+  if ((rc = req_time(c, "t", &t->t)) || (rc = req_id(c, "shopper", &t->shopper)) ||
+      (rc = req_id(c, "sku", &t->sku)) || (rc = req_int(c, "qty", &t->qty)))
+    return rc;
+  if (t->qty == 0) return fail(c, RF_ERANGE, "qty", "must not be 0");
+  return 0;
+}
+
+int rf__record_from_json(const cJSON *root, uint64_t line, rf_record *out,
+                         rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err) {
+  ctx c = {root, line, "record", err, a, scratch};
+  memset(out, 0, sizeof *out);
+  out->line = line;
+  if (!cJSON_IsObject(root))
+    return rf__error(err, RF_EPARSE, "line %llu: expected a JSON object, got %s",
+                     (unsigned long long)line, json_kind(root));
+  const cJSON *type = member(&c, "type");
+  if (type == NULL) return fail(&c, RF_EPARSE, "type", "is missing");
+  if (!cJSON_IsString(type))
+    return fail(&c, RF_EPARSE, "type", "expected a string, got %s", json_kind(type));
+  int found = 0;
+  for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i) {
+    if (strcmp(type->valuestring, rf_record_type_name((rf_record_type)i)) == 0) {
+      out->type = (rf_record_type)i;
+      found = 1;
+      break;
+    }
+  }
+  if (!found) return fail(&c, RF_EPARSE, "type", "unknown record type '%.64s'", type->valuestring);
+  c.type = type->valuestring;
+  switch (out->type) {
+    case RF_RECORD_PRODUCT: return parse_product(&c, &out->u.product);
+    case RF_RECORD_SHELF: return parse_shelf(&c, &out->u.shelf);
+    case RF_RECORD_FACING: return parse_facing(&c, &out->u.facing);
+    case RF_RECORD_ENTER: return parse_shopper(&c, &out->u.enter);
+    case RF_RECORD_EXIT: return parse_shopper(&c, &out->u.exit);
+    case RF_RECORD_LINK: return parse_link(&c, &out->u.link);
+    case RF_RECORD_POSITION: return parse_position(&c, &out->u.position);
+    case RF_RECORD_SAMPLES: return parse_samples(&c, &out->u.samples);
+    case RF_RECORD_DELTA: return parse_delta(&c, &out->u.delta);
+    case RF_RECORD_HAND: return parse_hand(&c, &out->u.hand);
+    case RF_RECORD_DIFF: return parse_diff(&c, &out->u.diff);
+    case RF_RECORD_RECEIPT: return parse_receipt(&c, &out->u.receipt);
+    case RF_RECORD_TRUTH: return parse_truth(&c, &out->u.truth);
+    case RF_RECORD_TYPE_COUNT: break;
+  }
+  return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);
+}
+
+void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a) {
+  rf__free(a, s->plates);
+  rf__free(a, s->deltas);
+  rf__free(a, s->g);
+  rf__free(a, s->scores);
+  rf__free(a, s->items);
+  memset(s, 0, sizeof *s);
+}

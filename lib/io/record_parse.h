@@ -1,0 +1,31 @@
+/* Internal: turning one parsed JSON object into an rf_record (and checking it on its own). */
+#ifndef RF_IO_RECORD_PARSE_H
+#define RF_IO_RECORD_PARSE_H
+
+#include <cjson/cJSON.h>
+
+#include "core/errbuf.h"
+#include "retailfuse/scenario.h"
+
+/* Arrays a record points into; reused from line to line. */
+typedef struct rf__record_scratch {
+  rf_plate_def *plates;
+  size_t plates_cap;
+  rf_plate_delta *deltas;
+  size_t deltas_cap;
+  double *g;
+  size_t g_cap;
+  rf_sku_score *scores;
+  size_t scores_cap;
+  rf_item_qty *items;
+  size_t items_cap;
+} rf__record_scratch;
+
+void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a);
+
+/* Fills *out from `root` (strings point into root). On error, the message names the line, the
+ * record type and the field. */
+int rf__record_from_json(const cJSON *root, uint64_t line, rf_record *out,
+                         rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err);
+
+#endif

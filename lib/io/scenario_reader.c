@@ -1,0 +1,209 @@
+/* Streaming JSON Lines: frames lines out of a byte source in a bounded buffer, parses each with
+ * cJSON and converts it with record_parse. Memory is bounded by the longest line allowed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/errbuf.h"
+#include "record_parse.h"
+#include "retailfuse/scenario.h"
+#include "retailfuse/status.h"
+
+#define READ_CHUNK (64 * 1024)
+#define DEFAULT_MAX_LINE ((size_t)64 * 1024 * 1024)
+
+struct rf_scenario_reader {
+  rf_allocator alloc;
+  rf_read_fn read;
+  void *payload;
+  FILE *file;              /* opened by rf_scenario_reader_open, closed on free */
+  const char *mem;         /* rf_scenario_reader_from_memory */
+  size_t mem_len, mem_pos;
+  size_t max_line;
+  char *buf;
+  size_t cap, start, end;  /* unread bytes are buf[start, end) */
+  int eof;                 /* the source has no more bytes */
+  int fatal;               /* a stream error, returned from then on */
+  int skipping;            /* discarding the rest of an over-long line */
+  uint64_t line;
+  cJSON *root;             /* the last record's parse tree; its strings are handed out */
+  rf__record_scratch scratch;
+  rf__errbuf err;
+};
+
+static long read_file(char *buf, size_t cap, void *payload) {
+  rf_scenario_reader *r = payload;
+  size_t n = fread(buf, 1, cap, r->file);
+  if (n == 0 && ferror(r->file)) return RF_EIO;
+  return (long)n;
+}
+
+static long read_memory(char *buf, size_t cap, void *payload) {
+  rf_scenario_reader *r = payload;
+  size_t n = r->mem_len - r->mem_pos;
+  if (n > cap) n = cap;
+  memcpy(buf, r->mem + r->mem_pos, n);
+  r->mem_pos += n;
+  return (long)n;
+}
+
+int rf_scenario_reader_new(rf_scenario_reader **out, rf_read_fn read, void *payload,
+                           const rf_scenario_reader_options *options,
+                           const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (read == NULL) return RF_EINVAL;
+  if (options != NULL && options->version != RF_SCENARIO_READER_OPTIONS_VERSION) return RF_EVERSION;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  rf_scenario_reader *r = rf__calloc(&a, 1, sizeof *r);
+  if (r == NULL) return RF_ENOMEM;
+  r->alloc = a;
+  r->read = read;
+  r->payload = payload;
+  r->max_line = (options && options->max_line_bytes) ? options->max_line_bytes : DEFAULT_MAX_LINE;
+  *out = r;
+  return 0;
+}
+
+int rf_scenario_reader_open(rf_scenario_reader **out, const char *path,
+                            const rf_scenario_reader_options *options,
+                            const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (path == NULL) return RF_EINVAL;
+  int is_stdin = strcmp(path, "-") == 0;
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
+  if (f == NULL) return RF_EIO;
+  rf_scenario_reader *r;
+  /* The payload is the reader itself, so set the callback after it exists. */
+  int rc = rf_scenario_reader_new(&r, read_file, NULL, options, allocator);
+  if (rc != 0) {
+    if (!is_stdin) fclose(f);
+    return rc;
+  }
+  r->payload = r;
+  r->file = f;
+  *out = r;
+  return 0;
+}
+
+int rf_scenario_reader_from_memory(rf_scenario_reader **out, const char *data, size_t len,
+                                   const rf_scenario_reader_options *options,
+                                   const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (data == NULL && len != 0) return RF_EINVAL;
+  rf_scenario_reader *r;
+  int rc = rf_scenario_reader_new(&r, read_memory, NULL, options, allocator);
+  if (rc != 0) return rc;
+  r->payload = r;
+  r->mem = data;
+  r->mem_len = len;
+  *out = r;
+  return 0;
+}
+
+void rf_scenario_reader_free(rf_scenario_reader *r) {
+  if (r == NULL) return;
+  if (r->file != NULL && r->file != stdin) fclose(r->file);
+  cJSON_Delete(r->root);
+  rf__record_scratch_free(&r->scratch, &r->alloc);
+  rf__free(&r->alloc, r->buf);
+  rf_allocator a = r->alloc;
+  rf__free(&a, r);
+}
+
+const char *rf_scenario_reader_errmsg(const rf_scenario_reader *r) { return r ? r->err.msg : ""; }
+
+uint64_t rf_scenario_reader_line(const rf_scenario_reader *r) { return r ? r->line : 0; }
+
+static int is_blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+  return 1;
+}
+
+/* Parses buf[from, from + len) (NUL-terminated by the caller) as the current line. */
+static int parse_line(rf_scenario_reader *r, char *text, size_t len, rf_record *out) {
+  if (len > 0 && text[len - 1] == '\r') text[--len] = '\0';
+  const char *end = NULL;
+  r->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (r->root == NULL) {
+    size_t column = (end != NULL && end >= text) ? (size_t)(end - text) + 1 : 1;
+    return rf__error(&r->err, RF_EPARSE, "line %llu: malformed JSON near column %zu",
+                     (unsigned long long)r->line, column);
+  }
+  for (const char *p = end; p < text + len; ++p)
+    if (*p != ' ' && *p != '\t')
+      return rf__error(&r->err, RF_EPARSE, "line %llu: unexpected text after the JSON value at "
+                       "column %zu", (unsigned long long)r->line, (size_t)(p - text) + 1);
+  return rf__record_from_json(r->root, r->line, out, &r->scratch, &r->alloc, &r->err);
+}
+
+/* Reads more bytes after moving the unread ones to the front. 0, or a stream error. */
+static int fill(rf_scenario_reader *r) {
+  size_t pending = r->end - r->start;
+  if (r->start > 0) {
+    memmove(r->buf, r->buf + r->start, pending);
+    r->start = 0;
+    r->end = pending;
+  }
+  /* +1 keeps room for the NUL that ends the last line. */
+  int rc = RF__RESERVE(&r->alloc, r->buf, r->cap, r->end + READ_CHUNK + 1);
+  if (rc != 0) return rf__error(&r->err, rc, "reading line %llu: %s",
+                                (unsigned long long)r->line + 1, rf_strerror(rc));
+  long n = r->read(r->buf + r->end, r->cap - r->end - 1, r->payload);
+  if (n < 0) {
+    int code = (n > RF__STATUS_LAST) ? (int)n : RF_EIO;
+    return rf__error(&r->err, code, "reading after line %llu: %s", (unsigned long long)r->line,
+                     rf_strerror(code));
+  }
+  if (n == 0) r->eof = 1;
+  r->end += (size_t)n;
+  return 0;
+}
+
+int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
+  if (r == NULL || out == NULL) return RF_EINVAL;
+  cJSON_Delete(r->root);
+  r->root = NULL;
+  if (r->fatal) return r->fatal;
+  rf__error_clear(&r->err);
+  for (;;) {
+    char *from = r->buf + r->start;
+    size_t avail = r->end - r->start;
+    char *nl = avail ? memchr(from, '\n', avail) : NULL;
+    if (nl != NULL || (r->eof && avail > 0)) {
+      size_t len = nl ? (size_t)(nl - from) : avail;
+      r->start += len + (nl ? 1 : 0);
+      if (r->skipping) {  /* the end of a line already reported as too long */
+        r->skipping = 0;
+        continue;
+      }
+      r->line++;
+      if (len > r->max_line)
+        return rf__error(&r->err, RF_ELIMIT, "line %llu: longer than %zu bytes",
+                         (unsigned long long)r->line, r->max_line);
+      from[len] = '\0';
+      if (is_blank(from, len)) continue;
+      return parse_line(r, from, len, out);
+    }
+    if (r->eof) return RF_ITEROVER;
+    if (avail > r->max_line) {
+      /* Too long to hold: report it now and drop what came so far. */
+      r->start = r->end;
+      if (!r->skipping) {
+        r->skipping = 1;
+        r->line++;
+        return rf__error(&r->err, RF_ELIMIT, "line %llu: longer than %zu bytes",
+                         (unsigned long long)r->line, r->max_line);
+      }
+    }
+    int rc = fill(r);
+    if (rc != 0) {
+      r->fatal = rc;
+      return rc;
+    }
+  }
+}

@@ -1,0 +1,347 @@
+/* Writing records as JSON Lines, `type` first, into a buffer handed to a sink in large pieces.
+ * A record is emitted whole or not at all: on a refusal the buffer is cut back. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/errbuf.h"
+#include "json_write.h"
+#include "retailfuse/scenario.h"
+#include "retailfuse/status.h"
+
+#define FLUSH_AT (64 * 1024)
+
+struct rf_scenario_writer {
+  rf_allocator alloc;
+  rf_write_fn write;
+  void *payload;
+  FILE *file;              /* opened by rf_scenario_writer_open */
+  rf__jbuf out;
+  rf__errbuf err;
+};
+
+static int write_file(const char *data, size_t len, void *payload) {
+  rf_scenario_writer *w = payload;
+  return fwrite(data, 1, len, w->file) == len ? 0 : RF_EIO;
+}
+
+int rf_scenario_writer_new(rf_scenario_writer **out, rf_write_fn write, void *payload,
+                           const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (write == NULL) return RF_EINVAL;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  rf_scenario_writer *w = rf__calloc(&a, 1, sizeof *w);
+  if (w == NULL) return RF_ENOMEM;
+  w->alloc = a;
+  w->write = write;
+  w->payload = payload;
+  rf__jbuf_init(&w->out, &w->alloc);
+  *out = w;
+  return 0;
+}
+
+int rf_scenario_writer_open(rf_scenario_writer **out, const char *path,
+                            const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (path == NULL) return RF_EINVAL;
+  int is_stdout = strcmp(path, "-") == 0;
+  FILE *f = is_stdout ? stdout : fopen(path, "wb");
+  if (f == NULL) return RF_EIO;
+  rf_scenario_writer *w;
+  int rc = rf_scenario_writer_new(&w, write_file, NULL, allocator);
+  if (rc != 0) {
+    if (!is_stdout) fclose(f);
+    return rc;
+  }
+  w->payload = w;
+  w->file = f;
+  *out = w;
+  return 0;
+}
+
+const char *rf_scenario_writer_errmsg(const rf_scenario_writer *w) { return w ? w->err.msg : ""; }
+
+/* ---- emitting one record; each helper checks its value and names the field if it is bad ---- */
+
+typedef struct emit {
+  rf_scenario_writer *w;
+  const char *type;
+  int rc;
+} emit;
+
+static void refuse(emit *e, const char *field, const char *why) {
+  if (e->rc == 0)
+    e->rc = rf__error(&e->w->err, RF_EINVAL, "%s: field '%s' %s", e->type, field, why);
+}
+
+static void key(emit *e, const char *k) { rf__jbuf_key(&e->w->out, k, 0); }
+
+static void id(emit *e, const char *k, const char *v) {
+  if (v == NULL || v[0] == '\0') { refuse(e, k, "is missing or empty"); return; }
+  key(e, k);
+  rf__jbuf_string(&e->w->out, v);
+}
+
+static void number(emit *e, const char *k, double v) {
+  if (!isfinite(v)) { refuse(e, k, "is not finite"); return; }
+  key(e, k);
+  rf__jbuf_double(&e->w->out, v);
+}
+
+static void integer(emit *e, const char *k, int64_t v) {
+  key(e, k);
+  rf__jbuf_int(&e->w->out, v);
+}
+
+static void boolean(emit *e, const char *k, int v) {
+  key(e, k);
+  rf__jbuf_cstr(&e->w->out, v ? "true" : "false");
+}
+
+static void conf(emit *e, const char *k, double v) {
+  if (!(v >= 0.0 && v <= 1.0)) { refuse(e, k, "must be within [0, 1]"); return; }
+  number(e, k, v);
+}
+
+static void nonzero_qty(emit *e, int64_t qty) {
+  if (qty == 0) { refuse(e, "qty", "must not be 0"); return; }
+  integer(e, "qty", qty);
+}
+
+static void span(emit *e, rf_time_us t0, rf_time_us t1) {
+  if (t1 < t0) { refuse(e, "t1", "is before t0"); return; }
+  integer(e, "t0", t0);
+  integer(e, "t1", t1);
+}
+
+static void emit_product(emit *e, const rf_product_def *p) {
+  id(e, "sku", p->sku);
+  if (p->name) {
+    key(e, "name");
+    rf__jbuf_string(&e->w->out, p->name);
+  }
+  number(e, "weight_g", p->weight_g);
+  if (p->has_weight_sd) number(e, "weight_sd_g", p->weight_sd_g);
+}
+
+static void emit_shelf(emit *e, const rf_shelf_def *s) {
+  rf__jbuf *b = &e->w->out;
+  id(e, "shelf", s->shelf);
+  if (s->has_noise) number(e, "noise_g", s->noise_g);
+  if (s->has_pos) {
+    if (!isfinite(s->pos_x) || !isfinite(s->pos_y)) { refuse(e, "pos", "is not finite"); return; }
+    key(e, "pos");
+    rf__jbuf_raw(b, "[", 1);
+    rf__jbuf_double(b, s->pos_x);
+    rf__jbuf_raw(b, ",", 1);
+    rf__jbuf_double(b, s->pos_y);
+    rf__jbuf_raw(b, "]", 1);
+  }
+  if (s->plate_count == 0 || s->plates == NULL) { refuse(e, "plates", "is empty"); return; }
+  key(e, "plates");
+  rf__jbuf_raw(b, "[", 1);
+  for (size_t i = 0; i < s->plate_count; ++i) {
+    rf__jbuf_raw(b, i ? ",{" : "{", i ? 2 : 1);
+    const rf_plate_def *p = &s->plates[i];
+    if (p->plate == NULL || p->plate[0] == '\0') { refuse(e, "plates.plate", "is missing"); return; }
+    rf__jbuf_key(b, "plate", 1);
+    rf__jbuf_string(b, p->plate);
+    number(e, "x0", p->x0);
+    number(e, "x1", p->x1);
+    rf__jbuf_raw(b, "}", 1);
+  }
+  rf__jbuf_raw(b, "]", 1);
+}
+
+static void emit_facing(emit *e, const rf_facing_def *f) {
+  id(e, "shelf", f->shelf);
+  id(e, "sku", f->sku);
+  number(e, "x0", f->x0);
+  number(e, "x1", f->x1);
+  if (f->count != RF_COUNT_UNKNOWN) {
+    if (f->count < 0) { refuse(e, "count", "is negative"); return; }
+    integer(e, "count", f->count);
+  }
+}
+
+static void emit_samples(emit *e, const rf_samples_rec *s) {
+  rf__jbuf *b = &e->w->out;
+  id(e, "plate", s->plate);
+  integer(e, "t", s->t);
+  if (s->dt_us <= 0) { refuse(e, "dt_us", "must be > 0"); return; }
+  integer(e, "dt_us", s->dt_us);
+  if (s->count == 0 || s->g == NULL) { refuse(e, "g", "is empty"); return; }
+  key(e, "g");
+  rf__jbuf_raw(b, "[", 1);
+  for (size_t i = 0; i < s->count; ++i) {
+    if (!isfinite(s->g[i])) { refuse(e, "g", "holds a non-finite reading"); return; }
+    if (i) rf__jbuf_raw(b, ",", 1);
+    rf__jbuf_double(b, s->g[i]);
+  }
+  rf__jbuf_raw(b, "]", 1);
+}
+
+static void emit_delta(emit *e, const rf_delta_rec *d) {
+  rf__jbuf *b = &e->w->out;
+  id(e, "shelf", d->shelf);
+  span(e, d->t0, d->t1);
+  if (d->plate_count == 0 || d->plates == NULL) { refuse(e, "plates", "is empty"); return; }
+  key(e, "plates");
+  rf__jbuf_raw(b, "{", 1);
+  for (size_t i = 0; i < d->plate_count; ++i) {
+    if (d->plates[i].plate == NULL || d->plates[i].plate[0] == '\0')
+      { refuse(e, "plates", "names an empty plate"); return; }
+    if (!isfinite(d->plates[i].g)) { refuse(e, "plates", "holds a non-finite change"); return; }
+    rf__jbuf_key(b, d->plates[i].plate, i == 0);
+    rf__jbuf_double(b, d->plates[i].g);
+  }
+  rf__jbuf_raw(b, "}", 1);
+}
+
+static void emit_hand(emit *e, const rf_hand_rec *h) {
+  rf__jbuf *b = &e->w->out;
+  key(e, "shopper");
+  if (h->shopper == NULL) {
+    rf__jbuf_cstr(b, "null");
+  } else {
+    if (h->shopper[0] == '\0') { refuse(e, "shopper", "is empty"); return; }
+    rf__jbuf_string(b, h->shopper);
+  }
+  id(e, "shelf", h->shelf);
+  span(e, h->t0, h->t1);
+  if (h->has_x) number(e, "x", h->x);
+  if (h->has_conf) conf(e, "conf", h->conf);
+  if (h->holding_in != RF_UNKNOWN) boolean(e, "holding_in", h->holding_in);
+  if (h->holding_out != RF_UNKNOWN) boolean(e, "holding_out", h->holding_out);
+  if (h->has_sku_scores) {
+    key(e, "sku_scores");
+    rf__jbuf_raw(b, "{", 1);
+    for (size_t i = 0; i < h->sku_score_count; ++i) {
+      const rf_sku_score *s = &h->sku_scores[i];
+      if (s->sku == NULL || s->sku[0] == '\0') { refuse(e, "sku_scores", "names an empty sku"); return; }
+      if (!isfinite(s->score)) { refuse(e, "sku_scores", "holds a non-finite score"); return; }
+      rf__jbuf_key(b, s->sku, i == 0);
+      rf__jbuf_double(b, s->score);
+    }
+    rf__jbuf_raw(b, "}", 1);
+  }
+}
+
+static void emit_diff(emit *e, const rf_diff_rec *d) {
+  integer(e, "seq", d->seq);
+  integer(e, "t", d->t);
+  id(e, "shopper", d->shopper);
+  id(e, "sku", d->sku);
+  nonzero_qty(e, d->qty);
+  conf(e, "conf", d->conf);
+  boolean(e, "review", d->review);
+  integer(e, "event", d->event);
+  if (d->has_corrects) integer(e, "corrects", d->corrects);
+}
+
+static void emit_receipt(emit *e, const rf_receipt_rec *r) {
+  rf__jbuf *b = &e->w->out;
+  if (r->has_t) integer(e, "t", r->t);
+  id(e, "shopper", r->shopper);
+  key(e, "items");
+  rf__jbuf_raw(b, "{", 1);
+  for (size_t i = 0; i < r->item_count; ++i) {
+    const rf_item_qty *it = &r->items[i];
+    if (it->sku == NULL || it->sku[0] == '\0') { refuse(e, "items", "names an empty sku"); return; }
+    if (it->qty < 0) { refuse(e, "items", "holds a negative quantity"); return; }
+    rf__jbuf_key(b, it->sku, i == 0);
+    rf__jbuf_int(b, it->qty);
+  }
+  rf__jbuf_raw(b, "}", 1);
+  if (r->review != RF_UNKNOWN) boolean(e, "review", r->review);
+}
+
+static void emit_record(emit *e, const rf_record *rec) {
+  const char *type = rf_record_type_name(rec->type);
+  if (type == NULL) {
+    e->rc = rf__error(&e->w->err, RF_EINVAL, "record: unknown type %d", (int)rec->type);
+    return;
+  }
+  e->type = type;
+  rf__jbuf *b = &e->w->out;
+  rf__jbuf_raw(b, "{", 1);
+  rf__jbuf_key(b, "type", 1);
+  rf__jbuf_string(b, type);
+  switch (rec->type) {
+    case RF_RECORD_PRODUCT: emit_product(e, &rec->u.product); break;
+    case RF_RECORD_SHELF: emit_shelf(e, &rec->u.shelf); break;
+    case RF_RECORD_FACING: emit_facing(e, &rec->u.facing); break;
+    case RF_RECORD_ENTER:
+    case RF_RECORD_EXIT: {
+      const rf_shopper_rec *s = rec->type == RF_RECORD_ENTER ? &rec->u.enter : &rec->u.exit;
+      integer(e, "t", s->t);
+      id(e, "shopper", s->shopper);
+      break;
+    }
+    case RF_RECORD_LINK:
+      integer(e, "t", rec->u.link.t);
+      id(e, "shopper", rec->u.link.shopper);
+      id(e, "cart", rec->u.link.cart);
+      break;
+    case RF_RECORD_POSITION:
+      integer(e, "t", rec->u.position.t);
+      id(e, "shopper", rec->u.position.shopper);
+      number(e, "x", rec->u.position.x);
+      number(e, "y", rec->u.position.y);
+      break;
+    case RF_RECORD_SAMPLES: emit_samples(e, &rec->u.samples); break;
+    case RF_RECORD_DELTA: emit_delta(e, &rec->u.delta); break;
+    case RF_RECORD_HAND: emit_hand(e, &rec->u.hand); break;
+    case RF_RECORD_DIFF: emit_diff(e, &rec->u.diff); break;
+    case RF_RECORD_RECEIPT: emit_receipt(e, &rec->u.receipt); break;
+    case RF_RECORD_TRUTH:
+      integer(e, "t", rec->u.truth.t);
+      id(e, "shopper", rec->u.truth.shopper);
+      id(e, "sku", rec->u.truth.sku);
+      nonzero_qty(e, rec->u.truth.qty);
+      break;
+    case RF_RECORD_TYPE_COUNT: break;
+  }
+  rf__jbuf_raw(b, "}\n", 2);
+}
+
+int rf_scenario_writer_write(rf_scenario_writer *w, const rf_record *rec) {
+  if (w == NULL || rec == NULL) return RF_EINVAL;
+  rf__error_clear(&w->err);
+  size_t mark = w->out.len;
+  emit e = {w, "record", 0};
+  emit_record(&e, rec);
+  if (e.rc == 0 && w->out.failed) e.rc = rf__error(&w->err, RF_ENOMEM, "%s: out of memory", e.type);
+  if (e.rc != 0) {
+    w->out.len = mark;
+    w->out.failed = 0;
+    return e.rc;
+  }
+  return w->out.len >= FLUSH_AT ? rf_scenario_writer_flush(w) : 0;
+}
+
+int rf_scenario_writer_flush(rf_scenario_writer *w) {
+  if (w == NULL) return RF_EINVAL;
+  if (w->out.len > 0) {
+    int rc = w->write(w->out.data, w->out.len, w->payload);
+    if (rc != 0) return rf__error(&w->err, rc < 0 ? rc : RF_EIO, "writing: %s", rf_strerror(rc));
+    w->out.len = 0;
+  }
+  if (w->file != NULL && fflush(w->file) != 0)
+    return rf__error(&w->err, RF_EIO, "writing: flush failed");
+  return 0;
+}
+
+int rf_scenario_writer_close(rf_scenario_writer *w) {
+  if (w == NULL) return 0;
+  int rc = rf_scenario_writer_flush(w);
+  if (w->file != NULL && w->file != stdout && fclose(w->file) != 0 && rc == 0) rc = RF_EIO;
+  rf__jbuf_free(&w->out);
+  rf_allocator a = w->alloc;
+  rf__free(&a, w);
+  return rc;
+}

@@ -1,0 +1,20 @@
+/* The retailfuse command's subcommands. Each returns the process exit status:
+ * 0 success, 1 the input was bad or an operation failed, 2 a usage error. */
+#ifndef RF_TOOLS_CLI_H
+#define RF_TOOLS_CLI_H
+
+#include <stdio.h>
+
+#define EXIT_USAGE 2
+
+int cmd_validate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,57 @@
+/* retailfuse — the command line: validate and run scenario files. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "retailfuse/retailfuse.h"
+
+static const char help_text[] =
+    "usage: retailfuse COMMAND [ARGS]\n"
+    "\n"
+    "Decides who took what in a cashier-less store from shelf weight changes and camera hand\n"
+    "visits, given as a JSON Lines scenario file.\n"
+    "\n"
+    "commands:\n"
+    "  validate [--lateness SECONDS] [--max-errors N] FILE\n"
+    "        check a scenario file; print the store's size and the count of each record type,\n"
+    "        or the first errors with their line numbers (exit status 1)\n"
+    "  run FILE [-o OUT]\n"
+    "        read a scenario and write cart diffs and receipts to OUT (default: standard output)\n"
+    "\n"
+    "options:\n"
+    "  -h, --help     show this help\n"
+    "  -V, --version  show the version\n"
+    "\n"
+    "FILE may be '-' for standard input.\n";
+
+int usage_error(const char *fmt, ...) {
+  va_list ap;
+  fputs("retailfuse: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(" (try 'retailfuse --help')\n", stderr);
+  return EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage_error("no command given");
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(help_text, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+    if (rf_version() != RF_VERSION_NUMBER) {
+      fprintf(stderr, "retailfuse: built with headers %s but linked with library %s\n",
+              RF_VERSION_STRING, rf_version_string());
+      return 1;
+    }
+    printf("retailfuse %s\n", rf_version_string());
+    return 0;
+  }
+  if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  return usage_error("unknown command '%s'", cmd);
+}

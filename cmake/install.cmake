@@ -29,6 +29,9 @@ install(FILES
   ${PROJECT_BINARY_DIR}/retailfuseConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/retailfuse)
 
+# The .pc file finds its prefix relative to itself, so an installed tree can be moved.
+file(RELATIVE_PATH RF_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" RF_PC_TO_PREFIX "${RF_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/retailfuse.pc.in
   ${PROJECT_BINARY_DIR}/retailfuse.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/retailfuse.pc

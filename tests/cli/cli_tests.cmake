@@ -1,0 +1,55 @@
+# Command-line tests: exit status and output of build/bin/retailfuse.
+set(rf_cli $<TARGET_FILE:retailfuse_cli>)
+set(rf_examples ${PROJECT_SOURCE_DIR}/examples)
+set(rf_data ${CMAKE_CURRENT_SOURCE_DIR}/data)
+
+function(rf_cli_test name)
+  cmake_parse_arguments(T "" "EXIT;STDOUT;STDERR;REJECT_STDERR;OUTPUT_FILE;OUTPUT_MATCHES" "ARGS" ${ARGN})
+  string(REPLACE ";" "|" joined "${T_ARGS}")
+  set(defs -DCMD=${rf_cli} "-DARGS=${joined}" -DEXPECT_EXIT=${T_EXIT})
+  if(DEFINED T_STDOUT)
+    list(APPEND defs "-DEXPECT_STDOUT=${T_STDOUT}")
+  endif()
+  if(DEFINED T_STDERR)
+    list(APPEND defs "-DEXPECT_STDERR=${T_STDERR}")
+  endif()
+  if(DEFINED T_REJECT_STDERR)
+    list(APPEND defs "-DREJECT_STDERR=${T_REJECT_STDERR}")
+  endif()
+  if(DEFINED T_OUTPUT_FILE)
+    list(APPEND defs "-DOUTPUT_FILE=${T_OUTPUT_FILE}" "-DEXPECT_OUTPUT_FILE=${T_OUTPUT_MATCHES}")
+  endif()
+  add_test(NAME cli_${name}
+    COMMAND ${CMAKE_COMMAND} ${defs} -P ${CMAKE_CURRENT_SOURCE_DIR}/cli/run_cli.cmake)
+endfunction()
+
+rf_cli_test(version ARGS --version EXIT 0 STDOUT "^retailfuse ${PROJECT_VERSION}\n$")
+rf_cli_test(help ARGS --help EXIT 0 STDOUT "validate .*FILE.*run FILE")
+rf_cli_test(no_command EXIT 2 STDERR "^retailfuse: no command given \\(try 'retailfuse --help'\\)\n$")
+rf_cli_test(unknown_command ARGS frobnicate EXIT 2
+  STDERR "^retailfuse: unknown command 'frobnicate' \\(try 'retailfuse --help'\\)\n$")
+rf_cli_test(validate_no_file ARGS validate EXIT 2 STDERR "validate: no FILE given")
+rf_cli_test(validate_bad_option ARGS validate --bogus x EXIT 2 STDERR "unknown option '--bogus'")
+rf_cli_test(validate_two_files ARGS validate a b EXIT 2 STDERR "takes one FILE")
+rf_cli_test(validate_bad_lateness ARGS validate --lateness -1 x EXIT 2 STDERR "--lateness needs")
+rf_cli_test(run_no_file ARGS run EXIT 2 STDERR "run: no FILE given")
+rf_cli_test(run_o_without_file ARGS run x -o EXIT 2 STDERR "-o needs a file name")
+
+rf_cli_test(validate_example ARGS validate ${rf_examples}/small.jsonl EXIT 0
+  STDOUT "small.jsonl: valid\nstore: 5 products, 2 shelves, 8 plates, 5 facings\nrecords: 28 \\(product 5, shelf 2, facing 5, enter 3, exit 3, link 1, position 1, delta 4, hand 4\\)\nshoppers: 3\ntime: 0.000000 s to 45.000000 s\n$")
+rf_cli_test(validate_missing_file ARGS validate ${rf_data}/no_such_file.jsonl EXIT 1
+  STDERR "cannot open '.*no_such_file.jsonl': No such file")
+rf_cli_test(validate_broken_line7 ARGS validate ${rf_data}/broken_line7.jsonl EXIT 1
+  STDERR "broken_line7.jsonl: line 7: malformed JSON near column [0-9]+\n.*broken_line7.jsonl: 1 error\n$")
+rf_cli_test(validate_many_errors ARGS validate ${rf_data}/many_errors.jsonl EXIT 1
+  STDERR "line 3: product: field 'weight_g': must be > 0.*line 5: shelf: field 'plates\\[1\\].x1': is missing.*line 8: delta: field 'shelf': shelf 'NOPE' is not in the store.*line 9: hand: field 't0': expected an integer \\(microseconds\\), got a string.*line 10: record: field 'type': unknown record type 'unknown'.*5 errors\n$")
+rf_cli_test(validate_max_errors ARGS validate --max-errors 2 ${rf_data}/many_errors.jsonl EXIT 1
+  STDERR "line 5:.*\\.\\.\\. and 3 more\n.*5 errors\n$" REJECT_STDERR "line 8:")
+rf_cli_test(validate_late ARGS validate ${rf_data}/late.jsonl EXIT 1
+  STDERR "line 8: delta: time 1.000000 s is 3.100000 s behind the latest time seen \\(4.100000 s\\). at most 2.000000 s is allowed")
+rf_cli_test(validate_late_allowed ARGS validate --lateness 3.5 ${rf_data}/late.jsonl EXIT 0
+  STDOUT "late.jsonl: valid")
+rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl EXIT 0
+  STDERR "small.jsonl: 16 events read \\(4 weight changes, 4 hand visits, 3 shoppers\\)"
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl OUTPUT_MATCHES "^$")
+rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "line 7: malformed JSON")

@@ -14,5 +14,6 @@
 #include "store.h"
 #include "scenario.h"
 #include "check.h"
+#include "assign.h"
 
 #endif /* RETAILFUSE_H */

@@ -1,0 +1,70 @@
+#include "problem.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "retailfuse/assign.h"
+#include "retailfuse/status.h"
+
+int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost, size_t rows,
+                     size_t cols, unsigned flags, int32_t extra_rows, int copy) {
+  memset(p, 0, sizeof *p);
+  p->orig = cost;
+  p->rows = rows;
+  p->cols = cols;
+  p->maximize = (flags & RF_LSA_MAXIMIZE) != 0;
+  p->transposed = rows > cols;
+  if (rows > INT32_MAX || cols > INT32_MAX || (cols != 0 && rows > SIZE_MAX / sizeof(double) / cols))
+    return rf__error(&ws->err, RF_ELIMIT, "matrix of %zu x %zu is too large", rows, cols);
+  const double forbidden = p->maximize ? -INFINITY : INFINITY;
+  size_t total = rows * cols;
+  for (size_t k = 0; k < total; ++k) {
+    double x = cost[k];
+    if (isnan(x) || (isinf(x) && x != forbidden))
+      return rf__error(&ws->err, RF_EINVAL, "cost[%zu][%zu] is %s", k / cols, k % cols,
+                       isnan(x) ? "NaN" : (x > 0 ? "+inf (forbidden pairs are -inf when maximizing)"
+                                                 : "-inf (forbidden pairs are +inf)"));
+  }
+  p->n = (int32_t)(p->transposed ? cols : rows);
+  p->m = (int32_t)(p->transposed ? rows : cols);
+  int32_t n_all = p->n + extra_rows;
+  if (!p->transposed && !p->maximize && !copy && extra_rows == 0) {
+    p->c = cost;
+    return 0;
+  }
+  size_t m = (size_t)p->m;
+  double *c = rf__ws_get(ws, RF__WS_MATRIX, (size_t)n_all * m * sizeof(double));
+  if (c == NULL) return rf__error(&ws->err, RF_ENOMEM, "out of memory for a %d x %d copy", n_all, p->m);
+  const double sign = p->maximize ? -1.0 : 1.0;
+  if (p->transposed) {
+    /* Blocked so both matrices are walked in cache-sized tiles. */
+    const size_t tile = 32;
+    for (size_t i0 = 0; i0 < rows; i0 += tile)
+      for (size_t j0 = 0; j0 < cols; j0 += tile)
+        for (size_t i = i0; i < i0 + tile && i < rows; ++i)
+          for (size_t j = j0; j < j0 + tile && j < cols; ++j) c[j * m + i] = sign * cost[i * cols + j];
+  } else {
+    for (size_t k = 0; k < total; ++k) c[k] = sign * cost[k];
+  }
+  memset(c + (size_t)p->n * m, 0, (size_t)extra_rows * m * sizeof(double));
+  p->c = c;
+  return 0;
+}
+
+double rf__problem_answer(const rf__problem *p, const int32_t *rowsol, int32_t *row_to_col) {
+  double total = 0.0;
+  if (p->transposed) {
+    for (size_t r = 0; r < p->rows; ++r) row_to_col[r] = RF_UNASSIGNED;
+    for (int32_t i = 0; i < p->n; ++i) {
+      int32_t r = rowsol[i];
+      row_to_col[r] = i;
+      total += p->orig[(size_t)r * p->cols + (size_t)i];
+    }
+  } else {
+    for (int32_t i = 0; i < p->n; ++i) {
+      row_to_col[i] = rowsol[i];
+      total += p->orig[(size_t)i * p->cols + (size_t)rowsol[i]];
+    }
+  }
+  return total;
+}

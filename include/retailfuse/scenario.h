@@ -239,7 +239,9 @@ RF_EXTERN int rf_scenario_writer_open(rf_scenario_writer **out, const char *path
  * 0, …) is refused with RF_EINVAL and nothing is written. Output is buffered. */
 RF_EXTERN int rf_scenario_writer_write(rf_scenario_writer *writer, const rf_record *record);
 
-/* Hands buffered output to the sink (and flushes a file). */
+/* Hands buffered output to the sink (and flushes a file). When the sink fails, during this call
+ * or during a write's automatic flush, the output stays buffered: call flush again to retry;
+ * do not write the record again. */
 RF_EXTERN int rf_scenario_writer_flush(rf_scenario_writer *writer);
 
 /* Flushes, closes a file it opened, frees; returns the first error of the flush or close. */

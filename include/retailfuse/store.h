@@ -56,7 +56,8 @@ typedef struct rf_shelf_def {
 typedef struct rf_facing_def {
   const char *shelf;       /* an added shelf */
   const char *sku;         /* an added product */
-  double x0, x1;           /* within the shelf's plates; no overlap with another facing */
+  double x0, x1;           /* within the span of the shelf's plates (from the leftmost edge to
+                              the rightmost, gaps included); no overlap with another facing */
   int64_t count;           /* items on the facing, >= 0, or RF_COUNT_UNKNOWN */
 } rf_facing_def;
 
@@ -66,7 +67,8 @@ RF_EXTERN void rf_store_builder_free(rf_store_builder *builder);
 
 /* Adds one definition after checking it. Products and shelves must be added before the facings
  * that name them. Returns RF_EEXISTS for a duplicate id, RF_ENOTFOUND for an unknown sku or shelf,
- * RF_ERANGE for a bad number or geometry, RF_EINVAL for a missing id, RF_EMISUSE after finish. */
+ * RF_ERANGE for a bad number or geometry, RF_EINVAL for a missing id or a shelf without plates,
+ * RF_EMISUSE after finish. */
 RF_EXTERN int rf_store_builder_add_product(rf_store_builder *builder, const rf_product_def *def);
 RF_EXTERN int rf_store_builder_add_shelf(rf_store_builder *builder, const rf_shelf_def *def);
 RF_EXTERN int rf_store_builder_add_facing(rf_store_builder *builder, const rf_facing_def *def);
@@ -99,6 +101,7 @@ RF_EXTERN int rf_store_shelf(const rf_store *store, uint32_t index, rf_shelf_def
 RF_EXTERN int rf_store_facing(const rf_store *store, uint32_t index, rf_facing_def *out);
 RF_EXTERN int rf_store_plate(const rf_store *store, uint32_t index, rf_plate_def *out,
                              uint32_t *shelf_index);
+/* UINT32_MAX for a shelf index past the end. */
 RF_EXTERN uint32_t rf_store_shelf_first_plate(const rf_store *store, uint32_t shelf_index);
 
 /* The facings of one shelf, ordered left to right, as facing indices. */

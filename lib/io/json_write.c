@@ -1,6 +1,8 @@
 #include "json_write.h"
 
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,9 @@ void rf__jbuf_int(rf__jbuf *b, int64_t v) {
 
 size_t rf__format_double(char *buf, size_t cap, double v) {
   int n = 0;
-  for (int precision = 15; precision <= 17; ++precision) {
+  /* 15 significant digits are never too many for a normal double; a subnormal may need fewer. */
+  int first = (v != 0.0 && fabs(v) < DBL_MIN) ? 1 : 15;
+  for (int precision = first; precision <= 17; ++precision) {
     n = snprintf(buf, cap, "%.*g", precision, v);
     if (strtod(buf, NULL) == v) break;
   }
@@ -81,6 +85,17 @@ size_t rf__format_double(char *buf, size_t cap, double v) {
   for (int i = 0; i < n; ++i)
     if (buf[i] != '-' && buf[i] != '+' && buf[i] != 'e' && (buf[i] < '0' || buf[i] > '9'))
       buf[i] = '.';
+  /* printf pads the exponent ("1e-07", "1e+21"); the shortest form has no '+' or leading 0. */
+  char *e = memchr(buf, 'e', (size_t)n);
+  if (e != NULL) {
+    char *src = e + 1, *dst = e + 1;
+    if (*src == '-') *dst++ = *src++;
+    else if (*src == '+') ++src;
+    while (*src == '0' && src[1] != '\0') ++src;
+    while (*src != '\0') *dst++ = *src++;
+    *dst = '\0';
+    n = (int)(dst - buf);
+  }
   return (size_t)n;
 }
 

@@ -107,7 +107,9 @@ static int opt_number(const ctx *c, const char *field, int *has, double *out) {
 
 static int int_value(const ctx *c, const cJSON *v, const char *field, const char *what,
                      int64_t *out) {
-  double d;
+  if (!cJSON_IsNumber(v))
+    return fail(c, RF_EPARSE, field, "expected an integer%s, got %s", what, json_kind(v));
+  double d = 0.0;
   int rc = number_value(c, v, field, &d);
   if (rc != 0) return rc;
   if (d != floor(d) || fabs(d) > MAX_EXACT_INT)

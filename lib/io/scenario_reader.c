@@ -42,6 +42,7 @@ static long read_memory(char *buf, size_t cap, void *payload) {
   rf_scenario_reader *r = payload;
   size_t n = r->mem_len - r->mem_pos;
   if (n > cap) n = cap;
+  if (n == 0) return 0;  /* mem may be NULL when mem_len is 0 */
   memcpy(buf, r->mem + r->mem_pos, n);
   r->mem_pos += n;
   return (long)n;
@@ -187,7 +188,9 @@ int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
                          (unsigned long long)r->line, r->max_line);
       from[len] = '\0';
       if (is_blank(from, len)) continue;
-      return parse_line(r, from, len, out);
+      int rc = parse_line(r, from, len, out);
+      if (rc == RF_ENOMEM) r->fatal = rc;  /* a stream error: the reader is finished */
+      return rc;
     }
     if (r->eof) return RF_ITEROVER;
     if (avail > r->max_line) {

@@ -11,6 +11,9 @@
 #include "retailfuse/status.h"
 
 #define FLUSH_AT (64 * 1024)
+/* JSON numbers read back as doubles: integers beyond 2^53 would not come back exactly, and the
+ * reader refuses them. */
+#define MAX_EXACT_INT 9007199254740992LL
 
 struct rf_scenario_writer {
   rf_allocator alloc;
@@ -93,6 +96,7 @@ static void number(emit *e, const char *k, double v) {
 }
 
 static void integer(emit *e, const char *k, int64_t v) {
+  if (v > MAX_EXACT_INT || v < -MAX_EXACT_INT) { refuse(e, k, "is beyond 2^53"); return; }
   key(e, k);
   rf__jbuf_int(&e->w->out, v);
 }
@@ -125,13 +129,20 @@ static void emit_product(emit *e, const rf_product_def *p) {
     rf__jbuf_string(&e->w->out, p->name);
   }
   number(e, "weight_g", p->weight_g);
-  if (p->has_weight_sd) number(e, "weight_sd_g", p->weight_sd_g);
+  if (!(p->weight_g > 0.0)) refuse(e, "weight_g", "must be > 0");
+  if (p->has_weight_sd) {
+    number(e, "weight_sd_g", p->weight_sd_g);
+    if (p->weight_sd_g < 0.0) refuse(e, "weight_sd_g", "must be >= 0");
+  }
 }
 
 static void emit_shelf(emit *e, const rf_shelf_def *s) {
   rf__jbuf *b = &e->w->out;
   id(e, "shelf", s->shelf);
-  if (s->has_noise) number(e, "noise_g", s->noise_g);
+  if (s->has_noise) {
+    number(e, "noise_g", s->noise_g);
+    if (s->noise_g < 0.0) refuse(e, "noise_g", "must be >= 0");
+  }
   if (s->has_pos) {
     if (!isfinite(s->pos_x) || !isfinite(s->pos_y)) { refuse(e, "pos", "is not finite"); return; }
     key(e, "pos");
@@ -162,6 +173,7 @@ static void emit_facing(emit *e, const rf_facing_def *f) {
   id(e, "sku", f->sku);
   number(e, "x0", f->x0);
   number(e, "x1", f->x1);
+  if (f->x1 <= f->x0) refuse(e, "x1", "must be greater than x0");
   if (f->count != RF_COUNT_UNKNOWN) {
     if (f->count < 0) { refuse(e, "count", "is negative"); return; }
     integer(e, "count", f->count);
@@ -175,6 +187,8 @@ static void emit_samples(emit *e, const rf_samples_rec *s) {
   if (s->dt_us <= 0) { refuse(e, "dt_us", "must be > 0"); return; }
   integer(e, "dt_us", s->dt_us);
   if (s->count == 0 || s->g == NULL) { refuse(e, "g", "is empty"); return; }
+  if ((double)s->t + (double)(s->count - 1) * (double)s->dt_us > (double)MAX_EXACT_INT)
+    { refuse(e, "dt_us", "puts the last reading's time beyond 2^53"); return; }
   key(e, "g");
   rf__jbuf_raw(b, "[", 1);
   for (size_t i = 0; i < s->count; ++i) {
@@ -218,6 +232,8 @@ static void emit_hand(emit *e, const rf_hand_rec *h) {
   if (h->holding_in != RF_UNKNOWN) boolean(e, "holding_in", h->holding_in);
   if (h->holding_out != RF_UNKNOWN) boolean(e, "holding_out", h->holding_out);
   if (h->has_sku_scores) {
+    if (h->sku_score_count > 0 && h->sku_scores == NULL)
+      { refuse(e, "sku_scores", "is NULL"); return; }
     key(e, "sku_scores");
     rf__jbuf_raw(b, "{", 1);
     for (size_t i = 0; i < h->sku_score_count; ++i) {
@@ -247,12 +263,14 @@ static void emit_receipt(emit *e, const rf_receipt_rec *r) {
   rf__jbuf *b = &e->w->out;
   if (r->has_t) integer(e, "t", r->t);
   id(e, "shopper", r->shopper);
+  if (r->item_count > 0 && r->items == NULL) { refuse(e, "items", "is NULL"); return; }
   key(e, "items");
   rf__jbuf_raw(b, "{", 1);
   for (size_t i = 0; i < r->item_count; ++i) {
     const rf_item_qty *it = &r->items[i];
     if (it->sku == NULL || it->sku[0] == '\0') { refuse(e, "items", "names an empty sku"); return; }
     if (it->qty < 0) { refuse(e, "items", "holds a negative quantity"); return; }
+    if (it->qty > MAX_EXACT_INT) { refuse(e, "items", "holds a quantity beyond 2^53"); return; }
     rf__jbuf_key(b, it->sku, i == 0);
     rf__jbuf_int(b, it->qty);
   }

@@ -53,8 +53,9 @@ const char *rf_store_builder_errmsg(const rf_store_builder *b) {
 }
 
 static int begin_add(rf_store_builder *b, const void *def) {
-  if (b == NULL || def == NULL) return RF_EINVAL;
+  if (b == NULL) return RF_EINVAL;
   rf__error_clear(&b->err);
+  if (def == NULL) return rf__error(&b->err, RF_EINVAL, "no definition given");
   if (b->store == NULL)
     return rf__error(&b->err, RF_EMISUSE, "the store builder is already finished");
   return 0;
@@ -268,9 +269,10 @@ int rf_store_builder_add_facing(rf_store_builder *b, const rf_facing_def *def) {
 }
 
 int rf_store_builder_finish(rf_store_builder *b, rf_store **out) {
-  if (b == NULL || out == NULL) return RF_EINVAL;
-  *out = NULL;
+  if (b == NULL) return RF_EINVAL;
   rf__error_clear(&b->err);
+  if (out == NULL) return rf__error(&b->err, RF_EINVAL, "finishing the store: out is NULL");
+  *out = NULL;
   rf_store *s = b->store;
   if (s == NULL) return rf__error(&b->err, RF_EMISUSE, "the store builder is already finished");
 

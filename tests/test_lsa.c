@@ -197,6 +197,20 @@ static void bad_input_is_refused_with_its_position(void **state) {
   assert_int_equal(rf_lsa(ws, c, 2, 2, RF_LSA_MAXIMIZE, sol, NULL), RF_EINVAL);
   assert_non_null(strstr(rf_assign_errmsg(ws), "cost[1][1] is +inf"));
   assert_int_equal(rf_lsa(ws, c, 2, 2, 4u, sol, NULL), RF_EINVAL);
+  /* Tall matrices are checked in the pass that reads them for the solver; same messages. */
+  double tall[3 * 2] = {1, 2, 3, 4, 5, 6};
+  int32_t tsol[3];
+  tall[5] = NAN;
+  assert_int_equal(rf_lsa(ws, tall, 3, 2, 0, tsol, NULL), RF_EINVAL);
+  assert_string_equal(rf_assign_errmsg(ws), "cost[2][1] is NaN");
+  tall[5] = -INFINITY;
+  assert_int_equal(rf_lsa(ws, tall, 3, 2, 0, tsol, NULL), RF_EINVAL);
+  assert_non_null(strstr(rf_assign_errmsg(ws), "cost[2][1] is -inf"));
+  assert_int_equal(rf_lsa(ws, tall, 3, 2, RF_LSA_MAXIMIZE, tsol, &total), 0);
+  assert_true(total == 5.0 + 4.0);
+  tall[2] = INFINITY;
+  assert_int_equal(rf_lsa(ws, tall, 3, 2, RF_LSA_MAXIMIZE, tsol, NULL), RF_EINVAL);
+  assert_non_null(strstr(rf_assign_errmsg(ws), "cost[1][0] is +inf"));
   assert_int_equal(rf_lsa(ws, NULL, 2, 2, 0, sol, NULL), RF_EINVAL);
   rf_assign_workspace_free(ws);
 }

@@ -14,9 +14,70 @@
 
 #include "retailfuse/status.h"
 
+int rf__lap_lazy_init(rf__lap_lazy *lz, rf_assign_workspace *ws, const double *orig,
+                      size_t orig_rows, size_t orig_cols, double sign) {
+  size_t n = orig_cols, m = orig_rows;
+  lz->orig = orig;
+  lz->orig_cols = orig_cols;
+  lz->sign = sign;
+  lz->rows = rf__ws_get(ws, RF__WS_MATRIX, n * m * sizeof(double));
+  lz->ready = rf__ws_get(ws, RF__WS_LAZY_READY, n);
+  lz->min1 = rf__ws_get(ws, RF__WS_LAZY_MIN1, n * sizeof(double));
+  lz->min2 = rf__ws_get(ws, RF__WS_LAZY_MIN2, n * sizeof(double));
+  lz->arg1 = rf__ws_get(ws, RF__WS_LAZY_ARG1, n * sizeof(int32_t));
+  lz->arg2 = rf__ws_get(ws, RF__WS_LAZY_ARG2, n * sizeof(int32_t));
+  if (!lz->rows || !lz->ready || !lz->min1 || !lz->min2 || !lz->arg1 || !lz->arg2) return RF_ENOMEM;
+  for (size_t i = 0; i < n; ++i) {
+    lz->ready[i] = 0;
+    lz->min1[i] = lz->min2[i] = INFINITY;
+    lz->arg1[i] = lz->arg2[i] = -1;
+  }
+  /* The same choice, ties included, as a scan of the transposed row at zero prices. This pass
+   * reads the whole matrix, so it also checks it (the caller finds the bad entry). */
+  double *min1 = lz->min1, *min2 = lz->min2;
+  int32_t *arg1 = lz->arg1, *arg2 = lz->arg2;
+  for (size_t r = 0; r < m; ++r) {
+    const double *line = orig + r * orig_cols;
+    int bad = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double h = sign * line[i];
+      bad |= (h != h) | (h == -INFINITY);
+      if (h < min2[i]) {
+        if (h >= min1[i]) {
+          min2[i] = h;
+          arg2[i] = (int32_t)r;
+        } else {
+          min2[i] = min1[i];
+          arg2[i] = arg1[i];
+          min1[i] = h;
+          arg1[i] = (int32_t)r;
+        }
+      }
+    }
+    if (bad) return RF_EINVAL;
+  }
+  return 0;
+}
+
+static const double *lazy_row(rf__lap_lazy *lz, int32_t i, int32_t m) {
+  double *row = lz->rows + (size_t)i * (size_t)m;
+  if (!lz->ready[i]) {
+    const double *src = lz->orig + i;
+    for (int32_t r = 0; r < m; ++r) row[r] = lz->sign * src[(size_t)r * lz->orig_cols];
+    lz->ready[i] = 1;
+  }
+  return row;
+}
+
+static inline const double *row_of(rf__lap *p, int32_t i) {
+  if (p->lazy != NULL) return lazy_row(p->lazy, i, p->m);
+  return p->c + (size_t)i * (size_t)p->m;
+}
+
 int rf__lap_prepare(rf__lap *p, rf_assign_workspace *ws, const double *c, int32_t n, int32_t m) {
   size_t un = (size_t)n, um = (size_t)m;
   p->c = c;
+  p->lazy = NULL;
   p->n = n;
   p->m = m;
   p->v = rf__ws_get(ws, RF__WS_V, um * sizeof(double));
@@ -34,7 +95,7 @@ int rf__lap_prepare(rf__lap *p, rf_assign_workspace *ws, const double *c, int32_
   return 0;
 }
 
-/* Square only: every column's cheapest row gets it if that row has nothing cheaper; then each
+/* Square only (so never lazy): every column's cheapest row gets it if that row has nothing cheaper; then each
  * row matched once passes its slack to its column's price. Returns the number of free rows
  * (listed in free_rows) or RF_EINFEASIBLE for a column with no finite entry. */
 static int32_t column_reduction(rf__lap *p) {
@@ -91,6 +152,12 @@ static int32_t column_reduction(rf__lap *p) {
   return nfree;
 }
 
+/* Bids made by augmenting row reduction, per row of the problem. On classes with many near ties
+ * (points in the plane with squared distances) the bidding turns into a price war of tiny steps
+ * that costs far more than the augmenting paths it saves; past this budget the remaining free
+ * rows go to the augmenting phase. 4 bids a row was the fastest on scipy's benchmark families. */
+#define ARR_BIDS_PER_ROW 4
+
 /* Two passes of auction-like bidding: a free row takes its cheapest column, lowering that
  * column's price by its margin over the second cheapest, and the column's previous row becomes
  * free. Returns the number of rows still free, or RF_EINFEASIBLE for a row with no finite
@@ -99,25 +166,39 @@ static int32_t augmenting_row_reduction(rf__lap *p, int32_t nfree) {
   const int32_t m = p->m;
   double *v = p->v;
   int32_t *free_rows = p->free_rows;
+  int64_t bids_left = (int64_t)ARR_BIDS_PER_ROW * p->n;
   for (int pass = 0; pass < 2 && nfree > 0; ++pass) {
     int32_t k = 0, previous = nfree;
     nfree = 0;
     while (k < previous) {
+      if (bids_left-- == 0) {  /* out of budget: the rest are left to augmentation */
+        while (k < previous) free_rows[nfree++] = free_rows[k++];
+        return nfree;
+      }
       int32_t i = free_rows[k++];
-      const double *row = p->c + (size_t)i * (size_t)m;
       double umin = INFINITY, usubmin = INFINITY;
       int32_t j1 = -1, j2 = -1;
-      for (int32_t j = 0; j < m; ++j) {
-        double h = row[j] - v[j];
-        if (h < usubmin) {
-          if (h >= umin) {
-            usubmin = h;
-            j2 = j;
-          } else {
-            usubmin = umin;
-            umin = h;
-            j2 = j1;
-            j1 = j;
+      const rf__lap_lazy *lz = p->lazy;
+      if (lz != NULL && lz->arg2[i] >= 0 && v[lz->arg1[i]] == 0.0 && v[lz->arg2[i]] == 0.0) {
+        /* Prices only ever fall, so with both still at 0 nothing else can have got cheaper. */
+        umin = lz->min1[i];
+        usubmin = lz->min2[i];
+        j1 = lz->arg1[i];
+        j2 = lz->arg2[i];
+      } else {
+        const double *row = row_of(p, i);
+        for (int32_t j = 0; j < m; ++j) {
+          double h = row[j] - v[j];
+          if (h < usubmin) {
+            if (h >= umin) {
+              usubmin = h;
+              j2 = j;
+            } else {
+              usubmin = umin;
+              umin = h;
+              j2 = j1;
+              j1 = j;
+            }
           }
         }
       }
@@ -151,12 +232,35 @@ int rf__lap_augment(rf__lap *p, int32_t f, const unsigned char *blocked) {
   const int32_t m = p->m;
   double *v = p->v, *d = p->d;
   int32_t *pred = p->pred, *collist = p->collist, *colsol = p->colsol, *rowsol = p->rowsol;
-  const double *row = p->c + (size_t)f * (size_t)m;
+  const double *row = row_of(p, f);
+  /* First the distances and their minimum alone, a loop the compiler can vectorise: when the
+   * cheapest column is free (common with many ties, as in 0/1 matrices, or with more columns
+   * than rows) the row takes it with no path to search and no price to move. */
+  double nearest = INFINITY;
+  for (int32_t j = 0; j < m; ++j) {
+    double h = row[j] - v[j];
+    d[j] = h;
+    nearest = h < nearest ? h : nearest;
+  }
+  if (blocked) {
+    nearest = INFINITY;
+    for (int32_t j = 0; j < m; ++j) {
+      if (blocked[j]) d[j] = INFINITY;
+      nearest = d[j] < nearest ? d[j] : nearest;
+    }
+  }
+  if (nearest == INFINITY) return RF_EINFEASIBLE;
+  for (int32_t j = 0; j < m; ++j) {
+    if (d[j] == nearest && colsol[j] < 0) {
+      colsol[j] = f;
+      rowsol[f] = j;
+      return 0;
+    }
+  }
   int32_t count = 0;
   for (int32_t j = 0; j < m; ++j) {
     if (blocked && blocked[j]) continue;
     collist[count++] = j;
-    d[j] = row[j] - v[j];
     pred[j] = f;
   }
   /* collist: [0, low) scanned, [low, up) at the current minimum, [up, count) still to do. */
@@ -190,7 +294,7 @@ int rf__lap_augment(rf__lap *p, int32_t f, const unsigned char *blocked) {
     }
     int32_t j1 = collist[low++];
     int32_t i = colsol[j1];
-    const double *ri = p->c + (size_t)i * (size_t)m;
+    const double *ri = row_of(p, i);
     double h = ri[j1] - v[j1] - min;
     for (int32_t k = up; k < count; ++k) {
       int32_t j = collist[k];

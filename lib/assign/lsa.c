@@ -20,8 +20,16 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
     return 0;
   }
   rf__lap lap;
+  rf__lap_lazy lazy;
   if (rf__lap_prepare(&lap, ws, prob.c, prob.n, prob.m) != 0)
     return rf__error(&ws->err, RF_ENOMEM, "out of memory for a %zu x %zu problem", rows, cols);
+  if (prob.lazy) {
+    rc = rf__lap_lazy_init(&lazy, ws, cost, rows, cols, prob.maximize ? -1.0 : 1.0);
+    if (rc == RF_EINVAL) return rf__problem_check(ws, cost, rows, cols, prob.maximize);
+    if (rc != 0)
+      return rf__error(&ws->err, rc, "out of memory for a %zu x %zu problem", rows, cols);
+    lap.lazy = &lazy;
+  }
   rc = rf__lap_solve(&lap);
   if (rc != 0)
     return rf__error(&ws->err, rc, "no complete matching of the %s exists (forbidden pairs)",

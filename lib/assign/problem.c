@@ -6,6 +6,29 @@
 #include "retailfuse/assign.h"
 #include "retailfuse/status.h"
 
+int rf__problem_check(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
+                      int maximize) {
+  const double wrong_infinity = maximize ? INFINITY : -INFINITY;
+  size_t total = rows * cols;
+  /* Checked a block at a time without branches (the whole matrix is read, so this must be as
+   * fast as reading it); only a block with a bad entry is searched for it. */
+  for (size_t start = 0; start < total; start += 4096) {
+    size_t end = start + 4096 < total ? start + 4096 : total;
+    int bad = 0;
+    for (size_t k = start; k < end; ++k) bad |= (cost[k] != cost[k]) | (cost[k] == wrong_infinity);
+    if (!bad) continue;
+    for (size_t k = start; k < end; ++k) {
+      double x = cost[k];
+      if (isnan(x) || x == wrong_infinity)
+        return rf__error(&ws->err, RF_EINVAL, "cost[%zu][%zu] is %s", k / cols, k % cols,
+                         isnan(x) ? "NaN"
+                         : x > 0  ? "+inf (forbidden pairs are -inf when maximizing)"
+                                  : "-inf (forbidden pairs are +inf)");
+    }
+  }
+  return 0;
+}
+
 int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost, size_t rows,
                      size_t cols, unsigned flags, int32_t extra_rows, int copy) {
   memset(p, 0, sizeof *p);
@@ -16,21 +39,20 @@ int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost
   p->transposed = rows > cols;
   if (rows > INT32_MAX || cols > INT32_MAX || (cols != 0 && rows > SIZE_MAX / sizeof(double) / cols))
     return rf__error(&ws->err, RF_ELIMIT, "matrix of %zu x %zu is too large", rows, cols);
-  const double forbidden = p->maximize ? -INFINITY : INFINITY;
-  size_t total = rows * cols;
-  for (size_t k = 0; k < total; ++k) {
-    double x = cost[k];
-    if (isnan(x) || (isinf(x) && x != forbidden))
-      return rf__error(&ws->err, RF_EINVAL, "cost[%zu][%zu] is %s", k / cols, k % cols,
-                       isnan(x) ? "NaN" : (x > 0 ? "+inf (forbidden pairs are -inf when maximizing)"
-                                                 : "-inf (forbidden pairs are +inf)"));
-  }
   p->n = (int32_t)(p->transposed ? cols : rows);
   p->m = (int32_t)(p->transposed ? rows : cols);
   int32_t n_all = p->n + extra_rows;
-  if (!p->transposed && !p->maximize && !copy && extra_rows == 0) {
-    p->c = cost;
+  if (!copy && extra_rows == 0 && p->transposed) {
+    p->lazy = 1;  /* checked by the lazy pass */
     return 0;
+  }
+  int rc = rf__problem_check(ws, cost, rows, cols, p->maximize);
+  if (rc != 0) return rc;
+  if (!copy && extra_rows == 0) {
+    if (!p->maximize) {
+      p->c = cost;
+      return 0;
+    }
   }
   size_t m = (size_t)p->m;
   double *c = rf__ws_get(ws, RF__WS_MATRIX, (size_t)n_all * m * sizeof(double));
@@ -44,7 +66,7 @@ int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost
         for (size_t i = i0; i < i0 + tile && i < rows; ++i)
           for (size_t j = j0; j < j0 + tile && j < cols; ++j) c[j * m + i] = sign * cost[i * cols + j];
   } else {
-    for (size_t k = 0; k < total; ++k) c[k] = sign * cost[k];
+    for (size_t k = 0; k < rows * cols; ++k) c[k] = sign * cost[k];
   }
   memset(c + (size_t)p->n * m, 0, (size_t)extra_rows * m * sizeof(double));
   p->c = c;

@@ -27,6 +27,11 @@ typedef enum rf__ws_slot {
   RF__WS_MARG_B,
   RF__WS_MARG_C,
   RF__WS_MARG_D,
+  RF__WS_LAZY_READY,
+  RF__WS_LAZY_MIN1,
+  RF__WS_LAZY_MIN2,
+  RF__WS_LAZY_ARG1,
+  RF__WS_LAZY_ARG2,
   RF__WS_SLOTS
 } rf__ws_slot;
 

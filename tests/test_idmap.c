@@ -14,16 +14,12 @@
 #include "core/strpool.h"
 #include "retailfuse/status.h"
 #include "test_alloc.h"
+#include "test_rng.h"
 
 #define KEYS 2000
 
 static uint64_t rng_state = 88172645463325252ULL;
-static uint64_t next_random(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
+static uint64_t next_random(void) { return test_rng_next(&rng_state); }
 
 static void random_inserts_and_removals_match_a_reference(void **state) {
   (void)state;

@@ -12,14 +12,10 @@
 
 #include "retailfuse/retailfuse.h"
 #include "test_alloc.h"
+#include "test_rng.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
-static uint64_t next_u64(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
+static uint64_t next_u64(void) { return test_rng_next(&rng); }
 
 #define MAX_ALL 20000
 

@@ -12,15 +12,11 @@
 
 #include "retailfuse/retailfuse.h"
 #include "test_alloc.h"
+#include "test_rng.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint64_t next_u64(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
-static double uniform(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
+static uint64_t next_u64(void) { return test_rng_next(&rng); }
+static double uniform(void) { return test_rng_uniform(&rng); }
 
 /* Best total over injective maps of the smaller side, +inf/-inf entries forbidden; returns 0 if
  * no complete matching exists. */

@@ -12,15 +12,11 @@
 
 #include "retailfuse/retailfuse.h"
 #include "test_alloc.h"
+#include "test_rng.h"
 
 static uint64_t rng = 0xD1B54A32D192ED03ULL;
-static uint64_t next_u64(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
-static double uniform(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
+static uint64_t next_u64(void) { return test_rng_next(&rng); }
+static double uniform(void) { return test_rng_uniform(&rng); }
 
 /* Every joint assignment (each row a column or none, columns used once), weighted. */
 static void brute(const double *L, const double *L0, size_t n, size_t m, size_t i, int *used,

@@ -1,21 +1,23 @@
-/* retailfuse run: read a scenario and write what the engine decides.
- * The fusion engine is not built yet (issue 5): for now this reads and checks the scenario,
- * reports how many events it holds, and writes an empty output. */
+/* retailfuse run: read a scenario and write what the method decides: cart diffs and receipts.
+ * The greedy baseline is the method until the fusion engine exists. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "retailfuse/retailfuse.h"
+#include "pipeline.h"
 
 int cmd_run(int argc, char **argv) {
-  const char *path = NULL, *out_path = "-";
+  const char *path = NULL, *out_path = "-", *method = "greedy";
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
       if (++i >= argc) return usage_error("run: %s needs a file name", a);
       out_path = argv[i];
+    } else if (strcmp(a, "--method") == 0) {
+      if (++i >= argc) return usage_error("run: --method needs a name");
+      method = argv[i];
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error("run: unknown option '%s'", a);
     } else if (path != NULL) {
@@ -25,9 +27,16 @@ int cmd_run(int argc, char **argv) {
     }
   }
   if (path == NULL) return usage_error("run: no FILE given");
+  if (strcmp(method, "greedy") != 0) {
+    if (strcmp(method, "fused") == 0) {
+      fprintf(stderr, "retailfuse: run: the fused method arrives with the fusion engine; "
+                      "use --method greedy\n");
+      return 1;
+    }
+    return usage_error("run: unknown method '%s' (greedy)", method);
+  }
 
   rf_scenario_reader *reader = NULL;
-  rf_scenario_check *check = NULL;
   rf_scenario_writer *writer = NULL;
   int rc = rf_scenario_reader_open(&reader, path, NULL, NULL);
   if (rc != 0) {
@@ -35,42 +44,27 @@ int cmd_run(int argc, char **argv) {
             rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
     return 1;
   }
-  int status = 1;
-  if ((rc = rf_scenario_check_new(&check, NULL, NULL)) != 0) {
-    fprintf(stderr, "retailfuse: %s\n", rf_strerror(rc));
-    goto done;
-  }
   if ((rc = rf_scenario_writer_open(&writer, out_path, NULL)) != 0) {
     fprintf(stderr, "retailfuse: cannot write '%s': %s\n", out_path,
             rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
-    goto done;
+    rf_scenario_reader_free(reader);
+    return 1;
   }
-  rf_record rec;
-  while ((rc = rf_scenario_reader_next(reader, &rec)) == 0) {
-    if ((rc = rf_scenario_check_record(check, &rec)) != 0) {
-      fprintf(stderr, "%s: %s\n", path, rf_scenario_check_errmsg(check));
-      goto done;
-    }
-  }
-  if (rc != RF_ITEROVER) {
-    fprintf(stderr, "%s: %s\n", path, rf_scenario_reader_errmsg(reader));
-    goto done;
-  }
-  rf_scenario_summary s;
-  rf_scenario_check_summary(check, &s);
-  uint64_t events = 0;
-  for (int t = RF_RECORD_ENTER; t <= RF_RECORD_HAND; ++t) events += s.by_type[t];
-  fprintf(stderr, "%s: %" PRIu64 " events read (%" PRIu64 " weight changes, %" PRIu64
-          " hand visits, %" PRIu32 " shoppers); the fusion engine is not built yet, so no diffs "
-          "were written\n",
-          path, events, s.by_type[RF_RECORD_DELTA], s.by_type[RF_RECORD_HAND], s.shoppers);
-  status = 0;
-done:
-  if (writer != NULL && rf_scenario_writer_close(writer) != 0 && status == 0) {
-    fprintf(stderr, "retailfuse: writing '%s' failed\n", out_path);
-    status = 1;
-  }
-  rf_scenario_check_free(check);
+  char err[600] = "";
+  run_counts counts;
+  rc = run_greedy(reader, writer, &counts, err, sizeof err);
+  int closed = rf_scenario_writer_close(writer);
   rf_scenario_reader_free(reader);
-  return status;
+  if (rc != 0) {
+    fprintf(stderr, "%s: %s\n", path, err);
+    return 1;
+  }
+  if (closed != 0) {
+    fprintf(stderr, "retailfuse: writing '%s' failed\n", out_path);
+    return 1;
+  }
+  fprintf(stderr, "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64
+          " hand visits) -> %" PRIu64 " diffs, %" PRIu64 " receipts (method %s)\n",
+          path, counts.events, counts.deltas, counts.hands, counts.diffs, counts.receipts, method);
+  return 0;
 }

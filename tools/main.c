@@ -16,8 +16,16 @@ static const char help_text[] =
     "  validate [--lateness SECONDS] [--max-errors N] FILE\n"
     "        check a scenario file; print the store's size and the count of each record type,\n"
     "        or the first errors with their line numbers (exit status 1)\n"
-    "  run FILE [-o OUT]\n"
+    "  run FILE [-o OUT] [--method greedy]\n"
     "        read a scenario and write cart diffs and receipts to OUT (default: standard output)\n"
+    "  sim --out DIR [--preset NAME] [--seed N] [--weights deltas|samples] [--set KNOB=VALUE]...\n"
+    "        simulate a store: DIR/scenario.jsonl and DIR/truth.jsonl; presets easy, busy,\n"
+    "        adversarial, day, large; --list-knobs shows every knob of the preset\n"
+    "  eval --truth TRUTH OUTPUT [--json]\n"
+    "        score an output against the ground truth: receipt precision, recall, F1, exact\n"
+    "        receipts, review rate, calibration, errors by cause\n"
+    "  demo [--preset NAME] [--seed N]\n"
+    "        simulate a store (busy by default), run the methods, and compare their scores\n"
     "\n"
     "options:\n"
     "  -h, --help     show this help\n"
@@ -53,5 +61,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
+  if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
+  if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", cmd);
 }

@@ -15,5 +15,8 @@
 #include "scenario.h"
 #include "check.h"
 #include "assign.h"
+#include "sim.h"
+#include "eval.h"
+#include "greedy.h"
 
 #endif /* RETAILFUSE_H */

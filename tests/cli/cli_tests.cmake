@@ -50,6 +50,26 @@ rf_cli_test(validate_late ARGS validate ${rf_data}/late.jsonl EXIT 1
 rf_cli_test(validate_late_allowed ARGS validate --lateness 3.5 ${rf_data}/late.jsonl EXIT 0
   STDOUT "late.jsonl: valid")
 rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl EXIT 0
-  STDERR "small.jsonl: 16 events read \\(4 weight changes, 4 hand visits, 3 shoppers\\)"
-  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl OUTPUT_MATCHES "^$")
+  STDERR "small.jsonl: 16 events \\(4 weight changes, 4 hand visits\\) -> 3 diffs, 2 receipts \\(method greedy\\)"
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8800000,\"shopper\":\"S1\",\"sku\":\"859000002121\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":14900000,\"shopper\":\"S2\",\"sku\":\"012000161155\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":2}\n{\"type\":\"diff\",\"seq\":2,\"t\":22700000,\"shopper\":\"S1\",\"sku\":\"859000002121\",\"qty\":-1,\"conf\":1,\"review\":false,\"event\":3}\n{\"type\":\"receipt\",\"t\":42000000,\"shopper\":\"S1\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"S2\",\"items\":{\"012000161155\":1},\"review\":false}\n$")
+rf_cli_test(run_fused_not_yet ARGS run ${rf_examples}/small.jsonl --method fused EXIT 1
+  STDERR "the fused method arrives with the fusion engine")
+rf_cli_test(run_unknown_method ARGS run ${rf_examples}/small.jsonl --method magic EXIT 2
+  STDERR "unknown method 'magic'")
+rf_cli_test(sim_needs_out ARGS sim --preset easy EXIT 2 STDERR "sim: --out DIR is required")
+rf_cli_test(sim_unknown_preset ARGS sim --preset chaos --out x EXIT 2 STDERR "unknown preset 'chaos'")
+rf_cli_test(sim_unknown_knob ARGS sim --set wobble=1 --out x EXIT 2 STDERR "no knob 'wobble'")
+rf_cli_test(sim_bad_value ARGS sim --set shoppers=-3 --out x EXIT 2 STDERR "'-3' is not a valid value for shoppers")
+rf_cli_test(sim_list_knobs ARGS sim --preset adversarial --list-knobs EXIT 0
+  STDOUT "knobs of preset 'adversarial'.*missed_rate +0.1 .*anonymous_rate +0.2 .*wrong_id_rate +0.02 ")
+rf_cli_test(sim_samples_not_yet ARGS sim --preset easy --weights samples --out ${CMAKE_CURRENT_BINARY_DIR}/sim_samples EXIT 1
+  STDERR "raw plate samples are not simulated yet")
+rf_cli_test(eval_needs_truth ARGS eval out.jsonl EXIT 2 STDERR "eval: --truth TRUTH is required")
 rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "line 7: malformed JSON")
+
+# The simulator end to end: sim -> validate -> run -> eval, determinism, and the truth scored
+# against itself.
+add_test(NAME cli_sim_pipeline
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/sim_pipeline.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/sim_pipeline)

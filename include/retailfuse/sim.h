@@ -1,0 +1,92 @@
+/*
+ * retailfuse/sim.h — a simulated store with ground truth.
+ *
+ * The simulator builds a store (gondolas of shelves of plates, a crowded catalog, facings of
+ * items), lets shoppers walk in, reach into shelves, take and put back items (on the wrong shelf
+ * too), and records what the sensors would report — load-cell weight changes and camera hand
+ * visits with their imperfections — as scenario records, plus the truth: every real take and
+ * put-back and every cart's final content. The same parameters and seed give the same records.
+ *
+ * Parameters are named knobs (rf_sim_knob_count / rf_sim_knob) so a preset can be adjusted one
+ * knob at a time, from code or from the command line (`retailfuse sim --set name=value`).
+ *
+ * Ownership: records passed to the sinks point into simulator memory valid only during the
+ * callback. Threads: rf_sim_run is reentrant; nothing is shared between calls.
+ */
+#ifndef RETAILFUSE_SIM_H
+#define RETAILFUSE_SIM_H
+
+#include "common.h"
+#include "allocator.h"
+#include "scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rf_sim_params {
+  unsigned version;            /* RF_SIM_PARAMS_VERSION */
+  /* store */
+  int gondolas, shelves_per_gondola, plates_min, plates_max;
+  double plate_width_m;
+  double similar_weight_share; /* share of products weighing within a few grams of a neighbour */
+  double equal_weight_share;   /* share of those that weigh exactly the same */
+  double noise_g;              /* load-cell noise per plate (deltas: per reported change) */
+  /* shoppers */
+  int shoppers;
+  double duration_s;           /* arrivals spread over this time */
+  int reaches_min, reaches_max;
+  double group_share;          /* share of shoppers who join another's cart (link) */
+  double multi_take_share;     /* reaches that take 2-3 items */
+  double browse_share;         /* reaches that take nothing */
+  double putback_share;        /* reaches that put an item back */
+  double wrong_shelf_share;    /* put-backs onto a shelf the item does not belong to */
+  double crowding;             /* 0..1: how often a reach goes where another shopper is reaching */
+  /* cameras */
+  double missed_rate, false_rate, anonymous_rate, wrong_id_rate;
+  double time_jitter_s, x_noise_m;
+  double hint_share;           /* share of hand records that carry holding_* and sku_scores */
+  double hint_reliability;     /* chance a hint is right */
+  double camera_delay_max_s;   /* hand records arrive up to this late (< the 2 s lateness) */
+  /* load cells */
+  int samples_mode;            /* 0: delta records; 1: 60 Hz samples (see rf_sim_run) */
+  double sample_hz;
+  double drift_g_per_h;
+} rf_sim_params;
+
+#define RF_SIM_PARAMS_VERSION 1
+
+/* The presets: "easy", "busy", "adversarial", "day", "large". RF_ENOTFOUND for another name. */
+RF_EXTERN int rf_sim_preset(rf_sim_params *out, const char *name);
+
+/* The knobs, by index: name, a one-line description, and the current value as text. */
+RF_EXTERN size_t rf_sim_knob_count(void);
+RF_EXTERN const char *rf_sim_knob_name(size_t index);
+RF_EXTERN const char *rf_sim_knob_help(size_t index);
+
+/* Sets a knob from text ("shoppers", "30"). RF_ENOTFOUND for an unknown name, RF_ERANGE for a
+ * value that does not parse or is out of the knob's range. */
+RF_EXTERN int rf_sim_set(rf_sim_params *params, const char *name, const char *value);
+
+/* Formats a knob's value into buf; returns 0 or RF_ENOTFOUND. */
+RF_EXTERN int rf_sim_get(const rf_sim_params *params, const char *name, char *buf, size_t cap);
+
+/* Receives one record; a non-zero return stops the run with that code. */
+typedef int (*rf_sim_sink)(const rf_record *record, void *payload);
+
+/* Runs the simulation: the scenario (store description, then events in arrival order) goes to
+ * `scenario`, the truth (takes and put-backs in time order, then one receipt per cart) to
+ * `truth`. Returns 0, RF_EINVAL for bad parameters (rf_sim_errmsg-like detail is not kept: the
+ * parameters are checked by rf_sim_check first), RF_ENOMEM, or a sink's code. */
+RF_EXTERN int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
+                         void *scenario_payload, rf_sim_sink truth, void *truth_payload,
+                         const rf_allocator *allocator);
+
+/* Checks parameters; on error writes a message naming the knob into buf. */
+RF_EXTERN int rf_sim_check(const rf_sim_params *params, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAILFUSE_SIM_H */

@@ -1,0 +1,412 @@
+/* The nearest-hand greedy baseline; see retailfuse/greedy.h for the rules it follows. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/errbuf.h"
+#include "core/idmap.h"
+#include "core/strpool.h"
+#include "retailfuse/greedy.h"
+#include "retailfuse/status.h"
+
+#define MAX_QTY 4              /* the most items one change is read as */
+#define HAND_KEEP_US 60000000  /* hand visits older than this behind the clock are dropped */
+
+typedef struct g_shopper {
+  const char *id;
+  uint32_t cart;               /* index of the cart owner */
+  int present;
+} g_shopper;
+
+typedef struct g_cart {
+  int32_t *qty;                /* per product; NULL while empty */
+  int members_in;              /* shoppers of this cart still in the store */
+  int owner_left, receipted;
+  rf_time_us last_exit;
+} g_cart;
+
+typedef struct g_hand {
+  uint32_t shelf;
+  int64_t shopper;             /* -1: anonymous */
+  rf_time_us t0, t1;
+} g_hand;
+
+typedef struct g_delta {
+  uint32_t shelf;
+  rf_time_us t0, t1;
+  double total, noise_var;     /* summed change and the variance the plates' noise adds to it */
+  int64_t event;
+} g_delta;
+
+struct rf_greedy {
+  rf_allocator alloc;
+  const rf_store *store;
+  rf_greedy_options opts;
+  rf_output_fn output;
+  void *payload;
+  uint32_t products, shelves;
+  uint32_t **shelf_products;   /* per shelf: the products facing on it */
+  size_t *shelf_product_count;
+  rf__strpool names;
+  rf__idmap ids;
+  g_shopper *shoppers;
+  g_cart *carts;               /* parallel to shoppers: a cart per potential owner */
+  size_t shopper_count, shopper_cap, cart_cap;
+  g_hand *hands;
+  size_t hand_count, hand_cap;
+  g_delta *pending;
+  size_t pending_head, pending_count, pending_cap;
+  int64_t next_event, next_seq;
+  rf_time_us clock;
+  int has_clock;
+  rf_item_qty *items;          /* receipt scratch, one per product */
+  rf__errbuf err;
+};
+
+void rf_greedy_free(rf_greedy *g) {
+  if (g == NULL) return;
+  const rf_allocator *a = &g->alloc;
+  for (uint32_t s = 0; s < g->shelves && g->shelf_products; ++s) rf__free(a, g->shelf_products[s]);
+  rf__free(a, g->shelf_products);
+  rf__free(a, g->shelf_product_count);
+  for (size_t c = 0; c < g->shopper_count; ++c) rf__free(a, g->carts[c].qty);
+  rf__strpool_free(&g->names, a);
+  rf__idmap_free(&g->ids, a);
+  rf__free(a, g->shoppers);
+  rf__free(a, g->carts);
+  rf__free(a, g->hands);
+  rf__free(a, g->pending);
+  rf__free(a, g->items);
+  rf_allocator copy = g->alloc;
+  rf__free(&copy, g);
+}
+
+int rf_greedy_new(rf_greedy **out, const rf_store *store, const rf_greedy_options *options,
+                  rf_output_fn output, void *payload, const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  rf_greedy_options defaults = RF_GREEDY_OPTIONS_INIT;
+  if (options == NULL) options = &defaults;
+  if (store == NULL || output == NULL) return RF_EINVAL;
+  if (options->version != RF_GREEDY_OPTIONS_VERSION) return RF_EVERSION;
+  if (options->lateness_us < 0 || options->max_gap_us < 0) return RF_ERANGE;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  rf_greedy *g = rf__calloc(&a, 1, sizeof *g);
+  if (g == NULL) return RF_ENOMEM;
+  g->alloc = a;
+  g->store = store;
+  g->opts = *options;
+  g->output = output;
+  g->payload = payload;
+  g->products = rf_store_product_count(store);
+  g->shelves = rf_store_shelf_count(store);
+  g->shelf_products = rf__calloc(&a, (size_t)g->shelves + 1, sizeof *g->shelf_products);
+  g->shelf_product_count = rf__calloc(&a, (size_t)g->shelves + 1, sizeof *g->shelf_product_count);
+  g->items = rf__calloc(&a, (size_t)g->products + 1, sizeof *g->items);
+  if (!g->shelf_products || !g->shelf_product_count || !g->items) {
+    rf_greedy_free(g);
+    return RF_ENOMEM;
+  }
+  for (uint32_t s = 0; s < g->shelves; ++s) {
+    const uint32_t *facings;
+    size_t n;
+    rf_store_shelf_facings(store, s, &facings, &n);
+    g->shelf_products[s] = rf__calloc(&a, n + 1, sizeof(uint32_t));
+    if (g->shelf_products[s] == NULL) {
+      rf_greedy_free(g);
+      return RF_ENOMEM;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      rf_facing_def f;
+      uint32_t p;
+      rf_store_facing(store, facings[k], &f);
+      rf_store_find_product(store, f.sku, &p);
+      g->shelf_products[s][g->shelf_product_count[s]++] = p;
+    }
+  }
+  *out = g;
+  return 0;
+}
+
+const char *rf_greedy_errmsg(const rf_greedy *g) { return g ? g->err.msg : ""; }
+
+static int nomem(rf_greedy *g) { return rf__error(&g->err, RF_ENOMEM, "out of memory"); }
+
+static int find_shopper(rf_greedy *g, const char *id, uint32_t *out) {
+  if (rf__idmap_find(&g->ids, id, out) == 0) return 0;
+  return rf__error(&g->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
+}
+
+static double unit_weight(const rf_greedy *g, uint32_t product) {
+  rf_product_def p;
+  rf_store_product(g->store, product, &p);
+  return p.weight_g;
+}
+
+/* How far q items of a product are from the change, in standard deviations of what q such
+ * items plus the plates' noise would weigh: "nearest" that knows 2 g means more for a 50 g bar
+ * than for a 2 kg bag. An undeclared spread is taken as 1 % of the weight. */
+static double misfit(const rf_greedy *g, const g_delta *d, uint32_t product, int64_t q) {
+  rf_product_def p;
+  rf_store_product(g->store, product, &p);
+  double sd = p.has_weight_sd ? p.weight_sd_g : 0.01 * p.weight_g;
+  double var = (double)q * sd * sd + d->noise_var + 1e-6;
+  return fabs(fabs(d->total) - (double)q * p.weight_g) / sqrt(var);
+}
+
+static int emit_diff(rf_greedy *g, const g_delta *d, uint32_t cart, uint32_t product, int64_t qty,
+                     rf_time_us t) {
+  rf_product_def p;
+  rf_store_product(g->store, product, &p);
+  g_cart *c = &g->carts[cart];
+  if (c->qty == NULL) {
+    c->qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *c->qty);
+    if (c->qty == NULL) return nomem(g);
+  }
+  c->qty[product] += (int32_t)qty;
+  rf_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.type = RF_RECORD_DIFF;
+  rec.u.diff.seq = g->next_seq++;
+  rec.u.diff.t = t;
+  rec.u.diff.shopper = g->shoppers[cart].id;
+  rec.u.diff.sku = p.sku;
+  rec.u.diff.qty = qty;
+  rec.u.diff.conf = 1.0;
+  rec.u.diff.review = 0;
+  rec.u.diff.event = d->event;
+  return g->output(&rec, g->payload);
+}
+
+/* The identified shopper with a hand visit on the shelf nearest in time to the change. */
+static int64_t nearest_shopper(const rf_greedy *g, const g_delta *d) {
+  int64_t best = -1;
+  rf_time_us best_gap = 0;
+  for (size_t h = 0; h < g->hand_count; ++h) {
+    const g_hand *hv = &g->hands[h];
+    if (hv->shelf != d->shelf || hv->shopper < 0) continue;
+    rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
+    if (gap > g->opts.max_gap_us) continue;
+    if (best < 0 || gap < best_gap) {
+      best = hv->shopper;
+      best_gap = gap;
+    }
+  }
+  return best;
+}
+
+static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
+  int64_t who = nearest_shopper(g, d);
+  if (who < 0) return 0;
+  uint32_t cart = g->shoppers[who].cart;
+  int64_t best_qty = 0;
+  uint32_t best_product = 0;
+  double best = INFINITY;
+  if (d->total < 0) {
+    for (size_t k = 0; k < g->shelf_product_count[d->shelf]; ++k) {
+      uint32_t p = g->shelf_products[d->shelf][k];
+      for (int64_t q = 1; q <= MAX_QTY; ++q) {
+        double m = misfit(g, d, p, q);
+        if (m < best) {
+          best = m;
+          best_qty = q;
+          best_product = p;
+        }
+      }
+    }
+  } else {
+    const int32_t *qty = g->carts[cart].qty;
+    for (uint32_t p = 0; qty != NULL && p < g->products; ++p) {
+      for (int64_t q = 1; q <= qty[p] && q <= MAX_QTY; ++q) {
+        double m = misfit(g, d, p, q);
+        if (m < best) {
+          best = m;
+          best_qty = q;
+          best_product = p;
+        }
+      }
+    }
+  }
+  /* Off by more than half an item from anything it could be: noise, not an item. */
+  if (best_qty == 0 || fabs(fabs(d->total) - (double)best_qty * unit_weight(g, best_product)) >
+                           0.5 * unit_weight(g, best_product))
+    return 0;
+  return emit_diff(g, d, cart, best_product, d->total < 0 ? best_qty : -best_qty, t);
+}
+
+static int emit_receipt(rf_greedy *g, uint32_t cart, rf_time_us t) {
+  const g_cart *c = &g->carts[cart];
+  size_t n = 0;
+  for (uint32_t p = 0; p < g->products && c->qty; ++p) {
+    if (c->qty[p] <= 0) continue;
+    rf_product_def def;
+    rf_store_product(g->store, p, &def);
+    g->items[n].sku = def.sku;
+    g->items[n].qty = c->qty[p];
+    ++n;
+  }
+  rf_record rec;
+  memset(&rec, 0, sizeof rec);
+  rec.type = RF_RECORD_RECEIPT;
+  rec.u.receipt.has_t = 1;
+  rec.u.receipt.t = t;
+  rec.u.receipt.shopper = g->shoppers[cart].id;
+  rec.u.receipt.items = g->items;
+  rec.u.receipt.item_count = n;
+  rec.u.receipt.review = 0;
+  g->carts[cart].receipted = 1;
+  return g->output(&rec, g->payload);
+}
+
+/* Decides every change whose wait is over, then hands out receipts that are due. With
+ * `everything`, the end of input: nothing waits any more. */
+static int catch_up(rf_greedy *g, int everything) {
+  int rc = 0;
+  while (rc == 0 && g->pending_count > 0) {
+    g_delta *d = &g->pending[g->pending_head];
+    rf_time_us due = d->t1 + g->opts.lateness_us;
+    if (!everything && due > g->clock) break;
+    g_delta copy = *d;
+    g->pending_head++;
+    g->pending_count--;
+    rc = decide(g, &copy, due);
+  }
+  for (size_t c = 0; c < g->shopper_count && rc == 0; ++c) {
+    g_cart *cart = &g->carts[c];
+    if (g->shoppers[c].cart != c || !cart->owner_left || cart->members_in > 0 || cart->receipted)
+      continue;
+    rf_time_us due = cart->last_exit + g->opts.lateness_us;
+    if (everything || due <= g->clock) rc = emit_receipt(g, (uint32_t)c, due);
+  }
+  /* Forget hand visits no change can reach any more. */
+  size_t keep = 0;
+  for (size_t h = 0; h < g->hand_count; ++h)
+    if (g->hands[h].t1 + HAND_KEEP_US >= g->clock) g->hands[keep++] = g->hands[h];
+  g->hand_count = keep;
+  return rc;
+}
+
+static int enter(rf_greedy *g, const char *id) {
+  uint32_t i;
+  if (rf__idmap_find(&g->ids, id, &i) == 0) {
+    if (g->shoppers[i].present)
+      return rf__error(&g->err, RF_EEXISTS, "shopper '%s' is already in the store", id);
+    g->shoppers[i].present = 1;
+    g->carts[g->shoppers[i].cart].members_in++;
+    return 0;
+  }
+  size_t n = g->shopper_count;
+  if (RF__RESERVE(&g->alloc, g->shoppers, g->shopper_cap, n + 1) != 0 ||
+      RF__RESERVE(&g->alloc, g->carts, g->cart_cap, n + 1) != 0 ||
+      rf__idmap_reserve(&g->ids, &g->alloc, 1) != 0 ||
+      rf__strpool_reserve(&g->names, &g->alloc, strlen(id) + 1) != 0)
+    return nomem(g);
+  g->shoppers[n].id = rf__strpool_add(&g->names, id);
+  g->shoppers[n].cart = (uint32_t)n;
+  g->shoppers[n].present = 1;
+  memset(&g->carts[n], 0, sizeof g->carts[n]);
+  g->carts[n].members_in = 1;
+  rf__idmap_insert(&g->ids, g->shoppers[n].id, (uint32_t)n);
+  g->shopper_count++;
+  return 0;
+}
+
+static rf_time_us end_time(const rf_record *r) {
+  switch (r->type) {
+    case RF_RECORD_ENTER: return r->u.enter.t;
+    case RF_RECORD_EXIT: return r->u.exit.t;
+    case RF_RECORD_LINK: return r->u.link.t;
+    case RF_RECORD_POSITION: return r->u.position.t;
+    case RF_RECORD_DELTA: return r->u.delta.t1;
+    case RF_RECORD_HAND: return r->u.hand.t1;
+    default: return 0;
+  }
+}
+
+int rf_greedy_push(rf_greedy *g, const rf_record *r) {
+  if (g == NULL || r == NULL) return RF_EINVAL;
+  rf__error_clear(&g->err);
+  uint32_t i, cart, shelf;
+  int rc = 0;
+  switch (r->type) {
+    case RF_RECORD_ENTER: rc = enter(g, r->u.enter.shopper); break;
+    case RF_RECORD_EXIT:
+      if ((rc = find_shopper(g, r->u.exit.shopper, &i)) != 0) break;
+      if (!g->shoppers[i].present) {
+        rc = rf__error(&g->err, RF_ERANGE, "shopper '%s' has already left", r->u.exit.shopper);
+        break;
+      }
+      g->shoppers[i].present = 0;
+      cart = g->shoppers[i].cart;
+      g->carts[cart].members_in--;
+      if (r->u.exit.t > g->carts[cart].last_exit) g->carts[cart].last_exit = r->u.exit.t;
+      if (cart == i) g->carts[cart].owner_left = 1;
+      break;
+    case RF_RECORD_LINK:
+      if ((rc = find_shopper(g, r->u.link.shopper, &i)) != 0 ||
+          (rc = find_shopper(g, r->u.link.cart, &cart)) != 0)
+        break;
+      cart = g->shoppers[cart].cart;  /* joining a joiner joins the owner */
+      if (g->shoppers[i].present) {
+        g->carts[g->shoppers[i].cart].members_in--;
+        g->carts[cart].members_in++;
+      }
+      g->shoppers[i].cart = cart;
+      break;
+    case RF_RECORD_POSITION: break;
+    case RF_RECORD_HAND: {
+      int64_t who = -1;
+      if (rf_store_find_shelf(g->store, r->u.hand.shelf, &shelf) != 0) {
+        rc = rf__error(&g->err, RF_ENOTFOUND, "shelf '%s' is not in the store", r->u.hand.shelf);
+        break;
+      }
+      if (r->u.hand.shopper != NULL) {
+        if ((rc = find_shopper(g, r->u.hand.shopper, &i)) != 0) break;
+        who = i;
+      }
+      if (RF__RESERVE(&g->alloc, g->hands, g->hand_cap, g->hand_count + 1) != 0) return nomem(g);
+      g->hands[g->hand_count++] = (g_hand){shelf, who, r->u.hand.t0, r->u.hand.t1};
+      break;
+    }
+    case RF_RECORD_DELTA: {
+      if (rf_store_find_shelf(g->store, r->u.delta.shelf, &shelf) != 0) {
+        rc = rf__error(&g->err, RF_ENOTFOUND, "shelf '%s' is not in the store", r->u.delta.shelf);
+        break;
+      }
+      if (g->pending_head > 0 && g->pending_head >= g->pending_count) {  /* reuse the front */
+        memmove(g->pending, g->pending + g->pending_head, g->pending_count * sizeof *g->pending);
+        g->pending_head = 0;
+      }
+      if (RF__RESERVE(&g->alloc, g->pending, g->pending_cap,
+                      g->pending_head + g->pending_count + 1) != 0)
+        return nomem(g);
+      double total = 0.0;
+      for (size_t k = 0; k < r->u.delta.plate_count; ++k) total += r->u.delta.plates[k].g;
+      rf_shelf_def def;
+      rf_store_shelf(g->store, shelf, &def);
+      double noise = def.has_noise ? def.noise_g : 1.0;
+      double noise_var = (double)r->u.delta.plate_count * noise * noise;
+      g->pending[g->pending_head + g->pending_count++] =
+          (g_delta){shelf, r->u.delta.t0, r->u.delta.t1, total, noise_var, g->next_event++};
+      break;
+    }
+    case RF_RECORD_SAMPLES:
+      return rf__error(&g->err, RF_EINVAL, "the greedy baseline needs delta records, not samples");
+    default:
+      return rf__error(&g->err, RF_EINVAL, "%s is not an input event",
+                       rf_record_type_name(r->type));
+  }
+  if (rc != 0) return rc;
+  rf_time_us t = end_time(r);
+  if (!g->has_clock || t > g->clock) g->clock = t;
+  g->has_clock = 1;
+  return catch_up(g, 0);
+}
+
+int rf_greedy_finish(rf_greedy *g) {
+  if (g == NULL) return RF_EINVAL;
+  rf__error_clear(&g->err);
+  return catch_up(g, 1);
+}

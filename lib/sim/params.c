@@ -1,0 +1,223 @@
+/* Simulator parameters: the presets and the table of named knobs that reads and writes them. */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "retailfuse/sim.h"
+#include "retailfuse/status.h"
+
+typedef struct knob {
+  const char *name;
+  const char *help;
+  int is_int;
+  size_t offset;
+  double min, max;
+} knob;
+
+#define INT_KNOB(field, lo, hi, help) {#field, help, 1, offsetof(rf_sim_params, field), lo, hi}
+#define REAL_KNOB(field, lo, hi, help) {#field, help, 0, offsetof(rf_sim_params, field), lo, hi}
+
+static const knob knobs[] = {
+    INT_KNOB(gondolas, 1, 1000, "gondolas in the store"),
+    INT_KNOB(shelves_per_gondola, 1, 20, "shelves on each gondola"),
+    INT_KNOB(plates_min, 1, 100, "fewest plates on a shelf"),
+    INT_KNOB(plates_max, 1, 100, "most plates on a shelf"),
+    REAL_KNOB(plate_width_m, 0.02, 1.0, "width of a plate (m)"),
+    REAL_KNOB(similar_weight_share, 0, 1, "share of products within a few grams of their neighbour"),
+    REAL_KNOB(equal_weight_share, 0, 1, "share of those that weigh exactly the same"),
+    REAL_KNOB(noise_g, 0, 100, "load-cell noise (g)"),
+    INT_KNOB(shoppers, 0, 1000000, "shoppers who come in"),
+    REAL_KNOB(duration_s, 1, 1e7, "arrivals spread over this many seconds"),
+    INT_KNOB(reaches_min, 0, 1000, "fewest reaches a shopper makes"),
+    INT_KNOB(reaches_max, 0, 1000, "most reaches a shopper makes"),
+    REAL_KNOB(group_share, 0, 1, "share of shoppers who shop into another's cart"),
+    REAL_KNOB(multi_take_share, 0, 1, "reaches that take 2-3 items"),
+    REAL_KNOB(browse_share, 0, 1, "reaches that take nothing"),
+    REAL_KNOB(putback_share, 0, 1, "reaches that put an item back"),
+    REAL_KNOB(wrong_shelf_share, 0, 1, "put-backs onto a shelf the item does not belong to"),
+    REAL_KNOB(crowding, 0, 1, "how often a reach joins another shopper's reach on the same shelf"),
+    REAL_KNOB(missed_rate, 0, 1, "hand visits the cameras miss"),
+    REAL_KNOB(false_rate, 0, 1, "false hand visits, per real one"),
+    REAL_KNOB(anonymous_rate, 0, 1, "hand visits seen without an identity"),
+    REAL_KNOB(wrong_id_rate, 0, 1, "hand visits given another shopper's identity"),
+    REAL_KNOB(time_jitter_s, 0, 10, "camera timing noise (s)"),
+    REAL_KNOB(x_noise_m, 0, 10, "camera position noise along the shelf (m)"),
+    REAL_KNOB(hint_share, 0, 1, "hand visits that carry holding_* and sku_scores"),
+    REAL_KNOB(hint_reliability, 0, 1, "chance a hint is right"),
+    REAL_KNOB(camera_delay_max_s, 0, 2, "hand records arrive up to this late (s)"),
+    INT_KNOB(samples_mode, 0, 1, "1: raw 60 Hz plate samples instead of deltas"),
+    REAL_KNOB(sample_hz, 1, 1000, "plate sample rate (Hz)"),
+    REAL_KNOB(drift_g_per_h, 0, 1000, "load-cell drift (g per hour)"),
+};
+
+#define KNOB_COUNT (sizeof knobs / sizeof knobs[0])
+
+static void busy(rf_sim_params *p) {
+  memset(p, 0, sizeof *p);
+  p->version = RF_SIM_PARAMS_VERSION;
+  p->gondolas = 5;
+  p->shelves_per_gondola = 6;
+  p->plates_min = 9;
+  p->plates_max = 12;
+  p->plate_width_m = 0.1016;
+  p->similar_weight_share = 0.3;
+  p->equal_weight_share = 0.15;
+  p->noise_g = 1.5;
+  p->shoppers = 30;
+  p->duration_s = 900;
+  p->reaches_min = 3;
+  p->reaches_max = 10;
+  p->group_share = 0.1;
+  p->multi_take_share = 0.1;
+  p->browse_share = 0.15;
+  p->putback_share = 0.1;
+  p->wrong_shelf_share = 0.3;
+  p->crowding = 0.1;
+  p->missed_rate = 0.03;
+  p->false_rate = 0.02;
+  p->anonymous_rate = 0.05;
+  p->wrong_id_rate = 0.005;
+  p->time_jitter_s = 0.1;
+  p->x_noise_m = 0.03;
+  p->hint_share = 0.5;
+  p->hint_reliability = 0.85;
+  p->camera_delay_max_s = 1.0;
+  p->samples_mode = 0;
+  p->sample_hz = 60;
+  p->drift_g_per_h = 5;
+}
+
+int rf_sim_preset(rf_sim_params *p, const char *name) {
+  if (p == NULL || name == NULL) return RF_EINVAL;
+  busy(p);
+  if (strcmp(name, "busy") == 0) return 0;
+  if (strcmp(name, "easy") == 0) {
+    p->gondolas = 2;
+    p->shoppers = 2;
+    p->duration_s = 60;
+    p->reaches_min = 3;
+    p->reaches_max = 6;
+    p->group_share = 0;
+    p->putback_share = 0.05;
+    p->wrong_shelf_share = 0;
+    p->crowding = 0;
+    p->similar_weight_share = 0.1;
+    p->equal_weight_share = 0;
+    p->noise_g = 0.5;
+    p->missed_rate = p->false_rate = p->anonymous_rate = p->wrong_id_rate = 0;
+    p->time_jitter_s = 0.05;
+    p->x_noise_m = 0.01;
+    p->hint_reliability = 0.95;
+    return 0;
+  }
+  if (strcmp(name, "adversarial") == 0) {
+    p->duration_s = 600;
+    p->crowding = 0.5;
+    p->similar_weight_share = 0.6;
+    p->equal_weight_share = 0.3;
+    p->multi_take_share = 0.2;
+    p->putback_share = 0.2;
+    p->wrong_shelf_share = 0.6;
+    p->group_share = 0.2;
+    p->missed_rate = 0.10;
+    p->false_rate = 0.05;
+    p->anonymous_rate = 0.20;
+    p->wrong_id_rate = 0.02;
+    p->time_jitter_s = 0.2;
+    p->x_noise_m = 0.05;
+    p->hint_reliability = 0.7;
+    return 0;
+  }
+  if (strcmp(name, "day") == 0) {
+    p->shoppers = 400;
+    p->duration_s = 4 * 3600;
+    return 0;
+  }
+  if (strcmp(name, "large") == 0) {
+    p->gondolas = 40;
+    p->shoppers = 300;
+    p->duration_s = 1800;
+    return 0;
+  }
+  return RF_ENOTFOUND;
+}
+
+size_t rf_sim_knob_count(void) { return KNOB_COUNT; }
+
+const char *rf_sim_knob_name(size_t i) { return i < KNOB_COUNT ? knobs[i].name : NULL; }
+
+const char *rf_sim_knob_help(size_t i) { return i < KNOB_COUNT ? knobs[i].help : NULL; }
+
+static const knob *find(const char *name) {
+  for (size_t i = 0; i < KNOB_COUNT; ++i)
+    if (name != NULL && strcmp(knobs[i].name, name) == 0) return &knobs[i];
+  return NULL;
+}
+
+int rf_sim_set(rf_sim_params *p, const char *name, const char *value) {
+  const knob *k = find(name);
+  if (p == NULL || value == NULL) return RF_EINVAL;
+  if (k == NULL) return RF_ENOTFOUND;
+  char *end;
+  errno = 0;
+  double v = strtod(value, &end);
+  if (end == value || *end != '\0' || errno != 0 || !isfinite(v) || v < k->min || v > k->max)
+    return RF_ERANGE;
+  if (k->is_int) {
+    if (v != floor(v)) return RF_ERANGE;
+    *(int *)((char *)p + k->offset) = (int)v;
+  } else {
+    *(double *)((char *)p + k->offset) = v;
+  }
+  return 0;
+}
+
+int rf_sim_get(const rf_sim_params *p, const char *name, char *buf, size_t cap) {
+  const knob *k = find(name);
+  if (p == NULL || buf == NULL) return RF_EINVAL;
+  if (k == NULL) return RF_ENOTFOUND;
+  const char *base = (const char *)p + k->offset;
+  if (k->is_int)
+    snprintf(buf, cap, "%d", *(const int *)base);
+  else
+    snprintf(buf, cap, "%g", *(const double *)base);
+  return 0;
+}
+
+int rf_sim_check(const rf_sim_params *p, char *buf, size_t cap) {
+  if (p == NULL) return RF_EINVAL;
+  if (p->version != RF_SIM_PARAMS_VERSION) {
+    snprintf(buf, cap, "parameters of version %u; this library knows %d", p->version,
+             RF_SIM_PARAMS_VERSION);
+    return RF_EVERSION;
+  }
+  for (size_t i = 0; i < KNOB_COUNT; ++i) {
+    const char *base = (const char *)p + knobs[i].offset;
+    double v = knobs[i].is_int ? (double)*(const int *)base : *(const double *)base;
+    if (!(v >= knobs[i].min && v <= knobs[i].max)) {
+      snprintf(buf, cap, "%s = %g is outside [%g, %g]", knobs[i].name, v, knobs[i].min,
+               knobs[i].max);
+      return RF_ERANGE;
+    }
+  }
+  if (p->plates_max < p->plates_min) {
+    snprintf(buf, cap, "plates_max %d is below plates_min %d", p->plates_max, p->plates_min);
+    return RF_ERANGE;
+  }
+  if (p->reaches_max < p->reaches_min) {
+    snprintf(buf, cap, "reaches_max %d is below reaches_min %d", p->reaches_max, p->reaches_min);
+    return RF_ERANGE;
+  }
+  if (p->browse_share + p->putback_share + p->multi_take_share > 1.0) {
+    snprintf(buf, cap, "browse_share + putback_share + multi_take_share exceed 1");
+    return RF_ERANGE;
+  }
+  if (p->samples_mode) {
+    snprintf(buf, cap, "samples_mode: raw plate samples are not simulated yet; use deltas");
+    return RF_EINVAL;
+  }
+  return 0;
+}

@@ -1,0 +1,294 @@
+/* rf_sim_run: builds the world, lets the shoppers shop, reads the sensors, and hands out the
+ * scenario (store description, then every event in the order it would reach a host) and the
+ * truth (every real take and put-back in time order, then one receipt per cart). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "retailfuse/sim.h"
+#include "retailfuse/status.h"
+#include "sensors.h"
+#include "sim_internal.h"
+
+enum { EV_ENTER, EV_LINK, EV_POSITION, EV_HAND, EV_DELTA, EV_EXIT };
+
+typedef struct out_event {
+  int64_t key;             /* when it reaches the host */
+  int kind, index;
+} out_event;
+
+static int by_arrival(const void *a, const void *b) {
+  const out_event *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  if (x->kind != y->kind) return x->kind - y->kind;
+  return x->index - y->index;
+}
+
+typedef struct emitter {
+  sim_world *w;
+  sensor_log *log;
+  rf_sim_sink sink;
+  void *payload;
+  /* scratch for records with arrays */
+  rf_plate_def *plates;
+  rf_plate_delta *deltas;
+  rf_item_qty *items;
+  int *qty;
+  rf_sku_score score;
+} emitter;
+
+static int emit_store(emitter *e) {
+  sim_world *w = e->w;
+  rf_record rec;
+  int rc;
+  for (int i = 0; i < w->product_count; ++i) {
+    memset(&rec, 0, sizeof rec);
+    rec.type = RF_RECORD_PRODUCT;
+    rec.u.product.sku = w->products[i].sku;
+    rec.u.product.name = w->products[i].name;
+    rec.u.product.weight_g = w->products[i].weight;
+    rec.u.product.has_weight_sd = 1;
+    rec.u.product.weight_sd_g = w->products[i].sd;
+    if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
+  }
+  for (int s = 0; s < w->shelf_count; ++s) {
+    const sim_shelf *sh = &w->shelves[s];
+    for (int k = 0; k < sh->plate_count; ++k) {
+      e->plates[k].plate = w->plates[sh->first_plate + k].id;
+      e->plates[k].x0 = w->plates[sh->first_plate + k].x0;
+      e->plates[k].x1 = w->plates[sh->first_plate + k].x1;
+    }
+    memset(&rec, 0, sizeof rec);
+    rec.type = RF_RECORD_SHELF;
+    rec.u.shelf.shelf = sh->id;
+    rec.u.shelf.has_noise = 1;
+    rec.u.shelf.noise_g = (double)(int)(sh->noise * 100 + 0.5) / 100;
+    rec.u.shelf.has_pos = 1;
+    rec.u.shelf.pos_x = sh->pos_x;
+    rec.u.shelf.pos_y = sh->pos_y;
+    rec.u.shelf.plates = e->plates;
+    rec.u.shelf.plate_count = (size_t)sh->plate_count;
+    if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
+  }
+  for (int f = 0; f < w->facing_count; ++f) {
+    const sim_facing *fc = &w->facings[f];
+    memset(&rec, 0, sizeof rec);
+    rec.type = RF_RECORD_FACING;
+    rec.u.facing.shelf = w->shelves[fc->shelf].id;
+    rec.u.facing.sku = w->products[fc->product].sku;
+    rec.u.facing.x0 = (double)(int64_t)(fc->x0 * 10000 + 0.5) / 10000;
+    rec.u.facing.x1 = (double)(int64_t)(fc->x1 * 10000 + 0.5) / 10000;
+    rec.u.facing.count = (int64_t)fc->lanes * fc->depth;
+    if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
+  }
+  return 0;
+}
+
+static int emit_event(emitter *e, const out_event *ev) {
+  sim_world *w = e->w;
+  rf_record rec;
+  memset(&rec, 0, sizeof rec);
+  switch (ev->kind) {
+    case EV_ENTER:
+    case EV_EXIT: {
+      const sim_shopper *s = &w->shoppers[ev->index];
+      rec.type = ev->kind == EV_ENTER ? RF_RECORD_ENTER : RF_RECORD_EXIT;
+      rec.u.enter.t = ev->key;
+      rec.u.enter.shopper = s->id;
+      break;
+    }
+    case EV_LINK: {
+      const sim_shopper *s = &w->shoppers[ev->index];
+      rec.type = RF_RECORD_LINK;
+      rec.u.link.t = ev->key;
+      rec.u.link.shopper = s->id;
+      rec.u.link.cart = w->shoppers[s->cart].id;
+      break;
+    }
+    case EV_POSITION: {
+      const sim_reach *r = &w->reaches[ev->index];
+      const sim_shelf *sh = &w->shelves[r->shelf];
+      rec.type = RF_RECORD_POSITION;
+      rec.u.position.t = ev->key;
+      rec.u.position.shopper = w->shoppers[r->shopper].id;
+      rec.u.position.x = (double)(int64_t)((sh->pos_x - sh->width / 2 + r->x) * 100 + 0.5) / 100;
+      rec.u.position.y = (double)(int64_t)((sh->pos_y + 0.5) * 100 + 0.5) / 100;
+      break;
+    }
+    case EV_HAND: {
+      const sensed_hand *h = &e->log->hands[ev->index];
+      rf_hand_rec *o = &rec.u.hand;
+      rec.type = RF_RECORD_HAND;
+      o->shopper = h->shopper >= 0 ? w->shoppers[h->shopper].id : NULL;
+      o->shelf = w->shelves[h->shelf].id;
+      o->t0 = h->t0;
+      o->t1 = h->t1;
+      o->has_x = 1;
+      o->x = h->x;
+      o->has_conf = 1;
+      o->conf = h->conf;
+      o->holding_in = o->holding_out = RF_UNKNOWN;
+      if (h->has_hints) {
+        o->holding_in = h->holding_in;
+        o->holding_out = h->holding_out;
+        o->has_sku_scores = 1;
+        static const rf_sku_score none[1] = {{NULL, 0}};
+        if (h->score_product >= 0) {
+          e->score.sku = w->products[h->score_product].sku;
+          e->score.score = h->score;
+          o->sku_scores = &e->score;
+          o->sku_score_count = 1;
+        } else {
+          o->sku_scores = none;
+          o->sku_score_count = 0;
+        }
+      }
+      break;
+    }
+    case EV_DELTA: {
+      const sensed_delta *d = &e->log->deltas[ev->index];
+      rec.type = RF_RECORD_DELTA;
+      rec.u.delta.shelf = w->shelves[d->shelf].id;
+      rec.u.delta.t0 = d->t0;
+      rec.u.delta.t1 = d->t1;
+      for (int k = 0; k < d->count; ++k) {
+        const sensed_change *c = &e->log->changes[d->first + k];
+        e->deltas[k].plate = w->plates[c->plate].id;
+        e->deltas[k].g = c->g;
+      }
+      rec.u.delta.plates = e->deltas;
+      rec.u.delta.plate_count = (size_t)d->count;
+      break;
+    }
+  }
+  return e->sink(&rec, e->payload);
+}
+
+static int emit_events(emitter *e) {
+  sim_world *w = e->w;
+  size_t n = 2 * (size_t)w->shopper_count + (size_t)w->shopper_count + w->reach_count +
+             e->log->hand_count + e->log->delta_count;
+  out_event *ev = rf__calloc(w->alloc, n + 1, sizeof *ev);
+  if (ev == NULL) return RF_ENOMEM;
+  size_t k = 0;
+  for (int s = 0; s < w->shopper_count; ++s) {
+    ev[k++] = (out_event){w->shoppers[s].enter_us, EV_ENTER, s};
+    if (w->shoppers[s].cart != s) ev[k++] = (out_event){w->shoppers[s].enter_us, EV_LINK, s};
+    ev[k++] = (out_event){w->shoppers[s].exit_us, EV_EXIT, s};
+  }
+  for (size_t r = 0; r < w->reach_count; ++r)
+    ev[k++] = (out_event){w->reaches[r].t0, EV_POSITION, (int)r};
+  for (size_t h = 0; h < e->log->hand_count; ++h)
+    ev[k++] = (out_event){e->log->hands[h].arrives, EV_HAND, (int)h};
+  for (size_t d = 0; d < e->log->delta_count; ++d)
+    ev[k++] = (out_event){e->log->deltas[d].t1, EV_DELTA, (int)d};
+  qsort(ev, k, sizeof *ev, by_arrival);
+  int rc = 0;
+  for (size_t q = 0; q < k && rc == 0; ++q) rc = emit_event(e, &ev[q]);
+  rf__free(w->alloc, ev);
+  return rc;
+}
+
+typedef struct truth_key {
+  int64_t t;
+  int index;
+} truth_key;
+
+static int by_truth_time(const void *a, const void *b) {
+  const truth_key *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  return x->index - y->index;
+}
+
+static int emit_truth(emitter *e) {
+  sim_world *w = e->w;
+  truth_key *keys = rf__calloc(w->alloc, w->move_count + 1, sizeof *keys);
+  if (keys == NULL) return RF_ENOMEM;
+  for (size_t q = 0; q < w->move_count; ++q) keys[q] = (truth_key){w->moves[q].t, (int)q};
+  qsort(keys, w->move_count, sizeof *keys, by_truth_time);
+  int rc = 0;
+  rf_record rec;
+  for (size_t q = 0; q < w->move_count && rc == 0; ++q) {
+    const sim_move *m = &w->moves[keys[q].index];
+    memset(&rec, 0, sizeof rec);
+    rec.type = RF_RECORD_TRUTH;
+    rec.u.truth.t = m->t;
+    rec.u.truth.shopper = w->shoppers[m->cart].id;
+    rec.u.truth.sku = w->products[m->product].sku;
+    rec.u.truth.qty = -m->sign;
+    rc = e->sink(&rec, e->payload);
+  }
+  rf__free(w->alloc, keys);
+  /* One receipt per cart owner, items in catalog order. */
+  for (int s = 0; s < w->shopper_count && rc == 0; ++s) {
+    if (w->shoppers[s].cart != s) continue;
+    memset(e->qty, 0, (size_t)w->product_count * sizeof *e->qty);
+    const sim_cart *c = &w->carts[s];
+    for (int i = 0; i < c->count; ++i) e->qty[c->items[i].product]++;
+    size_t n = 0;
+    for (int pidx = 0; pidx < w->product_count; ++pidx) {
+      if (e->qty[pidx] == 0) continue;
+      e->items[n].sku = w->products[pidx].sku;
+      e->items[n].qty = e->qty[pidx];
+      ++n;
+    }
+    memset(&rec, 0, sizeof rec);
+    rec.type = RF_RECORD_RECEIPT;
+    rec.u.receipt.shopper = w->shoppers[s].id;
+    rec.u.receipt.items = e->items;
+    rec.u.receipt.item_count = n;
+    rec.u.receipt.review = RF_UNKNOWN;
+    rc = e->sink(&rec, e->payload);
+  }
+  return rc;
+}
+
+int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
+               void *scenario_payload, rf_sim_sink truth, void *truth_payload,
+               const rf_allocator *allocator) {
+  char msg[256];
+  if (params == NULL || scenario == NULL || truth == NULL) return RF_EINVAL;
+  int rc = rf_sim_check(params, msg, sizeof msg);
+  if (rc != 0) return rc;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  sim_world w;
+  memset(&w, 0, sizeof w);
+  w.p = params;
+  w.alloc = &a;
+  rf__rng_seed(&w.rng_store, seed, 1);
+  rf__rng_seed(&w.rng_people, seed, 2);
+  rf__rng_seed(&w.rng_actions, seed, 3);
+  rf__rng_seed(&w.rng_camera, seed, 4);
+  rf__rng_seed(&w.rng_cells, seed, 5);
+  sensor_log log;
+  memset(&log, 0, sizeof log);
+  emitter e;
+  memset(&e, 0, sizeof e);
+  e.w = &w;
+  e.log = &log;
+  e.sink = scenario;
+  e.payload = scenario_payload;
+  if ((rc = rf__sim_build_store(&w)) == 0 && (rc = rf__sim_shop(&w)) == 0 &&
+      (rc = rf__sim_sense(&w, &log)) == 0) {
+    size_t most = (size_t)params->plates_max + (size_t)w.product_count + 1;
+    e.plates = rf__calloc(&a, most, sizeof *e.plates);
+    e.deltas = rf__calloc(&a, most, sizeof *e.deltas);
+    e.items = rf__calloc(&a, most, sizeof *e.items);
+    e.qty = rf__calloc(&a, most, sizeof *e.qty);
+    if (!e.plates || !e.deltas || !e.items || !e.qty) rc = RF_ENOMEM;
+    if (rc == 0) rc = emit_store(&e);
+    if (rc == 0) rc = emit_events(&e);
+    e.sink = truth;
+    e.payload = truth_payload;
+    if (rc == 0) rc = emit_truth(&e);
+  }
+  rf__free(&a, e.plates);
+  rf__free(&a, e.deltas);
+  rf__free(&a, e.items);
+  rf__free(&a, e.qty);
+  rf__sensor_log_free(&w, &log);
+  rf__sim_world_free(&w);
+  return rc;
+}

@@ -1,0 +1,50 @@
+/* retailfuse eval: score an output file against the ground truth. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pipeline.h"
+
+int cmd_eval(int argc, char **argv) {
+  const char *truth_path = NULL, *output_path = NULL;
+  int json = 0;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (strcmp(a, "--truth") == 0) {
+      if (++i >= argc) return usage_error("eval: --truth needs a file");
+      truth_path = argv[i];
+    } else if (strcmp(a, "--json") == 0) {
+      json = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error("eval: unknown option '%s'", a);
+    } else if (output_path != NULL) {
+      return usage_error("eval: takes one OUTPUT, got '%s' and '%s'", output_path, a);
+    } else {
+      output_path = a;
+    }
+  }
+  if (truth_path == NULL) return usage_error("eval: --truth TRUTH is required");
+  if (output_path == NULL) return usage_error("eval: no OUTPUT given");
+  rf_scenario_reader *truth = NULL, *output = NULL;
+  const char *failed = NULL;
+  if (rf_scenario_reader_open(&truth, truth_path, NULL, NULL) != 0) failed = truth_path;
+  else if (rf_scenario_reader_open(&output, output_path, NULL, NULL) != 0) failed = output_path;
+  if (failed != NULL) {
+    fprintf(stderr, "retailfuse: cannot open '%s': %s\n", failed, strerror(errno));
+    rf_scenario_reader_free(truth);
+    return 1;
+  }
+  char err[600] = "";
+  rf_eval_scores scores;
+  int rc = score_output(truth, output, &scores, err, sizeof err);
+  rf_scenario_reader_free(truth);
+  rf_scenario_reader_free(output);
+  if (rc != 0) {
+    fprintf(stderr, "retailfuse: eval: %s\n", err);
+    return 1;
+  }
+  if (json) print_scores_json(stdout, &scores);
+  else print_scores(stdout, &scores);
+  return 0;
+}

@@ -11,12 +11,13 @@
  * - Review rate: the share of diffs flagged for review; F1 of the carts built from the unflagged
  *   diffs alone.
  * - Calibration: each decision diff (not an undo of an earlier one) is right when it matches a
- *   truth action of the same cart, sku and direction within 60 s before it; expected
- *   calibration error over ten bins of confidence.
+ *   truth action of the same cart, sku and direction from 60 s before it to 5 s after (clock
+ *   noise); expected calibration error over ten bins of confidence.
  * - Errors by cause, in items: an extra item in one cart and the same sku missing from another
  *   is a wrong shopper; an extra and a missing item of different skus in one cart is a wrong
  *   product; the rest is a wrong quantity when the cart has the sku both ways, else missed or
- *   spurious.
+ *   spurious. Pairs are made in the order carts and skus first appeared (truth first if it was
+ *   added first), so the split between causes can depend on that order; the total cannot.
  *
  * Ownership: the evaluator copies what it keeps. Threads: single-threaded.
  */

@@ -7,7 +7,9 @@
  * product of that shelf, and the quantity, whose unit weight times the quantity is nearest the
  * change (measured in standard deviations of that many items' weight plus the plates' noise);
  * an increase is the item (and quantity) of that shopper's cart nearest in weight, put back.
- * Where the change lies on the shelf is not used: that is the point of comparison. It waits out the allowed lateness before deciding, so late hand records count. Every
+ * Where the change lies on the shelf is not used: that is the point of comparison. A shopper who
+ * left before a change began is not a candidate for it. A cart's receipt comes at its last
+ * member's exit plus the lateness, once no change that began before that exit is undecided. It waits out the allowed lateness before deciding, so late hand records count. Every
  * diff has confidence 1 and no review flag: the baseline does not know doubt.
  *
  * Ownership: the store must outlive the baseline. Records given to the output callback are

@@ -49,9 +49,10 @@ typedef struct rf_sim_params {
   double hint_reliability;     /* chance a hint is right */
   double camera_delay_max_s;   /* hand records arrive up to this late (< the 2 s lateness) */
   /* load cells */
-  int samples_mode;            /* 0: delta records; 1: 60 Hz samples (see rf_sim_run) */
-  double sample_hz;
-  double drift_g_per_h;
+  int samples_mode;            /* 0: delta records; 1: raw readings of every plate instead: an
+                                  unknown offset, drift, noise, hand pressure, the steps */
+  double sample_hz;            /* readings per second in samples mode; a record holds 1 s */
+  double drift_g_per_h;        /* drift of each plate (a normal spread of this many g/h) */
 } rf_sim_params;
 
 #define RF_SIM_PARAMS_VERSION 1

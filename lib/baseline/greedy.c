@@ -11,16 +11,18 @@
 #include "retailfuse/status.h"
 
 #define MAX_QTY 4              /* the most items one change is read as */
-#define HAND_KEEP_US 60000000  /* hand visits older than this behind the clock are dropped */
+#define HAND_KEEP_US 60000000  /* hand visits older than this, beyond the gap and the wait allowed,
+                                  are dropped: room for long changes */
 
 typedef struct g_shopper {
   const char *id;
   uint32_t cart;               /* index of the cart owner */
   int present;
+  rf_time_us left;             /* time of the last exit */
 } g_shopper;
 
 typedef struct g_cart {
-  int32_t *qty;                /* per product; NULL while empty */
+  int32_t *qty;                /* per product, made at enter so that deciding never allocates */
   int members_in;              /* shoppers of this cart still in the store */
   int owner_left, receipted;
   rf_time_us last_exit;
@@ -160,12 +162,7 @@ static int emit_diff(rf_greedy *g, const g_delta *d, uint32_t cart, uint32_t pro
                      rf_time_us t) {
   rf_product_def p;
   rf_store_product(g->store, product, &p);
-  g_cart *c = &g->carts[cart];
-  if (c->qty == NULL) {
-    c->qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *c->qty);
-    if (c->qty == NULL) return nomem(g);
-  }
-  c->qty[product] += (int32_t)qty;
+  g->carts[cart].qty[product] += (int32_t)qty;
   rf_record rec;
   memset(&rec, 0, sizeof rec);
   rec.type = RF_RECORD_DIFF;
@@ -180,13 +177,22 @@ static int emit_diff(rf_greedy *g, const g_delta *d, uint32_t cart, uint32_t pro
   return g->output(&rec, g->payload);
 }
 
-/* The identified shopper with a hand visit on the shelf nearest in time to the change. */
+/* Whether q items of a product are within half an item of the change: farther, it is not them. */
+static int within_half_item(const rf_greedy *g, const g_delta *d, uint32_t product, int64_t q) {
+  double w = unit_weight(g, product);
+  return fabs(fabs(d->total) - (double)q * w) <= 0.5 * w;
+}
+
+/* The identified shopper with a hand visit on the shelf nearest in time to the change; one who
+ * left before the change began did not make it. */
 static int64_t nearest_shopper(const rf_greedy *g, const g_delta *d) {
   int64_t best = -1;
   rf_time_us best_gap = 0;
   for (size_t h = 0; h < g->hand_count; ++h) {
     const g_hand *hv = &g->hands[h];
     if (hv->shelf != d->shelf || hv->shopper < 0) continue;
+    const g_shopper *s = &g->shoppers[hv->shopper];
+    if (!s->present && s->left < d->t0) continue;
     rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
     if (gap > g->opts.max_gap_us) continue;
     if (best < 0 || gap < best_gap) {
@@ -204,10 +210,13 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
   int64_t best_qty = 0;
   uint32_t best_product = 0;
   double best = INFINITY;
+  /* Of what lies within half an item of the change, the nearest in standard deviations; when
+   * nothing does, it is noise, not an item. */
   if (d->total < 0) {
     for (size_t k = 0; k < g->shelf_product_count[d->shelf]; ++k) {
       uint32_t p = g->shelf_products[d->shelf][k];
       for (int64_t q = 1; q <= MAX_QTY; ++q) {
+        if (!within_half_item(g, d, p, q)) continue;
         double m = misfit(g, d, p, q);
         if (m < best) {
           best = m;
@@ -220,6 +229,7 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
     const int32_t *qty = g->carts[cart].qty;
     for (uint32_t p = 0; qty != NULL && p < g->products; ++p) {
       for (int64_t q = 1; q <= qty[p] && q <= MAX_QTY; ++q) {
+        if (!within_half_item(g, d, p, q)) continue;
         double m = misfit(g, d, p, q);
         if (m < best) {
           best = m;
@@ -229,10 +239,7 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
       }
     }
   }
-  /* Off by more than half an item from anything it could be: noise, not an item. */
-  if (best_qty == 0 || fabs(fabs(d->total) - (double)best_qty * unit_weight(g, best_product)) >
-                           0.5 * unit_weight(g, best_product))
-    return 0;
+  if (best_qty == 0) return 0;
   return emit_diff(g, d, cart, best_product, d->total < 0 ? best_qty : -best_qty, t);
 }
 
@@ -260,6 +267,11 @@ static int emit_receipt(rf_greedy *g, uint32_t cart, rf_time_us t) {
   return g->output(&rec, g->payload);
 }
 
+/* a + b for times >= 0, at most INT64_MAX. */
+static rf_time_us sat_add(rf_time_us a, rf_time_us b) {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* Decides every change whose wait is over, then hands out receipts that are due. With
  * `everything`, the end of input: nothing waits any more. */
 static int catch_up(rf_greedy *g, int everything) {
@@ -278,12 +290,18 @@ static int catch_up(rf_greedy *g, int everything) {
     if (g->shoppers[c].cart != c || !cart->owner_left || cart->members_in > 0 || cart->receipted)
       continue;
     rf_time_us due = cart->last_exit + g->opts.lateness_us;
-    if (everything || due <= g->clock) rc = emit_receipt(g, (uint32_t)c, due);
+    /* A change that began before the last exit may still be theirs: wait for it. */
+    int open = 0;
+    for (size_t q = 0; q < g->pending_count && !open; ++q)
+      open = g->pending[g->pending_head + q].t0 <= cart->last_exit;
+    if (everything || (due <= g->clock && !open)) rc = emit_receipt(g, (uint32_t)c, due);
   }
-  /* Forget hand visits no change can reach any more. */
+  /* Forget hand visits no change can reach any more: a change still to decide ends after
+   * clock - lateness and reaches max_gap before its start. */
+  rf_time_us reach = sat_add(sat_add(g->opts.max_gap_us, g->opts.lateness_us), HAND_KEEP_US);
   size_t keep = 0;
   for (size_t h = 0; h < g->hand_count; ++h)
-    if (g->hands[h].t1 + HAND_KEEP_US >= g->clock) g->hands[keep++] = g->hands[h];
+    if (g->clock - g->hands[h].t1 <= reach) g->hands[keep++] = g->hands[h];
   g->hand_count = keep;
   return rc;
 }
@@ -298,15 +316,19 @@ static int enter(rf_greedy *g, const char *id) {
     return 0;
   }
   size_t n = g->shopper_count;
+  int32_t *qty = NULL;
   if (RF__RESERVE(&g->alloc, g->shoppers, g->shopper_cap, n + 1) != 0 ||
       RF__RESERVE(&g->alloc, g->carts, g->cart_cap, n + 1) != 0 ||
       rf__idmap_reserve(&g->ids, &g->alloc, 1) != 0 ||
-      rf__strpool_reserve(&g->names, &g->alloc, strlen(id) + 1) != 0)
+      rf__strpool_reserve(&g->names, &g->alloc, strlen(id) + 1) != 0 ||
+      (qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *qty)) == NULL)
     return nomem(g);
   g->shoppers[n].id = rf__strpool_add(&g->names, id);
   g->shoppers[n].cart = (uint32_t)n;
   g->shoppers[n].present = 1;
+  g->shoppers[n].left = 0;
   memset(&g->carts[n], 0, sizeof g->carts[n]);
+  g->carts[n].qty = qty;
   g->carts[n].members_in = 1;
   rf__idmap_insert(&g->ids, g->shoppers[n].id, (uint32_t)n);
   g->shopper_count++;
@@ -339,6 +361,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
         break;
       }
       g->shoppers[i].present = 0;
+      g->shoppers[i].left = r->u.exit.t;
       cart = g->shoppers[i].cart;
       g->carts[cart].members_in--;
       if (r->u.exit.t > g->carts[cart].last_exit) g->carts[cart].last_exit = r->u.exit.t;

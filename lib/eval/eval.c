@@ -105,9 +105,20 @@ static uint64_t mix(uint64_t k) {
   return k;
 }
 
+/* The cell of (cart, sku) if it exists, else NULL and the free slot for it in *slot. */
+static cell *find_cell(const rf_eval *e, uint32_t cart, uint32_t sku, size_t *slot) {
+  size_t h = mix((uint64_t)cart << 32 | sku) & (e->slot_cap - 1);
+  while (e->slots[h]) {
+    cell *c = &e->cells[e->slots[h] - 1];
+    if (c->cart == cart && c->sku == sku) return c;
+    h = (h + 1) & (e->slot_cap - 1);
+  }
+  *slot = h;
+  return NULL;
+}
+
 /* The cell of (cart, sku), created on first use. */
 static cell *get_cell(rf_eval *e, uint32_t cart, uint32_t sku) {
-  uint64_t key = (uint64_t)cart << 32 | sku;
   if (2 * (e->cell_count + 1) > e->slot_cap) {
     size_t cap = e->slot_cap ? 2 * e->slot_cap : 64;
     uint64_t *slots = rf__calloc(&e->alloc, cap, sizeof *slots);
@@ -122,12 +133,9 @@ static cell *get_cell(rf_eval *e, uint32_t cart, uint32_t sku) {
     e->slots = slots;
     e->slot_cap = cap;
   }
-  size_t h = mix(key) & (e->slot_cap - 1);
-  while (e->slots[h]) {
-    cell *c = &e->cells[e->slots[h] - 1];
-    if (c->cart == cart && c->sku == sku) return c;
-    h = (h + 1) & (e->slot_cap - 1);
-  }
+  size_t h;
+  cell *found = find_cell(e, cart, sku, &h);
+  if (found != NULL) return found;
   if (RF__RESERVE(&e->alloc, e->cells, e->cell_cap, e->cell_count + 1) != 0) return NULL;
   cell *c = &e->cells[e->cell_count];
   memset(c, 0, sizeof *c);
@@ -144,20 +152,29 @@ static cart_flags *get_flags(rf_eval *e, uint32_t cart) {
   return &e->flags[cart];
 }
 
+/* A cart's index, its flags made first: every known cart has them even when interning fails. */
+static int intern_cart(rf_eval *e, const char *id, uint32_t *out) {
+  if (get_flags(e, e->carts.count) == NULL) return RF_ENOMEM;
+  return intern(e, &e->carts, id, out);
+}
+
 static int nomem(rf_eval *e) { return rf__error(&e->err, RF_ENOMEM, "out of memory"); }
 
 static int add_receipt(rf_eval *e, const rf_receipt_rec *r, int truth) {
   uint32_t cart, sku;
-  if (intern(e, &e->carts, r->shopper, &cart) != 0) return nomem(e);
-  cart_flags *f = get_flags(e, cart);
-  if (f == NULL) return nomem(e);
+  if (intern_cart(e, r->shopper, &cart) != 0) return nomem(e);
+  cart_flags *f = &e->flags[cart];
   if (truth ? f->truth_receipt : f->output_receipt)
     return rf__error(&e->err, RF_EEXISTS, "a second %s receipt for cart '%s'",
                      truth ? "true" : "output", r->shopper);
-  for (size_t i = 0; i < r->item_count; ++i) {
-    cell *c;
-    if (intern(e, &e->skus, r->items[i].sku, &sku) != 0 || (c = get_cell(e, cart, sku)) == NULL)
+  /* Every cell first, so that running out of memory half way leaves no item counted. */
+  for (size_t i = 0; i < r->item_count; ++i)
+    if (intern(e, &e->skus, r->items[i].sku, &sku) != 0 || get_cell(e, cart, sku) == NULL)
       return nomem(e);
+  for (size_t i = 0; i < r->item_count; ++i) {
+    size_t slot;
+    rf__idmap_find(&e->skus.map, r->items[i].sku, &sku);
+    cell *c = find_cell(e, cart, sku, &slot);
     if (truth) c->truth_receipt += r->items[i].qty;
     else c->output_receipt += r->items[i].qty;
   }
@@ -176,8 +193,8 @@ int rf_eval_add_truth(rf_eval *e, const rf_record *rec) {
   const rf_truth_rec *t = &rec->u.truth;
   uint32_t cart, sku;
   cell *c;
-  if (intern(e, &e->carts, t->shopper, &cart) != 0 || intern(e, &e->skus, t->sku, &sku) != 0 ||
-      get_flags(e, cart) == NULL || (c = get_cell(e, cart, sku)) == NULL ||
+  if (intern_cart(e, t->shopper, &cart) != 0 || intern(e, &e->skus, t->sku, &sku) != 0 ||
+      (c = get_cell(e, cart, sku)) == NULL ||
       RF__RESERVE(&e->alloc, e->actions, e->action_cap, e->action_count + (size_t)llabs(t->qty)) != 0)
     return nomem(e);
   c->truth_actions += t->qty;
@@ -200,8 +217,8 @@ int rf_eval_add_output(rf_eval *e, const rf_record *rec) {
   const rf_diff_rec *d = &rec->u.diff;
   uint32_t cart, sku;
   cell *c;
-  if (intern(e, &e->carts, d->shopper, &cart) != 0 || intern(e, &e->skus, d->sku, &sku) != 0 ||
-      get_flags(e, cart) == NULL || (c = get_cell(e, cart, sku)) == NULL ||
+  if (intern_cart(e, d->shopper, &cart) != 0 || intern(e, &e->skus, d->sku, &sku) != 0 ||
+      (c = get_cell(e, cart, sku)) == NULL ||
       RF__RESERVE(&e->alloc, e->diffs, e->diff_cap, e->diff_count + 1) != 0)
     return nomem(e);
   c->diff_sum += d->qty;

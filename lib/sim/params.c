@@ -48,7 +48,7 @@ static const knob knobs[] = {
     REAL_KNOB(hint_share, 0, 1, "hand visits that carry holding_* and sku_scores"),
     REAL_KNOB(hint_reliability, 0, 1, "chance a hint is right"),
     REAL_KNOB(camera_delay_max_s, 0, 2, "hand records arrive up to this late (s)"),
-    INT_KNOB(samples_mode, 0, 1, "1: raw 60 Hz plate samples instead of deltas"),
+    INT_KNOB(samples_mode, 0, 1, "1: raw plate samples (sample_hz) instead of deltas"),
     REAL_KNOB(sample_hz, 1, 1000, "plate sample rate (Hz)"),
     REAL_KNOB(drift_g_per_h, 0, 1000, "load-cell drift (g per hour)"),
 };
@@ -182,8 +182,14 @@ int rf_sim_get(const rf_sim_params *p, const char *name, char *buf, size_t cap) 
   const char *base = (const char *)p + k->offset;
   if (k->is_int)
     snprintf(buf, cap, "%d", *(const int *)base);
-  else
-    snprintf(buf, cap, "%g", *(const double *)base);
+  else {
+    /* The shortest text that reads back to the same value. */
+    double v = *(const double *)base;
+    for (int digits = 6; digits <= 17; ++digits) {
+      snprintf(buf, cap, "%.*g", digits, v);
+      if (strtod(buf, NULL) == v) break;
+    }
+  }
   return 0;
 }
 
@@ -214,10 +220,6 @@ int rf_sim_check(const rf_sim_params *p, char *buf, size_t cap) {
   if (p->browse_share + p->putback_share + p->multi_take_share > 1.0) {
     snprintf(buf, cap, "browse_share + putback_share + multi_take_share exceed 1");
     return RF_ERANGE;
-  }
-  if (p->samples_mode) {
-    snprintf(buf, cap, "samples_mode: raw plate samples are not simulated yet; use deltas");
-    return RF_EINVAL;
   }
   return 0;
 }

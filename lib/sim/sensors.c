@@ -45,8 +45,15 @@ static void hints(sim_world *w, sensed_hand *h, int took, int put, int product) 
   if (product < 0) return;
   int shown = product;
   if (!rf__rng_chance(r, p->hint_reliability)) {
+    /* Another product of the shelf: a wrong hint is wrong (the item's own facing may be here). */
     const sim_shelf *sh = &w->shelves[h->shelf];
-    shown = w->facings[sh->first_facing + rf__rng_int(r, 0, sh->facing_count - 1)].product;
+    int own = w->products[product].facing - sh->first_facing;
+    int here = own >= 0 && own < sh->facing_count;
+    if (sh->facing_count > here) {
+      int k = rf__rng_int(r, 0, sh->facing_count - 1 - here);
+      if (here && k >= own) ++k;
+      shown = w->facings[sh->first_facing + k].product;
+    }
   }
   h->score_product = shown;
   h->score = round(rf__rng_range(r, 0.5, 0.95) * 100) / 100;
@@ -93,6 +100,11 @@ static int cameras(sim_world *w, sensor_log *log) {
       const sim_shopper *s = &w->shoppers[who];
       if (h.t0 <= s->enter_us) h.t0 = s->enter_us + us(1.0);
       h.t1 = h.t0 + us(rf__rng_range(r, 0.5, 3.0));
+      if (h.t1 >= s->exit_us) {
+        /* Nor after they left: a stay is at least 5 s, so this is still after the entry. */
+        h.t0 -= h.t1 - (s->exit_us - us(1.0));
+        h.t1 = s->exit_us - us(1.0);
+      }
       h.x = round(rf__rng_range(r, 0.0, w->shelves[h.shelf].width) * 1000) / 1000;
       h.conf = round(rf__rng_range(r, 0.3, 0.9) * 100) / 100;
       hints(w, &h, 0, 0, -1);

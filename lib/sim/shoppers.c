@@ -77,6 +77,7 @@ static int schedule(sim_world *w) {
     s->reach_count = rf__rng_int(r, p->reaches_min, p->reaches_max);
     int64_t t = s->enter_us + us(rf__rng_range(r, 3.0, 15.0));
     int previous_shelf = -1;
+    int64_t free_from = s->enter_us + us(1.0);
     for (int k = 0; k < s->reach_count; ++k) {
       sim_reach reach;
       memset(&reach, 0, sizeof reach);
@@ -90,7 +91,7 @@ static int schedule(sim_world *w) {
           const sim_reach *o = &w->reaches[q];
           if (o->shopper == i || llabs(o->t0 - t) > us(30.0)) continue;
           int64_t t0 = o->t0 + us(rf__rng_range(r, -0.5, 0.5));
-          if (t0 <= s->enter_us + us(1.0)) continue;
+          if (t0 <= free_from) continue;  /* one hand cannot be in two reaches at once */
           reach.shelf = o->shelf;
           reach.t0 = t0;
           break;
@@ -106,6 +107,7 @@ static int schedule(sim_world *w) {
       }
       reach.t1 = reach.t0 + us(rf__rng_range(r, 0.5, 4.0));
       previous_shelf = reach.shelf;
+      free_from = reach.t1 + us(1.0);
       if (add_reach(w, &reach) != 0) return RF_ENOMEM;
       t = reach.t1 + us(rf__rng_range(r, 5.0, 25.0));
     }
@@ -113,6 +115,13 @@ static int schedule(sim_world *w) {
     for (int k = 0; k < s->reach_count; ++k)
       if (w->reaches[s->first_reach + k].t1 > last) last = w->reaches[s->first_reach + k].t1;
     s->exit_us = last + us(rf__rng_range(r, 5.0, 20.0));
+  }
+  /* A group leaves together: the cart's owner goes last, so no item joins the cart after the
+   * owner's exit (when its receipt is due). */
+  for (int i = 0; i < n; ++i) {
+    sim_shopper *owner = &w->shoppers[w->shoppers[i].cart];
+    if (w->shoppers[i].cart != i && owner->exit_us <= w->shoppers[i].exit_us)
+      owner->exit_us = w->shoppers[i].exit_us + us(rf__rng_range(r, 1.0, 5.0));
   }
   return 0;
 }
@@ -123,7 +132,7 @@ static int add_move(sim_world *w, const sim_move *m) {
   return 0;
 }
 
-static int cart_add(sim_world *w, sim_cart *c, int product, double weight) {
+static int cart_add(sim_world *w, sim_cart *c, int product, double weight, int64_t t) {
   if (c->count == c->cap) {
     int cap = c->cap ? 2 * c->cap : 8;
     sim_item *items = rf__realloc(w->alloc, c->items, (size_t)cap * sizeof *items);
@@ -133,6 +142,7 @@ static int cart_add(sim_world *w, sim_cart *c, int product, double weight) {
   }
   c->items[c->count].product = product;
   c->items[c->count].weight = weight;
+  c->items[c->count].t = t;
   c->count++;
   return 0;
 }
@@ -159,7 +169,7 @@ static int take_one(sim_world *w, sim_reach *reach, int prefer, int64_t t, int *
       m.x = l->x;
       m.width = 0.07;
       *facing_out = -1;
-      if (cart_add(w, &w->carts[m.cart], m.product, m.weight) != 0) return RF_ENOMEM;
+      if (cart_add(w, &w->carts[m.cart], m.product, m.weight, t) != 0) return RF_ENOMEM;
       return add_move(w, &m) == 0 ? 1 : RF_ENOMEM;
     }
   }
@@ -200,16 +210,24 @@ static int take_one(sim_world *w, sim_reach *reach, int prefer, int64_t t, int *
   m.x = fc->x0 + (lane + 0.5) * fc->lane_w;
   m.width = 0.9 * fc->lane_w;
   *facing_out = f;
-  if (cart_add(w, &w->carts[m.cart], m.product, m.weight) != 0) return RF_ENOMEM;
+  if (cart_add(w, &w->carts[m.cart], m.product, m.weight, t) != 0) return RF_ENOMEM;
   return add_move(w, &m) == 0 ? 1 : RF_ENOMEM;
 }
 
-/* Puts a random item of the reaching shopper's cart back: home, or on this wrong shelf. */
+/* Puts a random item of the reaching shopper's cart back: home, or on this wrong shelf; 0 if
+ * the cart held nothing yet at t. Reaches are played in order of their start, but a reach that
+ * started earlier may take its item later than this one puts back (a cart shared by a group,
+ * overlapping reaches): only items that were in the cart by t can go back. */
 static int put_back(sim_world *w, sim_reach *reach, int64_t t) {
   rf__rng *r = &w->rng_actions;
   int cart = w->shoppers[reach->shopper].cart;
   sim_cart *c = &w->carts[cart];
-  int k = rf__rng_int(r, 0, c->count - 1);
+  int held = 0, k = -1;
+  for (int q = 0; q < c->count; ++q) held += c->items[q].t < t;
+  if (held == 0) return 0;
+  int pick = rf__rng_int(r, 0, held - 1);
+  for (int q = 0; q < c->count && k < 0; ++q)
+    if (c->items[q].t < t && pick-- == 0) k = q;
   sim_item item = c->items[k];
   c->items[k] = c->items[--c->count];
   const sim_product *pr = &w->products[item.product];
@@ -247,7 +265,7 @@ static int put_back(sim_world *w, sim_reach *reach, int64_t t) {
     l->weight = item.weight;
     l->x = m.x;
   }
-  return add_move(w, &m);
+  return add_move(w, &m) == 0 ? 1 : RF_ENOMEM;
 }
 
 static int by_time(const void *a, const void *b) {
@@ -277,8 +295,9 @@ static int act(sim_world *w) {
     double span = (double)(reach->t1 - reach->t0) / US;
     int64_t t = reach->t0 + us(rf__rng_range(r, 0.2, fmax(0.25, span * 0.6)));
     if (reach->kind == REACH_PUTBACK) {
-      rc = put_back(w, reach, t);
-      reach->put = 1;
+      int got = put_back(w, reach, t);
+      if (got < 0) rc = got;
+      reach->put = got > 0;
     } else if (reach->kind == REACH_TAKE || reach->kind == REACH_MULTI) {
       int items = reach->kind == REACH_MULTI ? rf__rng_int(r, 2, 3) : 1, facing = -1;
       for (int k = 0; k < items && rc == 0; ++k) {

@@ -1,6 +1,7 @@
 /* rf_sim_run: builds the world, lets the shoppers shop, reads the sensors, and hands out the
  * scenario (store description, then every event in the order it would reach a host) and the
  * truth (every real take and put-back in time order, then one receipt per cart). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,11 @@
 #include "core/alloc.h"
 #include "retailfuse/sim.h"
 #include "retailfuse/status.h"
+#include "samples.h"
 #include "sensors.h"
 #include "sim_internal.h"
 
-enum { EV_ENTER, EV_LINK, EV_POSITION, EV_HAND, EV_DELTA, EV_EXIT };
+enum { EV_ENTER, EV_LINK, EV_POSITION, EV_SAMPLES, EV_HAND, EV_DELTA, EV_EXIT };
 
 typedef struct out_event {
   int64_t key;             /* when it reaches the host */
@@ -36,6 +38,8 @@ typedef struct emitter {
   rf_item_qty *items;
   int *qty;
   rf_sku_score score;
+  const sample_model *samples;  /* NULL in deltas mode */
+  double *readings;
 } emitter;
 
 static int emit_store(emitter *e) {
@@ -78,7 +82,9 @@ static int emit_store(emitter *e) {
     rec.u.facing.shelf = w->shelves[fc->shelf].id;
     rec.u.facing.sku = w->products[fc->product].sku;
     rec.u.facing.x0 = (double)(int64_t)(fc->x0 * 10000 + 0.5) / 10000;
-    rec.u.facing.x1 = (double)(int64_t)(fc->x1 * 10000 + 0.5) / 10000;
+    /* Rounded to 0.1 mm, but not past the last plate when the shelf's width is not. */
+    rec.u.facing.x1 = fmin((double)(int64_t)(fc->x1 * 10000 + 0.5) / 10000,
+                           w->shelves[fc->shelf].width);
     rec.u.facing.count = (int64_t)fc->lanes * fc->depth;
     if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
   }
@@ -146,6 +152,18 @@ static int emit_event(emitter *e, const out_event *ev) {
       }
       break;
     }
+    case EV_SAMPLES: {
+      const sample_model *m = e->samples;
+      int plate = (int)((size_t)ev->index % (size_t)w->plate_count);
+      size_t k = (size_t)ev->index / (size_t)w->plate_count, count;
+      rec.type = RF_RECORD_SAMPLES;
+      rec.u.samples.plate = w->plates[plate].id;
+      rec.u.samples.t = rf__samples_fill(m, w, plate, k, e->readings, &count);
+      rec.u.samples.dt_us = m->period_us;
+      rec.u.samples.g = e->readings;
+      rec.u.samples.count = count;
+      break;
+    }
     case EV_DELTA: {
       const sensed_delta *d = &e->log->deltas[ev->index];
       rec.type = RF_RECORD_DELTA;
@@ -167,8 +185,11 @@ static int emit_event(emitter *e, const out_event *ev) {
 
 static int emit_events(emitter *e) {
   sim_world *w = e->w;
-  size_t n = 2 * (size_t)w->shopper_count + (size_t)w->shopper_count + w->reach_count +
-             e->log->hand_count + e->log->delta_count;
+  const sample_model *m = e->samples;
+  size_t sample_records = m ? m->records_per_plate * (size_t)w->plate_count : 0;
+  if (sample_records > (size_t)INT32_MAX) return RF_ELIMIT;
+  size_t n = 3 * (size_t)w->shopper_count + w->reach_count + e->log->hand_count +
+             (m ? sample_records : e->log->delta_count);
   out_event *ev = rf__calloc(w->alloc, n + 1, sizeof *ev);
   if (ev == NULL) return RF_ENOMEM;
   size_t k = 0;
@@ -181,8 +202,18 @@ static int emit_events(emitter *e) {
     ev[k++] = (out_event){w->reaches[r].t0, EV_POSITION, (int)r};
   for (size_t h = 0; h < e->log->hand_count; ++h)
     ev[k++] = (out_event){e->log->hands[h].arrives, EV_HAND, (int)h};
-  for (size_t d = 0; d < e->log->delta_count; ++d)
-    ev[k++] = (out_event){e->log->deltas[d].t1, EV_DELTA, (int)d};
+  if (m != NULL) {
+    /* Record j of every plate is sent once its last reading is taken. */
+    int64_t record_us = m->period_us * m->per_record;
+    for (size_t q = 0; q < sample_records; ++q) {
+      size_t j = q / (size_t)w->plate_count;
+      ev[k++] = (out_event){m->start_us + (int64_t)j * record_us + record_us - m->period_us,
+                            EV_SAMPLES, (int)q};
+    }
+  } else {
+    for (size_t d = 0; d < e->log->delta_count; ++d)
+      ev[k++] = (out_event){e->log->deltas[d].t1, EV_DELTA, (int)d};
+  }
   qsort(ev, k, sizeof *ev, by_arrival);
   int rc = 0;
   for (size_t q = 0; q < k && rc == 0; ++q) rc = emit_event(e, &ev[q]);
@@ -270,8 +301,17 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
   e.log = &log;
   e.sink = scenario;
   e.payload = scenario_payload;
-  if ((rc = rf__sim_build_store(&w)) == 0 && (rc = rf__sim_shop(&w)) == 0 &&
-      (rc = rf__sim_sense(&w, &log)) == 0) {
+  sample_model samples;
+  memset(&samples, 0, sizeof samples);
+  if ((rc = rf__sim_build_store(&w)) == 0 &&
+      (!params->samples_mode || (rc = rf__samples_prepare(&samples, &w, seed)) == 0) &&
+      (rc = rf__sim_shop(&w)) == 0 && (rc = rf__sim_sense(&w, &log)) == 0 &&
+      (!params->samples_mode || (rc = rf__samples_plan(&samples, &w)) == 0)) {
+    if (params->samples_mode) {
+      e.samples = &samples;
+      e.readings = rf__calloc(&a, (size_t)samples.per_record + 1, sizeof *e.readings);
+      if (e.readings == NULL) rc = RF_ENOMEM;
+    }
     size_t most = (size_t)params->plates_max + (size_t)w.product_count + 1;
     e.plates = rf__calloc(&a, most, sizeof *e.plates);
     e.deltas = rf__calloc(&a, most, sizeof *e.deltas);
@@ -288,6 +328,8 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
   rf__free(&a, e.deltas);
   rf__free(&a, e.items);
   rf__free(&a, e.qty);
+  rf__free(&a, e.readings);
+  rf__samples_free(&samples, &w);
   rf__sensor_log_free(&w, &log);
   rf__sim_world_free(&w);
   return rc;

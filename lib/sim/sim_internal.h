@@ -44,6 +44,7 @@ typedef struct sim_loose {
 typedef struct sim_item {
   int product;
   double weight;
+  int64_t t;               /* when it went into the cart */
 } sim_item;
 
 typedef struct sim_cart {

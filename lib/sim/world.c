@@ -75,7 +75,8 @@ int rf__sim_build_store(sim_world *w) {
         } else {
           pr->weight = exp(rf__rng_range(r, log(40.0), log(1200.0)));
         }
-        pr->weight = round(pr->weight * 100.0) / 100.0;
+        /* A long run of ever lighter neighbours stops at a gram, as items do. */
+        pr->weight = fmax(1.0, round(pr->weight * 100.0) / 100.0);
         pr->sd = fmax(0.5, pr->weight * rf__rng_range(r, 0.003, 0.012));
         pr->sd = round(pr->sd * 100.0) / 100.0;
         previous_weight = pr->weight;

@@ -63,8 +63,8 @@ rf_cli_test(sim_unknown_knob ARGS sim --set wobble=1 --out x EXIT 2 STDERR "no k
 rf_cli_test(sim_bad_value ARGS sim --set shoppers=-3 --out x EXIT 2 STDERR "'-3' is not a valid value for shoppers")
 rf_cli_test(sim_list_knobs ARGS sim --preset adversarial --list-knobs EXIT 0
   STDOUT "knobs of preset 'adversarial'.*missed_rate +0.1 .*anonymous_rate +0.2 .*wrong_id_rate +0.02 ")
-rf_cli_test(sim_samples_not_yet ARGS sim --preset easy --weights samples --out ${CMAKE_CURRENT_BINARY_DIR}/sim_samples EXIT 1
-  STDERR "raw plate samples are not simulated yet")
+rf_cli_test(sim_samples ARGS sim --preset easy --weights samples --set duration_s=10 --out ${CMAKE_CURRENT_BINARY_DIR}/sim_samples EXIT 0
+  STDOUT "preset easy, seed 1: [0-9]+ records in scenario.jsonl")
 rf_cli_test(eval_needs_truth ARGS eval out.jsonl EXIT 2 STDERR "eval: --truth TRUTH is required")
 rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "line 7: malformed JSON")
 

@@ -5,8 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
-#include "core/idmap.h"
-#include "core/strpool.h"
+#include "core/names.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
 
@@ -50,8 +49,7 @@ struct rf_greedy {
   uint32_t products, shelves;
   uint32_t **shelf_products;   /* per shelf: the products facing on it */
   size_t *shelf_product_count;
-  rf__strpool names;
-  rf__idmap ids;
+  rf__names ids;               /* shopper ids, numbered as g->shoppers */
   g_shopper *shoppers;
   g_cart *carts;               /* parallel to shoppers: a cart per potential owner */
   size_t shopper_count, shopper_cap, cart_cap;
@@ -73,8 +71,7 @@ void rf_greedy_free(rf_greedy *g) {
   rf__free(a, g->shelf_products);
   rf__free(a, g->shelf_product_count);
   for (size_t c = 0; c < g->shopper_count; ++c) rf__free(a, g->carts[c].qty);
-  rf__strpool_free(&g->names, a);
-  rf__idmap_free(&g->ids, a);
+  rf__names_free(&g->ids, a);
   rf__free(a, g->shoppers);
   rf__free(a, g->carts);
   rf__free(a, g->hands);
@@ -137,7 +134,7 @@ const char *rf_greedy_errmsg(const rf_greedy *g) { return g ? g->err.msg : ""; }
 static int nomem(rf_greedy *g) { return rf__error(&g->err, RF_ENOMEM, "out of memory"); }
 
 static int find_shopper(rf_greedy *g, const char *id, uint32_t *out) {
-  if (rf__idmap_find(&g->ids, id, out) == 0) return 0;
+  if (rf__names_find(&g->ids, id, out) == 0) return 0;
   return rf__error(&g->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
 }
 
@@ -308,7 +305,7 @@ static int catch_up(rf_greedy *g, int everything) {
 
 static int enter(rf_greedy *g, const char *id) {
   uint32_t i;
-  if (rf__idmap_find(&g->ids, id, &i) == 0) {
+  if (rf__names_find(&g->ids, id, &i) == 0) {
     if (g->shoppers[i].present)
       return rf__error(&g->err, RF_EEXISTS, "shopper '%s' is already in the store", id);
     g->shoppers[i].present = 1;
@@ -319,18 +316,19 @@ static int enter(rf_greedy *g, const char *id) {
   int32_t *qty = NULL;
   if (RF__RESERVE(&g->alloc, g->shoppers, g->shopper_cap, n + 1) != 0 ||
       RF__RESERVE(&g->alloc, g->carts, g->cart_cap, n + 1) != 0 ||
-      rf__idmap_reserve(&g->ids, &g->alloc, 1) != 0 ||
-      rf__strpool_reserve(&g->names, &g->alloc, strlen(id) + 1) != 0 ||
       (qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *qty)) == NULL)
     return nomem(g);
-  g->shoppers[n].id = rf__strpool_add(&g->names, id);
+  if (rf__names_intern(&g->ids, &g->alloc, id, &i, NULL) != 0) {
+    rf__free(&g->alloc, qty);
+    return nomem(g);
+  }
+  g->shoppers[n].id = rf__names_get(&g->ids, i);
   g->shoppers[n].cart = (uint32_t)n;
   g->shoppers[n].present = 1;
   g->shoppers[n].left = 0;
   memset(&g->carts[n], 0, sizeof g->carts[n]);
   g->carts[n].qty = qty;
   g->carts[n].members_in = 1;
-  rf__idmap_insert(&g->ids, g->shoppers[n].id, (uint32_t)n);
   g->shopper_count++;
   return 0;
 }

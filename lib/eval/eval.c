@@ -5,20 +5,13 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
-#include "core/idmap.h"
-#include "core/strpool.h"
+#include "core/names.h"
 #include "retailfuse/eval.h"
 #include "retailfuse/status.h"
 
 /* How far before a diff the truth action it reports may lie (and after, for clock noise). */
 #define MATCH_BEFORE_US 60000000
 #define MATCH_AFTER_US 5000000
-
-typedef struct names {
-  rf__strpool pool;
-  rf__idmap map;
-  uint32_t count;
-} names;
 
 typedef struct cell {           /* one (cart, sku) */
   uint32_t cart, sku;
@@ -44,7 +37,7 @@ typedef struct diff {
 
 struct rf_eval {
   rf_allocator alloc;
-  names carts, skus;
+  rf__names carts, skus;
   cell *cells;
   size_t cell_count, cell_cap;
   uint64_t *slots;              /* open addressing: (key << 32 | cell index + 1), 0 empty */
@@ -73,10 +66,8 @@ int rf_eval_new(rf_eval **out, const rf_allocator *allocator) {
 void rf_eval_free(rf_eval *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
-  rf__strpool_free(&e->carts.pool, a);
-  rf__idmap_free(&e->carts.map, a);
-  rf__strpool_free(&e->skus.pool, a);
-  rf__idmap_free(&e->skus.map, a);
+  rf__names_free(&e->carts, a);
+  rf__names_free(&e->skus, a);
   rf__free(a, e->cells);
   rf__free(a, e->slots);
   rf__free(a, e->flags);
@@ -88,14 +79,8 @@ void rf_eval_free(rf_eval *e) {
 
 const char *rf_eval_errmsg(const rf_eval *e) { return e ? e->err.msg : ""; }
 
-static int intern(rf_eval *e, names *n, const char *id, uint32_t *out) {
-  if (rf__idmap_find(&n->map, id, out) == 0) return 0;
-  if (rf__idmap_reserve(&n->map, &e->alloc, 1) != 0 ||
-      rf__strpool_reserve(&n->pool, &e->alloc, strlen(id) + 1) != 0)
-    return RF_ENOMEM;
-  *out = n->count++;
-  rf__idmap_insert(&n->map, rf__strpool_add(&n->pool, id), *out);
-  return 0;
+static int intern(rf_eval *e, rf__names *n, const char *id, uint32_t *out) {
+  return rf__names_intern(n, &e->alloc, id, out, NULL);
 }
 
 static uint64_t mix(uint64_t k) {
@@ -173,7 +158,7 @@ static int add_receipt(rf_eval *e, const rf_receipt_rec *r, int truth) {
       return nomem(e);
   for (size_t i = 0; i < r->item_count; ++i) {
     size_t slot;
-    rf__idmap_find(&e->skus.map, r->items[i].sku, &sku);
+    rf__names_find(&e->skus, r->items[i].sku, &sku);
     cell *c = find_cell(e, cart, sku, &slot);
     if (truth) c->truth_receipt += r->items[i].qty;
     else c->output_receipt += r->items[i].qty;

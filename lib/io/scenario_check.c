@@ -6,8 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
-#include "core/idmap.h"
-#include "core/strpool.h"
+#include "core/names.h"
 #include "retailfuse/check.h"
 #include "retailfuse/status.h"
 
@@ -19,8 +18,7 @@ struct rf_scenario_check {
   rf_store_builder *builder;   /* until the first event */
   rf_store *store;             /* NULL before the first event and after it was taken */
   int store_taken;
-  rf__strpool shopper_names;
-  rf__idmap shopper_ids;
+  rf__names shoppers;          /* every shopper id that entered */
   unsigned char *shopper_state;
   size_t shopper_cap;
   int has_latest;
@@ -48,8 +46,7 @@ int rf_scenario_check_new(rf_scenario_check **out, const rf_scenario_check_optio
     rf__free(&a, c);
     return rc;
   }
-  rf__strpool_init(&c->shopper_names);
-  rf__idmap_init(&c->shopper_ids);
+  rf__names_init(&c->shoppers);
   *out = c;
   return 0;
 }
@@ -58,8 +55,7 @@ void rf_scenario_check_free(rf_scenario_check *c) {
   if (c == NULL) return;
   rf_store_builder_free(c->builder);
   rf_store_free(c->store);
-  rf__strpool_free(&c->shopper_names, &c->alloc);
-  rf__idmap_free(&c->shopper_ids, &c->alloc);
+  rf__names_free(&c->shoppers, &c->alloc);
   rf__free(&c->alloc, c->shopper_state);
   rf_allocator a = c->alloc;
   rf__free(&a, c);
@@ -121,7 +117,7 @@ static double seconds(rf_time_us t) { return (double)t / 1e6; }
 static int known_shopper(const rec_ctx *x, const char *field, const char *shopper,
                          int must_be_in) {
   uint32_t i;
-  if (rf__idmap_find(&x->c->shopper_ids, shopper, &i) != 0)
+  if (rf__names_find(&x->c->shoppers, shopper, &i) != 0)
     return refuse(x, RF_ENOTFOUND, "field '%s': shopper '%s' has not entered", field, shopper);
   if (must_be_in && x->c->shopper_state[i] != SHOPPER_PRESENT)
     return refuse(x, RF_ERANGE, "field '%s': shopper '%s' has already left", field, shopper);
@@ -200,7 +196,7 @@ static int check_event(const rec_ctx *x) {
   switch (r->type) {
     case RF_RECORD_ENTER: {
       uint32_t i;
-      if (rf__idmap_find(&c->shopper_ids, r->u.enter.shopper, &i) == 0 &&
+      if (rf__names_find(&c->shoppers, r->u.enter.shopper, &i) == 0 &&
           c->shopper_state[i] == SHOPPER_PRESENT)
         return refuse(x, RF_EEXISTS, "field 'shopper': shopper '%s' is already in the store",
                       r->u.enter.shopper);
@@ -281,19 +277,16 @@ static int add_store_record(const rec_ctx *x) {
 static int admit_shopper(const rec_ctx *x, const char *shopper) {
   rf_scenario_check *c = x->c;
   uint32_t i;
-  if (rf__idmap_find(&c->shopper_ids, shopper, &i) == 0) {
+  if (rf__names_find(&c->shoppers, shopper, &i) == 0) {
     c->shopper_state[i] = SHOPPER_PRESENT;
     return 0;
   }
-  size_t n = c->shopper_ids.count;
+  size_t n = c->shoppers.count;
   int rc;
   if ((rc = RF__RESERVE(&c->alloc, c->shopper_state, c->shopper_cap, n + 1)) != 0 ||
-      (rc = rf__idmap_reserve(&c->shopper_ids, &c->alloc, 1)) != 0 ||
-      (rc = rf__strpool_reserve(&c->shopper_names, &c->alloc, strlen(shopper) + 1)) != 0)
+      (rc = rf__names_intern(&c->shoppers, &c->alloc, shopper, &i, NULL)) != 0)
     return refuse(x, rc, "%s", rf_strerror(rc));
-  const char *name = rf__strpool_add(&c->shopper_names, shopper);
-  rf__idmap_insert(&c->shopper_ids, name, (uint32_t)n);
-  c->shopper_state[n] = SHOPPER_PRESENT;
+  c->shopper_state[i] = SHOPPER_PRESENT;
   c->sum.shoppers++;
   return 0;
 }
@@ -327,7 +320,7 @@ int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
     if (rc == 0) {
       if (r->type == RF_RECORD_EXIT) {
         uint32_t i;
-        rf__idmap_find(&c->shopper_ids, r->u.exit.shopper, &i);
+        rf__names_find(&c->shoppers, r->u.exit.shopper, &i);
         c->shopper_state[i] = SHOPPER_LEFT;
       }
       if (!c->has_latest || t > c->latest) c->latest = t;

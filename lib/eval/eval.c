@@ -258,6 +258,28 @@ static int by_cart_sku(const void *a, const void *b) {
   return (x->sku > y->sku) - (x->sku < y->sku);
 }
 
+/* Within each run of gaps sharing a sku (by_sku) or a cart, cancels extra items against
+ * missing ones, in order; returns how many items were paired. */
+static uint64_t pair_off(gap *gaps, size_t n, int by_sku) {
+  uint64_t paired = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && (by_sku ? gaps[j].sku == gaps[i].sku : gaps[j].cart == gaps[i].cart)) ++j;
+    size_t x = i, m = i;
+    for (;;) {
+      while (x < j && gaps[x].extra == 0) ++x;
+      while (m < j && gaps[m].missing == 0) ++m;
+      if (x >= j || m >= j) break;
+      int64_t k = gaps[x].extra < gaps[m].missing ? gaps[x].extra : gaps[m].missing;
+      gaps[x].extra -= k;
+      gaps[m].missing -= k;
+      paired += (uint64_t)k;
+    }
+    i = j;
+  }
+  return paired;
+}
+
 static int count_errors(rf_eval *e, rf_eval_scores *out) {
   gap *gaps = rf__calloc(&e->alloc, e->cell_count + 1, sizeof *gaps);
   if (gaps == NULL) return nomem(e);
@@ -274,38 +296,10 @@ static int count_errors(rf_eval *e, rf_eval_scores *out) {
   }
   /* 1. The same sku too many in one cart and too few in another: the wrong shopper. */
   if (n > 1) qsort(gaps, n, sizeof *gaps, by_sku_cart);
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && gaps[j].sku == gaps[i].sku) ++j;
-    size_t x = i, m = i;
-    for (;;) {
-      while (x < j && gaps[x].extra == 0) ++x;
-      while (m < j && gaps[m].missing == 0) ++m;
-      if (x >= j || m >= j) break;
-      int64_t k = gaps[x].extra < gaps[m].missing ? gaps[x].extra : gaps[m].missing;
-      gaps[x].extra -= k;
-      gaps[m].missing -= k;
-      out->wrong_shopper += (uint64_t)k;
-    }
-    i = j;
-  }
+  out->wrong_shopper += pair_off(gaps, n, 1);
   /* 2. Too many of one sku and too few of another in the same cart: the wrong product. */
   if (n > 1) qsort(gaps, n, sizeof *gaps, by_cart_sku);
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && gaps[j].cart == gaps[i].cart) ++j;
-    size_t x = i, m = i;
-    for (;;) {
-      while (x < j && gaps[x].extra == 0) ++x;
-      while (m < j && gaps[m].missing == 0) ++m;
-      if (x >= j || m >= j) break;
-      int64_t k = gaps[x].extra < gaps[m].missing ? gaps[x].extra : gaps[m].missing;
-      gaps[x].extra -= k;
-      gaps[m].missing -= k;
-      out->wrong_product += (uint64_t)k;
-    }
-    i = j;
-  }
+  out->wrong_product += pair_off(gaps, n, 0);
   /* 3. The rest. */
   for (size_t i = 0; i < n; ++i) {
     uint64_t rest = (uint64_t)(gaps[i].extra + gaps[i].missing);

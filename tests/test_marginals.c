@@ -136,6 +136,20 @@ static void obvious_cases(void **state) {
   double L3[2] = {1e300, 1e300}, N3[1] = {0.0};
   assert_int_equal(rf_marginals(NULL, L3, N3, 1, 2, RF_MARGINALS_AUTO, P, P0), 0);
   assert_true(fabs(P[0] - 0.5) < 1e-15);
+  /* Long products are rescaled, not underflowed: 100 rows compete for one column that each
+   * is 1e5 times likelier to take than none, so each takes it with probability about 1/100. */
+  static double tallL[100], tall0[100], tallP[100], tallP0[100];
+  for (int k = 0; k < 100; ++k) {
+    tallL[k] = 1.0;
+    tall0[k] = 1e-5;
+  }
+  assert_int_equal(rf_marginals(NULL, tallL, tall0, 100, 1, RF_MARGINALS_EXACT, tallP, tallP0), 0);
+  double expect = 1.0 / (100.0 + 1e-5);  /* exactly: 1 / (100 + w_none / w) */
+  for (int k = 0; k < 100; ++k) assert_true(fabs(tallP[k] - expect) < 1e-12);
+  /* The same as one row over 100 columns (the other orientation of the subset DP). */
+  double wideP0[1], wide0[1] = {1e-300};
+  assert_int_equal(rf_marginals(NULL, tallL, wide0, 1, 100, RF_MARGINALS_EXACT, tallP, wideP0), 0);
+  for (int k = 0; k < 100; ++k) assert_true(fabs(tallP[k] - 0.01) < 1e-12);
   /* No columns: every row takes none. */
   assert_int_equal(rf_marginals(NULL, NULL, L0, 1, 0, RF_MARGINALS_AUTO, NULL, P0), 0);
   assert_true(P0[0] == 1.0);
@@ -158,9 +172,11 @@ static void bad_input_and_infeasible(void **state) {
   double Z[4] = {0, 0, 1, 1}, Z0[2] = {0, 1};
   assert_int_equal(rf_marginals(ws, Z, Z0, 2, 2, RF_MARGINALS_AUTO, P, P0), RF_EINFEASIBLE);
   assert_non_null(strstr(rf_assign_errmsg(ws), "row 0"));
-  /* Two rows that must both take the only column. */
+  /* Two rows that must both take the only column: no method may pretend otherwise. */
   double C[2] = {1, 1}, C0[2] = {0, 0};
   assert_int_equal(rf_marginals(ws, C, C0, 2, 1, RF_MARGINALS_EXACT, P, P0), RF_EINFEASIBLE);
+  assert_int_equal(rf_marginals(ws, C, C0, 2, 1, RF_MARGINALS_BP, P, P0), RF_EINFEASIBLE);
+  assert_int_equal(rf_marginals(ws, C, C0, 2, 1, RF_MARGINALS_AUTO, P, P0), RF_EINFEASIBLE);
   assert_int_equal(rf_marginals(ws, C, C0, 2, 1, (rf_marginals_method)7, P, P0), RF_EINVAL);
   static double big[21 * 21], big0[21], bp[21 * 21], bp0[21];
   for (int k = 0; k < 21 * 21; ++k) big[k] = 1.0;

@@ -9,7 +9,9 @@
  *
  * Ownership: the checker copies what it keeps; the store it builds belongs to it (see
  * rf_scenario_check_store). rf_scenario_check_free accepts NULL.
- * Errors: a refused record changes nothing; checking goes on with the next one.
+ * Errors: a refused record changes nothing, with one exception that is about the file's
+ * structure: the first record that is not part of the store description ends it, even when
+ * that record itself is refused. Checking goes on with the next record.
  * Threads: single-threaded.
  */
 #ifndef RETAILFUSE_CHECK_H
@@ -62,11 +64,12 @@ RF_EXTERN const char *rf_scenario_check_errmsg(const rf_scenario_check *check);
 RF_EXTERN void rf_scenario_check_summary(const rf_scenario_check *check, rf_scenario_summary *out);
 
 /* The store described so far, finished when the first non-store record arrived or now. It
- * belongs to the checker; NULL only when finishing it ran out of memory. */
+ * belongs to the checker; NULL when finishing it ran out of memory or it was taken. */
 RF_EXTERN const rf_store *rf_scenario_check_store(rf_scenario_check *check);
 
 /* Hands the store over to the caller, who must rf_store_free it; same rules as above. The
- * checker may still count records but no longer checks ids afterwards. */
+ * checker goes on counting records and checking shoppers and times, but no longer checks the
+ * ids of shelves, plates and products. */
 RF_EXTERN rf_store *rf_scenario_check_take_store(rf_scenario_check *check);
 
 #ifdef __cplusplus

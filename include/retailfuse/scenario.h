@@ -147,7 +147,8 @@ typedef struct rf_receipt_rec {
   int review;              /* 0, 1, or RF_UNKNOWN when absent */
 } rf_receipt_rec;
 
-/* Ground truth: `shopper` really took (qty > 0) or put back (qty < 0) an item at t. */
+/* Ground truth: the cart of `shopper` (its owner, when shoppers share a cart) really gained
+ * (qty > 0) or lost (qty < 0) an item at t. */
 typedef struct rf_truth_rec {
   rf_time_us t;
   const char *shopper;
@@ -241,7 +242,9 @@ RF_EXTERN int rf_scenario_writer_write(rf_scenario_writer *writer, const rf_reco
 
 /* Hands buffered output to the sink (and flushes a file). When the sink fails, during this call
  * or during a write's automatic flush, the output stays buffered: call flush again to retry;
- * do not write the record again. */
+ * do not write the record again. A callback sink must take all the bytes or none; a file may
+ * have taken part of them before failing, so after a failed write to a file its content is
+ * undefined. */
 RF_EXTERN int rf_scenario_writer_flush(rf_scenario_writer *writer);
 
 /* Flushes, closes a file it opened, frees; returns the first error of the flush or close. */

@@ -12,6 +12,8 @@
  *
  * Ownership: records passed to the sinks point into simulator memory valid only during the
  * callback. Threads: rf_sim_run is reentrant; nothing is shared between calls.
+ * Determinism: the same parameters and seed give the same bytes on the same platform; the
+ * random streams are portable, but log/exp/cos of another C library may differ in the last bit.
  */
 #ifndef RETAILFUSE_SIM_H
 #define RETAILFUSE_SIM_H
@@ -76,9 +78,10 @@ RF_EXTERN int rf_sim_get(const rf_sim_params *params, const char *name, char *bu
 typedef int (*rf_sim_sink)(const rf_record *record, void *payload);
 
 /* Runs the simulation: the scenario (store description, then events in arrival order) goes to
- * `scenario`, the truth (takes and put-backs in time order, then one receipt per cart) to
- * `truth`. Returns 0, RF_EINVAL for bad parameters (rf_sim_errmsg-like detail is not kept: the
- * parameters are checked by rf_sim_check first), RF_ENOMEM, or a sink's code. */
+ * `scenario`, the truth (takes and put-backs in time order, each naming the cart, then one
+ * receipt per cart owner) to `truth`. Returns 0, rf_sim_check's code for bad parameters
+ * (RF_ERANGE, RF_EVERSION; call rf_sim_check for the message), RF_EINVAL for NULL arguments,
+ * RF_ELIMIT when samples mode would need more than 2^31 records, RF_ENOMEM, or a sink's code. */
 RF_EXTERN int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
                          void *scenario_payload, rf_sim_sink truth, void *truth_payload,
                          const rf_allocator *allocator);

@@ -12,6 +12,32 @@
 /* AUTO takes the exact method while its work, larger * smaller * 2^smaller, stays below this. */
 #define AUTO_EXACT_WORK ((double)(1 << 22))
 
+/* Belief propagation cannot tell an impossible problem: when some row must take a column (its
+ * "none" is 0), ask the assignment solver whether those rows can all be matched. */
+static int check_feasible(rf_assign_workspace *ws, const double *w, const double *w_none,
+                          size_t rows, size_t cols) {
+  size_t must = 0;
+  for (size_t i = 0; i < rows; ++i) must += w_none[i] == 0.0;
+  if (must == 0) return 0;
+  if (must > cols) return rf__error(&ws->err, RF_EINFEASIBLE, "%zu rows must take a column but "
+                                    "there are %zu columns", must, cols);
+  double *cost = rf__ws_get(ws, RF__WS_KBEST_DUALS, must * cols * sizeof(double));
+  int32_t *match = rf__ws_get(ws, RF__WS_KBEST_SOLS, must * sizeof(int32_t));
+  if (cost == NULL || match == NULL) return rf__error(&ws->err, RF_ENOMEM, "out of memory");
+  size_t r = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    if (w_none[i] != 0.0) continue;
+    for (size_t j = 0; j < cols; ++j) cost[r * cols + j] = w[i * cols + j] > 0.0 ? 0.0 : INFINITY;
+    ++r;
+  }
+  /* The workspace's matrix slot holds the scaled likelihoods: solve without it (the cost matrix
+   * is wide or square, so rf_lsa reads it in place). */
+  int rc = rf_lsa(ws, cost, must, cols, 0, match, NULL);
+  if (rc == RF_EINFEASIBLE)
+    return rf__error(&ws->err, rc, "no assignment has a non-zero likelihood");
+  return rc;
+}
+
 static int solve(rf_assign_workspace *ws, const double *like, const double *like_none,
                  size_t rows, size_t cols, rf_marginals_method method, double *prob,
                  double *prob_none) {
@@ -62,8 +88,10 @@ static int solve(rf_assign_workspace *ws, const double *like, const double *like
     exact = small <= RF__MARGINALS_EXACT_MAX &&
             (double)large * (double)small * ldexp(1.0, (int)small) <= AUTO_EXACT_WORK;
   }
-  int rc = exact ? rf__marginals_exact(ws, w, w_none, rows, cols, prob, prob_none)
-                 : rf__marginals_bp(ws, w, w_none, rows, cols, prob, prob_none);
+  int rc;
+  if (!exact && (rc = check_feasible(ws, w, w_none, rows, cols)) != 0) return rc;
+  rc = exact ? rf__marginals_exact(ws, w, w_none, rows, cols, prob, prob_none)
+             : rf__marginals_bp(ws, w, w_none, rows, cols, prob, prob_none);
   if (rc == RF_EINFEASIBLE)
     return rf__error(&ws->err, rc, "no assignment has a non-zero likelihood");
   if (rc != 0) return rf__error(&ws->err, rc, "out of memory for %zu x %zu marginals", rows, cols);

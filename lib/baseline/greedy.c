@@ -30,6 +30,7 @@ typedef struct g_cart {
 typedef struct g_hand {
   uint32_t shelf;
   int64_t shopper;             /* -1: anonymous */
+  uint32_t cart;               /* the shopper's cart when the hand was seen */
   rf_time_us t0, t1;
 } g_hand;
 
@@ -55,6 +56,8 @@ struct rf_greedy {
   size_t shopper_count, shopper_cap, cart_cap;
   g_hand *hands;
   size_t hand_count, hand_cap;
+  uint32_t *waiting;           /* carts whose shoppers have all left, until their receipt */
+  size_t waiting_count, waiting_cap;
   g_delta *pending;
   size_t pending_head, pending_count, pending_cap;
   int64_t next_event, next_seq;
@@ -75,6 +78,7 @@ void rf_greedy_free(rf_greedy *g) {
   rf__free(a, g->shoppers);
   rf__free(a, g->carts);
   rf__free(a, g->hands);
+  rf__free(a, g->waiting);
   rf__free(a, g->pending);
   rf__free(a, g->items);
   rf_allocator copy = g->alloc;
@@ -180,20 +184,20 @@ static int within_half_item(const rf_greedy *g, const g_delta *d, uint32_t produ
   return fabs(fabs(d->total) - (double)q * w) <= 0.5 * w;
 }
 
-/* The identified shopper with a hand visit on the shelf nearest in time to the change; one who
- * left before the change began did not make it. */
-static int64_t nearest_shopper(const rf_greedy *g, const g_delta *d) {
+/* The hand visit of an identified shopper on the shelf nearest in time to the change, or -1.
+ * Shoppers who left before the change began, and carts already receipted, are not candidates. */
+static int64_t nearest_hand(const rf_greedy *g, const g_delta *d) {
   int64_t best = -1;
   rf_time_us best_gap = 0;
   for (size_t h = 0; h < g->hand_count; ++h) {
     const g_hand *hv = &g->hands[h];
-    if (hv->shelf != d->shelf || hv->shopper < 0) continue;
+    if (hv->shelf != d->shelf || hv->shopper < 0 || g->carts[hv->cart].receipted) continue;
     const g_shopper *s = &g->shoppers[hv->shopper];
     if (!s->present && s->left < d->t0) continue;
     rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
     if (gap > g->opts.max_gap_us) continue;
     if (best < 0 || gap < best_gap) {
-      best = hv->shopper;
+      best = (int64_t)h;
       best_gap = gap;
     }
   }
@@ -201,9 +205,9 @@ static int64_t nearest_shopper(const rf_greedy *g, const g_delta *d) {
 }
 
 static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
-  int64_t who = nearest_shopper(g, d);
-  if (who < 0) return 0;
-  uint32_t cart = g->shoppers[who].cart;
+  int64_t hand = nearest_hand(g, d);
+  if (hand < 0) return 0;
+  uint32_t cart = g->hands[hand].cart;
   int64_t best_qty = 0;
   uint32_t best_product = 0;
   double best = INFINITY;
@@ -282,17 +286,20 @@ static int catch_up(rf_greedy *g, int everything) {
     g->pending_count--;
     rc = decide(g, &copy, due);
   }
-  for (size_t c = 0; c < g->shopper_count && rc == 0; ++c) {
+  size_t still_waiting = 0;
+  for (size_t w = 0; w < g->waiting_count; ++w) {
+    uint32_t c = g->waiting[w];
     g_cart *cart = &g->carts[c];
-    if (g->shoppers[c].cart != c || !cart->owner_left || cart->members_in > 0 || cart->receipted)
-      continue;
+    if (cart->members_in > 0) continue;  /* back in the store: waits again from the next exit */
     rf_time_us due = cart->last_exit + g->opts.lateness_us;
     /* A change that began before the last exit may still be theirs: wait for it. */
     int open = 0;
     for (size_t q = 0; q < g->pending_count && !open; ++q)
       open = g->pending[g->pending_head + q].t0 <= cart->last_exit;
-    if (everything || (due <= g->clock && !open)) rc = emit_receipt(g, (uint32_t)c, due);
+    if (rc == 0 && (everything || (due <= g->clock && !open))) rc = emit_receipt(g, c, due);
+    if (!cart->receipted) g->waiting[still_waiting++] = c;
   }
+  g->waiting_count = still_waiting;
   /* Forget hand visits no change can reach any more: a change still to decide ends after
    * clock - lateness and reaches max_gap before its start. */
   rf_time_us reach = sat_add(sat_add(g->opts.max_gap_us, g->opts.lateness_us), HAND_KEEP_US);
@@ -316,6 +323,7 @@ static int enter(rf_greedy *g, const char *id) {
   int32_t *qty = NULL;
   if (RF__RESERVE(&g->alloc, g->shoppers, g->shopper_cap, n + 1) != 0 ||
       RF__RESERVE(&g->alloc, g->carts, g->cart_cap, n + 1) != 0 ||
+      RF__RESERVE(&g->alloc, g->waiting, g->waiting_cap, n + 1) != 0 ||
       (qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *qty)) == NULL)
     return nomem(g);
   if (rf__names_intern(&g->ids, &g->alloc, id, &i, NULL) != 0) {
@@ -364,12 +372,31 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
       g->carts[cart].members_in--;
       if (r->u.exit.t > g->carts[cart].last_exit) g->carts[cart].last_exit = r->u.exit.t;
       if (cart == i) g->carts[cart].owner_left = 1;
+      /* Reserved at enter: a cart waits at most once, and carts never outnumber shoppers. */
+      if (g->carts[cart].owner_left && g->carts[cart].members_in == 0 && !g->carts[cart].receipted)
+        g->waiting[g->waiting_count++] = cart;
       break;
     case RF_RECORD_LINK:
       if ((rc = find_shopper(g, r->u.link.shopper, &i)) != 0 ||
           (rc = find_shopper(g, r->u.link.cart, &cart)) != 0)
         break;
       cart = g->shoppers[cart].cart;  /* joining a joiner joins the owner */
+      if (cart == g->shoppers[i].cart) break;
+      if (g->shoppers[i].cart == i) {
+        /* i's own cart joins too: its items and anyone shopping into it move over. */
+        for (uint32_t p = 0; p < g->products; ++p) {
+          g->carts[cart].qty[p] += g->carts[i].qty[p];
+          g->carts[i].qty[p] = 0;
+        }
+        for (size_t s2 = 0; s2 < g->shopper_count; ++s2) {
+          if (s2 == i || g->shoppers[s2].cart != i) continue;
+          g->shoppers[s2].cart = cart;
+          if (g->shoppers[s2].present) {
+            g->carts[i].members_in--;
+            g->carts[cart].members_in++;
+          }
+        }
+      }
       if (g->shoppers[i].present) {
         g->carts[g->shoppers[i].cart].members_in--;
         g->carts[cart].members_in++;
@@ -388,7 +415,8 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
         who = i;
       }
       if (RF__RESERVE(&g->alloc, g->hands, g->hand_cap, g->hand_count + 1) != 0) return nomem(g);
-      g->hands[g->hand_count++] = (g_hand){shelf, who, r->u.hand.t0, r->u.hand.t1};
+      uint32_t hand_cart = who >= 0 ? g->shoppers[who].cart : 0;
+      g->hands[g->hand_count++] = (g_hand){shelf, who, hand_cart, r->u.hand.t0, r->u.hand.t1};
       break;
     }
     case RF_RECORD_DELTA: {

@@ -22,13 +22,14 @@ typedef struct cart_flags {
   int truth_receipt, output_receipt;
 } cart_flags;
 
-typedef struct action {
+typedef struct action {         /* one truth record: `units` items moved one way */
   uint32_t cart, sku;
-  int sign, matched;
-  int64_t t;
+  int sign;
+  int64_t t, units, unmatched;
 } action;
 
 typedef struct diff {
+  size_t order;                 /* order added: ties of seq keep it */
   int64_t seq, t, qty, corrects;
   uint32_t cart, sku;
   int has_corrects, review;
@@ -178,19 +179,20 @@ int rf_eval_add_truth(rf_eval *e, const rf_record *rec) {
   const rf_truth_rec *t = &rec->u.truth;
   uint32_t cart, sku;
   cell *c;
+  if (t->qty == INT64_MIN)
+    return rf__error(&e->err, RF_ERANGE, "line %llu: truth qty out of range",
+                     (unsigned long long)rec->line);
   if (intern_cart(e, t->shopper, &cart) != 0 || intern(e, &e->skus, t->sku, &sku) != 0 ||
       (c = get_cell(e, cart, sku)) == NULL ||
-      RF__RESERVE(&e->alloc, e->actions, e->action_cap, e->action_count + (size_t)llabs(t->qty)) != 0)
+      RF__RESERVE(&e->alloc, e->actions, e->action_cap, e->action_count + 1) != 0)
     return nomem(e);
   c->truth_actions += t->qty;
-  for (int64_t k = 0; k < llabs(t->qty); ++k) {
-    action *a = &e->actions[e->action_count++];
-    a->cart = cart;
-    a->sku = sku;
-    a->sign = t->qty > 0 ? 1 : -1;
-    a->matched = 0;
-    a->t = t->t;
-  }
+  action *a = &e->actions[e->action_count++];
+  a->cart = cart;
+  a->sku = sku;
+  a->sign = t->qty > 0 ? 1 : -1;
+  a->t = t->t;
+  a->units = a->unmatched = t->qty > 0 ? t->qty : -t->qty;
   return 0;
 }
 
@@ -200,6 +202,9 @@ int rf_eval_add_output(rf_eval *e, const rf_record *rec) {
   if (rec->type == RF_RECORD_RECEIPT) return add_receipt(e, &rec->u.receipt, 0);
   if (rec->type != RF_RECORD_DIFF) return 0;
   const rf_diff_rec *d = &rec->u.diff;
+  if (d->qty == INT64_MIN)
+    return rf__error(&e->err, RF_ERANGE, "line %llu: diff qty out of range",
+                     (unsigned long long)rec->line);
   uint32_t cart, sku;
   cell *c;
   if (intern_cart(e, d->shopper, &cart) != 0 || intern(e, &e->skus, d->sku, &sku) != 0 ||
@@ -208,7 +213,8 @@ int rf_eval_add_output(rf_eval *e, const rf_record *rec) {
     return nomem(e);
   c->diff_sum += d->qty;
   if (!d->review) c->unflagged_sum += d->qty;
-  diff *x = &e->diffs[e->diff_count++];
+  diff *x = &e->diffs[e->diff_count];
+  x->order = e->diff_count++;
   x->seq = d->seq;
   x->t = d->t;
   x->qty = d->qty;
@@ -315,7 +321,8 @@ static int count_errors(rf_eval *e, rf_eval_scores *out) {
 
 static int by_seq(const void *a, const void *b) {
   const diff *x = a, *y = b;
-  return (x->seq > y->seq) - (x->seq < y->seq);
+  if (x->seq != y->seq) return (x->seq > y->seq) - (x->seq < y->seq);
+  return (x->order > y->order) - (x->order < y->order);
 }
 
 static int by_time(const void *a, const void *b) {
@@ -326,26 +333,27 @@ static int by_time(const void *a, const void *b) {
 static void calibrate(rf_eval *e, rf_eval_scores *out) {
   if (e->diff_count > 1) qsort(e->diffs, e->diff_count, sizeof *e->diffs, by_seq);
   if (e->action_count > 1) qsort(e->actions, e->action_count, sizeof *e->actions, by_time);
-  for (size_t a = 0; a < e->action_count; ++a) e->actions[a].matched = 0;
+  for (size_t a = 0; a < e->action_count; ++a) e->actions[a].unmatched = e->actions[a].units;
   double conf_sum[10] = {0}, right_sum[10] = {0};
   uint64_t count[10] = {0}, total = 0;
   for (size_t i = 0; i < e->diff_count; ++i) {
     const diff *d = &e->diffs[i];
     if (d->has_corrects) {
       /* An undo of an earlier diff is bookkeeping, not a decision. */
-      diff key = {0};
-      key.seq = d->corrects;
-      const diff *old = bsearch(&key, e->diffs, e->diff_count, sizeof *e->diffs, by_seq);
+      const diff *old = NULL;
+      for (size_t k = i; k-- > 0 && old == NULL;)  /* the latest earlier diff with that seq */
+        if (e->diffs[k].seq == d->corrects) old = &e->diffs[k];
       if (old != NULL && old->cart == d->cart && old->sku == d->sku && old->qty == -d->qty) continue;
     }
     int64_t units = llabs(d->qty), found = 0;
     int sign = d->qty > 0 ? 1 : -1;
     for (size_t a = 0; a < e->action_count && found < units; ++a) {
       action *x = &e->actions[a];
-      if (x->matched || x->cart != d->cart || x->sku != d->sku || x->sign != sign) continue;
+      if (x->unmatched == 0 || x->cart != d->cart || x->sku != d->sku || x->sign != sign) continue;
       if (x->t < d->t - MATCH_BEFORE_US || x->t > d->t + MATCH_AFTER_US) continue;
-      x->matched = 1;
-      ++found;
+      int64_t take = units - found < x->unmatched ? units - found : x->unmatched;
+      x->unmatched -= take;
+      found += take;
     }
     int bin = (int)floor(d->conf * 10);
     if (bin > 9) bin = 9;

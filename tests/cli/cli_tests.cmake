@@ -73,3 +73,12 @@ rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "l
 add_test(NAME cli_sim_pipeline
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/sim_pipeline.sh $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/sim_pipeline)
+
+# The baseline's bookkeeping (found in review): a shopper who links to another cart brings the
+# items already taken; a change that ends long after a receipt does not land in that cart.
+rf_cli_test(greedy_link_after_take ARGS run ${rf_data}/greedy_link_after_take.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_link.jsonl EXIT 0
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/greedy_link.jsonl
+  OUTPUT_MATCHES "\"shopper\":\"S2\",\"sku\":\"A\",\"qty\":1.*{\"type\":\"receipt\",\"t\":12000000,\"shopper\":\"S1\",\"items\":{\"A\":1},\"review\":false}\n$")
+rf_cli_test(greedy_change_after_receipt ARGS run ${rf_data}/greedy_change_after_receipt.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl EXIT 0
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl
+  OUTPUT_MATCHES "^{\"type\":\"receipt\",\"t\":5000000,\"shopper\":\"S1\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":22000000,\"shopper\":\"S2\",\"items\":{},\"review\":false}\n$")

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "core/names.h"
+#include "io/record.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
 
@@ -341,18 +342,6 @@ static int enter(rf_greedy *g, const char *id) {
   return 0;
 }
 
-static rf_time_us end_time(const rf_record *r) {
-  switch (r->type) {
-    case RF_RECORD_ENTER: return r->u.enter.t;
-    case RF_RECORD_EXIT: return r->u.exit.t;
-    case RF_RECORD_LINK: return r->u.link.t;
-    case RF_RECORD_POSITION: return r->u.position.t;
-    case RF_RECORD_DELTA: return r->u.delta.t1;
-    case RF_RECORD_HAND: return r->u.hand.t1;
-    default: return 0;
-  }
-}
-
 int rf_greedy_push(rf_greedy *g, const rf_record *r) {
   if (g == NULL || r == NULL) return RF_EINVAL;
   rf__error_clear(&g->err);
@@ -448,7 +437,8 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
                        rf_record_type_name(r->type));
   }
   if (rc != 0) return rc;
-  rf_time_us t = end_time(r);
+  rf_time_us t0 = 0, t = 0;
+  rf__record_span(r, &t0, &t);
   if (!g->has_clock || t > g->clock) g->clock = t;
   g->has_clock = 1;
   return catch_up(g, 0);

@@ -1,5 +1,5 @@
 /* Record type names, from the one table in scenario.h. */
-#include "retailfuse/scenario.h"
+#include "record.h"
 
 const char *rf_record_type_name(rf_record_type type) {
   static const char *const names[] = {
@@ -9,4 +9,25 @@ const char *rf_record_type_name(rf_record_type type) {
   };
   if ((int)type < 0 || type >= RF_RECORD_TYPE_COUNT) return NULL;
   return names[type];
+}
+
+/* The time span a record covers; 0 if it has none. An input event is complete at *t1, and
+ * lateness is measured on that. */
+int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
+  switch (r->type) {
+    case RF_RECORD_ENTER: *t0 = *t1 = r->u.enter.t; return 1;
+    case RF_RECORD_EXIT: *t0 = *t1 = r->u.exit.t; return 1;
+    case RF_RECORD_LINK: *t0 = *t1 = r->u.link.t; return 1;
+    case RF_RECORD_POSITION: *t0 = *t1 = r->u.position.t; return 1;
+    case RF_RECORD_SAMPLES:
+      *t0 = r->u.samples.t;
+      *t1 = r->u.samples.t + (rf_time_us)(r->u.samples.count - 1) * r->u.samples.dt_us;
+      return 1;
+    case RF_RECORD_DELTA: *t0 = r->u.delta.t0; *t1 = r->u.delta.t1; return 1;
+    case RF_RECORD_HAND: *t0 = r->u.hand.t0; *t1 = r->u.hand.t1; return 1;
+    case RF_RECORD_DIFF: *t0 = *t1 = r->u.diff.t; return 1;
+    case RF_RECORD_TRUTH: *t0 = *t1 = r->u.truth.t; return 1;
+    case RF_RECORD_RECEIPT: *t0 = *t1 = r->u.receipt.t; return r->u.receipt.has_t;
+    default: return 0;
+  }
 }

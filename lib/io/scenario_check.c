@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "core/names.h"
+#include "io/record.h"
 #include "retailfuse/check.h"
 #include "retailfuse/status.h"
 
@@ -164,27 +165,6 @@ static int check_hand(const rec_ctx *x, const rf_hand_rec *h) {
   return rc;
 }
 
-/* The time span a record covers; 0 if it has none. An input event is complete at *t1, and
- * lateness is measured on that. */
-static int record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
-  switch (r->type) {
-    case RF_RECORD_ENTER: *t0 = *t1 = r->u.enter.t; return 1;
-    case RF_RECORD_EXIT: *t0 = *t1 = r->u.exit.t; return 1;
-    case RF_RECORD_LINK: *t0 = *t1 = r->u.link.t; return 1;
-    case RF_RECORD_POSITION: *t0 = *t1 = r->u.position.t; return 1;
-    case RF_RECORD_SAMPLES:
-      *t0 = r->u.samples.t;
-      *t1 = r->u.samples.t + (rf_time_us)(r->u.samples.count - 1) * r->u.samples.dt_us;
-      return 1;
-    case RF_RECORD_DELTA: *t0 = r->u.delta.t0; *t1 = r->u.delta.t1; return 1;
-    case RF_RECORD_HAND: *t0 = r->u.hand.t0; *t1 = r->u.hand.t1; return 1;
-    case RF_RECORD_DIFF: *t0 = *t1 = r->u.diff.t; return 1;
-    case RF_RECORD_TRUTH: *t0 = *t1 = r->u.truth.t; return 1;
-    case RF_RECORD_RECEIPT: *t0 = *t1 = r->u.receipt.t; return r->u.receipt.has_t;
-    default: return 0;
-  }
-}
-
 static int is_input_event(rf_record_type t) {
   return t >= RF_RECORD_ENTER && t <= RF_RECORD_HAND;
 }
@@ -248,7 +228,7 @@ static void count_record(rf_scenario_summary *s, const rf_record *r) {
   s->records++;
   s->by_type[r->type]++;
   if (r->type == RF_RECORD_SAMPLES) s->samples += r->u.samples.count;
-  if (!record_span(r, &t0, &t1)) return;
+  if (!rf__record_span(r, &t0, &t1)) return;
   if (!s->has_time || t0 < s->t_min) s->t_min = t0;
   if (!s->has_time || t1 > s->t_max) s->t_max = t1;
   s->has_time = 1;
@@ -309,7 +289,7 @@ int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
   }
   if (is_input_event(r->type)) {
     rf_time_us t0, t;
-    record_span(r, &t0, &t);
+    rf__record_span(r, &t0, &t);
     if (c->has_latest && t < c->latest - c->lateness_us)
       rc = refuse(&x, RF_ELATE,
                   "time %.6f s is %.6f s behind the latest time seen (%.6f s); at most %.6f s "

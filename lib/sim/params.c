@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_write.h"
 #include "retailfuse/sim.h"
 #include "retailfuse/status.h"
 
@@ -183,12 +184,10 @@ int rf_sim_get(const rf_sim_params *p, const char *name, char *buf, size_t cap) 
   if (k->is_int)
     snprintf(buf, cap, "%d", *(const int *)base);
   else {
-    /* The shortest text that reads back to the same value. */
-    double v = *(const double *)base;
-    for (int digits = 6; digits <= 17; ++digits) {
-      snprintf(buf, cap, "%.*g", digits, v);
-      if (strtod(buf, NULL) == v) break;
-    }
+    /* The shortest text that reads back to the same value, as in scenario files. */
+    char text[40];
+    rf__format_double(text, sizeof text, *(const double *)base);
+    snprintf(buf, cap, "%s", text);
   }
   return 0;
 }

@@ -27,14 +27,8 @@ int cmd_run(int argc, char **argv) {
     }
   }
   if (path == NULL) return usage_error("run: no FILE given");
-  if (strcmp(method, "greedy") != 0) {
-    if (strcmp(method, "fused") == 0) {
-      fprintf(stderr, "retailfuse: run: the fused method arrives with the fusion engine; "
-                      "use --method greedy\n");
-      return 1;
-    }
-    return usage_error("run: unknown method '%s' (greedy)", method);
-  }
+  if (strcmp(method, "greedy") != 0 && strcmp(method, "fused") != 0)
+    return usage_error("run: unknown method '%s' (fused, greedy)", method);
 
   rf_scenario_reader *reader = NULL;
   rf_scenario_writer *writer = NULL;
@@ -52,7 +46,7 @@ int cmd_run(int argc, char **argv) {
   }
   char err[600] = "";
   run_counts counts;
-  rc = run_greedy(reader, writer, &counts, err, sizeof err);
+  rc = run_method(reader, writer, strcmp(method, "fused") == 0, &counts, err, sizeof err);
   int closed = rf_scenario_writer_close(writer);
   rf_scenario_reader_free(reader);
   if (rc != 0) {

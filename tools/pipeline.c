@@ -35,10 +35,44 @@ static int write_output(const rf_record *rec, void *payload) {
   return rf_scenario_writer_write(s->writer, rec);
 }
 
-int run_greedy(rf_scenario_reader *in, rf_scenario_writer *out, run_counts *counts, char *err,
-               size_t cap) {
+/* The two methods behind one face: a method is made over the store and fed events. */
+typedef struct method {
+  int fused;
+  rf_greedy *greedy;
+  rf_engine *engine;
+} method;
+
+static int method_new(method *m, const rf_store *store, output_sink *sink) {
+  if (m->fused) {
+    int rc = rf_engine_new(&m->engine, store, NULL);
+    if (rc == 0) rf_engine_set_output(m->engine, write_output, sink);
+    return rc;
+  }
+  return rf_greedy_new(&m->greedy, store, NULL, write_output, sink, NULL);
+}
+
+static int method_push(method *m, const rf_record *rec) {
+  return m->fused ? rf_engine_push(m->engine, rec) : rf_greedy_push(m->greedy, rec);
+}
+
+static int method_finish(method *m) {
+  return m->fused ? rf_engine_finish(m->engine) : rf_greedy_finish(m->greedy);
+}
+
+static const char *method_errmsg(const method *m) {
+  return m->fused ? rf_engine_errmsg(m->engine) : rf_greedy_errmsg(m->greedy);
+}
+
+static void method_free(method *m) {
+  rf_engine_free(m->engine);
+  rf_greedy_free(m->greedy);
+}
+
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused, run_counts *counts,
+               char *err, size_t cap) {
   rf_scenario_check *check = NULL;
-  rf_greedy *greedy = NULL;
+  method m = {fused, NULL, NULL};
+  int started = 0;
   output_sink sink = {out, counts};
   memset(counts, 0, sizeof *counts);
   int rc = rf_scenario_check_new(&check, NULL, NULL);
@@ -53,30 +87,31 @@ int run_greedy(rf_scenario_reader *in, rf_scenario_writer *out, run_counts *coun
       break;
     }
     if (rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) continue;
-    if (greedy == NULL) {
-      rc = rf_greedy_new(&greedy, rf_scenario_check_store(check), NULL, write_output, &sink, NULL);
+    if (!started) {
+      rc = method_new(&m, rf_scenario_check_store(check), &sink);
       if (rc != 0) {
-        snprintf(err, cap, "starting the baseline: %s", rf_strerror(rc));
+        snprintf(err, cap, "starting the method: %s", rf_strerror(rc));
         break;
       }
+      started = 1;
     }
     counts->events++;
     counts->deltas += rec.type == RF_RECORD_DELTA;
     counts->hands += rec.type == RF_RECORD_HAND;
-    if ((rc = rf_greedy_push(greedy, &rec)) != 0) {
+    if ((rc = method_push(&m, &rec)) != 0) {
       snprintf(err, cap, "line %llu: %s", (unsigned long long)rec.line,
-               rf_greedy_errmsg(greedy)[0] ? rf_greedy_errmsg(greedy) : rf_strerror(rc));
+               method_errmsg(&m)[0] ? method_errmsg(&m) : rf_strerror(rc));
       break;
     }
   }
   if (rc == RF_ITEROVER) {
     rc = 0;
-    if (greedy != NULL && (rc = rf_greedy_finish(greedy)) != 0)
-      snprintf(err, cap, "finishing: %s", rf_strerror(rc));
+    if (started && (rc = method_finish(&m)) != 0)
+      snprintf(err, cap, "finishing: %s", method_errmsg(&m)[0] ? method_errmsg(&m) : rf_strerror(rc));
   } else if (rc != 0 && err[0] == '\0') {
     snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
   }
-  rf_greedy_free(greedy);
+  method_free(&m);
   rf_scenario_check_free(check);
   return rc;
 }

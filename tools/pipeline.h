@@ -21,10 +21,11 @@ typedef struct run_counts {
   uint64_t events, deltas, hands, diffs, receipts;
 } run_counts;
 
-/* Reads a scenario, checks it, and runs the greedy baseline over it, writing diffs and receipts
- * to `out`. On failure returns non-zero with a message (naming the line) in err. */
-int run_greedy(rf_scenario_reader *in, rf_scenario_writer *out, run_counts *counts, char *err,
-               size_t cap);
+/* Reads a scenario, checks it, and runs a method over it (the fusion engine, or the greedy
+ * baseline), writing diffs and receipts to `out`. On failure returns non-zero with a message
+ * (naming the line) in err. */
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused, run_counts *counts,
+               char *err, size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */
 int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_scores *scores,

@@ -29,10 +29,6 @@ extern "C" {
 
 typedef struct rf_greedy rf_greedy;
 
-/* Receives one output record (diff or receipt); a non-zero return is passed back to the caller
- * of the push that produced it. */
-typedef int (*rf_output_fn)(const rf_record *record, void *payload);
-
 typedef struct rf_greedy_options {
   unsigned version;            /* RF_GREEDY_OPTIONS_VERSION */
   rf_time_us lateness_us;      /* how long to wait for late hand records; default 2 s */

@@ -18,5 +18,6 @@
 #include "sim.h"
 #include "eval.h"
 #include "greedy.h"
+#include "engine.h"
 
 #endif /* RETAILFUSE_H */

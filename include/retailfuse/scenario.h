@@ -176,6 +176,10 @@ typedef struct rf_record {
   } u;
 } rf_record;
 
+/* Receives one output record (diff or receipt) from a method; a non-zero return is passed back
+ * to the caller of the call that produced it. */
+typedef int (*rf_output_fn)(const rf_record *record, void *payload);
+
 /* ---- reading ---- */
 
 typedef struct rf_scenario_reader rf_scenario_reader;

@@ -1,0 +1,105 @@
+/*
+ * retailfuse/engine.h — the fusion engine: who took what, with a confidence.
+ *
+ * An engine is built over a finished store and fed the input events of DESIGN.md §4 in arrival
+ * order (rf_engine_push, or one function per kind). When a weight change has settled and its
+ * wait for late hand records is over, the engine decides it together with the other changes
+ * that share candidate shoppers: every change has hypotheses of what moved (products and
+ * quantities fitted to the total weight and to the plates it left from, or items of a shopper's
+ * cart put back) and of who moved it (identified hand visits, anonymous ones weighed by where
+ * shoppers were, shoppers whose visit the cameras missed, or nobody); the assignment solvers'
+ * marginals give each (change, shopper) pair a probability under the rule that one hand visit
+ * explains at most one change. The most probable decision becomes a cart diff whose confidence
+ * is its posterior probability, flagged for review below a threshold. Receipts follow a cart's
+ * last exit once no change that began before it is open. The likelihood model, term by term, is
+ * written in docs/likelihood.md.
+ *
+ * Output records (diffs and receipts) are queued; take them with rf_engine_poll, or set a
+ * callback with rf_engine_set_output to receive them as they are made.
+ *
+ * Tunables are numbered parameters with bounds (rf_engine_param_*), not one function each.
+ *
+ * Ownership: the store must outlive the engine. A polled record is valid until the next call on
+ * the engine. Errors: a refused push leaves the engine as it was; rf_engine_errmsg says why.
+ * Threads: single-threaded; distinct engines are independent. Deterministic: the same pushes
+ * give the same output, byte for byte; the engine has no clock of its own.
+ */
+#ifndef RETAILFUSE_ENGINE_H
+#define RETAILFUSE_ENGINE_H
+
+#include "common.h"
+#include "allocator.h"
+#include "scenario.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rf_engine rf_engine;
+
+/* XX(name, default, min, max, description) */
+#define RF_ENGINE_PARAM_MAP(XX)                                                                 \
+  XX(LATENESS_S, 2.0, 0.0, 60.0, "how long to wait for late hand records (s)")                \
+  XX(REVIEW_BELOW, 0.8, 0.0, 1.0, "decisions less probable than this are flagged for review") \
+  XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are not candidates") \
+  XX(HAND_TIME_SCALE_S, 0.7, 0.01, 60.0, "how fast a hand visit's support fades with its time gap") \
+  XX(HAND_X_SCALE_M, 0.08, 0.001, 10.0, "spread of a hand's position along the shelf (m)")    \
+  XX(WRONG_ID_RATE, 0.02, 0.0, 1.0, "chance a hand visit carries the wrong identity")           \
+  XX(MISSED_HAND_RATE, 0.05, 0.0, 1.0, "chance a reach was not seen by the cameras")            \
+  XX(POSITION_SCALE_M, 1.5, 0.01, 100.0, "distance at which a shopper's position stops counting") \
+  XX(NOBODY_PRIOR, 0.002, 0.0, 1.0, "prior that a change is nobody's (noise, a fault)")         \
+  XX(NOISE_G, 1.5, 0.0, 1000.0, "load-cell noise for shelves that declare none (g)")            \
+  XX(SD_FRACTION, 0.01, 0.0, 1.0, "item weight spread for products that declare none, as a share") \
+  XX(MISPLACE_PRIOR, 0.2, 0.0, 1.0, "chance a put-back goes somewhere other than its facing")   \
+  XX(MAX_ITEMS, 4.0, 1.0, 20.0, "most items one change is read as")                            \
+  XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")
+
+typedef enum rf_engine_param {
+#define RF__PARAM_ENUM(name, def, lo, hi, desc) RF_PARAM_##name,
+  RF_ENGINE_PARAM_MAP(RF__PARAM_ENUM)
+#undef RF__PARAM_ENUM
+  RF_PARAM_COUNT
+} rf_engine_param;
+
+/* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
+RF_EXTERN const char *rf_engine_param_name(rf_engine_param param);
+RF_EXTERN const char *rf_engine_param_help(rf_engine_param param);
+RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double *max,
+                                     double *default_value);
+
+RF_EXTERN int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *allocator);
+RF_EXTERN void rf_engine_free(rf_engine *engine);
+
+/* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param. */
+RF_EXTERN int rf_engine_param_set(rf_engine *engine, rf_engine_param param, double value);
+RF_EXTERN double rf_engine_param_get(const rf_engine *engine, rf_engine_param param);
+
+/* Output as it is made instead of through rf_engine_poll (NULL: back to polling). */
+RF_EXTERN void rf_engine_set_output(rf_engine *engine, rf_output_fn output, void *payload);
+
+/* Takes one input event: enter, exit, link, position, delta, hand. Samples are RF_EINVAL until
+ * the engine segments raw readings itself. Decisions whose wait is over are made during the
+ * call. RF_ELATE for a record more than the lateness behind the engine's clock. */
+RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
+
+/* Moves the clock to `now` (store time) with no new event, making decisions that are due. */
+RF_EXTERN int rf_engine_advance(rf_engine *engine, rf_time_us now);
+
+/* End of input: decides everything still waiting and emits the remaining receipts. */
+RF_EXTERN int rf_engine_finish(rf_engine *engine);
+
+/* The next output record in *out: 0, or RF_ITEROVER when none is waiting. */
+RF_EXTERN int rf_engine_poll(rf_engine *engine, rf_record *out);
+
+/* A shopper's cart (its owner's, when linked): the quantity of product `product_index`, or of
+ * every product into qty[rf_store_product_count(store)]. RF_ENOTFOUND for an unknown shopper. */
+RF_EXTERN int rf_engine_cart(const rf_engine *engine, const char *shopper, int64_t *qty);
+
+RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAILFUSE_ENGINE_H */

@@ -1,0 +1,424 @@
+/* Deciding settled changes: what moved (likelihood of products and quantities from the total
+ * weight and the plates it left from, or of cart items put back), who moved it (hand visits,
+ * anonymous or missed ones weighed by where shoppers were), jointly over the changes due
+ * together through the assignment marginals, then the most probable decision as a cart diff
+ * with its posterior probability. docs/likelihood.md writes the model out term by term. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "engine_internal.h"
+#include "retailfuse/status.h"
+
+#define MAX_WHAT 2048
+#define LOG_2PI 1.8378770664093453
+#define LOOSE_HALF_WIDTH 0.07   /* an item lying loose rests on about this much either side */
+
+typedef struct what {
+  double logl;
+  uint32_t product[2];
+  int64_t qty[2];
+  int parts;
+  int loose;                   /* taken from e->loose[loose], or -1 */
+  int misplaced;               /* put back away from its facing */
+} what;
+
+typedef struct scratch {       /* one change's hypotheses */
+  what *takes;
+  size_t take_count;
+  double take_logl;            /* log of the summed likelihood of all takes */
+  what *puts;                  /* for one shopper at a time */
+  size_t put_count;
+} scratch;
+
+static double logsumexp_add(double a, double b) {
+  if (a == -INFINITY) return b;
+  if (b == -INFINITY) return a;
+  return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+static double noise_of(const rf_engine *e, uint32_t shelf) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  double n = def.has_noise ? def.noise_g : e->param[RF_PARAM_NOISE_G];
+  return n > 0.05 ? n : 0.05;
+}
+
+static void product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
+  rf_product_def def;
+  rf_store_product(e->store, p, &def);
+  *w = def.weight_g;
+  *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
+}
+
+/* Log-likelihood of the change if `weight` grams (spread var_items) moved within [lo, hi] along
+ * the shelf: the total fits the weight, and plates outside [lo, hi] saw only noise. */
+static double fit(const rf_engine *e, const f_change *c, double weight, double var_items, double lo,
+                  double hi) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  double sigma = noise_of(e, c->shelf);
+  double var = var_items + (double)c->reported * sigma * sigma;
+  double z = fabs(c->total) - weight;
+  double l = -0.5 * z * z / var - 0.5 * (LOG_2PI + log(var));
+  const double *g = rf__change_g(e, c);
+  for (size_t k = 0; k < def.plate_count; ++k) {
+    double overlap = fmin(hi, def.plates[k].x1) - fmax(lo, def.plates[k].x0);
+    if (overlap > 0) continue;
+    l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+  }
+  return l;
+}
+
+/* The prior of moving q items at once: most reaches move one. */
+static double quantity_prior(int64_t q) { return log(0.8) + (double)(q - 1) * log(0.2); }
+
+static void add(what *list, size_t *count, const what *w) {
+  if (*count < MAX_WHAT) list[(*count)++] = *w;
+}
+
+/* Every way the shelf could have lost this weight: q items of one facing, items of two
+ * neighbouring facings, or items lying loose where someone left them. */
+static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
+  s->take_count = 0;
+  s->take_logl = -INFINITY;
+  if (c->total >= 0) return;
+  const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
+  const uint32_t *fac;
+  size_t nf;
+  rf_store_shelf_facings(e->store, c->shelf, &fac, &nf);
+  what w;
+  for (size_t i = 0; i < nf; ++i) {
+    rf_facing_def f;
+    rf_store_facing(e->store, fac[i], &f);
+    uint32_t p = e->facing_product[fac[i]];
+    double unit, sd;
+    product_weight(e, p, &unit, &sd);
+    for (int64_t q = 1; q <= most; ++q) {
+      memset(&w, 0, sizeof w);
+      w.parts = 1;
+      w.product[0] = p;
+      w.qty[0] = q;
+      w.loose = -1;
+      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + quantity_prior(q);
+      add(s->takes, &s->take_count, &w);
+    }
+    if (i + 1 >= nf) continue;
+    rf_facing_def f2;
+    rf_store_facing(e->store, fac[i + 1], &f2);
+    uint32_t p2 = e->facing_product[fac[i + 1]];
+    double unit2, sd2;
+    product_weight(e, p2, &unit2, &sd2);
+    for (int64_t q1 = 1; q1 < most; ++q1)
+      for (int64_t q2 = 1; q1 + q2 <= most; ++q2) {
+        memset(&w, 0, sizeof w);
+        w.parts = 2;
+        w.product[0] = p;
+        w.qty[0] = q1;
+        w.product[1] = p2;
+        w.qty[1] = q2;
+        w.loose = -1;
+        w.logl = fit(e, c, (double)q1 * unit + (double)q2 * unit2,
+                     (double)q1 * sd * sd + (double)q2 * sd2 * sd2, f.x0, f2.x1) +
+                 log(0.05) + quantity_prior(q1 + q2);
+        add(s->takes, &s->take_count, &w);
+      }
+  }
+  for (size_t l = 0; l < e->loose_count; ++l) {
+    const f_loose *lo = &e->loose[l];
+    if (lo->shelf != c->shelf || lo->count <= 0) continue;
+    double unit, sd;
+    product_weight(e, lo->product, &unit, &sd);
+    for (int64_t q = 1; q <= lo->count && q <= most; ++q) {
+      memset(&w, 0, sizeof w);
+      w.parts = 1;
+      w.product[0] = lo->product;
+      w.qty[0] = q;
+      w.loose = (int)l;
+      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, lo->x - LOOSE_HALF_WIDTH,
+                   lo->x + LOOSE_HALF_WIDTH) + quantity_prior(q) + log(0.5);
+      add(s->takes, &s->take_count, &w);
+    }
+  }
+  for (size_t i = 0; i < s->take_count; ++i) s->take_logl = logsumexp_add(s->take_logl, s->takes[i].logl);
+}
+
+/* Every item of this cart that could have come back: home to its facing, or left here. */
+static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t cart, scratch *s) {
+  s->put_count = 0;
+  double total = -INFINITY;
+  if (c->total <= 0) return total;
+  const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
+  const double misplace = e->param[RF_PARAM_MISPLACE_PRIOR];
+  const int64_t *qty = e->carts[cart].qty;
+  what w;
+  for (uint32_t p = 0; p < e->products; ++p) {
+    if (qty[p] <= 0) continue;
+    double unit, sd;
+    product_weight(e, p, &unit, &sd);
+    int32_t home = e->product_facing[p];
+    rf_facing_def f;
+    int home_here = 0;
+    if (home >= 0) {
+      rf_store_facing(e->store, (uint32_t)home, &f);
+      uint32_t shelf;
+      home_here = rf_store_find_shelf(e->store, f.shelf, &shelf) == 0 && shelf == c->shelf;
+    }
+    for (int64_t q = 1; q <= qty[p] && q <= most; ++q) {
+      memset(&w, 0, sizeof w);
+      w.parts = 1;
+      w.product[0] = p;
+      w.qty[0] = q;
+      w.loose = -1;
+      if (home_here) {
+        w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) +
+                 log1p(-misplace) + quantity_prior(q);
+        add(s->puts, &s->put_count, &w);
+      }
+      w.misplaced = 1;
+      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, c->center_x - LOOSE_HALF_WIDTH,
+                   c->center_x + LOOSE_HALF_WIDTH) +
+               log(misplace > 0 ? misplace : 1e-12) + quantity_prior(q);
+      add(s->puts, &s->put_count, &w);
+    }
+  }
+  for (size_t i = 0; i < s->put_count; ++i) total = logsumexp_add(total, s->puts[i].logl);
+  return total;
+}
+
+/* log L(what | shopper): takes do not depend on the shopper, put-backs on their cart. */
+static double what_logl(const rf_engine *e, const f_change *c, uint32_t shopper, scratch *s) {
+  if (c->total < 0) return s->take_logl;
+  return enumerate_puts(e, c, e->shoppers[shopper].cart, s);
+}
+
+static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_time_us b1) {
+  return a1 < b0 ? b0 - a1 : b1 < a0 ? a0 - b1 : 0;
+}
+
+/* Whether shopper could have made a change over [t0, t1]. */
+static int candidate(const rf_engine *e, uint32_t s, rf_time_us t0) {
+  return e->shoppers[s].present || e->shoppers[s].left >= t0;
+}
+
+/* How plausible it is that shopper s is at the shelf of change c: near by their last known
+ * position, less so with a hand seen on another shelf at the time. */
+static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
+  const f_shopper *sh = &e->shoppers[s];
+  double p = 0.3;
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  if (sh->has_pos && def.has_pos && llabs(sh->pos_t - c->t0) < 60000000) {
+    double dx = sh->px - def.pos_x, dy = sh->py - def.pos_y;
+    double scale = e->param[RF_PARAM_POSITION_SCALE_M];
+    p = 0.05 + exp(-0.5 * (dx * dx + dy * dy) / (scale * scale));
+  }
+  for (size_t h = 0; h < e->hand_count; ++h) {
+    const f_hand *hv = &e->hands[h];
+    if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&
+        gap_between(hv->t0, hv->t1, c->t0 - 500000, c->t1 + 500000) == 0) {
+      p *= 0.1;
+      break;
+    }
+  }
+  return p;
+}
+
+/* log of how well hand visit h fits change c in time and place (-inf: not a candidate). */
+static double hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
+  if (h->shelf != c->shelf) return -INFINITY;
+  rf_time_us gap = gap_between(h->t0, h->t1, c->t0, c->t1);
+  if ((double)gap > e->param[RF_PARAM_MAX_GAP_S] * 1e6) return -INFINITY;
+  double l = -(double)gap / (e->param[RF_PARAM_HAND_TIME_SCALE_S] * 1e6);
+  if (h->has_x) {
+    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + 0.05;
+    double dx = (h->x - c->center_x) / sx;
+    l += fmax(-0.5 * dx * dx, log(0.05));
+  }
+  double hint = e->param[RF_PARAM_HINT_WEIGHT];
+  int says = c->total < 0 ? h->holding_out : h->holding_in;
+  if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(0.5);
+  return l;
+}
+
+typedef struct row_terms {     /* one change of the batch */
+  f_change change;
+  double *what;                /* per shopper: log L(what | shopper) */
+  double *prox;                /* per shopper: proximity, normalised over candidates */
+  double unexplained;          /* log L of "nobody: noise or an unknown item" */
+} row_terms;
+
+int rf__engine_decide_due(rf_engine *e, int everything) {
+  const rf_time_us wait = (rf_time_us)llround(e->param[RF_PARAM_LATENESS_S] * 1e6);
+  size_t due = 0;
+  while (due < e->pending_count && (everything || e->pending[due].t1 + wait <= e->clock)) ++due;
+  if (due == 0) return 0;
+  const uint32_t shoppers = e->ids.count;
+  /* Scratch, sized for this batch. */
+  size_t hands = e->hand_count;
+  scratch s;
+  s.takes = rf__malloc(&e->alloc, MAX_WHAT * sizeof *s.takes);
+  s.puts = rf__malloc(&e->alloc, MAX_WHAT * sizeof *s.puts);
+  row_terms *rows = rf__calloc(&e->alloc, due, sizeof *rows);
+  double *per_shopper = rf__calloc(&e->alloc, 2 * due * ((size_t)shoppers + 1), sizeof(double));
+  int32_t *column_of = rf__calloc(&e->alloc, hands + 1, sizeof *column_of);
+  double *L = rf__calloc(&e->alloc, due * (hands + 1), sizeof *L);
+  double *L0 = rf__calloc(&e->alloc, due, sizeof *L0);
+  double *P = rf__calloc(&e->alloc, due * (hands + 1), sizeof *P);
+  double *P0 = rf__calloc(&e->alloc, due, sizeof *P0);
+  double *post = rf__calloc(&e->alloc, (size_t)shoppers + 1, sizeof *post);
+  int32_t *hand_of = rf__calloc(&e->alloc, hands + 1, sizeof *hand_of);
+  int rc = 0;
+  if (!s.takes || !s.puts || !rows || !per_shopper || !column_of || !L || !L0 || !P || !P0 ||
+      !post || !hand_of) {
+    rc = RF_ENOMEM;
+    goto done;
+  }
+  /* Columns: hand visits that could explain at least one change of the batch. */
+  size_t cols = 0;
+  for (size_t h = 0; h < hands; ++h) {
+    column_of[h] = -1;
+    for (size_t r = 0; r < due; ++r)
+      if (hand_fit(e, &e->hands[h], &e->pending[r]) > -INFINITY) {
+        column_of[h] = (int32_t)cols;
+        hand_of[cols++] = (int32_t)h;
+        break;
+      }
+  }
+  const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
+  const double missed = e->param[RF_PARAM_MISSED_HAND_RATE];
+  const double nobody = e->param[RF_PARAM_NOBODY_PRIOR];
+  for (size_t r = 0; r < due; ++r) {
+    row_terms *row = &rows[r];
+    row->change = e->pending[r];
+    const f_change *c = &row->change;
+    row->what = per_shopper + 2 * r * ((size_t)shoppers + 1);
+    row->prox = row->what + shoppers + 1;
+    enumerate_takes(e, c, &s);
+    double prox_sum = 0.0;
+    for (uint32_t k = 0; k < shoppers; ++k) {
+      row->what[k] = -INFINITY;
+      row->prox[k] = 0.0;
+      if (!candidate(e, k, c->t0)) continue;
+      row->what[k] = what_logl(e, c, k, &s);
+      row->prox[k] = proximity(e, k, c);
+      prox_sum += row->prox[k];
+    }
+    for (uint32_t k = 0; k < shoppers && prox_sum > 0; ++k) row->prox[k] /= prox_sum;
+    /* Nobody: an unknown item or noise, spread flat over a couple of kilograms. */
+    row->unexplained = log(nobody > 0 ? nobody : 1e-300) - log(2000.0);
+    /* Each column: the hand's shopper (or, rarely, someone else; anyone, if anonymous). */
+    double top = row->unexplained;
+    double *Lr = L + r * (cols + 1);
+    for (size_t j = 0; j < cols; ++j) {
+      const f_hand *hv = &e->hands[hand_of[j]];
+      double fitl = hand_fit(e, hv, c), acc = -INFINITY;
+      if (fitl > -INFINITY) {
+        for (uint32_t k = 0; k < shoppers; ++k) {
+          if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
+          double id = hv->shopper < 0            ? row->prox[k]
+                      : hv->shopper == (int64_t)k ? 1.0 - wrong_id
+                                                  : wrong_id * row->prox[k];
+          if (id > 0) acc = logsumexp_add(acc, log(id) + fitl + row->what[k]);
+        }
+      }
+      Lr[j] = acc;
+      if (acc > top) top = acc;
+    }
+    /* No column: a reach the cameras missed, by someone near, or nobody. */
+    double none = row->unexplained;
+    for (uint32_t k = 0; k < shoppers; ++k)
+      if (row->what[k] > -INFINITY && row->prox[k] > 0)
+        none = logsumexp_add(none, log(missed * row->prox[k]) + row->what[k]);
+    L0[r] = none;
+    if (none > top) top = none;
+    /* Shift the row so its largest term is 1: marginals do not change, nothing underflows. */
+    for (size_t j = 0; j < cols; ++j) Lr[j] = Lr[j] == -INFINITY ? 0.0 : exp(Lr[j] - top);
+    L0[r] = exp(L0[r] - top);
+    row->unexplained -= top;
+    for (uint32_t k = 0; k < shoppers; ++k)
+      if (row->what[k] > -INFINITY) row->what[k] -= top;
+  }
+  for (size_t r = 0; r < due; ++r)
+    for (size_t j = 0; j < cols; ++j) L[r * cols + j] = L[r * (cols + 1) + j];
+  rc = rf_marginals(e->ws, L, L0, due, cols, RF_MARGINALS_AUTO, P, P0);
+  if (rc != 0) goto done;
+
+  for (size_t r = 0; r < due && rc == 0; ++r) {
+    row_terms *row = &rows[r];
+    const f_change *c = &row->change;
+    /* The posterior of each shopper: through every hand column, and through "no column". */
+    double unexplained_p = L0[r] > 0 ? P0[r] * exp(row->unexplained) / L0[r] : 0.0;
+    for (uint32_t k = 0; k < shoppers; ++k) post[k] = 0.0;
+    for (size_t j = 0; j < cols; ++j) {
+      double pj = P[r * cols + j], lj = L[r * cols + j];
+      if (pj <= 0 || lj <= 0) continue;
+      const f_hand *hv = &e->hands[hand_of[j]];
+      double fitl = hand_fit(e, hv, c);
+      for (uint32_t k = 0; k < shoppers; ++k) {
+        if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
+        double id = hv->shopper < 0            ? row->prox[k]
+                    : hv->shopper == (int64_t)k ? 1.0 - wrong_id
+                                                : wrong_id * row->prox[k];
+        if (id > 0) post[k] += pj * exp(log(id) + fitl + row->what[k]) / lj;
+      }
+    }
+    for (uint32_t k = 0; k < shoppers && L0[r] > 0; ++k)
+      if (row->what[k] > -INFINITY && row->prox[k] > 0)
+        post[k] += P0[r] * exp(log(missed * row->prox[k]) + row->what[k]) / L0[r];
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < shoppers; ++k)
+      if (post[k] > post[best]) best = k;
+    if (shoppers == 0 || post[best] <= unexplained_p) continue;  /* nobody's: reported by silence */
+    /* What the best shopper moved: their most likely hypothesis. */
+    enumerate_takes(e, c, &s);
+    double all = what_logl(e, c, best, &s) + 0.0;
+    const what *list = c->total < 0 ? s.takes : s.puts;
+    size_t count = c->total < 0 ? s.take_count : s.put_count;
+    if (count == 0) continue;
+    const what *w = &list[0];
+    for (size_t i = 1; i < count; ++i)
+      if (list[i].logl > w->logl) w = &list[i];
+    double conf = post[best] * exp(w->logl - all);
+    if (conf > 1.0) conf = 1.0;
+    uint32_t cart = e->shoppers[best].cart;
+    rf_time_us t = c->t1 + wait;
+    for (int part = 0; part < w->parts && rc == 0; ++part) {
+      int64_t q = c->total < 0 ? w->qty[part] : -w->qty[part];
+      rc = rf__engine_emit_diff(e, c, cart, w->product[part], q, conf, t);
+    }
+    if (rc != 0) break;
+    if (w->loose >= 0) e->loose[w->loose].count -= w->qty[0];
+    if (w->misplaced) {
+      if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) {
+        rc = RF_ENOMEM;
+        break;
+      }
+      f_loose *lo = &e->loose[e->loose_count++];
+      lo->shelf = c->shelf;
+      lo->product = w->product[0];
+      lo->x = c->center_x;
+      lo->count = w->qty[0];
+    }
+  }
+  if (rc == 0) {
+    memmove(e->pending, e->pending + due, (e->pending_count - due) * sizeof *e->pending);
+    e->pending_count -= due;
+  }
+done:
+  rf__free(&e->alloc, s.takes);
+  rf__free(&e->alloc, s.puts);
+  rf__free(&e->alloc, rows);
+  rf__free(&e->alloc, per_shopper);
+  rf__free(&e->alloc, column_of);
+  rf__free(&e->alloc, L);
+  rf__free(&e->alloc, L0);
+  rf__free(&e->alloc, P);
+  rf__free(&e->alloc, P0);
+  rf__free(&e->alloc, post);
+  rf__free(&e->alloc, hand_of);
+  if (rc == RF_ENOMEM) return rf__error(&e->err, rc, "out of memory");
+  if (rc != 0 && e->err.msg[0] == '\0') return rf__error(&e->err, rc, "deciding: %s", rf_strerror(rc));
+  return rc;
+}

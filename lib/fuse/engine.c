@@ -1,0 +1,469 @@
+/* The engine's bookkeeping: parameters, the pushes of each event kind, shoppers and carts,
+ * receipts, and the output queue. The decisions themselves are in decide.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "engine_internal.h"
+#include "io/record.h"
+#include "retailfuse/status.h"
+
+typedef struct param_info {
+  const char *name, *help;
+  double def, min, max;
+} param_info;
+
+static const param_info params[RF_PARAM_COUNT] = {
+#define RF__PARAM_INFO(name, def, lo, hi, desc) {#name, desc, def, lo, hi},
+    RF_ENGINE_PARAM_MAP(RF__PARAM_INFO)
+#undef RF__PARAM_INFO
+};
+
+const char *rf_engine_param_name(rf_engine_param p) {
+  return (unsigned)p < RF_PARAM_COUNT ? params[p].name : NULL;
+}
+
+const char *rf_engine_param_help(rf_engine_param p) {
+  return (unsigned)p < RF_PARAM_COUNT ? params[p].help : NULL;
+}
+
+int rf_engine_param_bounds(rf_engine_param p, double *min, double *max, double *def) {
+  if ((unsigned)p >= RF_PARAM_COUNT) return RF_ERANGE;
+  if (min) *min = params[p].min;
+  if (max) *max = params[p].max;
+  if (def) *def = params[p].def;
+  return 0;
+}
+
+int rf_engine_param_set(rf_engine *e, rf_engine_param p, double value) {
+  if (e == NULL || (unsigned)p >= RF_PARAM_COUNT) return RF_EINVAL;
+  rf__error_clear(&e->err);
+  if (!isfinite(value) || value < params[p].min || value > params[p].max)
+    return rf__error(&e->err, RF_ERANGE, "%s = %g is outside [%g, %g]", params[p].name, value,
+                     params[p].min, params[p].max);
+  e->param[p] = value;
+  return 0;
+}
+
+double rf_engine_param_get(const rf_engine *e, rf_engine_param p) {
+  return (e != NULL && (unsigned)p < RF_PARAM_COUNT) ? e->param[p] : NAN;
+}
+
+void rf_engine_free(rf_engine *e) {
+  if (e == NULL) return;
+  const rf_allocator *a = &e->alloc;
+  for (uint32_t c = 0; c < e->ids.count; ++c) rf__free(a, e->carts[c].qty);
+  rf__names_free(&e->ids, a);
+  rf__free(a, e->shoppers);
+  rf__free(a, e->carts);
+  rf__free(a, e->hands);
+  rf__free(a, e->pending);
+  rf__free(a, e->g_pool);
+  rf__free(a, e->loose);
+  rf__free(a, e->out);
+  rf__free(a, e->item_pool);
+  rf__free(a, e->poll_items);
+  rf__free(a, e->facing_product);
+  rf__free(a, e->product_facing);
+  rf_assign_workspace_free(e->ws);
+  rf_allocator copy = e->alloc;
+  rf__free(&copy, e);
+}
+
+int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *allocator) {
+  if (out == NULL) return RF_EINVAL;
+  *out = NULL;
+  if (store == NULL) return RF_EINVAL;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  rf_engine *e = rf__calloc(&a, 1, sizeof *e);
+  if (e == NULL) return RF_ENOMEM;
+  e->alloc = a;
+  e->store = store;
+  for (int p = 0; p < RF_PARAM_COUNT; ++p) e->param[p] = params[p].def;
+  e->products = rf_store_product_count(store);
+  e->shelves = rf_store_shelf_count(store);
+  e->plates = rf_store_plate_count(store);
+  rf__names_init(&e->ids);
+  uint32_t facings = rf_store_facing_count(store);
+  e->poll_items = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->poll_items);
+  e->facing_product = rf__calloc(&a, (size_t)facings + 1, sizeof *e->facing_product);
+  e->product_facing = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->product_facing);
+  if (e->poll_items == NULL || e->facing_product == NULL || e->product_facing == NULL ||
+      rf_assign_workspace_new(&e->ws, &e->alloc) != 0) {
+    rf_engine_free(e);
+    return RF_ENOMEM;
+  }
+  for (uint32_t p = 0; p < e->products; ++p) e->product_facing[p] = -1;
+  for (uint32_t f = 0; f < facings; ++f) {
+    rf_facing_def def;
+    rf_store_facing(store, f, &def);
+    rf_store_find_product(store, def.sku, &e->facing_product[f]);
+    if (e->product_facing[e->facing_product[f]] < 0) e->product_facing[e->facing_product[f]] = (int32_t)f;
+  }
+  *out = e;
+  return 0;
+}
+
+void rf_engine_set_output(rf_engine *e, rf_output_fn output, void *payload) {
+  if (e == NULL) return;
+  e->output = output;
+  e->payload = payload;
+}
+
+const char *rf_engine_errmsg(const rf_engine *e) { return e ? e->err.msg : ""; }
+
+static int nomem(rf_engine *e) { return rf__error(&e->err, RF_ENOMEM, "out of memory"); }
+
+static rf_time_us lateness(const rf_engine *e) {
+  return (rf_time_us)llround(e->param[RF_PARAM_LATENESS_S] * 1e6);
+}
+
+/* ---- output ---- */
+
+static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
+  memset(rec, 0, sizeof *rec);
+  if (o->is_receipt) {
+    rec->type = RF_RECORD_RECEIPT;
+    rec->u.receipt.has_t = 1;
+    rec->u.receipt.t = o->t;
+    rec->u.receipt.shopper = rf__names_get(&e->ids, o->cart);
+    memcpy(e->poll_items, e->item_pool + o->first_item, o->item_count * sizeof *e->poll_items);
+    rec->u.receipt.items = e->poll_items;
+    rec->u.receipt.item_count = o->item_count;
+    rec->u.receipt.review = o->review;
+    return;
+  }
+  rf_product_def p;
+  rf_store_product(e->store, o->product, &p);
+  rec->type = RF_RECORD_DIFF;
+  rec->u.diff.seq = o->seq;
+  rec->u.diff.t = o->t;
+  rec->u.diff.shopper = rf__names_get(&e->ids, o->cart);
+  rec->u.diff.sku = p.sku;
+  rec->u.diff.qty = o->qty;
+  rec->u.diff.conf = o->conf;
+  rec->u.diff.review = o->review;
+  rec->u.diff.event = o->event;
+}
+
+/* Queues o, or hands it to the callback at once. */
+static int emit(rf_engine *e, const f_out *o) {
+  if (e->output != NULL) {
+    rf_record rec;
+    to_record(e, o, &rec);
+    int rc = e->output(&rec, e->payload);
+    if (o->is_receipt) e->item_len = o->first_item;  /* the items were only needed for the call */
+    return rc;
+  }
+  if (e->out_count == 0) e->out_head = 0;
+  if (RF__RESERVE(&e->alloc, e->out, e->out_cap, e->out_head + e->out_count + 1) != 0)
+    return nomem(e);
+  e->out[e->out_head + e->out_count++] = *o;
+  return 0;
+}
+
+int rf_engine_poll(rf_engine *e, rf_record *out) {
+  if (e == NULL || out == NULL) return RF_EINVAL;
+  if (e->out_count == 0) {
+    e->item_len = 0;
+    return RF_ITEROVER;
+  }
+  to_record(e, &e->out[e->out_head++], out);
+  e->out_count--;
+  return 0;
+}
+
+int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_t product,
+                         int64_t qty, double conf, rf_time_us t) {
+  e->carts[cart].qty[product] += qty;
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.seq = e->next_seq++;
+  o.event = c->event;
+  o.qty = qty;
+  o.t = t;
+  o.cart = cart;
+  o.product = product;
+  o.conf = conf;
+  o.review = conf < e->param[RF_PARAM_REVIEW_BELOW];
+  return emit(e, &o);
+}
+
+static int emit_receipt(rf_engine *e, uint32_t cart, rf_time_us t) {
+  f_cart *c = &e->carts[cart];
+  size_t n = 0;
+  for (uint32_t p = 0; p < e->products; ++p) n += c->qty[p] > 0;
+  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + n + 1) != 0) return nomem(e);
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.is_receipt = 1;
+  o.t = t;
+  o.cart = cart;
+  o.first_item = e->item_len;
+  for (uint32_t p = 0; p < e->products; ++p) {
+    if (c->qty[p] <= 0) continue;
+    rf_product_def def;
+    rf_store_product(e->store, p, &def);
+    e->item_pool[e->item_len].sku = def.sku;
+    e->item_pool[e->item_len].qty = c->qty[p];
+    e->item_len++;
+  }
+  o.item_count = n;
+  c->receipted = 1;
+  return emit(e, &o);
+}
+
+/* Decides what is due, then hands out receipts that are due. */
+static int catch_up(rf_engine *e, int everything) {
+  int rc = rf__engine_decide_due(e, everything);
+  for (uint32_t c = 0; c < e->ids.count && rc == 0; ++c) {
+    f_cart *cart = &e->carts[c];
+    if (!cart->waiting || cart->receipted || cart->members_in > 0) continue;
+    rf_time_us due = cart->last_exit + lateness(e);
+    int open = 0;
+    for (size_t q = 0; q < e->pending_count && !open; ++q) open = e->pending[q].t0 <= cart->last_exit;
+    if (everything || (due <= e->clock && !open)) rc = emit_receipt(e, c, due);
+  }
+  /* Forget hand visits no change can still use. */
+  rf_time_us keep_us = (rf_time_us)llround((e->param[RF_PARAM_MAX_GAP_S] + 60.0) * 1e6) + lateness(e);
+  size_t keep = 0;
+  for (size_t h = 0; h < e->hand_count; ++h)
+    if (e->clock - e->hands[h].t1 <= keep_us) e->hands[keep++] = e->hands[h];
+  e->hand_count = keep;
+  if (e->pending_count == 0) e->g_len = 0;
+  return rc;
+}
+
+/* ---- pushes ---- */
+
+static int find_shopper(rf_engine *e, const char *id, uint32_t *out) {
+  if (rf__names_find(&e->ids, id, out) == 0) return 0;
+  return rf__error(&e->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
+}
+
+static int push_enter(rf_engine *e, const rf_shopper_rec *r) {
+  uint32_t i;
+  if (rf__names_find(&e->ids, r->shopper, &i) == 0) {
+    if (e->shoppers[i].present)
+      return rf__error(&e->err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
+    e->shoppers[i].present = 1;
+    e->carts[e->shoppers[i].cart].members_in++;
+    return 0;
+  }
+  size_t n = e->ids.count;
+  int64_t *qty = NULL;
+  if (RF__RESERVE(&e->alloc, e->shoppers, e->shopper_cap, n + 1) != 0 ||
+      RF__RESERVE(&e->alloc, e->carts, e->cart_cap, n + 1) != 0 ||
+      (qty = rf__calloc(&e->alloc, (size_t)e->products + 1, sizeof *qty)) == NULL)
+    return nomem(e);
+  if (rf__names_intern(&e->ids, &e->alloc, r->shopper, &i, NULL) != 0) {
+    rf__free(&e->alloc, qty);
+    return nomem(e);
+  }
+  memset(&e->shoppers[i], 0, sizeof e->shoppers[i]);
+  e->shoppers[i].cart = i;
+  e->shoppers[i].present = 1;
+  memset(&e->carts[i], 0, sizeof e->carts[i]);
+  e->carts[i].qty = qty;
+  e->carts[i].members_in = 1;
+  return 0;
+}
+
+static int push_exit(rf_engine *e, const rf_shopper_rec *r) {
+  uint32_t i;
+  int rc = find_shopper(e, r->shopper, &i);
+  if (rc != 0) return rc;
+  if (!e->shoppers[i].present)
+    return rf__error(&e->err, RF_ERANGE, "shopper '%s' has already left", r->shopper);
+  f_cart *cart = &e->carts[e->shoppers[i].cart];
+  e->shoppers[i].present = 0;
+  e->shoppers[i].left = r->t;
+  cart->members_in--;
+  if (r->t > cart->last_exit) cart->last_exit = r->t;
+  if (e->shoppers[i].cart == i) cart->owner_left = 1;
+  if (cart->owner_left && cart->members_in == 0) cart->waiting = 1;
+  return 0;
+}
+
+static int push_link(rf_engine *e, const rf_link_rec *r) {
+  uint32_t i, target;
+  int rc;
+  if ((rc = find_shopper(e, r->shopper, &i)) != 0 || (rc = find_shopper(e, r->cart, &target)) != 0)
+    return rc;
+  uint32_t cart = e->shoppers[target].cart;
+  if (cart == e->shoppers[i].cart) return 0;
+  if (e->shoppers[i].cart == i) {
+    /* i's own cart joins: its items and anyone shopping into it move over. */
+    for (uint32_t p = 0; p < e->products; ++p) {
+      e->carts[cart].qty[p] += e->carts[i].qty[p];
+      e->carts[i].qty[p] = 0;
+    }
+    for (uint32_t s = 0; s < e->ids.count; ++s) {
+      if (s == i || e->shoppers[s].cart != i) continue;
+      e->shoppers[s].cart = cart;
+      if (e->shoppers[s].present) {
+        e->carts[i].members_in--;
+        e->carts[cart].members_in++;
+      }
+    }
+  }
+  if (e->shoppers[i].present) {
+    e->carts[e->shoppers[i].cart].members_in--;
+    e->carts[cart].members_in++;
+  }
+  e->shoppers[i].cart = cart;
+  return 0;
+}
+
+static int push_hand(rf_engine *e, const rf_hand_rec *r) {
+  uint32_t shelf, who;
+  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "hand: shelf '%s' is not in the store", r->shelf);
+  int64_t shopper = -1;
+  if (r->shopper != NULL) {
+    int rc = find_shopper(e, r->shopper, &who);
+    if (rc != 0) return rc;
+    shopper = who;
+  }
+  if (RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) return nomem(e);
+  f_hand *h = &e->hands[e->hand_count];
+  memset(h, 0, sizeof *h);
+  h->shelf = shelf;
+  h->shopper = shopper;
+  h->t0 = r->t0;
+  h->t1 = r->t1;
+  h->has_x = r->has_x;
+  h->x = r->x;
+  h->conf = r->has_conf ? r->conf : 1.0;
+  h->holding_in = r->holding_in;
+  h->holding_out = r->holding_out;
+  h->hint_product = -1;
+  for (size_t k = 0; k < r->sku_score_count; ++k) {
+    uint32_t p;
+    if (rf_store_find_product(e->store, r->sku_scores[k].sku, &p) != 0) continue;
+    if (h->hint_product < 0 || r->sku_scores[k].score > h->hint_score) {
+      h->hint_product = p;
+      h->hint_score = r->sku_scores[k].score;
+    }
+  }
+  e->hand_count++;
+  return 0;
+}
+
+static int push_delta(rf_engine *e, const rf_delta_rec *r) {
+  uint32_t shelf, plate, plate_shelf;
+  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "delta: shelf '%s' is not in the store", r->shelf);
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
+  size_t n = def.plate_count;
+  for (size_t k = 0; k < r->plate_count; ++k) {
+    if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
+      return rf__error(&e->err, RF_ENOTFOUND, "delta: plate '%s' is not in the store",
+                       r->plates[k].plate);
+    rf_store_plate(e->store, plate, NULL, &plate_shelf);
+    if (plate_shelf != shelf)
+      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' is not on shelf '%s'",
+                       r->plates[k].plate, r->shelf);
+    if (!isfinite(r->plates[k].g))
+      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' change is not finite",
+                       r->plates[k].plate);
+  }
+  if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0 ||
+      RF__RESERVE(&e->alloc, e->pending, e->pending_cap, e->pending_count + 1) != 0)
+    return nomem(e);
+  double *g = e->g_pool + e->g_len;
+  memset(g, 0, n * sizeof *g);
+  double total = 0.0, mass = 0.0, moment = 0.0;
+  for (size_t k = 0; k < r->plate_count; ++k) {
+    rf_store_find_plate(e->store, r->plates[k].plate, &plate);
+    size_t local = plate - first;
+    g[local] += r->plates[k].g;
+  }
+  for (size_t k = 0; k < n; ++k) {
+    total += g[k];
+    double w = fabs(g[k]);
+    mass += w;
+    moment += w * 0.5 * (def.plates[k].x0 + def.plates[k].x1);
+  }
+  f_change *c = &e->pending[e->pending_count++];
+  memset(c, 0, sizeof *c);
+  c->shelf = shelf;
+  c->t0 = r->t0;
+  c->t1 = r->t1;
+  c->event = e->next_event++;
+  c->first_g = e->g_len;
+  c->reported = (int)r->plate_count;
+  c->total = total;
+  c->center_x = mass > 0 ? moment / mass : 0.5 * (def.plates[0].x0 + def.plates[n - 1].x1);
+  e->g_len += n;
+  return 0;
+}
+
+int rf_engine_push(rf_engine *e, const rf_record *r) {
+  if (e == NULL || r == NULL) return RF_EINVAL;
+  rf__error_clear(&e->err);
+  rf_time_us t0 = 0, t1 = 0;
+  if (r->type < RF_RECORD_ENTER || r->type > RF_RECORD_HAND)
+    return rf__error(&e->err, RF_EINVAL, "%s is not an input event",
+                     rf_record_type_name(r->type) ? rf_record_type_name(r->type) : "record");
+  if (r->type == RF_RECORD_SAMPLES)
+    return rf__error(&e->err, RF_EINVAL, "raw samples are not segmented by the engine yet; "
+                     "push delta records");
+  rf__record_span(r, &t0, &t1);
+  if (e->has_clock && t1 < e->clock - lateness(e))
+    return rf__error(&e->err, RF_ELATE, "%s at %.6f s is more than %.3f s behind the clock "
+                     "(%.6f s)", rf_record_type_name(r->type), (double)t1 / 1e6,
+                     e->param[RF_PARAM_LATENESS_S], (double)e->clock / 1e6);
+  int rc = 0;
+  switch (r->type) {
+    case RF_RECORD_ENTER: rc = push_enter(e, &r->u.enter); break;
+    case RF_RECORD_EXIT: rc = push_exit(e, &r->u.exit); break;
+    case RF_RECORD_LINK: rc = push_link(e, &r->u.link); break;
+    case RF_RECORD_POSITION: {
+      uint32_t i;
+      if ((rc = find_shopper(e, r->u.position.shopper, &i)) != 0) break;
+      if (!isfinite(r->u.position.x) || !isfinite(r->u.position.y)) {
+        rc = rf__error(&e->err, RF_EINVAL, "position: not finite");
+        break;
+      }
+      e->shoppers[i].has_pos = 1;
+      e->shoppers[i].px = r->u.position.x;
+      e->shoppers[i].py = r->u.position.y;
+      e->shoppers[i].pos_t = r->u.position.t;
+      break;
+    }
+    case RF_RECORD_HAND: rc = push_hand(e, &r->u.hand); break;
+    case RF_RECORD_DELTA: rc = push_delta(e, &r->u.delta); break;
+    default: break;
+  }
+  if (rc != 0) return rc;
+  if (!e->has_clock || t1 > e->clock) e->clock = t1;
+  e->has_clock = 1;
+  return catch_up(e, 0);
+}
+
+int rf_engine_advance(rf_engine *e, rf_time_us now) {
+  if (e == NULL) return RF_EINVAL;
+  rf__error_clear(&e->err);
+  if (!e->has_clock || now > e->clock) e->clock = now;
+  e->has_clock = 1;
+  return catch_up(e, 0);
+}
+
+int rf_engine_finish(rf_engine *e) {
+  if (e == NULL) return RF_EINVAL;
+  rf__error_clear(&e->err);
+  return catch_up(e, 1);
+}
+
+int rf_engine_cart(const rf_engine *e, const char *shopper, int64_t *qty) {
+  uint32_t i;
+  if (e == NULL || shopper == NULL || qty == NULL) return RF_EINVAL;
+  if (rf__names_find(&e->ids, shopper, &i) != 0) return RF_ENOTFOUND;
+  memcpy(qty, e->carts[e->shoppers[i].cart].qty, (size_t)e->products * sizeof *qty);
+  return 0;
+}

@@ -1,0 +1,107 @@
+/* Internal: the engine's state — shoppers and carts, recent hand visits, changes waiting to be
+ * decided, items left where they do not belong, and the output queue. */
+#ifndef RF_FUSE_ENGINE_INTERNAL_H
+#define RF_FUSE_ENGINE_INTERNAL_H
+
+#include "core/errbuf.h"
+#include "core/names.h"
+#include "retailfuse/assign.h"
+#include "retailfuse/engine.h"
+
+typedef struct f_shopper {
+  uint32_t cart;               /* index of the cart owner */
+  int present;
+  rf_time_us left;             /* when last seen leaving */
+  int has_pos;
+  double px, py;
+  rf_time_us pos_t;
+} f_shopper;
+
+typedef struct f_cart {
+  int64_t *qty;                /* per product */
+  int members_in, owner_left, receipted, waiting;
+  rf_time_us last_exit;
+} f_cart;
+
+typedef struct f_hand {
+  uint32_t shelf;
+  int64_t shopper;             /* -1: anonymous */
+  rf_time_us t0, t1;
+  int has_x;
+  double x, conf;
+  int holding_in, holding_out; /* RF_UNKNOWN when absent */
+  int64_t hint_product;        /* the best-scored sku's product, -1 if none */
+  double hint_score;
+} f_hand;
+
+typedef struct f_change {
+  uint32_t shelf;
+  rf_time_us t0, t1;
+  int64_t event;
+  size_t first_g;              /* per-plate changes of the shelf in g_pool, plate_count of them */
+  int reported;                /* how many plates the record listed */
+  double total, center_x;
+} f_change;
+
+typedef struct f_loose {       /* an item put back where it does not belong */
+  uint32_t shelf, product;
+  double x;
+  int64_t count;
+} f_loose;
+
+typedef struct f_out {         /* a queued output record */
+  int is_receipt;
+  int64_t seq, event, qty;
+  rf_time_us t;
+  uint32_t cart, product;
+  double conf;
+  int review;
+  size_t first_item, item_count;  /* receipts: into item_pool */
+} f_out;
+
+struct rf_engine {
+  rf_allocator alloc;
+  const rf_store *store;
+  double param[RF_PARAM_COUNT];
+  rf_output_fn output;
+  void *payload;
+  uint32_t products, shelves, plates;
+  uint32_t *facing_product;    /* per facing */
+  int32_t *product_facing;     /* per product: its (first) facing, -1 if none */
+  rf__names ids;               /* shopper ids, numbered as shoppers */
+  f_shopper *shoppers;
+  f_cart *carts;
+  size_t shopper_cap, cart_cap;
+  f_hand *hands;
+  size_t hand_count, hand_cap;
+  f_change *pending;
+  size_t pending_count, pending_cap;
+  double *g_pool;
+  size_t g_len, g_cap;
+  f_loose *loose;
+  size_t loose_count, loose_cap;
+  f_out *out;
+  size_t out_head, out_count, out_cap;
+  rf_item_qty *item_pool;
+  size_t item_len, item_cap;
+  rf_item_qty *poll_items;     /* the polled receipt's items */
+  rf_assign_workspace *ws;
+  int64_t next_event, next_seq;
+  rf_time_us clock;
+  int has_clock;
+  rf__errbuf err;
+};
+
+/* decide.c: decides every pending change whose wait is over (all of them with `everything`). */
+int rf__engine_decide_due(rf_engine *e, int everything);
+
+/* engine.c: queues an output record, or hands it to the callback. */
+int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_t product,
+                         int64_t qty, double conf, rf_time_us t);
+
+/* The per-plate changes of a pending change (one per plate of its shelf). */
+static inline const double *rf__change_g(const rf_engine *e, const f_change *c) {
+  return e->g_pool + c->first_g;
+}
+
+#endif

@@ -58,22 +58,26 @@ int cmd_demo(int argc, char **argv) {
     fprintf(stderr, "\nretailfuse: demo: the simulation failed\n");
     goto done;
   }
-  progress("running the greedy baseline...");
-  rf_scenario_reader *in = NULL, *truth_in = NULL, *out_in = NULL;
-  rf_scenario_writer *out = NULL;
+  rf_eval_scores scores[2];
+  const char *names[2] = {"greedy baseline", "fused engine"};
   run_counts counts;
-  rf_eval_scores greedy;
-  int rc = rf_scenario_reader_from_memory(&in, scenario.data, scenario.len, NULL, NULL);
-  if (rc == 0) rc = rf_scenario_writer_new(&out, membuf_write, &output, NULL);
-  if (rc == 0) rc = run_method(in, out, 0, &counts, err, sizeof err);
-  if (rc == 0) rc = rf_scenario_writer_flush(out);
-  rf_scenario_writer_close(out);
-  rf_scenario_reader_free(in);
-  if (rc == 0) {
+  int rc = 0;
+  for (int m = 0; m < 2 && rc == 0; ++m) {
+    progress(m == 0 ? "running the greedy baseline..." : "running the fused engine...");
+    rf_scenario_reader *in = NULL, *truth_in = NULL, *out_in = NULL;
+    rf_scenario_writer *out = NULL;
+    output.len = 0;
+    rc = rf_scenario_reader_from_memory(&in, scenario.data, scenario.len, NULL, NULL);
+    if (rc == 0) rc = rf_scenario_writer_new(&out, membuf_write, &output, NULL);
+    if (rc == 0) rc = run_method(in, out, m == 1, &counts, err, sizeof err);
+    if (rc == 0) rc = rf_scenario_writer_flush(out);
+    rf_scenario_writer_close(out);
+    rf_scenario_reader_free(in);
+    if (rc != 0) break;
     progress("scoring...");
     rc = rf_scenario_reader_from_memory(&truth_in, truth.data, truth.len, NULL, NULL);
     if (rc == 0) rc = rf_scenario_reader_from_memory(&out_in, output.data, output.len, NULL, NULL);
-    if (rc == 0) rc = score_output(truth_in, out_in, &greedy, err, sizeof err);
+    if (rc == 0) rc = score_output(truth_in, out_in, &scores[m], err, sizeof err);
     rf_scenario_reader_free(truth_in);
     rf_scenario_reader_free(out_in);
   }
@@ -88,18 +92,26 @@ int cmd_demo(int argc, char **argv) {
   printf("  scenario: %" PRIu64 " records, %" PRIu64 " weight changes, %" PRIu64
          " hand visits; truth: %" PRIu64 " takes and put-backs\n\n",
          s.records, s.deltas, s.hands, t.truths);
-  printf("%-22s %18s\n", "", "greedy baseline");
-  printf("%-22s %18.4f\n", "receipt F1", greedy.f1);
-  printf("%-22s %11.3f / %.3f\n", "precision / recall", greedy.precision, greedy.recall);
-  printf("%-22s %13" PRIu64 " of %" PRIu64 "\n", "exact receipts", greedy.exact_carts, greedy.carts);
-  printf("%-22s %18.4f\n", "review rate", greedy.review_rate);
-  printf("%-22s %18.4f\n", "calibration error", greedy.calibration_error);
-  printf("%-22s %18" PRIu64 "\n", "wrong shopper (items)", greedy.wrong_shopper);
-  printf("%-22s %18" PRIu64 "\n", "wrong product (items)", greedy.wrong_product);
-  printf("%-22s %18" PRIu64 "\n", "wrong quantity", greedy.wrong_quantity);
-  printf("%-22s %18" PRIu64 "\n", "missed (items)", greedy.missed);
-  printf("%-22s %18" PRIu64 "\n", "spurious (items)", greedy.spurious);
-  printf("\nThe fused engine, when built, runs in the column beside the baseline.\n");
+  printf("%-24s %16s %16s\n", "", names[0], names[1]);
+  printf("%-24s %16.4f %16.4f\n", "receipt F1", scores[0].f1, scores[1].f1);
+  printf("%-24s %16.4f %16.4f\n", "precision", scores[0].precision, scores[1].precision);
+  printf("%-24s %16.4f %16.4f\n", "recall", scores[0].recall, scores[1].recall);
+  printf("%-24s %10" PRIu64 " of %-3" PRIu64 " %10" PRIu64 " of %-3" PRIu64 "\n", "exact receipts",
+         scores[0].exact_carts, scores[0].carts, scores[1].exact_carts, scores[1].carts);
+  printf("%-24s %16.4f %16.4f\n", "review rate", scores[0].review_rate, scores[1].review_rate);
+  printf("%-24s %16.4f %16.4f\n", "F1 of unflagged diffs", scores[0].f1_unflagged,
+         scores[1].f1_unflagged);
+  printf("%-24s %16.4f %16.4f\n", "calibration error", scores[0].calibration_error,
+         scores[1].calibration_error);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "wrong shopper (items)", scores[0].wrong_shopper,
+         scores[1].wrong_shopper);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "wrong product (items)", scores[0].wrong_product,
+         scores[1].wrong_product);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "wrong quantity (items)", scores[0].wrong_quantity,
+         scores[1].wrong_quantity);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "missed (items)", scores[0].missed, scores[1].missed);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "spurious (items)", scores[0].spurious,
+         scores[1].spurious);
   status = 0;
 done:
   rf_scenario_writer_close(s.writer);

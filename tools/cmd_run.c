@@ -1,5 +1,5 @@
 /* retailfuse run: read a scenario and write what the method decides: cart diffs and receipts.
- * The greedy baseline is the method until the fusion engine exists. */
+ * The fusion engine by default; --method greedy for the baseline. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "pipeline.h"
 
 int cmd_run(int argc, char **argv) {
-  const char *path = NULL, *out_path = "-", *method = "greedy";
+  const char *path = NULL, *out_path = "-", *method = "fused";
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {

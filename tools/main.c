@@ -16,7 +16,7 @@ static const char help_text[] =
     "  validate [--lateness SECONDS] [--max-errors N] FILE\n"
     "        check a scenario file; print the store's size and the count of each record type,\n"
     "        or the first errors with their line numbers (exit status 1)\n"
-    "  run FILE [-o OUT] [--method greedy]\n"
+    "  run FILE [-o OUT] [--method fused|greedy]\n"
     "        read a scenario and write cart diffs and receipts to OUT (default: standard output)\n"
     "  sim --out DIR [--preset NAME] [--seed N] [--weights deltas|samples] [--set KNOB=VALUE]...\n"
     "        simulate a store: DIR/scenario.jsonl and DIR/truth.jsonl; presets easy, busy,\n"

@@ -186,7 +186,7 @@ int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_
   o.t = t;
   o.cart = cart;
   o.product = product;
-  o.conf = conf;
+  o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
   o.review = conf < e->param[RF_PARAM_REVIEW_BELOW];
   return emit(e, &o);
 }

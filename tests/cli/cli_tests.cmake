@@ -49,14 +49,18 @@ rf_cli_test(validate_late ARGS validate ${rf_data}/late.jsonl EXIT 1
   STDERR "line 8: delta: time 1.000000 s is 3.100000 s behind the latest time seen \\(4.100000 s\\). at most 2.000000 s is allowed")
 rf_cli_test(validate_late_allowed ARGS validate --lateness 3.5 ${rf_data}/late.jsonl EXIT 0
   STDOUT "late.jsonl: valid")
-rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl EXIT 0
+rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl --method greedy -o ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl EXIT 0
   STDERR "small.jsonl: 16 events \\(4 weight changes, 4 hand visits\\) -> 3 diffs, 2 receipts \\(method greedy\\)"
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl
   OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8800000,\"shopper\":\"S1\",\"sku\":\"859000002121\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":14900000,\"shopper\":\"S2\",\"sku\":\"012000161155\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":2}\n{\"type\":\"diff\",\"seq\":2,\"t\":22700000,\"shopper\":\"S1\",\"sku\":\"859000002121\",\"qty\":-1,\"conf\":1,\"review\":false,\"event\":3}\n{\"type\":\"receipt\",\"t\":42000000,\"shopper\":\"S1\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"S2\",\"items\":{\"012000161155\":1},\"review\":false}\n$")
-rf_cli_test(run_fused_not_yet ARGS run ${rf_examples}/small.jsonl --method fused EXIT 1
-  STDERR "the fused method arrives with the fusion engine")
+# The fused engine tells the two teas of equal weight apart by the plates the weight left from:
+# the first change is the Green Tea (plates 3-4), which the baseline reads as Sweet Tea.
+rf_cli_test(run_fused_example ARGS run ${rf_examples}/small.jsonl --method fused -o ${CMAKE_CURRENT_BINARY_DIR}/run_fused.jsonl EXIT 0
+  STDERR "(method fused)"
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_fused.jsonl
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8800000,\"shopper\":\"S1\",\"sku\":\"859000002138\",\"qty\":1,")
 rf_cli_test(run_unknown_method ARGS run ${rf_examples}/small.jsonl --method magic EXIT 2
-  STDERR "unknown method 'magic'")
+  STDERR "unknown method 'magic' \\(fused, greedy\\)")
 rf_cli_test(sim_needs_out ARGS sim --preset easy EXIT 2 STDERR "sim: --out DIR is required")
 rf_cli_test(sim_unknown_preset ARGS sim --preset chaos --out x EXIT 2 STDERR "unknown preset 'chaos'")
 rf_cli_test(sim_unknown_knob ARGS sim --set wobble=1 --out x EXIT 2 STDERR "no knob 'wobble'")
@@ -76,9 +80,9 @@ add_test(NAME cli_sim_pipeline
 
 # The baseline's bookkeeping (found in review): a shopper who links to another cart brings the
 # items already taken; a change that ends long after a receipt does not land in that cart.
-rf_cli_test(greedy_link_after_take ARGS run ${rf_data}/greedy_link_after_take.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_link.jsonl EXIT 0
+rf_cli_test(greedy_link_after_take ARGS run ${rf_data}/greedy_link_after_take.jsonl --method greedy -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_link.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/greedy_link.jsonl
   OUTPUT_MATCHES "\"shopper\":\"S2\",\"sku\":\"A\",\"qty\":1.*{\"type\":\"receipt\",\"t\":12000000,\"shopper\":\"S1\",\"items\":{\"A\":1},\"review\":false}\n$")
-rf_cli_test(greedy_change_after_receipt ARGS run ${rf_data}/greedy_change_after_receipt.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl EXIT 0
+rf_cli_test(greedy_change_after_receipt ARGS run ${rf_data}/greedy_change_after_receipt.jsonl --method greedy -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl
   OUTPUT_MATCHES "^{\"type\":\"receipt\",\"t\":5000000,\"shopper\":\"S1\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":22000000,\"shopper\":\"S2\",\"items\":{},\"review\":false}\n$")

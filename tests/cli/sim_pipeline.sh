@@ -16,10 +16,15 @@ for preset in easy busy adversarial; do
   cmp -s "$work/$preset-a/scenario.jsonl" "$work/$preset-c/scenario.jsonl" && fail "$preset: seeds 7 and 8 gave the same scenario"
   "$rf" validate "$work/$preset-a/scenario.jsonl" | grep -q ": valid$" || fail "$preset: scenario does not validate"
   "$rf" validate "$work/$preset-a/truth.jsonl" | grep -q ": valid$" || fail "$preset: truth does not validate"
-  "$rf" run "$work/$preset-a/scenario.jsonl" -o "$work/$preset-a/greedy.jsonl" 2>/dev/null
-  "$rf" validate "$work/$preset-a/greedy.jsonl" | grep -q ": valid$" || fail "$preset: output does not validate"
-  json=$("$rf" eval --json --truth "$work/$preset-a/truth.jsonl" "$work/$preset-a/greedy.jsonl")
-  grep -q '"f1":0\.[0-9]*' <<<"$json" || fail "$preset: eval gave no F1 below 1: $json"
+  for method in greedy fused; do
+    "$rf" run "$work/$preset-a/scenario.jsonl" --method "$method" -o "$work/$preset-a/$method.jsonl" 2>/dev/null
+    "$rf" validate "$work/$preset-a/$method.jsonl" | grep -q ": valid$" || fail "$preset: $method output does not validate"
+    json=$("$rf" eval --json --truth "$work/$preset-a/truth.jsonl" "$work/$preset-a/$method.jsonl")
+    grep -q '^{"f1":[01]\.[0-9]\{6\},' <<<"$json" || fail "$preset: $method: eval gave no F1: $json"
+  done
+  # The same input gives the same output bytes.
+  "$rf" run "$work/$preset-a/scenario.jsonl" -o "$work/$preset-a/fused-again.jsonl" 2>/dev/null
+  cmp -s "$work/$preset-a/fused.jsonl" "$work/$preset-a/fused-again.jsonl" || fail "$preset: fused output differs between runs"
   # The truth's own receipts scored against themselves are perfect.
   self=$("$rf" eval --json --truth "$work/$preset-a/truth.jsonl" "$work/$preset-a/truth.jsonl")
   grep -q '"f1":1.000000,"precision":1.000000,"recall":1.000000,"exact":1.000000' <<<"$self" || fail "$preset: truth against itself: $self"

@@ -52,10 +52,11 @@ static void product_weight(const rf_engine *e, uint32_t p, double *w, double *sd
   *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
 }
 
-/* Log-likelihood of the change if `weight` grams (spread var_items) moved within [lo, hi] along
- * the shelf: the total fits the weight, and plates outside [lo, hi] saw only noise. */
-static double fit(const rf_engine *e, const f_change *c, double weight, double var_items, double lo,
-                  double hi) {
+/* Log-likelihood of the change if `weight` grams (spread var_items) moved within the spans
+ * [lo[i], hi[i]] along the shelf: the total fits the weight, and plates outside every span saw
+ * only noise. */
+static double fit_spans(const rf_engine *e, const f_change *c, double weight, double var_items,
+                        const double *lo, const double *hi, int spans) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
   double sigma = noise_of(e, c->shelf);
@@ -64,11 +65,17 @@ static double fit(const rf_engine *e, const f_change *c, double weight, double v
   double l = -0.5 * z * z / var - 0.5 * (LOG_2PI + log(var));
   const double *g = rf__change_g(e, c);
   for (size_t k = 0; k < def.plate_count; ++k) {
-    double overlap = fmin(hi, def.plates[k].x1) - fmax(lo, def.plates[k].x0);
-    if (overlap > 0) continue;
-    l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    int inside = 0;
+    for (int i = 0; i < spans && !inside; ++i)
+      inside = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
+    if (!inside) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
   }
   return l;
+}
+
+static double fit(const rf_engine *e, const f_change *c, double weight, double var_items, double lo,
+                  double hi) {
+  return fit_spans(e, c, weight, var_items, &lo, &hi, 1);
 }
 
 /* The prior of moving q items at once: most reaches move one. */
@@ -249,6 +256,87 @@ typedef struct row_terms {     /* one change of the batch */
   double unexplained;          /* log L of "nobody: noise or an unknown item" */
 } row_terms;
 
+/* Splits a decrease between the shoppers of two hand visits when that beats every one-shopper
+ * explanation of it: each takes items of one facing (the same or two), the rest of the shelf
+ * saw only noise. Returns 1 when it decided the split (diffs emitted), 0 when not, -1 when out
+ * of memory. L and L0 hold the row's one-shopper terms, scaled by the same factor as
+ * row->unexplained. */
+static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
+                        const int32_t *hand_of, size_t cols, const double *L, const double *L0,
+                        size_t r, rf_time_us wait) {
+  const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
+  const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
+  /* The one-shopper evidence of this row, on the same scale as row->what. */
+  double single = L0[r];
+  for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
+  double single_log = log(single);
+  const uint32_t *fac;
+  size_t nf;
+  rf_store_shelf_facings(e->store, c->shelf, &fac, &nf);
+  double best = -INFINITY, all = -INFINITY;
+  size_t best_h[2] = {0, 0};
+  uint32_t best_p[2] = {0, 0};
+  int64_t best_q[2] = {0, 0};
+  for (size_t j1 = 0; j1 < cols; ++j1) {
+    const f_hand *h1 = &e->hands[hand_of[j1]];
+    if (h1->shopper < 0) continue;
+    double fit1 = hand_fit(e, h1, c);
+    if (fit1 == -INFINITY) continue;
+    for (size_t j2 = j1 + 1; j2 < cols; ++j2) {
+      const f_hand *h2 = &e->hands[hand_of[j2]];
+      if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
+      double fit2 = hand_fit(e, h2, c);
+      if (fit2 == -INFINITY) continue;
+      double who = fit1 + fit2 + 2 * log(1.0 - wrong_id) + log(0.005);
+      for (size_t a = 0; a < nf; ++a) {
+        rf_facing_def fa;
+        rf_store_facing(e->store, fac[a], &fa);
+        double wa, sa;
+        product_weight(e, e->facing_product[fac[a]], &wa, &sa);
+        for (size_t b = 0; b < nf; ++b) {
+          rf_facing_def fb;
+          rf_store_facing(e->store, fac[b], &fb);
+          double wb, sb;
+          product_weight(e, e->facing_product[fac[b]], &wb, &sb);
+          double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
+          for (int64_t qa = 1; qa < most; ++qa)
+            for (int64_t qb = 1; qa + qb <= most; ++qb) {
+              double l = fit_spans(e, c, (double)qa * wa + (double)qb * wb,
+                                   (double)qa * sa * sa + (double)qb * sb * sb, lo, hi, 2) +
+                         quantity_prior(qa) + quantity_prior(qb) + who;
+              all = logsumexp_add(all, l);
+              if (l > best) {
+                best = l;
+                best_h[0] = (size_t)hand_of[j1];
+                best_h[1] = (size_t)hand_of[j2];
+                best_p[0] = e->facing_product[fac[a]];
+                best_p[1] = e->facing_product[fac[b]];
+                best_q[0] = qa;
+                best_q[1] = qb;
+              }
+            }
+        }
+      }
+    }
+  }
+  if (best == -INFINITY) return 0;
+  /* row->what was shifted by the row's top term: bring the split onto the same scale. */
+  double shift = row->unexplained - (log(e->param[RF_PARAM_NOBODY_PRIOR] > 0
+                                             ? e->param[RF_PARAM_NOBODY_PRIOR] : 1e-300) -
+                                     log(2000.0));
+  best += shift;
+  all += shift;
+  if (best <= single_log) return 0;
+  double conf = exp(best - logsumexp_add(all, single_log));
+  rf_time_us t = c->t1 + wait;
+  for (int part = 0; part < 2; ++part) {
+    uint32_t cart = e->shoppers[e->hands[best_h[part]].shopper].cart;
+    int rc = rf__engine_emit_diff(e, c, cart, best_p[part], best_q[part], conf, t);
+    if (rc != 0) return -1;
+  }
+  return 1;
+}
+
 int rf__engine_decide_due(rf_engine *e, int everything) {
   const rf_time_us wait = (rf_time_us)llround(e->param[RF_PARAM_LATENESS_S] * 1e6);
   size_t due = 0;
@@ -370,6 +458,16 @@ int rf__engine_decide_due(rf_engine *e, int everything) {
     uint32_t best = 0;
     for (uint32_t k = 1; k < shoppers; ++k)
       if (post[k] > post[best]) best = k;
+    /* Two shoppers in one change: when splitting it between two hands explains it better
+     * than any one shopper (or nobody), decide the split. */
+    if (c->total < 0 && cols >= 2) {
+      int split = split_change(e, c, row, hand_of, cols, L, L0, r, wait);
+      if (split < 0) {
+        rc = RF_ENOMEM;
+        break;
+      }
+      if (split > 0) continue;
+    }
     if (shoppers == 0 || post[best] <= unexplained_p) continue;  /* nobody's: reported by silence */
     /* What the best shopper moved: their most likely hypothesis. */
     enumerate_takes(e, c, &s);

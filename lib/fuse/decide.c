@@ -111,26 +111,32 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + quantity_prior(q);
       add(s->takes, &s->take_count, &w);
     }
-    if (i + 1 >= nf) continue;
-    rf_facing_def f2;
-    rf_store_facing(e->store, fac[i + 1], &f2);
-    uint32_t p2 = e->facing_product[fac[i + 1]];
-    double unit2, sd2;
-    product_weight(e, p2, &unit2, &sd2);
-    for (int64_t q1 = 1; q1 < most; ++q1)
-      for (int64_t q2 = 1; q1 + q2 <= most; ++q2) {
-        memset(&w, 0, sizeof w);
-        w.parts = 2;
-        w.product[0] = p;
-        w.qty[0] = q1;
-        w.product[1] = p2;
-        w.qty[1] = q2;
-        w.loose = -1;
-        w.logl = fit(e, c, (double)q1 * unit + (double)q2 * unit2,
-                     (double)q1 * sd * sd + (double)q2 * sd2 * sd2, f.x0, f2.x1) +
-                 log(0.05) + quantity_prior(q1 + q2);
-        add(s->takes, &s->take_count, &w);
-      }
+    /* Items of two neighbouring facings in one reach. (Any two facings were tried: more
+     * hypotheses confused more single takes than they explained; measured with
+     * bench/run-accuracy.) */
+    for (size_t j = i + 1; j < nf && j == i + 1; ++j) {
+      rf_facing_def f2;
+      rf_store_facing(e->store, fac[j], &f2);
+      uint32_t p2 = e->facing_product[fac[j]];
+      double unit2, sd2;
+      product_weight(e, p2, &unit2, &sd2);
+      double lo[2] = {f.x0, f2.x0}, hi[2] = {f.x1, f2.x1};
+      double prior = log(0.05);
+      for (int64_t q1 = 1; q1 < most; ++q1)
+        for (int64_t q2 = 1; q1 + q2 <= most; ++q2) {
+          memset(&w, 0, sizeof w);
+          w.parts = 2;
+          w.product[0] = p;
+          w.qty[0] = q1;
+          w.product[1] = p2;
+          w.qty[1] = q2;
+          w.loose = -1;
+          w.logl = fit_spans(e, c, (double)q1 * unit + (double)q2 * unit2,
+                             (double)q1 * sd * sd + (double)q2 * sd2 * sd2, lo, hi, 2) +
+                   prior + quantity_prior(q1 + q2);
+          add(s->takes, &s->take_count, &w);
+        }
+    }
   }
   for (size_t l = 0; l < e->loose_count; ++l) {
     const f_loose *lo = &e->loose[l];
@@ -232,21 +238,28 @@ static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   return p;
 }
 
-/* log of how well hand visit h fits change c in time and place (-inf: not a candidate). */
-static double hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
+/* log of how well hand visit h fits change c in time, and in place against the span [lo, hi]
+ * of the shelf where the items were (-inf: not a candidate). */
+static double hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, double lo,
+                          double hi) {
   if (h->shelf != c->shelf) return -INFINITY;
   rf_time_us gap = gap_between(h->t0, h->t1, c->t0, c->t1);
   if ((double)gap > e->param[RF_PARAM_MAX_GAP_S] * 1e6) return -INFINITY;
   double l = -(double)gap / (e->param[RF_PARAM_HAND_TIME_SCALE_S] * 1e6);
   if (h->has_x) {
     double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + 0.05;
-    double dx = (h->x - c->center_x) / sx;
+    double dx = (h->x < lo ? lo - h->x : h->x > hi ? h->x - hi : 0.0) / sx;
     l += fmax(-0.5 * dx * dx, log(0.05));
   }
   double hint = e->param[RF_PARAM_HINT_WEIGHT];
   int says = c->total < 0 ? h->holding_out : h->holding_in;
   if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(0.5);
   return l;
+}
+
+/* The same, against where the change's weight centred. */
+static double hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
+  return hand_fit_at(e, h, c, c->center_x, c->center_x);
 }
 
 typedef struct row_terms {     /* one change of the batch */
@@ -280,14 +293,12 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   for (size_t j1 = 0; j1 < cols; ++j1) {
     const f_hand *h1 = &e->hands[hand_of[j1]];
     if (h1->shopper < 0) continue;
-    double fit1 = hand_fit(e, h1, c);
-    if (fit1 == -INFINITY) continue;
+    if (hand_fit(e, h1, c) == -INFINITY) continue;
     for (size_t j2 = j1 + 1; j2 < cols; ++j2) {
       const f_hand *h2 = &e->hands[hand_of[j2]];
       if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
-      double fit2 = hand_fit(e, h2, c);
-      if (fit2 == -INFINITY) continue;
-      double who = fit1 + fit2 + 2 * log(1.0 - wrong_id) + log(0.005);
+      if (hand_fit(e, h2, c) == -INFINITY) continue;
+      double who = 2 * log(1.0 - wrong_id) + log(0.005);
       for (size_t a = 0; a < nf; ++a) {
         rf_facing_def fa;
         rf_store_facing(e->store, fac[a], &fa);
@@ -299,11 +310,13 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
           double wb, sb;
           product_weight(e, e->facing_product[fac[b]], &wb, &sb);
           double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
+          /* Each hand where its own items were. */
+          double place = hand_fit_at(e, h1, c, fa.x0, fa.x1) + hand_fit_at(e, h2, c, fb.x0, fb.x1);
           for (int64_t qa = 1; qa < most; ++qa)
             for (int64_t qb = 1; qa + qb <= most; ++qb) {
               double l = fit_spans(e, c, (double)qa * wa + (double)qb * wb,
                                    (double)qa * sa * sa + (double)qb * sb * sb, lo, hi, 2) +
-                         quantity_prior(qa) + quantity_prior(qb) + who;
+                         quantity_prior(qa) + quantity_prior(qb) + who + place;
               all = logsumexp_add(all, l);
               if (l > best) {
                 best = l;

@@ -40,7 +40,9 @@ typedef struct rf_engine rf_engine;
 
 /* XX(name, default, min, max, description) */
 #define RF_ENGINE_PARAM_MAP(XX)                                                                 \
-  XX(LATENESS_S, 2.0, 0.0, 60.0, "how long to wait for late hand records (s)")                \
+  XX(LATENESS_S, 2.0, 0.0, 60.0, "how far behind the clock a record may arrive (s)")          \
+  XX(WAIT_S, 7.0, 0.0, 120.0, "how long after a change ends to wait for the hand visits around it: " \
+     "a camera reports a visit when the hand leaves, which may be seconds after the item moved") \
   XX(REVIEW_BELOW, 0.8, 0.0, 1.0, "decisions less probable than this are flagged for review") \
   XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are not candidates") \
   XX(HAND_TIME_SCALE_S, 0.7, 0.01, 60.0, "how fast a hand visit's support fades with its time gap") \

@@ -223,9 +223,11 @@ static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
   if (sh->has_pos && def.has_pos && llabs(sh->pos_t - c->t0) < 60000000) {
+    /* A recent position near the shelf says most; an old one fades towards "unknown". */
     double dx = sh->px - def.pos_x, dy = sh->py - def.pos_y;
     double scale = e->param[RF_PARAM_POSITION_SCALE_M];
-    p = 0.05 + exp(-0.5 * (dx * dx + dy * dy) / (scale * scale));
+    double fresh = exp(-fabs((double)(sh->pos_t - c->t0)) / 30e6);
+    p = 0.05 + fresh * exp(-0.5 * (dx * dx + dy * dy) / (scale * scale)) + (1 - fresh) * 0.25;
   }
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
@@ -351,7 +353,7 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
 }
 
 int rf__engine_decide_due(rf_engine *e, int everything) {
-  const rf_time_us wait = (rf_time_us)llround(e->param[RF_PARAM_LATENESS_S] * 1e6);
+  const rf_time_us wait = (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6);
   size_t due = 0;
   while (due < e->pending_count && (everything || e->pending[due].t1 + wait <= e->clock)) ++due;
   if (due == 0) return 0;

@@ -221,7 +221,7 @@ static int catch_up(rf_engine *e, int everything) {
   for (uint32_t c = 0; c < e->ids.count && rc == 0; ++c) {
     f_cart *cart = &e->carts[c];
     if (!cart->waiting || cart->receipted || cart->members_in > 0) continue;
-    rf_time_us due = cart->last_exit + lateness(e);
+    rf_time_us due = cart->last_exit + (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6);
     int open = 0;
     for (size_t q = 0; q < e->pending_count && !open; ++q) open = e->pending[q].t0 <= cart->last_exit;
     if (everything || (due <= e->clock && !open)) rc = emit_receipt(e, c, due);

@@ -58,7 +58,7 @@ rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl --method greedy -o $
 rf_cli_test(run_fused_example ARGS run ${rf_examples}/small.jsonl --method fused -o ${CMAKE_CURRENT_BINARY_DIR}/run_fused.jsonl EXIT 0
   STDERR "(method fused)"
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_fused.jsonl
-  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8800000,\"shopper\":\"S1\",\"sku\":\"859000002138\",\"qty\":1,")
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":13800000,\"shopper\":\"S1\",\"sku\":\"859000002138\",\"qty\":1,")
 rf_cli_test(run_unknown_method ARGS run ${rf_examples}/small.jsonl --method magic EXIT 2
   STDERR "unknown method 'magic' \\(fused, greedy\\)")
 rf_cli_test(sim_needs_out ARGS sim --preset easy EXIT 2 STDERR "sim: --out DIR is required")

@@ -210,9 +210,11 @@ static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_ti
   return a1 < b0 ? b0 - a1 : b1 < a0 ? a0 - b1 : 0;
 }
 
-/* Whether shopper could have made a change over [t0, t1]. */
-static int candidate(const rf_engine *e, uint32_t s, rf_time_us t0) {
-  return e->shoppers[s].present || e->shoppers[s].left >= t0;
+/* Whether shopper s could have made change c: in the store at some moment of it. */
+static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
+  const f_shopper *sh = &e->shoppers[s];
+  if (sh->entered > c->t1) return 0;
+  return sh->present || sh->left >= c->t0;
 }
 
 /* How plausible it is that shopper s is at the shelf of change c: near by their last known
@@ -352,11 +354,29 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   return 1;
 }
 
+static int decide_batch(rf_engine *e, int everything);
+
 int rf__engine_decide_due(rf_engine *e, int everything) {
+  size_t before;
+  do {
+    before = e->pending_count;
+    int rc = decide_batch(e, everything);
+    if (rc != 0) return rc;
+  } while (e->pending_count > 0 && e->pending_count < before);
+  return 0;
+}
+
+static int decide_batch(rf_engine *e, int everything) {
   const rf_time_us wait = (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6);
   size_t due = 0;
   while (due < e->pending_count && (everything || e->pending[due].t1 + wait <= e->clock)) ++due;
   if (due == 0) return 0;
+  /* A put-back depends on the carts as the changes before it left them: decide those first. */
+  for (size_t r = 1; r < due; ++r)
+    if (e->pending[r].total > 0) {
+      due = r;
+      break;
+    }
   const uint32_t shoppers = e->ids.count;
   /* Scratch, sized for this batch. */
   size_t hands = e->hand_count;
@@ -403,7 +423,7 @@ int rf__engine_decide_due(rf_engine *e, int everything) {
     for (uint32_t k = 0; k < shoppers; ++k) {
       row->what[k] = -INFINITY;
       row->prox[k] = 0.0;
-      if (!candidate(e, k, c->t0)) continue;
+      if (!candidate(e, k, c)) continue;
       row->what[k] = what_logl(e, c, k, &s);
       row->prox[k] = proximity(e, k, c);
       prox_sum += row->prox[k];
@@ -493,7 +513,17 @@ int rf__engine_decide_due(rf_engine *e, int everything) {
     const what *w = &list[0];
     for (size_t i = 1; i < count; ++i)
       if (list[i].logl > w->logl) w = &list[i];
-    double conf = post[best] * exp(w->logl - all);
+    /* Hypotheses that make the same diff (home or left at the same spot, for one) are one
+     * decision: their probabilities add. */
+    double same = -INFINITY;
+    for (size_t i = 0; i < count; ++i) {
+      const what *o = &list[i];
+      int alike = o->parts == w->parts;
+      for (int part = 0; part < w->parts && alike; ++part)
+        alike = o->product[part] == w->product[part] && o->qty[part] == w->qty[part];
+      if (alike) same = logsumexp_add(same, o->logl);
+    }
+    double conf = post[best] * exp(same - all);
     if (conf > 1.0) conf = 1.0;
     uint32_t cart = e->shoppers[best].cart;
     rf_time_us t = c->t1 + wait;

@@ -187,7 +187,7 @@ int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_
   o.cart = cart;
   o.product = product;
   o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
-  o.review = conf < e->param[RF_PARAM_REVIEW_BELOW];
+  o.review = o.conf < e->param[RF_PARAM_REVIEW_BELOW];
   return emit(e, &o);
 }
 
@@ -239,17 +239,31 @@ static int catch_up(rf_engine *e, int everything) {
 /* ---- pushes ---- */
 
 static int find_shopper(rf_engine *e, const char *id, uint32_t *out) {
+  if (id == NULL || id[0] == '\0') return rf__error(&e->err, RF_EINVAL, "a shopper id is missing");
   if (rf__names_find(&e->ids, id, out) == 0) return 0;
   return rf__error(&e->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
 }
 
 static int push_enter(rf_engine *e, const rf_shopper_rec *r) {
   uint32_t i;
+  if (r->shopper == NULL || r->shopper[0] == '\0')
+    return rf__error(&e->err, RF_EINVAL, "enter: the shopper id is missing");
   if (rf__names_find(&e->ids, r->shopper, &i) == 0) {
     if (e->shoppers[i].present)
       return rf__error(&e->err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
+    f_cart *cart = &e->carts[e->shoppers[i].cart];
+    if (cart->receipted) {
+      /* A new visit after the receipt: a new, empty cart of their own. */
+      e->shoppers[i].cart = i;
+      cart = &e->carts[i];
+      memset(cart->qty, 0, (size_t)e->products * sizeof *cart->qty);
+      cart->receipted = cart->waiting = cart->owner_left = 0;
+      cart->members_in = 0;
+    }
     e->shoppers[i].present = 1;
-    e->carts[e->shoppers[i].cart].members_in++;
+    e->shoppers[i].entered = r->t;
+    cart->members_in++;
+    cart->waiting = 0;
     return 0;
   }
   size_t n = e->ids.count;
@@ -265,6 +279,7 @@ static int push_enter(rf_engine *e, const rf_shopper_rec *r) {
   memset(&e->shoppers[i], 0, sizeof e->shoppers[i]);
   e->shoppers[i].cart = i;
   e->shoppers[i].present = 1;
+  e->shoppers[i].entered = r->t;
   memset(&e->carts[i], 0, sizeof e->carts[i]);
   e->carts[i].qty = qty;
   e->carts[i].members_in = 1;
@@ -319,6 +334,12 @@ static int push_link(rf_engine *e, const rf_link_rec *r) {
 
 static int push_hand(rf_engine *e, const rf_hand_rec *r) {
   uint32_t shelf, who;
+  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "hand: the shelf id is missing");
+  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "hand: t1 is before t0");
+  if (r->has_x && !isfinite(r->x)) return rf__error(&e->err, RF_EINVAL, "hand: x is not finite");
+  if (r->has_conf && !isfinite(r->conf)) return rf__error(&e->err, RF_EINVAL, "hand: conf is not finite");
+  if (r->has_conf && (r->conf < 0.0 || r->conf > 1.0))
+    return rf__error(&e->err, RF_ERANGE, "hand: conf must be within [0, 1]");
   if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
     return rf__error(&e->err, RF_ENOTFOUND, "hand: shelf '%s' is not in the store", r->shelf);
   int64_t shopper = -1;
@@ -354,6 +375,10 @@ static int push_hand(rf_engine *e, const rf_hand_rec *r) {
 
 static int push_delta(rf_engine *e, const rf_delta_rec *r) {
   uint32_t shelf, plate, plate_shelf;
+  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "delta: the shelf id is missing");
+  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "delta: t1 is before t0");
+  if (r->plate_count == 0 || r->plates == NULL)
+    return rf__error(&e->err, RF_EINVAL, "delta: no plates");
   if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
     return rf__error(&e->err, RF_ENOTFOUND, "delta: shelf '%s' is not in the store", r->shelf);
   rf_shelf_def def;
@@ -361,6 +386,7 @@ static int push_delta(rf_engine *e, const rf_delta_rec *r) {
   uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
   size_t n = def.plate_count;
   for (size_t k = 0; k < r->plate_count; ++k) {
+    if (r->plates[k].plate == NULL) return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
     if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
       return rf__error(&e->err, RF_ENOTFOUND, "delta: plate '%s' is not in the store",
                        r->plates[k].plate);

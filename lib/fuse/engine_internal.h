@@ -11,6 +11,7 @@
 typedef struct f_shopper {
   uint32_t cart;               /* index of the cart owner */
   int present;
+  rf_time_us entered;          /* when last seen entering */
   rf_time_us left;             /* when last seen leaving */
   int has_pos;
   double px, py;

@@ -1,0 +1,1682 @@
+/* The fusion engine, scenario by scenario: where on the shelf (two teas of the same weight side by
+ * side), how many, who (hands on different shelves, in time), put-backs home and elsewhere,
+ * imperfect cameras (anonymous and missing hand visits), doubt (no product fits, two equally good
+ * hands), late hand records, groups and receipts, determinism, every refused push (and that a
+ * refusal changes nothing), the parameters, and allocation failure at every point.
+ *
+ * Each scenario is small enough that its right answer is obvious to a person; the expected output
+ * is written beside the pushes. Decisions come at a change's end plus the engine's wait
+ * (RF_PARAM_WAIT_S, read from the engine as W), receipts at a cart's last exit plus W; records
+ * may arrive up to RF_PARAM_LATENESS_S behind the clock.
+ *
+ * Where the engine gets an obvious case wrong, the test says what it should do, and a KNOWN_BUG
+ * guard skips the test while the wrong behaviour is still there (the assertions after the guard
+ * are the behaviour wanted; they run as soon as it is fixed). Set RF_TEST_ENGINE_TRACE=1 to see
+ * every output record. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "retailfuse/engine.h"
+#include "retailfuse/status.h"
+#include "retailfuse/store.h"
+#include "test_alloc.h"
+
+#define SEC 1000000LL
+#define MS 1000LL
+
+/* ---- the store ------------------------------------------------------------------------------- *
+ *
+ * Shelf A (front centre at (0, 0) in the store), plates A1..A4 of 0.1 m, noise 1.5 g:
+ *     | A1  A2 | A3  A4 |
+ *     |  TEA1  |  TEA2  |      two teas of exactly 540.67 g (sd 3 g), side by side
+ * Shelf B (front centre at (6, 0)), plates B1..B4 of 0.1 m, noise 1.5 g:
+ *     |   B1   |  B2  |  B3  |  B4  |
+ *     | CRISPS | COLA | NUTS | (free)|   250 g, 330 g, 120 g
+ * Product indices: TEA1 0, TEA2 1, CRISPS 2, COLA 3, NUTS 4. Weight and place together leave no
+ * doubt about each scenario's items: where two readings weigh alike (two nuts, 240 g, and a
+ * crisps bag, 250 g) they lie on different plates. */
+
+enum { P_TEA1, P_TEA2, P_CRISPS, P_COLA, P_NUTS, N_PRODUCTS };
+
+static const rf_plate_def plates_a[] = {
+    {"A1", 0.0, 0.1}, {"A2", 0.1, 0.2}, {"A3", 0.2, 0.3}, {"A4", 0.3, 0.4}};
+static const rf_plate_def plates_b[] = {
+    {"B1", 0.0, 0.1}, {"B2", 0.1, 0.2}, {"B3", 0.2, 0.3}, {"B4", 0.3, 0.4}};
+
+static rf_store *build_store(void) {
+  static const rf_product_def products[N_PRODUCTS] = {
+      {"TEA1", "Sweet Tea", 540.67, 1, 3.0}, {"TEA2", "Green Tea", 540.67, 1, 3.0},
+      {"CRISPS", NULL, 250.0, 1, 2.0},       {"COLA", NULL, 330.0, 1, 3.0},
+      {"NUTS", NULL, 120.0, 1, 1.5}};
+  static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4},
+                                         {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 4}};
+  static const rf_facing_def facings[] = {
+      {"A", "TEA1", 0.0, 0.2, 8},   {"A", "TEA2", 0.2, 0.4, 8}, {"B", "CRISPS", 0.0, 0.1, 10},
+      {"B", "COLA", 0.1, 0.2, 6},   {"B", "NUTS", 0.2, 0.3, 12}};
+  rf_store_builder *b = NULL;
+  assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);
+  for (size_t i = 0; i < N_PRODUCTS; ++i)
+    assert_int_equal(rf_store_builder_add_product(b, &products[i]), RF_OK);
+  for (size_t i = 0; i < 2; ++i)
+    assert_int_equal(rf_store_builder_add_shelf(b, &shelves[i]), RF_OK);
+  for (size_t i = 0; i < 5; ++i)
+    assert_int_equal(rf_store_builder_add_facing(b, &facings[i]), RF_OK);
+  rf_store *s = NULL;
+  assert_int_equal(rf_store_builder_finish(b, &s), RF_OK);
+  rf_store_builder_free(b);
+  assert_int_equal(rf_store_product_count(s), N_PRODUCTS);
+  return s;
+}
+
+/* ---- collecting the output ------------------------------------------------------------------- */
+
+enum { MAX_OUT = 64, MAX_ITEMS = 8, ID_MAX = 32 };
+
+typedef struct out_item {
+  char sku[ID_MAX];
+  int64_t qty;
+} out_item;
+
+/* A copy of one output record (the engine's is only valid until the next call). */
+typedef struct out_rec {
+  rf_record_type type;
+  int64_t seq, qty, event, corrects;
+  rf_time_us t;
+  double conf;
+  int review, has_corrects, has_t;
+  char shopper[ID_MAX], sku[ID_MAX];
+  size_t item_count;
+  out_item items[MAX_ITEMS];
+} out_rec;
+
+typedef struct sink {
+  out_rec rec[MAX_OUT];
+  size_t count;
+} sink;
+
+static void copy_id(char *dst, const char *src) {
+  assert_non_null(src);
+  size_t n = strlen(src);
+  assert_true(n < ID_MAX);
+  memcpy(dst, src, n + 1);
+}
+
+static void take(sink *s, const rf_record *r) {
+  assert_true(s->count < MAX_OUT);
+  out_rec *o = &s->rec[s->count++];
+  memset(o, 0, sizeof *o); /* padding too, so records compare with memcmp */
+  o->type = r->type;
+  if (getenv("RF_TEST_ENGINE_TRACE") != NULL) { /* every output record, to see a run */
+    if (r->type == RF_RECORD_DIFF)
+      fprintf(stderr, "  diff seq %lld t %lld %s %s %+lld conf %.4f review %d event %lld\n",
+              (long long)r->u.diff.seq, (long long)r->u.diff.t, r->u.diff.shopper, r->u.diff.sku,
+              (long long)r->u.diff.qty, r->u.diff.conf, r->u.diff.review,
+              (long long)r->u.diff.event);
+    else
+      fprintf(stderr, "  receipt t %lld %s, %zu items\n", (long long)r->u.receipt.t,
+              r->u.receipt.shopper, r->u.receipt.item_count);
+  }
+  if (r->type == RF_RECORD_DIFF) {
+    o->seq = r->u.diff.seq;
+    o->t = r->u.diff.t;
+    copy_id(o->shopper, r->u.diff.shopper);
+    copy_id(o->sku, r->u.diff.sku);
+    o->qty = r->u.diff.qty;
+    o->conf = r->u.diff.conf;
+    o->review = r->u.diff.review;
+    o->event = r->u.diff.event;
+    o->has_corrects = r->u.diff.has_corrects;
+    o->corrects = r->u.diff.has_corrects ? r->u.diff.corrects : 0;
+    return;
+  }
+  assert_int_equal(r->type, RF_RECORD_RECEIPT);
+  o->has_t = r->u.receipt.has_t;
+  o->t = r->u.receipt.t;
+  o->review = r->u.receipt.review;
+  copy_id(o->shopper, r->u.receipt.shopper);
+  assert_true(r->u.receipt.item_count <= MAX_ITEMS);
+  o->item_count = r->u.receipt.item_count;
+  for (size_t i = 0; i < o->item_count; ++i) {
+    copy_id(o->items[i].sku, r->u.receipt.items[i].sku);
+    o->items[i].qty = r->u.receipt.items[i].qty;
+  }
+}
+
+static int collect(const rf_record *r, void *payload) {
+  take(payload, r);
+  return 0;
+}
+
+/* ---- engines, and freeing them even when a test fails or is skipped -------------------------- */
+
+typedef struct eng {
+  rf_engine *e;
+  int polled; /* output taken with rf_engine_poll after every call, instead of the callback */
+  sink out;
+} eng;
+
+enum { MAX_ENGINES = 4 };
+static rf_store *g_store;
+/* The engine's default wait after a change's end (and after a cart's last exit) before it
+ * decides: RF_PARAM_WAIT_S. Expected times are written relative to it. */
+static rf_time_us W;
+static eng g_eng[MAX_ENGINES];
+
+static int teardown(void **state) {
+  (void)state;
+  for (size_t i = 0; i < MAX_ENGINES; ++i) {
+    rf_engine_free(g_eng[i].e);
+    g_eng[i].e = NULL;
+  }
+  rf_store_free(g_store);
+  g_store = NULL;
+  return 0;
+}
+
+static rf_store *store(void) {
+  if (g_store == NULL) g_store = build_store();
+  return g_store;
+}
+
+static eng *eng_open_mode(int polled) {
+  for (size_t i = 0; i < MAX_ENGINES; ++i) {
+    if (g_eng[i].e != NULL) continue;
+    eng *x = &g_eng[i];
+    memset(x, 0, sizeof *x);
+    x->e = (rf_engine *)0x1;
+    assert_int_equal(rf_engine_new(&x->e, store(), NULL), RF_OK);
+    assert_non_null(x->e);
+    assert_string_equal(rf_engine_errmsg(x->e), "");
+    x->polled = polled;
+    W = (rf_time_us)llround(rf_engine_param_get(x->e, RF_PARAM_WAIT_S) * 1e6);
+    if (!polled) rf_engine_set_output(x->e, collect, &x->out);
+    return x;
+  }
+  fail_msg("too many engines in one test");
+  return NULL;
+}
+
+static eng *eng_open(void) { return eng_open_mode(0); }
+
+static void eng_close(eng *x) {
+  rf_engine_free(x->e);
+  x->e = NULL;
+}
+
+static void drain(eng *x) {
+  if (!x->polled) return;
+  rf_record r;
+  int rc;
+  while ((rc = rf_engine_poll(x->e, &r)) == RF_OK) take(&x->out, &r);
+  assert_int_equal(rc, RF_ITEROVER);
+}
+
+/* What a loop of cases is doing, for failure messages. */
+static const char *g_context = "";
+
+/* A push that must be taken; returns the number of output records so far. */
+static size_t push(eng *x, rf_record r) {
+  int rc = rf_engine_push(x->e, &r);
+  if (rc != RF_OK)
+    fail_msg("%s%spush refused: %s: %s", g_context, *g_context ? ": " : "", rf_err_name(rc),
+             rf_engine_errmsg(x->e));
+  assert_string_equal(rf_engine_errmsg(x->e), "");
+  drain(x);
+  return x->out.count;
+}
+
+static size_t advance(eng *x, rf_time_us now) {
+  assert_int_equal(rf_engine_advance(x->e, now), RF_OK);
+  drain(x);
+  return x->out.count;
+}
+
+static size_t finish(eng *x) {
+  assert_int_equal(rf_engine_finish(x->e), RF_OK);
+  drain(x);
+  return x->out.count;
+}
+
+/* Pushes every record of JSON Lines text through the scenario reader; returns the output count. */
+static size_t push_json(eng *x, const char *text) {
+  rf_scenario_reader *rd = NULL;
+  assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
+  rf_record r;
+  int rc;
+  while ((rc = rf_scenario_reader_next(rd, &r)) == RF_OK) {
+    int prc = rf_engine_push(x->e, &r);
+    if (prc != RF_OK) {
+      print_error("line %llu: %s: %s\n", (unsigned long long)r.line, rf_err_name(prc),
+                  rf_engine_errmsg(x->e));
+      rf_scenario_reader_free(rd);
+      fail();
+    }
+    drain(x);
+  }
+  if (rc != RF_ITEROVER) print_error("%s\n", rf_scenario_reader_errmsg(rd));
+  rf_scenario_reader_free(rd);
+  assert_int_equal(rc, RF_ITEROVER);
+  return x->out.count;
+}
+
+/* ---- input records --------------------------------------------------------------------------- */
+
+static rf_record shopper_rec(rf_record_type type, rf_time_us t, const char *shopper) {
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = type;
+  r.u.enter.t = t; /* enter and exit share one layout */
+  r.u.enter.shopper = shopper;
+  return r;
+}
+
+static rf_record enter(rf_time_us t, const char *s) { return shopper_rec(RF_RECORD_ENTER, t, s); }
+static rf_record leave(rf_time_us t, const char *s) { return shopper_rec(RF_RECORD_EXIT, t, s); }
+
+static rf_record link_to(rf_time_us t, const char *shopper, const char *cart) {
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_LINK;
+  r.u.link.t = t;
+  r.u.link.shopper = shopper;
+  r.u.link.cart = cart;
+  return r;
+}
+
+static rf_record position(rf_time_us t, const char *shopper, double x, double y) {
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_POSITION;
+  r.u.position.t = t;
+  r.u.position.shopper = shopper;
+  r.u.position.x = x;
+  r.u.position.y = y;
+  return r;
+}
+
+/* A hand visit with no optional evidence (no x, conf, holding or sku hints). */
+static rf_record hand(const char *shopper, const char *shelf, rf_time_us t0, rf_time_us t1) {
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_HAND;
+  r.u.hand.shopper = shopper;
+  r.u.hand.shelf = shelf;
+  r.u.hand.t0 = t0;
+  r.u.hand.t1 = t1;
+  r.u.hand.holding_in = RF_UNKNOWN;
+  r.u.hand.holding_out = RF_UNKNOWN;
+  return r;
+}
+
+static rf_record hand_at(const char *shopper, const char *shelf, rf_time_us t0, rf_time_us t1,
+                         double x) {
+  rf_record r = hand(shopper, shelf, t0, t1);
+  r.u.hand.has_x = 1;
+  r.u.hand.x = x;
+  return r;
+}
+
+/* A delta over `plates` (which must outlive the push). */
+static rf_record delta(const char *shelf, rf_time_us t0, rf_time_us t1,
+                       const rf_plate_delta *plates, size_t n) {
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_DELTA;
+  r.u.delta.shelf = shelf;
+  r.u.delta.t0 = t0;
+  r.u.delta.t1 = t1;
+  r.u.delta.plates = plates;
+  r.u.delta.plate_count = n;
+  return r;
+}
+
+static size_t push_delta1(eng *x, const char *shelf, rf_time_us t0, rf_time_us t1, const char *p1,
+                          double g1) {
+  rf_plate_delta p[1] = {{p1, g1}};
+  return push(x, delta(shelf, t0, t1, p, 1));
+}
+
+static size_t push_delta2(eng *x, const char *shelf, rf_time_us t0, rf_time_us t1, const char *p1,
+                          double g1, const char *p2, double g2) {
+  rf_plate_delta p[2] = {{p1, g1}, {p2, g2}};
+  return push(x, delta(shelf, t0, t1, p, 2));
+}
+
+/* ---- checking the output --------------------------------------------------------------------- */
+
+static const double REVIEW_BELOW = 0.8; /* the default of RF_PARAM_REVIEW_BELOW */
+
+/* Diff i is exactly this; its confidence agrees with its review flag. */
+static void assert_diff(const eng *x, size_t i, int64_t seq, rf_time_us t, const char *shopper,
+                        const char *sku, int64_t qty, int64_t event, int review) {
+  assert_true(i < x->out.count);
+  const out_rec *o = &x->out.rec[i];
+  assert_int_equal(o->type, RF_RECORD_DIFF);
+  assert_int_equal(o->seq, seq);
+  assert_int_equal(o->t, t);
+  assert_string_equal(o->shopper, shopper);
+  assert_string_equal(o->sku, sku);
+  assert_int_equal(o->qty, qty);
+  assert_int_equal(o->event, event);
+  assert_int_equal(o->has_corrects, 0);
+  assert_true(o->conf >= 0.0 && o->conf <= 1.0);
+  assert_int_equal(o->review, o->conf < REVIEW_BELOW);
+  assert_int_equal(o->review, review);
+}
+
+static double conf_of(const eng *x, size_t i) {
+  assert_true(i < x->out.count);
+  assert_int_equal(x->out.rec[i].type, RF_RECORD_DIFF);
+  return x->out.rec[i].conf;
+}
+
+#define ITEMS(...)                    \
+  (const rf_item_qty[]){__VA_ARGS__}, \
+      sizeof((const rf_item_qty[]){__VA_ARGS__}) / sizeof(rf_item_qty)
+#define NO_ITEMS NULL, 0
+
+static void assert_receipt(const eng *x, size_t i, rf_time_us t, const char *shopper,
+                           const rf_item_qty *items, size_t n) {
+  assert_true(i < x->out.count);
+  const out_rec *o = &x->out.rec[i];
+  assert_int_equal(o->type, RF_RECORD_RECEIPT);
+  assert_int_equal(o->has_t, 1);
+  assert_int_equal(o->t, t);
+  assert_int_equal(o->review, 0);
+  assert_string_equal(o->shopper, shopper);
+  assert_int_equal(o->item_count, n);
+  for (size_t k = 0; k < n; ++k) {
+    assert_string_equal(o->items[k].sku, items[k].sku);
+    assert_int_equal(o->items[k].qty, items[k].qty);
+  }
+}
+
+static size_t receipts_for(const eng *x, const char *shopper) {
+  size_t n = 0;
+  for (size_t i = 0; i < x->out.count; ++i)
+    n += x->out.rec[i].type == RF_RECORD_RECEIPT && strcmp(x->out.rec[i].shopper, shopper) == 0;
+  return n;
+}
+
+/* The cart `shopper` shops into, product by product. */
+static void assert_cart(const eng *x, const char *shopper, int64_t tea1, int64_t tea2,
+                        int64_t crisps, int64_t cola, int64_t nuts) {
+  int64_t qty[N_PRODUCTS + 1];
+  qty[N_PRODUCTS] = 12345; /* the engine writes exactly one per product */
+  assert_int_equal(rf_engine_cart(x->e, shopper, qty), RF_OK);
+  assert_int_equal(qty[P_TEA1], tea1);
+  assert_int_equal(qty[P_TEA2], tea2);
+  assert_int_equal(qty[P_CRISPS], crisps);
+  assert_int_equal(qty[P_COLA], cola);
+  assert_int_equal(qty[P_NUTS], nuts);
+  assert_int_equal(qty[N_PRODUCTS], 12345);
+}
+
+/* The whole output of two runs is the same, field by field (conf bit for bit). */
+static void assert_same_output(const sink *a, const sink *b) {
+  assert_int_equal(a->count, b->count);
+  for (size_t i = 0; i < a->count; ++i) {
+    if (memcmp(&a->rec[i], &b->rec[i], sizeof a->rec[i]) != 0) {
+      const out_rec *p = &a->rec[i], *q = &b->rec[i];
+      print_error("record %zu differs: %s %s %s %lld conf %.17g / %s %s %s %lld conf %.17g\n", i,
+                  rf_record_type_name(p->type), p->shopper, p->sku, (long long)p->qty, p->conf,
+                  rf_record_type_name(q->type), q->shopper, q->sku, (long long)q->qty, q->conf);
+      fail();
+    }
+  }
+}
+
+/* Known bugs: while `still_wrong` holds, say so and skip the test (the teardown frees what it
+ * made); the assertions after the guard are the behaviour wanted and run once it is fixed. */
+#define KNOWN_BUG(still_wrong, ...)                                  \
+  do {                                                               \
+    if (still_wrong) {                                               \
+      print_message("[  KNOWN BUG ] " __VA_ARGS__);                  \
+      print_message("\n");                                           \
+      skip();                                                        \
+    }                                                                \
+  } while (0)
+
+/* ==== where on the shelf ====================================================================== */
+
+/* Two teas of exactly the same weight: only the plates the weight left from tell them apart.
+ * Read through the scenario reader, as a host with JSON Lines input would. No hand carries an x. */
+static void test_where_identical_weights(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  static const char scenario[] =
+      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
+      /* under the second tea (A3 + A4): TEA2, event 0 */
+      "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"A\",\"t0\":1000000,\"t1\":2000000}\n"
+      "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":1200000,\"t1\":1600000,"
+      "\"plates\":{\"A3\":-300.2,\"A4\":-240.3}}\n"
+      /* under the first tea (A1 + A2), a little noise on A3: TEA1, event 1 */
+      "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"A\",\"t0\":5000000,\"t1\":6000000}\n"
+      "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":5200000,\"t1\":5600000,"
+      "\"plates\":{\"A1\":-270.4,\"A2\":-270.0,\"A3\":0.4}}\n"
+      /* all of it on A3 alone, the second tea's left plate: TEA2, event 2 */
+      "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"A\",\"t0\":9000000,\"t1\":10000000}\n"
+      "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":9200000,\"t1\":9600000,"
+      "\"plates\":{\"A3\":-540.6}}\n"
+      /* all of it on A2 alone, the first tea's right plate: TEA1, event 3 */
+      "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"A\",\"t0\":13000000,\"t1\":14000000}\n"
+      "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":13200000,\"t1\":13600000,"
+      "\"plates\":{\"A2\":-540.1}}\n";
+  assert_true(push_json(x, scenario) < 4);
+  assert_int_equal(advance(x, 13600 * MS + W - 1), 3); /* the last is decided at t1 + wait */
+  assert_int_equal(advance(x, 13600 * MS + W), 4);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  assert_diff(x, 1, 1, 5600 * MS + W, "S1", "TEA1", 1, 1, 0);
+  assert_diff(x, 2, 2, 9600 * MS + W, "S1", "TEA2", 1, 2, 0);
+  assert_diff(x, 3, 3, 13600 * MS + W, "S1", "TEA1", 1, 3, 0);
+  for (size_t i = 0; i < 4; ++i) assert_true(conf_of(x, i) > 0.95); /* nothing else fits */
+  assert_cart(x, "S1", 2, 2, 0, 0, 0);
+}
+
+/* Two shoppers reach into the two teas in one change: S1's hand at the first tea, S2's at the
+ * second; 540 g leaves each. Each gets the tea under their own hand. */
+static void test_where_two_hands_one_change(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand_at("S1", "A", 1 * SEC, 2 * SEC, 0.1));
+  push(x, hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.3));
+  rf_plate_delta p[4] = {{"A1", -270.2}, {"A2", -270.5}, {"A3", -270.0}, {"A4", -270.8}};
+  push(x, delta("A", 1200 * MS, 1600 * MS, p, 4));
+  assert_int_equal(advance(x, 1600 * MS + W), 2);
+  const out_rec *a = &x->out.rec[0], *b = &x->out.rec[1];
+  KNOWN_BUG(strcmp(a->shopper, b->shopper) == 0,
+            "both teas went to %s (conf %.4f, review): decide.c never chooses split_change here. "
+            "The split's prior log(0.005) is ten times below the one-shopper 'two neighbouring "
+            "facings' hypothesis (log 0.05), the one-shopper side sums both hands' columns, and "
+            "the hands' places cannot make up the difference (the x penalty is floored at "
+            "log 0.05): even hands 1 m apart on either side do not split it",
+            a->shopper, a->conf);
+  const out_rec *s1 = strcmp(a->shopper, "S1") == 0 ? a : b, *s2 = s1 == a ? b : a;
+  assert_string_equal(s1->shopper, "S1");
+  assert_string_equal(s1->sku, "TEA1");
+  assert_int_equal(s1->qty, 1);
+  assert_string_equal(s2->shopper, "S2");
+  assert_string_equal(s2->sku, "TEA2");
+  assert_int_equal(s2->qty, 1);
+  assert_int_equal(a->event, 0);
+  assert_int_equal(b->event, 0);
+  assert_int_equal(a->seq, 0);
+  assert_int_equal(b->seq, 1);
+  assert_cart(x, "S1", 1, 0, 0, 0, 0);
+  assert_cart(x, "S2", 0, 1, 0, 0, 0);
+}
+
+/* ==== how many ================================================================================ */
+
+static void test_how_many(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  /* 750.4 g off the crisps' plate: 3 x 250 g -> one diff of qty 3 (not three diffs of 1). */
+  push(x, hand("S1", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B1", -750.4);
+  /* 660.3 g off the cola's plate: 2 x 330 g. */
+  push(x, hand("S1", "B", 5 * SEC, 6 * SEC));
+  push_delta1(x, "B", 5200 * MS, 5600 * MS, "B2", -660.3);
+  /* 1081.1 g off the second tea (A3, A4): 2 x 540.67 g of TEA2. */
+  push(x, hand("S1", "A", 9 * SEC, 10 * SEC));
+  push_delta2(x, "A", 9200 * MS, 9600 * MS, "A3", -540.9, "A4", -540.2);
+  /* 120.3 g off the nuts: one. */
+  push(x, hand("S1", "B", 13 * SEC, 14 * SEC));
+  push_delta1(x, "B", 13200 * MS, 13600 * MS, "B3", -120.3);
+  assert_int_equal(advance(x, 13600 * MS + W), 4);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "CRISPS", 3, 0, 0);
+  assert_diff(x, 1, 1, 5600 * MS + W, "S1", "COLA", 2, 1, 0);
+  assert_diff(x, 2, 2, 9600 * MS + W, "S1", "TEA2", 2, 2, 0);
+  assert_diff(x, 3, 3, 13600 * MS + W, "S1", "NUTS", 1, 3, 0);
+  assert_cart(x, "S1", 0, 2, 3, 2, 1);
+}
+
+/* ==== who ===================================================================================== */
+
+/* Two shoppers reach into different shelves at the same moment: each gets their own item. */
+static void test_who_different_shelves_at_once(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push(x, hand("S2", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5); /* event 0: TEA1 */
+  push_delta1(x, "B", 1300 * MS, 1700 * MS, "B2", -330.2); /* event 1: COLA */
+  assert_int_equal(advance(x, 1600 * MS + W - 1), 0);
+  assert_int_equal(advance(x, 1700 * MS + W), 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_diff(x, 1, 1, 1700 * MS + W, "S2", "COLA", 1, 1, 0);
+  assert_true(conf_of(x, 0) > 0.9 && conf_of(x, 1) > 0.9);
+
+  /* The same again with the roles swapped (so the order shoppers entered decides nothing):
+   * S2 at A, S1 at B, 30 s later. */
+  push(x, hand("S2", "A", 31 * SEC, 32 * SEC));
+  push(x, hand("S1", "B", 31 * SEC, 32 * SEC));
+  push_delta1(x, "B", 31200 * MS, 31600 * MS, "B1", -250.1); /* event 2: CRISPS */
+  push_delta1(x, "A", 31300 * MS, 31700 * MS, "A4", -540.9); /* event 3: TEA2 */
+  assert_int_equal(advance(x, 31700 * MS + W), 4);
+  assert_diff(x, 2, 2, 31600 * MS + W, "S1", "CRISPS", 1, 2, 0);
+  assert_diff(x, 3, 3, 31700 * MS + W, "S2", "TEA2", 1, 3, 0);
+  assert_cart(x, "S1", 1, 0, 1, 0, 0);
+  assert_cart(x, "S2", 0, 1, 0, 1, 0);
+}
+
+/* A hand visit that overlaps the change beats one that ended 5 s before it. */
+static void test_who_overlap_beats_earlier_visit(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  /* S1's hand left shelf A at 1.0 s; S2's is in it during the change [6.0 s, 6.4 s]. -> S2. */
+  push(x, hand("S1", "A", 500 * MS, 1000 * MS));
+  push(x, hand("S2", "A", 5800 * MS, 6600 * MS));
+  push_delta1(x, "A", 6000 * MS, 6400 * MS, "A3", -540.5);
+  assert_int_equal(advance(x, 6400 * MS + W), 1);
+  assert_diff(x, 0, 0, 6400 * MS + W, "S2", "TEA2", 1, 0, 0);
+  assert_true(conf_of(x, 0) > 0.9);
+
+  /* Swapped: S2's hand left at 45.0 s, S1's overlaps the change [50.0 s, 50.4 s]. -> S1. */
+  push(x, hand("S2", "A", 44500 * MS, 45000 * MS));
+  push(x, hand("S1", "A", 49800 * MS, 50600 * MS));
+  push_delta1(x, "A", 50000 * MS, 50400 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 50400 * MS + W), 2);
+  assert_diff(x, 1, 1, 50400 * MS + W, "S1", "TEA1", 1, 1, 0);
+  assert_true(conf_of(x, 1) > 0.9);
+  assert_cart(x, "S1", 1, 0, 0, 0, 0);
+  assert_cart(x, "S2", 0, 1, 0, 0, 0);
+}
+
+/* ==== put-back ================================================================================ */
+
+/* A cart item's weight comes back on its home facing: the item leaves that shopper's cart. S2
+ * (empty-handed) is in the store too, with a hand on the other shelf. */
+static void test_put_back_home(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta2(x, "A", 1200 * MS, 1600 * MS, "A3", -300.1, "A4", -240.5);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  /* S1 puts it back where it came from. */
+  push(x, hand("S1", "A", 20 * SEC, 21 * SEC));
+  push(x, hand("S2", "B", 20 * SEC, 21 * SEC));
+  push_delta2(x, "A", 20200 * MS, 20600 * MS, "A3", 290.0, "A4", 250.4);
+  assert_int_equal(advance(x, 20600 * MS + W), 2);
+  const out_rec *o = &x->out.rec[1];
+  assert_int_equal(o->type, RF_RECORD_DIFF);
+  assert_string_equal(o->shopper, "S1");
+  assert_string_equal(o->sku, "TEA2");
+  assert_int_equal(o->qty, -1);
+  assert_int_equal(o->event, 1);
+  assert_cart(x, "S1", 0, 0, 0, 0, 0);
+  assert_cart(x, "S2", 0, 0, 0, 0, 0);
+  /* Nothing else can explain 540 g arriving on the tea's facing: S1 held a tea and had a hand
+   * there, S2 held nothing. The diff should not go to review. */
+  KNOWN_BUG(o->review && o->conf > 0.7 && o->conf <= 0.8,
+            "put-back home flagged for review, conf %.4f: decide.c (enumerate_puts) scores 'home' "
+            "(log(1 - MISPLACE_PRIOR)) and 'left here, misplaced' (log MISPLACE_PRIOR) as rival "
+            "hypotheses and the confidence is only the best one's share, though both give the "
+            "same diff (S1, TEA2, -1)",
+            o->conf);
+  assert_diff(x, 1, 1, 20600 * MS + W, "S1", "TEA2", -1, 1, 0);
+  assert_true(conf_of(x, 1) > 0.9);
+}
+
+/* An item put back on the wrong shelf lies there; someone else can take it from there. */
+static void test_put_back_elsewhere_then_taken(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  /* S1 takes the second tea... */
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta2(x, "A", 1200 * MS, 1600 * MS, "A3", -270.1, "A4", -270.4);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  /* ...and leaves it on shelf B's free plate B4. */
+  push(x, hand_at("S1", "B", 20 * SEC, 21 * SEC, 0.35));
+  push_delta1(x, "B", 20200 * MS, 20600 * MS, "B4", 540.4);
+  assert_int_equal(advance(x, 20600 * MS + W), 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  assert_diff(x, 1, 1, 20600 * MS + W, "S1", "TEA2", -1, 1, 0);
+  assert_cart(x, "S1", 0, 0, 0, 0, 0);
+  /* S2 picks 540 g up from B4, where no facing is: the tea S1 left there. */
+  push(x, hand("S2", "B", 40 * SEC, 41 * SEC));
+  push_delta1(x, "B", 40200 * MS, 40600 * MS, "B4", -540.6);
+  assert_int_equal(advance(x, 40600 * MS + W), 3);
+  assert_diff(x, 2, 2, 40600 * MS + W, "S2", "TEA2", 1, 2, 0);
+  assert_cart(x, "S2", 0, 1, 0, 0, 0);
+  /* It is gone now: the same change again is nothing anyone could have taken. */
+  push(x, hand("S2", "B", 60 * SEC, 61 * SEC));
+  push_delta1(x, "B", 60200 * MS, 60600 * MS, "B4", -540.6);
+  assert_int_equal(finish(x), 3);
+  assert_cart(x, "S2", 0, 1, 0, 0, 0);
+
+  /* Control: without the misplaced tea, 540 g off B4 is nobody's. */
+  eng *y = eng_open();
+  push(y, enter(0, "S1"));
+  push(y, enter(0, "S2"));
+  push(y, hand("S2", "B", 40 * SEC, 41 * SEC));
+  push_delta1(y, "B", 40200 * MS, 40600 * MS, "B4", -540.6);
+  assert_int_equal(finish(y), 0);
+}
+
+/* A take and its put-back both decided in one call (input paused for a while, or the end of
+ * input) must still give +1 then -1. */
+static void test_take_and_put_back_decided_together(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5); /* takes TEA1 */
+  push(x, hand("S1", "A", 2500 * MS, 3500 * MS));
+  push_delta1(x, "A", 2800 * MS, 3200 * MS, "A1", 540.3); /* puts it back */
+  /* The next record comes much later (a quiet store): both are due in the same call. */
+  size_t n = push(x, position(100 * SEC, "S1", 0.0, 0.5));
+  KNOWN_BUG(n == 1 && x->out.rec[0].qty == 1,
+            "a put-back decided in the same call as its take is lost: decide.c computes every "
+            "row's likelihoods (what_logl -> enumerate_puts over e->carts) before any diff of the "
+            "batch is applied, so the tea is not in S1's cart yet and +540 g becomes nobody's; "
+            "S1 is charged for a tea that is back on the shelf");
+  assert_int_equal(n, 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_diff(x, 1, 1, 3200 * MS + W, "S1", "TEA1", -1, 1, 0);
+  assert_cart(x, "S1", 0, 0, 0, 0, 0);
+}
+
+/* The same at the end of input: rf_engine_finish decides everything at once. */
+static void test_take_and_put_back_at_finish(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, hand("S1", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B2", -330.2);
+  push(x, hand("S1", "B", 2500 * MS, 3500 * MS));
+  push_delta1(x, "B", 2800 * MS, 3200 * MS, "B2", 330.0);
+  push(x, leave(3500 * MS, "S1"));
+  size_t n = finish(x);
+  KNOWN_BUG(n == 2 && x->out.rec[1].type == RF_RECORD_RECEIPT && x->out.rec[1].item_count == 1,
+            "same bug at rf_engine_finish: the put-back is lost and the receipt charges COLA");
+  assert_int_equal(n, 3);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "COLA", 1, 0, 0);
+  assert_diff(x, 1, 1, 3200 * MS + W, "S1", "COLA", -1, 1, 0);
+  assert_receipt(x, 2, 3500 * MS + W, "S1", NO_ITEMS);
+}
+
+/* A shopper who leaves and comes back is charged on the second visit for what they took then. */
+static void test_second_visit_receipt(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A3", -540.4);
+  push(x, leave(5 * SEC, "S1"));
+  assert_int_equal(advance(x, 5 * SEC + W), 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  assert_receipt(x, 1, 5 * SEC + W, "S1", ITEMS({"TEA2", 1}));
+  /* Back 30 s later for crisps, out again 5 s after that. */
+  push(x, enter(5 * SEC + W + 30 * SEC, "S1"));
+  const rf_time_us t = 5 * SEC + W + 31 * SEC;
+  push(x, hand("S1", "B", t, t + 1 * SEC));
+  push_delta1(x, "B", t + 200 * MS, t + 600 * MS, "B1", -250.2);
+  push(x, leave(t + 4 * SEC, "S1"));
+  size_t n = advance(x, t + 4 * SEC + W);
+  assert_true(n >= 3);
+  assert_diff(x, 2, 1, t + 600 * MS + W, "S1", "CRISPS", 1, 1, 0);
+  KNOWN_BUG(n == 3 && finish(x) == 3,
+            "no receipt for a second visit: engine.c push_enter re-admits a shopper who left but "
+            "keeps the cart's receipted flag (and its items) from the first visit, so catch_up "
+            "never emits another receipt and the crisps are never charged");
+  assert_int_equal(n, 4);
+  /* What they took this time, not the tea they already had a receipt for. */
+  assert_receipt(x, 3, t + 4 * SEC + W, "S1", ITEMS({"CRISPS", 1}));
+}
+
+/* ==== imperfect cameras ======================================================================= */
+
+/* An anonymous hand visit, one shopper in the store and near the shelf: theirs. */
+static void test_anonymous_hand_one_shopper_near(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, leave(1 * SEC, "S2")); /* S2 left before anything happened */
+  assert_int_equal(advance(x, 1 * SEC + W), 1);
+  assert_receipt(x, 0, 1 * SEC + W, "S2", NO_ITEMS); /* S2's (empty) receipt */
+  const rf_time_us t = 1 * SEC + W;
+  push(x, position(t + 500 * MS, "S1", 0.2, 0.6)); /* S1 stands at shelf A */
+  push(x, hand(NULL, "A", t + 900 * MS, t + 1700 * MS));
+  push_delta1(x, "A", t + 1000 * MS, t + 1400 * MS, "A2", -540.5);
+  assert_int_equal(advance(x, t + 1400 * MS + W), 2);
+  assert_diff(x, 1, 0, t + 1400 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_true(conf_of(x, 1) > 0.9);
+}
+
+/* An anonymous hand with two shoppers in the store: the one standing at the shelf, not the one
+ * six metres away. */
+static void test_anonymous_hand_nearest_shopper(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, position(2 * SEC, "S1", 6.1, 0.5)); /* S1 at shelf B */
+  push(x, position(2 * SEC, "S2", 0.2, 0.5)); /* S2 at shelf A */
+  push(x, hand(NULL, "A", 2900 * MS, 3700 * MS));
+  push_delta1(x, "A", 3000 * MS, 3400 * MS, "A4", -540.5);
+  push(x, hand(NULL, "B", 2900 * MS, 3700 * MS));
+  push_delta1(x, "B", 3100 * MS, 3500 * MS, "B3", -120.2);
+  assert_int_equal(advance(x, 3500 * MS + W), 2);
+  assert_diff(x, 0, 0, 3400 * MS + W, "S2", "TEA2", 1, 0, 0);
+  assert_diff(x, 1, 1, 3500 * MS + W, "S1", "NUTS", 1, 1, 0);
+}
+
+/* No hand visit at all, one shopper in the store: still theirs (review allowed). */
+static void test_no_hand_one_shopper(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push_delta1(x, "B", 3000 * MS, 3400 * MS, "B1", -250.3);
+  assert_int_equal(advance(x, 3400 * MS + W), 1);
+  const out_rec *o = &x->out.rec[0];
+  assert_int_equal(o->type, RF_RECORD_DIFF);
+  assert_int_equal(o->seq, 0);
+  assert_int_equal(o->t, 3400 * MS + W);
+  assert_string_equal(o->shopper, "S1");
+  assert_string_equal(o->sku, "CRISPS");
+  assert_int_equal(o->qty, 1);
+  assert_int_equal(o->event, 0);
+  assert_int_equal(o->review, o->conf < REVIEW_BELOW);
+  assert_true(o->conf > 0.5); /* the only shopper in the store */
+  assert_cart(x, "S1", 0, 0, 1, 0, 0);
+}
+
+/* A shopper who walks in after a change cannot have made it: the lone shopper's diff must be the
+ * same as if nobody had come in. */
+static void test_shopper_entering_after_change_is_no_candidate(void **state) {
+  (void)state;
+  eng *alone = eng_open(), *x = eng_open(), *back = eng_open();
+  const rf_time_us t = 500 * MS + W; /* after S2's first visit's receipt in `back` */
+  for (int run = 0; run < 3; ++run) {
+    eng *y = run == 0 ? alone : run == 1 ? x : back;
+    if (y == back) { /* back: S2 was in the store earlier and left at 0.5 s */
+      push(y, enter(0, "S2"));
+      push(y, leave(500 * MS, "S2"));
+    }
+    push(y, enter(600 * MS, "S1"));
+    advance(y, t);
+    /* A crisps bag leaves B1 over [t + 0.5 s, t + 0.9 s]; no hand is seen. */
+    push_delta1(y, "B", t + 500 * MS, t + 900 * MS, "B1", -250.3);
+    /* x and back: S2 walks in 0.6 s after the change, before it is decided. */
+    if (y != alone) push(y, enter(t + 1500 * MS, "S2"));
+    advance(y, t + 900 * MS + W);
+  }
+  assert_int_equal(alone->out.count, 1);
+  assert_int_equal(x->out.count, 1);
+  assert_int_equal(back->out.count, 2);
+  assert_receipt(back, 0, 500 * MS + W, "S2", NO_ITEMS);
+  assert_diff(alone, 0, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, alone->out.rec[0].review);
+
+  const out_rec *a = &alone->out.rec[0], *o = &x->out.rec[0], *b = &back->out.rec[1];
+  KNOWN_BUG(o->conf < a->conf - 0.2 || strcmp(b->shopper, "S1") != 0,
+            "a shopper who entered after a change is a candidate for it (x: %s conf %.4f vs "
+            "alone %.4f; back: %s got S1's crisps): decide.c candidate() tests only 'present "
+            "now or left after t0', and the engine keeps no entry time",
+            o->shopper, o->conf, a->conf, b->shopper);
+  assert_diff(x, 0, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, a->review);
+  assert_true(o->conf == a->conf);
+  assert_diff(back, 1, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, a->review);
+  assert_true(b->conf == a->conf);
+}
+
+/* ==== doubt =================================================================================== */
+
+/* 37 g matches no product (the lightest weighs 120 g): no diff, neither off the shelf nor onto it,
+ * and the change still uses up its event number. */
+static void test_no_product_fits(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, hand("S1", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B3", -37.0); /* event 0 */
+  push(x, hand("S1", "A", 5 * SEC, 6 * SEC));
+  push_delta1(x, "A", 5200 * MS, 5600 * MS, "A1", 37.0); /* event 1: nothing in the cart anyway */
+  assert_int_equal(advance(x, 5600 * MS + W), 0);
+  /* A real take (event 2), then 37 g arriving with a cart that holds a tea: still nothing. */
+  push(x, hand("S1", "A", 30 * SEC, 31 * SEC));
+  push_delta1(x, "A", 30200 * MS, 30600 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 30600 * MS + W), 1);
+  push(x, hand("S1", "A", 50 * SEC, 51 * SEC));
+  push_delta1(x, "A", 50200 * MS, 50600 * MS, "A1", 37.0); /* event 3 */
+  assert_int_equal(finish(x), 1);
+  assert_diff(x, 0, 0, 30600 * MS + W, "S1", "TEA1", 1, 2, 0);
+  assert_cart(x, "S1", 1, 0, 0, 0, 0);
+}
+
+/* Two shoppers' hands in the shelf over the same interval, nothing else to tell them apart: one
+ * diff, flagged for review, its confidence near a coin toss. */
+static void test_two_equal_hands_review(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push(x, hand("S2", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  const out_rec *o = &x->out.rec[0];
+  assert_true(strcmp(o->shopper, "S1") == 0 || strcmp(o->shopper, "S2") == 0);
+  assert_diff(x, 0, 0, 1600 * MS + W, o->shopper, "TEA1", 1, 0, 1);
+  assert_true(o->conf > 0.3 && o->conf < 0.65);
+}
+
+/* ==== late hand records ======================================================================= */
+
+static void test_late_hand_is_used(void **state) {
+  (void)state;
+  eng *x = eng_open(), *ctl = eng_open();
+  for (int run = 0; run < 2; ++run) {
+    eng *y = run == 0 ? x : ctl;
+    push(y, enter(0, "S1"));
+    push(y, enter(0, "S2"));
+    push_delta1(y, "A", 1000 * MS, 1400 * MS, "A1", -540.5);
+    assert_int_equal(advance(y, 2500 * MS), 0);
+  }
+  /* S2's hand record arrives 1.1 s after the delta (at clock 2.5 s), within the 2 s lateness. */
+  assert_int_equal(push(x, hand("S2", "A", 900 * MS, 1500 * MS)), 0);
+  assert_int_equal(advance(x, 1400 * MS + W - 1), 0); /* not before t1 + wait */
+  assert_int_equal(advance(x, 1400 * MS + W), 1);
+  assert_diff(x, 0, 0, 1400 * MS + W, "S2", "TEA1", 1, 0, 0);
+  assert_true(conf_of(x, 0) > 0.9);
+  /* Control: without that hand the two shoppers are equally likely. */
+  assert_int_equal(advance(ctl, 1400 * MS + W), 1);
+  assert_int_equal(ctl->out.rec[0].review, 1);
+
+  /* A hand record more than the lateness behind the clock is refused, and changes nothing. */
+  rf_record late = hand("S1", "A", 1000 * MS, 1400 * MS + W - 2 * SEC - 1);
+  assert_int_equal(rf_engine_push(x->e, &late), RF_ELATE);
+  assert_true(strlen(rf_engine_errmsg(x->e)) > 0);
+  late.u.hand.t1 += 1; /* exactly the lateness behind: taken */
+  assert_int_equal(rf_engine_push(x->e, &late), RF_OK);
+}
+
+/* WAIT_S sets when a change is decided and a receipt made; LATENESS_S how far behind the clock a
+ * record may arrive. */
+static void test_wait_and_lateness_parameters(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_WAIT_S, 0.5), RF_OK);
+  assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_LATENESS_S, 0.3), RF_OK);
+  push(x, enter(0, "S1"));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B2", -330.4);
+  push(x, hand("S1", "B", 1 * SEC, 1700 * MS));
+  assert_int_equal(advance(x, 2099 * MS), 0);
+  assert_int_equal(advance(x, 2100 * MS), 1);
+  assert_diff(x, 0, 0, 2100 * MS, "S1", "COLA", 1, 0, 0);
+  /* Exit at 10 s: the receipt at 10.5 s. */
+  assert_int_equal(push(x, leave(10 * SEC, "S1")), 1);
+  assert_int_equal(advance(x, 10499 * MS), 1);
+  assert_int_equal(advance(x, 10500 * MS), 2);
+  assert_receipt(x, 1, 10500 * MS, "S1", ITEMS({"COLA", 1}));
+  /* A record 0.31 s behind the clock is now late; 0.3 s is not. */
+  rf_record r = position(10190 * MS, "S1", 0, 0);
+  assert_int_equal(rf_engine_push(x->e, &r), RF_ELATE);
+  r.u.position.t = 10200 * MS;
+  assert_int_equal(rf_engine_push(x->e, &r), RF_OK);
+}
+
+/* ==== groups and receipts ===================================================================== */
+
+static void test_group_and_receipts(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, enter(0, "S3"));
+  push(x, link_to(500 * MS, "S2", "S1")); /* S2 shops into S1's cart */
+  /* S2 takes crisps (event 0), S1 the second tea (event 1). */
+  push(x, hand("S2", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B1", -250.2);
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta2(x, "A", 1300 * MS, 1700 * MS, "A3", -540.0, "A2", -0.3);
+  assert_int_equal(advance(x, 1700 * MS + W), 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "CRISPS", 1, 0, 0); /* the owner's cart */
+  assert_diff(x, 1, 1, 1700 * MS + W, "S1", "TEA2", 1, 1, 0);
+  assert_cart(x, "S1", 0, 1, 1, 0, 0);
+  assert_cart(x, "S2", 0, 1, 1, 0, 0); /* the same cart */
+  assert_cart(x, "S3", 0, 0, 0, 0, 0);
+  int64_t qty[N_PRODUCTS];
+  assert_int_equal(rf_engine_cart(x->e, "S9", qty), RF_ENOTFOUND);
+
+  /* S1, the owner, leaves at 20 s; S2 is still shopping: no receipt for S1 yet. */
+  push(x, leave(20 * SEC, "S1"));
+  /* S3 takes a cola over [22.8 s, 23.5 s] while walking out at 23.0 s: S3's receipt (due at
+   * 23 s + wait) waits for that change (decided at 23.5 s + wait) and includes it. */
+  push(x, hand("S3", "B", 22500 * MS, 23000 * MS));
+  push_delta1(x, "B", 22800 * MS, 23500 * MS, "B2", -330.1);
+  push(x, leave(23 * SEC, "S3"));
+  assert_int_equal(advance(x, 23500 * MS + W - 1), 2);
+  assert_int_equal(advance(x, 23500 * MS + W), 4);
+  assert_diff(x, 2, 2, 23500 * MS + W, "S3", "COLA", 1, 2, 0);
+  assert_receipt(x, 3, 23 * SEC + W, "S3", ITEMS({"COLA", 1}));
+  assert_int_equal(receipts_for(x, "S1"), 0);
+  /* S2 takes two nuts on the way, then leaves: S1's receipt at S2's exit + wait, all of it. */
+  const rf_time_us t = 23500 * MS + W;
+  push(x, hand("S2", "B", t + 1 * SEC, t + 2 * SEC));
+  push_delta1(x, "B", t + 1200 * MS, t + 1600 * MS, "B3", -240.3);
+  push(x, leave(t + 3 * SEC, "S2"));
+  assert_int_equal(advance(x, t + 3 * SEC + W - 1), 5);
+  assert_diff(x, 4, 3, t + 1600 * MS + W, "S1", "NUTS", 2, 3, 0);
+  assert_int_equal(advance(x, t + 3 * SEC + W), 6);
+  assert_receipt(x, 5, t + 3 * SEC + W, "S1", ITEMS({"TEA2", 1}, {"CRISPS", 1}, {"NUTS", 2}));
+  /* Exactly one receipt per cart owner, none for the member; the end adds nothing. */
+  assert_int_equal(finish(x), 6);
+  assert_int_equal(receipts_for(x, "S1"), 1);
+  assert_int_equal(receipts_for(x, "S2"), 0);
+  assert_int_equal(receipts_for(x, "S3"), 1);
+  assert_cart(x, "S2", 0, 1, 1, 0, 2);
+}
+
+/* Linking moves what the joining shopper already had into the group's cart. Polled output. */
+static void test_link_merges_cart(void **state) {
+  (void)state;
+  eng *x = eng_open_mode(1);
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand("S2", "B", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B2", -330.0);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "COLA", 1, 0, 0);
+  const rf_time_us t = 1600 * MS + W;
+  push(x, link_to(t + 1 * SEC, "S2", "S1"));
+  assert_cart(x, "S1", 0, 0, 0, 1, 0);
+  assert_cart(x, "S2", 0, 0, 0, 1, 0);
+  push(x, leave(t + 2 * SEC, "S2"));
+  push(x, leave(t + 3 * SEC, "S1"));
+  assert_int_equal(finish(x), 2);
+  assert_receipt(x, 1, t + 3 * SEC + W, "S1", ITEMS({"COLA", 1}));
+  assert_int_equal(receipts_for(x, "S2"), 0);
+}
+
+/* ==== determinism ============================================================================= */
+
+static const char busy_scenario[] =
+    "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
+    "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S2\"}\n"
+    "{\"type\":\"enter\",\"t\":100000,\"shopper\":\"S3\"}\n"
+    "{\"type\":\"link\",\"t\":200000,\"shopper\":\"S3\",\"cart\":\"S2\"}\n"
+    "{\"type\":\"position\",\"t\":500000,\"shopper\":\"S1\",\"x\":0.3,\"y\":0.5}\n"
+    "{\"type\":\"position\",\"t\":500000,\"shopper\":\"S2\",\"x\":5.8,\"y\":0.4}\n"
+    "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":1000000,\"t1\":1400000,"
+    "\"plates\":{\"A3\":-270.0,\"A4\":-271.0}}\n"
+    "{\"type\":\"hand\",\"shopper\":null,\"shelf\":\"A\",\"t0\":900000,\"t1\":1600000,\"x\":0.3}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S2\",\"shelf\":\"B\",\"t0\":1000000,\"t1\":1800000,"
+    "\"x\":0.05,\"conf\":0.9,\"holding_in\":false,\"holding_out\":true}\n"
+    "{\"type\":\"delta\",\"shelf\":\"B\",\"t0\":1100000,\"t1\":1500000,"
+    "\"plates\":{\"B1\":-500.4}}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S3\",\"shelf\":\"B\",\"t0\":4000000,\"t1\":4500000}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"B\",\"t0\":4100000,\"t1\":4600000}\n"
+    "{\"type\":\"delta\",\"shelf\":\"B\",\"t0\":4200000,\"t1\":4400000,"
+    "\"plates\":{\"B2\":-330.3}}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"B\",\"t0\":18000000,"
+    "\"t1\":18500000,\"x\":0.35}\n"
+    "{\"type\":\"delta\",\"shelf\":\"B\",\"t0\":18100000,\"t1\":18400000,"
+    "\"plates\":{\"B4\":540.2}}\n"
+    "{\"type\":\"delta\",\"shelf\":\"A\",\"t0\":19000000,\"t1\":19300000,"
+    "\"plates\":{\"A1\":-37.0}}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S3\",\"shelf\":\"B\",\"t0\":32000000,\"t1\":32500000}\n"
+    "{\"type\":\"delta\",\"shelf\":\"B\",\"t0\":32100000,\"t1\":32400000,"
+    "\"plates\":{\"B4\":-540.9}}\n"
+    "{\"type\":\"exit\",\"t\":45000000,\"shopper\":\"S1\"}\n"
+    "{\"type\":\"exit\",\"t\":46000000,\"shopper\":\"S3\"}\n"
+    "{\"type\":\"exit\",\"t\":47000000,\"shopper\":\"S2\"}\n";
+
+/* The same pushes give the same output, bit for bit, whether taken by callback or by polling. */
+static void test_deterministic(void **state) {
+  (void)state;
+  eng *a = eng_open(), *b = eng_open_mode(1), *c = eng_open();
+  push_json(a, busy_scenario);
+  finish(a);
+  push_json(b, busy_scenario);
+  finish(b);
+  push_json(c, busy_scenario);
+  finish(c);
+  assert_true(a->out.count >= 6); /* diffs and receipts: a real run, not an empty one */
+  assert_int_equal(receipts_for(a, "S1"), 1);
+  assert_int_equal(receipts_for(a, "S2"), 1);
+  assert_int_equal(receipts_for(a, "S3"), 0);
+  assert_same_output(&a->out, &b->out);
+  assert_same_output(&a->out, &c->out);
+  /* Seq numbers count diffs from 0 without gaps. */
+  int64_t seq = 0;
+  for (size_t i = 0; i < a->out.count; ++i)
+    if (a->out.rec[i].type == RF_RECORD_DIFF) assert_int_equal(a->out.rec[i].seq, seq++);
+}
+
+/* ==== refused pushes ========================================================================== */
+
+/* A valid run (every input kind) to insert bad records into. */
+enum { GOOD_LEN = 16 };
+static const rf_plate_delta good_a[] = {{"A3", -300.2}, {"A4", -240.3}};
+static const rf_plate_delta good_b[] = {{"B1", -250.1}};
+static const rf_plate_delta good_back[] = {{"B4", 540.5}};
+
+static void good_run(rf_record *r) {
+  size_t n = 0;
+  r[n++] = enter(0, "S1");
+  r[n++] = enter(0, "S2");
+  r[n++] = enter(0, "S3");
+  r[n++] = link_to(100 * MS, "S3", "S2");
+  r[n++] = position(500 * MS, "S1", 0.2, 0.5);
+  r[n++] = hand("S1", "A", 1 * SEC, 2 * SEC);
+  r[n++] = delta("A", 1200 * MS, 1600 * MS, good_a, 2);
+  r[n++] = hand("S3", "B", 1100 * MS, 2100 * MS);
+  r[n++] = delta("B", 1300 * MS, 1700 * MS, good_b, 1);
+  r[n++] = hand(NULL, "B", 5 * SEC, 5500 * MS);
+  r[n++] = hand("S1", "B", 6 * SEC, 7 * SEC);
+  r[n++] = delta("B", 6200 * MS, 6600 * MS, good_back, 1);
+  r[n++] = leave(8 * SEC, "S1");
+  r[n++] = leave(9 * SEC, "S3");
+  r[n++] = leave(10 * SEC, "S2");
+  r[n++] = position(11 * SEC, "S2", 1.0, 1.0); /* after exit: still a known shopper */
+  assert_int_equal(n, GOOD_LEN);
+}
+
+/* Runs the good records into x, inserting `bad` before record `at` (GOOD_LEN: after the last),
+ * which must be refused with `code` and a message naming `id` (if not NULL); then finishes. */
+static void run_with_refusal(eng *x, size_t at, const rf_record *bad, int code, const char *id) {
+  rf_record r[GOOD_LEN];
+  good_run(r);
+  for (size_t i = 0; i <= GOOD_LEN; ++i) {
+    if (i == at && bad != NULL) {
+      size_t before = x->out.count;
+      int rc = rf_engine_push(x->e, bad);
+      if (rc != code)
+        fail_msg("%s, before record %zu: got %s (%s), wanted %s", g_context, i, rf_err_name(rc),
+                 rf_engine_errmsg(x->e), rf_err_name(code));
+      const char *msg = rf_engine_errmsg(x->e);
+      assert_true(strlen(msg) > 0);
+      if (id != NULL) {
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "'%s'", id);
+        if (strstr(msg, quoted) == NULL)
+          fail_msg("%s: message \"%s\" does not name %s", g_context, msg, quoted);
+      }
+      drain(x);
+      assert_int_equal(x->out.count, before); /* a refusal makes no output */
+    }
+    if (i < GOOD_LEN) push(x, r[i]);
+  }
+  finish(x);
+}
+
+typedef struct bad_case {
+  const char *what;
+  size_t at;
+  rf_record rec;
+  int code;
+  const char *id;
+} bad_case;
+
+static void test_refusals_change_nothing(void **state) {
+  (void)state;
+  eng *clean = eng_open();
+  run_with_refusal(clean, GOOD_LEN, NULL, 0, NULL);
+  /* The clean run itself: S1's tea, S3's crisps into S2's cart, S1's tea put back elsewhere
+   * (decided at the end, as S1's receipt waits for it). */
+  assert_int_equal(clean->out.count, 5);
+  assert_diff(clean, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  assert_diff(clean, 1, 1, 1700 * MS + W, "S2", "CRISPS", 1, 1, 0);
+  assert_diff(clean, 2, 2, 6600 * MS + W, "S1", "TEA2", -1, 2, 0);
+  assert_receipt(clean, 3, 8 * SEC + W, "S1", NO_ITEMS);
+  assert_receipt(clean, 4, 10 * SEC + W, "S2", ITEMS({"CRISPS", 1}));
+
+  static const double samples_g[] = {1000.0, 1000.1};
+  static const rf_plate_delta unknown_plate[] = {{"A3", -300.0}, {"A9", -240.0}};
+  static const rf_plate_delta foreign_plate[] = {{"A3", -300.0}, {"B2", -240.0}};
+  static const rf_plate_delta nan_plate[] = {{"A3", NAN}};
+  rf_record samples;
+  memset(&samples, 0, sizeof samples);
+  samples.type = RF_RECORD_SAMPLES;
+  samples.u.samples.plate = "A1";
+  samples.u.samples.t = 1 * SEC;
+  samples.u.samples.dt_us = 16667;
+  samples.u.samples.g = samples_g;
+  samples.u.samples.count = 2;
+
+  const bad_case cases[] = {
+      {"samples", 6, samples, RF_EINVAL, NULL},
+      {"delta, unknown shelf", 6, delta("Z", 1200 * MS, 1600 * MS, good_a, 2), RF_ENOTFOUND, "Z"},
+      {"delta, unknown plate", 6, delta("A", 1200 * MS, 1600 * MS, unknown_plate, 2), RF_ENOTFOUND,
+       "A9"},
+      {"delta, plate of another shelf", 6, delta("A", 1200 * MS, 1600 * MS, foreign_plate, 2),
+       RF_EINVAL, "B2"},
+      {"delta, NaN", 6, delta("A", 1200 * MS, 1600 * MS, nan_plate, 1), RF_EINVAL, "A3"},
+      /* Refused records far ahead of the clock must not move it (else later records are late). */
+      {"hand, unknown shelf", 6, hand("S1", "Q", 30 * SEC, 31 * SEC), RF_ENOTFOUND, "Q"},
+      {"hand, unknown shopper", 6, hand("S9", "A", 30 * SEC, 31 * SEC), RF_ENOTFOUND, "S9"},
+      {"delta far ahead, unknown plate", 6, delta("A", 30 * SEC, 31 * SEC, unknown_plate, 2),
+       RF_ENOTFOUND, "A9"},
+      {"enter twice, far ahead", 6, enter(40 * SEC, "S2"), RF_EEXISTS, "S2"},
+      {"hand, shopper not yet entered", 1, hand("S2", "A", 1 * SEC, 2 * SEC), RF_ENOTFOUND, "S2"},
+      {"exit, unknown shopper", 6, leave(1 * SEC, "S9"), RF_ENOTFOUND, "S9"},
+      {"link, unknown shopper", 6, link_to(1 * SEC, "S9", "S1"), RF_ENOTFOUND, "S9"},
+      {"link, unknown cart", 6, link_to(1 * SEC, "S1", "S9"), RF_ENOTFOUND, "S9"},
+      {"position, unknown shopper", 6, position(1 * SEC, "S9", 0, 0), RF_ENOTFOUND, "S9"},
+      {"position, NaN", 6, position(1 * SEC, "S1", NAN, 0), RF_EINVAL, NULL},
+      {"enter twice", 6, enter(1 * SEC, "S1"), RF_EEXISTS, "S1"},
+      {"enter twice, member", 9, enter(1 * SEC, "S3"), RF_EEXISTS, "S3"},
+      {"exit twice", 13, leave(8500 * MS, "S1"), RF_ERANGE, "S1"},
+      {"exit twice, owner", 15, leave(10500 * MS, "S2"), RF_ERANGE, "S2"},
+      {"exit twice, member", 15, leave(10500 * MS, "S3"), RF_ERANGE, "S3"},
+      /* before record 10 the clock is at 2.1 s: a hand ending at 0.05 s is 2.05 s behind */
+      {"late hand", 10, hand("S1", "A", 0, 50 * MS), RF_ELATE, NULL},
+      /* before record 12 the clock is at 7.0 s */
+      {"late delta", 12, delta("A", 3 * SEC, 4900 * MS, good_a, 2), RF_ELATE, NULL},
+      {"late enter", 15, enter(7 * SEC, "S4"), RF_ELATE, NULL},
+      {"product record", 6, shopper_rec(RF_RECORD_PRODUCT, 0, "x"), RF_EINVAL, NULL},
+      {"shelf record", 6, shopper_rec(RF_RECORD_SHELF, 0, "x"), RF_EINVAL, NULL},
+      {"facing record", 6, shopper_rec(RF_RECORD_FACING, 0, "x"), RF_EINVAL, NULL},
+      {"diff record", 6, shopper_rec(RF_RECORD_DIFF, 0, "x"), RF_EINVAL, NULL},
+      {"receipt record", 6, shopper_rec(RF_RECORD_RECEIPT, 0, "x"), RF_EINVAL, NULL},
+      {"truth record", 6, shopper_rec(RF_RECORD_TRUTH, 0, "x"), RF_EINVAL, NULL},
+      {"type out of range", 6, shopper_rec((rf_record_type)RF_RECORD_TYPE_COUNT, 0, "x"), RF_EINVAL,
+       NULL},
+      {"type way out of range", 6, shopper_rec((rf_record_type)-3, 0, "x"), RF_EINVAL, NULL},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    g_context = cases[k].what;
+    eng *x = eng_open();
+    run_with_refusal(x, cases[k].at, &cases[k].rec, cases[k].code, cases[k].id);
+    if (x->out.count != clean->out.count ||
+        memcmp(x->out.rec, clean->out.rec, x->out.count * sizeof x->out.rec[0]) != 0)
+      print_error("after refusing %s:\n", cases[k].what);
+    assert_same_output(&clean->out, &x->out);
+    eng_close(x);
+  }
+  g_context = "";
+
+  /* The late hand above: at record 10 the clock is at 2.1 s (S3's hand); a hand ending at 0.1 s
+   * is 2.0 s behind (taken), one ending before that is more (refused). Check the edge here. */
+  eng *y = eng_open();
+  rf_record r[GOOD_LEN];
+  good_run(r);
+  for (size_t i = 0; i < 9; ++i) push(y, r[i]); /* clock 2.1 s */
+  rf_record edge = hand("S2", "B", 0, 100 * MS);
+  assert_int_equal(rf_engine_push(y->e, &edge), RF_OK);
+  edge = hand("S2", "B", 0, 100 * MS - 1);
+  assert_int_equal(rf_engine_push(y->e, &edge), RF_ELATE);
+}
+
+/* NULL arguments everywhere. */
+static void test_null_arguments(void **state) {
+  (void)state;
+  rf_engine *e = (rf_engine *)0x1;
+  assert_int_equal(rf_engine_new(NULL, store(), NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_new(&e, NULL, NULL), RF_EINVAL);
+  assert_null(e);
+  rf_allocator half = {NULL, NULL, NULL, NULL};
+  e = (rf_engine *)0x1;
+  assert_int_equal(rf_engine_new(&e, store(), &half), RF_EINVAL);
+  assert_null(e);
+  rf_engine_free(NULL);
+
+  rf_record r = enter(0, "S1");
+  assert_int_equal(rf_engine_push(NULL, &r), RF_EINVAL);
+  assert_int_equal(rf_engine_advance(NULL, 0), RF_EINVAL);
+  assert_int_equal(rf_engine_finish(NULL), RF_EINVAL);
+  rf_record out;
+  assert_int_equal(rf_engine_poll(NULL, &out), RF_EINVAL);
+  int64_t qty[N_PRODUCTS];
+  assert_int_equal(rf_engine_cart(NULL, "S1", qty), RF_EINVAL);
+  assert_string_equal(rf_engine_errmsg(NULL), "");
+  assert_int_equal(rf_engine_param_set(NULL, RF_PARAM_LATENESS_S, 1.0), RF_EINVAL);
+  assert_true(isnan(rf_engine_param_get(NULL, RF_PARAM_LATENESS_S)));
+  rf_engine_set_output(NULL, collect, NULL);
+
+  eng *x = eng_open_mode(1);
+  push(x, enter(0, "S1"));
+  assert_int_equal(rf_engine_push(x->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_poll(x->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_cart(x->e, NULL, qty), RF_EINVAL);
+  assert_int_equal(rf_engine_cart(x->e, "S1", NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_poll(x->e, &out), RF_ITEROVER);
+  /* Still working. */
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.0);
+  assert_int_equal(finish(x), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+}
+
+/* A NULL id inside a record (other than a hand's anonymous shopper) names nobody: it should be
+ * refused like an unknown id. */
+static void test_null_ids_in_records(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  static const rf_plate_delta null_plate[] = {{NULL, -540.0}};
+  rf_record shelfless = hand("S1", NULL, 0, 1);
+  rf_record plateless = delta("A", 0, 1, null_plate, 1);
+  int rc = rf_engine_push(x->e, &shelfless);
+  assert_true(rc == RF_EINVAL || rc == RF_ENOTFOUND);
+  rc = rf_engine_push(x->e, &plateless);
+  assert_true(rc == RF_EINVAL || rc == RF_ENOTFOUND);
+  /* Records with no shopper id are refused (they once crashed the engine: the id was hashed
+   * without a NULL check). */
+  const rf_record nulls[] = {enter(1, NULL), leave(1, NULL), link_to(1, NULL, "S1"),
+                             link_to(1, "S1", NULL), position(1, NULL, 0, 0)};
+  for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; ++i) {
+    rc = rf_engine_push(x->e, &nulls[i]);
+    assert_true(rc == RF_EINVAL || rc == RF_ENOTFOUND);
+  }
+}
+
+/* What a record must not carry, though the engine takes it: NaN positions along the shelf, NaN
+ * or out-of-range confidences, intervals that end before they start. DESIGN §2: "Bad input
+ * (unknown ids, NaN, ...) is refused". */
+static void test_unchecked_hand_and_interval(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  rf_record bad[5];
+  bad[0] = hand_at("S1", "A", 1 * SEC, 2 * SEC, NAN);
+  bad[1] = hand("S1", "A", 1 * SEC, 2 * SEC);
+  bad[1].u.hand.has_conf = 1;
+  bad[1].u.hand.conf = NAN;
+  bad[2] = hand("S1", "A", 1 * SEC, 2 * SEC);
+  bad[2].u.hand.has_conf = 1;
+  bad[2].u.hand.conf = 1.5;
+  bad[3] = hand("S1", "A", 2 * SEC, 1 * SEC);
+  static const rf_plate_delta d[] = {{"A1", -540.0}};
+  bad[4] = delta("A", 2 * SEC, 1 * SEC, d, 1);
+  int rc[5];
+  int taken = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    rc[i] = rf_engine_push(x->e, &bad[i]);
+    taken += rc[i] == RF_OK;
+  }
+  KNOWN_BUG(taken > 0,
+            "%d of 5 malformed records taken (hand x NaN: %s, conf NaN: %s, conf 1.5: %s, hand "
+            "t0 > t1: %s, delta t0 > t1: %s): engine.c push_hand/push_delta check ids and plate "
+            "values only",
+            taken, rf_err_name(rc[0]), rf_err_name(rc[1]), rf_err_name(rc[2]), rf_err_name(rc[3]),
+            rf_err_name(rc[4]));
+  /* Not a number is invalid; a number out of its range (conf 1.5, t1 before t0) is RF_ERANGE,
+   * as the scenario reader says of the same lines. */
+  const int want[5] = {RF_EINVAL, RF_EINVAL, RF_ERANGE, RF_ERANGE, RF_ERANGE};
+  for (size_t i = 0; i < 5; ++i) assert_int_equal(rc[i], want[i]);
+}
+
+/* ==== parameters ============================================================================== */
+
+static void test_parameters(void **state) {
+  (void)state;
+  static const struct {
+    const char *name;
+    double def, min, max;
+  } want[RF_PARAM_COUNT] = {
+#define WANT(name, def, lo, hi, desc) {#name, def, lo, hi},
+      RF_ENGINE_PARAM_MAP(WANT)
+#undef WANT
+  };
+  eng *x = eng_open();
+  for (int p = 0; p < RF_PARAM_COUNT; ++p) {
+    rf_engine_param param = (rf_engine_param)p;
+    assert_string_equal(rf_engine_param_name(param), want[p].name);
+    const char *help = rf_engine_param_help(param);
+    assert_non_null(help);
+    assert_true(strlen(help) > 10);
+    double lo = NAN, hi = NAN, def = NAN;
+    assert_int_equal(rf_engine_param_bounds(param, &lo, &hi, &def), RF_OK);
+    assert_true(lo == want[p].min && hi == want[p].max && def == want[p].def);
+    assert_true(lo <= def && def <= hi && lo < hi);
+    assert_int_equal(rf_engine_param_bounds(param, NULL, NULL, NULL), RF_OK);
+    assert_true(rf_engine_param_get(x->e, param) == def);
+
+    /* Within the bounds, both ends included: get returns what was set. */
+    const double inside[] = {lo, hi, lo + 0.25 * (hi - lo), def};
+    for (size_t i = 0; i < 4; ++i) {
+      assert_int_equal(rf_engine_param_set(x->e, param, inside[i]), RF_OK);
+      assert_string_equal(rf_engine_errmsg(x->e), "");
+      assert_true(rf_engine_param_get(x->e, param) == inside[i]);
+    }
+    /* Outside, or not a number: RF_ERANGE, the value stays, the message names the parameter. */
+    const double keep = lo + 0.5 * (hi - lo);
+    assert_int_equal(rf_engine_param_set(x->e, param, keep), RF_OK);
+    const double outside[] = {nextafter(lo, -INFINITY), nextafter(hi, INFINITY), lo - 1.0,
+                              hi + 1.0, NAN, INFINITY, -INFINITY};
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; ++i) {
+      assert_int_equal(rf_engine_param_set(x->e, param, outside[i]), RF_ERANGE);
+      assert_non_null(strstr(rf_engine_errmsg(x->e), want[p].name));
+      assert_true(rf_engine_param_get(x->e, param) == keep);
+    }
+    assert_int_equal(rf_engine_param_set(x->e, param, def), RF_OK);
+  }
+  /* Unknown parameters. */
+  const rf_engine_param bad[] = {RF_PARAM_COUNT, (rf_engine_param)(RF_PARAM_COUNT + 7),
+                                 (rf_engine_param)-1};
+  for (size_t i = 0; i < 3; ++i) {
+    assert_null(rf_engine_param_name(bad[i]));
+    assert_null(rf_engine_param_help(bad[i]));
+    double lo = 5, hi = 6, def = 7;
+    assert_int_equal(rf_engine_param_bounds(bad[i], &lo, &hi, &def), RF_ERANGE);
+    assert_true(lo == 5 && hi == 6 && def == 7);
+    assert_int_equal(rf_engine_param_set(x->e, bad[i], 1.0), RF_EINVAL);
+    assert_true(isnan(rf_engine_param_get(x->e, bad[i])));
+  }
+  /* Parameters are per engine. */
+  eng *y = eng_open();
+  assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_REVIEW_BELOW, 0.3), RF_OK);
+  assert_true(rf_engine_param_get(y->e, RF_PARAM_REVIEW_BELOW) == 0.8);
+}
+
+/* REVIEW_BELOW moves the review flag, not the decision or its confidence. */
+static void test_review_threshold(void **state) {
+  (void)state;
+  eng *x = eng_open(), *y = eng_open();
+  assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_REVIEW_BELOW, 0.3), RF_OK);
+  for (int run = 0; run < 2; ++run) {
+    eng *z = run == 0 ? x : y;
+    push(z, enter(0, "S1"));
+    push(z, enter(0, "S2"));
+    push(z, hand("S1", "A", 1 * SEC, 2 * SEC));
+    push(z, hand("S2", "A", 1 * SEC, 2 * SEC));
+    push_delta1(z, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+    assert_int_equal(finish(z), 1);
+  }
+  assert_int_equal(x->out.rec[0].review, 1);
+  assert_int_equal(y->out.rec[0].review, 0);
+  assert_true(x->out.rec[0].conf == y->out.rec[0].conf);
+  assert_string_equal(x->out.rec[0].shopper, y->out.rec[0].shopper);
+}
+
+/* The review flag and the confidence a host reads agree: review exactly when conf is below
+ * REVIEW_BELOW. Probed with the threshold set to the reported confidence and just above it: if
+ * the flag came from a different (unrounded) value c, one of the two disagrees (c below the
+ * reported value: the first; c above it: the second). */
+static void test_review_flag_matches_reported_conf(void **state) {
+  (void)state;
+  double reported = -1;
+  int mismatch = 0;
+  char what[160] = "";
+  for (int run = 0; run < 3; ++run) {
+    eng *x = eng_open();
+    if (run > 0)
+      assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_REVIEW_BELOW,
+                                           run == 1 ? reported : reported + 1e-9),
+                       RF_OK);
+    /* The anonymous-hand scenario: a confidence around 0.94. */
+    push(x, enter(0, "S1"));
+    push(x, enter(0, "S2"));
+    push(x, position(2 * SEC, "S1", 6.1, 0.5));
+    push(x, position(2 * SEC, "S2", 0.2, 0.5));
+    push(x, hand(NULL, "A", 2900 * MS, 3700 * MS));
+    push_delta1(x, "A", 3000 * MS, 3400 * MS, "A4", -540.5);
+    assert_int_equal(finish(x), 1);
+    const out_rec *o = &x->out.rec[0];
+    if (run == 0) reported = o->conf;
+    assert_true(o->conf == reported);
+    double below = rf_engine_param_get(x->e, RF_PARAM_REVIEW_BELOW);
+    if (o->review != (o->conf < below) && !mismatch) {
+      mismatch = 1;
+      snprintf(what, sizeof what, "conf %.17g, REVIEW_BELOW %.17g, review %d", o->conf, below,
+               o->review);
+    }
+    eng_close(x);
+  }
+  KNOWN_BUG(mismatch,
+            "review flag disagrees with the reported confidence (%s): engine.c "
+            "rf__engine_emit_diff rounds conf to 4 decimals but sets review from the unrounded "
+            "value (e.g. a put-back home reads conf 0.8000 with review true at the default 0.8)",
+            what);
+}
+
+/* ==== allocation failure ====================================================================== */
+
+/* A short scenario with every kind of work: shoppers, a link, hands, takes, a put-back elsewhere,
+ * an item taken from where it was left, receipts. */
+static void short_run(rf_record *r, size_t *n) {
+  size_t k = 0;
+  static const rf_plate_delta take_a[] = {{"A1", -540.5}};
+  static const rf_plate_delta take_b[] = {{"B2", -330.1}};
+  static const rf_plate_delta put_b[] = {{"B4", 540.4}};
+  static const rf_plate_delta retake_b[] = {{"B4", -540.2}};
+  r[k++] = enter(0, "S1");
+  r[k++] = enter(0, "S2");
+  r[k++] = position(200 * MS, "S2", 6.0, 0.5);
+  r[k++] = hand("S1", "A", 1 * SEC, 2 * SEC);
+  r[k++] = delta("A", 1200 * MS, 1600 * MS, take_a, 1);
+  r[k++] = hand(NULL, "B", 1 * SEC, 2 * SEC);
+  r[k++] = delta("B", 1300 * MS, 1700 * MS, take_b, 1);
+  r[k++] = hand("S1", "B", 5 * SEC, 6 * SEC);
+  r[k++] = delta("B", 5200 * MS, 5600 * MS, put_b, 1);
+  r[k++] = position(1700 * MS + W, "S2", 6.0, 0.5); /* the first two are decided here */
+  r[k++] = enter(1800 * MS + W, "S3");
+  r[k++] = link_to(1900 * MS + W, "S3", "S2");
+  r[k++] = hand("S3", "B", 2 * SEC + W, 3 * SEC + W);
+  r[k++] = delta("B", 2200 * MS + W, 2600 * MS + W, retake_b, 1);
+  r[k++] = leave(5600 * MS + W, "S1"); /* the put-back is decided here */
+  r[k++] = leave(5700 * MS + W, "S3");
+  r[k++] = leave(5800 * MS + W, "S2");
+  *n = k;
+}
+
+/* What happened in one run of the short scenario over a failing allocator. */
+typedef struct alloc_result {
+  int nomem;          /* an RF_ENOMEM was returned */
+  size_t at;          /* by which call: record index, or the record count for rf_engine_finish */
+  int retry_rc;       /* retry mode: what pushing the same record again returned */
+} alloc_result;
+
+/* Runs the short scenario into x->e (polling the output). On RF_ENOMEM, with `retry` the same
+ * record is pushed again and the run goes on; without, the run stops pushing and only finishes
+ * (which must then work: the failure left a usable engine). */
+static void alloc_run(eng *x, int retry, alloc_result *res) {
+  rf_record r[32];
+  size_t n = 0;
+  short_run(r, &n);
+  for (size_t i = 0; i <= n; ++i) {
+    int rc = i < n ? rf_engine_push(x->e, &r[i]) : rf_engine_finish(x->e);
+    if (rc == RF_ENOMEM) {
+      assert_string_equal(rf_engine_errmsg(x->e), "out of memory");
+      res->nomem = 1;
+      res->at = i;
+      if (!retry) {
+        assert_int_equal(rf_engine_finish(x->e), RF_OK);
+        drain(x);
+        return;
+      }
+      rc = i < n ? rf_engine_push(x->e, &r[i]) : rf_engine_finish(x->e);
+      res->retry_rc = rc;
+      if (rc != RF_OK) return;
+    }
+    if (rc != RF_OK) fail_msg("record %zu: %s (%s)", i, rf_err_name(rc), rf_engine_errmsg(x->e));
+    drain(x);
+  }
+}
+
+static void run_clean_short(eng *clean) {
+  rf_record r[32];
+  size_t n = 0;
+  short_run(r, &n);
+  for (size_t i = 0; i < n; ++i) push(clean, r[i]);
+  finish(clean);
+}
+
+/* Every allocation in turn fails: rf_engine_new and each push return RF_ENOMEM cleanly (with the
+ * message), the engine still finishes, nothing leaks; with no failure the output is the clean
+ * run's. */
+static void test_allocation_failure(void **state) {
+  (void)state;
+  eng *clean = eng_open_mode(1);
+  run_clean_short(clean);
+  /* S1 takes TEA1, S2 (anonymous hand; S2 stands at B, S1's hand is in A) COLA, S1 puts the tea
+   * on B4, S3 (who came in later and joined S2) takes it from there into S2's cart. */
+  assert_int_equal(clean->out.count, 6);
+  assert_diff(clean, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_diff(clean, 1, 1, 1700 * MS + W, "S2", "COLA", 1, 1, 0);
+  assert_diff(clean, 2, 2, 5600 * MS + W, "S1", "TEA1", -1, 2, 0);
+  assert_diff(clean, 3, 3, 2600 * MS + 2 * W, "S2", "TEA1", 1, 3, 0);
+  assert_receipt(clean, 4, 5600 * MS + 2 * W, "S1", NO_ITEMS);
+  assert_receipt(clean, 5, 5800 * MS + 2 * W, "S2", ITEMS({"TEA1", 1}, {"COLA", 1}));
+
+  static eng x; /* not registered: freed here, so the allocator's count can be checked */
+  long k = 1;
+  size_t new_failures = 0, push_failures = 0;
+  for (;; ++k) {
+    test_alloc st;
+    rf_allocator a = test_alloc_make(&st, k);
+    memset(&x, 0, sizeof x);
+    x.polled = 1;
+    x.e = (rf_engine *)0x1;
+    int rc = rf_engine_new(&x.e, store(), &a);
+    alloc_result res = {0, 0, 0};
+    if (rc != RF_OK) {
+      assert_int_equal(rc, RF_ENOMEM);
+      assert_null(x.e);
+      assert_true(st.failed);
+      new_failures++;
+    } else {
+      alloc_run(&x, 0, &res);
+      rf_engine_free(x.e);
+      x.e = NULL;
+      assert_int_equal(res.nomem, st.failed); /* reported exactly when injected */
+      push_failures += (size_t)res.nomem;
+    }
+    assert_int_equal(st.live, 0);
+    if (!st.failed) {
+      assert_same_output(&clean->out, &x.out); /* nothing injected: the clean run */
+      break;
+    }
+    assert_true(k < 100000);
+  }
+  assert_true(new_failures >= 3 && push_failures >= 10);
+}
+
+/* A push refused with RF_ENOMEM must leave the engine as it was (engine.h: "a refused push
+ * leaves the engine as it was"), so pushing the same record again must give the clean run. */
+static void test_allocation_failure_then_retry(void **state) {
+  (void)state;
+  eng *clean = eng_open_mode(1);
+  run_clean_short(clean);
+
+  static eng x;
+  long first_bad = 0, bad_runs = 0, runs = 0, wrong_receipts = 0;
+  alloc_result bad = {0, 0, 0};
+  char why[512] = "";
+  for (long k = 1;; ++k) {
+    test_alloc st;
+    rf_allocator a = test_alloc_make(&st, k);
+    memset(&x, 0, sizeof x);
+    x.polled = 1;
+    if (rf_engine_new(&x.e, store(), &a) == RF_OK) {
+      alloc_result res = {0, 0, 0};
+      alloc_run(&x, 1, &res);
+      rf_engine_free(x.e);
+      x.e = NULL;
+      runs += res.nomem;
+      int same = res.retry_rc == RF_OK && x.out.count == clean->out.count;
+      size_t diff_at = 0;
+      for (; same && diff_at < x.out.count; ++diff_at)
+        same = memcmp(&x.out.rec[diff_at], &clean->out.rec[diff_at], sizeof x.out.rec[0]) == 0;
+      if (!same && res.retry_rc == RF_OK) {
+        /* Do the receipts at least agree? (A customer sees those.) */
+        size_t ra = 0, rb = 0;
+        int receipts_same = 1;
+        while (receipts_same) {
+          while (ra < x.out.count && x.out.rec[ra].type != RF_RECORD_RECEIPT) ++ra;
+          while (rb < clean->out.count && clean->out.rec[rb].type != RF_RECORD_RECEIPT) ++rb;
+          if (ra == x.out.count || rb == clean->out.count) {
+            receipts_same = ra == x.out.count && rb == clean->out.count;
+            break;
+          }
+          receipts_same = memcmp(&x.out.rec[ra++], &clean->out.rec[rb++], sizeof x.out.rec[0]) == 0;
+        }
+        wrong_receipts += !receipts_same;
+      }
+      if (!same) {
+        bad_runs++;
+        if (first_bad == 0) {
+          first_bad = k;
+          bad = res;
+          if (res.retry_rc != RF_OK)
+            snprintf(why, sizeof why, "the retry was refused with %s", rf_err_name(res.retry_rc));
+          else if (x.out.count != clean->out.count)
+            snprintf(why, sizeof why, "%zu output records instead of %zu", x.out.count,
+                     clean->out.count);
+          else
+          {
+            const out_rec *o = &x.out.rec[diff_at - 1], *c = &clean->out.rec[diff_at - 1];
+            snprintf(why, sizeof why,
+                     "output record %zu is %s %s %s qty %lld seq %lld conf %.4f where the clean "
+                     "run has %s %s %s qty %lld seq %lld conf %.4f",
+                     diff_at - 1, rf_record_type_name(o->type), o->shopper, o->sku,
+                     (long long)o->qty, (long long)o->seq, o->conf, rf_record_type_name(c->type),
+                     c->shopper, c->sku, (long long)c->qty, (long long)c->seq, c->conf);
+          }
+        }
+      }
+    }
+    assert_int_equal(st.live, 0);
+    if (!st.failed) break;
+    assert_true(k < 100000);
+  }
+  assert_true(runs >= 10);
+  KNOWN_BUG(first_bad != 0,
+            "%ld of %ld runs with a failed push differ from the clean run after retrying it, "
+            "%ld with a wrong receipt (first: allocation %ld, record %zu: %s). engine.c "
+            "rf_engine_push applies the record and moves the clock before catch_up, whose "
+            "RF_ENOMEM then reads as a refusal (a retried enter/exit is refused); "
+            "rf__engine_emit_diff adds to the cart and takes a seq before the queue can fail, and "
+            "decide.c keeps the whole batch pending on failure, so it is decided again",
+            bad_runs, runs, wrong_receipts, first_bad, bad.at, why);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_teardown(test_where_identical_weights, teardown),
+      cmocka_unit_test_teardown(test_where_two_hands_one_change, teardown),
+      cmocka_unit_test_teardown(test_how_many, teardown),
+      cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
+      cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),
+      cmocka_unit_test_teardown(test_put_back_home, teardown),
+      cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
+      cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
+      cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),
+      cmocka_unit_test_teardown(test_second_visit_receipt, teardown),
+      cmocka_unit_test_teardown(test_anonymous_hand_one_shopper_near, teardown),
+      cmocka_unit_test_teardown(test_anonymous_hand_nearest_shopper, teardown),
+      cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),
+      cmocka_unit_test_teardown(test_shopper_entering_after_change_is_no_candidate, teardown),
+      cmocka_unit_test_teardown(test_no_product_fits, teardown),
+      cmocka_unit_test_teardown(test_two_equal_hands_review, teardown),
+      cmocka_unit_test_teardown(test_late_hand_is_used, teardown),
+      cmocka_unit_test_teardown(test_wait_and_lateness_parameters, teardown),
+      cmocka_unit_test_teardown(test_group_and_receipts, teardown),
+      cmocka_unit_test_teardown(test_link_merges_cart, teardown),
+      cmocka_unit_test_teardown(test_deterministic, teardown),
+      cmocka_unit_test_teardown(test_refusals_change_nothing, teardown),
+      cmocka_unit_test_teardown(test_null_arguments, teardown),
+      cmocka_unit_test_teardown(test_null_ids_in_records, teardown),
+      cmocka_unit_test_teardown(test_unchecked_hand_and_interval, teardown),
+      cmocka_unit_test_teardown(test_parameters, teardown),
+      cmocka_unit_test_teardown(test_review_threshold, teardown),
+      cmocka_unit_test_teardown(test_review_flag_matches_reported_conf, teardown),
+      cmocka_unit_test_teardown(test_allocation_failure, teardown),
+      cmocka_unit_test_teardown(test_allocation_failure_then_retry, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

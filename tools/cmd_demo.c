@@ -69,7 +69,7 @@ int cmd_demo(int argc, char **argv) {
     output.len = 0;
     rc = rf_scenario_reader_from_memory(&in, scenario.data, scenario.len, NULL, NULL);
     if (rc == 0) rc = rf_scenario_writer_new(&out, membuf_write, &output, NULL);
-    if (rc == 0) rc = run_method(in, out, m == 1, &counts, err, sizeof err);
+    if (rc == 0) rc = run_method(in, out, m == 1, NULL, 0, &counts, err, sizeof err);
     if (rc == 0) rc = rf_scenario_writer_flush(out);
     rf_scenario_writer_close(out);
     rf_scenario_reader_free(in);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,11 +11,38 @@
 
 int cmd_run(int argc, char **argv) {
   const char *path = NULL, *out_path = "-", *method = "fused";
+  engine_setting settings[RF_PARAM_COUNT];
+  size_t setting_count = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
       if (++i >= argc) return usage_error("run: %s needs a file name", a);
       out_path = argv[i];
+    } else if (strcmp(a, "--param") == 0) {
+      if (++i >= argc) return usage_error("run: --param needs NAME=VALUE");
+      const char *eq = strchr(argv[i], '=');
+      int found = -1;
+      for (int p = 0; eq != NULL && p < RF_PARAM_COUNT; ++p) {
+        const char *name = rf_engine_param_name((rf_engine_param)p);
+        if (strlen(name) == (size_t)(eq - argv[i]) && strncmp(name, argv[i], strlen(name)) == 0) found = p;
+      }
+      if (found < 0) return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'", argv[i]);
+      char *end;
+      double v = strtod(eq + 1, &end);
+      if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
+      if (setting_count < RF_PARAM_COUNT) {
+        settings[setting_count].param = (rf_engine_param)found;
+        settings[setting_count].value = v;
+        setting_count++;
+      }
+    } else if (strcmp(a, "--list-params") == 0) {
+      for (int p = 0; p < RF_PARAM_COUNT; ++p) {
+        double lo, hi, def;
+        rf_engine_param_bounds((rf_engine_param)p, &lo, &hi, &def);
+        printf("%-20s %-8g [%g, %g]  %s\n", rf_engine_param_name((rf_engine_param)p), def, lo, hi,
+               rf_engine_param_help((rf_engine_param)p));
+      }
+      return 0;
     } else if (strcmp(a, "--method") == 0) {
       if (++i >= argc) return usage_error("run: --method needs a name");
       method = argv[i];
@@ -46,7 +74,8 @@ int cmd_run(int argc, char **argv) {
   }
   char err[600] = "";
   run_counts counts;
-  rc = run_method(reader, writer, strcmp(method, "fused") == 0, &counts, err, sizeof err);
+  rc = run_method(reader, writer, strcmp(method, "fused") == 0, settings, setting_count, &counts,
+                  err, sizeof err);
   int closed = rf_scenario_writer_close(writer);
   rf_scenario_reader_free(reader);
   if (rc != 0) {

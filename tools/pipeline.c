@@ -68,7 +68,8 @@ static void method_free(method *m) {
   rf_greedy_free(m->greedy);
 }
 
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused, run_counts *counts,
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused,
+               const engine_setting *settings, size_t setting_count, run_counts *counts,
                char *err, size_t cap) {
   rf_scenario_check *check = NULL;
   method m = {fused, NULL, NULL};
@@ -93,6 +94,10 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused, run_c
         snprintf(err, cap, "starting the method: %s", rf_strerror(rc));
         break;
       }
+      for (size_t k = 0; k < setting_count && fused && rc == 0; ++k)
+        if ((rc = rf_engine_param_set(m.engine, settings[k].param, settings[k].value)) != 0)
+          snprintf(err, cap, "%s", rf_engine_errmsg(m.engine));
+      if (rc != 0) break;
       started = 1;
     }
     counts->events++;

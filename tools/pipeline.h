@@ -24,7 +24,13 @@ typedef struct run_counts {
 /* Reads a scenario, checks it, and runs a method over it (the fusion engine, or the greedy
  * baseline), writing diffs and receipts to `out`. On failure returns non-zero with a message
  * (naming the line) in err. */
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused, run_counts *counts,
+typedef struct engine_setting {
+  rf_engine_param param;
+  double value;
+} engine_setting;
+
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused,
+               const engine_setting *settings, size_t setting_count, run_counts *counts,
                char *err, size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */

@@ -86,3 +86,14 @@ rf_cli_test(greedy_link_after_take ARGS run ${rf_data}/greedy_link_after_take.js
 rf_cli_test(greedy_change_after_receipt ARGS run ${rf_data}/greedy_change_after_receipt.jsonl --method greedy -o ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/greedy_late.jsonl
   OUTPUT_MATCHES "^{\"type\":\"receipt\",\"t\":5000000,\"shopper\":\"S1\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":22000000,\"shopper\":\"S2\",\"items\":{},\"review\":false}\n$")
+
+# Engine parameters from the command line.
+rf_cli_test(run_list_params ARGS run --list-params EXIT 0
+  STDOUT "^LATENESS_S +2 +\\[0, 60\\].*WAIT_S +7 .*HINT_WEIGHT +1 ")
+rf_cli_test(run_bad_param ARGS run ${rf_examples}/small.jsonl --param WOBBLE=1 EXIT 2
+  STDERR "--param takes NAME=VALUE")
+rf_cli_test(run_param_out_of_range ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=2 EXIT 1
+  STDERR "REVIEW_BELOW = 2 is outside \\[0, 1\\]")
+rf_cli_test(run_param_changes_review ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=0.99 -o ${CMAKE_CURRENT_BINARY_DIR}/run_review.jsonl EXIT 0
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_review.jsonl
+  OUTPUT_MATCHES "\"sku\":\"859000002138\",\"qty\":1,\"conf\":0.975,\"review\":true")

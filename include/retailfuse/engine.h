@@ -55,7 +55,8 @@ typedef struct rf_engine rf_engine;
   XX(SD_FRACTION, 0.01, 0.0, 1.0, "item weight spread for products that declare none, as a share") \
   XX(MISPLACE_PRIOR, 0.2, 0.0, 1.0, "chance a put-back goes somewhere other than its facing")   \
   XX(MAX_ITEMS, 4.0, 1.0, 20.0, "most items one change is read as")                            \
-  XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")
+  XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")        \
+  XX(REVISION_S, 120.0, 0.0, 3600.0, "how far back a later change may correct a decided take (s)")
 
 typedef enum rf_engine_param {
 #define RF__PARAM_ENUM(name, def, lo, hi, desc) RF_PARAM_##name,

@@ -22,6 +22,8 @@ typedef struct what {
   int parts;
   int loose;                   /* taken from e->loose[loose], or -1 */
   int misplaced;               /* put back away from its facing */
+  int decision, alt;           /* a put-back of an item an earlier take should have given this
+                                  shopper: e->decisions[decision].alt[alt]; -1 if none */
 } what;
 
 typedef struct scratch {       /* one change's hypotheses */
@@ -108,6 +110,7 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.product[0] = p;
       w.qty[0] = q;
       w.loose = -1;
+      w.decision = w.alt = -1;
       w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + quantity_prior(q);
       add(s->takes, &s->take_count, &w);
     }
@@ -131,6 +134,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
           w.product[1] = p2;
           w.qty[1] = q2;
           w.loose = -1;
+          w.decision = w.alt = -1;
+      w.decision = w.alt = -1;
           w.logl = fit_spans(e, c, (double)q1 * unit + (double)q2 * unit2,
                              (double)q1 * sd * sd + (double)q2 * sd2 * sd2, lo, hi, 2) +
                    prior + quantity_prior(q1 + q2);
@@ -149,6 +154,7 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.product[0] = lo->product;
       w.qty[0] = q;
       w.loose = (int)l;
+      w.decision = w.alt = -1;
       w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, lo->x - LOOSE_HALF_WIDTH,
                    lo->x + LOOSE_HALF_WIDTH) + quantity_prior(q) + log(0.5);
       add(s->takes, &s->take_count, &w);
@@ -157,44 +163,60 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
   for (size_t i = 0; i < s->take_count; ++i) s->take_logl = logsumexp_add(s->take_logl, s->takes[i].logl);
 }
 
-/* Every item of this cart that could have come back: home to its facing, or left here. */
-static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t cart, scratch *s) {
+/* The hypotheses of putting back q items of product p: home to its facing, or left here;
+ * `prior` is added to each (an item not in the cart is costlier). */
+static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t max_q, double prior,
+                     int decision, int alt, scratch *s) {
+  const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
+  const double misplace = e->param[RF_PARAM_MISPLACE_PRIOR];
+  double unit, sd;
+  product_weight(e, p, &unit, &sd);
+  int32_t home = e->product_facing[p];
+  rf_facing_def f;
+  int home_here = 0;
+  if (home >= 0) {
+    rf_store_facing(e->store, (uint32_t)home, &f);
+    uint32_t shelf;
+    home_here = rf_store_find_shelf(e->store, f.shelf, &shelf) == 0 && shelf == c->shelf;
+  }
+  what w;
+  for (int64_t q = 1; q <= max_q && q <= most; ++q) {
+    memset(&w, 0, sizeof w);
+    w.parts = 1;
+    w.product[0] = p;
+    w.qty[0] = q;
+    w.loose = -1;
+    w.decision = decision;
+    w.alt = alt;
+    if (home_here) {
+      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + log1p(-misplace) +
+               quantity_prior(q) + prior;
+      add(s->puts, &s->put_count, &w);
+    }
+    w.misplaced = 1;
+    w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, c->center_x - LOOSE_HALF_WIDTH,
+                 c->center_x + LOOSE_HALF_WIDTH) +
+             log(misplace > 0 ? misplace : 1e-12) + quantity_prior(q) + prior;
+    add(s->puts, &s->put_count, &w);
+  }
+}
+
+/* Every item this shopper could have put back: what their cart holds, and what an earlier take,
+ * decided otherwise, may have given them after all (at that alternative's probability). */
+static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shopper, scratch *s) {
+  uint32_t cart = e->shoppers[shopper].cart;
   s->put_count = 0;
   double total = -INFINITY;
   if (c->total <= 0) return total;
-  const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
-  const double misplace = e->param[RF_PARAM_MISPLACE_PRIOR];
   const int64_t *qty = e->carts[cart].qty;
-  what w;
-  for (uint32_t p = 0; p < e->products; ++p) {
-    if (qty[p] <= 0) continue;
-    double unit, sd;
-    product_weight(e, p, &unit, &sd);
-    int32_t home = e->product_facing[p];
-    rf_facing_def f;
-    int home_here = 0;
-    if (home >= 0) {
-      rf_store_facing(e->store, (uint32_t)home, &f);
-      uint32_t shelf;
-      home_here = rf_store_find_shelf(e->store, f.shelf, &shelf) == 0 && shelf == c->shelf;
-    }
-    for (int64_t q = 1; q <= qty[p] && q <= most; ++q) {
-      memset(&w, 0, sizeof w);
-      w.parts = 1;
-      w.product[0] = p;
-      w.qty[0] = q;
-      w.loose = -1;
-      if (home_here) {
-        w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) +
-                 log1p(-misplace) + quantity_prior(q);
-        add(s->puts, &s->put_count, &w);
-      }
-      w.misplaced = 1;
-      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, c->center_x - LOOSE_HALF_WIDTH,
-                   c->center_x + LOOSE_HALF_WIDTH) +
-               log(misplace > 0 ? misplace : 1e-12) + quantity_prior(q);
-      add(s->puts, &s->put_count, &w);
-    }
+  for (uint32_t p = 0; p < e->products; ++p)
+    if (qty[p] > 0) add_puts(e, c, p, qty[p], 0.0, -1, -1, s);
+  for (size_t i = 0; i < e->decision_count; ++i) {
+    const f_decision *d = &e->decisions[i];
+    if (d->corrected || d->t1 > c->t0 || e->carts[d->cart].receipted) continue;
+    for (int a = 0; a < d->alt_count; ++a)
+      if (d->alt[a].shopper == shopper && d->alt[a].prob > 0)
+        add_puts(e, c, d->alt[a].product, d->alt[a].qty, log(d->alt[a].prob), (int)i, a, s);
   }
   for (size_t i = 0; i < s->put_count; ++i) total = logsumexp_add(total, s->puts[i].logl);
   return total;
@@ -203,7 +225,7 @@ static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t car
 /* log L(what | shopper): takes do not depend on the shopper, put-backs on their cart. */
 static double what_logl(const rf_engine *e, const f_change *c, uint32_t shopper, scratch *s) {
   if (c->total < 0) return s->take_logl;
-  return enumerate_puts(e, c, e->shoppers[shopper].cart, s);
+  return enumerate_puts(e, c, shopper, s);
 }
 
 static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_time_us b1) {
@@ -348,10 +370,58 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   rf_time_us t = c->t1 + wait;
   for (int part = 0; part < 2; ++part) {
     uint32_t cart = e->shoppers[e->hands[best_h[part]].shopper].cart;
-    int rc = rf__engine_emit_diff(e, c, cart, best_p[part], best_q[part], conf, t);
+    int rc = rf__engine_emit_diff(e, c->event, cart, best_p[part], best_q[part], conf, t, -1, NULL);
     if (rc != 0) return -1;
   }
   return 1;
+}
+
+/* Keeps a decided take with the other ways it could have gone: other shoppers (same items) and,
+ * for the shopper chosen, another product. */
+static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *w,
+                    const int64_t *seqs, double conf, const double *post, uint32_t shoppers,
+                    uint32_t best, const scratch *s, double all) {
+  /* Forget what the revision horizon no longer reaches. */
+  rf_time_us horizon = (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6);
+  size_t keep = 0;
+  for (size_t i = 0; i < e->decision_count; ++i)
+    if (e->decisions[i].t1 + horizon >= e->clock) e->decisions[keep++] = e->decisions[i];
+  e->decision_count = keep;
+  if (RF__RESERVE(&e->alloc, e->decisions, e->decision_cap, e->decision_count + 1) != 0) return -1;
+  f_decision *d = &e->decisions[e->decision_count++];
+  memset(d, 0, sizeof *d);
+  d->event = c->event;
+  d->shelf = c->shelf;
+  d->cart = cart;
+  d->t1 = c->t1;
+  d->parts = 1;
+  d->product[0] = w->product[0];
+  d->qty[0] = w->qty[0];
+  d->seq[0] = seqs[0];
+  d->conf = conf;
+  double what_p = conf / (post[best] > 0 ? post[best] : 1);
+  for (int n = 0; n < RF__ALTS - 1; ++n) {
+    int64_t pick = -1;
+    for (uint32_t k = 0; k < shoppers; ++k) {
+      if (k == best || post[k] < 0.01) continue;
+      int taken = 0;
+      for (int a = 0; a < d->alt_count && !taken; ++a) taken = d->alt[a].shopper == k;
+      if (!taken && (pick < 0 || post[k] > post[pick])) pick = k;
+    }
+    if (pick < 0) break;
+    d->alt[d->alt_count++] = (f_alt){(uint32_t)pick, w->product[0], w->qty[0], post[pick] * what_p};
+  }
+  const what *other = NULL;
+  for (size_t i = 0; i < s->take_count; ++i) {
+    const what *o = &s->takes[i];
+    if (o->parts != 1 || o->loose >= 0 || o->product[0] == w->product[0]) continue;
+    if (other == NULL || o->logl > other->logl) other = o;
+  }
+  if (other != NULL && d->alt_count < RF__ALTS) {
+    double p = post[best] * exp(other->logl - all);
+    if (p >= 0.01) d->alt[d->alt_count++] = (f_alt){best, other->product[0], other->qty[0], p};
+  }
+  return 0;
 }
 
 static int decide_batch(rf_engine *e, int everything);
@@ -527,11 +597,29 @@ static int decide_batch(rf_engine *e, int everything) {
     if (conf > 1.0) conf = 1.0;
     uint32_t cart = e->shoppers[best].cart;
     rf_time_us t = c->t1 + wait;
+    int64_t seqs[2] = {-1, -1};
+    if (w->decision >= 0) {
+      /* This put-back shows an earlier take went the other way: undo it and redo it as its
+       * alternative; both diffs name the one they correct. */
+      f_decision *d = &e->decisions[w->decision];
+      const f_alt *alt = &d->alt[w->alt];
+      if ((rc = rf__engine_emit_diff(e, d->event, d->cart, d->product[0], -d->qty[0], conf, t,
+                                     d->seq[0], NULL)) != 0 ||
+          (rc = rf__engine_emit_diff(e, d->event, cart, alt->product, alt->qty, conf, t,
+                                     d->seq[0], NULL)) != 0)
+        break;
+      d->corrected = 1;
+    }
     for (int part = 0; part < w->parts && rc == 0; ++part) {
       int64_t q = c->total < 0 ? w->qty[part] : -w->qty[part];
-      rc = rf__engine_emit_diff(e, c, cart, w->product[part], q, conf, t);
+      rc = rf__engine_emit_diff(e, c->event, cart, w->product[part], q, conf, t, -1, &seqs[part]);
     }
     if (rc != 0) break;
+    if (c->total < 0 && w->parts == 1 && w->loose < 0 &&
+        remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all) != 0) {
+      rc = RF_ENOMEM;
+      break;
+    }
     if (w->loose >= 0) e->loose[w->loose].count -= w->qty[0];
     if (w->misplaced) {
       if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) {

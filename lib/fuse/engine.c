@@ -62,6 +62,7 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, e->g_pool);
   rf__free(a, e->loose);
   rf__free(a, e->out);
+  rf__free(a, e->decisions);
   rf__free(a, e->item_pool);
   rf__free(a, e->poll_items);
   rf__free(a, e->facing_product);
@@ -146,6 +147,8 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   rec->u.diff.conf = o->conf;
   rec->u.diff.review = o->review;
   rec->u.diff.event = o->event;
+  rec->u.diff.has_corrects = o->has_corrects;
+  rec->u.diff.corrects = o->corrects;
 }
 
 /* Queues o, or hands it to the callback at once. */
@@ -175,19 +178,22 @@ int rf_engine_poll(rf_engine *e, rf_record *out) {
   return 0;
 }
 
-int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_t product,
-                         int64_t qty, double conf, rf_time_us t) {
+int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
+                         int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq) {
   e->carts[cart].qty[product] += qty;
   f_out o;
   memset(&o, 0, sizeof o);
   o.seq = e->next_seq++;
-  o.event = c->event;
+  o.event = event;
   o.qty = qty;
   o.t = t;
   o.cart = cart;
   o.product = product;
   o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
   o.review = o.conf < e->param[RF_PARAM_REVIEW_BELOW];
+  o.has_corrects = corrects >= 0;
+  o.corrects = corrects;
+  if (seq) *seq = o.seq;
   return emit(e, &o);
 }
 

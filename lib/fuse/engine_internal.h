@@ -52,13 +52,36 @@ typedef struct f_loose {       /* an item put back where it does not belong */
 
 typedef struct f_out {         /* a queued output record */
   int is_receipt;
-  int64_t seq, event, qty;
+  int has_corrects;
+  int64_t seq, event, qty, corrects;
   rf_time_us t;
   uint32_t cart, product;
   double conf;
   int review;
   size_t first_item, item_count;  /* receipts: into item_pool */
 } f_out;
+
+/* Another way a decided change could have gone, kept so a later change can revise it. */
+typedef struct f_alt {
+  uint32_t shopper, product;
+  int64_t qty;
+  double prob;
+} f_alt;
+
+#define RF__ALTS 4
+
+/* A decided take, kept for the revision horizon. */
+typedef struct f_decision {
+  int64_t event;
+  uint32_t shelf, cart;
+  rf_time_us t1;
+  int parts, corrected;
+  uint32_t product[2];
+  int64_t qty[2], seq[2];
+  double conf;
+  int alt_count;
+  f_alt alt[RF__ALTS];
+} f_decision;
 
 struct rf_engine {
   rf_allocator alloc;
@@ -83,6 +106,8 @@ struct rf_engine {
   size_t loose_count, loose_cap;
   f_out *out;
   size_t out_head, out_count, out_cap;
+  f_decision *decisions;       /* recent takes, oldest first */
+  size_t decision_count, decision_cap;
   rf_item_qty *item_pool;
   size_t item_len, item_cap;
   rf_item_qty *poll_items;     /* the polled receipt's items */
@@ -96,9 +121,10 @@ struct rf_engine {
 /* decide.c: decides every pending change whose wait is over (all of them with `everything`). */
 int rf__engine_decide_due(rf_engine *e, int everything);
 
-/* engine.c: queues an output record, or hands it to the callback. */
-int rf__engine_emit_diff(rf_engine *e, const f_change *c, uint32_t cart, uint32_t product,
-                         int64_t qty, double conf, rf_time_us t);
+/* engine.c: queues a diff, or hands it to the callback; *seq (may be NULL) receives its number.
+ * corrects < 0: none. */
+int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
+                         int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq);
 
 /* The per-plate changes of a pending change (one per plate of its shelf). */
 static inline const double *rf__change_g(const rf_engine *e, const f_change *c) {

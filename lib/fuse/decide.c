@@ -448,26 +448,31 @@ static int decide_batch(rf_engine *e, int everything) {
       break;
     }
   const uint32_t shoppers = e->ids.count;
-  /* Scratch, sized for this batch. */
+  /* Scratch, reused from batch to batch. */
   size_t hands = e->hand_count;
+  f_scratch *sc = &e->scratch;
+  const rf_allocator *a = &e->alloc;
+  if (rf__reserve(a, &sc->takes, &sc->takes_cap, MAX_WHAT, sizeof(what)) != 0 ||
+      rf__reserve(a, &sc->puts, &sc->puts_cap, MAX_WHAT, sizeof(what)) != 0 ||
+      rf__reserve(a, &sc->rows, &sc->rows_cap, due, sizeof(row_terms)) != 0 ||
+      RF__RESERVE(a, sc->per_shopper, sc->per_shopper_cap, 2 * due * ((size_t)shoppers + 1)) != 0 ||
+      RF__RESERVE(a, sc->column_of, sc->column_of_cap, hands + 1) != 0 ||
+      RF__RESERVE(a, sc->L, sc->L_cap, due * (hands + 1)) != 0 ||
+      RF__RESERVE(a, sc->L0, sc->L0_cap, due) != 0 ||
+      RF__RESERVE(a, sc->P, sc->P_cap, due * (hands + 1)) != 0 ||
+      RF__RESERVE(a, sc->P0, sc->P0_cap, due) != 0 ||
+      RF__RESERVE(a, sc->post, sc->post_cap, (size_t)shoppers + 1) != 0 ||
+      RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
   scratch s;
-  s.takes = rf__malloc(&e->alloc, MAX_WHAT * sizeof *s.takes);
-  s.puts = rf__malloc(&e->alloc, MAX_WHAT * sizeof *s.puts);
-  row_terms *rows = rf__calloc(&e->alloc, due, sizeof *rows);
-  double *per_shopper = rf__calloc(&e->alloc, 2 * due * ((size_t)shoppers + 1), sizeof(double));
-  int32_t *column_of = rf__calloc(&e->alloc, hands + 1, sizeof *column_of);
-  double *L = rf__calloc(&e->alloc, due * (hands + 1), sizeof *L);
-  double *L0 = rf__calloc(&e->alloc, due, sizeof *L0);
-  double *P = rf__calloc(&e->alloc, due * (hands + 1), sizeof *P);
-  double *P0 = rf__calloc(&e->alloc, due, sizeof *P0);
-  double *post = rf__calloc(&e->alloc, (size_t)shoppers + 1, sizeof *post);
-  int32_t *hand_of = rf__calloc(&e->alloc, hands + 1, sizeof *hand_of);
+  s.takes = sc->takes;
+  s.puts = sc->puts;
+  row_terms *rows = sc->rows;
+  memset(rows, 0, due * sizeof *rows);
+  double *per_shopper = sc->per_shopper, *L = sc->L, *L0 = sc->L0, *P = sc->P, *P0 = sc->P0,
+         *post = sc->post;
+  int32_t *column_of = sc->column_of, *hand_of = sc->hand_of;
   int rc = 0;
-  if (!s.takes || !s.puts || !rows || !per_shopper || !column_of || !L || !L0 || !P || !P0 ||
-      !post || !hand_of) {
-    rc = RF_ENOMEM;
-    goto done;
-  }
   /* Columns: hand visits that could explain at least one change of the batch. */
   size_t cols = 0;
   for (size_t h = 0; h < hands; ++h) {
@@ -638,17 +643,6 @@ static int decide_batch(rf_engine *e, int everything) {
     e->pending_count -= due;
   }
 done:
-  rf__free(&e->alloc, s.takes);
-  rf__free(&e->alloc, s.puts);
-  rf__free(&e->alloc, rows);
-  rf__free(&e->alloc, per_shopper);
-  rf__free(&e->alloc, column_of);
-  rf__free(&e->alloc, L);
-  rf__free(&e->alloc, L0);
-  rf__free(&e->alloc, P);
-  rf__free(&e->alloc, P0);
-  rf__free(&e->alloc, post);
-  rf__free(&e->alloc, hand_of);
   if (rc == RF_ENOMEM) return rf__error(&e->err, rc, "out of memory");
   if (rc != 0 && e->err.msg[0] == '\0') return rf__error(&e->err, rc, "deciding: %s", rf_strerror(rc));
   return rc;

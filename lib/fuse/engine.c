@@ -63,6 +63,18 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, e->loose);
   rf__free(a, e->out);
   rf__free(a, e->decisions);
+  f_scratch *sc = &e->scratch;
+  rf__free(a, sc->takes);
+  rf__free(a, sc->puts);
+  rf__free(a, sc->rows);
+  rf__free(a, sc->per_shopper);
+  rf__free(a, sc->L);
+  rf__free(a, sc->L0);
+  rf__free(a, sc->P);
+  rf__free(a, sc->P0);
+  rf__free(a, sc->post);
+  rf__free(a, sc->column_of);
+  rf__free(a, sc->hand_of);
   rf__free(a, e->item_pool);
   rf__free(a, e->poll_items);
   rf__free(a, e->facing_product);

@@ -83,6 +83,16 @@ typedef struct f_decision {
   f_alt alt[RF__ALTS];
 } f_decision;
 
+/* Buffers the decisions reuse, grown to the largest batch seen: deciding allocates only while
+ * the store is busier than it has been. */
+typedef struct f_scratch {
+  void *takes, *puts, *rows;
+  double *per_shopper, *L, *L0, *P, *P0, *post;
+  int32_t *column_of, *hand_of;
+  size_t takes_cap, puts_cap, rows_cap, per_shopper_cap, L_cap, L0_cap, P_cap, P0_cap, post_cap,
+      column_of_cap, hand_of_cap;
+} f_scratch;
+
 struct rf_engine {
   rf_allocator alloc;
   const rf_store *store;
@@ -106,6 +116,7 @@ struct rf_engine {
   size_t loose_count, loose_cap;
   f_out *out;
   size_t out_head, out_count, out_cap;
+  f_scratch scratch;
   f_decision *decisions;       /* recent takes, oldest first */
   size_t decision_count, decision_cap;
   rf_item_qty *item_pool;

@@ -204,16 +204,16 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
 /* Every item this shopper could have put back: what their cart holds, and what an earlier take,
  * decided otherwise, may have given them after all (at that alternative's probability). */
 static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shopper, scratch *s) {
-  uint32_t cart = e->shoppers[shopper].cart;
+  uint32_t cart = e->ledger.shoppers[shopper].cart;
   s->put_count = 0;
   double total = -INFINITY;
   if (c->total <= 0) return total;
-  const int64_t *qty = e->carts[cart].qty;
+  const int64_t *qty = e->ledger.carts[cart].qty;
   for (uint32_t p = 0; p < e->products; ++p)
     if (qty[p] > 0) add_puts(e, c, p, qty[p], 0.0, -1, -1, s);
   for (size_t i = 0; i < e->decision_count; ++i) {
     const f_decision *d = &e->decisions[i];
-    if (d->corrected || d->t1 > c->t0 || e->carts[d->cart].receipted) continue;
+    if (d->corrected || d->t1 > c->t0 || e->ledger.carts[d->cart].receipted) continue;
     for (int a = 0; a < d->alt_count; ++a)
       if (d->alt[a].shopper == shopper && d->alt[a].prob > 0)
         add_puts(e, c, d->alt[a].product, d->alt[a].qty, log(d->alt[a].prob), (int)i, a, s);
@@ -234,7 +234,7 @@ static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_ti
 
 /* Whether shopper s could have made change c: in the store at some moment of it. */
 static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
-  const f_shopper *sh = &e->shoppers[s];
+  const rf__shopper *sh = &e->ledger.shoppers[s];
   if (sh->entered > c->t1) return 0;
   return sh->present || sh->left >= c->t0;
 }
@@ -242,7 +242,7 @@ static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
 /* How plausible it is that shopper s is at the shelf of change c: near by their last known
  * position, less so with a hand seen on another shelf at the time. */
 static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
-  const f_shopper *sh = &e->shoppers[s];
+  const rf__shopper *sh = &e->ledger.shoppers[s];
   double p = 0.3;
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
@@ -369,7 +369,7 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   double conf = exp(best - logsumexp_add(all, single_log));
   rf_time_us t = c->t1 + wait;
   for (int part = 0; part < 2; ++part) {
-    uint32_t cart = e->shoppers[e->hands[best_h[part]].shopper].cart;
+    uint32_t cart = e->ledger.shoppers[e->hands[best_h[part]].shopper].cart;
     int rc = rf__engine_emit_diff(e, c->event, cart, best_p[part], best_q[part], conf, t, -1, NULL);
     if (rc != 0) return -1;
   }
@@ -447,7 +447,7 @@ static int decide_batch(rf_engine *e, int everything) {
       due = r;
       break;
     }
-  const uint32_t shoppers = e->ids.count;
+  const uint32_t shoppers = e->ledger.ids.count;
   /* Scratch, reused from batch to batch. */
   size_t hands = e->hand_count;
   f_scratch *sc = &e->scratch;
@@ -600,7 +600,7 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     double conf = post[best] * exp(same - all);
     if (conf > 1.0) conf = 1.0;
-    uint32_t cart = e->shoppers[best].cart;
+    uint32_t cart = e->ledger.shoppers[best].cart;
     rf_time_us t = c->t1 + wait;
     int64_t seqs[2] = {-1, -1};
     if (w->decision >= 0) {

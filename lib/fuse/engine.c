@@ -53,10 +53,7 @@ double rf_engine_param_get(const rf_engine *e, rf_engine_param p) {
 void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
-  for (uint32_t c = 0; c < e->ids.count; ++c) rf__free(a, e->carts[c].qty);
-  rf__names_free(&e->ids, a);
-  rf__free(a, e->shoppers);
-  rf__free(a, e->carts);
+  rf__ledger_free(&e->ledger);
   rf__free(a, e->hands);
   rf__free(a, e->pending);
   rf__free(a, e->g_pool);
@@ -98,7 +95,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   e->products = rf_store_product_count(store);
   e->shelves = rf_store_shelf_count(store);
   e->plates = rf_store_plate_count(store);
-  rf__names_init(&e->ids);
+  rf__ledger_init(&e->ledger, e->products, &e->alloc);
   uint32_t facings = rf_store_facing_count(store);
   e->poll_items = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->poll_items);
   e->facing_product = rf__calloc(&a, (size_t)facings + 1, sizeof *e->facing_product);
@@ -141,7 +138,7 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
     rec->type = RF_RECORD_RECEIPT;
     rec->u.receipt.has_t = 1;
     rec->u.receipt.t = o->t;
-    rec->u.receipt.shopper = rf__names_get(&e->ids, o->cart);
+    rec->u.receipt.shopper = rf__names_get(&e->ledger.ids, o->cart);
     memcpy(e->poll_items, e->item_pool + o->first_item, o->item_count * sizeof *e->poll_items);
     rec->u.receipt.items = e->poll_items;
     rec->u.receipt.item_count = o->item_count;
@@ -153,7 +150,7 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   rec->type = RF_RECORD_DIFF;
   rec->u.diff.seq = o->seq;
   rec->u.diff.t = o->t;
-  rec->u.diff.shopper = rf__names_get(&e->ids, o->cart);
+  rec->u.diff.shopper = rf__names_get(&e->ledger.ids, o->cart);
   rec->u.diff.sku = p.sku;
   rec->u.diff.qty = o->qty;
   rec->u.diff.conf = o->conf;
@@ -192,7 +189,7 @@ int rf_engine_poll(rf_engine *e, rf_record *out) {
 
 int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
                          int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq) {
-  e->carts[cart].qty[product] += qty;
+  e->ledger.carts[cart].qty[product] += qty;
   f_out o;
   memset(&o, 0, sizeof o);
   o.seq = e->next_seq++;
@@ -209,41 +206,31 @@ int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t pr
   return emit(e, &o);
 }
 
-static int emit_receipt(rf_engine *e, uint32_t cart, rf_time_us t) {
-  f_cart *c = &e->carts[cart];
-  size_t n = 0;
-  for (uint32_t p = 0; p < e->products; ++p) n += c->qty[p] > 0;
-  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + n + 1) != 0) return nomem(e);
+static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
+  rf_engine *e = payload;
+  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0)
+    return nomem(e);
   f_out o;
   memset(&o, 0, sizeof o);
   o.is_receipt = 1;
   o.t = t;
   o.cart = cart;
   o.first_item = e->item_len;
-  for (uint32_t p = 0; p < e->products; ++p) {
-    if (c->qty[p] <= 0) continue;
-    rf_product_def def;
-    rf_store_product(e->store, p, &def);
-    e->item_pool[e->item_len].sku = def.sku;
-    e->item_pool[e->item_len].qty = c->qty[p];
-    e->item_len++;
-  }
-  o.item_count = n;
-  c->receipted = 1;
+  o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
+  e->item_len += o.item_count;
   return emit(e, &o);
 }
 
 /* Decides what is due, then hands out receipts that are due. */
 static int catch_up(rf_engine *e, int everything) {
   int rc = rf__engine_decide_due(e, everything);
-  for (uint32_t c = 0; c < e->ids.count && rc == 0; ++c) {
-    f_cart *cart = &e->carts[c];
-    if (!cart->waiting || cart->receipted || cart->members_in > 0) continue;
-    rf_time_us due = cart->last_exit + (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6);
-    int open = 0;
-    for (size_t q = 0; q < e->pending_count && !open; ++q) open = e->pending[q].t0 <= cart->last_exit;
-    if (everything || (due <= e->clock && !open)) rc = emit_receipt(e, c, due);
-  }
+  rf_time_us first_open = INT64_MAX;
+  for (size_t q = 0; q < e->pending_count; ++q)
+    if (e->pending[q].t0 < first_open) first_open = e->pending[q].t0;
+  if (rc == 0)
+    rc = rf__ledger_receipts(&e->ledger, e->clock,
+                             (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6), first_open,
+                             everything, emit_receipt, e);
   /* Forget hand visits no change can still use. */
   rf_time_us keep_us = (rf_time_us)llround((e->param[RF_PARAM_MAX_GAP_S] + 60.0) * 1e6) + lateness(e);
   size_t keep = 0;
@@ -255,100 +242,6 @@ static int catch_up(rf_engine *e, int everything) {
 }
 
 /* ---- pushes ---- */
-
-static int find_shopper(rf_engine *e, const char *id, uint32_t *out) {
-  if (id == NULL || id[0] == '\0') return rf__error(&e->err, RF_EINVAL, "a shopper id is missing");
-  if (rf__names_find(&e->ids, id, out) == 0) return 0;
-  return rf__error(&e->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
-}
-
-static int push_enter(rf_engine *e, const rf_shopper_rec *r) {
-  uint32_t i;
-  if (r->shopper == NULL || r->shopper[0] == '\0')
-    return rf__error(&e->err, RF_EINVAL, "enter: the shopper id is missing");
-  if (rf__names_find(&e->ids, r->shopper, &i) == 0) {
-    if (e->shoppers[i].present)
-      return rf__error(&e->err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
-    f_cart *cart = &e->carts[e->shoppers[i].cart];
-    if (cart->receipted) {
-      /* A new visit after the receipt: a new, empty cart of their own. */
-      e->shoppers[i].cart = i;
-      cart = &e->carts[i];
-      memset(cart->qty, 0, (size_t)e->products * sizeof *cart->qty);
-      cart->receipted = cart->waiting = cart->owner_left = 0;
-      cart->members_in = 0;
-    }
-    e->shoppers[i].present = 1;
-    e->shoppers[i].entered = r->t;
-    cart->members_in++;
-    cart->waiting = 0;
-    return 0;
-  }
-  size_t n = e->ids.count;
-  int64_t *qty = NULL;
-  if (RF__RESERVE(&e->alloc, e->shoppers, e->shopper_cap, n + 1) != 0 ||
-      RF__RESERVE(&e->alloc, e->carts, e->cart_cap, n + 1) != 0 ||
-      (qty = rf__calloc(&e->alloc, (size_t)e->products + 1, sizeof *qty)) == NULL)
-    return nomem(e);
-  if (rf__names_intern(&e->ids, &e->alloc, r->shopper, &i, NULL) != 0) {
-    rf__free(&e->alloc, qty);
-    return nomem(e);
-  }
-  memset(&e->shoppers[i], 0, sizeof e->shoppers[i]);
-  e->shoppers[i].cart = i;
-  e->shoppers[i].present = 1;
-  e->shoppers[i].entered = r->t;
-  memset(&e->carts[i], 0, sizeof e->carts[i]);
-  e->carts[i].qty = qty;
-  e->carts[i].members_in = 1;
-  return 0;
-}
-
-static int push_exit(rf_engine *e, const rf_shopper_rec *r) {
-  uint32_t i;
-  int rc = find_shopper(e, r->shopper, &i);
-  if (rc != 0) return rc;
-  if (!e->shoppers[i].present)
-    return rf__error(&e->err, RF_ERANGE, "shopper '%s' has already left", r->shopper);
-  f_cart *cart = &e->carts[e->shoppers[i].cart];
-  e->shoppers[i].present = 0;
-  e->shoppers[i].left = r->t;
-  cart->members_in--;
-  if (r->t > cart->last_exit) cart->last_exit = r->t;
-  if (e->shoppers[i].cart == i) cart->owner_left = 1;
-  if (cart->owner_left && cart->members_in == 0) cart->waiting = 1;
-  return 0;
-}
-
-static int push_link(rf_engine *e, const rf_link_rec *r) {
-  uint32_t i, target;
-  int rc;
-  if ((rc = find_shopper(e, r->shopper, &i)) != 0 || (rc = find_shopper(e, r->cart, &target)) != 0)
-    return rc;
-  uint32_t cart = e->shoppers[target].cart;
-  if (cart == e->shoppers[i].cart) return 0;
-  if (e->shoppers[i].cart == i) {
-    /* i's own cart joins: its items and anyone shopping into it move over. */
-    for (uint32_t p = 0; p < e->products; ++p) {
-      e->carts[cart].qty[p] += e->carts[i].qty[p];
-      e->carts[i].qty[p] = 0;
-    }
-    for (uint32_t s = 0; s < e->ids.count; ++s) {
-      if (s == i || e->shoppers[s].cart != i) continue;
-      e->shoppers[s].cart = cart;
-      if (e->shoppers[s].present) {
-        e->carts[i].members_in--;
-        e->carts[cart].members_in++;
-      }
-    }
-  }
-  if (e->shoppers[i].present) {
-    e->carts[e->shoppers[i].cart].members_in--;
-    e->carts[cart].members_in++;
-  }
-  e->shoppers[i].cart = cart;
-  return 0;
-}
 
 static int push_hand(rf_engine *e, const rf_hand_rec *r) {
   uint32_t shelf, who;
@@ -362,7 +255,7 @@ static int push_hand(rf_engine *e, const rf_hand_rec *r) {
     return rf__error(&e->err, RF_ENOTFOUND, "hand: shelf '%s' is not in the store", r->shelf);
   int64_t shopper = -1;
   if (r->shopper != NULL) {
-    int rc = find_shopper(e, r->shopper, &who);
+    int rc = rf__ledger_find(&e->ledger, r->shopper, &who, &e->err);
     if (rc != 0) return rc;
     shopper = who;
   }
@@ -464,22 +357,10 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
                      e->param[RF_PARAM_LATENESS_S], (double)e->clock / 1e6);
   int rc = 0;
   switch (r->type) {
-    case RF_RECORD_ENTER: rc = push_enter(e, &r->u.enter); break;
-    case RF_RECORD_EXIT: rc = push_exit(e, &r->u.exit); break;
-    case RF_RECORD_LINK: rc = push_link(e, &r->u.link); break;
-    case RF_RECORD_POSITION: {
-      uint32_t i;
-      if ((rc = find_shopper(e, r->u.position.shopper, &i)) != 0) break;
-      if (!isfinite(r->u.position.x) || !isfinite(r->u.position.y)) {
-        rc = rf__error(&e->err, RF_EINVAL, "position: not finite");
-        break;
-      }
-      e->shoppers[i].has_pos = 1;
-      e->shoppers[i].px = r->u.position.x;
-      e->shoppers[i].py = r->u.position.y;
-      e->shoppers[i].pos_t = r->u.position.t;
-      break;
-    }
+    case RF_RECORD_ENTER: rc = rf__ledger_enter(&e->ledger, &r->u.enter, &e->err); break;
+    case RF_RECORD_EXIT: rc = rf__ledger_exit(&e->ledger, &r->u.exit, &e->err); break;
+    case RF_RECORD_LINK: rc = rf__ledger_link(&e->ledger, &r->u.link, &e->err); break;
+    case RF_RECORD_POSITION: rc = rf__ledger_position(&e->ledger, &r->u.position, &e->err); break;
     case RF_RECORD_HAND: rc = push_hand(e, &r->u.hand); break;
     case RF_RECORD_DELTA: rc = push_delta(e, &r->u.delta); break;
     default: break;
@@ -507,7 +388,7 @@ int rf_engine_finish(rf_engine *e) {
 int rf_engine_cart(const rf_engine *e, const char *shopper, int64_t *qty) {
   uint32_t i;
   if (e == NULL || shopper == NULL || qty == NULL) return RF_EINVAL;
-  if (rf__names_find(&e->ids, shopper, &i) != 0) return RF_ENOTFOUND;
-  memcpy(qty, e->carts[e->shoppers[i].cart].qty, (size_t)e->products * sizeof *qty);
+  if (rf__names_find(&e->ledger.ids, shopper, &i) != 0) return RF_ENOTFOUND;
+  memcpy(qty, e->ledger.carts[e->ledger.shoppers[i].cart].qty, (size_t)e->products * sizeof *qty);
   return 0;
 }

@@ -4,25 +4,10 @@
 #define RF_FUSE_ENGINE_INTERNAL_H
 
 #include "core/errbuf.h"
+#include "cart/ledger.h"
 #include "core/names.h"
 #include "retailfuse/assign.h"
 #include "retailfuse/engine.h"
-
-typedef struct f_shopper {
-  uint32_t cart;               /* index of the cart owner */
-  int present;
-  rf_time_us entered;          /* when last seen entering */
-  rf_time_us left;             /* when last seen leaving */
-  int has_pos;
-  double px, py;
-  rf_time_us pos_t;
-} f_shopper;
-
-typedef struct f_cart {
-  int64_t *qty;                /* per product */
-  int members_in, owner_left, receipted, waiting;
-  rf_time_us last_exit;
-} f_cart;
 
 typedef struct f_hand {
   uint32_t shelf;
@@ -102,10 +87,7 @@ struct rf_engine {
   uint32_t products, shelves, plates;
   uint32_t *facing_product;    /* per facing */
   int32_t *product_facing;     /* per product: its (first) facing, -1 if none */
-  rf__names ids;               /* shopper ids, numbered as shoppers */
-  f_shopper *shoppers;
-  f_cart *carts;
-  size_t shopper_cap, cart_cap;
+  rf__ledger ledger;           /* shoppers and carts */
   f_hand *hands;
   size_t hand_count, hand_cap;
   f_change *pending;

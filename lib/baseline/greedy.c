@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
+#include "cart/ledger.h"
 #include "core/names.h"
 #include "io/record.h"
 #include "retailfuse/greedy.h"
@@ -13,20 +14,6 @@
 #define MAX_QTY 4              /* the most items one change is read as */
 #define HAND_KEEP_US 60000000  /* hand visits older than this, beyond the gap and the wait allowed,
                                   are dropped: room for long changes */
-
-typedef struct g_shopper {
-  const char *id;
-  uint32_t cart;               /* index of the cart owner */
-  int present;
-  rf_time_us left;             /* time of the last exit */
-} g_shopper;
-
-typedef struct g_cart {
-  int32_t *qty;                /* per product, made at enter so that deciding never allocates */
-  int members_in;              /* shoppers of this cart still in the store */
-  int owner_left, receipted;
-  rf_time_us last_exit;
-} g_cart;
 
 typedef struct g_hand {
   uint32_t shelf;
@@ -51,14 +38,9 @@ struct rf_greedy {
   uint32_t products, shelves;
   uint32_t **shelf_products;   /* per shelf: the products facing on it */
   size_t *shelf_product_count;
-  rf__names ids;               /* shopper ids, numbered as g->shoppers */
-  g_shopper *shoppers;
-  g_cart *carts;               /* parallel to shoppers: a cart per potential owner */
-  size_t shopper_count, shopper_cap, cart_cap;
+  rf__ledger ledger;           /* shoppers and carts */
   g_hand *hands;
   size_t hand_count, hand_cap;
-  uint32_t *waiting;           /* carts whose shoppers have all left, until their receipt */
-  size_t waiting_count, waiting_cap;
   g_delta *pending;
   size_t pending_head, pending_count, pending_cap;
   int64_t next_event, next_seq;
@@ -74,12 +56,8 @@ void rf_greedy_free(rf_greedy *g) {
   for (uint32_t s = 0; s < g->shelves && g->shelf_products; ++s) rf__free(a, g->shelf_products[s]);
   rf__free(a, g->shelf_products);
   rf__free(a, g->shelf_product_count);
-  for (size_t c = 0; c < g->shopper_count; ++c) rf__free(a, g->carts[c].qty);
-  rf__names_free(&g->ids, a);
-  rf__free(a, g->shoppers);
-  rf__free(a, g->carts);
+  rf__ledger_free(&g->ledger);
   rf__free(a, g->hands);
-  rf__free(a, g->waiting);
   rf__free(a, g->pending);
   rf__free(a, g->items);
   rf_allocator copy = g->alloc;
@@ -109,6 +87,7 @@ int rf_greedy_new(rf_greedy **out, const rf_store *store, const rf_greedy_option
   g->shelf_products = rf__calloc(&a, (size_t)g->shelves + 1, sizeof *g->shelf_products);
   g->shelf_product_count = rf__calloc(&a, (size_t)g->shelves + 1, sizeof *g->shelf_product_count);
   g->items = rf__calloc(&a, (size_t)g->products + 1, sizeof *g->items);
+  rf__ledger_init(&g->ledger, g->products, &g->alloc);
   if (!g->shelf_products || !g->shelf_product_count || !g->items) {
     rf_greedy_free(g);
     return RF_ENOMEM;
@@ -139,8 +118,7 @@ const char *rf_greedy_errmsg(const rf_greedy *g) { return g ? g->err.msg : ""; }
 static int nomem(rf_greedy *g) { return rf__error(&g->err, RF_ENOMEM, "out of memory"); }
 
 static int find_shopper(rf_greedy *g, const char *id, uint32_t *out) {
-  if (rf__names_find(&g->ids, id, out) == 0) return 0;
-  return rf__error(&g->err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
+  return rf__ledger_find(&g->ledger, id, out, &g->err);
 }
 
 static double unit_weight(const rf_greedy *g, uint32_t product) {
@@ -164,13 +142,13 @@ static int emit_diff(rf_greedy *g, const g_delta *d, uint32_t cart, uint32_t pro
                      rf_time_us t) {
   rf_product_def p;
   rf_store_product(g->store, product, &p);
-  g->carts[cart].qty[product] += (int32_t)qty;
+  g->ledger.carts[cart].qty[product] += qty;
   rf_record rec;
   memset(&rec, 0, sizeof rec);
   rec.type = RF_RECORD_DIFF;
   rec.u.diff.seq = g->next_seq++;
   rec.u.diff.t = t;
-  rec.u.diff.shopper = g->shoppers[cart].id;
+  rec.u.diff.shopper = rf__ledger_id(&g->ledger, cart);
   rec.u.diff.sku = p.sku;
   rec.u.diff.qty = qty;
   rec.u.diff.conf = 1.0;
@@ -192,8 +170,8 @@ static int64_t nearest_hand(const rf_greedy *g, const g_delta *d) {
   rf_time_us best_gap = 0;
   for (size_t h = 0; h < g->hand_count; ++h) {
     const g_hand *hv = &g->hands[h];
-    if (hv->shelf != d->shelf || hv->shopper < 0 || g->carts[hv->cart].receipted) continue;
-    const g_shopper *s = &g->shoppers[hv->shopper];
+    if (hv->shelf != d->shelf || hv->shopper < 0 || g->ledger.carts[hv->cart].receipted) continue;
+    const rf__shopper *s = &g->ledger.shoppers[hv->shopper];
     if (!s->present && s->left < d->t0) continue;
     rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
     if (gap > g->opts.max_gap_us) continue;
@@ -228,7 +206,7 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
       }
     }
   } else {
-    const int32_t *qty = g->carts[cart].qty;
+    const int64_t *qty = g->ledger.carts[cart].qty;
     for (uint32_t p = 0; qty != NULL && p < g->products; ++p) {
       for (int64_t q = 1; q <= qty[p] && q <= MAX_QTY; ++q) {
         if (!within_half_item(g, d, p, q)) continue;
@@ -245,27 +223,17 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
   return emit_diff(g, d, cart, best_product, d->total < 0 ? best_qty : -best_qty, t);
 }
 
-static int emit_receipt(rf_greedy *g, uint32_t cart, rf_time_us t) {
-  const g_cart *c = &g->carts[cart];
-  size_t n = 0;
-  for (uint32_t p = 0; p < g->products && c->qty; ++p) {
-    if (c->qty[p] <= 0) continue;
-    rf_product_def def;
-    rf_store_product(g->store, p, &def);
-    g->items[n].sku = def.sku;
-    g->items[n].qty = c->qty[p];
-    ++n;
-  }
+static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
+  rf_greedy *g = payload;
   rf_record rec;
   memset(&rec, 0, sizeof rec);
   rec.type = RF_RECORD_RECEIPT;
   rec.u.receipt.has_t = 1;
   rec.u.receipt.t = t;
-  rec.u.receipt.shopper = g->shoppers[cart].id;
+  rec.u.receipt.shopper = rf__ledger_id(&g->ledger, cart);
   rec.u.receipt.items = g->items;
-  rec.u.receipt.item_count = n;
+  rec.u.receipt.item_count = rf__ledger_items(&g->ledger, cart, g->store, g->items);
   rec.u.receipt.review = 0;
-  g->carts[cart].receipted = 1;
   return g->output(&rec, g->payload);
 }
 
@@ -287,20 +255,12 @@ static int catch_up(rf_greedy *g, int everything) {
     g->pending_count--;
     rc = decide(g, &copy, due);
   }
-  size_t still_waiting = 0;
-  for (size_t w = 0; w < g->waiting_count; ++w) {
-    uint32_t c = g->waiting[w];
-    g_cart *cart = &g->carts[c];
-    if (cart->members_in > 0) continue;  /* back in the store: waits again from the next exit */
-    rf_time_us due = cart->last_exit + g->opts.lateness_us;
-    /* A change that began before the last exit may still be theirs: wait for it. */
-    int open = 0;
-    for (size_t q = 0; q < g->pending_count && !open; ++q)
-      open = g->pending[g->pending_head + q].t0 <= cart->last_exit;
-    if (rc == 0 && (everything || (due <= g->clock && !open))) rc = emit_receipt(g, c, due);
-    if (!cart->receipted) g->waiting[still_waiting++] = c;
-  }
-  g->waiting_count = still_waiting;
+  rf_time_us first_open = INT64_MAX;
+  for (size_t q = 0; q < g->pending_count; ++q)
+    if (g->pending[g->pending_head + q].t0 < first_open) first_open = g->pending[g->pending_head + q].t0;
+  if (rc == 0)
+    rc = rf__ledger_receipts(&g->ledger, g->clock, g->opts.lateness_us, first_open, everything,
+                             emit_receipt, g);
   /* Forget hand visits no change can reach any more: a change still to decide ends after
    * clock - lateness and reaches max_gap before its start. */
   rf_time_us reach = sat_add(sat_add(g->opts.max_gap_us, g->opts.lateness_us), HAND_KEEP_US);
@@ -311,88 +271,16 @@ static int catch_up(rf_greedy *g, int everything) {
   return rc;
 }
 
-static int enter(rf_greedy *g, const char *id) {
-  uint32_t i;
-  if (rf__names_find(&g->ids, id, &i) == 0) {
-    if (g->shoppers[i].present)
-      return rf__error(&g->err, RF_EEXISTS, "shopper '%s' is already in the store", id);
-    g->shoppers[i].present = 1;
-    g->carts[g->shoppers[i].cart].members_in++;
-    return 0;
-  }
-  size_t n = g->shopper_count;
-  int32_t *qty = NULL;
-  if (RF__RESERVE(&g->alloc, g->shoppers, g->shopper_cap, n + 1) != 0 ||
-      RF__RESERVE(&g->alloc, g->carts, g->cart_cap, n + 1) != 0 ||
-      RF__RESERVE(&g->alloc, g->waiting, g->waiting_cap, n + 1) != 0 ||
-      (qty = rf__calloc(&g->alloc, (size_t)g->products + 1, sizeof *qty)) == NULL)
-    return nomem(g);
-  if (rf__names_intern(&g->ids, &g->alloc, id, &i, NULL) != 0) {
-    rf__free(&g->alloc, qty);
-    return nomem(g);
-  }
-  g->shoppers[n].id = rf__names_get(&g->ids, i);
-  g->shoppers[n].cart = (uint32_t)n;
-  g->shoppers[n].present = 1;
-  g->shoppers[n].left = 0;
-  memset(&g->carts[n], 0, sizeof g->carts[n]);
-  g->carts[n].qty = qty;
-  g->carts[n].members_in = 1;
-  g->shopper_count++;
-  return 0;
-}
-
 int rf_greedy_push(rf_greedy *g, const rf_record *r) {
   if (g == NULL || r == NULL) return RF_EINVAL;
   rf__error_clear(&g->err);
-  uint32_t i, cart, shelf;
+  uint32_t i, shelf;
   int rc = 0;
   switch (r->type) {
-    case RF_RECORD_ENTER: rc = enter(g, r->u.enter.shopper); break;
-    case RF_RECORD_EXIT:
-      if ((rc = find_shopper(g, r->u.exit.shopper, &i)) != 0) break;
-      if (!g->shoppers[i].present) {
-        rc = rf__error(&g->err, RF_ERANGE, "shopper '%s' has already left", r->u.exit.shopper);
-        break;
-      }
-      g->shoppers[i].present = 0;
-      g->shoppers[i].left = r->u.exit.t;
-      cart = g->shoppers[i].cart;
-      g->carts[cart].members_in--;
-      if (r->u.exit.t > g->carts[cart].last_exit) g->carts[cart].last_exit = r->u.exit.t;
-      if (cart == i) g->carts[cart].owner_left = 1;
-      /* Reserved at enter: a cart waits at most once, and carts never outnumber shoppers. */
-      if (g->carts[cart].owner_left && g->carts[cart].members_in == 0 && !g->carts[cart].receipted)
-        g->waiting[g->waiting_count++] = cart;
-      break;
-    case RF_RECORD_LINK:
-      if ((rc = find_shopper(g, r->u.link.shopper, &i)) != 0 ||
-          (rc = find_shopper(g, r->u.link.cart, &cart)) != 0)
-        break;
-      cart = g->shoppers[cart].cart;  /* joining a joiner joins the owner */
-      if (cart == g->shoppers[i].cart) break;
-      if (g->shoppers[i].cart == i) {
-        /* i's own cart joins too: its items and anyone shopping into it move over. */
-        for (uint32_t p = 0; p < g->products; ++p) {
-          g->carts[cart].qty[p] += g->carts[i].qty[p];
-          g->carts[i].qty[p] = 0;
-        }
-        for (size_t s2 = 0; s2 < g->shopper_count; ++s2) {
-          if (s2 == i || g->shoppers[s2].cart != i) continue;
-          g->shoppers[s2].cart = cart;
-          if (g->shoppers[s2].present) {
-            g->carts[i].members_in--;
-            g->carts[cart].members_in++;
-          }
-        }
-      }
-      if (g->shoppers[i].present) {
-        g->carts[g->shoppers[i].cart].members_in--;
-        g->carts[cart].members_in++;
-      }
-      g->shoppers[i].cart = cart;
-      break;
-    case RF_RECORD_POSITION: break;
+    case RF_RECORD_ENTER: rc = rf__ledger_enter(&g->ledger, &r->u.enter, &g->err); break;
+    case RF_RECORD_EXIT: rc = rf__ledger_exit(&g->ledger, &r->u.exit, &g->err); break;
+    case RF_RECORD_LINK: rc = rf__ledger_link(&g->ledger, &r->u.link, &g->err); break;
+    case RF_RECORD_POSITION: break;  /* the baseline does not use positions */
     case RF_RECORD_HAND: {
       int64_t who = -1;
       if (rf_store_find_shelf(g->store, r->u.hand.shelf, &shelf) != 0) {
@@ -404,7 +292,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
         who = i;
       }
       if (RF__RESERVE(&g->alloc, g->hands, g->hand_cap, g->hand_count + 1) != 0) return nomem(g);
-      uint32_t hand_cart = who >= 0 ? g->shoppers[who].cart : 0;
+      uint32_t hand_cart = who >= 0 ? g->ledger.shoppers[who].cart : 0;
       g->hands[g->hand_count++] = (g_hand){shelf, who, hand_cart, r->u.hand.t0, r->u.hand.t1};
       break;
     }

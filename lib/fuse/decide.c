@@ -487,6 +487,9 @@ static int decide_batch(rf_engine *e, int everything) {
   const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
   const double missed = e->param[RF_PARAM_MISSED_HAND_RATE];
   const double nobody = e->param[RF_PARAM_NOBODY_PRIOR];
+  /* A hand visit that explains no change must have moved nothing: explaining a change by it
+   * spares that cost. Dividing every column by it is the same as charging the unused ones. */
+  const double spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   for (size_t r = 0; r < due; ++r) {
     row_terms *row = &rows[r];
     row->change = e->pending[r];
@@ -518,7 +521,7 @@ static int decide_batch(rf_engine *e, int everything) {
           double id = hv->shopper < 0            ? row->prox[k]
                       : hv->shopper == (int64_t)k ? 1.0 - wrong_id
                                                   : wrong_id * row->prox[k];
-          if (id > 0) acc = logsumexp_add(acc, log(id) + fitl + row->what[k]);
+          if (id > 0) acc = logsumexp_add(acc, log(id) + fitl + spared + row->what[k]);
         }
       }
       Lr[j] = acc;
@@ -559,7 +562,7 @@ static int decide_batch(rf_engine *e, int everything) {
         double id = hv->shopper < 0            ? row->prox[k]
                     : hv->shopper == (int64_t)k ? 1.0 - wrong_id
                                                 : wrong_id * row->prox[k];
-        if (id > 0) post[k] += pj * exp(log(id) + fitl + row->what[k]) / lj;
+        if (id > 0) post[k] += pj * exp(log(id) + fitl + spared + row->what[k]) / lj;
       }
     }
     for (uint32_t k = 0; k < shoppers && L0[r] > 0; ++k)

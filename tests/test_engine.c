@@ -29,6 +29,7 @@
 #include "retailfuse/status.h"
 #include "retailfuse/store.h"
 #include "test_alloc.h"
+#include "test_records.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
@@ -269,75 +270,6 @@ static size_t push_json(eng *x, const char *text) {
 }
 
 /* ---- input records --------------------------------------------------------------------------- */
-
-static rf_record shopper_rec(rf_record_type type, rf_time_us t, const char *shopper) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = type;
-  r.u.enter.t = t; /* enter and exit share one layout */
-  r.u.enter.shopper = shopper;
-  return r;
-}
-
-static rf_record enter(rf_time_us t, const char *s) { return shopper_rec(RF_RECORD_ENTER, t, s); }
-static rf_record leave(rf_time_us t, const char *s) { return shopper_rec(RF_RECORD_EXIT, t, s); }
-
-static rf_record link_to(rf_time_us t, const char *shopper, const char *cart) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_LINK;
-  r.u.link.t = t;
-  r.u.link.shopper = shopper;
-  r.u.link.cart = cart;
-  return r;
-}
-
-static rf_record position(rf_time_us t, const char *shopper, double x, double y) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_POSITION;
-  r.u.position.t = t;
-  r.u.position.shopper = shopper;
-  r.u.position.x = x;
-  r.u.position.y = y;
-  return r;
-}
-
-/* A hand visit with no optional evidence (no x, conf, holding or sku hints). */
-static rf_record hand(const char *shopper, const char *shelf, rf_time_us t0, rf_time_us t1) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_HAND;
-  r.u.hand.shopper = shopper;
-  r.u.hand.shelf = shelf;
-  r.u.hand.t0 = t0;
-  r.u.hand.t1 = t1;
-  r.u.hand.holding_in = RF_UNKNOWN;
-  r.u.hand.holding_out = RF_UNKNOWN;
-  return r;
-}
-
-static rf_record hand_at(const char *shopper, const char *shelf, rf_time_us t0, rf_time_us t1,
-                         double x) {
-  rf_record r = hand(shopper, shelf, t0, t1);
-  r.u.hand.has_x = 1;
-  r.u.hand.x = x;
-  return r;
-}
-
-/* A delta over `plates` (which must outlive the push). */
-static rf_record delta(const char *shelf, rf_time_us t0, rf_time_us t1,
-                       const rf_plate_delta *plates, size_t n) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_DELTA;
-  r.u.delta.shelf = shelf;
-  r.u.delta.t0 = t0;
-  r.u.delta.t1 = t1;
-  r.u.delta.plates = plates;
-  r.u.delta.plate_count = n;
-  return r;
-}
 
 static size_t push_delta1(eng *x, const char *shelf, rf_time_us t0, rf_time_us t1, const char *p1,
                           double g1) {
@@ -1187,15 +1119,15 @@ static void test_refusals_change_nothing(void **state) {
       /* before record 12 the clock is at 7.0 s */
       {"late delta", 12, delta("A", 3 * SEC, 4900 * MS, good_a, 2), RF_ELATE, NULL},
       {"late enter", 15, enter(7 * SEC, "S4"), RF_ELATE, NULL},
-      {"product record", 6, shopper_rec(RF_RECORD_PRODUCT, 0, "x"), RF_EINVAL, NULL},
-      {"shelf record", 6, shopper_rec(RF_RECORD_SHELF, 0, "x"), RF_EINVAL, NULL},
-      {"facing record", 6, shopper_rec(RF_RECORD_FACING, 0, "x"), RF_EINVAL, NULL},
-      {"diff record", 6, shopper_rec(RF_RECORD_DIFF, 0, "x"), RF_EINVAL, NULL},
-      {"receipt record", 6, shopper_rec(RF_RECORD_RECEIPT, 0, "x"), RF_EINVAL, NULL},
-      {"truth record", 6, shopper_rec(RF_RECORD_TRUTH, 0, "x"), RF_EINVAL, NULL},
-      {"type out of range", 6, shopper_rec((rf_record_type)RF_RECORD_TYPE_COUNT, 0, "x"), RF_EINVAL,
+      {"product record", 6, shopper_record(RF_RECORD_PRODUCT, 0, "x"), RF_EINVAL, NULL},
+      {"shelf record", 6, shopper_record(RF_RECORD_SHELF, 0, "x"), RF_EINVAL, NULL},
+      {"facing record", 6, shopper_record(RF_RECORD_FACING, 0, "x"), RF_EINVAL, NULL},
+      {"diff record", 6, shopper_record(RF_RECORD_DIFF, 0, "x"), RF_EINVAL, NULL},
+      {"receipt record", 6, shopper_record(RF_RECORD_RECEIPT, 0, "x"), RF_EINVAL, NULL},
+      {"truth record", 6, shopper_record(RF_RECORD_TRUTH, 0, "x"), RF_EINVAL, NULL},
+      {"type out of range", 6, shopper_record((rf_record_type)RF_RECORD_TYPE_COUNT, 0, "x"), RF_EINVAL,
        NULL},
-      {"type way out of range", 6, shopper_rec((rf_record_type)-3, 0, "x"), RF_EINVAL, NULL},
+      {"type way out of range", 6, shopper_record((rf_record_type)-3, 0, "x"), RF_EINVAL, NULL},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
     g_context = cases[k].what;

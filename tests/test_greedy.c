@@ -15,6 +15,7 @@
 #include "retailfuse/status.h"
 #include "retailfuse/store.h"
 #include "test_alloc.h"
+#include "test_records.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
@@ -175,33 +176,6 @@ static rf_store *weights_store(void) {
 
 /* ---- input records --------------------------------------------------------------------------- */
 
-static rf_record shopper_event(rf_record_type type, rf_time_us t, const char *shopper) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = type;
-  r.u.enter.t = t; /* enter and exit share one layout */
-  r.u.enter.shopper = shopper;
-  return r;
-}
-
-static rf_record enter(rf_time_us t, const char *shopper) {
-  return shopper_event(RF_RECORD_ENTER, t, shopper);
-}
-
-static rf_record leave(rf_time_us t, const char *shopper) {
-  return shopper_event(RF_RECORD_EXIT, t, shopper);
-}
-
-static rf_record link_to(rf_time_us t, const char *shopper, const char *cart) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_LINK;
-  r.u.link.t = t;
-  r.u.link.shopper = shopper;
-  r.u.link.cart = cart;
-  return r;
-}
-
 /* A position record: it only moves the clock. */
 static rf_record tick(rf_time_us t) {
   rf_record r;
@@ -209,33 +183,6 @@ static rf_record tick(rf_time_us t) {
   r.type = RF_RECORD_POSITION;
   r.u.position.t = t;
   r.u.position.shopper = "nobody-in-particular";
-  return r;
-}
-
-static rf_record hand(const char *shopper, const char *shelf, rf_time_us t0, rf_time_us t1) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_HAND;
-  r.u.hand.shopper = shopper;
-  r.u.hand.shelf = shelf;
-  r.u.hand.t0 = t0;
-  r.u.hand.t1 = t1;
-  r.u.hand.holding_in = RF_UNKNOWN;
-  r.u.hand.holding_out = RF_UNKNOWN;
-  return r;
-}
-
-/* A delta over the plates given (the array must outlive the push). */
-static rf_record delta(const char *shelf, rf_time_us t0, rf_time_us t1,
-                       const rf_plate_delta *plates, size_t n) {
-  rf_record r;
-  memset(&r, 0, sizeof r);
-  r.type = RF_RECORD_DELTA;
-  r.u.delta.shelf = shelf;
-  r.u.delta.t0 = t0;
-  r.u.delta.t1 = t1;
-  r.u.delta.plates = plates;
-  r.u.delta.plate_count = n;
   return r;
 }
 

@@ -424,6 +424,84 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
   return 0;
 }
 
+/* A decrease nobody explains whole may be several reaches merged into one change, each at its
+ * own place on the shelf: split the plates into runs that lost weight, explain each run on its
+ * own (one facing or two neighbouring ones), and give each to the identified hand that fits its
+ * place best. Returns the number of diffs made, or -1 when out of memory. */
+static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_us wait) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  const double sigma = noise_of(e, c->shelf);
+  const double floor_g = fmax(4 * sigma, 5.0);
+  const double *g = rf__change_g(e, c);
+  size_t n = def.plate_count;
+  /* Room for one sub-change's plates at the end of the pool. */
+  if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0) return -1;
+  g = rf__change_g(e, c);  /* the pool may have moved */
+  int made = 0, regions = 0;
+  for (size_t k = 0; k < n; ++k) regions += g[k] < -floor_g && (k == 0 || !(g[k - 1] < -floor_g));
+  if (regions < 2) return 0;
+  for (size_t k = 0; k < n;) {
+    if (!(g[k] < -floor_g)) {
+      ++k;
+      continue;
+    }
+    size_t end = k;
+    while (end < n && g[end] < -floor_g) ++end;
+    /* The run with its quiet neighbours, everything else zero. */
+    f_change sub = *c;
+    sub.first_g = e->g_len;
+    double *sg = e->g_pool + e->g_len;
+    memset(sg, 0, n * sizeof *sg);
+    size_t lo = k > 0 ? k - 1 : k, hi = end < n ? end + 1 : end;
+    double total = 0.0, mass = 0.0, moment = 0.0;
+    for (size_t q = lo; q < hi; ++q) {
+      sg[q] = g[q];
+      total += g[q];
+      mass += fabs(g[q]);
+      moment += fabs(g[q]) * 0.5 * (def.plates[q].x0 + def.plates[q].x1);
+    }
+    sub.total = total;
+    sub.center_x = mass > 0 ? moment / mass : c->center_x;
+    sub.reported = (int)(hi - lo);
+    /* Where the weight left: the run itself, not its quiet neighbours. */
+    double run_lo = def.plates[k].x0, run_hi = def.plates[end - 1].x1;
+    k = end;
+    enumerate_takes(e, &sub, s);
+    if (s->take_count == 0) continue;
+    const what *w = &s->takes[0];
+    for (size_t i = 1; i < s->take_count; ++i)
+      if (s->takes[i].logl > w->logl) w = &s->takes[i];
+    /* Explained well enough on its own? */
+    double unexplained = log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+    if (w->logl < unexplained) continue;
+    double p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
+    /* The identified hand that fits this place best, against the others and a missed one. */
+    double best_fit = -INFINITY, all = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
+    int64_t best_hand = -1;
+    for (size_t h = 0; h < e->hand_count; ++h) {
+      const f_hand *hv = &e->hands[h];
+      if (hv->shopper < 0) continue;
+      double fit = hand_fit_at(e, hv, &sub, run_lo, run_hi);
+      if (fit == -INFINITY) continue;
+      all = logsumexp_add(all, fit);
+      if (fit > best_fit) {
+        best_fit = fit;
+        best_hand = (int64_t)h;
+      }
+    }
+    if (best_hand < 0) continue;
+    double conf = p_what * exp(best_fit - all);
+    uint32_t cart = e->ledger.shoppers[e->hands[best_hand].shopper].cart;
+    for (int part = 0; part < w->parts; ++part)
+      if (rf__engine_emit_diff(e, c->event, cart, w->product[part], w->qty[part], conf,
+                               c->t1 + wait, -1, NULL) != 0)
+        return -1;
+    ++made;
+  }
+  return made;
+}
+
 static int decide_batch(rf_engine *e, int everything);
 
 int rf__engine_decide_due(rf_engine *e, int everything) {
@@ -581,7 +659,14 @@ static int decide_batch(rf_engine *e, int everything) {
       }
       if (split > 0) continue;
     }
-    if (shoppers == 0 || post[best] <= unexplained_p) continue;  /* nobody's: reported by silence */
+    if (shoppers == 0 || post[best] <= unexplained_p) {
+      /* Nobody explains it whole; maybe several reaches merged into it. */
+      if (c->total < 0 && decide_regions(e, c, &s, wait) < 0) {
+        rc = RF_ENOMEM;
+        break;
+      }
+      continue;  /* otherwise nobody's: reported by silence */
+    }
     /* What the best shopper moved: their most likely hypothesis. */
     enumerate_takes(e, c, &s);
     double all = what_logl(e, c, best, &s) + 0.0;

@@ -288,6 +288,35 @@ static double hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
   return hand_fit_at(e, h, c, c->center_x, c->center_x);
 }
 
+/* log of how much a hand's sku hint supports product p: the hinted product gets the hint's
+ * score and every other product of the shelf an equal share of the rest, against a hint-free
+ * 1 / n each. 0 when the hand has no hint. */
+static double hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n) {
+  double weight = e->param[RF_PARAM_HINT_WEIGHT];
+  if (weight <= 0 || h == NULL || h->hint_product < 0 || n < 2) return 0.0;
+  double score = fmin(fmax(h->hint_score, 0.05), 0.95);
+  double l = (int64_t)p == h->hint_product ? log(score) : log((1.0 - score) / (double)(n - 1));
+  return weight * (l + log((double)n));
+}
+
+static size_t shelf_facings(const rf_engine *e, uint32_t shelf) {
+  const uint32_t *fac;
+  size_t nf;
+  rf_store_shelf_facings(e->store, shelf, &fac, &nf);
+  return nf;
+}
+
+/* How much more (in log) a hand's hint makes the change's takes likely: the takes' summed
+ * likelihood with each weighted by the hint, over the plain sum. 0 for put-backs. */
+static double hint_gain(const rf_engine *e, const f_change *c, const scratch *s, const f_hand *h) {
+  if (c->total >= 0 || s->take_count == 0 || h->hint_product < 0) return 0.0;
+  size_t nf = shelf_facings(e, c->shelf);
+  double total = -INFINITY;
+  for (size_t i = 0; i < s->take_count; ++i)
+    total = logsumexp_add(total, s->takes[i].logl + hint_logl(e, h, s->takes[i].product[0], nf));
+  return total - s->take_logl;
+}
+
 typedef struct row_terms {     /* one change of the batch */
   f_change change;
   double *what;                /* per shopper: log L(what | shopper) */
@@ -593,6 +622,7 @@ static int decide_batch(rf_engine *e, int everything) {
     for (size_t j = 0; j < cols; ++j) {
       const f_hand *hv = &e->hands[hand_of[j]];
       double fitl = hand_fit(e, hv, c), acc = -INFINITY;
+      if (fitl > -INFINITY) fitl += hint_gain(e, c, &s, hv);
       if (fitl > -INFINITY) {
         for (uint32_t k = 0; k < shoppers; ++k) {
           if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
@@ -630,11 +660,12 @@ static int decide_batch(rf_engine *e, int everything) {
     /* The posterior of each shopper: through every hand column, and through "no column". */
     double unexplained_p = L0[r] > 0 ? P0[r] * exp(row->unexplained) / L0[r] : 0.0;
     for (uint32_t k = 0; k < shoppers; ++k) post[k] = 0.0;
+    enumerate_takes(e, c, &s);
     for (size_t j = 0; j < cols; ++j) {
       double pj = P[r * cols + j], lj = L[r * cols + j];
       if (pj <= 0 || lj <= 0) continue;
       const f_hand *hv = &e->hands[hand_of[j]];
-      double fitl = hand_fit(e, hv, c);
+      double fitl = hand_fit(e, hv, c) + hint_gain(e, c, &s, hv);
       for (uint32_t k = 0; k < shoppers; ++k) {
         if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
         double id = hv->shopper < 0            ? row->prox[k]
@@ -667,15 +698,31 @@ static int decide_batch(rf_engine *e, int everything) {
       }
       continue;  /* otherwise nobody's: reported by silence */
     }
-    /* What the best shopper moved: their most likely hypothesis. */
+    /* What the best shopper moved: their most likely hypothesis, with the sku hint of the
+     * hand visit most likely theirs. */
     enumerate_takes(e, c, &s);
-    double all = what_logl(e, c, best, &s) + 0.0;
+    what_logl(e, c, best, &s);
+    const f_hand *their = NULL;
+    double their_p = 0.0;
+    for (size_t j = 0; j < cols; ++j) {
+      const f_hand *hv = &e->hands[hand_of[j]];
+      if ((hv->shopper == (int64_t)best || hv->shopper < 0) && P[r * cols + j] > their_p) {
+        their = hv;
+        their_p = P[r * cols + j];
+      }
+    }
     const what *list = c->total < 0 ? s.takes : s.puts;
     size_t count = c->total < 0 ? s.take_count : s.put_count;
     if (count == 0) continue;
+    size_t nf = shelf_facings(e, c->shelf);
+    double hint_of_best = c->total < 0 && their ? 1.0 : 0.0;
+#define HINTED(o) ((o)->logl + hint_of_best * hint_logl(e, their, (o)->product[0], nf))
     const what *w = &list[0];
-    for (size_t i = 1; i < count; ++i)
-      if (list[i].logl > w->logl) w = &list[i];
+    double all = -INFINITY;
+    for (size_t i = 0; i < count; ++i) {
+      all = logsumexp_add(all, HINTED(&list[i]));
+      if (HINTED(&list[i]) > HINTED(w)) w = &list[i];
+    }
     /* Hypotheses that make the same diff (home or left at the same spot, for one) are one
      * decision: their probabilities add. */
     double same = -INFINITY;
@@ -684,8 +731,9 @@ static int decide_batch(rf_engine *e, int everything) {
       int alike = o->parts == w->parts;
       for (int part = 0; part < w->parts && alike; ++part)
         alike = o->product[part] == w->product[part] && o->qty[part] == w->qty[part];
-      if (alike) same = logsumexp_add(same, o->logl);
+      if (alike) same = logsumexp_add(same, HINTED(o));
     }
+#undef HINTED
     double conf = post[best] * exp(same - all);
     if (conf > 1.0) conf = 1.0;
     uint32_t cart = e->ledger.shoppers[best].cart;

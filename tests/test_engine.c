@@ -1153,6 +1153,46 @@ static void test_refusals_change_nothing(void **state) {
   assert_int_equal(rf_engine_push(y->e, &edge), RF_ELATE);
 }
 
+/* The per-kind push functions are rf_engine_push with the record built for the caller: the good
+ * run pushed through them gives the same output, and a NULL event is refused. */
+static int push_by_kind(rf_engine *e, const rf_record *r) {
+  switch (r->type) {
+  case RF_RECORD_ENTER: return rf_engine_push_enter(e, &r->u.enter);
+  case RF_RECORD_EXIT: return rf_engine_push_exit(e, &r->u.exit);
+  case RF_RECORD_LINK: return rf_engine_push_link(e, &r->u.link);
+  case RF_RECORD_POSITION: return rf_engine_push_position(e, &r->u.position);
+  case RF_RECORD_DELTA: return rf_engine_push_delta(e, &r->u.delta);
+  case RF_RECORD_HAND: return rf_engine_push_hand(e, &r->u.hand);
+  case RF_RECORD_SAMPLES: return rf_engine_push_samples(e, &r->u.samples);
+  default: return -1;
+  }
+}
+
+static void test_push_per_kind(void **state) {
+  (void)state;
+  eng *generic = eng_open(), *by_kind = eng_open();
+  rf_record r[GOOD_LEN];
+  good_run(r);
+  for (size_t i = 0; i < GOOD_LEN; ++i) {
+    push(generic, r[i]);
+    assert_int_equal(push_by_kind(by_kind->e, &r[i]), RF_OK);
+  }
+  finish(generic);
+  finish(by_kind);
+  assert_int_equal(generic->out.count, 5);
+  assert_same_output(&generic->out, &by_kind->out);
+
+  assert_int_equal(rf_engine_push_enter(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_exit(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_link(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_position(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_delta(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_hand(by_kind->e, NULL), RF_EINVAL);
+  assert_int_equal(rf_engine_push_samples(by_kind->e, NULL), RF_EINVAL);
+  rf_record late = enter(0, "S9"); /* a refusal through a per-kind push is the generic one */
+  assert_int_equal(rf_engine_push_enter(by_kind->e, &late.u.enter), RF_ELATE);
+}
+
 /* NULL arguments everywhere. */
 static void test_null_arguments(void **state) {
   (void)state;
@@ -1600,6 +1640,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_group_and_receipts, teardown),
       cmocka_unit_test_teardown(test_link_merges_cart, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
+      cmocka_unit_test_teardown(test_push_per_kind, teardown),
       cmocka_unit_test_teardown(test_refusals_change_nothing, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),
       cmocka_unit_test_teardown(test_null_ids_in_records, teardown),

@@ -87,6 +87,15 @@ RF_EXTERN void rf_engine_set_output(rf_engine *engine, rf_output_fn output, void
  * call. RF_ELATE for a record more than the lateness behind the engine's clock. */
 RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
 
+/* The same, one function per event kind, for hosts that hold their events as separate types. */
+RF_EXTERN int rf_engine_push_enter(rf_engine *engine, const rf_shopper_rec *enter);
+RF_EXTERN int rf_engine_push_exit(rf_engine *engine, const rf_shopper_rec *exit);
+RF_EXTERN int rf_engine_push_link(rf_engine *engine, const rf_link_rec *link);
+RF_EXTERN int rf_engine_push_position(rf_engine *engine, const rf_position_rec *position);
+RF_EXTERN int rf_engine_push_delta(rf_engine *engine, const rf_delta_rec *delta);
+RF_EXTERN int rf_engine_push_hand(rf_engine *engine, const rf_hand_rec *hand);
+RF_EXTERN int rf_engine_push_samples(rf_engine *engine, const rf_samples_rec *samples);
+
 /* Moves the clock to `now` (store time) with no new event, making decisions that are due. */
 RF_EXTERN int rf_engine_advance(rf_engine *engine, rf_time_us now);
 

@@ -371,6 +371,24 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   return catch_up(e, 0);
 }
 
+#define RF__PUSH_KIND(fn, rec_type, field, arg_type)        \
+  int fn(rf_engine *e, const arg_type *event) {            \
+    if (event == NULL) return RF_EINVAL;                   \
+    rf_record r;                                           \
+    memset(&r, 0, sizeof r);                               \
+    r.type = rec_type;                                     \
+    r.u.field = *event;                                    \
+    return rf_engine_push(e, &r);                          \
+  }
+
+RF__PUSH_KIND(rf_engine_push_enter, RF_RECORD_ENTER, enter, rf_shopper_rec)
+RF__PUSH_KIND(rf_engine_push_exit, RF_RECORD_EXIT, exit, rf_shopper_rec)
+RF__PUSH_KIND(rf_engine_push_link, RF_RECORD_LINK, link, rf_link_rec)
+RF__PUSH_KIND(rf_engine_push_position, RF_RECORD_POSITION, position, rf_position_rec)
+RF__PUSH_KIND(rf_engine_push_delta, RF_RECORD_DELTA, delta, rf_delta_rec)
+RF__PUSH_KIND(rf_engine_push_hand, RF_RECORD_HAND, hand, rf_hand_rec)
+RF__PUSH_KIND(rf_engine_push_samples, RF_RECORD_SAMPLES, samples, rf_samples_rec)
+
 int rf_engine_advance(rf_engine *e, rf_time_us now) {
   if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);

@@ -815,6 +815,35 @@ static void test_two_equal_hands_review(void **state) {
   assert_true(o->conf > 0.3 && o->conf < 0.65);
 }
 
+/* A receipt holding a doubtful decision is doubtful too: flagged for review, while the other
+ * shopper's receipt, whose only diff was sure, is not. */
+static void test_receipt_review_follows_its_diffs(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, enter(0, "S3"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push(x, hand("S2", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  push(x, hand("S3", "B", 3 * SEC, 4 * SEC));
+  push_delta1(x, "B", 3200 * MS, 3600 * MS, "B1", -250.1);
+  push(x, leave(10 * SEC, "S1"));
+  push(x, leave(10 * SEC, "S2"));
+  push(x, leave(10 * SEC, "S3"));
+  assert_int_equal(finish(x), 5);
+  const char *taker = x->out.rec[0].shopper;
+  assert_diff(x, 0, 0, 1600 * MS + W, taker, "TEA1", 1, 0, 1);
+  assert_diff(x, 1, 1, 3600 * MS + W, "S3", "CRISPS", 1, 1, 0);
+  for (size_t i = 2; i < 5; ++i) {
+    const out_rec *o = &x->out.rec[i];
+    assert_int_equal(o->type, RF_RECORD_RECEIPT);
+    int doubtful = strcmp(o->shopper, taker) == 0;
+    assert_int_equal(o->review, doubtful);
+    assert_int_equal(o->item_count, strcmp(o->shopper, "S3") == 0 || doubtful ? 1 : 0);
+  }
+}
+
 /* ==== late hand records ======================================================================= */
 
 static void test_late_hand_is_used(void **state) {
@@ -1635,6 +1664,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_shopper_entering_after_change_is_no_candidate, teardown),
       cmocka_unit_test_teardown(test_no_product_fits, teardown),
       cmocka_unit_test_teardown(test_two_equal_hands_review, teardown),
+      cmocka_unit_test_teardown(test_receipt_review_follows_its_diffs, teardown),
       cmocka_unit_test_teardown(test_late_hand_is_used, teardown),
       cmocka_unit_test_teardown(test_wait_and_lateness_parameters, teardown),
       cmocka_unit_test_teardown(test_group_and_receipts, teardown),

@@ -43,6 +43,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       cart = &l->carts[i];
       memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
       cart->receipted = cart->owner_left = cart->members_in = 0;
+      cart->flagged = 0;
     }
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;
@@ -109,6 +110,8 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
       l->carts[cart].qty[p] += l->carts[i].qty[p];
       l->carts[i].qty[p] = 0;
     }
+    l->carts[cart].flagged += l->carts[i].flagged;
+    l->carts[i].flagged = 0;
     for (uint32_t s = 0; s < l->ids.count; ++s) {
       if (s == i || l->shoppers[s].cart != i) continue;
       l->shoppers[s].cart = cart;

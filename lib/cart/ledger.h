@@ -23,6 +23,7 @@ typedef struct rf__shopper {
 typedef struct rf__cart {
   int64_t *qty;                /* per product */
   int members_in, owner_left, receipted;
+  int64_t flagged;             /* standing diffs into it that were flagged for review */
   rf_time_us last_exit;
 } rf__cart;
 

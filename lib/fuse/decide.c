@@ -428,6 +428,7 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
   d->qty[0] = w->qty[0];
   d->seq[0] = seqs[0];
   d->conf = conf;
+  d->review = rf__engine_flags_review(e, conf);
   double what_p = conf / (post[best] > 0 ? post[best] : 1);
   for (int n = 0; n < RF__ALTS - 1; ++n) {
     int64_t pick = -1;
@@ -750,6 +751,9 @@ static int decide_batch(rf_engine *e, int everything) {
                                      d->seq[0], NULL)) != 0)
         break;
       d->corrected = 1;
+      /* The receipt's doubt follows the decision: the undone take's flag goes, the redo's comes. */
+      if (d->review && e->ledger.carts[d->cart].flagged > 0) e->ledger.carts[d->cart].flagged--;
+      if (rf__engine_flags_review(e, conf)) e->ledger.carts[cart].flagged++;
     }
     for (int part = 0; part < w->parts && rc == 0; ++part) {
       int64_t q = c->total < 0 ? w->qty[part] : -w->qty[part];

@@ -187,6 +187,10 @@ int rf_engine_poll(rf_engine *e, rf_record *out) {
   return 0;
 }
 
+int rf__engine_flags_review(const rf_engine *e, double conf) {
+  return round(conf * 1e4) / 1e4 < e->param[RF_PARAM_REVIEW_BELOW];
+}
+
 int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
                          int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq) {
   e->ledger.carts[cart].qty[product] += qty;
@@ -199,7 +203,8 @@ int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t pr
   o.cart = cart;
   o.product = product;
   o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
-  o.review = o.conf < e->param[RF_PARAM_REVIEW_BELOW];
+  o.review = rf__engine_flags_review(e, conf);
+  if (o.review && corrects < 0) e->ledger.carts[cart].flagged++;
   o.has_corrects = corrects >= 0;
   o.corrects = corrects;
   if (seq) *seq = o.seq;
@@ -216,6 +221,7 @@ static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   o.t = t;
   o.cart = cart;
   o.first_item = e->item_len;
+  o.review = e->ledger.carts[cart].flagged > 0;
   o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
   e->item_len += o.item_count;
   return emit(e, &o);

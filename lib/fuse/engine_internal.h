@@ -64,6 +64,7 @@ typedef struct f_decision {
   uint32_t product[2];
   int64_t qty[2], seq[2];
   double conf;
+  int review;                  /* its diffs were flagged for review */
   int alt_count;
   f_alt alt[RF__ALTS];
 } f_decision;
@@ -115,9 +116,13 @@ struct rf_engine {
 int rf__engine_decide_due(rf_engine *e, int everything);
 
 /* engine.c: queues a diff, or hands it to the callback; *seq (may be NULL) receives its number.
- * corrects < 0: none. */
+ * corrects < 0: none. A flagged diff that corrects nothing counts against its cart's receipt;
+ * corrections keep that count themselves (rf__ledger's cart.flagged). */
 int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
                          int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq);
+
+/* engine.c: whether a diff of this confidence is flagged for review. */
+int rf__engine_flags_review(const rf_engine *e, double conf);
 
 /* The per-plate changes of a pending change (one per plate of its shelf). */
 static inline const double *rf__change_g(const rf_engine *e, const f_change *c) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the build into a scratch prefix and builds examples/store_summary against it twice:
-# through find_package(retailfuse) and through pkg-config. Both must run on the example scenario.
+# Installs the build into a scratch prefix and builds the example hosts against it:
+# examples/store_summary and examples/checkout_host through find_package(retailfuse), both again
+# through pkg-config. Each must run on the example scenario and print what it should
+# (checkout_host: exactly tests/install/checkout_host_*.expected).
 #   install_test.sh BUILD_DIR SOURCE_DIR SANITIZE(ON|OFF)
 set -euo pipefail
 build=$1 src=$2 sanitize=$3
@@ -17,6 +19,11 @@ libdir=$(ls -d "$work"/prefix/lib*/ | head -n 1)
 cmake -S "$src/examples/store_summary" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
+cmake -S "$src/examples/checkout_host" -B "$work/cmake-host" -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
+cmake --build "$work/cmake-host" >/dev/null
+"$work/cmake-host/checkout_host" "$src/examples/small.jsonl" >"$work/host.out"
+diff -u "$src/tests/install/checkout_host_small.expected" "$work/host.out"
 out=$("$work/cmake-build/store_summary" "$src/examples/small.jsonl")
 echo "$out"
 grep -qx "$expected" <<<"$out"
@@ -27,4 +34,11 @@ cc -std=c11 -Wall -Werror $flags "$src/examples/store_summary/main.c" -o "$work/
   $(pkg-config --cflags --libs retailfuse)
 out=$(LD_LIBRARY_PATH="$libdir" "$work/pc-summary" "$src/examples/small.jsonl")
 grep -qx "$expected" <<<"$out"
+cc -std=c11 -Wall -Werror $flags "$src/examples/checkout_host/main.c" -o "$work/pc-host" \
+  $(pkg-config --cflags --libs retailfuse)
+LD_LIBRARY_PATH="$libdir" "$work/pc-host" "$src/examples/small.jsonl" >"$work/pc-host.out"
+diff -u "$src/tests/install/checkout_host_small.expected" "$work/pc-host.out"
+# Corrections reach the host's carts too: undo and redo diffs, both receipts still match.
+LD_LIBRARY_PATH="$libdir" "$work/pc-host" "$src/tests/data/correction.jsonl" >"$work/pc-fix.out"
+diff -u "$src/tests/install/checkout_host_correction.expected" "$work/pc-fix.out"
 echo "find_package and pkg-config consumers both work"

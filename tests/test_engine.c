@@ -427,13 +427,6 @@ static void test_where_two_hands_one_change(void **state) {
   push(x, delta("A", 1200 * MS, 1600 * MS, p, 4));
   assert_int_equal(advance(x, 1600 * MS + W), 2);
   const out_rec *a = &x->out.rec[0], *b = &x->out.rec[1];
-  KNOWN_BUG(strcmp(a->shopper, b->shopper) == 0,
-            "both teas went to %s (conf %.4f, review): decide.c never chooses split_change here. "
-            "The split's prior log(0.005) is ten times below the one-shopper 'two neighbouring "
-            "facings' hypothesis (log 0.05), the one-shopper side sums both hands' columns, and "
-            "the hands' places cannot make up the difference (the x penalty is floored at "
-            "log 0.05): even hands 1 m apart on either side do not split it",
-            a->shopper, a->conf);
   const out_rec *s1 = strcmp(a->shopper, "S1") == 0 ? a : b, *s2 = s1 == a ? b : a;
   assert_string_equal(s1->shopper, "S1");
   assert_string_equal(s1->sku, "TEA1");
@@ -447,6 +440,34 @@ static void test_where_two_hands_one_change(void **state) {
   assert_int_equal(b->seq, 1);
   assert_cart(x, "S1", 1, 0, 0, 0, 0);
   assert_cart(x, "S2", 0, 1, 0, 0, 0);
+}
+
+/* Two hands in the shelf at once, two teas gone, all their weight off TEA1's plates. A tea of
+ * each kind fits the total as well, but would have TEA2's plates lose 540 g they did not lose:
+ * both are TEA1 (S1's two, or one each; S2's hand is near enough for either), none TEA2. */
+static void test_where_two_hands_one_facing(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand_at("S1", "A", 1 * SEC, 2 * SEC, 0.1));
+  push(x, hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.3));
+  rf_plate_delta p[4] = {{"A1", -540.2}, {"A2", -541.5}, {"A3", 0.4}, {"A4", -0.3}};
+  push(x, delta("A", 1200 * MS, 1600 * MS, p, 4));
+  size_t n = advance(x, 1600 * MS + W);
+  assert_true(n == 1 || n == 2);
+  int64_t s1 = 0, s2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const out_rec *o = &x->out.rec[i];
+    assert_int_equal(o->type, RF_RECORD_DIFF);
+    assert_string_equal(o->sku, "TEA1");
+    assert_int_equal(o->event, 0);
+    *(strcmp(o->shopper, "S1") == 0 ? &s1 : &s2) += o->qty;
+  }
+  assert_true(s1 >= 1);
+  assert_int_equal(s1 + s2, 2);
+  assert_cart(x, "S1", s1, 0, 0, 0, 0);
+  assert_cart(x, "S2", s2, 0, 0, 0, 0);
 }
 
 /* ==== how many ================================================================================ */
@@ -1650,6 +1671,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_where_identical_weights, teardown),
       cmocka_unit_test_teardown(test_where_two_hands_one_change, teardown),
+      cmocka_unit_test_teardown(test_where_two_hands_one_facing, teardown),
       cmocka_unit_test_teardown(test_how_many, teardown),
       cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
       cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),

@@ -14,6 +14,9 @@
 #define MAX_WHAT 2048
 #define LOG_2PI 1.8378770664093453
 #define LOOSE_HALF_WIDTH 0.07   /* an item lying loose rests on about this much either side */
+/* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
+ * chance their takes fall close enough in time to read as one change. */
+#define SPLIT_MERGE_RATE 0.3
 
 typedef struct what {
   double logl;
@@ -54,30 +57,55 @@ static void product_weight(const rf_engine *e, uint32_t p, double *w, double *sd
   *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
 }
 
-/* Log-likelihood of the change if `weight` grams (spread var_items) moved within the spans
- * [lo[i], hi[i]] along the shelf: the total fits the weight, and plates outside every span saw
- * only noise. */
-static double fit_spans(const rf_engine *e, const f_change *c, double weight, double var_items,
-                        const double *lo, const double *hi, int spans) {
+/* Log-likelihood of the change if weight[i] grams (spread var_items[i]) moved within the span
+ * [lo[i], hi[i]] along the shelf, for each of `spans` spans (1 or 2): the total fits the summed
+ * weight, and plates outside every span saw only noise. Two spans that share no plate say more:
+ * how the total divides between their plates must follow their weights. That term is measured
+ * against the one a single span implies (any division equally likely, density 1 / total), so
+ * one- and two-span hypotheses stay comparable. */
+static double fit_spans(const rf_engine *e, const f_change *c, const double *weight,
+                        const double *var_items, const double *lo, const double *hi, int spans) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
   double sigma = noise_of(e, c->shelf);
-  double var = var_items + (double)c->reported * sigma * sigma;
-  double z = fabs(c->total) - weight;
+  double w_sum = 0.0, v_sum = 0.0;
+  for (int i = 0; i < spans; ++i) {
+    w_sum += weight[i];
+    v_sum += var_items[i];
+  }
+  double var = v_sum + (double)c->reported * sigma * sigma;
+  double z = fabs(c->total) - w_sum;
   double l = -0.5 * z * z / var - 0.5 * (LOG_2PI + log(var));
   const double *g = rf__change_g(e, c);
+  double mass[2] = {0.0, 0.0};
+  int plates_in[2] = {0, 0}, shared = 0;
   for (size_t k = 0; k < def.plate_count; ++k) {
-    int inside = 0;
-    for (int i = 0; i < spans && !inside; ++i)
-      inside = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
-    if (!inside) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    int in[2] = {0, 0};
+    for (int i = 0; i < spans; ++i)
+      in[i] = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
+    if (!in[0] && !in[1]) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    if (in[0] && in[1]) shared = 1;
+    for (int i = 0; i < 2; ++i)
+      if (in[i] && !in[1 - i]) {
+        mass[i] += c->total < 0 ? -g[k] : g[k];
+        plates_in[i]++;
+      }
+  }
+  if (spans == 2 && !shared && plates_in[0] > 0 && plates_in[1] > 0) {
+    /* The first span's mass given the two spans' sum (independent normals). */
+    double v0 = var_items[0] + (double)plates_in[0] * sigma * sigma;
+    double v1 = var_items[1] + (double)plates_in[1] * sigma * sigma;
+    double mean = weight[0] + v0 / (v0 + v1) * (mass[0] + mass[1] - weight[0] - weight[1]);
+    double vc = v0 * v1 / (v0 + v1);
+    double d = mass[0] - mean;
+    l += -0.5 * d * d / vc - 0.5 * (LOG_2PI + log(vc)) + log(fmax(fabs(c->total), 1.0));
   }
   return l;
 }
 
 static double fit(const rf_engine *e, const f_change *c, double weight, double var_items, double lo,
                   double hi) {
-  return fit_spans(e, c, weight, var_items, &lo, &hi, 1);
+  return fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
 }
 
 /* The prior of moving q items at once: most reaches move one. */
@@ -135,10 +163,9 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
           w.qty[1] = q2;
           w.loose = -1;
           w.decision = w.alt = -1;
-      w.decision = w.alt = -1;
-          w.logl = fit_spans(e, c, (double)q1 * unit + (double)q2 * unit2,
-                             (double)q1 * sd * sd + (double)q2 * sd2 * sd2, lo, hi, 2) +
-                   prior + quantity_prior(q1 + q2);
+          double weights[2] = {(double)q1 * unit, (double)q2 * unit2};
+          double vars[2] = {(double)q1 * sd * sd, (double)q2 * sd2 * sd2};
+          w.logl = fit_spans(e, c, weights, vars, lo, hi, 2) + prior + quantity_prior(q1 + q2);
           add(s->takes, &s->take_count, &w);
         }
     }
@@ -334,6 +361,7 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
                         size_t r, rf_time_us wait) {
   const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
   const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
+  const double spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   /* The one-shopper evidence of this row, on the same scale as row->what. */
   double single = L0[r];
   for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
@@ -353,7 +381,7 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
       const f_hand *h2 = &e->hands[hand_of[j2]];
       if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
       if (hand_fit(e, h2, c) == -INFINITY) continue;
-      double who = 2 * log(1.0 - wrong_id) + log(0.005);
+      double who = 2 * log(1.0 - wrong_id) + 2 * spared + log(SPLIT_MERGE_RATE);
       for (size_t a = 0; a < nf; ++a) {
         rf_facing_def fa;
         rf_store_facing(e->store, fac[a], &fa);
@@ -365,13 +393,16 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
           double wb, sb;
           product_weight(e, e->facing_product[fac[b]], &wb, &sb);
           double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
-          /* Each hand where its own items were. */
-          double place = hand_fit_at(e, h1, c, fa.x0, fa.x1) + hand_fit_at(e, h2, c, fb.x0, fb.x1);
+          /* Each hand where its own items were, and what its sku hint says of them. */
+          double place = hand_fit_at(e, h1, c, fa.x0, fa.x1) + hand_fit_at(e, h2, c, fb.x0, fb.x1) +
+                         hint_logl(e, h1, e->facing_product[fac[a]], nf) +
+                         hint_logl(e, h2, e->facing_product[fac[b]], nf);
           for (int64_t qa = 1; qa < most; ++qa)
             for (int64_t qb = 1; qa + qb <= most; ++qb) {
-              double l = fit_spans(e, c, (double)qa * wa + (double)qb * wb,
-                                   (double)qa * sa * sa + (double)qb * sb * sb, lo, hi, 2) +
-                         quantity_prior(qa) + quantity_prior(qb) + who + place;
+              double weights[2] = {(double)qa * wa, (double)qb * wb};
+              double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
+              double l = fit_spans(e, c, weights, vars, lo, hi, 2) + quantity_prior(qa) +
+                         quantity_prior(qb) + who + place;
               all = logsumexp_add(all, l);
               if (l > best) {
                 best = l;

@@ -436,11 +436,21 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   return 1;
 }
 
+/* Whether two hypotheses make the same diffs: the same items, and the same earlier decision
+ * corrected (or none). */
+static int same_diffs(const what *a, const what *b) {
+  if (a->parts != b->parts || a->decision != b->decision || a->alt != b->alt) return 0;
+  for (int part = 0; part < a->parts; ++part)
+    if (a->product[part] != b->product[part] || a->qty[part] != b->qty[part]) return 0;
+  return 1;
+}
+
 /* Keeps a decided take with the other ways it could have gone: other shoppers (same items) and,
  * for the shopper chosen, another product. */
 static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *w,
                     const int64_t *seqs, double conf, const double *post, uint32_t shoppers,
-                    uint32_t best, const scratch *s, double all) {
+                    uint32_t best, const scratch *s, double all, const f_hand *their,
+                    double hint_of_best) {
   /* Forget what the revision horizon no longer reaches. */
   rf_time_us horizon = (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6);
   size_t keep = 0;
@@ -472,14 +482,21 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
     if (pick < 0) break;
     d->alt[d->alt_count++] = (f_alt){(uint32_t)pick, w->product[0], w->qty[0], post[pick] * what_p};
   }
+  /* The other product, weighed as the decision weighed it: with the sku hint of the hand. */
+  size_t nf = shelf_facings(e, c->shelf);
   const what *other = NULL;
+  double other_l = -INFINITY;
   for (size_t i = 0; i < s->take_count; ++i) {
     const what *o = &s->takes[i];
     if (o->parts != 1 || o->loose >= 0 || o->product[0] == w->product[0]) continue;
-    if (other == NULL || o->logl > other->logl) other = o;
+    double l = o->logl + hint_of_best * hint_logl(e, their, o->product[0], nf);
+    if (other == NULL || l > other_l) {
+      other = o;
+      other_l = l;
+    }
   }
   if (other != NULL && d->alt_count < RF__ALTS) {
-    double p = post[best] * exp(other->logl - all);
+    double p = post[best] * exp(other_l - all);
     if (p >= 0.01) d->alt[d->alt_count++] = (f_alt){best, other->product[0], other->qty[0], p};
   }
   return 0;
@@ -749,21 +766,28 @@ static int decide_batch(rf_engine *e, int everything) {
     size_t nf = shelf_facings(e, c->shelf);
     double hint_of_best = c->total < 0 && their ? 1.0 : 0.0;
 #define HINTED(o) ((o)->logl + hint_of_best * hint_logl(e, their, (o)->product[0], nf))
-    const what *w = &list[0];
+    /* Hypotheses that make the same diffs (home or left at the same spot, for one) are one
+     * decision: their probabilities add, and the most probable decision is made, through its
+     * most probable hypothesis. */
     double all = -INFINITY;
-    for (size_t i = 0; i < count; ++i) {
-      all = logsumexp_add(all, HINTED(&list[i]));
-      if (HINTED(&list[i]) > HINTED(w)) w = &list[i];
-    }
-    /* Hypotheses that make the same diff (home or left at the same spot, for one) are one
-     * decision: their probabilities add. */
+    for (size_t i = 0; i < count; ++i) all = logsumexp_add(all, HINTED(&list[i]));
+    const what *w = &list[0];
     double same = -INFINITY;
     for (size_t i = 0; i < count; ++i) {
-      const what *o = &list[i];
-      int alike = o->parts == w->parts;
-      for (int part = 0; part < w->parts && alike; ++part)
-        alike = o->product[part] == w->product[part] && o->qty[part] == w->qty[part];
-      if (alike) same = logsumexp_add(same, HINTED(o));
+      int seen = 0;
+      for (size_t k = 0; k < i && !seen; ++k) seen = same_diffs(&list[k], &list[i]);
+      if (seen) continue;
+      const what *top = &list[i];
+      double group = -INFINITY;
+      for (size_t k = i; k < count; ++k) {
+        if (!same_diffs(&list[k], &list[i])) continue;
+        group = logsumexp_add(group, HINTED(&list[k]));
+        if (HINTED(&list[k]) > HINTED(top)) top = &list[k];
+      }
+      if (group > same) {
+        same = group;
+        w = top;
+      }
     }
 #undef HINTED
     double conf = post[best] * exp(same - all);
@@ -792,7 +816,7 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     if (rc != 0) break;
     if (c->total < 0 && w->parts == 1 && w->loose < 0 &&
-        remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all) != 0) {
+        remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all, their, hint_of_best) != 0) {
       rc = RF_ENOMEM;
       break;
     }

@@ -105,6 +105,14 @@ rf_cli_test(run_correction ARGS run ${rf_data}/correction.jsonl -o ${CMAKE_CURRE
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/correction.jsonl
   OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8600000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":1,\"conf\":0.5,\"review\":true,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":27600000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":-1,\"conf\":0.9681,\"review\":false,\"event\":0,\"corrects\":0}\n{\"type\":\"diff\",\"seq\":2,\"t\":27600000,\"shopper\":\"B\",\"sku\":\"X\",\"qty\":1,\"conf\":0.9681,\"review\":false,\"event\":0,\"corrects\":0}\n{\"type\":\"diff\",\"seq\":3,\"t\":27600000,\"shopper\":\"B\",\"sku\":\"X\",\"qty\":-1,\"conf\":0.9681,\"review\":false,\"event\":1}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"A\",\"items\":{},\"review\":false}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"B\",\"items\":{},\"review\":false}\n$")
 
+# The most probable decision, not the most probable single hypothesis: A takes Y (the hand's
+# sku hint), then puts back 565.6 g where X's and Y's facings share a plate. "Y back home" and
+# "Y left here" make the same diff and together beat "that take was X after all, put back"
+# (0.52 to 0.48); before, the correction's single hypothesis won and undid a right take.
+rf_cli_test(run_decision_sums_hypotheses ARGS run ${rf_data}/hint_then_put_back.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/hint_put_back.jsonl EXIT 0
+  OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/hint_put_back.jsonl
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":1,\"conf\":0.5865,\"review\":true,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":28100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":-1,\"conf\":0.5185,\"review\":true,\"event\":1}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"A\",\"items\":{},\"review\":true}\n$")
+
 # Three shoppers reach into one shelf at once, each at their own facing: the load cells see one
 # change. Nobody explains it whole; split into the runs of plates that lost weight, each run
 # goes to the hand at its place.

@@ -470,6 +470,30 @@ static void test_where_two_hands_one_facing(void **state) {
   assert_cart(x, "S2", s2, 0, 0, 0, 0);
 }
 
+/* One change, two reaches: S1 takes crisps at B1 while S2 puts the nuts they took back at B3.
+ * The plates lost and gained weight at two places; each run goes to the hand there (for the
+ * put-back, the hand whose shopper holds nuts). */
+static void test_where_take_and_put_back_in_one_change(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand_at("S2", "B", 1 * SEC, 2 * SEC, 0.25));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B3", -120.4);
+  push(x, hand_at("S1", "B", 20 * SEC, 21 * SEC, 0.05));
+  push(x, hand_at("S2", "B", 20 * SEC, 21 * SEC, 0.25));
+  rf_plate_delta p[4] = {{"B1", -250.3}, {"B2", 0.4}, {"B3", 119.8}, {"B4", -0.2}};
+  push(x, delta("B", 20200 * MS, 20600 * MS, p, 4));
+  assert_int_equal(finish(x), 3);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "NUTS", 1, 0, 0);
+  assert_diff(x, 1, 1, 20600 * MS + W, "S1", "CRISPS", 1, 1, conf_of(x, 1) < REVIEW_BELOW);
+  assert_diff(x, 2, 2, 20600 * MS + W, "S2", "NUTS", -1, 1, conf_of(x, 2) < REVIEW_BELOW);
+  assert_true(conf_of(x, 1) > 0.5);
+  assert_true(conf_of(x, 2) > 0.5);
+  assert_cart(x, "S1", 0, 0, 1, 0, 0);
+  assert_cart(x, "S2", 0, 0, 0, 0, 0);
+}
+
 /* ==== how many ================================================================================ */
 
 static void test_how_many(void **state) {
@@ -1672,6 +1696,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_where_identical_weights, teardown),
       cmocka_unit_test_teardown(test_where_two_hands_one_change, teardown),
       cmocka_unit_test_teardown(test_where_two_hands_one_facing, teardown),
+      cmocka_unit_test_teardown(test_where_take_and_put_back_in_one_change, teardown),
       cmocka_unit_test_teardown(test_how_many, teardown),
       cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
       cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),

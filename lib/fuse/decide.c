@@ -502,10 +502,26 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
   return 0;
 }
 
-/* A decrease nobody explains whole may be several reaches merged into one change, each at its
- * own place on the shelf: split the plates into runs that lost weight, explain each run on its
- * own (one facing or two neighbouring ones), and give each to the identified hand that fits its
- * place best. Returns the number of diffs made, or -1 when out of memory. */
+/* What a decided hypothesis leaves on the shelf: a take of loose items removes them, an item
+ * put back where it does not belong stays known there. -1 when out of memory. */
+static int note_loose(rf_engine *e, const f_change *c, const what *w) {
+  if (w->loose >= 0) e->loose[w->loose].count -= w->qty[0];
+  if (!w->misplaced) return 0;
+  if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) return -1;
+  f_loose *lo = &e->loose[e->loose_count++];
+  lo->shelf = c->shelf;
+  lo->product = w->product[0];
+  lo->x = c->center_x;
+  lo->count = w->qty[0];
+  return 0;
+}
+
+/* A change nobody explains whole may be several reaches merged into one, each at its own place
+ * on the shelf, some taking and some putting back: split the plates into runs that lost or
+ * gained weight and explain each run on its own. A run that lost weight is read as a take (one
+ * facing or two neighbouring ones) and given to the identified hand that fits its place best; a
+ * run that gained, as a put-back by the identified hand whose place and cart explain it best.
+ * Returns the number of diffs made, or -1 when out of memory. */
 static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_us wait) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
@@ -516,16 +532,21 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
   /* Room for one sub-change's plates at the end of the pool. */
   if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0) return -1;
   g = rf__change_g(e, c);  /* the pool may have moved */
+#define RUN_SIGN(v) ((v) < -floor_g ? -1 : (v) > floor_g ? 1 : 0)
   int made = 0, regions = 0;
-  for (size_t k = 0; k < n; ++k) regions += g[k] < -floor_g && (k == 0 || !(g[k - 1] < -floor_g));
+  for (size_t k = 0; k < n; ++k)
+    regions += RUN_SIGN(g[k]) != 0 && (k == 0 || RUN_SIGN(g[k - 1]) != RUN_SIGN(g[k]));
   if (regions < 2) return 0;
+  const double unexplained = log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+  const double missed = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
   for (size_t k = 0; k < n;) {
-    if (!(g[k] < -floor_g)) {
+    int sign = RUN_SIGN(g[k]);
+    if (sign == 0) {
       ++k;
       continue;
     }
     size_t end = k;
-    while (end < n && g[end] < -floor_g) ++end;
+    while (end < n && RUN_SIGN(g[end]) == sign) ++end;
     /* The run with its quiet neighbours, everything else zero. */
     f_change sub = *c;
     sub.first_g = e->g_len;
@@ -545,38 +566,60 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
     /* Where the weight left: the run itself, not its quiet neighbours. */
     double run_lo = def.plates[k].x0, run_hi = def.plates[end - 1].x1;
     k = end;
-    enumerate_takes(e, &sub, s);
-    if (s->take_count == 0) continue;
-    const what *w = &s->takes[0];
-    for (size_t i = 1; i < s->take_count; ++i)
-      if (s->takes[i].logl > w->logl) w = &s->takes[i];
-    /* Explained well enough on its own? */
-    double unexplained = log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
-    if (w->logl < unexplained) continue;
-    double p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
-    /* The identified hand that fits this place best, against the others and a missed one. */
-    double best_fit = -INFINITY, all = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
+    /* The identified hands that could have made this run, and what each would have moved. */
+    const what *w = NULL;
+    double best_score = -INFINITY, all = missed + unexplained, p_what = 0.0;
     int64_t best_hand = -1;
+    if (sign < 0) {
+      enumerate_takes(e, &sub, s);
+      if (s->take_count == 0) continue;
+      w = &s->takes[0];
+      for (size_t i = 1; i < s->take_count; ++i)
+        if (s->takes[i].logl > w->logl) w = &s->takes[i];
+      /* Explained well enough on its own? */
+      if (w->logl < unexplained) continue;
+      p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
+      all = missed;
+    }
     for (size_t h = 0; h < e->hand_count; ++h) {
       const f_hand *hv = &e->hands[h];
       if (hv->shopper < 0) continue;
-      double fit = hand_fit_at(e, hv, &sub, run_lo, run_hi);
-      if (fit == -INFINITY) continue;
-      all = logsumexp_add(all, fit);
-      if (fit > best_fit) {
-        best_fit = fit;
+      double score = hand_fit_at(e, hv, &sub, run_lo, run_hi);
+      if (score == -INFINITY) continue;
+      if (sign > 0) {
+        /* What this hand's shopper could have put back: their cart, at its own weight. */
+        double puts = enumerate_puts(e, &sub, (uint32_t)hv->shopper, s);
+        if (puts == -INFINITY) continue;
+        score += puts;
+      }
+      all = logsumexp_add(all, score);
+      if (score > best_score) {
+        best_score = score;
         best_hand = (int64_t)h;
       }
     }
     if (best_hand < 0) continue;
-    double conf = p_what * exp(best_fit - all);
-    uint32_t cart = e->ledger.shoppers[e->hands[best_hand].shopper].cart;
+    uint32_t shopper = (uint32_t)e->hands[best_hand].shopper;
+    if (sign > 0) {
+      /* The best shopper's likeliest put-back that corrects nothing. */
+      double puts = enumerate_puts(e, &sub, shopper, s);
+      w = NULL;
+      for (size_t i = 0; i < s->put_count; ++i)
+        if (s->puts[i].decision < 0 && (w == NULL || s->puts[i].logl > w->logl)) w = &s->puts[i];
+      if (w == NULL || w->logl < unexplained) continue;
+      p_what = exp(w->logl - puts);
+    }
+    double conf = p_what * exp(best_score - all);
+    uint32_t cart = e->ledger.shoppers[shopper].cart;
     for (int part = 0; part < w->parts; ++part)
-      if (rf__engine_emit_diff(e, c->event, cart, w->product[part], w->qty[part], conf,
-                               c->t1 + wait, -1, NULL) != 0)
+      if (rf__engine_emit_diff(e, c->event, cart, w->product[part],
+                               sign < 0 ? w->qty[part] : -w->qty[part], conf, c->t1 + wait, -1,
+                               NULL) != 0)
         return -1;
+    if (note_loose(e, &sub, w) != 0) return -1;
     ++made;
   }
+#undef RUN_SIGN
   return made;
 }
 
@@ -741,7 +784,7 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     if (shoppers == 0 || post[best] <= unexplained_p) {
       /* Nobody explains it whole; maybe several reaches merged into it. */
-      if (c->total < 0 && decide_regions(e, c, &s, wait) < 0) {
+      if (decide_regions(e, c, &s, wait) < 0) {
         rc = RF_ENOMEM;
         break;
       }
@@ -820,17 +863,9 @@ static int decide_batch(rf_engine *e, int everything) {
       rc = RF_ENOMEM;
       break;
     }
-    if (w->loose >= 0) e->loose[w->loose].count -= w->qty[0];
-    if (w->misplaced) {
-      if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) {
-        rc = RF_ENOMEM;
-        break;
-      }
-      f_loose *lo = &e->loose[e->loose_count++];
-      lo->shelf = c->shelf;
-      lo->product = w->product[0];
-      lo->x = c->center_x;
-      lo->count = w->qty[0];
+    if (note_loose(e, c, w) != 0) {
+      rc = RF_ENOMEM;
+      break;
     }
   }
   if (rc == 0) {

@@ -505,7 +505,12 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
 /* What a decided hypothesis leaves on the shelf: a take of loose items removes them, an item
  * put back where it does not belong stays known there. -1 when out of memory. */
 static int note_loose(rf_engine *e, const f_change *c, const what *w) {
-  if (w->loose >= 0) e->loose[w->loose].count -= w->qty[0];
+  if (w->loose >= 0 && (e->loose[w->loose].count -= w->qty[0]) <= 0) {
+    /* All taken: forget the spot (in order, so later hypotheses keep theirs). */
+    memmove(e->loose + w->loose, e->loose + w->loose + 1,
+            (e->loose_count - (size_t)w->loose - 1) * sizeof *e->loose);
+    e->loose_count--;
+  }
   if (!w->misplaced) return 0;
   if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) return -1;
   f_loose *lo = &e->loose[e->loose_count++];

@@ -571,6 +571,15 @@ static void test_calibration_bins(void **state) {
   /* bin 9: |1 - 1.0| = 0; bin 5: |1 - (0.55 + 0.55)| = 0.1; bin 0: |0 - 0.05| = 0.05;
    * weighted by count: (0 + 0.1 + 0.05) / 4 = 0.0375. */
   assert_near(s.calibration_error, 0.0375);
+  /* The table behind it. */
+  static const uint64_t count[10] = {1, 0, 0, 0, 0, 2, 0, 0, 0, 1};
+  static const uint64_t right[10] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 1};
+  static const double conf_sum[10] = {0.05, 0, 0, 0, 0, 1.1, 0, 0, 0, 1.0};
+  for (int b = 0; b < 10; ++b) {
+    assert_int_equal(s.bin_count[b], count[b]);
+    assert_int_equal(s.bin_right[b], right[b]);
+    assert_near(s.bin_conf_sum[b], conf_sum[b]);
+  }
   rf_eval_free(e);
 }
 

@@ -164,7 +164,8 @@ void print_scores_json(FILE *f, const rf_eval_scores *s) {
           "\"f1_unflagged\":%.6f,\"calibration_error\":%.6f,\"carts\":%llu,\"exact_carts\":%llu,"
           "\"true_items\":%llu,\"predicted_items\":%llu,\"matched_items\":%llu,\"diffs\":%llu,"
           "\"reviewed\":%llu,\"calibrated\":%llu,\"errors\":{\"wrong_shopper\":%llu,"
-          "\"wrong_product\":%llu,\"wrong_quantity\":%llu,\"missed\":%llu,\"spurious\":%llu}}\n",
+          "\"wrong_product\":%llu,\"wrong_quantity\":%llu,\"missed\":%llu,\"spurious\":%llu},"
+          "\"reliability\":[",
           s->f1, s->precision, s->recall, s->exact, s->review_rate, s->f1_unflagged,
           s->calibration_error, (unsigned long long)s->carts, (unsigned long long)s->exact_carts,
           (unsigned long long)s->true_items, (unsigned long long)s->predicted_items,
@@ -173,4 +174,9 @@ void print_scores_json(FILE *f, const rf_eval_scores *s) {
           (unsigned long long)s->wrong_shopper, (unsigned long long)s->wrong_product,
           (unsigned long long)s->wrong_quantity, (unsigned long long)s->missed,
           (unsigned long long)s->spurious);
+  for (int b = 0; b < 10; ++b)
+    fprintf(f, "%s{\"count\":%llu,\"conf_sum\":%.6f,\"right\":%llu}", b ? "," : "",
+            (unsigned long long)s->bin_count[b], s->bin_conf_sum[b],
+            (unsigned long long)s->bin_right[b]);
+  fprintf(f, "]}\n");
 }

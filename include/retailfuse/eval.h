@@ -46,6 +46,11 @@ typedef struct rf_eval_scores {
   uint64_t calibrated;         /* decision diffs behind the calibration error */
   double calibration_error;
   uint64_t wrong_shopper, wrong_product, wrong_quantity, missed, spurious;
+  /* The reliability table behind the calibration error: bin b holds the decision diffs with
+   * confidence in [b / 10, (b + 1) / 10) (1.0 in bin 9), the sum of their confidences and how
+   * many were right. */
+  uint64_t bin_count[10], bin_right[10];
+  double bin_conf_sum[10];
 } rf_eval_scores;
 
 RF_EXTERN int rf_eval_new(rf_eval **out, const rf_allocator *allocator);

@@ -368,6 +368,11 @@ static void calibrate(rf_eval *e, rf_eval_scores *out) {
     if (count[b]) ece += fabs(right_sum[b] - conf_sum[b]) / (double)(total ? total : 1);
   out->calibrated = total;
   out->calibration_error = ece;
+  for (int b = 0; b < 10; ++b) {
+    out->bin_count[b] = count[b];
+    out->bin_right[b] = (uint64_t)right_sum[b];
+    out->bin_conf_sum[b] = conf_sum[b];
+  }
 }
 
 int rf_eval_score(rf_eval *e, rf_eval_scores *out) {

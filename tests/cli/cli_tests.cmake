@@ -69,6 +69,13 @@ rf_cli_test(sim_list_knobs ARGS sim --preset adversarial --list-knobs EXIT 0
   STDOUT "knobs of preset 'adversarial'.*missed_rate +0.1 .*anonymous_rate +0.2 .*wrong_id_rate +0.02 ")
 rf_cli_test(sim_samples ARGS sim --preset easy --weights samples --set duration_s=10 --out ${CMAKE_CURRENT_BINARY_DIR}/sim_samples EXIT 0
   STDOUT "preset easy, seed 1: [0-9]+ records in scenario.jsonl")
+# The scorer's whole report on a hand-checked case: A took X, B took Y; the output gives A both
+# (Y at 0.55, flagged). P = R = 1/2; unflagged: A's X alone, F1 2/3; ECE (0.05 + 0.55) / 2;
+# the reliability table behind it in the JSON (bins 5 and 9).
+rf_cli_test(eval_report ARGS eval --truth ${rf_data}/eval_truth.jsonl ${rf_data}/eval_output.jsonl EXIT 0
+  STDOUT "^carts               2\nreceipt precision   0\\.5000\nreceipt recall      0\\.5000\nreceipt F1          0\\.5000\nexact receipts      0\\.0000 \\(0 of 2\\)\nreview rate         0\\.5000 \\(1 of 2 diffs\\)\nF1 of unflagged     0\\.6667\ncalibration error   0\\.3000 \\(over 2 decisions\\)\nerrors, in items    wrong shopper 1, wrong product 0, wrong quantity 0, missed 0, spurious 0\n$")
+rf_cli_test(eval_json ARGS eval --json --truth ${rf_data}/eval_truth.jsonl ${rf_data}/eval_output.jsonl EXIT 0
+  STDOUT "^{\"f1\":0\\.500000,.*\"calibration_error\":0\\.300000,.*\"errors\":{\"wrong_shopper\":1,\"wrong_product\":0,\"wrong_quantity\":0,\"missed\":0,\"spurious\":0},\"reliability\":\\[{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":1,\"conf_sum\":0\\.550000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":1,\"conf_sum\":0\\.950000,\"right\":1}\\]}\n$")
 rf_cli_test(eval_needs_truth ARGS eval out.jsonl EXIT 2 STDERR "eval: --truth TRUTH is required")
 rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "line 7: malformed JSON")
 

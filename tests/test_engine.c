@@ -494,6 +494,27 @@ static void test_where_take_and_put_back_in_one_change(void **state) {
   assert_cart(x, "S2", 0, 0, 0, 0, 0);
 }
 
+/* The same with the two runs side by side: crisps off B1, a cola back onto B2 next to it. Each
+ * run is explained without the other's plates. */
+static void test_where_take_and_put_back_side_by_side(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand_at("S2", "B", 1 * SEC, 2 * SEC, 0.15));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B2", -330.4);
+  push(x, hand_at("S1", "B", 20 * SEC, 21 * SEC, 0.05));
+  push(x, hand_at("S2", "B", 20 * SEC, 21 * SEC, 0.15));
+  rf_plate_delta p[4] = {{"B1", -250.3}, {"B2", 329.8}, {"B3", 0.4}, {"B4", -0.2}};
+  push(x, delta("B", 20200 * MS, 20600 * MS, p, 4));
+  assert_int_equal(finish(x), 3);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "COLA", 1, 0, 0);
+  assert_diff(x, 1, 1, 20600 * MS + W, "S1", "CRISPS", 1, 1, conf_of(x, 1) < REVIEW_BELOW);
+  assert_diff(x, 2, 2, 20600 * MS + W, "S2", "COLA", -1, 1, conf_of(x, 2) < REVIEW_BELOW);
+  assert_cart(x, "S1", 0, 0, 1, 0, 0);
+  assert_cart(x, "S2", 0, 0, 0, 0, 0);
+}
+
 /* ==== how many ================================================================================ */
 
 static void test_how_many(void **state) {
@@ -1697,6 +1718,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_where_two_hands_one_change, teardown),
       cmocka_unit_test_teardown(test_where_two_hands_one_facing, teardown),
       cmocka_unit_test_teardown(test_where_take_and_put_back_in_one_change, teardown),
+      cmocka_unit_test_teardown(test_where_take_and_put_back_side_by_side, teardown),
       cmocka_unit_test_teardown(test_how_many, teardown),
       cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
       cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),

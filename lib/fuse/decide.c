@@ -552,12 +552,14 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
     }
     size_t end = k;
     while (end < n && RUN_SIGN(g[end]) == sign) ++end;
-    /* The run with its quiet neighbours, everything else zero. */
+    /* The run with its quiet neighbours (not a neighbouring run's plate), everything else
+     * zero. */
     f_change sub = *c;
     sub.first_g = e->g_len;
     double *sg = e->g_pool + e->g_len;
     memset(sg, 0, n * sizeof *sg);
-    size_t lo = k > 0 ? k - 1 : k, hi = end < n ? end + 1 : end;
+    size_t lo = k > 0 && RUN_SIGN(g[k - 1]) == 0 ? k - 1 : k;
+    size_t hi = end < n && RUN_SIGN(g[end]) == 0 ? end + 1 : end;
     double total = 0.0, mass = 0.0, moment = 0.0;
     for (size_t q = lo; q < hi; ++q) {
       sg[q] = g[q];

@@ -515,6 +515,24 @@ static void test_where_take_and_put_back_side_by_side(void **state) {
   assert_cart(x, "S2", 0, 0, 0, 0, 0);
 }
 
+/* One reach takes from three facings side by side: crisps, cola and nuts. No hypothesis covers
+ * three facings; the run is cut where both sides read as takes, and S1 gets all three. */
+static void test_where_one_reach_three_facings(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, hand_at("S1", "B", 1 * SEC, 3 * SEC, 0.15));
+  rf_plate_delta p[4] = {{"B1", -250.6}, {"B2", -329.5}, {"B3", -120.3}, {"B4", 0.3}};
+  push(x, delta("B", 1200 * MS, 2600 * MS, p, 4));
+  assert_int_equal(finish(x), 3);
+  for (size_t i = 0; i < 3; ++i) {
+    assert_string_equal(x->out.rec[i].shopper, "S1");
+    assert_int_equal(x->out.rec[i].event, 0);
+    assert_int_equal(x->out.rec[i].qty, 1);
+  }
+  assert_cart(x, "S1", 0, 0, 1, 1, 1);
+}
+
 /* ==== how many ================================================================================ */
 
 static void test_how_many(void **state) {
@@ -1719,6 +1737,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_where_two_hands_one_facing, teardown),
       cmocka_unit_test_teardown(test_where_take_and_put_back_in_one_change, teardown),
       cmocka_unit_test_teardown(test_where_take_and_put_back_side_by_side, teardown),
+      cmocka_unit_test_teardown(test_where_one_reach_three_facings, teardown),
       cmocka_unit_test_teardown(test_how_many, teardown),
       cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
       cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),

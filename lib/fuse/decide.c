@@ -521,112 +521,174 @@ static int note_loose(rf_engine *e, const f_change *c, const what *w) {
   return 0;
 }
 
+/* Plates that moved more than this read as part of a run (4 noise sigmas, at least 5 g). */
+static double run_floor(const rf_engine *e, uint32_t shelf) {
+  return fmax(4 * noise_of(e, shelf), 5.0);
+}
+
+static int run_sign(double g, double floor_g) { return g < -floor_g ? -1 : g > floor_g ? 1 : 0; }
+
+/* The plates [k, end) of change c as a change of their own, with their quiet neighbours (not a
+ * plate of another run) and every other plate zero, in the scratch plates at the end of the
+ * pool (reserved by the caller); [*lo, *hi] is where the weight moved. */
+static void run_change(rf_engine *e, const f_change *c, size_t k, size_t end, f_change *sub,
+                       double *lo, double *hi) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  const double floor_g = run_floor(e, c->shelf);
+  const double *g = rf__change_g(e, c);
+  size_t n = def.plate_count;
+  *sub = *c;
+  sub->first_g = e->g_len;
+  double *sg = e->g_pool + e->g_len;
+  memset(sg, 0, n * sizeof *sg);
+  size_t from = k > 0 && run_sign(g[k - 1], floor_g) == 0 ? k - 1 : k;
+  size_t to = end < n && run_sign(g[end], floor_g) == 0 ? end + 1 : end;
+  double total = 0.0, mass = 0.0, moment = 0.0;
+  for (size_t q = from; q < to; ++q) {
+    sg[q] = g[q];
+    total += g[q];
+    mass += fabs(g[q]);
+    moment += fabs(g[q]) * 0.5 * (def.plates[q].x0 + def.plates[q].x1);
+  }
+  sub->total = total;
+  sub->center_x = mass > 0 ? moment / mass : c->center_x;
+  sub->reported = (int)(to - from);
+  *lo = def.plates[k].x0;
+  *hi = def.plates[end - 1].x1;
+}
+
+static double unexplained_logl(const rf_engine *e) {
+  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+}
+
+/* Explains one run (sign < 0: a take, > 0: a put-back) of change c, made a change of its own in
+ * sub, and decides it for the identified hand that fits best. 1 when it made diffs, 0 when it
+ * could not explain the run, -1 when out of memory. */
+static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int sign,
+                       double run_lo, double run_hi, scratch *s, rf_time_us wait) {
+  const double unexplained = unexplained_logl(e);
+  const double missed = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
+  /* The identified hands that could have made this run, and what each would have moved. */
+  const what *w = NULL;
+  double best_score = -INFINITY, all = missed + unexplained, p_what = 0.0;
+  int64_t best_hand = -1;
+  if (sign < 0) {
+    enumerate_takes(e, sub, s);
+    if (s->take_count == 0) return 0;
+    w = &s->takes[0];
+    for (size_t i = 1; i < s->take_count; ++i)
+      if (s->takes[i].logl > w->logl) w = &s->takes[i];
+    /* Explained well enough on its own? */
+    if (w->logl < unexplained) return 0;
+    p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
+    all = missed;
+  }
+  for (size_t h = 0; h < e->hand_count; ++h) {
+    const f_hand *hv = &e->hands[h];
+    if (hv->shopper < 0) continue;
+    double score = hand_fit_at(e, hv, sub, run_lo, run_hi);
+    if (score == -INFINITY) continue;
+    if (sign > 0) {
+      /* What this hand's shopper could have put back: their cart, at its own weight. */
+      double puts = enumerate_puts(e, sub, (uint32_t)hv->shopper, s);
+      if (puts == -INFINITY) continue;
+      score += puts;
+    }
+    all = logsumexp_add(all, score);
+    if (score > best_score) {
+      best_score = score;
+      best_hand = (int64_t)h;
+    }
+  }
+  if (best_hand < 0) return 0;
+  uint32_t shopper = (uint32_t)e->hands[best_hand].shopper;
+  if (sign > 0) {
+    /* The best shopper's likeliest put-back that corrects nothing. */
+    double puts = enumerate_puts(e, sub, shopper, s);
+    w = NULL;
+    for (size_t i = 0; i < s->put_count; ++i)
+      if (s->puts[i].decision < 0 && (w == NULL || s->puts[i].logl > w->logl)) w = &s->puts[i];
+    if (w == NULL || w->logl < unexplained) return 0;
+    p_what = exp(w->logl - puts);
+  }
+  double conf = p_what * exp(best_score - all);
+  uint32_t cart = e->ledger.shoppers[shopper].cart;
+  for (int part = 0; part < w->parts; ++part)
+    if (rf__engine_emit_diff(e, c->event, cart, w->product[part],
+                             sign < 0 ? w->qty[part] : -w->qty[part], conf, c->t1 + wait, -1,
+                             NULL) != 0)
+      return -1;
+  return note_loose(e, sub, w) != 0 ? -1 : 1;
+}
+
 /* A change nobody explains whole may be several reaches merged into one, each at its own place
  * on the shelf, some taking and some putting back: split the plates into runs that lost or
- * gained weight and explain each run on its own. A run that lost weight is read as a take (one
- * facing or two neighbouring ones) and given to the identified hand that fits its place best; a
- * run that gained, as a put-back by the identified hand whose place and cart explain it best.
- * Returns the number of diffs made, or -1 when out of memory. */
+ * gained weight and explain each run on its own (explain_run). A single run that lost weight
+ * (a reach of three facings, or two reaches side by side) is cut in two where both sides are
+ * best explained as takes. Returns the number of runs decided, or -1 when out of memory. */
 static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_us wait) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  const double sigma = noise_of(e, c->shelf);
-  const double floor_g = fmax(4 * sigma, 5.0);
-  const double *g = rf__change_g(e, c);
+  const double floor_g = run_floor(e, c->shelf);
   size_t n = def.plate_count;
   /* Room for one sub-change's plates at the end of the pool. */
   if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0) return -1;
-  g = rf__change_g(e, c);  /* the pool may have moved */
-#define RUN_SIGN(v) ((v) < -floor_g ? -1 : (v) > floor_g ? 1 : 0)
-  int made = 0, regions = 0;
-  for (size_t k = 0; k < n; ++k)
-    regions += RUN_SIGN(g[k]) != 0 && (k == 0 || RUN_SIGN(g[k - 1]) != RUN_SIGN(g[k]));
+  const double *g = rf__change_g(e, c);
+  int regions = 0;
+  size_t first = 0, first_end = 0;
+  for (size_t k = 0; k < n; ++k) {
+    int sign = run_sign(g[k], floor_g);
+    if (sign == 0 || (k > 0 && run_sign(g[k - 1], floor_g) == sign)) continue;
+    if (regions++ == 0) {
+      first = k;
+      for (first_end = k; first_end < n && run_sign(g[first_end], floor_g) == sign;) ++first_end;
+    }
+  }
+  f_change sub;
+  double lo, hi;
+  int made = 0, rc;
+  if (regions == 1) {
+    if (run_sign(g[first], floor_g) > 0 || first_end - first < 2) return 0;
+    const double unexplained = unexplained_logl(e);
+    size_t cut = 0;
+    double best = -INFINITY;
+    for (size_t m = first + 1; m < first_end; ++m) {
+      run_change(e, c, first, m, &sub, &lo, &hi);
+      enumerate_takes(e, &sub, s);
+      double left = -INFINITY, right = -INFINITY;
+      for (size_t i = 0; i < s->take_count; ++i) left = fmax(left, s->takes[i].logl);
+      run_change(e, c, m, first_end, &sub, &lo, &hi);
+      enumerate_takes(e, &sub, s);
+      for (size_t i = 0; i < s->take_count; ++i) right = fmax(right, s->takes[i].logl);
+      if (left >= unexplained && right >= unexplained && left + right > best) {
+        best = left + right;
+        cut = m;
+      }
+    }
+    if (cut == 0) return 0;
+    size_t bounds[3] = {first, cut, first_end};
+    for (int part = 0; part < 2; ++part) {
+      run_change(e, c, bounds[part], bounds[part + 1], &sub, &lo, &hi);
+      if ((rc = explain_run(e, c, &sub, -1, lo, hi, s, wait)) < 0) return -1;
+      made += rc;
+    }
+    return made;
+  }
   if (regions < 2) return 0;
-  const double unexplained = log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
-  const double missed = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
   for (size_t k = 0; k < n;) {
-    int sign = RUN_SIGN(g[k]);
+    int sign = run_sign(g[k], floor_g);
     if (sign == 0) {
       ++k;
       continue;
     }
     size_t end = k;
-    while (end < n && RUN_SIGN(g[end]) == sign) ++end;
-    /* The run with its quiet neighbours (not a neighbouring run's plate), everything else
-     * zero. */
-    f_change sub = *c;
-    sub.first_g = e->g_len;
-    double *sg = e->g_pool + e->g_len;
-    memset(sg, 0, n * sizeof *sg);
-    size_t lo = k > 0 && RUN_SIGN(g[k - 1]) == 0 ? k - 1 : k;
-    size_t hi = end < n && RUN_SIGN(g[end]) == 0 ? end + 1 : end;
-    double total = 0.0, mass = 0.0, moment = 0.0;
-    for (size_t q = lo; q < hi; ++q) {
-      sg[q] = g[q];
-      total += g[q];
-      mass += fabs(g[q]);
-      moment += fabs(g[q]) * 0.5 * (def.plates[q].x0 + def.plates[q].x1);
-    }
-    sub.total = total;
-    sub.center_x = mass > 0 ? moment / mass : c->center_x;
-    sub.reported = (int)(hi - lo);
-    /* Where the weight left: the run itself, not its quiet neighbours. */
-    double run_lo = def.plates[k].x0, run_hi = def.plates[end - 1].x1;
+    while (end < n && run_sign(g[end], floor_g) == sign) ++end;
+    run_change(e, c, k, end, &sub, &lo, &hi);
     k = end;
-    /* The identified hands that could have made this run, and what each would have moved. */
-    const what *w = NULL;
-    double best_score = -INFINITY, all = missed + unexplained, p_what = 0.0;
-    int64_t best_hand = -1;
-    if (sign < 0) {
-      enumerate_takes(e, &sub, s);
-      if (s->take_count == 0) continue;
-      w = &s->takes[0];
-      for (size_t i = 1; i < s->take_count; ++i)
-        if (s->takes[i].logl > w->logl) w = &s->takes[i];
-      /* Explained well enough on its own? */
-      if (w->logl < unexplained) continue;
-      p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
-      all = missed;
-    }
-    for (size_t h = 0; h < e->hand_count; ++h) {
-      const f_hand *hv = &e->hands[h];
-      if (hv->shopper < 0) continue;
-      double score = hand_fit_at(e, hv, &sub, run_lo, run_hi);
-      if (score == -INFINITY) continue;
-      if (sign > 0) {
-        /* What this hand's shopper could have put back: their cart, at its own weight. */
-        double puts = enumerate_puts(e, &sub, (uint32_t)hv->shopper, s);
-        if (puts == -INFINITY) continue;
-        score += puts;
-      }
-      all = logsumexp_add(all, score);
-      if (score > best_score) {
-        best_score = score;
-        best_hand = (int64_t)h;
-      }
-    }
-    if (best_hand < 0) continue;
-    uint32_t shopper = (uint32_t)e->hands[best_hand].shopper;
-    if (sign > 0) {
-      /* The best shopper's likeliest put-back that corrects nothing. */
-      double puts = enumerate_puts(e, &sub, shopper, s);
-      w = NULL;
-      for (size_t i = 0; i < s->put_count; ++i)
-        if (s->puts[i].decision < 0 && (w == NULL || s->puts[i].logl > w->logl)) w = &s->puts[i];
-      if (w == NULL || w->logl < unexplained) continue;
-      p_what = exp(w->logl - puts);
-    }
-    double conf = p_what * exp(best_score - all);
-    uint32_t cart = e->ledger.shoppers[shopper].cart;
-    for (int part = 0; part < w->parts; ++part)
-      if (rf__engine_emit_diff(e, c->event, cart, w->product[part],
-                               sign < 0 ? w->qty[part] : -w->qty[part], conf, c->t1 + wait, -1,
-                               NULL) != 0)
-        return -1;
-    if (note_loose(e, &sub, w) != 0) return -1;
-    ++made;
+    if ((rc = explain_run(e, c, &sub, sign, lo, hi, s, wait)) < 0) return -1;
+    made += rc;
   }
-#undef RUN_SIGN
   return made;
 }
 

@@ -414,18 +414,28 @@ static void test_where_identical_weights(void **state) {
   assert_cart(x, "S1", 2, 2, 0, 0, 0);
 }
 
-/* Two shoppers reach into the two teas in one change: S1's hand at the first tea, S2's at the
- * second; 540 g leaves each. Each gets the tea under their own hand. */
-static void test_where_two_hands_one_change(void **state) {
-  (void)state;
+/* S1's hand at the first tea and S2's at the second, over the same second, while shelf A
+ * changes by `p`; returns the engine once the change is decided, with its output count. */
+static eng *two_hands_at_the_teas(const rf_plate_delta *p, size_t *n) {
   eng *x = eng_open();
   push(x, enter(0, "S1"));
   push(x, enter(0, "S2"));
   push(x, hand_at("S1", "A", 1 * SEC, 2 * SEC, 0.1));
   push(x, hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.3));
-  rf_plate_delta p[4] = {{"A1", -270.2}, {"A2", -270.5}, {"A3", -270.0}, {"A4", -270.8}};
   push(x, delta("A", 1200 * MS, 1600 * MS, p, 4));
-  assert_int_equal(advance(x, 1600 * MS + W), 2);
+  *n = advance(x, 1600 * MS + W);
+  return x;
+}
+
+/* Two shoppers reach into the two teas in one change: S1's hand at the first tea, S2's at the
+ * second; 540 g leaves each. Each gets the tea under their own hand. */
+static void test_where_two_hands_one_change(void **state) {
+  (void)state;
+  static const rf_plate_delta p[4] = {
+      {"A1", -270.2}, {"A2", -270.5}, {"A3", -270.0}, {"A4", -270.8}};
+  size_t n;
+  eng *x = two_hands_at_the_teas(p, &n);
+  assert_int_equal(n, 2);
   const out_rec *a = &x->out.rec[0], *b = &x->out.rec[1];
   const out_rec *s1 = strcmp(a->shopper, "S1") == 0 ? a : b, *s2 = s1 == a ? b : a;
   assert_string_equal(s1->shopper, "S1");
@@ -447,14 +457,9 @@ static void test_where_two_hands_one_change(void **state) {
  * both are TEA1 (S1's two, or one each; S2's hand is near enough for either), none TEA2. */
 static void test_where_two_hands_one_facing(void **state) {
   (void)state;
-  eng *x = eng_open();
-  push(x, enter(0, "S1"));
-  push(x, enter(0, "S2"));
-  push(x, hand_at("S1", "A", 1 * SEC, 2 * SEC, 0.1));
-  push(x, hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.3));
-  rf_plate_delta p[4] = {{"A1", -540.2}, {"A2", -541.5}, {"A3", 0.4}, {"A4", -0.3}};
-  push(x, delta("A", 1200 * MS, 1600 * MS, p, 4));
-  size_t n = advance(x, 1600 * MS + W);
+  static const rf_plate_delta p[4] = {{"A1", -540.2}, {"A2", -541.5}, {"A3", 0.4}, {"A4", -0.3}};
+  size_t n;
+  eng *x = two_hands_at_the_teas(p, &n);
   assert_true(n == 1 || n == 2);
   int64_t s1 = 0, s2 = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -470,49 +475,42 @@ static void test_where_two_hands_one_facing(void **state) {
   assert_cart(x, "S2", s2, 0, 0, 0, 0);
 }
 
-/* One change, two reaches: S1 takes crisps at B1 while S2 puts the nuts they took back at B3.
- * The plates lost and gained weight at two places; each run goes to the hand there (for the
- * put-back, the hand whose shopper holds nuts). */
-static void test_where_take_and_put_back_in_one_change(void **state) {
-  (void)state;
+/* S2 takes `sku` from `plate` (their hand at x); later one change holds S1 taking crisps off B1
+ * and S2 putting that item back where it came from: B1 loses 250 g, `plate` gains `grams`. Each
+ * run of plates goes to the hand there (the put-back to the hand whose shopper holds the item). */
+static void take_and_put_back_in_one_change(const char *sku, const char *plate, double grams,
+                                            double x_at) {
   eng *x = eng_open();
   push(x, enter(0, "S1"));
   push(x, enter(0, "S2"));
-  push(x, hand_at("S2", "B", 1 * SEC, 2 * SEC, 0.25));
-  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B3", -120.4);
+  push(x, hand_at("S2", "B", 1 * SEC, 2 * SEC, x_at));
+  push_delta1(x, "B", 1200 * MS, 1600 * MS, plate, -grams - 0.6);
   push(x, hand_at("S1", "B", 20 * SEC, 21 * SEC, 0.05));
-  push(x, hand_at("S2", "B", 20 * SEC, 21 * SEC, 0.25));
-  rf_plate_delta p[4] = {{"B1", -250.3}, {"B2", 0.4}, {"B3", 119.8}, {"B4", -0.2}};
+  push(x, hand_at("S2", "B", 20 * SEC, 21 * SEC, x_at));
+  rf_plate_delta p[4] = {{"B1", -250.3}, {"B2", 0.4}, {"B3", -0.3}, {"B4", -0.2}};
+  for (size_t i = 0; i < 4; ++i)
+    if (strcmp(p[i].plate, plate) == 0) p[i].g = grams;
   push(x, delta("B", 20200 * MS, 20600 * MS, p, 4));
   assert_int_equal(finish(x), 3);
-  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "NUTS", 1, 0, 0);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S2", sku, 1, 0, 0);
   assert_diff(x, 1, 1, 20600 * MS + W, "S1", "CRISPS", 1, 1, conf_of(x, 1) < REVIEW_BELOW);
-  assert_diff(x, 2, 2, 20600 * MS + W, "S2", "NUTS", -1, 1, conf_of(x, 2) < REVIEW_BELOW);
+  assert_diff(x, 2, 2, 20600 * MS + W, "S2", sku, -1, 1, conf_of(x, 2) < REVIEW_BELOW);
   assert_true(conf_of(x, 1) > 0.5);
   assert_true(conf_of(x, 2) > 0.5);
   assert_cart(x, "S1", 0, 0, 1, 0, 0);
   assert_cart(x, "S2", 0, 0, 0, 0, 0);
 }
 
-/* The same with the two runs side by side: crisps off B1, a cola back onto B2 next to it. Each
- * run is explained without the other's plates. */
+/* The nuts back onto B3, a quiet plate between the two runs. */
+static void test_where_take_and_put_back_in_one_change(void **state) {
+  (void)state;
+  take_and_put_back_in_one_change("NUTS", "B3", 119.8, 0.25);
+}
+
+/* A cola back onto B2, right next to B1: each run is explained without the other's plate. */
 static void test_where_take_and_put_back_side_by_side(void **state) {
   (void)state;
-  eng *x = eng_open();
-  push(x, enter(0, "S1"));
-  push(x, enter(0, "S2"));
-  push(x, hand_at("S2", "B", 1 * SEC, 2 * SEC, 0.15));
-  push_delta1(x, "B", 1200 * MS, 1600 * MS, "B2", -330.4);
-  push(x, hand_at("S1", "B", 20 * SEC, 21 * SEC, 0.05));
-  push(x, hand_at("S2", "B", 20 * SEC, 21 * SEC, 0.15));
-  rf_plate_delta p[4] = {{"B1", -250.3}, {"B2", 329.8}, {"B3", 0.4}, {"B4", -0.2}};
-  push(x, delta("B", 20200 * MS, 20600 * MS, p, 4));
-  assert_int_equal(finish(x), 3);
-  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "COLA", 1, 0, 0);
-  assert_diff(x, 1, 1, 20600 * MS + W, "S1", "CRISPS", 1, 1, conf_of(x, 1) < REVIEW_BELOW);
-  assert_diff(x, 2, 2, 20600 * MS + W, "S2", "COLA", -1, 1, conf_of(x, 2) < REVIEW_BELOW);
-  assert_cart(x, "S1", 0, 0, 1, 0, 0);
-  assert_cart(x, "S2", 0, 0, 0, 0, 0);
+  take_and_put_back_in_one_change("COLA", "B2", 329.8, 0.15);
 }
 
 /* One reach takes from three facings side by side: crisps, cola and nuts. No hypothesis covers

@@ -12,8 +12,8 @@
  * explains at most one change. The most probable decision becomes a cart diff whose confidence
  * is its posterior probability, flagged for review below a threshold. Receipts follow a cart's
  * last exit once no change that began before it is open; a receipt is flagged for review when
- * a decision standing in it was (one later corrected no longer counts; its correction does). The likelihood model, term by term, is
- * written in docs/likelihood.md.
+ * a decision standing in it was (one later corrected no longer counts; its correction does).
+ * The likelihood model, term by term, is written in docs/likelihood.md.
  *
  * Output records (diffs and receipts) are queued; take them with rf_engine_poll, or set a
  * callback with rf_engine_set_output to receive them as they are made.

@@ -928,7 +928,8 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     if (rc != 0) break;
     if (c->total < 0 && w->parts == 1 && w->loose < 0 &&
-        remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all, their, hint_of_best) != 0) {
+        remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all, their,
+                 hint_of_best) != 0) {
       rc = RF_ENOMEM;
       break;
     }

@@ -798,6 +798,23 @@ static void test_anonymous_hand_nearest_shopper(void **state) {
   assert_diff(x, 1, 1, 3500 * MS + W, "S1", "NUTS", 1, 1, 0);
 }
 
+/* An anonymous hand, three shoppers nobody has placed: S1 alone, S2 and S3 in one group. Each is
+ * as likely as the others, so the item went to the group's cart two times in three; the diff
+ * names the cart's owner with that probability, not S1 with one in three. */
+static void test_anonymous_hand_group_cart(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, enter(0, "S3"));
+  push(x, link_to(0, "S3", "S2"));
+  push(x, hand(NULL, "A", 2900 * MS, 3700 * MS));
+  push_delta1(x, "A", 3000 * MS, 3400 * MS, "A4", -540.5);
+  assert_int_equal(advance(x, 3400 * MS + W), 1);
+  assert_diff(x, 0, 0, 3400 * MS + W, "S2", "TEA2", 1, 0, 1);
+  assert_true(fabs(conf_of(x, 0) - 2.0 / 3.0) < 0.01);
+}
+
 /* No hand visit at all, one shopper in the store: still theirs (review allowed). */
 static void test_no_hand_one_shopper(void **state) {
   (void)state;
@@ -1746,6 +1763,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_second_visit_receipt, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_one_shopper_near, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_nearest_shopper, teardown),
+      cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),
       cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),
       cmocka_unit_test_teardown(test_shopper_entering_after_change_is_no_candidate, teardown),
       cmocka_unit_test_teardown(test_no_product_fits, teardown),

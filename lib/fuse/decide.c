@@ -13,6 +13,7 @@
 
 #define MAX_WHAT 2048
 #define LOG_2PI 1.8378770664093453
+#define TWO_PI 6.283185307179586
 #define LOOSE_HALF_WIDTH 0.07   /* an item lying loose rests on about this much either side */
 /* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
  * chance their takes fall close enough in time to read as one change. */
@@ -266,19 +267,25 @@ static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
   return sh->present || sh->left >= c->t0;
 }
 
-/* How plausible it is that shopper s is at the shelf of change c: near by their last known
- * position, less so with a hand seen on another shelf at the time. */
+/* How plausible it is that shopper s stands at the shelf of change c, as a density over the
+ * floor (per m^2): a shopper reaching a shelf stands about POSITION_SCALE_M around its front
+ * centre; their last known position, whose variance grows by WANDER_M2_S a second as they
+ * wander, says how likely they stand there now (never spread thinner than the floor, with a 5 %
+ * chance the track was wrong); with no position, anywhere on the floor. Less so with a hand
+ * seen on another shelf at the time. */
 static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   const rf__shopper *sh = &e->ledger.shoppers[s];
-  double p = 0.3;
+  const double anywhere = 1.0 / e->floor_area;
+  double p = anywhere;
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  if (sh->has_pos && def.has_pos && llabs(sh->pos_t - c->t0) < 60000000) {
-    /* A recent position near the shelf says most; an old one fades towards "unknown". */
+  if (sh->has_pos && def.has_pos) {
     double dx = sh->px - def.pos_x, dy = sh->py - def.pos_y;
     double scale = e->param[RF_PARAM_POSITION_SCALE_M];
-    double fresh = exp(-fabs((double)(sh->pos_t - c->t0)) / 30e6);
-    p = 0.05 + fresh * exp(-0.5 * (dx * dx + dy * dy) / (scale * scale)) + (1 - fresh) * 0.25;
+    double age_s = fabs((double)(sh->pos_t - c->t0)) / 1e6;
+    double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
+    p = 0.95 * exp(-0.5 * (dx * dx + dy * dy) / var) / fmin(TWO_PI * var, e->floor_area) +
+        0.05 * anywhere;
   }
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
@@ -474,9 +481,11 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
   for (int n = 0; n < RF__ALTS - 1; ++n) {
     int64_t pick = -1;
     for (uint32_t k = 0; k < shoppers; ++k) {
-      if (k == best || post[k] < 0.01) continue;
-      int taken = 0;
-      for (int a = 0; a < d->alt_count && !taken; ++a) taken = d->alt[a].shopper == k;
+      uint32_t cart_k = e->ledger.shoppers[k].cart;
+      if (cart_k == e->ledger.shoppers[best].cart || post[k] < 0.01) continue;
+      int taken = 0;  /* a cart once: post[] is its members' sum */
+      for (int a = 0; a < d->alt_count && !taken; ++a)
+        taken = e->ledger.shoppers[d->alt[a].shopper].cart == cart_k;
       if (!taken && (pick < 0 || post[k] > post[pick])) pick = k;
     }
     if (pick < 0) break;
@@ -729,7 +738,7 @@ static int decide_batch(rf_engine *e, int everything) {
       RF__RESERVE(a, sc->L0, sc->L0_cap, due) != 0 ||
       RF__RESERVE(a, sc->P, sc->P_cap, due * (hands + 1)) != 0 ||
       RF__RESERVE(a, sc->P0, sc->P0_cap, due) != 0 ||
-      RF__RESERVE(a, sc->post, sc->post_cap, (size_t)shoppers + 1) != 0 ||
+      RF__RESERVE(a, sc->post, sc->post_cap, 2 * ((size_t)shoppers + 1)) != 0 ||
       RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
   scratch s;
@@ -838,9 +847,18 @@ static int decide_batch(rf_engine *e, int everything) {
     for (uint32_t k = 0; k < shoppers && L0[r] > 0; ++k)
       if (row->what[k] > -INFINITY && row->prox[k] > 0)
         post[k] += P0[r] * exp(log(missed * row->prox[k]) + row->what[k]) / L0[r];
+    /* A diff goes to a cart: shoppers who share one pool their posteriors. The best cart's
+     * likeliest member stands for it (their hand's hints, their put-backs). */
+    double *cart_post = post + shoppers + 1;
+    for (uint32_t k = 0; k < shoppers; ++k) cart_post[k] = 0.0;
+    for (uint32_t k = 0; k < shoppers; ++k) cart_post[e->ledger.shoppers[k].cart] += post[k];
     uint32_t best = 0;
-    for (uint32_t k = 1; k < shoppers; ++k)
-      if (post[k] > post[best]) best = k;
+    for (uint32_t k = 1; k < shoppers; ++k) {
+      double ck = cart_post[e->ledger.shoppers[k].cart];
+      double cb = cart_post[e->ledger.shoppers[best].cart];
+      if (ck > cb || (ck == cb && post[k] > post[best])) best = k;
+    }
+    for (uint32_t k = 0; k < shoppers; ++k) post[k] = cart_post[e->ledger.shoppers[k].cart];
     /* Two shoppers in one change: when splitting it between two hands explains it better
      * than any one shopper (or nobody), decide the split. */
     if (c->total < 0 && cols >= 2) {

@@ -112,6 +112,16 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
     rf_store_find_product(store, def.sku, &e->facing_product[f]);
     if (e->product_facing[e->facing_product[f]] < 0) e->product_facing[e->facing_product[f]] = (int32_t)f;
   }
+  /* Where a shopper of unknown position may be: the shelves' span, 2 m around. */
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (uint32_t s = 0; s < e->shelves; ++s) {
+    rf_shelf_def def;
+    rf_store_shelf(store, s, &def);
+    if (!def.has_pos) continue;
+    x0 = fmin(x0, def.pos_x), x1 = fmax(x1, def.pos_x);
+    y0 = fmin(y0, def.pos_y), y1 = fmax(y1, def.pos_y);
+  }
+  e->floor_area = x0 <= x1 ? fmax((x1 - x0 + 4.0) * (y1 - y0 + 4.0), 1.0) : 1.0;
   *out = e;
   return 0;
 }

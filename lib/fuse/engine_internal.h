@@ -87,6 +87,7 @@ struct rf_engine {
   void *payload;
   uint32_t products, shelves, plates;
   uint32_t *facing_product;    /* per facing */
+  double floor_area;           /* m^2 the shelves' positions span (with a margin), at least 1 */
   int32_t *product_facing;     /* per product: its (first) facing, -1 if none */
   rf__ledger ledger;           /* shoppers and carts */
   f_hand *hands;

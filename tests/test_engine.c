@@ -11,7 +11,7 @@
  *
  * Where the engine gets an obvious case wrong, the test says what it should do, and a KNOWN_BUG
  * guard skips the test while the wrong behaviour is still there (the assertions after the guard
- * are the behaviour wanted; they run as soon as it is fixed). Set RF_TEST_ENGINE_TRACE=1 to see
+ * are the behaviour wanted; they run as soon as it is fixed). Set RF_TEST_TRACE=1 to see
  * every output record. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +30,7 @@
 #include "retailfuse/store.h"
 #include "test_alloc.h"
 #include "test_records.h"
+#include "test_sink.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
@@ -78,85 +79,6 @@ static rf_store *build_store(void) {
   return s;
 }
 
-/* ---- collecting the output ------------------------------------------------------------------- */
-
-enum { MAX_OUT = 64, MAX_ITEMS = 8, ID_MAX = 32 };
-
-typedef struct out_item {
-  char sku[ID_MAX];
-  int64_t qty;
-} out_item;
-
-/* A copy of one output record (the engine's is only valid until the next call). */
-typedef struct out_rec {
-  rf_record_type type;
-  int64_t seq, qty, event, corrects;
-  rf_time_us t;
-  double conf;
-  int review, has_corrects, has_t;
-  char shopper[ID_MAX], sku[ID_MAX];
-  size_t item_count;
-  out_item items[MAX_ITEMS];
-} out_rec;
-
-typedef struct sink {
-  out_rec rec[MAX_OUT];
-  size_t count;
-} sink;
-
-static void copy_id(char *dst, const char *src) {
-  assert_non_null(src);
-  size_t n = strlen(src);
-  assert_true(n < ID_MAX);
-  memcpy(dst, src, n + 1);
-}
-
-static void take(sink *s, const rf_record *r) {
-  assert_true(s->count < MAX_OUT);
-  out_rec *o = &s->rec[s->count++];
-  memset(o, 0, sizeof *o); /* padding too, so records compare with memcmp */
-  o->type = r->type;
-  if (getenv("RF_TEST_ENGINE_TRACE") != NULL) { /* every output record, to see a run */
-    if (r->type == RF_RECORD_DIFF)
-      fprintf(stderr, "  diff seq %lld t %lld %s %s %+lld conf %.4f review %d event %lld\n",
-              (long long)r->u.diff.seq, (long long)r->u.diff.t, r->u.diff.shopper, r->u.diff.sku,
-              (long long)r->u.diff.qty, r->u.diff.conf, r->u.diff.review,
-              (long long)r->u.diff.event);
-    else
-      fprintf(stderr, "  receipt t %lld %s, %zu items\n", (long long)r->u.receipt.t,
-              r->u.receipt.shopper, r->u.receipt.item_count);
-  }
-  if (r->type == RF_RECORD_DIFF) {
-    o->seq = r->u.diff.seq;
-    o->t = r->u.diff.t;
-    copy_id(o->shopper, r->u.diff.shopper);
-    copy_id(o->sku, r->u.diff.sku);
-    o->qty = r->u.diff.qty;
-    o->conf = r->u.diff.conf;
-    o->review = r->u.diff.review;
-    o->event = r->u.diff.event;
-    o->has_corrects = r->u.diff.has_corrects;
-    o->corrects = r->u.diff.has_corrects ? r->u.diff.corrects : 0;
-    return;
-  }
-  assert_int_equal(r->type, RF_RECORD_RECEIPT);
-  o->has_t = r->u.receipt.has_t;
-  o->t = r->u.receipt.t;
-  o->review = r->u.receipt.review;
-  copy_id(o->shopper, r->u.receipt.shopper);
-  assert_true(r->u.receipt.item_count <= MAX_ITEMS);
-  o->item_count = r->u.receipt.item_count;
-  for (size_t i = 0; i < o->item_count; ++i) {
-    copy_id(o->items[i].sku, r->u.receipt.items[i].sku);
-    o->items[i].qty = r->u.receipt.items[i].qty;
-  }
-}
-
-static int collect(const rf_record *r, void *payload) {
-  take(payload, r);
-  return 0;
-}
-
 /* ---- engines, and freeing them even when a test fails or is skipped -------------------------- */
 
 typedef struct eng {
@@ -199,7 +121,7 @@ static eng *eng_open_mode(int polled) {
     assert_string_equal(rf_engine_errmsg(x->e), "");
     x->polled = polled;
     W = (rf_time_us)llround(rf_engine_param_get(x->e, RF_PARAM_WAIT_S) * 1e6);
-    if (!polled) rf_engine_set_output(x->e, collect, &x->out);
+    if (!polled) rf_engine_set_output(x->e, sink_collect, &x->out);
     return x;
   }
   fail_msg("too many engines in one test");
@@ -217,7 +139,7 @@ static void drain(eng *x) {
   if (!x->polled) return;
   rf_record r;
   int rc;
-  while ((rc = rf_engine_poll(x->e, &r)) == RF_OK) take(&x->out, &r);
+  while ((rc = rf_engine_poll(x->e, &r)) == RF_OK) sink_take(&x->out, &r);
   assert_int_equal(rc, RF_ITEROVER);
 }
 
@@ -1345,7 +1267,7 @@ static void test_null_arguments(void **state) {
   assert_string_equal(rf_engine_errmsg(NULL), "");
   assert_int_equal(rf_engine_param_set(NULL, RF_PARAM_LATENESS_S, 1.0), RF_EINVAL);
   assert_true(isnan(rf_engine_param_get(NULL, RF_PARAM_LATENESS_S)));
-  rf_engine_set_output(NULL, collect, NULL);
+  rf_engine_set_output(NULL, sink_collect, NULL);
 
   eng *x = eng_open_mode(1);
   push(x, enter(0, "S1"));

@@ -16,76 +16,10 @@
 #include "retailfuse/store.h"
 #include "test_alloc.h"
 #include "test_records.h"
+#include "test_sink.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
-
-/* ---- collecting the output ------------------------------------------------------------------- */
-
-enum { MAX_OUT = 64, MAX_ITEMS = 8, ID_MAX = 64 };
-
-typedef struct out_item {
-  char sku[ID_MAX];
-  int64_t qty;
-} out_item;
-
-/* A copy of one output record (the greedy's record is valid during the callback only). */
-typedef struct out_rec {
-  rf_record_type type;
-  int64_t seq, qty, event;
-  rf_time_us t;
-  double conf;
-  int review, has_corrects, has_t;
-  char shopper[ID_MAX], sku[ID_MAX];
-  size_t item_count;
-  out_item items[MAX_ITEMS];
-} out_rec;
-
-typedef struct sink {
-  out_rec rec[MAX_OUT];
-  size_t count;
-  int fail_with; /* non-zero: the callback returns it instead of taking the record */
-} sink;
-
-static void copy_id(char *dst, const char *src) {
-  size_t n = strlen(src);
-  if (n >= ID_MAX) n = ID_MAX - 1;
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
-static int collect(const rf_record *r, void *payload) {
-  sink *s = payload;
-  if (s->fail_with != 0) return s->fail_with;
-  assert_true(s->count < MAX_OUT);
-  out_rec *o = &s->rec[s->count++];
-  memset(o, 0, sizeof *o);
-  o->type = r->type;
-  if (r->type == RF_RECORD_DIFF) {
-    o->seq = r->u.diff.seq;
-    o->t = r->u.diff.t;
-    copy_id(o->shopper, r->u.diff.shopper);
-    copy_id(o->sku, r->u.diff.sku);
-    o->qty = r->u.diff.qty;
-    o->conf = r->u.diff.conf;
-    o->review = r->u.diff.review;
-    o->event = r->u.diff.event;
-    o->has_corrects = r->u.diff.has_corrects;
-  } else {
-    assert_int_equal(r->type, RF_RECORD_RECEIPT);
-    o->has_t = r->u.receipt.has_t;
-    o->t = r->u.receipt.t;
-    o->review = r->u.receipt.review;
-    copy_id(o->shopper, r->u.receipt.shopper);
-    assert_true(r->u.receipt.item_count <= MAX_ITEMS);
-    o->item_count = r->u.receipt.item_count;
-    for (size_t i = 0; i < o->item_count; ++i) {
-      copy_id(o->items[i].sku, r->u.receipt.items[i].sku);
-      o->items[i].qty = r->u.receipt.items[i].qty;
-    }
-  }
-  return 0;
-}
 
 static void assert_diff(const sink *s, size_t i, int64_t seq, rf_time_us t, const char *shopper,
                         const char *sku, int64_t qty, int64_t event) {
@@ -198,7 +132,7 @@ static fixture *fx_new(rf_store *store, const rf_greedy_options *opts) {
   static fixture fx;
   memset(&fx, 0, sizeof fx);
   fx.store = store;
-  assert_int_equal(rf_greedy_new(&fx.g, store, opts, collect, &fx.out, NULL), RF_OK);
+  assert_int_equal(rf_greedy_new(&fx.g, store, opts, sink_collect, &fx.out, NULL), RF_OK);
   assert_non_null(fx.g);
   assert_string_equal(rf_greedy_errmsg(fx.g), "");
   return &fx;
@@ -603,29 +537,29 @@ static void test_options_and_arguments(void **state) {
   assert_int_equal(opts.max_gap_us, 10 * SEC);
 
   opts.version = RF_GREEDY_OPTIONS_VERSION + 1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, collect, &out, NULL), RF_EVERSION);
+  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_EVERSION);
   assert_null(g);
   opts.version = 0;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, collect, &out, NULL), RF_EVERSION);
+  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_EVERSION);
   opts.version = RF_GREEDY_OPTIONS_VERSION;
   opts.lateness_us = -1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, collect, &out, NULL), RF_ERANGE);
+  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_ERANGE);
   opts.lateness_us = 0;
   opts.max_gap_us = -1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, collect, &out, NULL), RF_ERANGE);
-  assert_int_equal(rf_greedy_new(NULL, store, NULL, collect, &out, NULL), RF_EINVAL);
-  assert_int_equal(rf_greedy_new(&g, NULL, NULL, collect, &out, NULL), RF_EINVAL);
+  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_ERANGE);
+  assert_int_equal(rf_greedy_new(NULL, store, NULL, sink_collect, &out, NULL), RF_EINVAL);
+  assert_int_equal(rf_greedy_new(&g, NULL, NULL, sink_collect, &out, NULL), RF_EINVAL);
   assert_int_equal(rf_greedy_new(&g, store, NULL, NULL, &out, NULL), RF_EINVAL);
   assert_null(g);
   test_alloc st;
   rf_allocator a = test_alloc_make(&st, 0);
   a.malloc_fn = NULL;
-  assert_int_equal(rf_greedy_new(&g, store, NULL, collect, &out, &a), RF_EINVAL);
+  assert_int_equal(rf_greedy_new(&g, store, NULL, sink_collect, &out, &a), RF_EINVAL);
   assert_int_equal(st.calls, 0);
 
   /* Lateness 0: a change is decided as soon as the clock reaches its end. */
   opts.max_gap_us = 10 * SEC;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, collect, &out, NULL), RF_OK);
+  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_OK);
   rf_record r = enter(0, "S1");
   assert_int_equal(rf_greedy_push(g, &r), RF_OK);
   r = hand("S1", "S1", 0, 1 * SEC);
@@ -686,7 +620,7 @@ static int af_run(long fail_at, sink *out) {
   test_alloc st;
   rf_allocator a = test_alloc_make(&st, fail_at);
   rf_greedy *g = (rf_greedy *)&st;
-  int rc = rf_greedy_new(&g, store, &opts, collect, out, &a);
+  int rc = rf_greedy_new(&g, store, &opts, sink_collect, out, &a);
   if (st.failed) {
     assert_int_equal(rc, RF_ENOMEM);
     assert_null(g);
@@ -727,6 +661,7 @@ static void assert_same_output(const sink *x, const sink *y) {
     assert_int_equal(a->seq, b->seq);
     assert_int_equal(a->t, b->t);
     assert_string_equal(a->shopper, b->shopper);
+    assert_int_equal(a->shopper_hash, b->shopper_hash);
     assert_string_equal(a->sku, b->sku);
     assert_int_equal(a->qty, b->qty);
     assert_int_equal(a->event, b->event);

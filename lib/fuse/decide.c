@@ -109,6 +109,11 @@ static double fit(const rf_engine *e, const f_change *c, double weight, double v
   return fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
 }
 
+/* log L of "nobody: noise or an unknown item", spread flat over a couple of kilograms. */
+static double unexplained_logl(const rf_engine *e) {
+  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+}
+
 /* The prior of moving q items at once: most reaches move one. */
 static double quantity_prior(int64_t q) { return log(0.8) + (double)(q - 1) * log(0.2); }
 
@@ -427,9 +432,7 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   }
   if (best == -INFINITY) return 0;
   /* row->what was shifted by the row's top term: bring the split onto the same scale. */
-  double shift = row->unexplained - (log(e->param[RF_PARAM_NOBODY_PRIOR] > 0
-                                             ? e->param[RF_PARAM_NOBODY_PRIOR] : 1e-300) -
-                                     log(2000.0));
+  double shift = row->unexplained - unexplained_logl(e);
   best += shift;
   all += shift;
   if (best <= single_log) return 0;
@@ -565,10 +568,6 @@ static void run_change(rf_engine *e, const f_change *c, size_t k, size_t end, f_
   sub->reported = (int)(to - from);
   *lo = def.plates[k].x0;
   *hi = def.plates[end - 1].x1;
-}
-
-static double unexplained_logl(const rf_engine *e) {
-  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
 }
 
 /* Explains one run (sign < 0: a take, > 0: a put-back) of change c, made a change of its own in
@@ -763,7 +762,6 @@ static int decide_batch(rf_engine *e, int everything) {
   }
   const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
   const double missed = e->param[RF_PARAM_MISSED_HAND_RATE];
-  const double nobody = e->param[RF_PARAM_NOBODY_PRIOR];
   /* A hand visit that explains no change must have moved nothing: explaining a change by it
    * spares that cost. Dividing every column by it is the same as charging the unused ones. */
   const double spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
@@ -785,7 +783,7 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     for (uint32_t k = 0; k < shoppers && prox_sum > 0; ++k) row->prox[k] /= prox_sum;
     /* Nobody: an unknown item or noise, spread flat over a couple of kilograms. */
-    row->unexplained = log(nobody > 0 ? nobody : 1e-300) - log(2000.0);
+    row->unexplained = unexplained_logl(e);
     /* Each column: the hand's shopper (or, rarely, someone else; anyone, if anonymous). */
     double top = row->unexplained;
     double *Lr = L + r * (cols + 1);

@@ -1048,6 +1048,73 @@ static void test_deterministic(void **state) {
     if (a->out.rec[i].type == RF_RECORD_DIFF) assert_int_equal(a->out.rec[i].seq, seq++);
 }
 
+/* ==== bounded memory ========================================================================= */
+
+/* What a long run handed out: every diff and receipt checked as it came. */
+typedef struct tally {
+  long diffs, receipts, wrong;
+} tally;
+
+static int tally_one_tea_each(const rf_record *r, void *payload) {
+  tally *t = payload;
+  if (r->type == RF_RECORD_DIFF) {
+    t->diffs++;
+    t->wrong += strcmp(r->u.diff.sku, "TEA1") != 0 || r->u.diff.qty != 1 || r->u.diff.review;
+  } else {
+    t->receipts++;
+    t->wrong += r->u.receipt.item_count != 1 || strcmp(r->u.receipt.items[0].sku, "TEA1") != 0 ||
+                r->u.receipt.items[0].qty != 1;
+  }
+  return 0;
+}
+
+/* One shopper after another, each taking one tea and leaving: the engine holds no more memory
+ * after the 400th than after the 50th (engine.h: state is released after a receipt and the
+ * revision horizon), and a shopper's cart can be read until then but not after. */
+static void test_memory_bounded_over_many_shoppers(void **state) {
+  (void)state;
+  static const rf_plate_delta take[] = {{"A1", -540.5}};
+  test_alloc st;
+  rf_allocator a = test_alloc_make(&st, 0);
+  rf_engine *e = NULL;
+  assert_int_equal(rf_engine_new(&e, store(), &a), RF_OK);
+  tally t = {0, 0, 0};
+  rf_engine_set_output(e, tally_one_tea_each, &t);
+  const rf_time_us every = 20 * SEC;
+  const rf_time_us horizon = (rf_time_us)llround(rf_engine_param_get(e, RF_PARAM_REVISION_S) * 1e6);
+  long live_at_50 = 0;
+  int64_t qty[N_PRODUCTS];
+  for (int i = 0; i < 400; ++i) {
+    char id[16];
+    snprintf(id, sizeof id, "S%d", i);
+    rf_time_us t0 = i * every;
+    rf_record r[] = {enter(t0, id), hand(id, "A", t0 + 1 * SEC, t0 + 2 * SEC),
+                     delta("A", t0 + 1200 * MS, t0 + 1600 * MS, take, 1), leave(t0 + 5 * SEC, id)};
+    for (size_t k = 0; k < 4; ++k) assert_int_equal(rf_engine_push(e, &r[k]), RF_OK);
+    if (i == 50) live_at_50 = st.live;
+  }
+  /* The last shopper's receipt is out; their cart stays readable through the horizon. */
+  const rf_time_us last_exit = 399 * every + 5 * SEC;
+  assert_int_equal(rf_engine_advance(e, last_exit + W + horizon - 1 * SEC), RF_OK);
+  assert_int_equal(t.diffs, 400);
+  assert_int_equal(t.receipts, 400);
+  assert_int_equal(t.wrong, 0);
+  assert_int_equal(rf_engine_cart(e, "S399", qty), RF_OK);
+  assert_int_equal(qty[P_TEA1], 1);
+  assert_int_equal(rf_engine_cart(e, "S0", qty), RF_ENOTFOUND);
+  assert_true(live_at_50 > 0);
+  assert_true(st.live <= live_at_50);
+  /* Past it, the shopper is forgotten; the same id entering again starts an empty cart. */
+  assert_int_equal(rf_engine_advance(e, last_exit + W + horizon + 1 * SEC), RF_OK);
+  assert_int_equal(rf_engine_cart(e, "S399", qty), RF_ENOTFOUND);
+  rf_record again = enter(last_exit + W + horizon + 2 * SEC, "S399");
+  assert_int_equal(rf_engine_push(e, &again), RF_OK);
+  assert_int_equal(rf_engine_cart(e, "S399", qty), RF_OK);
+  for (int p = 0; p < N_PRODUCTS; ++p) assert_int_equal(qty[p], 0);
+  rf_engine_free(e);
+  assert_int_equal(st.live, 0);
+}
+
 /* ==== refused pushes ========================================================================== */
 
 /* A valid run (every input kind) to insert bad records into. */
@@ -1696,6 +1763,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_group_and_receipts, teardown),
       cmocka_unit_test_teardown(test_link_merges_cart, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
+      cmocka_unit_test_teardown(test_memory_bounded_over_many_shoppers, teardown),
       cmocka_unit_test_teardown(test_push_per_kind, teardown),
       cmocka_unit_test_teardown(test_refusals_change_nothing, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),

@@ -20,6 +20,11 @@
  *
  * Tunables are numbered parameters with bounds (rf_engine_param_*), not one function each.
  *
+ * Memory is bounded by the busiest moment, not by the length of the day: hand visits are kept
+ * while a change can still use them, decisions for REVISION_S, and a shopper (id, cart) until
+ * REVISION_S after their cart's receipt, when nothing refers to them any more; then the id is
+ * forgotten, and the same id entering again starts a new, empty cart.
+ *
  * Ownership: the store must outlive the engine. A polled record is valid until the next call on
  * the engine. Errors: a refused push leaves the engine as it was; rf_engine_errmsg says why.
  * Threads: single-threaded; distinct engines are independent. Deterministic: the same pushes
@@ -109,8 +114,9 @@ RF_EXTERN int rf_engine_finish(rf_engine *engine);
 /* The next output record in *out: 0, or RF_ITEROVER when none is waiting. */
 RF_EXTERN int rf_engine_poll(rf_engine *engine, rf_record *out);
 
-/* A shopper's cart (its owner's, when linked): the quantity of product `product_index`, or of
- * every product into qty[rf_store_product_count(store)]. RF_ENOTFOUND for an unknown shopper. */
+/* A shopper's cart (its owner's, when linked): the quantity of every product into
+ * qty[rf_store_product_count(store)]. RF_ENOTFOUND for a shopper who never entered, or one
+ * forgotten REVISION_S after their receipt. */
 RF_EXTERN int rf_engine_cart(const rf_engine *engine, const char *shopper, int64_t *qty);
 
 RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);

@@ -6,7 +6,6 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "cart/ledger.h"
-#include "core/names.h"
 #include "io/record.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
@@ -242,6 +241,15 @@ static rf_time_us sat_add(rf_time_us a, rf_time_us b) {
   return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
+/* Whether a hand visit kept still names this shopper or cart (the baseline revises nothing,
+ * so that is all that refers to one after its receipt). */
+static int slot_used(uint32_t slot, void *payload) {
+  const rf_greedy *g = payload;
+  for (size_t h = 0; h < g->hand_count; ++h)
+    if (g->hands[h].shopper == (int64_t)slot || g->hands[h].cart == slot) return 1;
+  return 0;
+}
+
 /* Decides every change whose wait is over, then hands out receipts that are due. With
  * `everything`, the end of input: nothing waits any more. */
 static int catch_up(rf_greedy *g, int everything) {
@@ -268,6 +276,7 @@ static int catch_up(rf_greedy *g, int everything) {
   for (size_t h = 0; h < g->hand_count; ++h)
     if (g->clock - g->hands[h].t1 <= reach) g->hands[keep++] = g->hands[h];
   g->hand_count = keep;
+  if (!everything) rf__ledger_release(&g->ledger, g->clock, g->opts.lateness_us, slot_used, g);
   return rc;
 }
 

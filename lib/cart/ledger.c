@@ -11,34 +11,89 @@ void rf__ledger_init(rf__ledger *l, uint32_t products, const rf_allocator *alloc
   memset(l, 0, sizeof *l);
   l->alloc = *alloc;
   l->products = products;
-  rf__names_init(&l->ids);
+  rf__idmap_init(&l->map);
 }
 
 void rf__ledger_free(rf__ledger *l) {
   const rf_allocator *a = &l->alloc;
-  for (uint32_t c = 0; c < l->ids.count; ++c) rf__free(a, l->carts[c].qty);
-  rf__names_free(&l->ids, a);
+  for (uint32_t c = 0; c < l->slots; ++c) {
+    rf__free(a, l->carts[c].qty);
+    rf__free(a, l->ids[c]);
+  }
+  rf__idmap_free(&l->map, a);
+  rf__free(a, l->ids);
   rf__free(a, l->shoppers);
   rf__free(a, l->carts);
+  rf__free(a, l->free_slots);
   rf__free(a, l->waiting);
+  rf__free(a, l->done);
 }
 
 int rf__ledger_find(const rf__ledger *l, const char *id, uint32_t *out, rf__errbuf *err) {
   if (id == NULL || id[0] == '\0') return rf__error(err, RF_EINVAL, "a shopper id is missing");
-  if (rf__names_find(&l->ids, id, out) == 0) return 0;
+  if (rf__idmap_find(&l->map, id, out) == 0) return 0;
   return rf__error(err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
+}
+
+static void forget_done(rf__ledger *l, uint32_t cart) {
+  for (size_t d = 0; d < l->done_count; ++d)
+    if (l->done[d] == cart) {
+      l->done[d] = l->done[--l->done_count];
+      return;
+    }
+}
+
+/* Everything a new shopper needs, reserved before anything changes: a slot (a released one, or
+ * a new one with its per-slot arrays grown), its cart's quantities, its id's copy. */
+static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
+  const rf_allocator *a = &l->alloc;
+  uint32_t i = l->free_count > 0 ? l->free_slots[l->free_count - 1] : l->slots;
+  int fresh = l->free_count == 0;
+  if (fresh && l->slots == UINT32_MAX) return RF_ELIMIT;
+  size_t n = (size_t)l->slots + 1;
+  int64_t *qty = NULL;
+  char *copy = NULL;
+  if (fresh &&
+      (RF__RESERVE(a, l->ids, l->ids_cap, n) != 0 ||
+       RF__RESERVE(a, l->shoppers, l->shopper_cap, n) != 0 ||
+       RF__RESERVE(a, l->carts, l->cart_cap, n) != 0 ||
+       RF__RESERVE(a, l->free_slots, l->free_cap, n) != 0 ||
+       RF__RESERVE(a, l->waiting, l->waiting_cap, n) != 0 ||
+       RF__RESERVE(a, l->done, l->done_cap, n) != 0 ||
+       (qty = rf__calloc(a, (size_t)l->products + 1, sizeof *qty)) == NULL))
+    return RF_ENOMEM;
+  if (rf__idmap_reserve(&l->map, a, 1) != 0 || (copy = rf__strdup(a, id)) == NULL) {
+    rf__free(a, qty);
+    return RF_ENOMEM;
+  }
+  if (fresh) {
+    l->carts[i].qty = qty;
+    l->slots++;
+  } else {
+    l->free_count--;
+    qty = l->carts[i].qty;
+    memset(qty, 0, (size_t)l->products * sizeof *qty);
+  }
+  memset(&l->shoppers[i], 0, sizeof l->shoppers[i]);
+  memset(&l->carts[i], 0, sizeof l->carts[i]);
+  l->carts[i].qty = qty;
+  l->ids[i] = copy;
+  rf__idmap_insert(&l->map, copy, i);
+  *out = i;
+  return 0;
 }
 
 int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
   uint32_t i;
   if (r->shopper == NULL || r->shopper[0] == '\0')
     return rf__error(err, RF_EINVAL, "enter: the shopper id is missing");
-  if (rf__names_find(&l->ids, r->shopper, &i) == 0) {
+  if (rf__idmap_find(&l->map, r->shopper, &i) == 0) {
     if (l->shoppers[i].present)
       return rf__error(err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
     if (cart->receipted) {
       /* A new visit after the receipt: a new, empty cart of their own. */
+      if (l->shoppers[i].cart == i) forget_done(l, i);
       l->shoppers[i].cart = i;
       cart = &l->carts[i];
       memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
@@ -50,23 +105,12 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     cart->members_in++;
     return 0;
   }
-  size_t n = l->ids.count;
-  int64_t *qty = NULL;
-  if (RF__RESERVE(&l->alloc, l->shoppers, l->shopper_cap, n + 1) != 0 ||
-      RF__RESERVE(&l->alloc, l->carts, l->cart_cap, n + 1) != 0 ||
-      RF__RESERVE(&l->alloc, l->waiting, l->waiting_cap, n + 1) != 0 ||
-      (qty = rf__calloc(&l->alloc, (size_t)l->products + 1, sizeof *qty)) == NULL)
-    return rf__error(err, RF_ENOMEM, "out of memory");
-  if (rf__names_intern(&l->ids, &l->alloc, r->shopper, &i, NULL) != 0) {
-    rf__free(&l->alloc, qty);
-    return rf__error(err, RF_ENOMEM, "out of memory");
-  }
-  memset(&l->shoppers[i], 0, sizeof l->shoppers[i]);
+  int rc = take_slot(l, r->shopper, &i);
+  if (rc != 0) return rf__error(err, rc, rc == RF_ENOMEM ? "out of memory" : "too many shoppers");
   l->shoppers[i].cart = i;
+  l->shoppers[i].in_use = 1;
   l->shoppers[i].present = 1;
   l->shoppers[i].entered = r->t;
-  memset(&l->carts[i], 0, sizeof l->carts[i]);
-  l->carts[i].qty = qty;
   l->carts[i].members_in = 1;
   return 0;
 }
@@ -112,8 +156,8 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
     }
     l->carts[cart].flagged += l->carts[i].flagged;
     l->carts[i].flagged = 0;
-    for (uint32_t s = 0; s < l->ids.count; ++s) {
-      if (s == i || l->shoppers[s].cart != i) continue;
+    for (uint32_t s = 0; s < l->slots; ++s) {
+      if (s == i || !l->shoppers[s].in_use || l->shoppers[s].cart != i) continue;
       l->shoppers[s].cart = cart;
       if (l->shoppers[s].present) {
         l->carts[i].members_in--;
@@ -153,12 +197,49 @@ int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_tim
     rf_time_us due = cart->last_exit + wait;
     if (rc == 0 && (everything || (due <= clock && first_open_t0 > cart->last_exit))) {
       rc = emit(c, due, payload);
-      if (rc == 0) cart->receipted = 1;
+      if (rc == 0) {
+        cart->receipted = 1;
+        cart->receipt_t = due;
+        l->done[l->done_count++] = c;  /* reserved at enter, as waiting */
+      }
     }
     if (!cart->receipted) l->waiting[still++] = c;
   }
   l->waiting_count = still;
   return rc;
+}
+
+/* Whether nothing refers to cart c and the shoppers who shopped into it any more. */
+static int releasable(const rf__ledger *l, uint32_t c, rf__slot_used_fn still_used,
+                      void *payload) {
+  if (still_used && still_used(c, payload)) return 0;
+  for (uint32_t s = 0; s < l->slots; ++s) {
+    if (!l->shoppers[s].in_use || l->shoppers[s].cart != c) continue;
+    if (l->shoppers[s].present || (still_used && still_used(s, payload))) return 0;
+  }
+  return 1;
+}
+
+void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
+                        rf__slot_used_fn still_used, void *payload) {
+  size_t keep = 0;
+  for (size_t d = 0; d < l->done_count; ++d) {
+    uint32_t c = l->done[d];
+    if (clock - l->carts[c].receipt_t < after || !releasable(l, c, still_used, payload)) {
+      l->done[keep++] = c;
+      continue;
+    }
+    for (uint32_t s = 0; s < l->slots; ++s) {
+      if (!l->shoppers[s].in_use || l->shoppers[s].cart != c) continue;
+      rf__idmap_remove(&l->map, l->ids[s]);
+      rf__free(&l->alloc, l->ids[s]);
+      l->ids[s] = NULL;
+      memset(&l->shoppers[s], 0, sizeof l->shoppers[s]);
+      l->shoppers[s].cart = s;
+      l->free_slots[l->free_count++] = s;  /* room for every slot, reserved with it */
+    }
+  }
+  l->done_count = keep;
 }
 
 size_t rf__ledger_items(const rf__ledger *l, uint32_t cart, const rf_store *store,

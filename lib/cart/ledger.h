@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 #include "core/errbuf.h"
-#include "core/names.h"
+#include "core/idmap.h"
 #include "retailfuse/common.h"
 #include "retailfuse/scenario.h"
 
 typedef struct rf__shopper {
   uint32_t cart;               /* index of the cart owner (itself unless linked) */
+  int in_use;                  /* 0: a released slot, free for the next shopper to enter */
   int present;
   rf_time_us entered, left;    /* when last seen entering / leaving */
   int has_pos;                 /* the last position seen */
@@ -25,26 +26,36 @@ typedef struct rf__cart {
   int members_in, owner_left, receipted;
   int64_t flagged;             /* standing diffs into it that were flagged for review */
   rf_time_us last_exit;
+  rf_time_us receipt_t;        /* when its receipt was due (once receipted) */
 } rf__cart;
 
 typedef struct rf__ledger {
   rf_allocator alloc;
   uint32_t products;
-  rf__names ids;               /* shopper ids, numbered as shoppers and carts */
+  /* Shoppers and carts live in slots numbered 0..slots-1 (a cart has its owner's number). A
+   * slot is released once its cart's receipt is out and nothing refers to it any more, and
+   * the next shopper to enter takes it: the ledger is as big as the busiest moment, not the
+   * day. */
+  rf__idmap map;               /* shopper id -> slot */
+  char **ids;                  /* per slot: its shopper's id (owned), NULL when free */
   rf__shopper *shoppers;
   rf__cart *carts;
-  size_t shopper_cap, cart_cap;
+  uint32_t slots;              /* slots ever used (in use or free) */
+  uint32_t *free_slots;        /* released slots, taken last-released first */
+  size_t free_count;
   uint32_t *waiting;           /* carts whose shoppers have all left, until their receipt */
-  size_t waiting_count, waiting_cap;
+  size_t waiting_count;
+  uint32_t *done;              /* receipted carts, until their slots are released */
+  size_t done_count;
+  size_t ids_cap, shopper_cap, cart_cap, free_cap, waiting_cap, done_cap;
 } rf__ledger;
 
 void rf__ledger_init(rf__ledger *l, uint32_t products, const rf_allocator *alloc);
 void rf__ledger_free(rf__ledger *l);
 
-static inline uint32_t rf__ledger_count(const rf__ledger *l) { return l->ids.count; }
-static inline const char *rf__ledger_id(const rf__ledger *l, uint32_t i) {
-  return rf__names_get(&l->ids, i);
-}
+/* The number of slots: shoppers are numbered below it (skip those not in_use). */
+static inline uint32_t rf__ledger_count(const rf__ledger *l) { return l->slots; }
+static inline const char *rf__ledger_id(const rf__ledger *l, uint32_t i) { return l->ids[i]; }
 
 /* The number of a shopper who entered: RF_EINVAL for a missing id, RF_ENOTFOUND. */
 int rf__ledger_find(const rf__ledger *l, const char *id, uint32_t *out, rf__errbuf *err);
@@ -64,6 +75,14 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
 typedef int (*rf__receipt_fn)(uint32_t cart, rf_time_us t, void *payload);
 int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_time_us first_open_t0,
                         int everything, rf__receipt_fn emit, void *payload);
+
+/* Releases the slots of receipted carts that `still_used` (may be NULL: none are) says
+ * nothing refers to any more — the cart and every shopper who shopped into it — once `clock`
+ * is `after` past the receipt. Their ids are forgotten: reading such a cart gives
+ * RF_ENOTFOUND, and the same id entering again starts afresh. */
+typedef int (*rf__slot_used_fn)(uint32_t slot, void *payload);
+void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
+                        rf__slot_used_fn still_used, void *payload);
 
 /* The items of a cart with qty > 0, in catalog order; items must hold `products` entries. */
 size_t rf__ledger_items(const rf__ledger *l, uint32_t cart, const struct rf_store *store,

@@ -268,7 +268,7 @@ static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_ti
 /* Whether shopper s could have made change c: in the store at some moment of it. */
 static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
   const rf__shopper *sh = &e->ledger.shoppers[s];
-  if (sh->entered > c->t1) return 0;
+  if (!sh->in_use || sh->entered > c->t1) return 0;
   return sh->present || sh->left >= c->t0;
 }
 
@@ -461,12 +461,7 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
                     const int64_t *seqs, double conf, const double *post, uint32_t shoppers,
                     uint32_t best, const scratch *s, double all, const f_hand *their,
                     double hint_of_best) {
-  /* Forget what the revision horizon no longer reaches. */
-  rf_time_us horizon = (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6);
-  size_t keep = 0;
-  for (size_t i = 0; i < e->decision_count; ++i)
-    if (e->decisions[i].t1 + horizon >= e->clock) e->decisions[keep++] = e->decisions[i];
-  e->decision_count = keep;
+  rf__engine_forget_decisions(e, (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6));
   if (RF__RESERVE(&e->alloc, e->decisions, e->decision_cap, e->decision_count + 1) != 0) return -1;
   f_decision *d = &e->decisions[e->decision_count++];
   memset(d, 0, sizeof *d);
@@ -702,6 +697,13 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
 
 static int decide_batch(rf_engine *e, int everything);
 
+void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon) {
+  size_t keep = 0;
+  for (size_t i = 0; i < e->decision_count; ++i)
+    if (e->decisions[i].t1 + horizon >= e->clock) e->decisions[keep++] = e->decisions[i];
+  e->decision_count = keep;
+}
+
 int rf__engine_decide_due(rf_engine *e, int everything) {
   size_t before;
   do {
@@ -723,7 +725,7 @@ static int decide_batch(rf_engine *e, int everything) {
       due = r;
       break;
     }
-  const uint32_t shoppers = e->ledger.ids.count;
+  const uint32_t shoppers = rf__ledger_count(&e->ledger);
   /* Scratch, reused from batch to batch. */
   size_t hands = e->hand_count;
   f_scratch *sc = &e->scratch;

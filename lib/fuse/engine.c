@@ -148,7 +148,7 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
     rec->type = RF_RECORD_RECEIPT;
     rec->u.receipt.has_t = 1;
     rec->u.receipt.t = o->t;
-    rec->u.receipt.shopper = rf__names_get(&e->ledger.ids, o->cart);
+    rec->u.receipt.shopper = rf__ledger_id(&e->ledger, o->cart);
     memcpy(e->poll_items, e->item_pool + o->first_item, o->item_count * sizeof *e->poll_items);
     rec->u.receipt.items = e->poll_items;
     rec->u.receipt.item_count = o->item_count;
@@ -160,7 +160,7 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   rec->type = RF_RECORD_DIFF;
   rec->u.diff.seq = o->seq;
   rec->u.diff.t = o->t;
-  rec->u.diff.shopper = rf__names_get(&e->ledger.ids, o->cart);
+  rec->u.diff.shopper = rf__ledger_id(&e->ledger, o->cart);
   rec->u.diff.sku = p.sku;
   rec->u.diff.qty = o->qty;
   rec->u.diff.conf = o->conf;
@@ -237,7 +237,26 @@ static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   return emit(e, &o);
 }
 
-/* Decides what is due, then hands out receipts that are due. */
+/* Whether a hand visit, a decision within the revision horizon or a queued output still names
+ * this shopper or cart. */
+static int slot_used(uint32_t slot, void *payload) {
+  const rf_engine *e = payload;
+  for (size_t h = 0; h < e->hand_count; ++h)
+    if (e->hands[h].shopper == (int64_t)slot) return 1;
+  for (size_t i = 0; i < e->decision_count; ++i) {
+    const f_decision *d = &e->decisions[i];
+    if (d->cart == slot) return 1;
+    for (int a = 0; a < d->alt_count; ++a)
+      if (d->alt[a].shopper == slot) return 1;
+  }
+  for (size_t o = e->out_head; o < e->out_head + e->out_count; ++o)
+    if (e->out[o].cart == slot) return 1;
+  return 0;
+}
+
+/* Decides what is due, then hands out receipts that are due, and forgets what can no longer
+ * matter: hand visits no change can use, decisions past the revision horizon, and shoppers
+ * whose receipt is that far behind. */
 static int catch_up(rf_engine *e, int everything) {
   int rc = rf__engine_decide_due(e, everything);
   rf_time_us first_open = INT64_MAX;
@@ -253,6 +272,9 @@ static int catch_up(rf_engine *e, int everything) {
   for (size_t h = 0; h < e->hand_count; ++h)
     if (e->clock - e->hands[h].t1 <= keep_us) e->hands[keep++] = e->hands[h];
   e->hand_count = keep;
+  rf_time_us horizon = (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6);
+  rf__engine_forget_decisions(e, horizon);
+  if (!everything) rf__ledger_release(&e->ledger, e->clock, horizon, slot_used, e);
   if (e->pending_count == 0) e->g_len = 0;
   return rc;
 }
@@ -422,7 +444,7 @@ int rf_engine_finish(rf_engine *e) {
 int rf_engine_cart(const rf_engine *e, const char *shopper, int64_t *qty) {
   uint32_t i;
   if (e == NULL || shopper == NULL || qty == NULL) return RF_EINVAL;
-  if (rf__names_find(&e->ledger.ids, shopper, &i) != 0) return RF_ENOTFOUND;
+  if (rf__idmap_find(&e->ledger.map, shopper, &i) != 0) return RF_ENOTFOUND;
   memcpy(qty, e->ledger.carts[e->ledger.shoppers[i].cart].qty, (size_t)e->products * sizeof *qty);
   return 0;
 }

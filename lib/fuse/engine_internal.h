@@ -5,7 +5,6 @@
 
 #include "core/errbuf.h"
 #include "cart/ledger.h"
-#include "core/names.h"
 #include "retailfuse/assign.h"
 #include "retailfuse/engine.h"
 
@@ -115,6 +114,9 @@ struct rf_engine {
 
 /* decide.c: decides every pending change whose wait is over (all of them with `everything`). */
 int rf__engine_decide_due(rf_engine *e, int everything);
+
+/* decide.c: forgets the decisions the revision horizon no longer reaches. */
+void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon);
 
 /* engine.c: queues a diff, or hands it to the callback; *seq (may be NULL) receives its number.
  * corrects < 0: none. A flagged diff that corrects nothing counts against its cart's receipt;

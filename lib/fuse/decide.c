@@ -15,6 +15,9 @@
 #define LOG_2PI 1.8378770664093453
 #define TWO_PI 6.283185307179586
 #define LOOSE_HALF_WIDTH 0.07   /* an item lying loose rests on about this much either side */
+/* Items left where they do not belong are remembered, the oldest forgotten beyond this many
+ * spots (staff tidy shelves; memory stays bounded over a day). */
+#define LOOSE_MAX 256
 /* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
  * chance their takes fall close enough in time to read as one change. */
 #define SPLIT_MERGE_RATE 0.3
@@ -519,6 +522,10 @@ static int note_loose(rf_engine *e, const f_change *c, const what *w) {
     e->loose_count--;
   }
   if (!w->misplaced) return 0;
+  if (e->loose_count == LOOSE_MAX) {
+    memmove(e->loose, e->loose + 1, (e->loose_count - 1) * sizeof *e->loose);
+    e->loose_count--;
+  }
   if (RF__RESERVE(&e->alloc, e->loose, e->loose_cap, e->loose_count + 1) != 0) return -1;
   f_loose *lo = &e->loose[e->loose_count++];
   lo->shelf = c->shelf;

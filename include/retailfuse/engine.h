@@ -27,6 +27,14 @@
  *
  * Ownership: the store must outlive the engine. A polled record is valid until the next call on
  * the engine. Errors: a refused push leaves the engine as it was; rf_engine_errmsg says why.
+ * Out of memory: RF_ENOMEM from a push means the record was not taken — push it again. When the
+ * record was taken but the decisions it made due could not all be made, the push returns
+ * RF_EBEHIND: do not push it again; the next call (push, advance or finish) makes the rest
+ * first, on the state they were due in, and returns RF_ENOMEM without taking its own input if it
+ * still cannot. Decisions already made stand, so a host that retries this way gets the output of
+ * a run that never failed. A non-zero return from the output callback does not stop the
+ * engine (the record it was handed stands, and so does the rest of the call's work): the call
+ * returns the first such value once it is done.
  * Threads: single-threaded; distinct engines are independent. Deterministic: the same pushes
  * give the same output, byte for byte; the engine has no clock of its own.
  */
@@ -93,7 +101,8 @@ RF_EXTERN void rf_engine_set_output(rf_engine *engine, rf_output_fn output, void
 
 /* Takes one input event: enter, exit, link, position, delta, hand. Samples are RF_EINVAL until
  * the engine segments raw readings itself. Decisions whose wait is over are made during the
- * call. RF_ELATE for a record more than the lateness behind the engine's clock. */
+ * call. RF_ELATE for a record more than the lateness behind the engine's clock; RF_ENOMEM and
+ * RF_EBEHIND as above. */
 RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
 
 /* The same, one function per event kind, for hosts that hold their events as separate types. */

@@ -31,14 +31,15 @@ extern "C" {
   XX(EINFEASIBLE, -10, "no feasible assignment")                           \
   XX(EMISUSE, -11, "call out of order or on a finished object")            \
   XX(ELATE, -12, "time out of the allowed lateness")                       \
-  XX(ELIMIT, -13, "size limit exceeded")
+  XX(ELIMIT, -13, "size limit exceeded")                                   \
+  XX(EBEHIND, -14, "input taken, but the work it made due was deferred")
 
 typedef enum rf_status {
   RF_OK = 0,
 #define RF__STATUS_ENUM(name, value, msg) RF_##name = value,
   RF_STATUS_MAP(RF__STATUS_ENUM)
 #undef RF__STATUS_ENUM
-  RF__STATUS_LAST = -14
+  RF__STATUS_LAST = -15
 } rf_status;
 
 /* A short English description of `code`; "unknown status code" for a value not in the table. */

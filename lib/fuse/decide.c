@@ -704,6 +704,27 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
 
 static int decide_batch(rf_engine *e, int everything);
 
+/* Room for everything deciding the first `due` pending changes can leave behind, so that once
+ * the batch starts to change the engine nothing can fail for memory: per change at most two
+ * diffs for each plate (its runs, each of two products) and four more (a decision of two parts
+ * and a correction of two diffs), a kept decision, a sub-change's plates, and the spots of
+ * items left loose. */
+static int reserve_outcomes(rf_engine *e, size_t due) {
+  size_t diffs = 0, plates = 0;
+  for (size_t r = 0; r < due; ++r) {
+    rf_shelf_def def;
+    rf_store_shelf(e->store, e->pending[r].shelf, &def);
+    diffs += 2 * def.plate_count + 4;
+    if (def.plate_count > plates) plates = def.plate_count;
+  }
+  const rf_allocator *a = &e->alloc;
+  if (RF__RESERVE(a, e->decisions, e->decision_cap, e->decision_count + due) != 0 ||
+      RF__RESERVE(a, e->g_pool, e->g_cap, e->g_len + plates) != 0 ||
+      RF__RESERVE(a, e->loose, e->loose_cap, LOOSE_MAX) != 0)
+    return -1;
+  return rf__engine_reserve_output(e, diffs);
+}
+
 void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon) {
   size_t keep = 0;
   for (size_t i = 0; i < e->decision_count; ++i)
@@ -747,7 +768,8 @@ static int decide_batch(rf_engine *e, int everything) {
       RF__RESERVE(a, sc->P, sc->P_cap, due * (hands + 1)) != 0 ||
       RF__RESERVE(a, sc->P0, sc->P0_cap, due) != 0 ||
       RF__RESERVE(a, sc->post, sc->post_cap, 2 * ((size_t)shoppers + 1)) != 0 ||
-      RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0)
+      RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0 ||
+      reserve_outcomes(e, due) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
   scratch s;
   s.takes = sc->takes;
@@ -963,6 +985,7 @@ static int decide_batch(rf_engine *e, int everything) {
       break;
     }
   }
+  /* Room was reserved: once the first diff is out nothing fails, and the batch is decided. */
   if (rc == 0) {
     memmove(e->pending, e->pending + due, (e->pending_count - due) * sizeof *e->pending);
     e->pending_count -= due;

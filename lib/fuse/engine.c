@@ -170,18 +170,27 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   rec->u.diff.corrects = o->corrects;
 }
 
-/* Queues o, or hands it to the callback at once. */
+int rf__engine_reserve_output(rf_engine *e, size_t count) {
+  if (e->output != NULL) return 0;
+  if (e->out_count == 0) e->out_head = 0;
+  if (RF__RESERVE(&e->alloc, e->out, e->out_cap, e->out_head + e->out_count + count) != 0)
+    return nomem(e);
+  return 0;
+}
+
+/* Queues o (room reserved by the caller), or hands it to the callback at once. The callback's
+ * complaint does not stop the engine (what it was handed stands): the call that made the record
+ * returns the first one. */
 static int emit(rf_engine *e, const f_out *o) {
   if (e->output != NULL) {
     rf_record rec;
     to_record(e, o, &rec);
     int rc = e->output(&rec, e->payload);
+    if (rc != 0 && e->output_rc == 0) e->output_rc = rc;
     if (o->is_receipt) e->item_len = o->first_item;  /* the items were only needed for the call */
-    return rc;
+    return 0;
   }
   if (e->out_count == 0) e->out_head = 0;
-  if (RF__RESERVE(&e->alloc, e->out, e->out_cap, e->out_head + e->out_count + 1) != 0)
-    return nomem(e);
   e->out[e->out_head + e->out_count++] = *o;
   return 0;
 }
@@ -223,7 +232,8 @@ int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t pr
 
 static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_engine *e = payload;
-  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0)
+  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0 ||
+      rf__engine_reserve_output(e, 1) != 0)
     return nomem(e);
   f_out o;
   memset(&o, 0, sizeof o);
@@ -259,13 +269,14 @@ static int slot_used(uint32_t slot, void *payload) {
  * whose receipt is that far behind. */
 static int catch_up(rf_engine *e, int everything) {
   int rc = rf__engine_decide_due(e, everything);
+  if (rc != 0) return rc;  /* what is left is made on the next call, on the same state */
   rf_time_us first_open = INT64_MAX;
   for (size_t q = 0; q < e->pending_count; ++q)
     if (e->pending[q].t0 < first_open) first_open = e->pending[q].t0;
-  if (rc == 0)
-    rc = rf__ledger_receipts(&e->ledger, e->clock,
-                             (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6), first_open,
-                             everything, emit_receipt, e);
+  rc = rf__ledger_receipts(&e->ledger, e->clock,
+                          (rf_time_us)llround(e->param[RF_PARAM_WAIT_S] * 1e6), first_open,
+                          everything, emit_receipt, e);
+  if (rc != 0) return rc;
   /* Forget hand visits no change can still use. */
   rf_time_us keep_us = (rf_time_us)llround((e->param[RF_PARAM_MAX_GAP_S] + 60.0) * 1e6) + lateness(e);
   size_t keep = 0;
@@ -378,10 +389,38 @@ static int push_delta(rf_engine *e, const rf_delta_rec *r) {
   return 0;
 }
 
+/* Catches up at the clock as it stands, so a failed catch-up is finished on the same state as
+ * it was begun on (the clean run's). */
+static int settle(rf_engine *e) {
+  if (!e->behind) return 0;
+  int rc = catch_up(e, 0);
+  if (rc == 0) e->behind = 0;
+  return rc;
+}
+
+/* Catches up; after a failure for memory the next call finishes the work first. */
+static int catch_up_or_owe(rf_engine *e, int everything) {
+  int rc = catch_up(e, everything);
+  e->behind = rc != 0;
+  return rc;
+}
+
+/* What a call that went through returns: 0, or the output callback's first complaint. */
+static int output_complaint(rf_engine *e) {
+  int rc = e->output_rc;
+  e->output_rc = 0;
+  if (rc != 0) rf__error(&e->err, rc, "the output callback returned %d", rc);
+  return rc;
+}
+
 int rf_engine_push(rf_engine *e, const rf_record *r) {
   if (e == NULL || r == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
+  e->output_rc = 0;
   rf_time_us t0 = 0, t1 = 0;
+  /* Work a failed catch-up left first, so it is done as it would have been. */
+  int rc = settle(e);
+  if (rc != 0) return rc;
   if (r->type < RF_RECORD_ENTER || r->type > RF_RECORD_HAND)
     return rf__error(&e->err, RF_EINVAL, "%s is not an input event",
                      rf_record_type_name(r->type) ? rf_record_type_name(r->type) : "record");
@@ -393,7 +432,6 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
     return rf__error(&e->err, RF_ELATE, "%s at %.6f s is more than %.3f s behind the clock "
                      "(%.6f s)", rf_record_type_name(r->type), (double)t1 / 1e6,
                      e->param[RF_PARAM_LATENESS_S], (double)e->clock / 1e6);
-  int rc = 0;
   switch (r->type) {
     case RF_RECORD_ENTER: rc = rf__ledger_enter(&e->ledger, &r->u.enter, &e->err); break;
     case RF_RECORD_EXIT: rc = rf__ledger_exit(&e->ledger, &r->u.exit, &e->err); break;
@@ -406,7 +444,11 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   if (rc != 0) return rc;
   if (!e->has_clock || t1 > e->clock) e->clock = t1;
   e->has_clock = 1;
-  return catch_up(e, 0);
+  if (catch_up_or_owe(e, 0) != 0)
+    return rf__error(&e->err, RF_EBEHIND, "out of memory deciding what the %s made due: the "
+                     "record is taken, the decisions are made on the next call",
+                     rf_record_type_name(r->type));
+  return output_complaint(e);
 }
 
 #define RF__PUSH_KIND(fn, rec_type, field, arg_type)        \
@@ -430,15 +472,23 @@ RF__PUSH_KIND(rf_engine_push_samples, RF_RECORD_SAMPLES, samples, rf_samples_rec
 int rf_engine_advance(rf_engine *e, rf_time_us now) {
   if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
+  e->output_rc = 0;
+  int rc = settle(e);
+  if (rc != 0) return rc;
   if (!e->has_clock || now > e->clock) e->clock = now;
   e->has_clock = 1;
-  return catch_up(e, 0);
+  if ((rc = catch_up_or_owe(e, 0)) != 0) return rc;
+  return output_complaint(e);
 }
 
 int rf_engine_finish(rf_engine *e) {
   if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
-  return catch_up(e, 1);
+  e->output_rc = 0;
+  int rc = settle(e);
+  if (rc == 0) rc = catch_up_or_owe(e, 1);
+  if (rc != 0) return rc;
+  return output_complaint(e);
 }
 
 int rf_engine_cart(const rf_engine *e, const char *shopper, int64_t *qty) {

@@ -109,6 +109,8 @@ struct rf_engine {
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;
+  int behind;                  /* a catch-up failed for memory: the next call makes it first */
+  int output_rc;               /* the output callback's first non-zero return in this call */
   rf__errbuf err;
 };
 
@@ -117,6 +119,9 @@ int rf__engine_decide_due(rf_engine *e, int everything);
 
 /* decide.c: forgets the decisions the revision horizon no longer reaches. */
 void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon);
+
+/* engine.c: makes room to queue `count` more output records (none needed with a callback). */
+int rf__engine_reserve_output(rf_engine *e, size_t count);
 
 /* engine.c: queues a diff, or hands it to the callback; *seq (may be NULL) receives its number.
  * corrects < 0: none. A flagged diff that corrects nothing counts against its cart's receipt;

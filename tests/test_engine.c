@@ -720,6 +720,54 @@ static void test_anonymous_hand_nearest_shopper(void **state) {
   assert_diff(x, 1, 1, 3500 * MS + W, "S1", "NUTS", 1, 1, 0);
 }
 
+/* Where each shopper stood when the change happened, not where they went after: S1 stands at
+ * shelf A while the tea goes, S2 at shelf B; by the time the change is decided they have swapped
+ * places. The anonymous hand is S1's. */
+static void test_anonymous_hand_position_at_the_time(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, position(1 * SEC, "S1", 0.2, 0.5)); /* S1 at shelf A */
+  push(x, position(1 * SEC, "S2", 6.1, 0.5)); /* S2 at shelf B */
+  push(x, hand(NULL, "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  push(x, position(5 * SEC, "S1", 6.1, 0.5)); /* then S1 at B */
+  push(x, position(5 * SEC, "S2", 0.2, 0.5)); /* and S2 at A */
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_true(conf_of(x, 0) > 0.95);
+}
+
+/* A hand the camera gave S1 while S1 stood at the other shelf, 6 m away, and S2 stood at this
+ * one: a wrong identity is rare (WRONG_ID_RATE), but S1 reaching from 6 m is rarer. The tea is
+ * S2's, with less confidence than a name and a place that agree give (about 0.84). */
+static void test_named_hand_far_from_its_shopper(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, position(1 * SEC, "S1", 6.1, 0.5)); /* S1 at shelf B */
+  push(x, position(1 * SEC, "S2", 0.2, 0.5)); /* S2 at shelf A */
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S2", "TEA1", 1, 0, 0);
+  double doubt = conf_of(x, 0);
+  assert_true(doubt > 0.6 && doubt < 0.95);
+  /* The same hand with S1 standing at A is S1's, without doubt. */
+  eng *y = eng_open();
+  push(y, enter(0, "S1"));
+  push(y, enter(0, "S2"));
+  push(y, position(1 * SEC, "S1", 0.2, 0.5));
+  push(y, position(1 * SEC, "S2", 0.3, 0.5));
+  push(y, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(y, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  assert_int_equal(advance(y, 1600 * MS + W), 1);
+  assert_diff(y, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_true(conf_of(y, 0) > 0.95);
+}
+
 /* An anonymous hand, three shoppers nobody has placed: S1 alone, S2 and S3 in one group. Each is
  * as likely as the others, so the item went to the group's cart two times in three; the diff
  * names the cart's owner with that probability, not S1 with one in three. */
@@ -1761,6 +1809,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_second_visit_receipt, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_one_shopper_near, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_nearest_shopper, teardown),
+      cmocka_unit_test_teardown(test_anonymous_hand_position_at_the_time, teardown),
+      cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),
       cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),
       cmocka_unit_test_teardown(test_shopper_entering_after_change_is_no_candidate, teardown),

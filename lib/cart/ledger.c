@@ -179,10 +179,38 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
   if (rc != 0) return rc;
   if (!isfinite(r->x) || !isfinite(r->y))
     return rf__error(err, RF_EINVAL, "position: not finite");
-  l->shoppers[i].has_pos = 1;
-  l->shoppers[i].px = r->x;
-  l->shoppers[i].py = r->y;
-  l->shoppers[i].pos_t = r->t;
+  rf__shopper *sh = &l->shoppers[i];
+  rf__fix fix = {r->t, r->x, r->y};
+  if (sh->track_count > 0) {
+    rf__fix *last = &sh->track[(sh->track_head + sh->track_count - 1) % RF__TRACK];
+    if (fix.t >= last->t && fix.t - last->t < RF__TRACK_STEP_US) {
+      *last = fix;
+      return 0;
+    }
+  }
+  if (sh->track_count < RF__TRACK) {
+    sh->track[(sh->track_head + sh->track_count++) % RF__TRACK] = fix;
+  } else {
+    sh->track[sh->track_head] = fix;
+    sh->track_head = (sh->track_head + 1) % RF__TRACK;
+  }
+  return 0;
+}
+
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf__fix *out) {
+  const rf__shopper *sh = &l->shoppers[s];
+  int best = -1;
+  rf_time_us best_gap = 0;
+  for (int k = 0; k < sh->track_count; ++k) {
+    const rf__fix *f = &sh->track[(sh->track_head + k) % RF__TRACK];
+    rf_time_us gap = f->t > t ? f->t - t : t - f->t;
+    if (best < 0 || gap <= best_gap) {  /* ties: the later fix */
+      best = k;
+      best_gap = gap;
+    }
+  }
+  if (best < 0) return RF_ENOTFOUND;
+  *out = sh->track[(sh->track_head + best) % RF__TRACK];
   return 0;
 }
 

@@ -11,14 +11,25 @@
 #include "retailfuse/common.h"
 #include "retailfuse/scenario.h"
 
+/* Where a shopper was seen standing, and when. */
+typedef struct rf__fix {
+  rf_time_us t;
+  double x, y;
+} rf__fix;
+
+/* A shopper's recent track: one fix per RF__TRACK_STEP_US at most (a later fix within the step
+ * replaces the last one), the last RF__TRACK of them — a few seconds more than a decision
+ * waits, so a change is judged by where its shopper stood then, not where they went after. */
+#define RF__TRACK 32
+#define RF__TRACK_STEP_US 500000
+
 typedef struct rf__shopper {
   uint32_t cart;               /* index of the cart owner (itself unless linked) */
   int in_use;                  /* 0: a released slot, free for the next shopper to enter */
   int present;
   rf_time_us entered, left;    /* when last seen entering / leaving */
-  int has_pos;                 /* the last position seen */
-  double px, py;
-  rf_time_us pos_t;
+  rf__fix track[RF__TRACK];    /* a ring, oldest first from track_head */
+  int track_count, track_head;
 } rf__shopper;
 
 typedef struct rf__cart {
@@ -83,6 +94,9 @@ int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_tim
 typedef int (*rf__slot_used_fn)(uint32_t slot, void *payload);
 void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
                         rf__slot_used_fn still_used, void *payload);
+
+/* The fix of shopper s nearest in time to t: 0 and *out, or RF_ENOTFOUND when none was seen. */
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf__fix *out);
 
 /* The items of a cart with qty > 0, in catalog order; items must hold `products` entries. */
 size_t rf__ledger_items(const rf__ledger *l, uint32_t cart, const struct rf_store *store,

@@ -277,20 +277,20 @@ static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
 
 /* How plausible it is that shopper s stands at the shelf of change c, as a density over the
  * floor (per m^2): a shopper reaching a shelf stands about POSITION_SCALE_M around its front
- * centre; their last known position, whose variance grows by WANDER_M2_S a second as they
- * wander, says how likely they stand there now (never spread thinner than the floor, with a 5 %
+ * centre; their position seen nearest in time to the change, whose variance grows by
+ * WANDER_M2_S a second between the two, says how likely they stood there then (never spread thinner than the floor, with a 5 %
  * chance the track was wrong); with no position, anywhere on the floor. Less so with a hand
  * seen on another shelf at the time. */
 static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
-  const rf__shopper *sh = &e->ledger.shoppers[s];
   const double anywhere = 1.0 / e->floor_area;
   double p = anywhere;
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  if (sh->has_pos && def.has_pos) {
-    double dx = sh->px - def.pos_x, dy = sh->py - def.pos_y;
+  rf__fix fix;
+  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, &fix) == 0) {
+    double dx = fix.x - def.pos_x, dy = fix.y - def.pos_y;
     double scale = e->param[RF_PARAM_POSITION_SCALE_M];
-    double age_s = fabs((double)(sh->pos_t - c->t0)) / 1e6;
+    double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
     double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
     p = 0.95 * exp(-0.5 * (dx * dx + dy * dy) / var) / fmin(TWO_PI * var, e->floor_area) +
         0.05 * anywhere;
@@ -363,8 +363,24 @@ typedef struct row_terms {     /* one change of the batch */
   f_change change;
   double *what;                /* per shopper: log L(what | shopper) */
   double *prox;                /* per shopper: proximity, normalised over candidates */
+  uint32_t candidates;         /* shoppers with prox > 0 */
   double unexplained;          /* log L of "nobody: noise or an unknown item" */
 } row_terms;
+
+/* Who made hand visit hv, if it made this row's change: shopper k's probability given where
+ * the candidates stood (prox) and the identity the camera gave. The camera names the right
+ * shopper but for WRONG_ID_RATE, when it names any other candidate alike; so a name says less
+ * the less likely it is that its shopper stood at the shelf. Anonymous: by position alone. */
+static double hand_who(const rf_engine *e, const row_terms *row, const f_hand *hv, uint32_t k) {
+  if (hv->shopper < 0) return row->prox[k];
+  const double w = e->param[RF_PARAM_WRONG_ID_RATE];
+  const uint32_t named = (uint32_t)hv->shopper;
+  const double other = row->candidates > 1 ? w / (double)(row->candidates - 1) : w;
+  double p_named = row->what[named] > -INFINITY ? row->prox[named] : 0.0;
+  double total = (1.0 - w) * p_named + other * (1.0 - p_named);
+  if (total <= 0) return 0.0;
+  return (k == named ? 1.0 - w : other) * row->prox[k] / total;
+}
 
 /* Splits a decrease between the shoppers of two hand visits when that beats every one-shopper
  * explanation of it: each takes items of one facing (the same or two), the rest of the shelf
@@ -375,7 +391,6 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
                         const int32_t *hand_of, size_t cols, const double *L, const double *L0,
                         size_t r, rf_time_us wait) {
   const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
-  const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
   const double spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   /* The one-shopper evidence of this row, on the same scale as row->what. */
   double single = L0[r];
@@ -396,7 +411,10 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
       const f_hand *h2 = &e->hands[hand_of[j2]];
       if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
       if (hand_fit(e, h2, c) == -INFINITY) continue;
-      double who = 2 * log(1.0 - wrong_id) + 2 * spared + log(SPLIT_MERGE_RATE);
+      double who = log(hand_who(e, row, h1, (uint32_t)h1->shopper)) +
+                   log(hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
+                   log(SPLIT_MERGE_RATE);
+      if (who == -INFINITY) continue;
       for (size_t a = 0; a < nf; ++a) {
         rf_facing_def fa;
         rf_store_facing(e->store, fac[a], &fa);
@@ -791,7 +809,6 @@ static int decide_batch(rf_engine *e, int everything) {
         break;
       }
   }
-  const double wrong_id = e->param[RF_PARAM_WRONG_ID_RATE];
   const double missed = e->param[RF_PARAM_MISSED_HAND_RATE];
   /* A hand visit that explains no change must have moved nothing: explaining a change by it
    * spares that cost. Dividing every column by it is the same as charging the unused ones. */
@@ -812,7 +829,11 @@ static int decide_batch(rf_engine *e, int everything) {
       row->prox[k] = proximity(e, k, c);
       prox_sum += row->prox[k];
     }
-    for (uint32_t k = 0; k < shoppers && prox_sum > 0; ++k) row->prox[k] /= prox_sum;
+    row->candidates = 0;
+    for (uint32_t k = 0; k < shoppers && prox_sum > 0; ++k) {
+      row->prox[k] /= prox_sum;
+      row->candidates += row->prox[k] > 0;
+    }
     /* Nobody: an unknown item or noise, spread flat over a couple of kilograms. */
     row->unexplained = unexplained_logl(e);
     /* Each column: the hand's shopper (or, rarely, someone else; anyone, if anonymous). */
@@ -825,9 +846,7 @@ static int decide_batch(rf_engine *e, int everything) {
       if (fitl > -INFINITY) {
         for (uint32_t k = 0; k < shoppers; ++k) {
           if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-          double id = hv->shopper < 0            ? row->prox[k]
-                      : hv->shopper == (int64_t)k ? 1.0 - wrong_id
-                                                  : wrong_id * row->prox[k];
+          double id = hand_who(e, row, hv, k);
           if (id > 0) acc = logsumexp_add(acc, log(id) + fitl + spared + row->what[k]);
         }
       }
@@ -867,9 +886,7 @@ static int decide_batch(rf_engine *e, int everything) {
       double fitl = hand_fit(e, hv, c) + hint_gain(e, c, &s, hv);
       for (uint32_t k = 0; k < shoppers; ++k) {
         if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-        double id = hv->shopper < 0            ? row->prox[k]
-                    : hv->shopper == (int64_t)k ? 1.0 - wrong_id
-                                                : wrong_id * row->prox[k];
+        double id = hand_who(e, row, hv, k);
         if (id > 0) post[k] += pj * exp(log(id) + fitl + spared + row->what[k]) / lj;
       }
     }

@@ -126,3 +126,15 @@ rf_cli_test(run_decision_sums_hypotheses ARGS run ${rf_data}/hint_then_put_back.
 rf_cli_test(run_merged_reaches ARGS run ${rf_data}/merged_reaches.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/merged.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/merged.jsonl
   OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":8700000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":1,[^\n]*\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":8700000,\"shopper\":\"C\",\"sku\":\"Z\",\"qty\":1,[^\n]*\"event\":0}\n{\"type\":\"diff\",\"seq\":2,\"t\":8700000,\"shopper\":\"B\",\"sku\":\"Y\",\"qty\":1,[^\n]*\"event\":0}\n")
+
+# One hand takes from three facings that share plates: no cut between plates separates them,
+# and no one-facing or two-facing reading fits. Read as items of every facing over the plates
+# that lost weight, the change is X, Y and Z, all A's.
+rf_cli_test(run_three_facings_one_reach ARGS run ${rf_data}/three_facings_one_reach.jsonl EXIT 0
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9200000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":1,\"conf\":0.96,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":9200000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":1,\"conf\":0.96,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":2,\"t\":9200000,\"shopper\":\"A\",\"sku\":\"Z\",\"qty\":1,\"conf\":0.96,\"review\":false,\"event\":0}\n{\"type\":\"receipt\",\"t\":37000000,\"shopper\":\"A\",\"items\":{\"X\":1,\"Y\":1,\"Z\":1},\"review\":false}\n")
+
+# A's hand at X and an anonymous hand at Z reach at once; B stands at the shelf, A half a metre
+# off. Each facing's items go to the hand at their place: X to A, Z to whoever made the
+# anonymous visit — B, in doubt (flagged). Before, both went to A, the only name seen.
+rf_cli_test(run_merged_anonymous ARGS run ${rf_data}/merged_anonymous.jsonl EXIT 0
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9200000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":1,\"conf\":0.8167,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":9200000,\"shopper\":\"B\",\"sku\":\"Z\",\"qty\":1,\"conf\":0.7053,\"review\":true,\"event\":0}\n")

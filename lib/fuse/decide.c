@@ -2,25 +2,24 @@
  * weight and the plates it left from, or of cart items put back), who moved it (hand visits,
  * anonymous or missed ones weighed by where shoppers were), jointly over the changes due
  * together through the assignment marginals, then the most probable decision as a cart diff
- * with its posterior probability. docs/likelihood.md writes the model out term by term. */
+ * with its posterior probability. docs/likelihood.md writes the model out term by term; the
+ * terms themselves are in terms.c, and the reading of several reaches merged into one change in
+ * merged.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "engine_internal.h"
+#include "merged.h"
 #include "retailfuse/status.h"
+#include "terms.h"
 
 #define MAX_WHAT 2048
-#define LOG_2PI 1.8378770664093453
-#define TWO_PI 6.283185307179586
 #define LOOSE_HALF_WIDTH 0.07   /* an item lying loose rests on about this much either side */
 /* Items left where they do not belong are remembered, the oldest forgotten beyond this many
  * spots (staff tidy shelves; memory stays bounded over a day). */
 #define LOOSE_MAX 256
-/* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
- * chance their takes fall close enough in time to read as one change. */
-#define SPLIT_MERGE_RATE 0.3
 
 typedef struct what {
   double logl;
@@ -40,85 +39,6 @@ typedef struct scratch {       /* one change's hypotheses */
   what *puts;                  /* for one shopper at a time */
   size_t put_count;
 } scratch;
-
-static double logsumexp_add(double a, double b) {
-  if (a == -INFINITY) return b;
-  if (b == -INFINITY) return a;
-  return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
-
-static double noise_of(const rf_engine *e, uint32_t shelf) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, shelf, &def);
-  double n = def.has_noise ? def.noise_g : e->param[RF_PARAM_NOISE_G];
-  return n > 0.05 ? n : 0.05;
-}
-
-static void product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
-  rf_product_def def;
-  rf_store_product(e->store, p, &def);
-  *w = def.weight_g;
-  *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
-}
-
-/* Log-likelihood of the change if weight[i] grams (spread var_items[i]) moved within the span
- * [lo[i], hi[i]] along the shelf, for each of `spans` spans (1 or 2): the total fits the summed
- * weight, and plates outside every span saw only noise. Two spans that share no plate say more:
- * how the total divides between their plates must follow their weights. That term is measured
- * against the one a single span implies (any division equally likely, density 1 / total), so
- * one- and two-span hypotheses stay comparable. */
-static double fit_spans(const rf_engine *e, const f_change *c, const double *weight,
-                        const double *var_items, const double *lo, const double *hi, int spans) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  double sigma = noise_of(e, c->shelf);
-  double w_sum = 0.0, v_sum = 0.0;
-  for (int i = 0; i < spans; ++i) {
-    w_sum += weight[i];
-    v_sum += var_items[i];
-  }
-  double var = v_sum + (double)c->reported * sigma * sigma;
-  double z = fabs(c->total) - w_sum;
-  double l = -0.5 * z * z / var - 0.5 * (LOG_2PI + log(var));
-  const double *g = rf__change_g(e, c);
-  double mass[2] = {0.0, 0.0};
-  int plates_in[2] = {0, 0}, shared = 0;
-  for (size_t k = 0; k < def.plate_count; ++k) {
-    int in[2] = {0, 0};
-    for (int i = 0; i < spans; ++i)
-      in[i] = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
-    if (!in[0] && !in[1]) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
-    if (in[0] && in[1]) shared = 1;
-    for (int i = 0; i < 2; ++i)
-      if (in[i] && !in[1 - i]) {
-        mass[i] += c->total < 0 ? -g[k] : g[k];
-        plates_in[i]++;
-      }
-  }
-  if (spans == 2 && !shared && plates_in[0] > 0 && plates_in[1] > 0) {
-    /* The first span's mass given the two spans' sum (independent normals). */
-    double v0 = var_items[0] + (double)plates_in[0] * sigma * sigma;
-    double v1 = var_items[1] + (double)plates_in[1] * sigma * sigma;
-    double mean = weight[0] + v0 / (v0 + v1) * (mass[0] + mass[1] - weight[0] - weight[1]);
-    double vc = v0 * v1 / (v0 + v1);
-    double d = mass[0] - mean;
-    l += -0.5 * d * d / vc - 0.5 * (LOG_2PI + log(vc)) + log(fmax(fabs(c->total), 1.0));
-  }
-  return l;
-}
-
-static double fit(const rf_engine *e, const f_change *c, double weight, double var_items, double lo,
-                  double hi) {
-  return fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
-}
-
-/* log L of "nobody: noise or an unknown item", spread flat over a couple of kilograms. */
-static double unexplained_logl(const rf_engine *e) {
-  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
-}
-
-/* The prior of moving q items at once: most reaches move one. */
-static double quantity_prior(int64_t q) { return log(0.8) + (double)(q - 1) * log(0.2); }
 
 static void add(what *list, size_t *count, const what *w) {
   if (*count < MAX_WHAT) list[(*count)++] = *w;
@@ -140,7 +60,7 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
     rf_store_facing(e->store, fac[i], &f);
     uint32_t p = e->facing_product[fac[i]];
     double unit, sd;
-    product_weight(e, p, &unit, &sd);
+    rf__product_weight(e, p, &unit, &sd);
     for (int64_t q = 1; q <= most; ++q) {
       memset(&w, 0, sizeof w);
       w.parts = 1;
@@ -148,7 +68,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.qty[0] = q;
       w.loose = -1;
       w.decision = w.alt = -1;
-      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + quantity_prior(q);
+      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) +
+               rf__quantity_prior(q);
       add(s->takes, &s->take_count, &w);
     }
     /* Items of two neighbouring facings in one reach. (Any two facings were tried: more
@@ -159,7 +80,7 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       rf_store_facing(e->store, fac[j], &f2);
       uint32_t p2 = e->facing_product[fac[j]];
       double unit2, sd2;
-      product_weight(e, p2, &unit2, &sd2);
+      rf__product_weight(e, p2, &unit2, &sd2);
       double lo[2] = {f.x0, f2.x0}, hi[2] = {f.x1, f2.x1};
       double prior = log(0.05);
       for (int64_t q1 = 1; q1 < most; ++q1)
@@ -174,7 +95,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
           w.decision = w.alt = -1;
           double weights[2] = {(double)q1 * unit, (double)q2 * unit2};
           double vars[2] = {(double)q1 * sd * sd, (double)q2 * sd2 * sd2};
-          w.logl = fit_spans(e, c, weights, vars, lo, hi, 2) + prior + quantity_prior(q1 + q2);
+          w.logl = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + prior +
+                   rf__quantity_prior(q1 + q2);
           add(s->takes, &s->take_count, &w);
         }
     }
@@ -183,7 +105,7 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
     const f_loose *lo = &e->loose[l];
     if (lo->shelf != c->shelf || lo->count <= 0) continue;
     double unit, sd;
-    product_weight(e, lo->product, &unit, &sd);
+    rf__product_weight(e, lo->product, &unit, &sd);
     for (int64_t q = 1; q <= lo->count && q <= most; ++q) {
       memset(&w, 0, sizeof w);
       w.parts = 1;
@@ -191,12 +113,13 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.qty[0] = q;
       w.loose = (int)l;
       w.decision = w.alt = -1;
-      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, lo->x - LOOSE_HALF_WIDTH,
-                   lo->x + LOOSE_HALF_WIDTH) + quantity_prior(q) + log(0.5);
+      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, lo->x - LOOSE_HALF_WIDTH,
+                       lo->x + LOOSE_HALF_WIDTH) + rf__quantity_prior(q) + log(0.5);
       add(s->takes, &s->take_count, &w);
     }
   }
-  for (size_t i = 0; i < s->take_count; ++i) s->take_logl = logsumexp_add(s->take_logl, s->takes[i].logl);
+  for (size_t i = 0; i < s->take_count; ++i)
+    s->take_logl = rf__logsumexp_add(s->take_logl, s->takes[i].logl);
 }
 
 /* The hypotheses of putting back q items of product p: home to its facing, or left here;
@@ -206,7 +129,7 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
   const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
   const double misplace = e->param[RF_PARAM_MISPLACE_PRIOR];
   double unit, sd;
-  product_weight(e, p, &unit, &sd);
+  rf__product_weight(e, p, &unit, &sd);
   int32_t home = e->product_facing[p];
   rf_facing_def f;
   int home_here = 0;
@@ -225,14 +148,14 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
     w.decision = decision;
     w.alt = alt;
     if (home_here) {
-      w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + log1p(-misplace) +
-               quantity_prior(q) + prior;
+      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + log1p(-misplace) +
+               rf__quantity_prior(q) + prior;
       add(s->puts, &s->put_count, &w);
     }
     w.misplaced = 1;
-    w.logl = fit(e, c, (double)q * unit, (double)q * sd * sd, c->center_x - LOOSE_HALF_WIDTH,
-                 c->center_x + LOOSE_HALF_WIDTH) +
-             log(misplace > 0 ? misplace : 1e-12) + quantity_prior(q) + prior;
+    w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, c->center_x - LOOSE_HALF_WIDTH,
+                     c->center_x + LOOSE_HALF_WIDTH) +
+             log(misplace > 0 ? misplace : 1e-12) + rf__quantity_prior(q) + prior;
     add(s->puts, &s->put_count, &w);
   }
 }
@@ -254,7 +177,7 @@ static double enumerate_puts(const rf_engine *e, const f_change *c, uint32_t sho
       if (d->alt[a].shopper == shopper && d->alt[a].prob > 0)
         add_puts(e, c, d->alt[a].product, d->alt[a].qty, log(d->alt[a].prob), (int)i, a, s);
   }
-  for (size_t i = 0; i < s->put_count; ++i) total = logsumexp_add(total, s->puts[i].logl);
+  for (size_t i = 0; i < s->put_count; ++i) total = rf__logsumexp_add(total, s->puts[i].logl);
   return total;
 }
 
@@ -264,130 +187,25 @@ static double what_logl(const rf_engine *e, const f_change *c, uint32_t shopper,
   return enumerate_puts(e, c, shopper, s);
 }
 
-static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_time_us b1) {
-  return a1 < b0 ? b0 - a1 : b1 < a0 ? a0 - b1 : 0;
-}
-
-/* Whether shopper s could have made change c: in the store at some moment of it. */
-static int candidate(const rf_engine *e, uint32_t s, const f_change *c) {
-  const rf__shopper *sh = &e->ledger.shoppers[s];
-  if (!sh->in_use || sh->entered > c->t1) return 0;
-  return sh->present || sh->left >= c->t0;
-}
-
-/* How plausible it is that shopper s stands at the shelf of change c, as a density over the
- * floor (per m^2): a shopper reaching a shelf stands about POSITION_SCALE_M around its front
- * centre; their position seen nearest in time to the change, whose variance grows by
- * WANDER_M2_S a second between the two, says how likely they stood there then (never spread thinner than the floor, with a 5 %
- * chance the track was wrong); with no position, anywhere on the floor. Less so with a hand
- * seen on another shelf at the time. */
-static double proximity(const rf_engine *e, uint32_t s, const f_change *c) {
-  const double anywhere = 1.0 / e->floor_area;
-  double p = anywhere;
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  rf__fix fix;
-  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, &fix) == 0) {
-    double dx = fix.x - def.pos_x, dy = fix.y - def.pos_y;
-    double scale = e->param[RF_PARAM_POSITION_SCALE_M];
-    double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
-    double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
-    p = 0.95 * exp(-0.5 * (dx * dx + dy * dy) / var) / fmin(TWO_PI * var, e->floor_area) +
-        0.05 * anywhere;
-  }
-  for (size_t h = 0; h < e->hand_count; ++h) {
-    const f_hand *hv = &e->hands[h];
-    if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&
-        gap_between(hv->t0, hv->t1, c->t0 - 500000, c->t1 + 500000) == 0) {
-      p *= 0.1;
-      break;
-    }
-  }
-  return p;
-}
-
-/* log of how well hand visit h fits change c in time, and in place against the span [lo, hi]
- * of the shelf where the items were (-inf: not a candidate). */
-static double hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, double lo,
-                          double hi) {
-  if (h->shelf != c->shelf) return -INFINITY;
-  rf_time_us gap = gap_between(h->t0, h->t1, c->t0, c->t1);
-  if ((double)gap > e->param[RF_PARAM_MAX_GAP_S] * 1e6) return -INFINITY;
-  double l = -(double)gap / (e->param[RF_PARAM_HAND_TIME_SCALE_S] * 1e6);
-  if (h->has_x) {
-    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + 0.05;
-    double dx = (h->x < lo ? lo - h->x : h->x > hi ? h->x - hi : 0.0) / sx;
-    l += fmax(-0.5 * dx * dx, log(0.05));
-  }
-  double hint = e->param[RF_PARAM_HINT_WEIGHT];
-  int says = c->total < 0 ? h->holding_out : h->holding_in;
-  if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(0.5);
-  return l;
-}
-
-/* The same, against where the change's weight centred. */
-static double hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
-  return hand_fit_at(e, h, c, c->center_x, c->center_x);
-}
-
-/* log of how much a hand's sku hint supports product p: the hinted product gets the hint's
- * score and every other product of the shelf an equal share of the rest, against a hint-free
- * 1 / n each. 0 when the hand has no hint. */
-static double hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n) {
-  double weight = e->param[RF_PARAM_HINT_WEIGHT];
-  if (weight <= 0 || h == NULL || h->hint_product < 0 || n < 2) return 0.0;
-  double score = fmin(fmax(h->hint_score, 0.05), 0.95);
-  double l = (int64_t)p == h->hint_product ? log(score) : log((1.0 - score) / (double)(n - 1));
-  return weight * (l + log((double)n));
-}
-
-static size_t shelf_facings(const rf_engine *e, uint32_t shelf) {
-  const uint32_t *fac;
-  size_t nf;
-  rf_store_shelf_facings(e->store, shelf, &fac, &nf);
-  return nf;
-}
-
 /* How much more (in log) a hand's hint makes the change's takes likely: the takes' summed
  * likelihood with each weighted by the hint, over the plain sum. 0 for put-backs. */
 static double hint_gain(const rf_engine *e, const f_change *c, const scratch *s, const f_hand *h) {
   if (c->total >= 0 || s->take_count == 0 || h->hint_product < 0) return 0.0;
-  size_t nf = shelf_facings(e, c->shelf);
+  size_t nf = rf__shelf_facings(e, c->shelf);
   double total = -INFINITY;
   for (size_t i = 0; i < s->take_count; ++i)
-    total = logsumexp_add(total, s->takes[i].logl + hint_logl(e, h, s->takes[i].product[0], nf));
+    total = rf__logsumexp_add(total,
+                              s->takes[i].logl + rf__hint_logl(e, h, s->takes[i].product[0], nf));
   return total - s->take_logl;
 }
 
-typedef struct row_terms {     /* one change of the batch */
-  f_change change;
-  double *what;                /* per shopper: log L(what | shopper) */
-  double *prox;                /* per shopper: proximity, normalised over candidates */
-  uint32_t candidates;         /* shoppers with prox > 0 */
-  double unexplained;          /* log L of "nobody: noise or an unknown item" */
-} row_terms;
-
-/* Who made hand visit hv, if it made this row's change: shopper k's probability given where
- * the candidates stood (prox) and the identity the camera gave. The camera names the right
- * shopper but for WRONG_ID_RATE, when it names any other candidate alike; so a name says less
- * the less likely it is that its shopper stood at the shelf. Anonymous: by position alone. */
-static double hand_who(const rf_engine *e, const row_terms *row, const f_hand *hv, uint32_t k) {
-  if (hv->shopper < 0) return row->prox[k];
-  const double w = e->param[RF_PARAM_WRONG_ID_RATE];
-  const uint32_t named = (uint32_t)hv->shopper;
-  const double other = row->candidates > 1 ? w / (double)(row->candidates - 1) : w;
-  double p_named = row->what[named] > -INFINITY ? row->prox[named] : 0.0;
-  double total = (1.0 - w) * p_named + other * (1.0 - p_named);
-  if (total <= 0) return 0.0;
-  return (k == named ? 1.0 - w : other) * row->prox[k] / total;
-}
 
 /* Splits a decrease between the shoppers of two hand visits when that beats every one-shopper
  * explanation of it: each takes items of one facing (the same or two), the rest of the shelf
  * saw only noise. Returns 1 when it decided the split (diffs emitted), 0 when not, -1 when out
  * of memory. L and L0 hold the row's one-shopper terms, scaled by the same factor as
  * row->unexplained. */
-static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
+static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
                         const int32_t *hand_of, size_t cols, const double *L, const double *L0,
                         size_t r, rf_time_us wait) {
   const int64_t most = (int64_t)e->param[RF_PARAM_MAX_ITEMS];
@@ -406,37 +224,38 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   for (size_t j1 = 0; j1 < cols; ++j1) {
     const f_hand *h1 = &e->hands[hand_of[j1]];
     if (h1->shopper < 0) continue;
-    if (hand_fit(e, h1, c) == -INFINITY) continue;
+    if (rf__hand_fit(e, h1, c) == -INFINITY) continue;
     for (size_t j2 = j1 + 1; j2 < cols; ++j2) {
       const f_hand *h2 = &e->hands[hand_of[j2]];
       if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
-      if (hand_fit(e, h2, c) == -INFINITY) continue;
-      double who = log(hand_who(e, row, h1, (uint32_t)h1->shopper)) +
-                   log(hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
-                   log(SPLIT_MERGE_RATE);
+      if (rf__hand_fit(e, h2, c) == -INFINITY) continue;
+      double who = log(rf__hand_who(e, row, h1, (uint32_t)h1->shopper)) +
+                   log(rf__hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
+                   log(RF__SPLIT_MERGE_RATE);
       if (who == -INFINITY) continue;
       for (size_t a = 0; a < nf; ++a) {
         rf_facing_def fa;
         rf_store_facing(e->store, fac[a], &fa);
         double wa, sa;
-        product_weight(e, e->facing_product[fac[a]], &wa, &sa);
+        rf__product_weight(e, e->facing_product[fac[a]], &wa, &sa);
         for (size_t b = 0; b < nf; ++b) {
           rf_facing_def fb;
           rf_store_facing(e->store, fac[b], &fb);
           double wb, sb;
-          product_weight(e, e->facing_product[fac[b]], &wb, &sb);
+          rf__product_weight(e, e->facing_product[fac[b]], &wb, &sb);
           double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
           /* Each hand where its own items were, and what its sku hint says of them. */
-          double place = hand_fit_at(e, h1, c, fa.x0, fa.x1) + hand_fit_at(e, h2, c, fb.x0, fb.x1) +
-                         hint_logl(e, h1, e->facing_product[fac[a]], nf) +
-                         hint_logl(e, h2, e->facing_product[fac[b]], nf);
+          double place = rf__hand_fit_at(e, h1, c, fa.x0, fa.x1) +
+                         rf__hand_fit_at(e, h2, c, fb.x0, fb.x1) +
+                         rf__hint_logl(e, h1, e->facing_product[fac[a]], nf) +
+                         rf__hint_logl(e, h2, e->facing_product[fac[b]], nf);
           for (int64_t qa = 1; qa < most; ++qa)
             for (int64_t qb = 1; qa + qb <= most; ++qb) {
               double weights[2] = {(double)qa * wa, (double)qb * wb};
               double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
-              double l = fit_spans(e, c, weights, vars, lo, hi, 2) + quantity_prior(qa) +
-                         quantity_prior(qb) + who + place;
-              all = logsumexp_add(all, l);
+              double l = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + rf__quantity_prior(qa) +
+                         rf__quantity_prior(qb) + who + place;
+              all = rf__logsumexp_add(all, l);
               if (l > best) {
                 best = l;
                 best_h[0] = (size_t)hand_of[j1];
@@ -453,11 +272,11 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   }
   if (best == -INFINITY) return 0;
   /* row->what was shifted by the row's top term: bring the split onto the same scale. */
-  double shift = row->unexplained - unexplained_logl(e);
+  double shift = row->unexplained - rf__unexplained_logl(e);
   best += shift;
   all += shift;
   if (best <= single_log) return 0;
-  double conf = exp(best - logsumexp_add(all, single_log));
+  double conf = exp(best - rf__logsumexp_add(all, single_log));
   rf_time_us t = c->t1 + wait;
   for (int part = 0; part < 2; ++part) {
     uint32_t cart = e->ledger.shoppers[e->hands[best_h[part]].shopper].cart;
@@ -467,274 +286,6 @@ static int split_change(rf_engine *e, const f_change *c, const row_terms *row,
   return 1;
 }
 
-/* Plates that moved more than this read as part of a run (4 noise sigmas, at least 5 g). */
-static double run_floor(const rf_engine *e, uint32_t shelf) {
-  return fmax(4 * noise_of(e, shelf), 5.0);
-}
-
-static int run_sign(double g, double floor_g) { return g < -floor_g ? -1 : g > floor_g ? 1 : 0; }
-
-/* ---- several reaches merged into one change ---- */
-
-#define MERGED_FACINGS 6       /* most facings a merged change is read over */
-#define MERGED_PER_FACING 3    /* most items of one facing in it */
-#define MERGED_ITEMS 6         /* most items in it */
-#define MERGED_HANDS 8         /* most hand visits considered for it */
-
-/* log L of the plates of decrease c if q[i] items of the product of facing fac[i] left, for
- * n facings: facings whose spans share a plate form a group, and each group's plates lost its
- * items' weight; plates under no facing saw only noise. Against a one-span reading (which only
- * scores the total) each further group says how the total divides, at density 1 / total. */
-static double fit_groups(const rf_engine *e, const f_change *c, const uint32_t *fac,
-                         const int64_t *q, size_t n) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  const double sigma = noise_of(e, c->shelf);
-  const double *g = rf__change_g(e, c);
-  int group[MERGED_FACINGS];
-  double lo[MERGED_FACINGS], hi[MERGED_FACINGS], w[MERGED_FACINGS], v[MERGED_FACINGS];
-  for (size_t i = 0; i < n; ++i) {
-    rf_facing_def f;
-    rf_store_facing(e->store, fac[i], &f);
-    lo[i] = f.x0;
-    hi[i] = f.x1;
-    double unit, sd;
-    product_weight(e, e->facing_product[fac[i]], &unit, &sd);
-    w[i] = (double)q[i] * unit;
-    v[i] = (double)q[i] * sd * sd;
-    group[i] = (int)i;
-  }
-  /* Join facings that share a plate (n is small: relabel by hand). */
-  for (size_t k = 0; k < def.plate_count; ++k) {
-    int first = -1;
-    for (size_t i = 0; i < n; ++i) {
-      if (q[i] == 0 || fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) <= 0) continue;
-      if (first < 0) {
-        first = group[i];
-        continue;
-      }
-      int old = group[i];
-      for (size_t j = 0; j < n; ++j)
-        if (group[j] == old) group[j] = first;
-    }
-  }
-  double mass[MERGED_FACINGS] = {0}, weight[MERGED_FACINGS] = {0}, var[MERGED_FACINGS] = {0};
-  int plates[MERGED_FACINGS] = {0};
-  double l = 0.0;
-  for (size_t k = 0; k < def.plate_count; ++k) {
-    int in = -1;
-    for (size_t i = 0; i < n && in < 0; ++i)
-      if (q[i] > 0 && fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0)
-        in = group[i];
-    if (in < 0) {
-      l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
-    } else {
-      mass[in] += -g[k];
-      plates[in]++;
-    }
-  }
-  int groups = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (q[i] == 0) continue;
-    weight[group[i]] += w[i];
-    var[group[i]] += v[i];
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (plates[i] == 0 && weight[i] == 0) continue;
-    if (plates[i] == 0) return -INFINITY;  /* items from a facing over no plate of the change */
-    double vv = var[i] + (double)plates[i] * sigma * sigma;
-    double d = mass[i] - weight[i];
-    l += -0.5 * d * d / vv - 0.5 * (LOG_2PI + log(vv));
-    groups++;
-  }
-  return l + (double)(groups - 1) * log(fmax(fabs(c->total), 1.0));
-}
-
-/* A decrease read as several reaches: its facings and the hands that could have made them. */
-typedef struct merged {
-  const rf_engine *e;
-  const f_change *c;
-  size_t n, nh, nf_all;
-  uint32_t fac[MERGED_FACINGS];
-  size_t place[MERGED_FACINGS];  /* each facing's place among the shelf's facings */
-  const f_hand *hands[MERGED_HANDS];
-  uint32_t cart[MERGED_HANDS];  /* of the shopper most likely behind each hand */
-  double who[MERGED_HANDS];     /* log of that shopper's probability */
-  double spared, shift;
-} merged;
-
-/* One reading: q[k] items of facing k, each facing's items by the hand that fits them best
- * (by[k]). Returns its log L on the row's scale, or -inf; *spread gets how much (in log) the
- * other hands that could have taken the items add to it, and share[k] the probability that
- * facing k's items went to the best hand's cart rather than another. */
-static double score_reading(const merged *m, const int64_t *q, int *by, double *spread,
-                            double *share) {
-  const rf_engine *e = m->e;
-  int64_t items = 0;
-  size_t parts = 0;
-  for (size_t k = 0; k < m->n; ++k) {
-    items += q[k];
-    parts += q[k] > 0;
-  }
-  if (items < 2 || items > MERGED_ITEMS) return -INFINITY;
-  double l = fit_groups(e, m->c, m->fac, q, m->n);
-  if (l == -INFINITY) return l;
-  int64_t hand_items[MERGED_HANDS] = {0};
-  int hand_parts[MERGED_HANDS] = {0};
-  *spread = 0.0;
-  for (size_t k = 0; k < m->n; ++k) {
-    if (q[k] == 0) continue;
-    rf_facing_def f;
-    rf_store_facing(e->store, m->fac[k], &f);
-    double t[MERGED_HANDS], top = -INFINITY, any = -INFINITY;
-    by[k] = -1;
-    for (size_t h = 0; h < m->nh; ++h) {
-      t[h] = hand_fit_at(e, m->hands[h], m->c, f.x0, f.x1) + m->who[h] +
-             hint_logl(e, m->hands[h], e->facing_product[m->fac[k]], m->nf_all);
-      any = logsumexp_add(any, t[h]);
-      if (t[h] > top) {
-        top = t[h];
-        by[k] = (int)h;
-      }
-    }
-    if (by[k] < 0) return -INFINITY;
-    double same_cart = -INFINITY;
-    for (size_t h = 0; h < m->nh; ++h)
-      if (m->cart[h] == m->cart[by[k]]) same_cart = logsumexp_add(same_cart, t[h]);
-    share[k] = exp(same_cart - any);
-    l += top - m->who[by[k]];  /* who is counted once a hand, below */
-    *spread += any - top;
-    hand_items[by[k]] += q[k];
-    hand_parts[by[k]]++;
-  }
-  int used = 0;
-  for (size_t h = 0; h < m->nh; ++h) {
-    if (hand_parts[h] == 0) continue;
-    l += m->who[h] + m->spared + quantity_prior(hand_items[h]) + (hand_parts[h] - 1) * log(0.05) +
-         (used++ > 0 ? log(SPLIT_MERGE_RATE) : 0.0);
-  }
-  /* One hand at one facing, or at two neighbouring ones, is a one-shopper reading. */
-  if (used < 2 && parts < 2) return -INFINITY;
-  if (used < 2 && parts == 2) {
-    size_t a = SIZE_MAX, b = SIZE_MAX;
-    for (size_t k = 0; k < m->n; ++k)
-      if (q[k] > 0) {
-        if (a == SIZE_MAX) a = m->place[k];
-        else b = m->place[k];
-      }
-    if (b == a + 1) return -INFINITY;
-  }
-  return l + m->shift;
-}
-
-/* The next quantity vector (an odometer over the facings); 0 after the last. */
-static int next_quantities(int64_t *q, size_t n) {
-  size_t i = 0;
-  while (i < n && q[i] == MERGED_PER_FACING) q[i++] = 0;
-  if (i == n) return 0;
-  q[i]++;
-  return 1;
-}
-
-/* A decrease that no one shopper explains may be several reaches at once — one hand taking
- * from three facings, or three shoppers each at their own: read it as items of up to
- * MERGED_FACINGS facings over the plates that lost weight, each facing's items taken by the
- * hand visit that fits them best (its place and time, its sku hint, who most likely made it),
- * and decide the best reading when it beats every one-shopper explanation together. The terms
- * are a hand column's: each hand used spares its browse cost and costs SPLIT_MERGE_RATE beyond
- * the first; a hand taking from several facings costs 0.05 a further facing, as a one-shopper
- * reading of two facings does. Each diff's confidence is its own: the share of readings (and
- * of hands) that give those items to that cart. Returns 1 when it decided (diffs out), 0 when
- * not, -1 when the output failed. */
-static int explain_merged(rf_engine *e, const f_change *c, const row_terms *row,
-                          const int32_t *hand_of, size_t cols, const double *L,
-                          const double *L0, size_t r, rf_time_us wait) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  const double floor_g = run_floor(e, c->shelf);
-  const double *g = rf__change_g(e, c);
-  const uint32_t *all_fac;
-  merged m;
-  memset(&m, 0, sizeof m);
-  m.e = e;
-  m.c = c;
-  rf_store_shelf_facings(e->store, c->shelf, &all_fac, &m.nf_all);
-  for (size_t i = 0; i < m.nf_all; ++i) {
-    rf_facing_def f;
-    rf_store_facing(e->store, all_fac[i], &f);
-    int over = 0;
-    for (size_t k = 0; k < def.plate_count && !over; ++k)
-      over = run_sign(g[k], floor_g) < 0 &&
-             fmin(f.x1, def.plates[k].x1) - fmax(f.x0, def.plates[k].x0) > 0;
-    if (!over) continue;
-    if (m.n == MERGED_FACINGS) return 0;
-    m.place[m.n] = i;
-    m.fac[m.n++] = all_fac[i];
-  }
-  if (m.n == 0) return 0;
-  const uint32_t everyone = rf__ledger_count(&e->ledger);
-  for (size_t j = 0; j < cols && m.nh < MERGED_HANDS; ++j) {
-    const f_hand *hv = &e->hands[hand_of[j]];
-    if (hv->shelf != c->shelf) continue;
-    double best = 0.0;
-    uint32_t best_k = 0;
-    for (uint32_t k = 0; k < everyone; ++k) {
-      if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-      double p = hand_who(e, row, hv, k);
-      if (p > best) {
-        best = p;
-        best_k = k;
-      }
-    }
-    if (best <= 0) continue;
-    m.hands[m.nh] = hv;
-    m.cart[m.nh] = e->ledger.shoppers[best_k].cart;
-    m.who[m.nh++] = log(best);
-  }
-  if (m.nh == 0) return 0;
-  m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
-  /* row->what was shifted by the row's top term: the readings come onto the same scale. */
-  m.shift = row->unexplained - unexplained_logl(e);
-  double single = L0[r];
-  for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
-  const double single_log = log(single);
-  int64_t q[MERGED_FACINGS] = {0}, best_q[MERGED_FACINGS] = {0};
-  int by[MERGED_FACINGS], best_by[MERGED_FACINGS] = {0};
-  double share[MERGED_FACINGS], spread, best = -INFINITY, all = single_log;
-  while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, by, &spread, share);
-    if (l == -INFINITY) continue;
-    all = logsumexp_add(all, l + spread);
-    if (l > best) {
-      best = l;
-      memcpy(best_q, q, sizeof q);
-      memcpy(best_by, by, sizeof by);
-    }
-  }
-  if (best <= single_log) return 0;
-  /* Each diff's confidence: the readings with as many items of its facing, times the share of
-   * their hands that put them in its cart. */
-  double agree[MERGED_FACINGS];
-  for (size_t k = 0; k < m.n; ++k) agree[k] = 0.0;
-  memset(q, 0, sizeof q);
-  while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, by, &spread, share);
-    if (l == -INFINITY) continue;
-    double p = exp(l + spread - all);
-    for (size_t k = 0; k < m.n; ++k)
-      if (best_q[k] > 0 && q[k] == best_q[k])
-        agree[k] += p * (m.cart[by[k]] == m.cart[best_by[k]] ? share[k] : 1.0 - share[k]);
-  }
-  rf_time_us t = c->t1 + wait;
-  for (size_t k = 0; k < m.n; ++k) {
-    if (best_q[k] == 0) continue;
-    double conf = fmin(agree[k], 1.0);
-    if (rf__engine_emit_diff(e, c->event, m.cart[best_by[k]], e->facing_product[m.fac[k]],
-                             best_q[k], conf, t, -1, NULL) != 0)
-      return -1;
-  }
-  return 1;
-}
 
 /* Whether two hypotheses make the same diffs: the same items, and the same earlier decision
  * corrected (or none). */
@@ -780,13 +331,13 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
     d->alt[d->alt_count++] = (f_alt){(uint32_t)pick, w->product[0], w->qty[0], post[pick] * what_p};
   }
   /* The other product, weighed as the decision weighed it: with the sku hint of the hand. */
-  size_t nf = shelf_facings(e, c->shelf);
+  size_t nf = rf__shelf_facings(e, c->shelf);
   const what *other = NULL;
   double other_l = -INFINITY;
   for (size_t i = 0; i < s->take_count; ++i) {
     const what *o = &s->takes[i];
     if (o->parts != 1 || o->loose >= 0 || o->product[0] == w->product[0]) continue;
-    double l = o->logl + hint_of_best * hint_logl(e, their, o->product[0], nf);
+    double l = o->logl + hint_of_best * rf__hint_logl(e, their, o->product[0], nf);
     if (other == NULL || l > other_l) {
       other = o;
       other_l = l;
@@ -830,15 +381,15 @@ static void run_change(rf_engine *e, const f_change *c, size_t k, size_t end, f_
                        double *lo, double *hi) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  const double floor_g = run_floor(e, c->shelf);
+  const double floor_g = rf__run_floor(e, c->shelf);
   const double *g = rf__change_g(e, c);
   size_t n = def.plate_count;
   *sub = *c;
   sub->first_g = e->g_len;
   double *sg = e->g_pool + e->g_len;
   memset(sg, 0, n * sizeof *sg);
-  size_t from = k > 0 && run_sign(g[k - 1], floor_g) == 0 ? k - 1 : k;
-  size_t to = end < n && run_sign(g[end], floor_g) == 0 ? end + 1 : end;
+  size_t from = k > 0 && rf__run_sign(g[k - 1], floor_g) == 0 ? k - 1 : k;
+  size_t to = end < n && rf__run_sign(g[end], floor_g) == 0 ? end + 1 : end;
   double total = 0.0, mass = 0.0, moment = 0.0;
   for (size_t q = from; q < to; ++q) {
     sg[q] = g[q];
@@ -858,7 +409,7 @@ static void run_change(rf_engine *e, const f_change *c, size_t k, size_t end, f_
  * could not explain the run, -1 when out of memory. */
 static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int sign,
                        double run_lo, double run_hi, scratch *s, rf_time_us wait) {
-  const double unexplained = unexplained_logl(e);
+  const double unexplained = rf__unexplained_logl(e);
   const double missed = log(e->param[RF_PARAM_MISSED_HAND_RATE]);
   /* The identified hands that could have made this run, and what each would have moved. */
   const what *w = NULL;
@@ -872,13 +423,13 @@ static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int
       if (s->takes[i].logl > w->logl) w = &s->takes[i];
     /* Explained well enough on its own? */
     if (w->logl < unexplained) return 0;
-    p_what = exp(w->logl - logsumexp_add(s->take_logl, unexplained));
+    p_what = exp(w->logl - rf__logsumexp_add(s->take_logl, unexplained));
     all = missed;
   }
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
     if (hv->shopper < 0) continue;
-    double score = hand_fit_at(e, hv, sub, run_lo, run_hi);
+    double score = rf__hand_fit_at(e, hv, sub, run_lo, run_hi);
     if (score == -INFINITY) continue;
     if (sign > 0) {
       /* What this hand's shopper could have put back: their cart, at its own weight. */
@@ -886,7 +437,7 @@ static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int
       if (puts == -INFINITY) continue;
       score += puts;
     }
-    all = logsumexp_add(all, score);
+    all = rf__logsumexp_add(all, score);
     if (score > best_score) {
       best_score = score;
       best_hand = (int64_t)h;
@@ -921,7 +472,7 @@ static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int
 static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_us wait) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  const double floor_g = run_floor(e, c->shelf);
+  const double floor_g = rf__run_floor(e, c->shelf);
   size_t n = def.plate_count;
   /* Room for one sub-change's plates at the end of the pool. */
   if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0) return -1;
@@ -929,19 +480,20 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
   int regions = 0;
   size_t first = 0, first_end = 0;
   for (size_t k = 0; k < n; ++k) {
-    int sign = run_sign(g[k], floor_g);
-    if (sign == 0 || (k > 0 && run_sign(g[k - 1], floor_g) == sign)) continue;
+    int sign = rf__run_sign(g[k], floor_g);
+    if (sign == 0 || (k > 0 && rf__run_sign(g[k - 1], floor_g) == sign)) continue;
     if (regions++ == 0) {
       first = k;
-      for (first_end = k; first_end < n && run_sign(g[first_end], floor_g) == sign;) ++first_end;
+      for (first_end = k; first_end < n && rf__run_sign(g[first_end], floor_g) == sign;)
+        ++first_end;
     }
   }
   f_change sub;
   double lo, hi;
   int made = 0, rc;
   if (regions == 1) {
-    if (run_sign(g[first], floor_g) > 0 || first_end - first < 2) return 0;
-    const double unexplained = unexplained_logl(e);
+    if (rf__run_sign(g[first], floor_g) > 0 || first_end - first < 2) return 0;
+    const double unexplained = rf__unexplained_logl(e);
     size_t cut = 0;
     double best = -INFINITY;
     for (size_t m = first + 1; m < first_end; ++m) {
@@ -968,13 +520,13 @@ static int decide_regions(rf_engine *e, const f_change *c, scratch *s, rf_time_u
   }
   if (regions < 2) return 0;
   for (size_t k = 0; k < n;) {
-    int sign = run_sign(g[k], floor_g);
+    int sign = rf__run_sign(g[k], floor_g);
     if (sign == 0) {
       ++k;
       continue;
     }
     size_t end = k;
-    while (end < n && run_sign(g[end], floor_g) == sign) ++end;
+    while (end < n && rf__run_sign(g[end], floor_g) == sign) ++end;
     run_change(e, c, k, end, &sub, &lo, &hi);
     k = end;
     if ((rc = explain_run(e, c, &sub, sign, lo, hi, s, wait)) < 0) return -1;
@@ -1041,7 +593,7 @@ static int decide_batch(rf_engine *e, int everything) {
   const rf_allocator *a = &e->alloc;
   if (rf__reserve(a, &sc->takes, &sc->takes_cap, MAX_WHAT, sizeof(what)) != 0 ||
       rf__reserve(a, &sc->puts, &sc->puts_cap, MAX_WHAT, sizeof(what)) != 0 ||
-      rf__reserve(a, &sc->rows, &sc->rows_cap, due, sizeof(row_terms)) != 0 ||
+      rf__reserve(a, &sc->rows, &sc->rows_cap, due, sizeof(f_row_terms)) != 0 ||
       RF__RESERVE(a, sc->per_shopper, sc->per_shopper_cap, 2 * due * ((size_t)shoppers + 1)) != 0 ||
       RF__RESERVE(a, sc->column_of, sc->column_of_cap, hands + 1) != 0 ||
       RF__RESERVE(a, sc->L, sc->L_cap, due * (hands + 1)) != 0 ||
@@ -1055,7 +607,7 @@ static int decide_batch(rf_engine *e, int everything) {
   scratch s;
   s.takes = sc->takes;
   s.puts = sc->puts;
-  row_terms *rows = sc->rows;
+  f_row_terms *rows = sc->rows;
   memset(rows, 0, due * sizeof *rows);
   double *per_shopper = sc->per_shopper, *L = sc->L, *L0 = sc->L0, *P = sc->P, *P0 = sc->P0,
          *post = sc->post;
@@ -1066,7 +618,7 @@ static int decide_batch(rf_engine *e, int everything) {
   for (size_t h = 0; h < hands; ++h) {
     column_of[h] = -1;
     for (size_t r = 0; r < due; ++r)
-      if (hand_fit(e, &e->hands[h], &e->pending[r]) > -INFINITY) {
+      if (rf__hand_fit(e, &e->hands[h], &e->pending[r]) > -INFINITY) {
         column_of[h] = (int32_t)cols;
         hand_of[cols++] = (int32_t)h;
         break;
@@ -1077,7 +629,7 @@ static int decide_batch(rf_engine *e, int everything) {
    * spares that cost. Dividing every column by it is the same as charging the unused ones. */
   const double spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   for (size_t r = 0; r < due; ++r) {
-    row_terms *row = &rows[r];
+    f_row_terms *row = &rows[r];
     row->change = e->pending[r];
     const f_change *c = &row->change;
     row->what = per_shopper + 2 * r * ((size_t)shoppers + 1);
@@ -1087,9 +639,9 @@ static int decide_batch(rf_engine *e, int everything) {
     for (uint32_t k = 0; k < shoppers; ++k) {
       row->what[k] = -INFINITY;
       row->prox[k] = 0.0;
-      if (!candidate(e, k, c)) continue;
+      if (!rf__candidate(e, k, c)) continue;
       row->what[k] = what_logl(e, c, k, &s);
-      row->prox[k] = proximity(e, k, c);
+      row->prox[k] = rf__proximity(e, k, c);
       prox_sum += row->prox[k];
     }
     row->candidates = 0;
@@ -1098,19 +650,19 @@ static int decide_batch(rf_engine *e, int everything) {
       row->candidates += row->prox[k] > 0;
     }
     /* Nobody: an unknown item or noise, spread flat over a couple of kilograms. */
-    row->unexplained = unexplained_logl(e);
+    row->unexplained = rf__unexplained_logl(e);
     /* Each column: the hand's shopper (or, rarely, someone else; anyone, if anonymous). */
     double top = row->unexplained;
     double *Lr = L + r * (cols + 1);
     for (size_t j = 0; j < cols; ++j) {
       const f_hand *hv = &e->hands[hand_of[j]];
-      double fitl = hand_fit(e, hv, c), acc = -INFINITY;
+      double fitl = rf__hand_fit(e, hv, c), acc = -INFINITY;
       if (fitl > -INFINITY) fitl += hint_gain(e, c, &s, hv);
       if (fitl > -INFINITY) {
         for (uint32_t k = 0; k < shoppers; ++k) {
           if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-          double id = hand_who(e, row, hv, k);
-          if (id > 0) acc = logsumexp_add(acc, log(id) + fitl + spared + row->what[k]);
+          double id = rf__hand_who(e, row, hv, k);
+          if (id > 0) acc = rf__logsumexp_add(acc, log(id) + fitl + spared + row->what[k]);
         }
       }
       Lr[j] = acc;
@@ -1120,7 +672,7 @@ static int decide_batch(rf_engine *e, int everything) {
     double none = row->unexplained;
     for (uint32_t k = 0; k < shoppers; ++k)
       if (row->what[k] > -INFINITY && row->prox[k] > 0)
-        none = logsumexp_add(none, log(missed * row->prox[k]) + row->what[k]);
+        none = rf__logsumexp_add(none, log(missed * row->prox[k]) + row->what[k]);
     L0[r] = none;
     if (none > top) top = none;
     /* Shift the row so its largest term is 1: marginals do not change, nothing underflows. */
@@ -1136,7 +688,7 @@ static int decide_batch(rf_engine *e, int everything) {
   if (rc != 0) goto done;
 
   for (size_t r = 0; r < due && rc == 0; ++r) {
-    row_terms *row = &rows[r];
+    f_row_terms *row = &rows[r];
     const f_change *c = &row->change;
     /* The posterior of each shopper: through every hand column, and through "no column". */
     double unexplained_p = L0[r] > 0 ? P0[r] * exp(row->unexplained) / L0[r] : 0.0;
@@ -1146,10 +698,10 @@ static int decide_batch(rf_engine *e, int everything) {
       double pj = P[r * cols + j], lj = L[r * cols + j];
       if (pj <= 0 || lj <= 0) continue;
       const f_hand *hv = &e->hands[hand_of[j]];
-      double fitl = hand_fit(e, hv, c) + hint_gain(e, c, &s, hv);
+      double fitl = rf__hand_fit(e, hv, c) + hint_gain(e, c, &s, hv);
       for (uint32_t k = 0; k < shoppers; ++k) {
         if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-        double id = hand_who(e, row, hv, k);
+        double id = rf__hand_who(e, row, hv, k);
         if (id > 0) post[k] += pj * exp(log(id) + fitl + spared + row->what[k]) / lj;
       }
     }
@@ -1179,7 +731,7 @@ static int decide_batch(rf_engine *e, int everything) {
       if (split > 0) continue;
     }
     if (c->total < 0 && cols >= 1) {
-      int read = explain_merged(e, c, row, hand_of, cols, L, L0, r, wait);
+      int read = rf__explain_merged(e, c, row, hand_of, cols, L, L0, r, wait);
       if (read < 0) {
         rc = RF_ENOMEM;
         break;
@@ -1210,14 +762,14 @@ static int decide_batch(rf_engine *e, int everything) {
     const what *list = c->total < 0 ? s.takes : s.puts;
     size_t count = c->total < 0 ? s.take_count : s.put_count;
     if (count == 0) continue;
-    size_t nf = shelf_facings(e, c->shelf);
+    size_t nf = rf__shelf_facings(e, c->shelf);
     double hint_of_best = c->total < 0 && their ? 1.0 : 0.0;
-#define HINTED(o) ((o)->logl + hint_of_best * hint_logl(e, their, (o)->product[0], nf))
+#define HINTED(o) ((o)->logl + hint_of_best * rf__hint_logl(e, their, (o)->product[0], nf))
     /* Hypotheses that make the same diffs (home or left at the same spot, for one) are one
      * decision: their probabilities add, and the most probable decision is made, through its
      * most probable hypothesis. */
     double all = -INFINITY;
-    for (size_t i = 0; i < count; ++i) all = logsumexp_add(all, HINTED(&list[i]));
+    for (size_t i = 0; i < count; ++i) all = rf__logsumexp_add(all, HINTED(&list[i]));
     const what *w = &list[0];
     double same = -INFINITY;
     for (size_t i = 0; i < count; ++i) {
@@ -1228,7 +780,7 @@ static int decide_batch(rf_engine *e, int everything) {
       double group = -INFINITY;
       for (size_t k = i; k < count; ++k) {
         if (!same_diffs(&list[k], &list[i])) continue;
-        group = logsumexp_add(group, HINTED(&list[k]));
+        group = rf__logsumexp_add(group, HINTED(&list[k]));
         if (HINTED(&list[k]) > HINTED(top)) top = &list[k];
       }
       if (group > same) {

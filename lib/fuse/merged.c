@@ -1,0 +1,259 @@
+/* A decrease no one shopper explains, read as several reaches merged into one change: items of
+ * up to MERGED_FACINGS facings over the plates that lost weight, each facing's items taken by the
+ * hand visit that fits them best. merged.h says when a reading is decided. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "merged.h"
+
+#define MERGED_FACINGS 6       /* most facings a merged change is read over */
+#define MERGED_PER_FACING 3    /* most items of one facing in it */
+#define MERGED_ITEMS 6         /* most items in it */
+#define MERGED_HANDS 8         /* most hand visits considered for it */
+
+/* log L of the plates of decrease c if q[i] items of the product of facing fac[i] left, for
+ * n facings: facings whose spans share a plate form a group, and each group's plates lost its
+ * items' weight; plates under no facing saw only noise. Against a one-span reading (which only
+ * scores the total) each further group says how the total divides, at density 1 / total. */
+static double fit_groups(const rf_engine *e, const f_change *c, const uint32_t *fac,
+                         const int64_t *q, size_t n) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  const double sigma = rf__noise_of(e, c->shelf);
+  const double *g = rf__change_g(e, c);
+  int group[MERGED_FACINGS];
+  double lo[MERGED_FACINGS], hi[MERGED_FACINGS], w[MERGED_FACINGS], v[MERGED_FACINGS];
+  for (size_t i = 0; i < n; ++i) {
+    rf_facing_def f;
+    rf_store_facing(e->store, fac[i], &f);
+    lo[i] = f.x0;
+    hi[i] = f.x1;
+    double unit, sd;
+    rf__product_weight(e, e->facing_product[fac[i]], &unit, &sd);
+    w[i] = (double)q[i] * unit;
+    v[i] = (double)q[i] * sd * sd;
+    group[i] = (int)i;
+  }
+  /* Join facings that share a plate (n is small: relabel by hand). */
+  for (size_t k = 0; k < def.plate_count; ++k) {
+    int first = -1;
+    for (size_t i = 0; i < n; ++i) {
+      if (q[i] == 0 || fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) <= 0) continue;
+      if (first < 0) {
+        first = group[i];
+        continue;
+      }
+      int old = group[i];
+      for (size_t j = 0; j < n; ++j)
+        if (group[j] == old) group[j] = first;
+    }
+  }
+  double mass[MERGED_FACINGS] = {0}, weight[MERGED_FACINGS] = {0}, var[MERGED_FACINGS] = {0};
+  int plates[MERGED_FACINGS] = {0};
+  double l = 0.0;
+  for (size_t k = 0; k < def.plate_count; ++k) {
+    int in = -1;
+    for (size_t i = 0; i < n && in < 0; ++i)
+      if (q[i] > 0 && fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0)
+        in = group[i];
+    if (in < 0) {
+      l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    } else {
+      mass[in] += -g[k];
+      plates[in]++;
+    }
+  }
+  int groups = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (q[i] == 0) continue;
+    weight[group[i]] += w[i];
+    var[group[i]] += v[i];
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (plates[i] == 0 && weight[i] == 0) continue;
+    if (plates[i] == 0) return -INFINITY;  /* items from a facing over no plate of the change */
+    double vv = var[i] + (double)plates[i] * sigma * sigma;
+    double d = mass[i] - weight[i];
+    l += -0.5 * d * d / vv - 0.5 * (RF__LOG_2PI + log(vv));
+    groups++;
+  }
+  return l + (double)(groups - 1) * log(fmax(fabs(c->total), 1.0));
+}
+
+/* A decrease read as several reaches: its facings and the hands that could have made them. */
+typedef struct merged {
+  const rf_engine *e;
+  const f_change *c;
+  size_t n, nh, nf_all;
+  uint32_t fac[MERGED_FACINGS];
+  size_t place[MERGED_FACINGS];  /* each facing's place among the shelf's facings */
+  const f_hand *hands[MERGED_HANDS];
+  uint32_t cart[MERGED_HANDS];  /* of the shopper most likely behind each hand */
+  double who[MERGED_HANDS];     /* log of that shopper's probability */
+  double spared, shift;
+} merged;
+
+/* One reading: q[k] items of facing k, each facing's items by the hand that fits them best
+ * (by[k]). Returns its log L on the row's scale, or -inf; *spread gets how much (in log) the
+ * other hands that could have taken the items add to it, and share[k] the probability that
+ * facing k's items went to the best hand's cart rather than another. */
+static double score_reading(const merged *m, const int64_t *q, int *by, double *spread,
+                            double *share) {
+  const rf_engine *e = m->e;
+  int64_t items = 0;
+  size_t parts = 0;
+  for (size_t k = 0; k < m->n; ++k) {
+    items += q[k];
+    parts += q[k] > 0;
+  }
+  if (items < 2 || items > MERGED_ITEMS) return -INFINITY;
+  double l = fit_groups(e, m->c, m->fac, q, m->n);
+  if (l == -INFINITY) return l;
+  int64_t hand_items[MERGED_HANDS] = {0};
+  int hand_parts[MERGED_HANDS] = {0};
+  *spread = 0.0;
+  for (size_t k = 0; k < m->n; ++k) {
+    if (q[k] == 0) continue;
+    rf_facing_def f;
+    rf_store_facing(e->store, m->fac[k], &f);
+    double t[MERGED_HANDS], top = -INFINITY, any = -INFINITY;
+    by[k] = -1;
+    for (size_t h = 0; h < m->nh; ++h) {
+      t[h] = rf__hand_fit_at(e, m->hands[h], m->c, f.x0, f.x1) + m->who[h] +
+             rf__hint_logl(e, m->hands[h], e->facing_product[m->fac[k]], m->nf_all);
+      any = rf__logsumexp_add(any, t[h]);
+      if (t[h] > top) {
+        top = t[h];
+        by[k] = (int)h;
+      }
+    }
+    if (by[k] < 0) return -INFINITY;
+    double same_cart = -INFINITY;
+    for (size_t h = 0; h < m->nh; ++h)
+      if (m->cart[h] == m->cart[by[k]]) same_cart = rf__logsumexp_add(same_cart, t[h]);
+    share[k] = exp(same_cart - any);
+    l += top - m->who[by[k]];  /* who is counted once a hand, below */
+    *spread += any - top;
+    hand_items[by[k]] += q[k];
+    hand_parts[by[k]]++;
+  }
+  int used = 0;
+  for (size_t h = 0; h < m->nh; ++h) {
+    if (hand_parts[h] == 0) continue;
+    l += m->who[h] + m->spared + rf__quantity_prior(hand_items[h]) +
+         (hand_parts[h] - 1) * log(0.05) +
+         (used++ > 0 ? log(RF__SPLIT_MERGE_RATE) : 0.0);
+  }
+  /* One hand at one facing, or at two neighbouring ones, is a one-shopper reading. */
+  if (used < 2 && parts < 2) return -INFINITY;
+  if (used < 2 && parts == 2) {
+    size_t a = SIZE_MAX, b = SIZE_MAX;
+    for (size_t k = 0; k < m->n; ++k)
+      if (q[k] > 0) {
+        if (a == SIZE_MAX) a = m->place[k];
+        else b = m->place[k];
+      }
+    if (b == a + 1) return -INFINITY;
+  }
+  return l + m->shift;
+}
+
+/* The next quantity vector (an odometer over the facings); 0 after the last. */
+static int next_quantities(int64_t *q, size_t n) {
+  size_t i = 0;
+  while (i < n && q[i] == MERGED_PER_FACING) q[i++] = 0;
+  if (i == n) return 0;
+  q[i]++;
+  return 1;
+}
+
+int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
+                       const int32_t *hand_of, size_t cols, const double *L, const double *L0,
+                       size_t r, rf_time_us wait) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  const double floor_g = rf__run_floor(e, c->shelf);
+  const double *g = rf__change_g(e, c);
+  const uint32_t *all_fac;
+  merged m;
+  memset(&m, 0, sizeof m);
+  m.e = e;
+  m.c = c;
+  rf_store_shelf_facings(e->store, c->shelf, &all_fac, &m.nf_all);
+  for (size_t i = 0; i < m.nf_all; ++i) {
+    rf_facing_def f;
+    rf_store_facing(e->store, all_fac[i], &f);
+    int over = 0;
+    for (size_t k = 0; k < def.plate_count && !over; ++k)
+      over = rf__run_sign(g[k], floor_g) < 0 &&
+             fmin(f.x1, def.plates[k].x1) - fmax(f.x0, def.plates[k].x0) > 0;
+    if (!over) continue;
+    if (m.n == MERGED_FACINGS) return 0;
+    m.place[m.n] = i;
+    m.fac[m.n++] = all_fac[i];
+  }
+  if (m.n == 0) return 0;
+  const uint32_t everyone = rf__ledger_count(&e->ledger);
+  for (size_t j = 0; j < cols && m.nh < MERGED_HANDS; ++j) {
+    const f_hand *hv = &e->hands[hand_of[j]];
+    if (hv->shelf != c->shelf) continue;
+    double best = 0.0;
+    uint32_t best_k = 0;
+    for (uint32_t k = 0; k < everyone; ++k) {
+      if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
+      double p = rf__hand_who(e, row, hv, k);
+      if (p > best) {
+        best = p;
+        best_k = k;
+      }
+    }
+    if (best <= 0) continue;
+    m.hands[m.nh] = hv;
+    m.cart[m.nh] = e->ledger.shoppers[best_k].cart;
+    m.who[m.nh++] = log(best);
+  }
+  if (m.nh == 0) return 0;
+  m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
+  /* row->what was shifted by the row's top term: the readings come onto the same scale. */
+  m.shift = row->unexplained - rf__unexplained_logl(e);
+  double single = L0[r];
+  for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
+  const double single_log = log(single);
+  int64_t q[MERGED_FACINGS] = {0}, best_q[MERGED_FACINGS] = {0};
+  int by[MERGED_FACINGS], best_by[MERGED_FACINGS] = {0};
+  double share[MERGED_FACINGS], spread, best = -INFINITY, all = single_log;
+  while (next_quantities(q, m.n)) {
+    double l = score_reading(&m, q, by, &spread, share);
+    if (l == -INFINITY) continue;
+    all = rf__logsumexp_add(all, l + spread);
+    if (l > best) {
+      best = l;
+      memcpy(best_q, q, sizeof q);
+      memcpy(best_by, by, sizeof by);
+    }
+  }
+  if (best <= single_log) return 0;
+  /* Each diff's confidence: the readings with as many items of its facing, times the share of
+   * their hands that put them in its cart. */
+  double agree[MERGED_FACINGS];
+  for (size_t k = 0; k < m.n; ++k) agree[k] = 0.0;
+  memset(q, 0, sizeof q);
+  while (next_quantities(q, m.n)) {
+    double l = score_reading(&m, q, by, &spread, share);
+    if (l == -INFINITY) continue;
+    double p = exp(l + spread - all);
+    for (size_t k = 0; k < m.n; ++k)
+      if (best_q[k] > 0 && q[k] == best_q[k])
+        agree[k] += p * (m.cart[by[k]] == m.cart[best_by[k]] ? share[k] : 1.0 - share[k]);
+  }
+  rf_time_us t = c->t1 + wait;
+  for (size_t k = 0; k < m.n; ++k) {
+    if (best_q[k] == 0) continue;
+    double conf = fmin(agree[k], 1.0);
+    if (rf__engine_emit_diff(e, c->event, m.cart[best_by[k]], e->facing_product[m.fac[k]],
+                             best_q[k], conf, t, -1, NULL) != 0)
+      return -1;
+  }
+  return 1;
+}

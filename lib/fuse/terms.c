@@ -1,0 +1,148 @@
+/* The likelihood terms the decisions share: how well items of a weight fit a change's plates,
+ * the priors, and how plausibly a shopper or a hand visit made a change. terms.h says what each
+ * one gives. */
+#include <math.h>
+
+#include "terms.h"
+
+#define TWO_PI 6.283185307179586
+
+double rf__noise_of(const rf_engine *e, uint32_t shelf) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  double n = def.has_noise ? def.noise_g : e->param[RF_PARAM_NOISE_G];
+  return n > 0.05 ? n : 0.05;
+}
+
+void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
+  rf_product_def def;
+  rf_store_product(e->store, p, &def);
+  *w = def.weight_g;
+  *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
+}
+
+double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
+                     const double *var_items, const double *lo, const double *hi, int spans) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  double sigma = rf__noise_of(e, c->shelf);
+  double w_sum = 0.0, v_sum = 0.0;
+  for (int i = 0; i < spans; ++i) {
+    w_sum += weight[i];
+    v_sum += var_items[i];
+  }
+  double var = v_sum + (double)c->reported * sigma * sigma;
+  double z = fabs(c->total) - w_sum;
+  double l = -0.5 * z * z / var - 0.5 * (RF__LOG_2PI + log(var));
+  const double *g = rf__change_g(e, c);
+  double mass[2] = {0.0, 0.0};
+  int plates_in[2] = {0, 0}, shared = 0;
+  for (size_t k = 0; k < def.plate_count; ++k) {
+    int in[2] = {0, 0};
+    for (int i = 0; i < spans; ++i)
+      in[i] = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
+    if (!in[0] && !in[1]) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    if (in[0] && in[1]) shared = 1;
+    for (int i = 0; i < 2; ++i)
+      if (in[i] && !in[1 - i]) {
+        mass[i] += c->total < 0 ? -g[k] : g[k];
+        plates_in[i]++;
+      }
+  }
+  if (spans == 2 && !shared && plates_in[0] > 0 && plates_in[1] > 0) {
+    /* The first span's mass given the two spans' sum (independent normals). */
+    double v0 = var_items[0] + (double)plates_in[0] * sigma * sigma;
+    double v1 = var_items[1] + (double)plates_in[1] * sigma * sigma;
+    double mean = weight[0] + v0 / (v0 + v1) * (mass[0] + mass[1] - weight[0] - weight[1]);
+    double vc = v0 * v1 / (v0 + v1);
+    double d = mass[0] - mean;
+    l += -0.5 * d * d / vc - 0.5 * (RF__LOG_2PI + log(vc)) + log(fmax(fabs(c->total), 1.0));
+  }
+  return l;
+}
+
+double rf__unexplained_logl(const rf_engine *e) {
+  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+}
+
+static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_time_us b1) {
+  return a1 < b0 ? b0 - a1 : b1 < a0 ? a0 - b1 : 0;
+}
+
+int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c) {
+  const rf__shopper *sh = &e->ledger.shoppers[s];
+  if (!sh->in_use || sh->entered > c->t1) return 0;
+  return sh->present || sh->left >= c->t0;
+}
+
+double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
+  const double anywhere = 1.0 / e->floor_area;
+  double p = anywhere;
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  rf__fix fix;
+  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, &fix) == 0) {
+    double dx = fix.x - def.pos_x, dy = fix.y - def.pos_y;
+    double scale = e->param[RF_PARAM_POSITION_SCALE_M];
+    double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
+    double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
+    p = 0.95 * exp(-0.5 * (dx * dx + dy * dy) / var) / fmin(TWO_PI * var, e->floor_area) +
+        0.05 * anywhere;
+  }
+  for (size_t h = 0; h < e->hand_count; ++h) {
+    const f_hand *hv = &e->hands[h];
+    if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&
+        gap_between(hv->t0, hv->t1, c->t0 - 500000, c->t1 + 500000) == 0) {
+      p *= 0.1;
+      break;
+    }
+  }
+  return p;
+}
+
+double rf__hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, double lo,
+                       double hi) {
+  if (h->shelf != c->shelf) return -INFINITY;
+  rf_time_us gap = gap_between(h->t0, h->t1, c->t0, c->t1);
+  if ((double)gap > e->param[RF_PARAM_MAX_GAP_S] * 1e6) return -INFINITY;
+  double l = -(double)gap / (e->param[RF_PARAM_HAND_TIME_SCALE_S] * 1e6);
+  if (h->has_x) {
+    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + 0.05;
+    double dx = (h->x < lo ? lo - h->x : h->x > hi ? h->x - hi : 0.0) / sx;
+    l += fmax(-0.5 * dx * dx, log(0.05));
+  }
+  double hint = e->param[RF_PARAM_HINT_WEIGHT];
+  int says = c->total < 0 ? h->holding_out : h->holding_in;
+  if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(0.5);
+  return l;
+}
+
+double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n) {
+  double weight = e->param[RF_PARAM_HINT_WEIGHT];
+  if (weight <= 0 || h == NULL || h->hint_product < 0 || n < 2) return 0.0;
+  double score = fmin(fmax(h->hint_score, 0.05), 0.95);
+  double l = (int64_t)p == h->hint_product ? log(score) : log((1.0 - score) / (double)(n - 1));
+  return weight * (l + log((double)n));
+}
+
+size_t rf__shelf_facings(const rf_engine *e, uint32_t shelf) {
+  const uint32_t *fac;
+  size_t nf;
+  rf_store_shelf_facings(e->store, shelf, &fac, &nf);
+  return nf;
+}
+
+double rf__hand_who(const rf_engine *e, const f_row_terms *row, const f_hand *hv, uint32_t k) {
+  if (hv->shopper < 0) return row->prox[k];
+  const double w = e->param[RF_PARAM_WRONG_ID_RATE];
+  const uint32_t named = (uint32_t)hv->shopper;
+  const double other = row->candidates > 1 ? w / (double)(row->candidates - 1) : w;
+  double p_named = row->what[named] > -INFINITY ? row->prox[named] : 0.0;
+  double total = (1.0 - w) * p_named + other * (1.0 - p_named);
+  if (total <= 0) return 0.0;
+  return (k == named ? 1.0 - w : other) * row->prox[k] / total;
+}
+
+double rf__run_floor(const rf_engine *e, uint32_t shelf) {
+  return fmax(4 * rf__noise_of(e, shelf), 5.0);
+}

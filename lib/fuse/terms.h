@@ -1,0 +1,105 @@
+/* Internal: the likelihood terms the decisions share — how well items of a weight fit a change's
+ * plates, the priors, how plausibly a shopper or a hand visit made a change, and the terms of
+ * one change of a batch. docs/likelihood.md writes them out. */
+#ifndef RF_FUSE_TERMS_H
+#define RF_FUSE_TERMS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine_internal.h"
+
+#define RF__LOG_2PI 1.8378770664093453
+/* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
+ * chance their takes fall close enough in time to read as one change. */
+#define RF__SPLIT_MERGE_RATE 0.3
+
+/* log(exp(a) + exp(b)), without overflow; either may be -inf. */
+static inline double rf__logsumexp_add(double a, double b) {
+  if (a == -INFINITY) return b;
+  if (b == -INFINITY) return a;
+  return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
+/* The noise of the shelf's plates in grams (its own, else the engine's), at least 0.05. */
+double rf__noise_of(const rf_engine *e, uint32_t shelf);
+
+/* The weight of one item of product p and its spread (sd), in grams. */
+void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd);
+
+/* Log-likelihood of the change if weight[i] grams (spread var_items[i]) moved within the span
+ * [lo[i], hi[i]] along the shelf, for each of `spans` spans (1 or 2): the total fits the summed
+ * weight, and plates outside every span saw only noise. Two spans that share no plate say more:
+ * how the total divides between their plates must follow their weights. That term is measured
+ * against the one a single span implies (any division equally likely, density 1 / total), so
+ * one- and two-span hypotheses stay comparable. */
+double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
+                     const double *var_items, const double *lo, const double *hi, int spans);
+
+/* The same for one span. */
+static inline double rf__fit(const rf_engine *e, const f_change *c, double weight,
+                             double var_items, double lo, double hi) {
+  return rf__fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
+}
+
+/* log L of "nobody: noise or an unknown item", spread flat over a couple of kilograms. */
+double rf__unexplained_logl(const rf_engine *e);
+
+/* The prior of moving q items at once: most reaches move one. */
+static inline double rf__quantity_prior(int64_t q) {
+  return log(0.8) + (double)(q - 1) * log(0.2);
+}
+
+/* Whether shopper s could have made change c: in the store at some moment of it. */
+int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c);
+
+/* How plausible it is that shopper s stands at the shelf of change c, as a density over the
+ * floor (per m^2): a shopper reaching a shelf stands about POSITION_SCALE_M around its front
+ * centre; their position seen nearest in time to the change, whose variance grows by
+ * WANDER_M2_S a second between the two, says how likely they stood there then (never spread
+ * thinner than the floor, with a 5 % chance the track was wrong); with no position, anywhere on
+ * the floor. Less so with a hand seen on another shelf at the time. */
+double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c);
+
+/* log of how well hand visit h fits change c in time, and in place against the span [lo, hi]
+ * of the shelf where the items were (-inf: not a candidate). */
+double rf__hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, double lo,
+                       double hi);
+
+/* The same, against where the change's weight centred. */
+static inline double rf__hand_fit(const rf_engine *e, const f_hand *h, const f_change *c) {
+  return rf__hand_fit_at(e, h, c, c->center_x, c->center_x);
+}
+
+/* log of how much a hand's sku hint supports product p: the hinted product gets the hint's
+ * score and every other product of the shelf an equal share of the rest, against a hint-free
+ * 1 / n each. 0 when the hand has no hint. */
+double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n);
+
+/* The number of facings on the shelf. */
+size_t rf__shelf_facings(const rf_engine *e, uint32_t shelf);
+
+typedef struct f_row_terms {   /* one change of the batch */
+  f_change change;
+  double *what;                /* per shopper: log L(what | shopper) */
+  double *prox;                /* per shopper: proximity, normalised over candidates */
+  uint32_t candidates;         /* shoppers with prox > 0 */
+  double unexplained;          /* log L of "nobody: noise or an unknown item" */
+} f_row_terms;
+
+/* Who made hand visit hv, if it made this row's change: shopper k's probability given where
+ * the candidates stood (prox) and the identity the camera gave. The camera names the right
+ * shopper but for WRONG_ID_RATE, when it names any other candidate alike; so a name says less
+ * the less likely it is that its shopper stood at the shelf. Anonymous: by position alone. */
+double rf__hand_who(const rf_engine *e, const f_row_terms *row, const f_hand *hv, uint32_t k);
+
+/* Plates that moved more than this read as part of a run (4 noise sigmas, at least 5 g). */
+double rf__run_floor(const rf_engine *e, uint32_t shelf);
+
+/* Which way plate change g moved past floor_g: -1 lost, 1 gained, 0 neither. */
+static inline int rf__run_sign(double g, double floor_g) {
+  return g < -floor_g ? -1 : g > floor_g ? 1 : 0;
+}
+
+#endif

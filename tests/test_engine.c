@@ -1253,9 +1253,15 @@ static void test_refusals_change_nothing(void **state) {
   samples.u.samples.dt_us = 16667;
   samples.u.samples.g = samples_g;
   samples.u.samples.count = 2;
+  rf_record samples_unknown = samples, samples_no_dt = samples, samples_empty = samples;
+  samples_unknown.u.samples.plate = "A9";
+  samples_no_dt.u.samples.dt_us = 0;
+  samples_empty.u.samples.count = 0;
 
   const bad_case cases[] = {
-      {"samples", 6, samples, RF_EINVAL, NULL},
+      {"samples, unknown plate", 6, samples_unknown, RF_ENOTFOUND, "A9"},
+      {"samples, no dt", 6, samples_no_dt, RF_EINVAL, NULL},
+      {"samples, none", 6, samples_empty, RF_EINVAL, NULL},
       {"delta, unknown shelf", 6, delta("Z", 1200 * MS, 1600 * MS, good_a, 2), RF_ENOTFOUND, "Z"},
       {"delta, unknown plate", 6, delta("A", 1200 * MS, 1600 * MS, unknown_plate, 2), RF_ENOTFOUND,
        "A9"},

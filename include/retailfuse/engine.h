@@ -99,10 +99,13 @@ RF_EXTERN double rf_engine_param_get(const rf_engine *engine, rf_engine_param pa
 /* Output as it is made instead of through rf_engine_poll (NULL: back to polling). */
 RF_EXTERN void rf_engine_set_output(rf_engine *engine, rf_output_fn output, void *payload);
 
-/* Takes one input event: enter, exit, link, position, delta, hand. Samples are RF_EINVAL until
- * the engine segments raw readings itself. Decisions whose wait is over are made during the
- * call. RF_ELATE for a record more than the lateness behind the engine's clock; RF_ENOMEM and
- * RF_EBEHIND as above. */
+/* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
+ * through the engine's load-cell segmenter (loadcell.h, default options): each settled shelf
+ * event becomes a weight change as a delta record would; a change that rests on a plate found
+ * faulty is trusted half as much (its diffs' confidence halves). Decisions whose wait is over
+ * are made during the call. RF_ELATE for a record more than the lateness behind the engine's
+ * clock; RF_ENOTFOUND for an unknown id; RF_ERANGE for samples older than the plate's last;
+ * RF_ENOMEM and RF_EBEHIND as above. */
 RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
 
 /* The same, one function per event kind, for hosts that hold their events as separate types. */
@@ -114,7 +117,8 @@ RF_EXTERN int rf_engine_push_delta(rf_engine *engine, const rf_delta_rec *delta)
 RF_EXTERN int rf_engine_push_hand(rf_engine *engine, const rf_hand_rec *hand);
 RF_EXTERN int rf_engine_push_samples(rf_engine *engine, const rf_samples_rec *samples);
 
-/* Moves the clock to `now` (store time) with no new event, making decisions that are due. */
+/* Moves the clock to `now` (store time) with no new event, making decisions that are due; plates
+ * whose readings stopped more than the lateness ago are in a gap from then. */
 RF_EXTERN int rf_engine_advance(rf_engine *engine, rf_time_us now);
 
 /* End of input: decides everything still waiting and emits the remaining receipts. */

@@ -18,6 +18,7 @@
 #include "sim.h"
 #include "eval.h"
 #include "greedy.h"
+#include "loadcell.h"
 #include "engine.h"
 
 #endif /* RETAILFUSE_H */

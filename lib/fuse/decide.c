@@ -690,6 +690,7 @@ static int decide_batch(rf_engine *e, int everything) {
   for (size_t r = 0; r < due && rc == 0; ++r) {
     f_row_terms *row = &rows[r];
     const f_change *c = &row->change;
+    e->deciding_faulty = c->faulty;
     /* The posterior of each shopper: through every hand column, and through "no column". */
     double unexplained_p = L0[r] > 0 ? P0[r] * exp(row->unexplained) / L0[r] : 0.0;
     for (uint32_t k = 0; k < shoppers; ++k) post[k] = 0.0;
@@ -825,6 +826,7 @@ static int decide_batch(rf_engine *e, int everything) {
       break;
     }
   }
+  e->deciding_faulty = 0;
   /* Room was reserved: once the first diff is out nothing fails, and the batch is decided. */
   if (rc == 0) {
     memmove(e->pending, e->pending + due, (e->pending_count - due) * sizeof *e->pending);

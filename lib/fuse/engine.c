@@ -50,6 +50,20 @@ double rf_engine_param_get(const rf_engine *e, rf_engine_param p) {
   return (e != NULL && (unsigned)p < RF_PARAM_COUNT) ? e->param[p] : NAN;
 }
 
+/* The most plates one shelf has. */
+static size_t widest_shelf(const rf_engine *e) {
+  size_t widest = 1;
+  for (uint32_t s = 0; s < e->shelves; ++s) {
+    rf_shelf_def def;
+    rf_store_shelf(e->store, s, &def);
+    if (def.plate_count > widest) widest = def.plate_count;
+  }
+  return widest;
+}
+
+static int take_shelf_event(const rf_shelf_event *ev, void *payload);
+static int count_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
+
 void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
@@ -77,6 +91,8 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, e->facing_product);
   rf__free(a, e->product_facing);
   rf_assign_workspace_free(e->ws);
+  rf_loadcell_free(e->loadcell);
+  rf__free(a, e->event_g);
   rf_allocator copy = e->alloc;
   rf__free(&copy, e);
 }
@@ -100,8 +116,10 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   e->poll_items = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->poll_items);
   e->facing_product = rf__calloc(&a, (size_t)facings + 1, sizeof *e->facing_product);
   e->product_facing = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->product_facing);
+  e->event_g = rf__calloc(&a, widest_shelf(e), sizeof *e->event_g);
   if (e->poll_items == NULL || e->facing_product == NULL || e->product_facing == NULL ||
-      rf_assign_workspace_new(&e->ws, &e->alloc) != 0) {
+      e->event_g == NULL || rf_assign_workspace_new(&e->ws, &e->alloc) != 0 ||
+      rf_loadcell_new(&e->loadcell, store, NULL, &e->alloc) != 0) {
     rf_engine_free(e);
     return RF_ENOMEM;
   }
@@ -122,6 +140,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
     y0 = fmin(y0, def.pos_y), y1 = fmax(y1, def.pos_y);
   }
   e->floor_area = x0 <= x1 ? fmax((x1 - x0 + 4.0) * (y1 - y0 + 4.0), 1.0) : 1.0;
+  rf_loadcell_set_output(e->loadcell, take_shelf_event, count_fault, e);
   *out = e;
   return 0;
 }
@@ -221,6 +240,8 @@ int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t pr
   o.t = t;
   o.cart = cart;
   o.product = product;
+  /* A change resting on a faulty plate is trusted half as much. */
+  if (e->deciding_faulty) conf *= 0.5;
   o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
   o.review = rf__engine_flags_review(e, conf);
   if (o.review && corrects < 0) e->ledger.carts[cart].flagged++;
@@ -333,6 +354,44 @@ static int push_hand(rf_engine *e, const rf_hand_rec *r) {
   return 0;
 }
 
+/* Adds a settled change of a shelf to those waiting to be decided: g[k] for each plate of the
+ * shelf, `reported` plates of it moved. Room for it must have been reserved (reserve_change). */
+static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1,
+                       const double *g_in, int reported, int faulty) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  size_t n = def.plate_count;
+  double *g = e->g_pool + e->g_len;
+  memcpy(g, g_in, n * sizeof *g);
+  double total = 0.0, mass = 0.0, moment = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    total += g[k];
+    double w = fabs(g[k]);
+    mass += w;
+    moment += w * 0.5 * (def.plates[k].x0 + def.plates[k].x1);
+  }
+  f_change *c = &e->pending[e->pending_count++];
+  memset(c, 0, sizeof *c);
+  c->shelf = shelf;
+  c->t0 = t0;
+  c->t1 = t1;
+  c->event = e->next_event++;
+  c->first_g = e->g_len;
+  c->reported = reported;
+  c->faulty = faulty;
+  c->total = total;
+  c->center_x = mass > 0 ? moment / mass : 0.5 * (def.plates[0].x0 + def.plates[n - 1].x1);
+  e->g_len += n;
+}
+
+/* Room for `changes` more changes of up to `plates` plates each. */
+static int reserve_changes(rf_engine *e, size_t changes, size_t plates) {
+  if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + changes * plates) != 0 ||
+      RF__RESERVE(&e->alloc, e->pending, e->pending_cap, e->pending_count + changes) != 0)
+    return nomem(e);
+  return 0;
+}
+
 static int push_delta(rf_engine *e, const rf_delta_rec *r) {
   uint32_t shelf, plate, plate_shelf;
   if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "delta: the shelf id is missing");
@@ -344,7 +403,6 @@ static int push_delta(rf_engine *e, const rf_delta_rec *r) {
   rf_shelf_def def;
   rf_store_shelf(e->store, shelf, &def);
   uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
-  size_t n = def.plate_count;
   for (size_t k = 0; k < r->plate_count; ++k) {
     if (r->plates[k].plate == NULL) return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
     if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
@@ -358,34 +416,57 @@ static int push_delta(rf_engine *e, const rf_delta_rec *r) {
       return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' change is not finite",
                        r->plates[k].plate);
   }
-  if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + n) != 0 ||
-      RF__RESERVE(&e->alloc, e->pending, e->pending_cap, e->pending_count + 1) != 0)
-    return nomem(e);
-  double *g = e->g_pool + e->g_len;
-  memset(g, 0, n * sizeof *g);
-  double total = 0.0, mass = 0.0, moment = 0.0;
+  if (reserve_changes(e, 1, def.plate_count) != 0) return RF_ENOMEM;
+  memset(e->event_g, 0, def.plate_count * sizeof *e->event_g);
   for (size_t k = 0; k < r->plate_count; ++k) {
     rf_store_find_plate(e->store, r->plates[k].plate, &plate);
-    size_t local = plate - first;
-    g[local] += r->plates[k].g;
+    e->event_g[plate - first] += r->plates[k].g;
   }
-  for (size_t k = 0; k < n; ++k) {
-    total += g[k];
-    double w = fabs(g[k]);
-    mass += w;
-    moment += w * 0.5 * (def.plates[k].x0 + def.plates[k].x1);
+  add_change(e, shelf, r->t0, r->t1, e->event_g, (int)r->plate_count, 0);
+  return 0;
+}
+
+/* The load cells settled a change of a shelf: the plates that moved (or changed by more than
+ * three sd) are its per-plate changes, as a delta record would list them. */
+static int take_shelf_event(const rf_shelf_event *ev, void *payload) {
+  rf_engine *e = payload;
+  int reported = 0, faulty = 0;
+  for (size_t k = 0; k < ev->plate_count; ++k) {
+    int counts = ev->moved[k] || fabs(ev->delta_g[k]) > 3.0 * ev->sd_g[k];
+    e->event_g[k] = counts ? ev->delta_g[k] : 0.0;
+    reported += counts;
+    faulty |= counts && ev->faulty[k];
   }
-  f_change *c = &e->pending[e->pending_count++];
-  memset(c, 0, sizeof *c);
-  c->shelf = shelf;
-  c->t0 = r->t0;
-  c->t1 = r->t1;
-  c->event = e->next_event++;
-  c->first_g = e->g_len;
-  c->reported = (int)r->plate_count;
-  c->total = total;
-  c->center_x = mass > 0 ? moment / mass : 0.5 * (def.plates[0].x0 + def.plates[n - 1].x1);
-  e->g_len += n;
+  /* Reserved before the readings were handed over (push_samples): this cannot fail. */
+  if (e->pending_count == e->pending_cap ||
+      e->g_len + ev->plate_count > e->g_cap)
+    return nomem(e);
+  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported > 0 ? reported : 1, faulty);
+  return 0;
+}
+
+static int count_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload) {
+  (void)plate;
+  (void)t;
+  rf_engine *e = payload;
+  e->faults[fault]++;
+  return 0;
+}
+
+static int push_samples(rf_engine *e, const rf_samples_rec *r) {
+  uint32_t plate, shelf;
+  if (r->plate == NULL) return rf__error(&e->err, RF_EINVAL, "samples: the plate id is missing");
+  if (rf_store_find_plate(e->store, r->plate, &plate) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "samples: plate '%s' is not in the store", r->plate);
+  rf_store_plate(e->store, plate, NULL, &shelf);
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  /* A plate settles at least 3 readings apart: at most that many of its shelf's events end in
+   * these readings, with room reserved now so none is lost. */
+  if (reserve_changes(e, r->count / 3 + 2, def.plate_count) != 0) return RF_ENOMEM;
+  int rc = rf_loadcell_push(e->loadcell, plate, r->t, r->dt_us, r->g, r->count);
+  if (rc != 0)
+    return rf__error(&e->err, rc, "%s (plate '%s')", rf_loadcell_errmsg(e->loadcell), r->plate);
   return 0;
 }
 
@@ -424,9 +505,10 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   if (r->type < RF_RECORD_ENTER || r->type > RF_RECORD_HAND)
     return rf__error(&e->err, RF_EINVAL, "%s is not an input event",
                      rf_record_type_name(r->type) ? rf_record_type_name(r->type) : "record");
-  if (r->type == RF_RECORD_SAMPLES)
-    return rf__error(&e->err, RF_EINVAL, "raw samples are not segmented by the engine yet; "
-                     "push delta records");
+  if (r->type == RF_RECORD_SAMPLES && (r->u.samples.count == 0 || r->u.samples.g == NULL))
+    return rf__error(&e->err, RF_EINVAL, "samples: no readings");
+  if (r->type == RF_RECORD_SAMPLES && r->u.samples.dt_us <= 0)
+    return rf__error(&e->err, RF_EINVAL, "samples: dt_us must be positive");
   rf__record_span(r, &t0, &t1);
   if (e->has_clock && t1 < e->clock - lateness(e))
     return rf__error(&e->err, RF_ELATE, "%s at %.6f s is more than %.3f s behind the clock "
@@ -439,6 +521,7 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
     case RF_RECORD_POSITION: rc = rf__ledger_position(&e->ledger, &r->u.position, &e->err); break;
     case RF_RECORD_HAND: rc = push_hand(e, &r->u.hand); break;
     case RF_RECORD_DELTA: rc = push_delta(e, &r->u.delta); break;
+    case RF_RECORD_SAMPLES: rc = push_samples(e, &r->u.samples); break;
     default: break;
   }
   if (rc != 0) return rc;
@@ -477,6 +560,10 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
   if (rc != 0) return rc;
   if (!e->has_clock || now > e->clock) e->clock = now;
   e->has_clock = 1;
+  /* No readings can come from before the lateness any more: plates silent since are in a gap,
+   * and events their shelves gathered may be done. Room for those is reserved first. */
+  if (reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0) return RF_ENOMEM;
+  rf_loadcell_advance(e->loadcell, e->clock - lateness(e));
   if ((rc = catch_up_or_owe(e, 0)) != 0) return rc;
   return output_complaint(e);
 }
@@ -486,7 +573,10 @@ int rf_engine_finish(rf_engine *e) {
   rf__error_clear(&e->err);
   e->output_rc = 0;
   int rc = settle(e);
-  if (rc == 0) rc = catch_up_or_owe(e, 1);
+  if (rc != 0) return rc;
+  if (reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0) return RF_ENOMEM;
+  rf_loadcell_finish(e->loadcell);
+  rc = catch_up_or_owe(e, 1);
   if (rc != 0) return rc;
   return output_complaint(e);
 }

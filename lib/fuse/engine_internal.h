@@ -7,6 +7,7 @@
 #include "cart/ledger.h"
 #include "retailfuse/assign.h"
 #include "retailfuse/engine.h"
+#include "retailfuse/loadcell.h"
 
 typedef struct f_hand {
   uint32_t shelf;
@@ -25,6 +26,7 @@ typedef struct f_change {
   int64_t event;
   size_t first_g;              /* per-plate changes of the shelf in g_pool, plate_count of them */
   int reported;                /* how many plates the record listed */
+  int faulty;                  /* a plate that moved in it was faulty (raw readings only) */
   double total, center_x;
 } f_change;
 
@@ -106,6 +108,10 @@ struct rf_engine {
   size_t item_len, item_cap;
   rf_item_qty *poll_items;     /* the polled receipt's items */
   rf_assign_workspace *ws;
+  rf_loadcell *loadcell;       /* raw readings -> settled shelf changes */
+  double *event_g;             /* one shelf's per-plate changes, while an event is taken */
+  int deciding_faulty;         /* the change being decided rests on a faulty plate */
+  uint64_t faults[RF_FAULT_ORDER + 1];  /* plate faults seen, by kind */
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;

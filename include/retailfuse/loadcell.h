@@ -1,0 +1,123 @@
+/*
+ * retailfuse/loadcell.h — from raw plate readings to settled shelf weight events.
+ *
+ * Each plate reports absolute readings at a steady rate (the `samples` records of DESIGN.md §4):
+ * an unknown offset that drifts over hours, noise that differs by plate, and transients while a
+ * hand presses on the shelf. The segmenter keeps, per plate, the level it has settled at (which
+ * follows slow drift) and an estimate of its noise; a plate whose readings leave that level by
+ * more than the smallest reportable step starts to move, and has settled again once a short
+ * window of readings holds still. The plates of one shelf that move close together in time
+ * form one shelf event, reported once every plate of the shelf has settled, with each plate's
+ * change between its level before and after and the uncertainty of that change. An event whose
+ * net change on some plate is an increase waits `hold_s` for more before it is reported: a hand
+ * resting on the shelf weighs on it until it takes the item, and the rest and the take must
+ * read as one event of one item, not a put-back and a bigger take.
+ *
+ * Faults are detected and reported, never passed on as purchases: a gap in a plate's readings,
+ * a plate stuck at one value, readings at the end of the plate's range, jumps no item explains,
+ * readings that are not finite, readings older than ones already taken. A plate's faults are
+ * reported as they are found; while it is faulty, events it moves in say so (`faulty`), and a
+ * plate that reads again after a gap or a fault settles afresh without reporting the jump.
+ *
+ * Cost: a reading costs a fixed, small amount of work and no allocation; all memory is taken at
+ * rf_loadcell_new (a few hundred bytes a plate).
+ *
+ * Ownership: the store must outlive the segmenter. Events and their arrays are valid during the
+ * callback only. Errors: a refused call changes nothing. Threads: single-threaded; distinct
+ * segmenters are independent. Deterministic; no clock of its own.
+ */
+#ifndef RETAILFUSE_LOADCELL_H
+#define RETAILFUSE_LOADCELL_H
+
+#include "common.h"
+#include "allocator.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rf_loadcell rf_loadcell;
+
+typedef struct rf_loadcell_options {
+  unsigned version;            /* RF_LOADCELL_OPTIONS_VERSION */
+  double settle_s;             /* readings must hold still this long for a level to settle */
+  double min_step_g;           /* the smallest change reported (and never under 6 noise sd) */
+  double group_s;              /* plates of a shelf that settle this close form one event */
+  double hold_s;               /* how long an event with an increase waits for more */
+  double gap_s;                /* no reading for this long is a gap */
+  double stuck_s;              /* the same reading for this long is a stuck plate */
+  double min_g, max_g;         /* a plate's range: readings at or beyond either end saturate */
+  double max_jump_g;           /* a change between two readings beyond this is absurd */
+} rf_loadcell_options;
+
+#define RF_LOADCELL_OPTIONS_VERSION 1
+#define RF_LOADCELL_OPTIONS_INIT \
+  { RF_LOADCELL_OPTIONS_VERSION, 0.3, 5.0, 0.5, 6.0, 0.5, 2.0, -20000.0, 200000.0, 30000.0 }
+
+typedef enum rf_plate_fault {
+  RF_FAULT_GAP = 1,            /* no readings for longer than gap_s */
+  RF_FAULT_STUCK,              /* the same reading for stuck_s */
+  RF_FAULT_SATURATED,          /* a reading at or beyond min_g or max_g */
+  RF_FAULT_JUMP,               /* a change between two readings beyond max_jump_g */
+  RF_FAULT_NONFINITE,          /* a reading that is NaN or infinite */
+  RF_FAULT_ORDER               /* readings older than ones already taken (refused) */
+} rf_plate_fault;
+
+/* "gap", "stuck", ... ; NULL for another value. */
+RF_EXTERN const char *rf_plate_fault_name(rf_plate_fault fault);
+
+/* A settled change of one shelf over [t0, t1]: for each plate of the shelf (in shelf order),
+ * its change in grams, the standard deviation of that change, whether it moved during the
+ * event, and whether it was faulty then. */
+typedef struct rf_shelf_event {
+  uint32_t shelf;              /* store index */
+  rf_time_us t0, t1;           /* the first plate began to move; the last had settled */
+  size_t plate_count;
+  const double *delta_g;
+  const double *sd_g;
+  const unsigned char *moved;
+  const unsigned char *faulty;
+} rf_shelf_event;
+
+/* Receives events and faults as they are found; a non-zero return is passed back to the call
+ * that produced them (the event or fault still counts as delivered). */
+typedef int (*rf_shelf_event_fn)(const rf_shelf_event *event, void *payload);
+typedef int (*rf_plate_fault_fn)(uint32_t plate, rf_plate_fault fault, rf_time_us t,
+                                 void *payload);
+
+/* RF_EINVAL for a NULL store or bad options (a value out of range names itself in no message:
+ * the segmenter does not exist yet), RF_EVERSION for unknown options, RF_ENOMEM. */
+RF_EXTERN int rf_loadcell_new(rf_loadcell **out, const rf_store *store,
+                              const rf_loadcell_options *options, const rf_allocator *allocator);
+RF_EXTERN void rf_loadcell_free(rf_loadcell *loadcell);
+
+RF_EXTERN void rf_loadcell_set_output(rf_loadcell *loadcell, rf_shelf_event_fn on_event,
+                                      rf_plate_fault_fn on_fault, void *payload);
+
+/* Takes count readings of plate `plate` (store index), the i-th at t + i * dt_us. RF_ERANGE for
+ * an unknown plate, RF_EINVAL for dt_us <= 0 or no readings; readings older than the plate's
+ * last are refused whole with RF_FAULT_ORDER reported. Bad single readings (not finite, out of
+ * range, absurd jumps) are reported and skipped; the call still succeeds. */
+RF_EXTERN int rf_loadcell_push(rf_loadcell *loadcell, uint32_t plate, rf_time_us t,
+                               int64_t dt_us, const double *g, size_t count);
+
+/* Store time has reached `now` (no readings are coming from before it): reports gaps of plates
+ * that fell silent and the events whose wait is over. */
+RF_EXTERN int rf_loadcell_advance(rf_loadcell *loadcell, rf_time_us now);
+
+/* End of input: reports every open event whose plates have settled. */
+RF_EXTERN int rf_loadcell_finish(rf_loadcell *loadcell);
+
+/* The level plate `plate` has settled at (offset included) and its noise estimate: 0, or
+ * RF_ENOTFOUND when it has not settled yet, RF_ERANGE for an unknown plate. */
+RF_EXTERN int rf_loadcell_level(const rf_loadcell *loadcell, uint32_t plate, double *level_g,
+                                double *noise_g);
+
+RF_EXTERN const char *rf_loadcell_errmsg(const rf_loadcell *loadcell);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RETAILFUSE_LOADCELL_H */

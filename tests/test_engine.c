@@ -30,6 +30,7 @@
 #include "retailfuse/store.h"
 #include "test_alloc.h"
 #include "test_records.h"
+#include "test_rng.h"
 #include "test_sink.h"
 
 #define SEC 1000000LL
@@ -1096,6 +1097,128 @@ static void test_deterministic(void **state) {
     if (a->out.rec[i].type == RF_RECORD_DIFF) assert_int_equal(a->out.rec[i].seq, seq++);
 }
 
+/* ==== raw plate readings ======================================================================= */
+
+/* Shelf A's four plates read at 60 Hz, a record a second each, as a store's feed delivers them:
+ * offsets of 1000 g and more, noise of 0.5 g, and whatever `load` puts on each plate at t. */
+typedef double (*plate_load)(int plate, rf_time_us t);
+
+static void push_second(eng *x, int second, plate_load load, uint64_t *rng) {
+  static const char *ids[4] = {"A1", "A2", "A3", "A4"};
+  for (int k = 0; k < 4; ++k) {
+    double g[60];
+    for (int i = 0; i < 60; ++i) {
+      rf_time_us t = (rf_time_us)second * SEC + (rf_time_us)i * 16667;
+      double u = test_rng_uniform(rng), v = test_rng_uniform(rng);
+      double noise = 0.5 * sqrt(-2.0 * log(u > 1e-12 ? u : 1e-12)) * cos(6.283185307179586 * v);
+      g[i] = round((1000.0 + 250.0 * k + load(k, t) + noise) * 10) / 10;
+    }
+    rf_record r;
+    memset(&r, 0, sizeof r);
+    r.type = RF_RECORD_SAMPLES;
+    r.u.samples.plate = ids[k];
+    r.u.samples.t = (rf_time_us)second * SEC;
+    r.u.samples.dt_us = 16667;
+    r.u.samples.g = g;
+    r.u.samples.count = 60;
+    push(x, r);
+  }
+}
+
+/* TEA1 (540.67 g over A1 and A2) leaves at 3 s, over 150 ms. */
+static double tea_taken(int plate, rf_time_us t) {
+  if (plate > 1 || t <= 3 * SEC) return 0.0;
+  return -270.3 * fmin(1.0, (double)(t - 3 * SEC) / 150000.0);
+}
+
+/* From raw readings: the engine's load cells find the tea leaving A1 and A2 (offsets, noise and
+ * all), and S1's hand there makes it S1's. */
+static void test_samples_take(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  uint64_t rng = 0x1234567;
+  push(x, enter(0, "S1"));
+  for (int second = 0; second < 12; ++second) {
+    push_second(x, second, tea_taken, &rng);
+    if (second == 3) push(x, hand("S1", "A", 2800 * MS, 3600 * MS));
+  }
+  push(x, leave(12 * SEC, "S1"));
+  finish(x);
+  assert_int_equal(x->out.count, 2);
+  assert_int_equal(x->out.rec[0].type, RF_RECORD_DIFF);
+  assert_string_equal(x->out.rec[0].shopper, "S1");
+  assert_string_equal(x->out.rec[0].sku, "TEA1");
+  assert_int_equal(x->out.rec[0].qty, 1);
+  assert_true(x->out.rec[0].conf > 0.9);
+  assert_receipt(x, 1, 12 * SEC + W, "S1", ITEMS({"TEA1", 1}));
+}
+
+/* Faults the engine's load cells find go to the host's fault callback. */
+typedef struct fault_log {
+  int count;
+  char plate[8][8];
+  rf_plate_fault fault[8];
+} fault_log;
+
+static void log_fault(const char *plate, rf_plate_fault fault, rf_time_us t, void *payload) {
+  (void)t;
+  fault_log *f = payload;
+  if (f->count == 8) return;
+  snprintf(f->plate[f->count], sizeof f->plate[0], "%s", plate);
+  f->fault[f->count++] = fault;
+}
+
+/* A3 stuck from 4 s at a value 200 g under its level (as if an item had gone), and A4 reading
+ * NaN at 7 s while S1's hand is at the shelf: both faults are reported, once each, naming the
+ * plate, and nothing lands in a cart. */
+static double stuck_a3(int plate, rf_time_us t) {
+  (void)plate;
+  (void)t;
+  return 0.0;
+}
+
+static void test_samples_faults_reported_not_bought(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  fault_log log;
+  memset(&log, 0, sizeof log);
+  rf_engine_set_fault_output(x->e, log_fault, &log);
+  uint64_t rng = 0x7654321;
+  push(x, enter(0, "S1"));
+  for (int second = 0; second < 12; ++second) {
+    static const char *ids[4] = {"A1", "A2", "A3", "A4"};
+    if (second < 4) {
+      push_second(x, second, stuck_a3, &rng);
+      continue;
+    }
+    for (int k = 0; k < 4; ++k) {
+      double g[60];
+      for (int i = 0; i < 60; ++i) g[i] = 1000.0 + 250.0 * k + 0.3 * (double)((i * 7 + k) % 5);
+      if (k == 2) for (int i = 0; i < 60; ++i) g[i] = 1300.0; /* stuck */
+      if (k == 3 && second == 7) g[30] = NAN;
+      rf_record r;
+      memset(&r, 0, sizeof r);
+      r.type = RF_RECORD_SAMPLES;
+      r.u.samples.plate = ids[k];
+      r.u.samples.t = (rf_time_us)second * SEC;
+      r.u.samples.dt_us = 16667;
+      r.u.samples.g = g;
+      r.u.samples.count = 60;
+      push(x, r);
+    }
+    if (second == 4 || second == 7) push(x, hand("S1", "A", second * SEC - 200 * MS, second * SEC + 600 * MS));
+  }
+  push(x, leave(12 * SEC, "S1"));
+  finish(x);
+  assert_int_equal(log.count, 2);
+  assert_string_equal(log.plate[0], "A3");
+  assert_int_equal(log.fault[0], RF_FAULT_STUCK);
+  assert_string_equal(log.plate[1], "A4");
+  assert_int_equal(log.fault[1], RF_FAULT_NONFINITE);
+  assert_int_equal(x->out.count, 1);
+  assert_receipt(x, 0, 12 * SEC + W, "S1", NO_ITEMS);
+}
+
 /* ==== bounded memory ========================================================================= */
 
 /* What a long run handed out: every diff and receipt checked as it came. */
@@ -1829,6 +1952,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_link_merges_cart, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
       cmocka_unit_test_teardown(test_memory_bounded_over_many_shoppers, teardown),
+      cmocka_unit_test_teardown(test_samples_take, teardown),
+      cmocka_unit_test_teardown(test_samples_faults_reported_not_bought, teardown),
       cmocka_unit_test_teardown(test_push_per_kind, teardown),
       cmocka_unit_test_teardown(test_refusals_change_nothing, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),

@@ -42,10 +42,20 @@ typedef struct method {
   rf_engine *engine;
 } method;
 
+/* A plate fault the load cells found: the operator should hear of it, so it goes to stderr. */
+static void report_fault(const char *plate, rf_plate_fault fault, rf_time_us t, void *payload) {
+  (void)payload;
+  fprintf(stderr, "retailfuse: plate '%s': %s at %.3f s\n", plate, rf_plate_fault_name(fault),
+          (double)t / 1e6);
+}
+
 static int method_new(method *m, const rf_store *store, output_sink *sink) {
   if (m->fused) {
     int rc = rf_engine_new(&m->engine, store, NULL);
-    if (rc == 0) rf_engine_set_output(m->engine, write_output, sink);
+    if (rc == 0) {
+      rf_engine_set_output(m->engine, write_output, sink);
+      rf_engine_set_fault_output(m->engine, report_fault, NULL);
+    }
     return rc;
   }
   return rf_greedy_new(&m->greedy, store, NULL, write_output, sink, NULL);

@@ -43,6 +43,7 @@
 
 #include "common.h"
 #include "allocator.h"
+#include "loadcell.h"
 #include "scenario.h"
 #include "store.h"
 
@@ -98,6 +99,13 @@ RF_EXTERN double rf_engine_param_get(const rf_engine *engine, rf_engine_param pa
 
 /* Output as it is made instead of through rf_engine_poll (NULL: back to polling). */
 RF_EXTERN void rf_engine_set_output(rf_engine *engine, rf_output_fn output, void *payload);
+
+/* Receives each fault the engine's load cells find in raw samples (loadcell.h), once when it
+ * begins: the plate's id, what is wrong, when. */
+typedef void (*rf_engine_fault_fn)(const char *plate, rf_plate_fault fault, rf_time_us t,
+                                   void *payload);
+RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn on_fault,
+                                          void *payload);
 
 /* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
  * through the engine's load-cell segmenter (loadcell.h, default options): each settled shelf

@@ -62,7 +62,7 @@ static size_t widest_shelf(const rf_engine *e) {
 }
 
 static int take_shelf_event(const rf_shelf_event *ev, void *payload);
-static int count_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
+static int pass_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
 
 void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
@@ -140,7 +140,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
     y0 = fmin(y0, def.pos_y), y1 = fmax(y1, def.pos_y);
   }
   e->floor_area = x0 <= x1 ? fmax((x1 - x0 + 4.0) * (y1 - y0 + 4.0), 1.0) : 1.0;
-  rf_loadcell_set_output(e->loadcell, take_shelf_event, count_fault, e);
+  rf_loadcell_set_output(e->loadcell, take_shelf_event, pass_fault, e);
   *out = e;
   return 0;
 }
@@ -149,6 +149,12 @@ void rf_engine_set_output(rf_engine *e, rf_output_fn output, void *payload) {
   if (e == NULL) return;
   e->output = output;
   e->payload = payload;
+}
+
+void rf_engine_set_fault_output(rf_engine *e, rf_engine_fault_fn on_fault, void *payload) {
+  if (e == NULL) return;
+  e->on_fault = on_fault;
+  e->fault_payload = payload;
 }
 
 const char *rf_engine_errmsg(const rf_engine *e) { return e ? e->err.msg : ""; }
@@ -427,29 +433,33 @@ static int push_delta(rf_engine *e, const rf_delta_rec *r) {
 }
 
 /* The load cells settled a change of a shelf: the plates that moved (or changed by more than
- * three sd) are its per-plate changes, as a delta record would list them. */
+ * three sd) are its per-plate changes, as a delta record would list them. A faulty plate's
+ * change says nothing and is left out; the rest of the change is trusted less. */
 static int take_shelf_event(const rf_shelf_event *ev, void *payload) {
   rf_engine *e = payload;
   int reported = 0, faulty = 0;
   for (size_t k = 0; k < ev->plate_count; ++k) {
     int counts = ev->moved[k] || fabs(ev->delta_g[k]) > 3.0 * ev->sd_g[k];
+    faulty |= counts && ev->faulty[k];
+    counts = counts && !ev->faulty[k];
     e->event_g[k] = counts ? ev->delta_g[k] : 0.0;
     reported += counts;
-    faulty |= counts && ev->faulty[k];
   }
+  if (reported == 0) return 0;  /* only faulty plates moved */
   /* Reserved before the readings were handed over (push_samples): this cannot fail. */
   if (e->pending_count == e->pending_cap ||
       e->g_len + ev->plate_count > e->g_cap)
     return nomem(e);
-  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported > 0 ? reported : 1, faulty);
+  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported, faulty);
   return 0;
 }
 
-static int count_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload) {
-  (void)plate;
-  (void)t;
+static int pass_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload) {
   rf_engine *e = payload;
-  e->faults[fault]++;
+  if (e->on_fault == NULL) return 0;
+  rf_plate_def def;
+  rf_store_plate(e->store, plate, &def, NULL);
+  e->on_fault(def.plate, fault, t, e->fault_payload);
   return 0;
 }
 

@@ -111,7 +111,8 @@ struct rf_engine {
   rf_loadcell *loadcell;       /* raw readings -> settled shelf changes */
   double *event_g;             /* one shelf's per-plate changes, while an event is taken */
   int deciding_faulty;         /* the change being decided rests on a faulty plate */
-  uint64_t faults[RF_FAULT_ORDER + 1];  /* plate faults seen, by kind */
+  rf_engine_fault_fn on_fault;  /* the host's, for plate faults */
+  void *fault_payload;
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;

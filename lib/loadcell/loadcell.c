@@ -209,12 +209,16 @@ static void close_event(rf_loadcell *lc, shelf_state *sh, uint32_t s) {
 
 /* Closes the shelf's event if nothing more can belong to it: every plate has settled, and the
  * plates still reading have readings (or the host's clock) past its wait. */
-static void try_close(rf_loadcell *lc, uint32_t s, int everything) {
+static void try_close(rf_loadcell *lc, uint32_t s, int everything, rf_time_us now) {
   shelf_state *sh = &lc->shelf[s];
   if (!sh->open) return;
   rf_time_us seen = INT64_MAX;
   for (uint32_t k = sh->first; k < sh->first + sh->count; ++k) {
-    const rf__plate *p = &lc->plate[k];
+    rf__plate *p = &lc->plate[k];
+    /* A plate of the shelf silent while its neighbours read (a record of theirs may run ahead
+     * of its own by a record's length) is in a gap: it holds nothing up. */
+    if (rf__plate_silence(p, &lc->o, now, p->span_us) == RF__PLATE_FAULT)
+      report_fault(lc, k, RF_FAULT_GAP, now);
     if (p->mode == RF__PLATE_MOVING && !everything) return;
     if (p->has_last && p->fault != RF_FAULT_GAP && p->last_t < seen) seen = p->last_t;
   }
@@ -249,6 +253,7 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
   }
   uint32_t s = lc->plate_shelf[plate];
   shelf_state *sh = &lc->shelf[s];
+  p->span_us = (rf_time_us)(count - 1) * dt_us + dt_us;
   for (size_t i = 0; i < count; ++i) {
     rf_time_us ti = t + (rf_time_us)i * dt_us;
     rf__plate_step step;
@@ -272,7 +277,7 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
     }
     /* A plate's readings come a record at a time: the shelf's event may be done before its
      * end (another plate may start a new one within it). */
-    if (sh->open && p->mode != RF__PLATE_MOVING && ti >= sh->check_at) try_close(lc, s, 0);
+    if (sh->open && p->mode != RF__PLATE_MOVING && ti >= sh->check_at) try_close(lc, s, 0, ti);
   }
   return lc->output_rc;
 }
@@ -284,9 +289,9 @@ int rf_loadcell_advance(rf_loadcell *lc, rf_time_us now) {
   if (!lc->has_now || now > lc->now) lc->now = now;
   lc->has_now = 1;
   for (uint32_t k = 0; k < lc->plates; ++k)
-    if (rf__plate_silence(&lc->plate[k], &lc->o, lc->now) == RF__PLATE_FAULT)
+    if (rf__plate_silence(&lc->plate[k], &lc->o, lc->now, 0) == RF__PLATE_FAULT)
       report_fault(lc, k, RF_FAULT_GAP, lc->now);
-  for (uint32_t s = 0; s < lc->shelves; ++s) try_close(lc, s, 0);
+  for (uint32_t s = 0; s < lc->shelves; ++s) try_close(lc, s, 0, lc->now);
   return lc->output_rc;
 }
 
@@ -294,6 +299,6 @@ int rf_loadcell_finish(rf_loadcell *lc) {
   if (lc == NULL) return RF_EINVAL;
   rf__error_clear(&lc->err);
   lc->output_rc = 0;
-  for (uint32_t s = 0; s < lc->shelves; ++s) try_close(lc, s, 1);
+  for (uint32_t s = 0; s < lc->shelves; ++s) try_close(lc, s, 1, INT64_MIN);
   return lc->output_rc;
 }

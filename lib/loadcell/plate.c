@@ -81,6 +81,7 @@ static rf__plate_news fault(rf__plate *p, rf_plate_fault kind, rf_plate_fault *o
 }
 
 static void set_window(rf__plate *p, const rf_loadcell_options *o, int64_t dt_us) {
+  p->dt_us = dt_us;
   long w = lround(o->settle_s * 1e6 / (double)dt_us);
   int window = w < 3 ? 3 : w > RF__PLATE_RING ? RF__PLATE_RING : (int)w;
   if (window == p->window) return;
@@ -89,8 +90,15 @@ static void set_window(rf__plate *p, const rf_loadcell_options *o, int64_t dt_us
   p->since_move = 0;
 }
 
-rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now) {
-  if (!p->has_last || (double)(now - p->last_t) <= o->gap_s * 1e6 || p->fault == RF_FAULT_GAP)
+double rf__plate_gap_us(const rf_loadcell_options *o, int64_t dt_us) {
+  return fmax(o->gap_s * 1e6, 3.0 * (double)dt_us);
+}
+
+rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now,
+                                 rf_time_us allowance_us) {
+  if (!p->has_last ||
+      (double)(now - p->last_t) <= rf__plate_gap_us(o, p->dt_us) + (double)allowance_us ||
+      p->fault == RF_FAULT_GAP)
     return RF__PLATE_QUIET;
   rf_plate_fault ignored;
   lose_level(p);
@@ -156,7 +164,7 @@ rf__plate_news rf__plate_read(rf__plate *p, const rf_loadcell_options *o, rf_tim
                               rf_plate_fault *out) {
   rf__plate_news news = RF__PLATE_QUIET;
   set_window(p, o, dt_us);
-  if (p->has_last && (double)(t - p->last_t) > o->gap_s * 1e6) {
+  if (p->has_last && (double)(t - p->last_t) > rf__plate_gap_us(o, dt_us)) {
     /* Back after a gap (reported now if no one noticed the silence): settle afresh. */
     lose_level(p);
     news = fault(p, RF_FAULT_GAP, out);
@@ -172,17 +180,31 @@ rf__plate_news rf__plate_read(rf__plate *p, const rf_loadcell_options *o, rf_tim
   }
   int had_last = p->has_last;
   double last_g = p->last_g;
-  p->has_last = 1;
   p->last_t = t;
-  p->last_g = g;
   if (had_last && fabs(g - last_g) > o->max_jump_g) {
-    lose_level(p);
-    return fault(p, RF_FAULT_JUMP, out) == RF__PLATE_FAULT ? RF__PLATE_FAULT : news;
+    /* A spike is skipped and the next reading compared with the last sound one; a jump that
+     * stays (three readings) is a new level, to be settled afresh. */
+    rf__plate_news news_jump = fault(p, RF_FAULT_JUMP, out);
+    if (++p->jumps >= 3) {
+      lose_level(p);
+      p->last_g = g;
+      p->jumps = 0;
+    }
+    return news_jump == RF__PLATE_FAULT ? RF__PLATE_FAULT : news;
   }
+  p->jumps = 0;
+  p->has_last = 1;
+  p->last_g = g;
   if (had_last && g == last_g) {
     if (!p->same) p->same_since = t - dt_us;
     p->same = 1;
-    if ((double)(t - p->same_since) >= o->stuck_s * 1e6 &&
+    /* Stuck: identical for stuck_s; or for a whole settle window on a plate whose noise
+     * (0.3 g or more, against readings of 0.1 g) makes that all but impossible — before its
+     * new level can be taken for a change. */
+    double run = (double)(t - p->same_since), sd = p->noise_n > 0 ? sqrt(p->noise_var) : 0.0;
+    /* (A plate quieter than its 0.1 g resolution repeats itself; that is no fault.) */
+    if (((sd >= 0.05 && run >= o->stuck_s * 1e6) ||
+         (sd >= 0.3 && run >= (double)(p->window - 1) * (double)dt_us)) &&
         fault(p, RF_FAULT_STUCK, out) == RF__PLATE_FAULT)
       news = RF__PLATE_FAULT;
   } else {

@@ -32,6 +32,9 @@ typedef struct rf__plate {
   rf_time_us move_t0;          /* when the current move began */
   int since_move;              /* readings since then */
   int window;                  /* readings a settle takes */
+  int64_t dt_us;               /* between its readings */
+  rf_time_us span_us;          /* of its last record: how far behind its neighbours it may be */
+  int jumps;                   /* absurd jumps in a row */
   double ring[RF__PLATE_RING]; /* the last `window` readings */
   int ring_head, ring_count;
   double sum, sumsq;           /* of the ring */
@@ -62,9 +65,14 @@ rf__plate_news rf__plate_read(rf__plate *p, const rf_loadcell_options *o, rf_tim
                               int64_t dt_us, double g, rf__plate_step *step,
                               rf_plate_fault *fault);
 
+/* How long a plate read every dt_us may be silent before it is in a gap: gap_s, and never less
+ * than three readings. */
+double rf__plate_gap_us(const rf_loadcell_options *o, int64_t dt_us);
+
 /* No reading since last_t and store time is `now`: RF__PLATE_FAULT (gap) once it is silent for
- * longer than gap_s, else RF__PLATE_QUIET. */
-rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now);
+ * longer than that plus `allowance_us`, else RF__PLATE_QUIET. */
+rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now,
+                                 rf_time_us allowance_us);
 
 /* The reading noise sd (at least the 0.1 g a reading is rounded to). */
 double rf__plate_noise(const rf__plate *p);

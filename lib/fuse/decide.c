@@ -23,6 +23,7 @@
 
 typedef struct what {
   double logl;
+  double lo, hi;               /* where along the shelf the items were (takes) */
   uint32_t product[2];
   int64_t qty[2];
   int parts;
@@ -70,6 +71,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.decision = w.alt = -1;
       w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) +
                rf__quantity_prior(q);
+      w.lo = f.x0;
+      w.hi = f.x1;
       add(s->takes, &s->take_count, &w);
     }
     /* Items of two neighbouring facings in one reach. (Any two facings were tried: more
@@ -97,6 +100,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
           double vars[2] = {(double)q1 * sd * sd, (double)q2 * sd2 * sd2};
           w.logl = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + prior +
                    rf__quantity_prior(q1 + q2);
+          w.lo = fmin(f.x0, f2.x0);
+          w.hi = fmax(f.x1, f2.x1);
           add(s->takes, &s->take_count, &w);
         }
     }
@@ -115,6 +120,8 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
       w.decision = w.alt = -1;
       w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, lo->x - LOOSE_HALF_WIDTH,
                        lo->x + LOOSE_HALF_WIDTH) + rf__quantity_prior(q) + log(0.5);
+      w.lo = lo->x - LOOSE_HALF_WIDTH;
+      w.hi = lo->x + LOOSE_HALF_WIDTH;
       add(s->takes, &s->take_count, &w);
     }
   }
@@ -187,18 +194,22 @@ static double what_logl(const rf_engine *e, const f_change *c, uint32_t shopper,
   return enumerate_puts(e, c, shopper, s);
 }
 
-/* How much more (in log) a hand's hint makes the change's takes likely: the takes' summed
- * likelihood with each weighted by the hint, over the plain sum. 0 for put-backs. */
-static double hint_gain(const rf_engine *e, const f_change *c, const scratch *s, const f_hand *h) {
-  if (c->total >= 0 || s->take_count == 0 || h->hint_product < 0) return 0.0;
+/* log of how well a hand visit fits a change: for a decrease, its place (and sku hint) scored
+ * against where each take hypothesis says the items were, weighed by the hypotheses'
+ * likelihoods; for an increase, against the change's centre of weight. -inf: not a candidate. */
+static double visit_fit(const rf_engine *e, const f_change *c, const scratch *s, const f_hand *h) {
+  double f = rf__hand_fit(e, h, c);
+  if (f == -INFINITY || c->total >= 0 || s->take_count == 0) return f;
   size_t nf = rf__shelf_facings(e, c->shelf);
   double total = -INFINITY;
   for (size_t i = 0; i < s->take_count; ++i)
-    total = rf__logsumexp_add(total,
-                              s->takes[i].logl + rf__hint_logl(e, h, s->takes[i].product[0], nf));
-  return total - s->take_logl;
+    total = rf__logsumexp_add(total, s->takes[i].logl +
+                                         rf__hand_fit_at(e, h, c, s->takes[i].lo, s->takes[i].hi) +
+                                         rf__hint_logl(e, h, s->takes[i].product[0], nf));
+  double l = total - s->take_logl;
+  /* A visit that explained a change decided before can explain this one only if it did not. */
+  return h->used < 1 ? l + log1p(-h->used) : -INFINITY;
 }
-
 
 /* Splits a decrease between the shoppers of two hand visits when that beats every one-shopper
  * explanation of it: each takes items of one facing (the same or two), the rest of the shelf
@@ -221,51 +232,72 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
   size_t best_h[2] = {0, 0};
   uint32_t best_p[2] = {0, 0};
   int64_t best_q[2] = {0, 0};
-  for (size_t j1 = 0; j1 < cols; ++j1) {
-    const f_hand *h1 = &e->hands[hand_of[j1]];
-    if (h1->shopper < 0) continue;
-    if (rf__hand_fit(e, h1, c) == -INFINITY) continue;
-    for (size_t j2 = j1 + 1; j2 < cols; ++j2) {
-      const f_hand *h2 = &e->hands[hand_of[j2]];
-      if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
-      if (rf__hand_fit(e, h2, c) == -INFINITY) continue;
-      double who = log(rf__hand_who(e, row, h1, (uint32_t)h1->shopper)) +
-                   log(rf__hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
-                   log(RF__SPLIT_MERGE_RATE);
-      if (who == -INFINITY) continue;
-      for (size_t a = 0; a < nf; ++a) {
-        rf_facing_def fa;
-        rf_store_facing(e->store, fac[a], &fa);
-        double wa, sa;
-        rf__product_weight(e, e->facing_product[fac[a]], &wa, &sa);
-        for (size_t b = 0; b < nf; ++b) {
-          rf_facing_def fb;
-          rf_store_facing(e->store, fac[b], &fb);
-          double wb, sb;
-          rf__product_weight(e, e->facing_product[fac[b]], &wb, &sb);
-          double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
-          /* Each hand where its own items were, and what its sku hint says of them. */
-          double place = rf__hand_fit_at(e, h1, c, fa.x0, fa.x1) +
-                         rf__hand_fit_at(e, h2, c, fb.x0, fb.x1) +
-                         rf__hint_logl(e, h1, e->facing_product[fac[a]], nf) +
-                         rf__hint_logl(e, h2, e->facing_product[fac[b]], nf);
-          for (int64_t qa = 1; qa < most; ++qa)
-            for (int64_t qb = 1; qa + qb <= most; ++qb) {
-              double weights[2] = {(double)qa * wa, (double)qb * wb};
-              double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
-              double l = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + rf__quantity_prior(qa) +
-                         rf__quantity_prior(qb) + who + place;
-              all = rf__logsumexp_add(all, l);
-              if (l > best) {
-                best = l;
-                best_h[0] = (size_t)hand_of[j1];
-                best_h[1] = (size_t)hand_of[j2];
-                best_p[0] = e->facing_product[fac[a]];
-                best_p[1] = e->facing_product[fac[b]];
-                best_q[0] = qa;
-                best_q[1] = qb;
+  /* Pass 0 finds the best split; pass 1 sums, for each of its two diffs, the splits that make
+   * that diff (a diff is right whatever the other hand took). */
+  double made[2] = {-INFINITY, -INFINITY};
+  uint32_t best_cart[2] = {0, 0};
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      if (best == -INFINITY) break;
+      for (int k = 0; k < 2; ++k)
+        best_cart[k] = e->ledger.shoppers[e->hands[best_h[k]].shopper].cart;
+    }
+    for (size_t j1 = 0; j1 < cols; ++j1) {
+      const f_hand *h1 = &e->hands[hand_of[j1]];
+      if (h1->shopper < 0) continue;
+      if (rf__hand_fit(e, h1, c) == -INFINITY) continue;
+      for (size_t j2 = j1 + 1; j2 < cols; ++j2) {
+        const f_hand *h2 = &e->hands[hand_of[j2]];
+        if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
+        if (rf__hand_fit(e, h2, c) == -INFINITY) continue;
+        double who = log(rf__hand_who(e, row, h1, (uint32_t)h1->shopper)) +
+                     log(rf__hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
+                     log(RF__SPLIT_MERGE_RATE);
+        if (who == -INFINITY) continue;
+        for (size_t a = 0; a < nf; ++a) {
+          rf_facing_def fa;
+          rf_store_facing(e->store, fac[a], &fa);
+          double wa, sa;
+          rf__product_weight(e, e->facing_product[fac[a]], &wa, &sa);
+          for (size_t b = 0; b < nf; ++b) {
+            rf_facing_def fb;
+            rf_store_facing(e->store, fac[b], &fb);
+            double wb, sb;
+            rf__product_weight(e, e->facing_product[fac[b]], &wb, &sb);
+            double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
+            /* Each hand where its own items were, and what its sku hint says of them. */
+            double place = rf__hand_fit_at(e, h1, c, fa.x0, fa.x1) +
+                           rf__hand_fit_at(e, h2, c, fb.x0, fb.x1) +
+                           rf__hint_logl(e, h1, e->facing_product[fac[a]], nf) +
+                           rf__hint_logl(e, h2, e->facing_product[fac[b]], nf);
+            for (int64_t qa = 1; qa < most; ++qa)
+              for (int64_t qb = 1; qa + qb <= most; ++qb) {
+                double weights[2] = {(double)qa * wa, (double)qb * wb};
+                double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
+                double l = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + rf__quantity_prior(qa) +
+                           rf__quantity_prior(qb) + who + place;
+                if (pass == 1) {
+                  uint32_t c1 = e->ledger.shoppers[h1->shopper].cart;
+                  uint32_t c2 = e->ledger.shoppers[h2->shopper].cart;
+                  uint32_t pa = e->facing_product[fac[a]], pb = e->facing_product[fac[b]];
+                  for (int k = 0; k < 2; ++k)
+                    if ((c1 == best_cart[k] && pa == best_p[k] && qa == best_q[k]) ||
+                        (c2 == best_cart[k] && pb == best_p[k] && qb == best_q[k]))
+                      made[k] = rf__logsumexp_add(made[k], l);
+                  continue;
+                }
+                all = rf__logsumexp_add(all, l);
+                if (l > best) {
+                  best = l;
+                  best_h[0] = (size_t)hand_of[j1];
+                  best_h[1] = (size_t)hand_of[j2];
+                  best_p[0] = e->facing_product[fac[a]];
+                  best_p[1] = e->facing_product[fac[b]];
+                  best_q[0] = qa;
+                  best_q[1] = qb;
+                }
               }
-            }
+          }
         }
       }
     }
@@ -280,7 +312,8 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
   rf_time_us t = c->t1 + wait;
   for (int part = 0; part < 2; ++part) {
     uint32_t cart = e->ledger.shoppers[e->hands[best_h[part]].shopper].cart;
-    int rc = rf__engine_emit_diff(e, c->event, cart, best_p[part], best_q[part], conf, t, -1, NULL);
+    double p = fmin(1.0, fmax(conf, exp(made[part] + shift - rf__logsumexp_add(all, single_log))));
+    int rc = rf__engine_emit_diff(e, c->event, cart, best_p[part], best_q[part], p, t, -1, NULL);
     if (rc != 0) return -1;
   }
   return 1;
@@ -337,7 +370,9 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
   for (size_t i = 0; i < s->take_count; ++i) {
     const what *o = &s->takes[i];
     if (o->parts != 1 || o->loose >= 0 || o->product[0] == w->product[0]) continue;
-    double l = o->logl + hint_of_best * rf__hint_logl(e, their, o->product[0], nf);
+    double l = o->logl + (their && hint_of_best > 0 ? rf__hint_logl(e, their, o->product[0], nf) +
+                                                          rf__hand_fit_at(e, their, c, o->lo, o->hi)
+                                                    : 0.0);
     if (other == NULL || l > other_l) {
       other = o;
       other_l = l;
@@ -656,8 +691,7 @@ static int decide_batch(rf_engine *e, int everything) {
     double *Lr = L + r * (cols + 1);
     for (size_t j = 0; j < cols; ++j) {
       const f_hand *hv = &e->hands[hand_of[j]];
-      double fitl = rf__hand_fit(e, hv, c), acc = -INFINITY;
-      if (fitl > -INFINITY) fitl += hint_gain(e, c, &s, hv);
+      double fitl = visit_fit(e, c, &s, hv), acc = -INFINITY;
       if (fitl > -INFINITY) {
         for (uint32_t k = 0; k < shoppers; ++k) {
           if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
@@ -699,7 +733,7 @@ static int decide_batch(rf_engine *e, int everything) {
       double pj = P[r * cols + j], lj = L[r * cols + j];
       if (pj <= 0 || lj <= 0) continue;
       const f_hand *hv = &e->hands[hand_of[j]];
-      double fitl = rf__hand_fit(e, hv, c) + hint_gain(e, c, &s, hv);
+      double fitl = visit_fit(e, c, &s, hv);
       for (uint32_t k = 0; k < shoppers; ++k) {
         if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
         double id = rf__hand_who(e, row, hv, k);
@@ -765,7 +799,11 @@ static int decide_batch(rf_engine *e, int everything) {
     if (count == 0) continue;
     size_t nf = rf__shelf_facings(e, c->shelf);
     double hint_of_best = c->total < 0 && their ? 1.0 : 0.0;
-#define HINTED(o) ((o)->logl + hint_of_best * rf__hint_logl(e, their, (o)->product[0], nf))
+#define HINTED(o)                                                                      \
+  ((o)->logl + (their && hint_of_best > 0                                            \
+                    ? rf__hint_logl(e, their, (o)->product[0], nf) +                   \
+                          rf__hand_fit_at(e, their, c, (o)->lo, (o)->hi)               \
+                    : 0.0))
     /* Hypotheses that make the same diffs (home or left at the same spot, for one) are one
      * decision: their probabilities add, and the most probable decision is made, through its
      * most probable hypothesis. */
@@ -789,7 +827,6 @@ static int decide_batch(rf_engine *e, int everything) {
         w = top;
       }
     }
-#undef HINTED
     double conf = post[best] * exp(same - all);
     if (conf > 1.0) conf = 1.0;
     uint32_t cart = e->ledger.shoppers[best].cart;
@@ -812,8 +849,19 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     for (int part = 0; part < w->parts && rc == 0; ++part) {
       int64_t q = c->total < 0 ? w->qty[part] : -w->qty[part];
-      rc = rf__engine_emit_diff(e, c->event, cart, w->product[part], q, conf, t, -1, &seqs[part]);
+      /* A diff is right when these items moved, whatever else moved with them: its probability
+       * sums every hypothesis that makes it, not only those that make the same decision. */
+      double made = -INFINITY;
+      for (size_t i = 0; i < count; ++i)
+        for (int k = 0; k < list[i].parts; ++k)
+          if (list[i].product[k] == w->product[part] && list[i].qty[k] == w->qty[part]) {
+            made = rf__logsumexp_add(made, HINTED(&list[i]));
+            break;
+          }
+      double p = fmin(1.0, fmax(conf, post[best] * exp(made - all)));
+      rc = rf__engine_emit_diff(e, c->event, cart, w->product[part], q, p, t, -1, &seqs[part]);
     }
+#undef HINTED
     if (rc != 0) break;
     if (c->total < 0 && w->parts == 1 && w->loose < 0 &&
         remember(e, c, cart, w, seqs, conf, post, shoppers, best, &s, all, their,
@@ -827,6 +875,14 @@ static int decide_batch(rf_engine *e, int everything) {
     }
   }
   e->deciding_faulty = 0;
+  /* What this batch's visits explained is theirs: a later batch sees them as used. */
+  if (rc == 0)
+    for (size_t j = 0; j < cols; ++j) {
+      double u = 0.0;
+      for (size_t r = 0; r < due; ++r) u += P[r * cols + j];
+      f_hand *hu = &e->hands[hand_of[j]];
+      hu->used = fmin(1.0, hu->used + u);
+    }
   /* Room was reserved: once the first diff is out nothing fails, and the batch is decided. */
   if (rc == 0) {
     memmove(e->pending, e->pending + due, (e->pending_count - due) * sizeof *e->pending);
@@ -834,6 +890,7 @@ static int decide_batch(rf_engine *e, int everything) {
   }
 done:
   if (rc == RF_ENOMEM) return rf__error(&e->err, rc, "out of memory");
-  if (rc != 0 && e->err.msg[0] == '\0') return rf__error(&e->err, rc, "deciding: %s", rf_strerror(rc));
+  if (rc != 0 && e->err.msg[0] == '\0')
+    return rf__error(&e->err, rc, "deciding: %s", rf_strerror(rc));
   return rc;
 }

@@ -107,7 +107,9 @@ double rf__hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, d
   if ((double)gap > e->param[RF_PARAM_MAX_GAP_S] * 1e6) return -INFINITY;
   double l = -(double)gap / (e->param[RF_PARAM_HAND_TIME_SCALE_S] * 1e6);
   if (h->has_x) {
-    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + 0.05;
+    /* Against a point (the change's centre of weight) the item may have stood ~5 cm either
+     * side; against a span (a facing) that is already the span. */
+    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + (hi > lo ? 0.0 : 0.05);
     double dx = (h->x < lo ? lo - h->x : h->x > hi ? h->x - hi : 0.0) / sx;
     l += fmax(-0.5 * dx * dx, log(0.05));
   }

@@ -41,4 +41,22 @@ diff -u "$src/tests/install/checkout_host_small.expected" "$work/pc-host.out"
 # Corrections reach the host's carts too: undo and redo diffs, both receipts still match.
 LD_LIBRARY_PATH="$libdir" "$work/pc-host" "$src/tests/data/correction.jsonl" >"$work/pc-fix.out"
 diff -u "$src/tests/install/checkout_host_correction.expected" "$work/pc-fix.out"
+
+# The Python package, pip-installed offline into a scratch environment against the installed
+# library (pkg-config), runs the Python host loop: the same lines as checkout_host.
+py=/usr/bin/python3
+if [ -x "$py" ] && "$py" -c "import venv, setuptools" 2>/dev/null; then
+  "$py" -m venv --system-site-packages "$work/venv"
+  "$work/venv/bin/pip" install -q --no-build-isolation --no-index "$src/bindings/python" \
+    >"$work/pip.log" 2>&1 || { cat "$work/pip.log"; exit 1; }
+  pyenv=()
+  [ "$sanitize" = ON ] && pyenv=(env "LD_PRELOAD=$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)
+  (cd "$work" && "${pyenv[@]}" "$work/venv/bin/python" "$src/examples/python_host/host.py" \
+    "$src/examples/small.jsonl") >"$work/py-host.out"
+  diff -u "$src/tests/install/checkout_host_small.expected" "$work/py-host.out"
+  (cd "$work" && "${pyenv[@]}" "$work/venv/bin/python" "$src/examples/python_host/host.py" \
+    "$src/tests/data/correction.jsonl") >"$work/py-fix.out"
+  diff -u "$src/tests/install/checkout_host_correction.expected" "$work/py-fix.out"
+  echo "pip install and the Python host work"
+fi
 echo "find_package and pkg-config consumers both work"

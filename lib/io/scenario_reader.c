@@ -150,8 +150,11 @@ static int fill(rf_scenario_reader *r) {
     r->start = 0;
     r->end = pending;
   }
-  /* +1 keeps room for the NUL that ends the last line. */
-  int rc = RF__RESERVE(&r->alloc, r->buf, r->cap, r->end + READ_CHUNK + 1);
+  /* +1 keeps room for the NUL that ends the last line. Text in memory needs no more room than
+   * it has left (a record pushed from a host is often one short line). */
+  size_t chunk = READ_CHUNK;
+  if (r->read == read_memory && r->mem_len - r->mem_pos < chunk) chunk = r->mem_len - r->mem_pos;
+  int rc = RF__RESERVE(&r->alloc, r->buf, r->cap, r->end + chunk + 1);
   if (rc != 0) return rf__error(&r->err, rc, "reading line %llu: %s",
                                 (unsigned long long)r->line + 1, rf_strerror(rc));
   long n = r->read(r->buf + r->end, r->cap - r->end - 1, r->payload);

@@ -47,7 +47,10 @@ diff -u "$src/tests/install/checkout_host_correction.expected" "$work/pc-fix.out
 py=/usr/bin/python3
 if [ -x "$py" ] && "$py" -c "import venv, setuptools" 2>/dev/null; then
   "$py" -m venv --system-site-packages "$work/venv"
-  "$work/venv/bin/pip" install -q --no-build-isolation --no-index "$src/bindings/python" \
+  # A copy: pip builds in the tree it is given, and the package finds the library by pkg-config.
+  cp -r "$src/bindings/python" "$work/pysrc"
+  rm -rf "$work/pysrc/build" "$work/pysrc/tests"
+  "$work/venv/bin/pip" install -q --no-build-isolation --no-index "$work/pysrc" \
     >"$work/pip.log" 2>&1 || { cat "$work/pip.log"; exit 1; }
   pyenv=()
   [ "$sanitize" = ON ] && pyenv=(env "LD_PRELOAD=$(cc -print-file-name=libasan.so):$(cc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)

@@ -216,6 +216,12 @@ static double visit_fit(const rf_engine *e, const f_change *c, const scratch *s,
  * saw only noise. Returns 1 when it decided the split (diffs emitted), 0 when not, -1 when out
  * of memory. L and L0 hold the row's one-shopper terms, scaled by the same factor as
  * row->unexplained. */
+/* The room split_change's table of plate fits takes: a facing pair by two quantities. */
+static size_t split_fit_size(const rf_engine *e) {
+  size_t most = (size_t)e->param[RF_PARAM_MAX_ITEMS];
+  return e->most_facings * e->most_facings * most * most + 1;
+}
+
 static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
                         const int32_t *hand_of, size_t cols, const double *L, const double *L0,
                         size_t r, rf_time_us wait) {
@@ -236,6 +242,12 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
    * that diff (a diff is right whatever the other hand took). */
   double made[2] = {-INFINITY, -INFINITY};
   uint32_t best_cart[2] = {0, 0};
+  /* How the plates fit each facing pair and quantities does not depend on the hands: it is
+   * computed once, when the first pair of hands qualifies. */
+  double *fits = e->scratch.split_fit;
+  int fitted = 0;
+#define SPLIT_FIT(a, b, qa, qb) \
+  fits[(((a) * nf + (b)) * (size_t)most + (size_t)(qa)) * (size_t)most + (size_t)(qb)]
   for (int pass = 0; pass < 2; ++pass) {
     if (pass == 1) {
       if (best == -INFINITY) break;
@@ -254,7 +266,7 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
                      log(rf__hand_who(e, row, h2, (uint32_t)h2->shopper)) + 2 * spared +
                      log(RF__SPLIT_MERGE_RATE);
         if (who == -INFINITY) continue;
-        for (size_t a = 0; a < nf; ++a) {
+        for (size_t a = 0; a < nf && !fitted; ++a) {
           rf_facing_def fa;
           rf_store_facing(e->store, fac[a], &fa);
           double wa, sa;
@@ -265,6 +277,22 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
             double wb, sb;
             rf__product_weight(e, e->facing_product[fac[b]], &wb, &sb);
             double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
+            for (int64_t qa = 1; qa < most; ++qa)
+              for (int64_t qb = 1; qa + qb <= most; ++qb) {
+                double weights[2] = {(double)qa * wa, (double)qb * wb};
+                double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
+                SPLIT_FIT(a, b, qa, qb) = rf__fit_spans(e, c, weights, vars, lo, hi, 2) +
+                                          rf__quantity_prior(qa) + rf__quantity_prior(qb);
+              }
+          }
+        }
+        fitted = 1;
+        for (size_t a = 0; a < nf; ++a) {
+          rf_facing_def fa;
+          rf_store_facing(e->store, fac[a], &fa);
+          for (size_t b = 0; b < nf; ++b) {
+            rf_facing_def fb;
+            rf_store_facing(e->store, fac[b], &fb);
             /* Each hand where its own items were, and what its sku hint says of them. */
             double place = rf__hand_fit_at(e, h1, c, fa.x0, fa.x1) +
                            rf__hand_fit_at(e, h2, c, fb.x0, fb.x1) +
@@ -272,10 +300,7 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
                            rf__hint_logl(e, h2, e->facing_product[fac[b]], nf);
             for (int64_t qa = 1; qa < most; ++qa)
               for (int64_t qb = 1; qa + qb <= most; ++qb) {
-                double weights[2] = {(double)qa * wa, (double)qb * wb};
-                double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
-                double l = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + rf__quantity_prior(qa) +
-                           rf__quantity_prior(qb) + who + place;
+                double l = SPLIT_FIT(a, b, qa, qb) + who + place;
                 if (pass == 1) {
                   uint32_t c1 = e->ledger.shoppers[h1->shopper].cart;
                   uint32_t c2 = e->ledger.shoppers[h2->shopper].cart;
@@ -302,6 +327,7 @@ static int split_change(rf_engine *e, const f_change *c, const f_row_terms *row,
       }
     }
   }
+#undef SPLIT_FIT
   if (best == -INFINITY) return 0;
   /* row->what was shifted by the row's top term: bring the split onto the same scale. */
   double shift = row->unexplained - rf__unexplained_logl(e);
@@ -637,6 +663,7 @@ static int decide_batch(rf_engine *e, int everything) {
       RF__RESERVE(a, sc->P0, sc->P0_cap, due) != 0 ||
       RF__RESERVE(a, sc->post, sc->post_cap, 2 * ((size_t)shoppers + 1)) != 0 ||
       RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0 ||
+      RF__RESERVE(a, sc->split_fit, sc->split_fit_cap, split_fit_size(e)) != 0 ||
       reserve_outcomes(e, due) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
   scratch s;

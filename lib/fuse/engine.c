@@ -86,6 +86,7 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, sc->post);
   rf__free(a, sc->column_of);
   rf__free(a, sc->hand_of);
+  rf__free(a, sc->split_fit);
   rf__free(a, e->item_pool);
   rf__free(a, e->poll_items);
   rf__free(a, e->facing_product);
@@ -124,6 +125,12 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
     return RF_ENOMEM;
   }
   for (uint32_t p = 0; p < e->products; ++p) e->product_facing[p] = -1;
+  for (uint32_t s = 0; s < e->shelves; ++s) {
+    const uint32_t *fac;
+    size_t nf;
+    rf_store_shelf_facings(store, s, &fac, &nf);
+    if (nf > e->most_facings) e->most_facings = nf;
+  }
   for (uint32_t f = 0; f < facings; ++f) {
     rf_facing_def def;
     rf_store_facing(store, f, &def);

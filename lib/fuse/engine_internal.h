@@ -77,6 +77,8 @@ typedef struct f_scratch {
   void *takes, *puts, *rows;
   double *per_shopper, *L, *L0, *P, *P0, *post;
   int32_t *column_of, *hand_of;
+  double *split_fit;           /* split_change's plate fits, per facing pair and quantities */
+  size_t split_fit_cap;
   size_t takes_cap, puts_cap, rows_cap, per_shopper_cap, L_cap, L0_cap, P_cap, P0_cap, post_cap,
       column_of_cap, hand_of_cap;
 } f_scratch;
@@ -90,6 +92,7 @@ struct rf_engine {
   uint32_t products, shelves, plates;
   uint32_t *facing_product;    /* per facing */
   double floor_area;           /* m^2 the shelves' positions span (with a margin), at least 1 */
+  size_t most_facings;         /* the most facings one shelf has */
   int32_t *product_facing;     /* per product: its (first) facing, -1 if none */
   rf__ledger ledger;           /* shoppers and carts */
   f_hand *hands;

@@ -37,6 +37,8 @@ typedef struct scratch {       /* one change's hypotheses */
   what *takes;
   size_t take_count;
   double take_logl;            /* log of the summed likelihood of all takes */
+  const f_change *takes_of;    /* the change they were enumerated for (NULL: none) ... */
+  size_t loose_seen;           /* ... with the engine's loose items as they were then */
   what *puts;                  /* for one shopper at a time */
   size_t put_count;
 } scratch;
@@ -48,6 +50,7 @@ static void add(what *list, size_t *count, const what *w) {
 /* Every way the shelf could have lost this weight: q items of one facing, items of two
  * neighbouring facings, or items lying loose where someone left them. */
 static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
+  s->takes_of = NULL;
   s->take_count = 0;
   s->take_logl = -INFINITY;
   if (c->total >= 0) return;
@@ -127,6 +130,15 @@ static void enumerate_takes(const rf_engine *e, const f_change *c, scratch *s) {
   }
   for (size_t i = 0; i < s->take_count; ++i)
     s->take_logl = rf__logsumexp_add(s->take_logl, s->takes[i].logl);
+}
+
+/* The takes of one of the batch's changes, enumerated again only if another change's (or a
+ * loose item's) were enumerated since. */
+static void takes_of_row(const rf_engine *e, const f_change *c, scratch *s) {
+  if (s->takes_of == c && s->loose_seen == e->loose_version) return;
+  enumerate_takes(e, c, s);
+  s->takes_of = c;
+  s->loose_seen = e->loose_version;
 }
 
 /* The hypotheses of putting back q items of product p: home to its facing, or left here;
@@ -414,6 +426,7 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
 /* What a decided hypothesis leaves on the shelf: a take of loose items removes them, an item
  * put back where it does not belong stays known there. -1 when out of memory. */
 static int note_loose(rf_engine *e, const f_change *c, const what *w) {
+  if (w->loose >= 0 || w->misplaced) e->loose_version++;  /* takes enumerated before are stale */
   if (w->loose >= 0 && (e->loose[w->loose].count -= w->qty[0]) <= 0) {
     /* All taken: forget the spot (in order, so later hypotheses keep theirs). */
     memmove(e->loose + w->loose, e->loose + w->loose + 1,
@@ -669,6 +682,7 @@ static int decide_batch(rf_engine *e, int everything) {
   scratch s;
   s.takes = sc->takes;
   s.puts = sc->puts;
+  s.takes_of = NULL;
   f_row_terms *rows = sc->rows;
   memset(rows, 0, due * sizeof *rows);
   double *per_shopper = sc->per_shopper, *L = sc->L, *L0 = sc->L0, *P = sc->P, *P0 = sc->P0,
@@ -696,7 +710,7 @@ static int decide_batch(rf_engine *e, int everything) {
     const f_change *c = &row->change;
     row->what = per_shopper + 2 * r * ((size_t)shoppers + 1);
     row->prox = row->what + shoppers + 1;
-    enumerate_takes(e, c, &s);
+    takes_of_row(e, c, &s);
     double prox_sum = 0.0;
     for (uint32_t k = 0; k < shoppers; ++k) {
       row->what[k] = -INFINITY;
@@ -755,7 +769,7 @@ static int decide_batch(rf_engine *e, int everything) {
     /* The posterior of each shopper: through every hand column, and through "no column". */
     double unexplained_p = L0[r] > 0 ? P0[r] * exp(row->unexplained) / L0[r] : 0.0;
     for (uint32_t k = 0; k < shoppers; ++k) post[k] = 0.0;
-    enumerate_takes(e, c, &s);
+    takes_of_row(e, c, &s);
     for (size_t j = 0; j < cols; ++j) {
       double pj = P[r * cols + j], lj = L[r * cols + j];
       if (pj <= 0 || lj <= 0) continue;
@@ -810,7 +824,7 @@ static int decide_batch(rf_engine *e, int everything) {
     }
     /* What the best shopper moved: their most likely hypothesis, with the sku hint of the
      * hand visit most likely theirs. */
-    enumerate_takes(e, c, &s);
+    takes_of_row(e, c, &s);
     what_logl(e, c, best, &s);
     const f_hand *their = NULL;
     double their_p = 0.0;

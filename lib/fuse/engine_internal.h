@@ -103,6 +103,7 @@ struct rf_engine {
   size_t g_len, g_cap;
   f_loose *loose;
   size_t loose_count, loose_cap;
+  size_t loose_version;        /* counts changes to `loose` */
   f_out *out;
   size_t out_head, out_count, out_cap;
   f_scratch scratch;

@@ -110,9 +110,11 @@ int main(int argc, char **argv) {
   int seeds = argc > 1 ? atoi(argv[1]) : 20;
   static const char *defaults[] = {"easy", "busy", "adversarial"};
   int preset_count = argc > 2 ? argc - 2 : 3;
-  printf("segmenter events vs the simulator's settled changes, seeds 1-%d\n", seeds);
-  printf("%-12s %8s %8s %9s %7s %12s %10s %7s\n", "preset", "changes", "events", "precision",
-         "recall", "|err| median", "|err| p95", "faults");
+  if (!getenv("RF_BENCH_JSON")) {
+    printf("segmenter events vs the simulator's settled changes, seeds 1-%d\n", seeds);
+    printf("%-12s %8s %8s %9s %7s %12s %10s %7s\n", "preset", "changes", "events", "precision",
+           "recall", "|err| median", "|err| p95", "faults");
+  }
   for (int pi = 0; pi < preset_count; ++pi) {
     const char *preset = argc > 2 ? argv[pi + 2] : defaults[pi];
     size_t refs = 0, events = 0, matched = 0;
@@ -149,9 +151,16 @@ int main(int argc, char **argv) {
     }
     qsort(err, err_n, sizeof *err, by_double);
     double median = err_n ? err[err_n / 2] : NAN, p95 = err_n ? err[(size_t)(0.95 * (double)(err_n - 1))] : NAN;
-    printf("%-12s %8zu %8zu %9.4f %7.4f %12.2f %10.2f %7ld\n", preset, refs, events,
-           events ? (double)matched / (double)events : NAN, refs ? (double)matched / (double)refs : NAN,
-           median, p95, faults);
+    if (getenv("RF_BENCH_JSON"))
+      printf("{\"preset\":\"%s\",\"seeds\":%d,\"changes\":%zu,\"events\":%zu,"
+             "\"precision\":%.6f,\"recall\":%.6f,\"err_median_g\":%.3f,\"err_p95_g\":%.3f,"
+             "\"faults\":%ld}\n", preset, seeds, refs, events,
+             events ? (double)matched / (double)events : 0.0,
+             refs ? (double)matched / (double)refs : 0.0, median, p95, faults);
+    else
+      printf("%-12s %8zu %8zu %9.4f %7.4f %12.2f %10.2f %7ld\n", preset, refs, events,
+             events ? (double)matched / (double)events : NAN,
+             refs ? (double)matched / (double)refs : NAN, median, p95, faults);
     free(err);
   }
   return 0;

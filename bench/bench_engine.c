@@ -6,12 +6,16 @@
  *   latency       for each decided change, the time of the engine call that decided it — what a
  *                 host waits once the change's wait is over (median, p99, max);
  *   memory        bytes the engine holds (through its allocator hooks) at one hour of store time
- *                 and at the end, and the most after the first hour.
+ *                 and at the end, and the most after the first hour; the process's peak RSS
+ *                 (simulator included) at the hour and at the end.
  *
  *   build-release/bin/bench_engine [PRESET...]   (default: busy large day)
- * Prints one line per preset; with RF_BENCH_JSON=1 one JSON object per line instead. */
+ * Prints one line per preset; with RF_BENCH_JSON=1 one JSON object per line instead, with the
+ * engine's bytes every five minutes of store time and every decision's latency. */
 #define _POSIX_C_SOURCE 199309L  /* clock_gettime */
+#define _DEFAULT_SOURCE          /* getrusage */
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +79,16 @@ typedef struct run {
   double *latency;             /* per decided change: the deciding call's time */
   size_t latency_n, latency_cap;
   size_t live_at_hour, peak_after_hour;
+  long rss_at_hour_kb;
   int past_hour;
+  size_t series[1024];         /* engine bytes every five minutes of store time */
+  int series_n;
 } run;
+
+static long peak_rss_kb(void) {
+  struct rusage u;
+  return getrusage(RUSAGE_SELF, &u) == 0 ? u.ru_maxrss : 0;
+}
 
 static int on_output(const rf_record *rec, void *payload) {
   run *r = payload;
@@ -120,8 +132,11 @@ static int on_record(const rf_record *rec, void *payload) {
   if (!r->past_hour && t1 >= (rf_time_us)3600 * 1000000) {
     r->past_hour = 1;
     r->live_at_hour = r->mem.live;
+    r->rss_at_hour_kb = peak_rss_kb();
     r->mem.peak = r->mem.live;
   }
+  while (r->series_n < 1024 && t1 >= (rf_time_us)r->series_n * 300 * 1000000)
+    r->series[r->series_n++] = r->mem.live;
   double s = now_s();
   int rc = rf_engine_push(r->engine, rec);
   double dt = now_s() - s;
@@ -176,14 +191,20 @@ int main(int argc, char **argv) {
     double p99 = r.latency_n ? r.latency[(size_t)(0.99 * (double)(r.latency_n - 1))] : 0.0;
     double max = r.latency_n ? r.latency[r.latency_n - 1] : 0.0;
     double rate = r.engine_s > 0 ? (double)r.decided / r.engine_s : 0.0;
-    if (json)
+    if (json) {
       printf("{\"preset\":\"%s\",\"events\":%ld,\"decided\":%ld,\"engine_s\":%.6f,"
              "\"decisions_per_s\":%.1f,\"latency_median_us\":%.2f,\"latency_p99_us\":%.2f,"
              "\"latency_max_us\":%.2f,\"mem_at_hour\":%zu,\"mem_end\":%zu,"
-             "\"mem_peak_after_hour\":%zu,\"past_hour\":%d}\n",
+             "\"mem_peak_after_hour\":%zu,\"past_hour\":%d,\"rss_at_hour_kb\":%ld,"
+             "\"rss_end_kb\":%ld,\"mem_every_5min\":[",
              preset, r.pushes, r.decided, r.engine_s, rate, med * 1e6, p99 * 1e6, max * 1e6,
-             r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0, r.past_hour);
-    else
+             r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0, r.past_hour,
+             r.rss_at_hour_kb, peak_rss_kb());
+      for (int k = 0; k < r.series_n; ++k) printf("%s%zu", k ? "," : "", r.series[k]);
+      printf("],\"latency_us\":[");
+      for (size_t k = 0; k < r.latency_n; ++k) printf("%s%.1f", k ? "," : "", r.latency[k] * 1e6);
+      printf("]}\n");
+    } else
       printf("%-8s %8ld %9ld %12.0f %8.1f us %8.1f us %8.1f us %10zu B %10zu B %10zu B\n",
              preset, r.pushes, r.decided, rate, med * 1e6, p99 * 1e6, max * 1e6,
              r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0);

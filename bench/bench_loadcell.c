@@ -108,6 +108,13 @@ int main(int argc, char **argv) {
   qsort(seg, RUNS, sizeof seg[0], compare);
   qsort(peer, RUNS, sizeof peer[0], compare);
   double rate = (double)n / seg[RUNS / 2], peer_rate = (double)n / peer[RUNS / 2];
+  if (getenv("RF_BENCH_JSON")) {
+    printf("{\"readings\":%zu,\"runs\":%d,\"readings_per_s\":%.0f,\"peer_per_s\":%.0f,"
+           "\"events\":%ld}\n", n, RUNS, rate, peer_rate, events);
+    free(feed);
+    rf_store_free(store);
+    return 0;
+  }
   printf("load-cell sample path: %d plates x %d s at %d Hz = %zu readings, median of %d runs\n",
          plates, seconds, HZ, n, RUNS);
   printf("  rf_loadcell_push   %8.1f M readings/s  (%ld events)\n", rate / 1e6, events);

@@ -213,7 +213,8 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
     m.cart[m.nh] = e->ledger.shoppers[best_k].cart;
     m.who[m.nh++] = log(best);
   }
-  if (m.nh == 0) return 0;
+  /* One hand at one facing is a one-shopper reading: nothing to read here. */
+  if (m.nh == 0 || (m.nh == 1 && m.n == 1)) return 0;
   m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   /* row->what was shifted by the row's top term: the readings come onto the same scale. */
   m.shift = row->unexplained - rf__unexplained_logl(e);

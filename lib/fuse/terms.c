@@ -39,8 +39,9 @@ double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight
   int plates_in[2] = {0, 0}, shared = 0;
   for (size_t k = 0; k < def.plate_count; ++k) {
     int in[2] = {0, 0};
+    /* Span i and the plate overlap (fmin/fmax written out: this is the engine's hottest loop). */
     for (int i = 0; i < spans; ++i)
-      in[i] = fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0;
+      in[i] = hi[i] > lo[i] && hi[i] > def.plates[k].x0 && lo[i] < def.plates[k].x1;
     if (!in[0] && !in[1]) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
     if (in[0] && in[1]) shared = 1;
     for (int i = 0; i < 2; ++i)

@@ -367,6 +367,35 @@ static int same_diffs(const what *a, const what *b) {
   return 1;
 }
 
+/* Orders hypotheses so that those making the same diffs are neighbours: by what same_diffs
+ * compares, then by their place in the list. */
+static int diffs_before(const what *a, const what *b, int32_t ia, int32_t ib) {
+  if (a->parts != b->parts) return a->parts < b->parts;
+  if (a->decision != b->decision) return a->decision < b->decision;
+  if (a->alt != b->alt) return a->alt < b->alt;
+  for (int part = 0; part < a->parts; ++part) {
+    if (a->product[part] != b->product[part]) return a->product[part] < b->product[part];
+    if (a->qty[part] != b->qty[part]) return a->qty[part] < b->qty[part];
+  }
+  return ia < ib;
+}
+
+/* Merge sort of the indices order[0..n) (tmp: n more), by diffs_before. */
+static void sort_by_diffs(const what *list, int32_t *order, int32_t *tmp, size_t n) {
+  for (size_t width = 1; width < n; width *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+      size_t a = lo, b = mid, k = lo;
+      while (a < mid && b < hi)
+        tmp[k++] = diffs_before(&list[order[b]], &list[order[a]], order[b], order[a]) ? order[b++]
+                                                                                      : order[a++];
+      while (a < mid) tmp[k++] = order[a++];
+      while (b < hi) tmp[k++] = order[b++];
+    }
+    memcpy(order, tmp, n * sizeof *order);
+  }
+}
+
 /* Keeps a decided take with the other ways it could have gone: other shoppers (same items) and,
  * for the shopper chosen, another product. */
 static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *w,
@@ -677,6 +706,9 @@ static int decide_batch(rf_engine *e, int everything) {
       RF__RESERVE(a, sc->post, sc->post_cap, 2 * ((size_t)shoppers + 1)) != 0 ||
       RF__RESERVE(a, sc->hand_of, sc->hand_of_cap, hands + 1) != 0 ||
       RF__RESERVE(a, sc->split_fit, sc->split_fit_cap, split_fit_size(e)) != 0 ||
+      RF__RESERVE(a, sc->hinted, sc->hinted_cap, MAX_WHAT) != 0 ||
+      RF__RESERVE(a, sc->order, sc->order_cap, MAX_WHAT) != 0 ||
+      RF__RESERVE(a, sc->order_tmp, sc->order_tmp_cap, MAX_WHAT) != 0 ||
       reserve_outcomes(e, due) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
   scratch s;
@@ -847,26 +879,38 @@ static int decide_batch(rf_engine *e, int everything) {
                     : 0.0))
     /* Hypotheses that make the same diffs (home or left at the same spot, for one) are one
      * decision: their probabilities add, and the most probable decision is made, through its
-     * most probable hypothesis. */
+     * most probable hypothesis. The groups are found by sorting, not by comparing every pair;
+     * sums run in the hypotheses' order and ties go to the group seen first, as they would in
+     * a pass over the list. */
+    double *hinted = sc->hinted;
     double all = -INFINITY;
-    for (size_t i = 0; i < count; ++i) all = rf__logsumexp_add(all, HINTED(&list[i]));
+    for (size_t i = 0; i < count; ++i) {
+      hinted[i] = HINTED(&list[i]);
+      all = rf__logsumexp_add(all, hinted[i]);
+    }
+    int32_t *order = sc->order;
+    for (size_t i = 0; i < count; ++i) order[i] = (int32_t)i;
+    sort_by_diffs(list, order, sc->order_tmp, count);
     const what *w = &list[0];
     double same = -INFINITY;
-    for (size_t i = 0; i < count; ++i) {
-      int seen = 0;
-      for (size_t k = 0; k < i && !seen; ++k) seen = same_diffs(&list[k], &list[i]);
-      if (seen) continue;
-      const what *top = &list[i];
+    size_t same_first = SIZE_MAX;
+    for (size_t g = 0; g < count;) {
+      size_t end = g + 1;
+      while (end < count && same_diffs(&list[order[end]], &list[order[g]])) ++end;
+      size_t top = (size_t)order[g];
       double group = -INFINITY;
-      for (size_t k = i; k < count; ++k) {
-        if (!same_diffs(&list[k], &list[i])) continue;
-        group = rf__logsumexp_add(group, HINTED(&list[k]));
-        if (HINTED(&list[k]) > HINTED(top)) top = &list[k];
+      for (size_t k = g; k < end; ++k) {
+        size_t i = (size_t)order[k];
+        group = rf__logsumexp_add(group, hinted[i]);
+        if (hinted[i] > hinted[top]) top = i;
       }
-      if (group > same) {
+      size_t first = (size_t)order[g];
+      if (group > same || (group == same && first < same_first)) {
         same = group;
-        w = top;
+        same_first = first;
+        w = &list[top];
       }
+      g = end;
     }
     double conf = post[best] * exp(same - all);
     if (conf > 1.0) conf = 1.0;
@@ -896,7 +940,7 @@ static int decide_batch(rf_engine *e, int everything) {
       for (size_t i = 0; i < count; ++i)
         for (int k = 0; k < list[i].parts; ++k)
           if (list[i].product[k] == w->product[part] && list[i].qty[k] == w->qty[part]) {
-            made = rf__logsumexp_add(made, HINTED(&list[i]));
+            made = rf__logsumexp_add(made, hinted[i]);
             break;
           }
       double p = fmin(1.0, fmax(conf, post[best] * exp(made - all)));

@@ -87,6 +87,9 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, sc->column_of);
   rf__free(a, sc->hand_of);
   rf__free(a, sc->split_fit);
+  rf__free(a, sc->hinted);
+  rf__free(a, sc->order);
+  rf__free(a, sc->order_tmp);
   rf__free(a, e->item_pool);
   rf__free(a, e->poll_items);
   rf__free(a, e->facing_product);

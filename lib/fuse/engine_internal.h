@@ -79,6 +79,9 @@ typedef struct f_scratch {
   int32_t *column_of, *hand_of;
   double *split_fit;           /* split_change's plate fits, per facing pair and quantities */
   size_t split_fit_cap;
+  double *hinted;              /* a decision's hypotheses, weighed by their hand */
+  int32_t *order, *order_tmp;  /* ... sorted so those making the same diffs are neighbours */
+  size_t hinted_cap, order_cap, order_tmp_cap;
   size_t takes_cap, puts_cap, rows_cap, per_shopper_cap, L_cap, L0_cap, P_cap, P0_cap, post_cap,
       column_of_cap, hand_of_cap;
 } f_scratch;

@@ -19,6 +19,9 @@
 static inline double rf__logsumexp_add(double a, double b) {
   if (a == -INFINITY) return b;
   if (b == -INFINITY) return a;
+  /* Below -745.2 exp() is exactly 0 (reached through the C library's slow underflow path):
+   * the larger term alone is the same sum. */
+  if (a > b ? b - a < -745.2 : a - b < -745.2) return a > b ? a : b;
   return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
 }
 

@@ -1097,6 +1097,30 @@ static void test_deterministic(void **state) {
     if (a->out.rec[i].type == RF_RECORD_DIFF) assert_int_equal(a->out.rec[i].seq, seq++);
 }
 
+/* A shopper gone after their receipt is linked (late) into another's cart, that cart is
+ * receipted, then the first comes back for a long visit. Their own cart must wait for its new
+ * receipt: not be released (its old receipt listed it as done) while they shop. It was: the
+ * cart read RF_ENOTFOUND before the receipt and the receipt named no shopper. */
+static void test_link_after_receipt_then_back_keeps_the_cart(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "A"));
+  push(x, leave(1 * SEC, "A"));
+  push(x, enter(2 * SEC, "B"));
+  advance(x, 10 * SEC);                    /* A's (empty) receipt is out */
+  push(x, link_to(10 * SEC, "A", "B"));
+  push(x, leave(11 * SEC, "B"));
+  advance(x, 19 * SEC);                    /* B's receipt is out */
+  push(x, enter(20 * SEC, "A"));           /* back, with a cart of their own */
+  push(x, leave(126 * SEC, "A"));
+  advance(x, 129 * SEC);                   /* past the horizon of A's first receipt */
+  int64_t qty[N_PRODUCTS];
+  assert_int_equal(rf_engine_cart(x->e, "A", qty), RF_OK);
+  size_t n = advance(x, 126 * SEC + W);
+  assert_int_equal(receipts_for(x, "A"), 2);
+  assert_receipt(x, n - 1, 126 * SEC + W, "A", NO_ITEMS);
+}
+
 /* ==== raw plate readings ======================================================================= */
 
 /* Shelf A's four plates read at 60 Hz, a record a second each, as a store's feed delivers them:
@@ -1952,6 +1976,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_link_merges_cart, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
       cmocka_unit_test_teardown(test_memory_bounded_over_many_shoppers, teardown),
+      cmocka_unit_test_teardown(test_link_after_receipt_then_back_keeps_the_cart, teardown),
       cmocka_unit_test_teardown(test_samples_take, teardown),
       cmocka_unit_test_teardown(test_samples_faults_reported_not_bought, teardown),
       cmocka_unit_test_teardown(test_push_per_kind, teardown),

@@ -343,6 +343,23 @@ static double event_total(const got_event *e) {
 
 /* ==== steps =================================================================================== */
 
+/* 300 g leaves A2 at 3.55 s and the readings end at 4 s, before the event's wait is over:
+ * rf_loadcell_finish reports it, with no fault (readings that stop are no gap). It was lost,
+ * every plate taken for silent (and the time subtraction overflowed). */
+static void test_step_at_the_end_reported_by_finish(void **state) {
+  (void)state;
+  rf_loadcell *lc = open_lc(0, NULL);
+  got *g = &g_got[0];
+  static trace tr;
+  trace_init(&tr, 41);
+  trace_item(&tr, A2, 3.55, -300.0);
+  run(&tr, lc, g, 4);
+  expect_counts(g, 1, 0);
+  assert_int_equal(g->ev[0].shelf, SHELF_A);
+  assert_near(g->ev[0].delta_g[1], -300.0, 3.0);
+  assert_int_equal(g->ev[0].faulty[1], 0);
+}
+
 /* 300 g leaves A2 at 3 s: one event on shelf A, A2 down 300 g (within 3 g), the other plates
  * not moved and near 0, starting at most 0.2 s before 3 s and settled within 0.6 s after, each
  * change with a small positive sd; no faults. */
@@ -1026,6 +1043,7 @@ static void test_output_callback_complaint(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_clean_step, teardown),
+      cmocka_unit_test_teardown(test_step_at_the_end_reported_by_finish, teardown),
       cmocka_unit_test_teardown(test_step_in_heavy_noise, teardown),
       cmocka_unit_test_teardown(test_drift_alone, teardown),
       cmocka_unit_test_teardown(test_press_without_pick, teardown),

@@ -35,12 +35,19 @@ int rf__ledger_find(const rf__ledger *l, const char *id, uint32_t *out, rf__errb
   return rf__error(err, RF_ENOTFOUND, "shopper '%s' has not entered", id);
 }
 
-static void forget_done(rf__ledger *l, uint32_t cart) {
-  for (size_t d = 0; d < l->done_count; ++d)
-    if (l->done[d] == cart) {
-      l->done[d] = l->done[--l->done_count];
-      return;
-    }
+/* Takes cart c off the list (in order: receipts due together go out in list order). */
+static void drop_from(uint32_t *list, size_t *count, uint32_t c) {
+  size_t keep = 0;
+  for (size_t k = 0; k < *count; ++k)
+    if (list[k] != c) list[keep++] = list[k];
+  *count = keep;
+}
+
+/* Cart c starts afresh (a new visit) or is no more its own (it joined another): it waits for no
+ * receipt, and no slot is released for it. */
+static void forget_cart(rf__ledger *l, uint32_t c) {
+  drop_from(l->waiting, &l->waiting_count, c);
+  drop_from(l->done, &l->done_count, c);
 }
 
 /* Everything a new shopper needs, reserved before anything changes: a slot (a released one, or
@@ -74,6 +81,7 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
     qty = l->carts[i].qty;
     memset(qty, 0, (size_t)l->products * sizeof *qty);
   }
+  if (!fresh) forget_cart(l, i);  /* (released only once off both lists; kept so) */
   memset(&l->shoppers[i], 0, sizeof l->shoppers[i]);
   memset(&l->carts[i], 0, sizeof l->carts[i]);
   l->carts[i].qty = qty;
@@ -93,7 +101,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
     if (cart->receipted) {
       /* A new visit after the receipt: a new, empty cart of their own. */
-      if (l->shoppers[i].cart == i) forget_done(l, i);
+      forget_cart(l, i);
       l->shoppers[i].cart = i;
       cart = &l->carts[i];
       memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
@@ -149,7 +157,9 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
   uint32_t cart = l->shoppers[target].cart;  /* joining a joiner joins the owner */
   if (cart == l->shoppers[i].cart) return 0;
   if (l->shoppers[i].cart == i) {
-    /* i's own cart joins too: its items and anyone shopping into it move over. */
+    /* i's own cart joins too: its items and anyone shopping into it move over, and it waits
+     * for no receipt of its own any more. */
+    forget_cart(l, i);
     for (uint32_t p = 0; p < l->products; ++p) {
       l->carts[cart].qty[p] += l->carts[i].qty[p];
       l->carts[i].qty[p] = 0;

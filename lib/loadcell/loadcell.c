@@ -216,8 +216,9 @@ static void try_close(rf_loadcell *lc, uint32_t s, int everything, rf_time_us no
   for (uint32_t k = sh->first; k < sh->first + sh->count; ++k) {
     rf__plate *p = &lc->plate[k];
     /* A plate of the shelf silent while its neighbours read (a record of theirs may run ahead
-     * of its own by a record's length) is in a gap: it holds nothing up. */
-    if (rf__plate_silence(p, &lc->o, now, p->span_us) == RF__PLATE_FAULT)
+     * of its own by a record's length) is in a gap: it holds nothing up. (At the end of input
+     * silence is no fault: the readings simply stopped.) */
+    if (!everything && rf__plate_silence(p, &lc->o, now, p->span_us) == RF__PLATE_FAULT)
       report_fault(lc, k, RF_FAULT_GAP, now);
     if (p->mode == RF__PLATE_MOVING && !everything) return;
     if (p->has_last && p->fault != RF_FAULT_GAP && p->last_t < seen) seen = p->last_t;

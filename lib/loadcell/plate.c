@@ -96,8 +96,8 @@ double rf__plate_gap_us(const rf_loadcell_options *o, int64_t dt_us) {
 
 rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now,
                                  rf_time_us allowance_us) {
-  if (!p->has_last ||
-      (double)(now - p->last_t) <= rf__plate_gap_us(o, p->dt_us) + (double)allowance_us ||
+  if (!p->has_last || now <= p->last_t ||
+      (double)now - (double)p->last_t <= rf__plate_gap_us(o, p->dt_us) + (double)allowance_us ||
       p->fault == RF_FAULT_GAP)
     return RF__PLATE_QUIET;
   rf_plate_fault ignored;

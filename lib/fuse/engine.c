@@ -533,7 +533,14 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
     return rf__error(&e->err, RF_EINVAL, "samples: no readings");
   if (r->type == RF_RECORD_SAMPLES && r->u.samples.dt_us <= 0)
     return rf__error(&e->err, RF_EINVAL, "samples: dt_us must be positive");
+  if (r->type == RF_RECORD_SAMPLES &&
+      (r->u.samples.t < -RF__TIME_LIMIT || r->u.samples.t > RF__TIME_LIMIT ||
+       r->u.samples.count > (size_t)(RF__TIME_LIMIT / r->u.samples.dt_us)))
+    return rf__error(&e->err, RF_ERANGE, "samples: the readings run beyond the engine's time range");
   rf__record_span(r, &t0, &t1);
+  if (t0 < -RF__TIME_LIMIT || t1 > RF__TIME_LIMIT)
+    return rf__error(&e->err, RF_ERANGE, "%s: times beyond the engine's time range (2^62 us)",
+                     rf_record_type_name(r->type));
   if (e->has_clock && t1 < e->clock - lateness(e))
     return rf__error(&e->err, RF_ELATE, "%s at %.6f s is more than %.3f s behind the clock "
                      "(%.6f s)", rf_record_type_name(r->type), (double)t1 / 1e6,
@@ -582,11 +589,14 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
   e->output_rc = 0;
   int rc = settle(e);
   if (rc != 0) return rc;
-  if (!e->has_clock || now > e->clock) e->clock = now;
-  e->has_clock = 1;
+  if (now < -RF__TIME_LIMIT || now > RF__TIME_LIMIT)
+    return rf__error(&e->err, RF_ERANGE, "advance: %lld us is beyond the engine's time range",
+                     (long long)now);
   /* No readings can come from before the lateness any more: plates silent since are in a gap,
    * and events their shelves gathered may be done. Room for those is reserved first. */
   if (reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0) return RF_ENOMEM;
+  if (!e->has_clock || now > e->clock) e->clock = now;
+  e->has_clock = 1;
   rf_loadcell_advance(e->loadcell, e->clock - lateness(e));
   if ((rc = catch_up_or_owe(e, 0)) != 0) return rc;
   return output_complaint(e);

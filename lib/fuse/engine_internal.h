@@ -9,6 +9,10 @@
 #include "retailfuse/engine.h"
 #include "retailfuse/loadcell.h"
 
+/* Times the engine takes: within ±2^62 us (146,000 years), so sums and differences of two of
+ * them, and of them and a parameter, never overflow. */
+#define RF__TIME_LIMIT ((rf_time_us)1 << 62)
+
 typedef struct f_hand {
   uint32_t shelf;
   int64_t shopper;             /* -1: anonymous */

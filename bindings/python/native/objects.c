@@ -136,10 +136,26 @@ typedef struct engine_object {
   text_buf out;
   PyObject *faults;            /* [(plate, fault, t)] not taken yet */
   int fault_failed;
+  int busy;                    /* a call is running with the GIL released */
 } engine_object;
 
+/* An engine is one thread's at a time (engine.h); a second thread's call while the first has
+ * released the GIL is refused, not left to corrupt it. Checked and set holding the GIL. */
+static int claim(engine_object *e) {
+  if (e->busy) {
+    PyErr_SetString(PyExc_RuntimeError, "retailfuse.Engine is in use by another thread");
+    return -1;
+  }
+  e->busy = 1;
+  return 0;
+}
+
+/* A failed write is the host's memory, not the engine's: it must not read as a refused
+ * record. It is kept, and take_output raises it. */
 static int engine_output(const rf_record *rec, void *payload) {
-  return rf_scenario_writer_write(((engine_object *)payload)->writer, rec);
+  engine_object *self = payload;
+  if (rf_scenario_writer_write(self->writer, rec) != 0) self->out.failed = 1;
+  return 0;
 }
 
 /* Faults arrive during a call that may have released the GIL: take it to record them. */
@@ -182,6 +198,7 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
   self->writer = NULL;
   memset(&self->out, 0, sizeof self->out);
   self->fault_failed = 0;
+  self->busy = 0;
   self->faults = PyList_New(0);
   self->writer = text_writer(&self->out);
   if (self->faults == NULL || self->writer == NULL ||
@@ -213,6 +230,10 @@ static PyObject *engine_push(PyObject *self, PyObject *args) {
   rf_record rec;
   long count = 0;
   char message[512] = "";
+  if (claim(e) != 0) {
+    rf_scenario_reader_free(rd);
+    return NULL;
+  }
   Py_BEGIN_ALLOW_THREADS
   while ((rc = rf_scenario_reader_next(rd, &rec)) == 0) {
     if (rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) {
@@ -232,6 +253,7 @@ static PyObject *engine_push(PyObject *self, PyObject *args) {
   if (rc != 0 && rc != RF_ITEROVER && message[0] == '\0')
     snprintf(message, sizeof message, "%s", rf_scenario_reader_errmsg(rd));
   Py_END_ALLOW_THREADS
+  e->busy = 0;
   rf_scenario_reader_free(rd);
   if (rc != RF_ITEROVER) return native_raise(state(self), rc, message);
   return PyLong_FromLong(count);
@@ -248,12 +270,24 @@ static PyObject *engine_push_samples(PyObject *self, PyObject *args) {
   if (native_doubles(state(self), obj, 1, &view) != 0) return NULL;
   rf_samples_rec r = {plate, (rf_time_us)t, (int64_t)dt, view.buf, (size_t)view.shape[0]};
   int rc;
+  if (claim(e) != 0) {
+    PyBuffer_Release(&view);
+    return NULL;
+  }
   Py_BEGIN_ALLOW_THREADS
   rc = rf_engine_push_samples(e->engine, &r);
   Py_END_ALLOW_THREADS
+  e->busy = 0;
   PyBuffer_Release(&view);
   if (rc != 0 && rc != RF_EBEHIND) return engine_fail(self, rc);
   Py_RETURN_NONE;
+}
+
+/* Whether a buffer format is a signed 64-bit integer ('q', or 'l' here), byte order aside. */
+static int signed_64(const char *format) {
+  if (format == NULL) return 1;  /* unsigned bytes: itemsize alone was asked for */
+  size_t n = strlen(format);
+  return n > 0 && (format[n - 1] == 'q' || format[n - 1] == 'l');
 }
 
 /* push_hands(shoppers: list of str or None, shelves: list of str, t0, t1: int64 buffers,
@@ -262,6 +296,8 @@ static PyObject *engine_push_samples(PyObject *self, PyObject *args) {
 static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
   native_state *st = state(self);
+  if (claim(e) != 0) return NULL;
+  e->busy = 0;  /* holds the GIL throughout */
   PyObject *shoppers, *shelves, *t0_obj, *t1_obj, *x_obj;
   if (!PyArg_ParseTuple(args, "O!O!OOO", &PyList_Type, &shoppers, &PyList_Type, &shelves,
                         &t0_obj, &t1_obj, &x_obj))
@@ -281,9 +317,8 @@ static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   }
   PyObject *out = NULL;
   int ok = t0.ndim == 1 && t1.ndim == 1 && t0.itemsize == 8 && t1.itemsize == 8 &&
-           t0.shape[0] == n && t1.shape[0] == n && x.shape[0] == n &&
-           (t0.format == NULL || strchr("qlL", t0.format[strlen(t0.format) - 1]) != NULL) &&
-           (t1.format == NULL || strchr("qlL", t1.format[strlen(t1.format) - 1]) != NULL);
+           t0.shape[0] == n && t1.shape[0] == n && x.shape[0] == n && signed_64(t0.format) &&
+           signed_64(t1.format);
   if (!ok) {
     native_raise(st, RF_EINVAL, "t0, t1: int64 arrays and x: a float64 array, one per hand visit");
     goto done;
@@ -324,20 +359,26 @@ done:
 static PyObject *engine_advance(PyObject *self, PyObject *args) {
   long long now;
   if (!PyArg_ParseTuple(args, "L", &now)) return NULL;
+  engine_object *e = (engine_object *)self;
   int rc;
+  if (claim(e) != 0) return NULL;
   Py_BEGIN_ALLOW_THREADS
-  rc = rf_engine_advance(((engine_object *)self)->engine, (rf_time_us)now);
+  rc = rf_engine_advance(e->engine, (rf_time_us)now);
   Py_END_ALLOW_THREADS
+  e->busy = 0;
   if (rc != 0) return engine_fail(self, rc);
   Py_RETURN_NONE;
 }
 
 static PyObject *engine_finish(PyObject *self, PyObject *unused) {
   (void)unused;
+  engine_object *e = (engine_object *)self;
   int rc;
+  if (claim(e) != 0) return NULL;
   Py_BEGIN_ALLOW_THREADS
-  rc = rf_engine_finish(((engine_object *)self)->engine);
+  rc = rf_engine_finish(e->engine);
   Py_END_ALLOW_THREADS
+  e->busy = 0;
   if (rc != 0) return engine_fail(self, rc);
   Py_RETURN_NONE;
 }
@@ -346,6 +387,8 @@ static PyObject *engine_finish(PyObject *self, PyObject *unused) {
 static PyObject *engine_take_output(PyObject *self, PyObject *unused) {
   (void)unused;
   engine_object *e = (engine_object *)self;
+  if (claim(e) != 0) return NULL;
+  e->busy = 0;
   if (rf_scenario_writer_flush(e->writer) != 0) e->out.failed = 1;
   return text_take(&e->out);
 }
@@ -354,6 +397,8 @@ static PyObject *engine_take_output(PyObject *self, PyObject *unused) {
 static PyObject *engine_take_faults(PyObject *self, PyObject *unused) {
   (void)unused;
   engine_object *e = (engine_object *)self;
+  if (claim(e) != 0) return NULL;
+  e->busy = 0;
   if (e->fault_failed) {
     e->fault_failed = 0;
     return PyErr_NoMemory();
@@ -367,6 +412,8 @@ static PyObject *engine_take_faults(PyObject *self, PyObject *unused) {
 /* cart(shopper) -> [(sku, qty)] with qty != 0 */
 static PyObject *engine_cart(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
+  if (claim(e) != 0) return NULL;
+  e->busy = 0;
   const char *shopper;
   if (!PyArg_ParseTuple(args, "s", &shopper)) return NULL;
   const rf_store *s = ((store_object *)e->store)->store;

@@ -266,3 +266,16 @@ def test_bad_matrices():
             with pytest.raises(retailfuse.InputError, match=pattern) as info:
                 f(bad)
             assert isinstance(info.value, ValueError)
+
+
+def test_times_beyond_the_engine_range(engine):
+    # Times are kept within 2**62 us so no difference of two overflows; beyond is refused
+    # (it was undefined behaviour: a samples record's span overflowed).
+    with pytest.raises(retailfuse.InputError, match="time range"):
+        engine.push_samples("P1", 2**63 - 10, 100, np.array([1000.0, 1000.0]))
+    with pytest.raises(retailfuse.InputError, match="time range"):
+        engine.advance(-(2**63) + 1)
+    with pytest.raises(retailfuse.InputError, match="time range"):
+        engine.push_hands([None], ["SH1"], np.array([2**62]), np.array([2**62 + 5]))
+    engine.push_enter(0, "S1")  # nothing changed: time 0 is still the first
+    assert engine.cart("S1") == {}

@@ -109,11 +109,12 @@ RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn 
 
 /* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
  * through the engine's load-cell segmenter (loadcell.h, default options): each settled shelf
- * event becomes a weight change as a delta record would; a change that rests on a plate found
- * faulty is trusted half as much (its diffs' confidence halves). Decisions whose wait is over
- * are made during the call. RF_ELATE for a record more than the lateness behind the engine's
- * clock; RF_ENOTFOUND for an unknown id; RF_ERANGE for samples older than the plate's last;
- * RF_ENOMEM and RF_EBEHIND as above. */
+ * event becomes a weight change as a delta record would. A plate found faulty says nothing:
+ * its change is left out, and the rest of the change is trusted half as much (its diffs'
+ * confidence halves); a change only faulty plates made is no change. Decisions whose wait is
+ * over are made during the call. RF_ELATE for a record more than the lateness behind the
+ * engine's clock; RF_ENOTFOUND for an unknown id; RF_ERANGE for samples older than the plate's
+ * last, or times beyond +-2^62 us; RF_ENOMEM and RF_EBEHIND as above. */
 RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
 
 /* The same, one function per event kind, for hosts that hold their events as separate types. */

@@ -12,34 +12,53 @@
 #define MERGED_ITEMS 6         /* most items in it */
 #define MERGED_HANDS 8         /* most hand visits considered for it */
 
-/* log L of the plates of decrease c if q[i] items of the product of facing fac[i] left, for
- * n facings: facings whose spans share a plate form a group, and each group's plates lost its
- * items' weight; plates under no facing saw only noise. Against a one-span reading (which only
- * scores the total) each further group says how the total divides, at density 1 / total. */
-static double fit_groups(const rf_engine *e, const f_change *c, const uint32_t *fac,
-                         const int64_t *q, size_t n) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  const double sigma = rf__noise_of(e, c->shelf);
-  const double *g = rf__change_g(e, c);
+/* A decrease read as several reaches: its facings and the hands that could have made them,
+ * with everything that does not depend on how many items each facing gave computed once. */
+typedef struct merged {
+  const rf_engine *e;
+  const f_change *c;
+  rf_shelf_def shelf;
+  double sigma;                 /* the shelf's noise */
+  size_t n, nh, nf_all;
+  uint32_t fac[MERGED_FACINGS];
+  size_t place[MERGED_FACINGS];  /* each facing's place among the shelf's facings */
+  double lo[MERGED_FACINGS], hi[MERGED_FACINGS];    /* its span */
+  double unit[MERGED_FACINGS], sd[MERGED_FACINGS];  /* its product's weight and spread */
+  /* Who takes each facing's items: the best hand, its term (place, time, hint, who), how much
+   * the other hands add (log), and the share of them in the best hand's cart. */
+  int by[MERGED_FACINGS];
+  double top[MERGED_FACINGS], spread[MERGED_FACINGS], share[MERGED_FACINGS];
+  const f_hand *hands[MERGED_HANDS];
+  uint32_t cart[MERGED_HANDS];  /* of the shopper most likely behind each hand */
+  double who[MERGED_HANDS];     /* log of that shopper's probability */
+  double spared, shift;
+} merged;
+
+/* Whether facing i's span and plate k overlap. */
+static int over_plate(const merged *m, size_t i, size_t k) {
+  return m->hi[i] > m->shelf.plates[k].x0 && m->lo[i] < m->shelf.plates[k].x1;
+}
+
+/* log L of the plates of the decrease if q[i] items of facing i left: facings whose spans share
+ * a plate form a group, and each group's plates lost its items' weight; plates under no facing
+ * saw only noise. Against a one-span reading (which only scores the total) each further group
+ * says how the total divides, at density 1 / total. */
+static double fit_groups(const merged *m, const int64_t *q) {
+  const size_t n = m->n;
+  const double sigma = m->sigma;
+  const double *g = rf__change_g(m->e, m->c);
   int group[MERGED_FACINGS];
-  double lo[MERGED_FACINGS], hi[MERGED_FACINGS], w[MERGED_FACINGS], v[MERGED_FACINGS];
+  double w[MERGED_FACINGS], v[MERGED_FACINGS];
   for (size_t i = 0; i < n; ++i) {
-    rf_facing_def f;
-    rf_store_facing(e->store, fac[i], &f);
-    lo[i] = f.x0;
-    hi[i] = f.x1;
-    double unit, sd;
-    rf__product_weight(e, e->facing_product[fac[i]], &unit, &sd);
-    w[i] = (double)q[i] * unit;
-    v[i] = (double)q[i] * sd * sd;
+    w[i] = (double)q[i] * m->unit[i];
+    v[i] = (double)q[i] * m->sd[i] * m->sd[i];
     group[i] = (int)i;
   }
   /* Join facings that share a plate (n is small: relabel by hand). */
-  for (size_t k = 0; k < def.plate_count; ++k) {
+  for (size_t k = 0; k < m->shelf.plate_count; ++k) {
     int first = -1;
     for (size_t i = 0; i < n; ++i) {
-      if (q[i] == 0 || fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) <= 0) continue;
+      if (q[i] == 0 || !over_plate(m, i, k)) continue;
       if (first < 0) {
         first = group[i];
         continue;
@@ -52,11 +71,10 @@ static double fit_groups(const rf_engine *e, const f_change *c, const uint32_t *
   double mass[MERGED_FACINGS] = {0}, weight[MERGED_FACINGS] = {0}, var[MERGED_FACINGS] = {0};
   int plates[MERGED_FACINGS] = {0};
   double l = 0.0;
-  for (size_t k = 0; k < def.plate_count; ++k) {
+  for (size_t k = 0; k < m->shelf.plate_count; ++k) {
     int in = -1;
     for (size_t i = 0; i < n && in < 0; ++i)
-      if (q[i] > 0 && fmin(hi[i], def.plates[k].x1) - fmax(lo[i], def.plates[k].x0) > 0)
-        in = group[i];
+      if (q[i] > 0 && over_plate(m, i, k)) in = group[i];
     if (in < 0) {
       l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
     } else {
@@ -78,29 +96,40 @@ static double fit_groups(const rf_engine *e, const f_change *c, const uint32_t *
     l += -0.5 * d * d / vv - 0.5 * (RF__LOG_2PI + log(vv));
     groups++;
   }
-  return l + (double)(groups - 1) * log(fmax(fabs(c->total), 1.0));
+  return l + (double)(groups - 1) * log(fmax(fabs(m->c->total), 1.0));
 }
 
-/* A decrease read as several reaches: its facings and the hands that could have made them. */
-typedef struct merged {
-  const rf_engine *e;
-  const f_change *c;
-  size_t n, nh, nf_all;
-  uint32_t fac[MERGED_FACINGS];
-  size_t place[MERGED_FACINGS];  /* each facing's place among the shelf's facings */
-  const f_hand *hands[MERGED_HANDS];
-  uint32_t cart[MERGED_HANDS];  /* of the shopper most likely behind each hand */
-  double who[MERGED_HANDS];     /* log of that shopper's probability */
-  double spared, shift;
-} merged;
+/* Each facing's best hand and the terms around it (they do not depend on the quantities). 0, or
+ * -1 when some facing has no hand at all. */
+static int choose_hands(merged *m) {
+  const rf_engine *e = m->e;
+  for (size_t k = 0; k < m->n; ++k) {
+    double t[MERGED_HANDS], top = -INFINITY, any = -INFINITY;
+    m->by[k] = -1;
+    for (size_t h = 0; h < m->nh; ++h) {
+      t[h] = rf__hand_fit_at(e, m->hands[h], m->c, m->lo[k], m->hi[k]) + m->who[h] +
+             rf__hint_logl(e, m->hands[h], e->facing_product[m->fac[k]], m->nf_all);
+      any = rf__logsumexp_add(any, t[h]);
+      if (t[h] > top) {
+        top = t[h];
+        m->by[k] = (int)h;
+      }
+    }
+    if (m->by[k] < 0) return -1;
+    double same_cart = -INFINITY;
+    for (size_t h = 0; h < m->nh; ++h)
+      if (m->cart[h] == m->cart[m->by[k]]) same_cart = rf__logsumexp_add(same_cart, t[h]);
+    m->share[k] = exp(same_cart - any);
+    m->top[k] = top;
+    m->spread[k] = any - top;
+  }
+  return 0;
+}
 
 /* One reading: q[k] items of facing k, each facing's items by the hand that fits them best
- * (by[k]). Returns its log L on the row's scale, or -inf; *spread gets how much (in log) the
- * other hands that could have taken the items add to it, and share[k] the probability that
- * facing k's items went to the best hand's cart rather than another. */
-static double score_reading(const merged *m, const int64_t *q, int *by, double *spread,
-                            double *share) {
-  const rf_engine *e = m->e;
+ * (m->by[k]). Returns its log L on the row's scale, or -inf; *spread gets how much (in log) the
+ * other hands that could have taken the items add to it. */
+static double score_reading(const merged *m, const int64_t *q, double *spread) {
   int64_t items = 0;
   size_t parts = 0;
   for (size_t k = 0; k < m->n; ++k) {
@@ -108,35 +137,17 @@ static double score_reading(const merged *m, const int64_t *q, int *by, double *
     parts += q[k] > 0;
   }
   if (items < 2 || items > MERGED_ITEMS) return -INFINITY;
-  double l = fit_groups(e, m->c, m->fac, q, m->n);
+  double l = fit_groups(m, q);
   if (l == -INFINITY) return l;
   int64_t hand_items[MERGED_HANDS] = {0};
   int hand_parts[MERGED_HANDS] = {0};
   *spread = 0.0;
   for (size_t k = 0; k < m->n; ++k) {
     if (q[k] == 0) continue;
-    rf_facing_def f;
-    rf_store_facing(e->store, m->fac[k], &f);
-    double t[MERGED_HANDS], top = -INFINITY, any = -INFINITY;
-    by[k] = -1;
-    for (size_t h = 0; h < m->nh; ++h) {
-      t[h] = rf__hand_fit_at(e, m->hands[h], m->c, f.x0, f.x1) + m->who[h] +
-             rf__hint_logl(e, m->hands[h], e->facing_product[m->fac[k]], m->nf_all);
-      any = rf__logsumexp_add(any, t[h]);
-      if (t[h] > top) {
-        top = t[h];
-        by[k] = (int)h;
-      }
-    }
-    if (by[k] < 0) return -INFINITY;
-    double same_cart = -INFINITY;
-    for (size_t h = 0; h < m->nh; ++h)
-      if (m->cart[h] == m->cart[by[k]]) same_cart = rf__logsumexp_add(same_cart, t[h]);
-    share[k] = exp(same_cart - any);
-    l += top - m->who[by[k]];  /* who is counted once a hand, below */
-    *spread += any - top;
-    hand_items[by[k]] += q[k];
-    hand_parts[by[k]]++;
+    l += m->top[k] - m->who[m->by[k]];  /* who is counted once a hand, below */
+    *spread += m->spread[k];
+    hand_items[m->by[k]] += q[k];
+    hand_parts[m->by[k]]++;
   }
   int used = 0;
   for (size_t h = 0; h < m->nh; ++h) {
@@ -180,6 +191,8 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
   memset(&m, 0, sizeof m);
   m.e = e;
   m.c = c;
+  m.shelf = def;
+  m.sigma = rf__noise_of(e, c->shelf);
   rf_store_shelf_facings(e->store, c->shelf, &all_fac, &m.nf_all);
   for (size_t i = 0; i < m.nf_all; ++i) {
     rf_facing_def f;
@@ -191,6 +204,9 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
     if (!over) continue;
     if (m.n == MERGED_FACINGS) return 0;
     m.place[m.n] = i;
+    m.lo[m.n] = f.x0;
+    m.hi[m.n] = f.x1;
+    rf__product_weight(e, e->facing_product[all_fac[i]], &m.unit[m.n], &m.sd[m.n]);
     m.fac[m.n++] = all_fac[i];
   }
   if (m.n == 0) return 0;
@@ -214,7 +230,7 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
     m.who[m.nh++] = log(best);
   }
   /* One hand at one facing is a one-shopper reading: nothing to read here. */
-  if (m.nh == 0 || (m.nh == 1 && m.n == 1)) return 0;
+  if (m.nh == 0 || (m.nh == 1 && m.n == 1) || choose_hands(&m) != 0) return 0;
   m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
   /* row->what was shifted by the row's top term: the readings come onto the same scale. */
   m.shift = row->unexplained - rf__unexplained_logl(e);
@@ -222,16 +238,14 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
   for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
   const double single_log = log(single);
   int64_t q[MERGED_FACINGS] = {0}, best_q[MERGED_FACINGS] = {0};
-  int by[MERGED_FACINGS], best_by[MERGED_FACINGS] = {0};
-  double share[MERGED_FACINGS], spread, best = -INFINITY, all = single_log;
+  double spread, best = -INFINITY, all = single_log;
   while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, by, &spread, share);
+    double l = score_reading(&m, q, &spread);
     if (l == -INFINITY) continue;
     all = rf__logsumexp_add(all, l + spread);
     if (l > best) {
       best = l;
       memcpy(best_q, q, sizeof q);
-      memcpy(best_by, by, sizeof by);
     }
   }
   if (best <= single_log) return 0;
@@ -241,18 +255,17 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
   for (size_t k = 0; k < m.n; ++k) agree[k] = 0.0;
   memset(q, 0, sizeof q);
   while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, by, &spread, share);
+    double l = score_reading(&m, q, &spread);
     if (l == -INFINITY) continue;
     double p = exp(l + spread - all);
     for (size_t k = 0; k < m.n; ++k)
-      if (best_q[k] > 0 && q[k] == best_q[k])
-        agree[k] += p * (m.cart[by[k]] == m.cart[best_by[k]] ? share[k] : 1.0 - share[k]);
+      if (best_q[k] > 0 && q[k] == best_q[k]) agree[k] += p * m.share[k];
   }
   rf_time_us t = c->t1 + wait;
   for (size_t k = 0; k < m.n; ++k) {
     if (best_q[k] == 0) continue;
     double conf = fmin(agree[k], 1.0);
-    if (rf__engine_emit_diff(e, c->event, m.cart[best_by[k]], e->facing_product[m.fac[k]],
+    if (rf__engine_emit_diff(e, c->event, m.cart[m.by[k]], e->facing_product[m.fac[k]],
                              best_q[k], conf, t, -1, NULL) != 0)
       return -1;
   }

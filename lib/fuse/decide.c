@@ -404,6 +404,7 @@ static int remember(rf_engine *e, const f_change *c, uint32_t cart, const what *
                     double hint_of_best) {
   rf__engine_forget_decisions(e, (rf_time_us)llround(e->param[RF_PARAM_REVISION_S] * 1e6));
   if (RF__RESERVE(&e->alloc, e->decisions, e->decision_cap, e->decision_count + 1) != 0) return -1;
+  if (e->decision_count == 0 || c->t1 < e->decisions_oldest_t1) e->decisions_oldest_t1 = c->t1;
   f_decision *d = &e->decisions[e->decision_count++];
   memset(d, 0, sizeof *d);
   d->event = c->event;
@@ -662,10 +663,17 @@ static int reserve_outcomes(rf_engine *e, size_t due) {
 }
 
 void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon) {
+  /* Called on every push: a pass only when the oldest kept decision has aged out. */
+  if (e->decision_count == 0 || e->decisions_oldest_t1 + horizon >= e->clock) return;
   size_t keep = 0;
+  rf_time_us oldest = INT64_MAX;
   for (size_t i = 0; i < e->decision_count; ++i)
-    if (e->decisions[i].t1 + horizon >= e->clock) e->decisions[keep++] = e->decisions[i];
+    if (e->decisions[i].t1 + horizon >= e->clock) {
+      e->decisions[keep++] = e->decisions[i];
+      if (e->decisions[i].t1 < oldest) oldest = e->decisions[i].t1;
+    }
   e->decision_count = keep;
+  e->decisions_oldest_t1 = oldest;
 }
 
 int rf__engine_decide_due(rf_engine *e, int everything) {

@@ -116,6 +116,7 @@ struct rf_engine {
   f_scratch scratch;
   f_decision *decisions;       /* recent takes, oldest first */
   size_t decision_count, decision_cap;
+  rf_time_us decisions_oldest_t1;  /* the least t1 among them (when there are any) */
   rf_item_qty *item_pool;
   size_t item_len, item_cap;
   rf_item_qty *poll_items;     /* the polled receipt's items */

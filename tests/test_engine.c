@@ -721,19 +721,26 @@ static void test_anonymous_hand_nearest_shopper(void **state) {
   assert_diff(x, 1, 1, 3500 * MS + W, "S1", "NUTS", 1, 1, 0);
 }
 
+/* S1 and S2 in the store, placed at 1 s at x1 and x2 (y 0.5; shelf A's front is at x 0, B's at
+ * x 6), a hand at shelf A (of `who`, NULL: anonymous) from 1 s to 2 s, and TEA1 leaving A1. */
+static eng *tea_with_two_placed(const char *who, double x1, double x2) {
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, position(1 * SEC, "S1", x1, 0.5));
+  push(x, position(1 * SEC, "S2", x2, 0.5));
+  push(x, hand(who, "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  return x;
+}
+
 /* Where each shopper stood when the change happened, not where they went after: S1 stands at
  * shelf A while the tea goes, S2 at shelf B; by the time the change is decided they have swapped
  * places. The anonymous hand is S1's. */
 static void test_anonymous_hand_position_at_the_time(void **state) {
   (void)state;
-  eng *x = eng_open();
-  push(x, enter(0, "S1"));
-  push(x, enter(0, "S2"));
-  push(x, position(1 * SEC, "S1", 0.2, 0.5)); /* S1 at shelf A */
-  push(x, position(1 * SEC, "S2", 6.1, 0.5)); /* S2 at shelf B */
-  push(x, hand(NULL, "A", 1 * SEC, 2 * SEC));
-  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
-  push(x, position(5 * SEC, "S1", 6.1, 0.5)); /* then S1 at B */
+  eng *x = tea_with_two_placed(NULL, 0.2, 6.1); /* S1 at shelf A, S2 at shelf B */
+  push(x, position(5 * SEC, "S1", 6.1, 0.5));     /* then S1 at B */
   push(x, position(5 * SEC, "S2", 0.2, 0.5)); /* and S2 at A */
   assert_int_equal(advance(x, 1600 * MS + W), 1);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
@@ -745,25 +752,13 @@ static void test_anonymous_hand_position_at_the_time(void **state) {
  * S2's, with less confidence than a name and a place that agree give (about 0.84). */
 static void test_named_hand_far_from_its_shopper(void **state) {
   (void)state;
-  eng *x = eng_open();
-  push(x, enter(0, "S1"));
-  push(x, enter(0, "S2"));
-  push(x, position(1 * SEC, "S1", 6.1, 0.5)); /* S1 at shelf B */
-  push(x, position(1 * SEC, "S2", 0.2, 0.5)); /* S2 at shelf A */
-  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
-  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  eng *x = tea_with_two_placed("S1", 6.1, 0.2); /* S1 at shelf B, S2 at shelf A */
   assert_int_equal(advance(x, 1600 * MS + W), 1);
   assert_diff(x, 0, 0, 1600 * MS + W, "S2", "TEA1", 1, 0, 0);
   double doubt = conf_of(x, 0);
   assert_true(doubt > 0.6 && doubt < 0.95);
   /* The same hand with S1 standing at A is S1's, without doubt. */
-  eng *y = eng_open();
-  push(y, enter(0, "S1"));
-  push(y, enter(0, "S2"));
-  push(y, position(1 * SEC, "S1", 0.2, 0.5));
-  push(y, position(1 * SEC, "S2", 0.3, 0.5));
-  push(y, hand("S1", "A", 1 * SEC, 2 * SEC));
-  push_delta1(y, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  eng *y = tea_with_two_placed("S1", 0.2, 0.3);
   assert_int_equal(advance(y, 1600 * MS + W), 1);
   assert_diff(y, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
   assert_true(conf_of(y, 0) > 0.95);

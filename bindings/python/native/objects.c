@@ -140,12 +140,16 @@ typedef struct engine_object {
 } engine_object;
 
 /* An engine is one thread's at a time (engine.h); a second thread's call while the first has
- * released the GIL is refused, not left to corrupt it. Checked and set holding the GIL. */
+ * released the GIL is refused, not left to corrupt it. Checked (and, by calls that release the
+ * GIL, set) holding the GIL. */
+static int idle(engine_object *e) {
+  if (!e->busy) return 0;
+  PyErr_SetString(PyExc_RuntimeError, "retailfuse.Engine is in use by another thread");
+  return -1;
+}
+
 static int claim(engine_object *e) {
-  if (e->busy) {
-    PyErr_SetString(PyExc_RuntimeError, "retailfuse.Engine is in use by another thread");
-    return -1;
-  }
+  if (idle(e) != 0) return -1;
   e->busy = 1;
   return 0;
 }
@@ -296,8 +300,7 @@ static int signed_64(const char *format) {
 static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
   native_state *st = state(self);
-  if (claim(e) != 0) return NULL;
-  e->busy = 0;  /* holds the GIL throughout */
+  if (idle(e) != 0) return NULL;  /* holds the GIL throughout */
   PyObject *shoppers, *shelves, *t0_obj, *t1_obj, *x_obj;
   if (!PyArg_ParseTuple(args, "O!O!OOO", &PyList_Type, &shoppers, &PyList_Type, &shelves,
                         &t0_obj, &t1_obj, &x_obj))
@@ -387,8 +390,7 @@ static PyObject *engine_finish(PyObject *self, PyObject *unused) {
 static PyObject *engine_take_output(PyObject *self, PyObject *unused) {
   (void)unused;
   engine_object *e = (engine_object *)self;
-  if (claim(e) != 0) return NULL;
-  e->busy = 0;
+  if (idle(e) != 0) return NULL;
   if (rf_scenario_writer_flush(e->writer) != 0) e->out.failed = 1;
   return text_take(&e->out);
 }
@@ -397,8 +399,7 @@ static PyObject *engine_take_output(PyObject *self, PyObject *unused) {
 static PyObject *engine_take_faults(PyObject *self, PyObject *unused) {
   (void)unused;
   engine_object *e = (engine_object *)self;
-  if (claim(e) != 0) return NULL;
-  e->busy = 0;
+  if (idle(e) != 0) return NULL;
   if (e->fault_failed) {
     e->fault_failed = 0;
     return PyErr_NoMemory();
@@ -412,8 +413,7 @@ static PyObject *engine_take_faults(PyObject *self, PyObject *unused) {
 /* cart(shopper) -> [(sku, qty)] with qty != 0 */
 static PyObject *engine_cart(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
-  if (claim(e) != 0) return NULL;
-  e->busy = 0;
+  if (idle(e) != 0) return NULL;
   const char *shopper;
   if (!PyArg_ParseTuple(args, "s", &shopper)) return NULL;
   const rf_store *s = ((store_object *)e->store)->store;

@@ -141,7 +141,7 @@ static int emit_diff(rf_greedy *g, const g_delta *d, uint32_t cart, uint32_t pro
                      rf_time_us t) {
   rf_product_def p;
   rf_store_product(g->store, product, &p);
-  g->ledger.carts[cart].qty[product] += qty;
+  rf__ledger_add(&g->ledger, cart, product, qty);
   rf_record rec;
   memset(&rec, 0, sizeof rec);
   rec.type = RF_RECORD_DIFF;
@@ -169,9 +169,9 @@ static int64_t nearest_hand(const rf_greedy *g, const g_delta *d) {
   rf_time_us best_gap = 0;
   for (size_t h = 0; h < g->hand_count; ++h) {
     const g_hand *hv = &g->hands[h];
-    if (hv->shelf != d->shelf || hv->shopper < 0 || g->ledger.carts[hv->cart].receipted) continue;
-    const rf__shopper *s = &g->ledger.shoppers[hv->shopper];
-    if (!s->present && s->left < d->t0) continue;
+    if (hv->shelf != d->shelf || hv->shopper < 0 || rf__ledger_receipted(&g->ledger, hv->cart))
+      continue;
+    if (rf__ledger_left_before(&g->ledger, (uint32_t)hv->shopper, d->t0)) continue;
     rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
     if (gap > g->opts.max_gap_us) continue;
     if (best < 0 || gap < best_gap) {
@@ -205,7 +205,7 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
       }
     }
   } else {
-    const int64_t *qty = g->ledger.carts[cart].qty;
+    const int64_t *qty = rf__ledger_qty(&g->ledger, cart);
     for (uint32_t p = 0; qty != NULL && p < g->products; ++p) {
       for (int64_t q = 1; q <= qty[p] && q <= MAX_QTY; ++q) {
         if (!within_half_item(g, d, p, q)) continue;
@@ -301,7 +301,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
         who = i;
       }
       if (RF__RESERVE(&g->alloc, g->hands, g->hand_cap, g->hand_count + 1) != 0) return nomem(g);
-      uint32_t hand_cart = who >= 0 ? g->ledger.shoppers[who].cart : 0;
+      uint32_t hand_cart = who >= 0 ? rf__ledger_cart_of(&g->ledger, (uint32_t)who) : 0;
       g->hands[g->hand_count++] = (g_hand){shelf, who, hand_cart, r->u.hand.t0, r->u.hand.t1};
       break;
     }

@@ -10,6 +10,7 @@
 #include "core/idmap.h"
 #include "retailfuse/common.h"
 #include "retailfuse/scenario.h"
+#include "retailfuse/status.h"
 
 /* Where a shopper was seen standing, and when. */
 typedef struct rf__fix {
@@ -67,6 +68,56 @@ void rf__ledger_free(rf__ledger *l);
 /* The number of slots: shoppers are numbered below it (skip those not in_use). */
 static inline uint32_t rf__ledger_count(const rf__ledger *l) { return l->slots; }
 static inline const char *rf__ledger_id(const rf__ledger *l, uint32_t i) { return l->ids[i]; }
+
+/* A shopper's cart: its owner's number (its own unless linked). */
+static inline uint32_t rf__ledger_cart_of(const rf__ledger *l, uint32_t s) {
+  return l->shoppers[s].cart;
+}
+
+/* A cart's quantities, per product (read only: rf__ledger_add changes them). */
+static inline const int64_t *rf__ledger_qty(const rf__ledger *l, uint32_t cart) {
+  return l->carts[cart].qty;
+}
+
+/* Whether the cart's receipt is out. */
+static inline int rf__ledger_receipted(const rf__ledger *l, uint32_t cart) {
+  return l->carts[cart].receipted;
+}
+
+/* Whether shopper s had left before t (and is not back). */
+static inline int rf__ledger_left_before(const rf__ledger *l, uint32_t s, rf_time_us t) {
+  return !l->shoppers[s].present && l->shoppers[s].left < t;
+}
+
+/* Whether slot s is a shopper who was in the store at some moment of [t0, t1]. */
+static inline int rf__ledger_in_store_during(const rf__ledger *l, uint32_t s, rf_time_us t0,
+                                             rf_time_us t1) {
+  const rf__shopper *sh = &l->shoppers[s];
+  if (!sh->in_use || sh->entered > t1) return 0;
+  return sh->present || sh->left >= t0;
+}
+
+/* A decided diff: qty items of product (negative: removed) into the cart. */
+static inline void rf__ledger_add(rf__ledger *l, uint32_t cart, uint32_t product, int64_t qty) {
+  l->carts[cart].qty[product] += qty;
+}
+
+/* A standing diff into the cart was flagged for review (its receipt will be), or such a diff
+ * was undone (never below none). */
+static inline void rf__ledger_flag(rf__ledger *l, uint32_t cart) { l->carts[cart].flagged++; }
+static inline void rf__ledger_unflag(rf__ledger *l, uint32_t cart) {
+  if (l->carts[cart].flagged > 0) l->carts[cart].flagged--;
+}
+
+/* Whether a diff standing in the cart was flagged for review. */
+static inline int rf__ledger_flagged(const rf__ledger *l, uint32_t cart) {
+  return l->carts[cart].flagged > 0;
+}
+
+/* The number of a shopper who entered: 0, or RF_ENOTFOUND (no message). */
+static inline int rf__ledger_lookup(const rf__ledger *l, const char *id, uint32_t *out) {
+  return rf__idmap_find(&l->map, id, out) == 0 ? 0 : RF_ENOTFOUND;
+}
 
 /* The number of a shopper who entered: RF_EINVAL for a missing id, RF_ENOTFOUND. */
 int rf__ledger_find(const rf__ledger *l, const char *id, uint32_t *out, rf__errbuf *err);

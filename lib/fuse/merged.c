@@ -7,6 +7,8 @@
 
 #include "merged.h"
 
+#include "emit.h"
+
 #define MERGED_FACINGS 6       /* most facings a merged change is read over */
 #define MERGED_PER_FACING 3    /* most items of one facing in it */
 #define MERGED_ITEMS 6         /* most items in it */
@@ -153,7 +155,7 @@ static double score_reading(const merged *m, const int64_t *q, double *spread) {
   for (size_t h = 0; h < m->nh; ++h) {
     if (hand_parts[h] == 0) continue;
     l += m->who[h] + m->spared + rf__quantity_prior(hand_items[h]) +
-         (hand_parts[h] - 1) * log(0.05) +
+         (hand_parts[h] - 1) * log(RF__TWO_FACING_PRIOR) +
          (used++ > 0 ? log(RF__SPLIT_MERGE_RATE) : 0.0);
   }
   /* One hand at one facing, or at two neighbouring ones, is a one-shopper reading. */
@@ -179,94 +181,118 @@ static int next_quantities(int64_t *q, size_t n) {
   return 1;
 }
 
-int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
-                       const int32_t *hand_of, size_t cols, const double *L, const double *L0,
-                       size_t r, rf_time_us wait) {
-  rf_shelf_def def;
-  rf_store_shelf(e->store, c->shelf, &def);
-  const double floor_g = rf__run_floor(e, c->shelf);
-  const double *g = rf__change_g(e, c);
+/* The facings over plates that lost weight, at most MERGED_FACINGS of them: 0, or -1 when
+ * there are more. */
+static int gather_facings(merged *m) {
+  const rf_engine *e = m->e;
+  const double floor_g = rf__run_floor(e, m->c->shelf);
+  const double *g = rf__change_g(e, m->c);
   const uint32_t *all_fac;
-  merged m;
-  memset(&m, 0, sizeof m);
-  m.e = e;
-  m.c = c;
-  m.shelf = def;
-  m.sigma = rf__noise_of(e, c->shelf);
-  rf_store_shelf_facings(e->store, c->shelf, &all_fac, &m.nf_all);
-  for (size_t i = 0; i < m.nf_all; ++i) {
+  rf_store_shelf_facings(e->store, m->c->shelf, &all_fac, &m->nf_all);
+  for (size_t i = 0; i < m->nf_all; ++i) {
     rf_facing_def f;
     rf_store_facing(e->store, all_fac[i], &f);
     int over = 0;
-    for (size_t k = 0; k < def.plate_count && !over; ++k)
+    for (size_t k = 0; k < m->shelf.plate_count && !over; ++k)
       over = rf__run_sign(g[k], floor_g) < 0 &&
-             fmin(f.x1, def.plates[k].x1) - fmax(f.x0, def.plates[k].x0) > 0;
+             fmin(f.x1, m->shelf.plates[k].x1) - fmax(f.x0, m->shelf.plates[k].x0) > 0;
     if (!over) continue;
-    if (m.n == MERGED_FACINGS) return 0;
-    m.place[m.n] = i;
-    m.lo[m.n] = f.x0;
-    m.hi[m.n] = f.x1;
-    rf__product_weight(e, e->facing_product[all_fac[i]], &m.unit[m.n], &m.sd[m.n]);
-    m.fac[m.n++] = all_fac[i];
+    if (m->n == MERGED_FACINGS) return -1;
+    m->place[m->n] = i;
+    m->lo[m->n] = f.x0;
+    m->hi[m->n] = f.x1;
+    rf__product_weight(e, e->facing_product[all_fac[i]], &m->unit[m->n], &m->sd[m->n]);
+    m->fac[m->n++] = all_fac[i];
   }
-  if (m.n == 0) return 0;
+  return 0;
+}
+
+/* The batch's hand visits on the shelf (at most MERGED_HANDS), each with the shopper most
+ * likely behind it. */
+static void gather_hands(merged *m, const f_row_terms *row, const f_columns *k) {
+  const rf_engine *e = m->e;
   const uint32_t everyone = rf__ledger_count(&e->ledger);
-  for (size_t j = 0; j < cols && m.nh < MERGED_HANDS; ++j) {
-    const f_hand *hv = &e->hands[hand_of[j]];
-    if (hv->shelf != c->shelf) continue;
+  for (size_t j = 0; j < k->cols && m->nh < MERGED_HANDS; ++j) {
+    const f_hand *hv = &e->hands[k->hand_of[j]];
+    if (hv->shelf != m->c->shelf) continue;
     double best = 0.0;
     uint32_t best_k = 0;
-    for (uint32_t k = 0; k < everyone; ++k) {
-      if (row->what[k] == -INFINITY || row->prox[k] <= 0) continue;
-      double p = rf__hand_who(e, row, hv, k);
+    for (uint32_t s = 0; s < everyone; ++s) {
+      if (row->what[s] == -INFINITY || row->prox[s] <= 0) continue;
+      double p = rf__hand_who(e, row, hv, s);
       if (p > best) {
         best = p;
-        best_k = k;
+        best_k = s;
       }
     }
     if (best <= 0) continue;
-    m.hands[m.nh] = hv;
-    m.cart[m.nh] = e->ledger.shoppers[best_k].cart;
-    m.who[m.nh++] = log(best);
+    m->hands[m->nh] = hv;
+    m->cart[m->nh] = rf__ledger_cart_of(&e->ledger, best_k);
+    m->who[m->nh++] = log(best);
   }
-  /* One hand at one facing is a one-shopper reading: nothing to read here. */
-  if (m.nh == 0 || (m.nh == 1 && m.n == 1) || choose_hands(&m) != 0) return 0;
-  m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
-  /* row->what was shifted by the row's top term: the readings come onto the same scale. */
-  m.shift = row->unexplained - rf__unexplained_logl(e);
-  double single = L0[r];
-  for (size_t j = 0; j < cols; ++j) single += L[r * cols + j];
-  const double single_log = log(single);
-  int64_t q[MERGED_FACINGS] = {0}, best_q[MERGED_FACINGS] = {0};
-  double spread, best = -INFINITY, all = single_log;
-  while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, &spread);
+}
+
+/* The best reading into best_q and its log L (-inf: none), and every reading's summed, the
+ * one-shopper evidence (single_log) included, in *all. */
+static double best_reading(const merged *m, double single_log, int64_t *best_q, double *all) {
+  int64_t q[MERGED_FACINGS] = {0};
+  double spread, best = -INFINITY;
+  *all = single_log;
+  while (next_quantities(q, m->n)) {
+    double l = score_reading(m, q, &spread);
     if (l == -INFINITY) continue;
-    all = rf__logsumexp_add(all, l + spread);
+    *all = rf__logsumexp_add(*all, l + spread);
     if (l > best) {
       best = l;
       memcpy(best_q, q, sizeof q);
     }
   }
-  if (best <= single_log) return 0;
-  /* Each diff's confidence: the readings with as many items of its facing, times the share of
-   * their hands that put them in its cart. */
-  double agree[MERGED_FACINGS];
-  for (size_t k = 0; k < m.n; ++k) agree[k] = 0.0;
-  memset(q, 0, sizeof q);
-  while (next_quantities(q, m.n)) {
-    double l = score_reading(&m, q, &spread);
+  return best;
+}
+
+/* Each diff's confidence: the readings with as many items of its facing, times the share of
+ * their hands that put them in its cart. */
+static void agreement(const merged *m, const int64_t *best_q, double all, double *agree) {
+  int64_t q[MERGED_FACINGS] = {0};
+  double spread;
+  for (size_t k = 0; k < m->n; ++k) agree[k] = 0.0;
+  while (next_quantities(q, m->n)) {
+    double l = score_reading(m, q, &spread);
     if (l == -INFINITY) continue;
     double p = exp(l + spread - all);
-    for (size_t k = 0; k < m.n; ++k)
-      if (best_q[k] > 0 && q[k] == best_q[k]) agree[k] += p * m.share[k];
+    for (size_t k = 0; k < m->n; ++k)
+      if (best_q[k] > 0 && q[k] == best_q[k]) agree[k] += p * m->share[k];
   }
+}
+
+int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
+                       const f_columns *k, size_t r, rf_time_us wait) {
+  merged m;
+  memset(&m, 0, sizeof m);
+  m.e = e;
+  m.c = c;
+  rf_store_shelf(e->store, c->shelf, &m.shelf);
+  m.sigma = rf__noise_of(e, c->shelf);
+  if (gather_facings(&m) != 0 || m.n == 0) return 0;
+  gather_hands(&m, row, k);
+  /* One hand at one facing is a one-shopper reading: nothing to read here. */
+  if (m.nh == 0 || (m.nh == 1 && m.n == 1) || choose_hands(&m) != 0) return 0;
+  m.spared = -log(e->param[RF_PARAM_BROWSE_RATE]);
+  /* row->what was shifted by the row's top term: the readings come onto the same scale. */
+  m.shift = row->unexplained - rf__unexplained_logl(e);
+  const double single_log = log(rf__row_single(k, r));
+  int64_t best_q[MERGED_FACINGS] = {0};
+  double all;
+  double best = best_reading(&m, single_log, best_q, &all);
+  if (best <= single_log) return 0;
+  double agree[MERGED_FACINGS];
+  agreement(&m, best_q, all, agree);
   rf_time_us t = c->t1 + wait;
-  for (size_t k = 0; k < m.n; ++k) {
-    if (best_q[k] == 0) continue;
-    double conf = fmin(agree[k], 1.0);
-    if (rf__engine_emit_diff(e, c->event, m.cart[m.by[k]], e->facing_product[m.fac[k]],
-                             best_q[k], conf, t, -1, NULL) != 0)
+  for (size_t f = 0; f < m.n; ++f) {
+    if (best_q[f] == 0) continue;
+    double conf = fmin(agree[f], 1.0);
+    if (rf__emit_diff(e, c->event, m.cart[m.by[f]], e->facing_product[m.fac[f]], best_q[f], conf,
+                      t, -1, NULL) != 0)
       return -1;
   }
   return 1;

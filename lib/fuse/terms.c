@@ -6,6 +6,22 @@
 #include "terms.h"
 
 #define TWO_PI 6.283185307179586
+/* Nobody's change (noise, an unknown item) is spread flat over this many grams. */
+#define UNEXPLAINED_SPAN_G 2000.0
+/* A shopper's track is wrong this often: their position then says nothing. */
+#define TRACK_WRONG_RATE 0.05
+/* A shopper whose hand is seen in another shelf's zone within this of a change (us) is that
+ * much less likely to have made it. */
+#define ELSEWHERE_MARGIN_US 500000
+#define ELSEWHERE_FACTOR 0.1
+/* Against a point (a change's centre of weight) an item may have stood this far either side
+ * (m); a hand's place never costs more than POINT_FLOOR. */
+#define POINT_SPREAD_M 0.05
+#define PLACE_FLOOR 0.05
+/* A hand that says it held nothing (holding_out for a take, holding_in for a put-back). */
+#define HOLDING_CONTRADICTS 0.5
+/* An sku score is trusted within [HINT_MIN, 1 - HINT_MIN]. */
+#define HINT_MIN 0.05
 
 double rf__noise_of(const rf_engine *e, uint32_t shelf) {
   rf_shelf_def def;
@@ -63,7 +79,7 @@ double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight
 }
 
 double rf__unexplained_logl(const rf_engine *e) {
-  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(2000.0);
+  return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(UNEXPLAINED_SPAN_G);
 }
 
 static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_time_us b1) {
@@ -71,9 +87,7 @@ static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_ti
 }
 
 int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c) {
-  const rf__shopper *sh = &e->ledger.shoppers[s];
-  if (!sh->in_use || sh->entered > c->t1) return 0;
-  return sh->present || sh->left >= c->t0;
+  return rf__ledger_in_store_during(&e->ledger, s, c->t0, c->t1);
 }
 
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
@@ -87,14 +101,15 @@ double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
     double scale = e->param[RF_PARAM_POSITION_SCALE_M];
     double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
     double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
-    p = 0.95 * exp(-0.5 * (dx * dx + dy * dy) / var) / fmin(TWO_PI * var, e->floor_area) +
-        0.05 * anywhere;
+    p = (1.0 - TRACK_WRONG_RATE) * exp(-0.5 * (dx * dx + dy * dy) / var) /
+            fmin(TWO_PI * var, e->floor_area) +
+        TRACK_WRONG_RATE * anywhere;
   }
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
     if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&
-        gap_between(hv->t0, hv->t1, c->t0 - 500000, c->t1 + 500000) == 0) {
-      p *= 0.1;
+        gap_between(hv->t0, hv->t1, c->t0 - ELSEWHERE_MARGIN_US, c->t1 + ELSEWHERE_MARGIN_US) == 0) {
+      p *= ELSEWHERE_FACTOR;
       break;
     }
   }
@@ -110,20 +125,20 @@ double rf__hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, d
   if (h->has_x) {
     /* Against a point (the change's centre of weight) the item may have stood ~5 cm either
      * side; against a span (a facing) that is already the span. */
-    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + (hi > lo ? 0.0 : 0.05);
+    double sx = e->param[RF_PARAM_HAND_X_SCALE_M] + (hi > lo ? 0.0 : POINT_SPREAD_M);
     double dx = (h->x < lo ? lo - h->x : h->x > hi ? h->x - hi : 0.0) / sx;
-    l += fmax(-0.5 * dx * dx, log(0.05));
+    l += fmax(-0.5 * dx * dx, log(PLACE_FLOOR));
   }
   double hint = e->param[RF_PARAM_HINT_WEIGHT];
   int says = c->total < 0 ? h->holding_out : h->holding_in;
-  if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(0.5);
+  if (hint > 0 && says != RF_UNKNOWN && !says) l += hint * log(HOLDING_CONTRADICTS);
   return l;
 }
 
 double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n) {
   double weight = e->param[RF_PARAM_HINT_WEIGHT];
   if (weight <= 0 || h == NULL || h->hint_product < 0 || n < 2) return 0.0;
-  double score = fmin(fmax(h->hint_score, 0.05), 0.95);
+  double score = fmin(fmax(h->hint_score, HINT_MIN), 1.0 - HINT_MIN);
   double l = (int64_t)p == h->hint_product ? log(score) : log((1.0 - score) / (double)(n - 1));
   return weight * (l + log((double)n));
 }

@@ -8,12 +8,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine_internal.h"
+#include "state.h"
 
 #define RF__LOG_2PI 1.8378770664093453
 /* Two shoppers whose hands are both in a shelf zone while it changes, and who both take: the
  * chance their takes fall close enough in time to read as one change. */
 #define RF__SPLIT_MERGE_RATE 0.3
+/* The chance one reach takes from two facings (each facing beyond the first costs this): the
+ * take hypotheses of two neighbouring facings and a merged reading's hand at several facings
+ * must weigh it alike. */
+#define RF__TWO_FACING_PRIOR 0.05
+/* Of the items of one reach: the chance it moved one item, and each further item's. */
+#define RF__ONE_ITEM_PRIOR 0.8
+#define RF__MORE_ITEM_PRIOR 0.2
+/* An item lying loose (put back away from its facing) rests on about this much of the shelf
+ * either side of where it was left (m); a take of loose items is half as likely a priori. */
+#define RF__LOOSE_HALF_WIDTH 0.07
+#define RF__LOOSE_TAKE_PRIOR 0.5
 
 /* log(exp(a) + exp(b)), without overflow; either may be -inf. */
 static inline double rf__logsumexp_add(double a, double b) {
@@ -51,7 +62,7 @@ double rf__unexplained_logl(const rf_engine *e);
 
 /* The prior of moving q items at once: most reaches move one. */
 static inline double rf__quantity_prior(int64_t q) {
-  return log(0.8) + (double)(q - 1) * log(0.2);
+  return log(RF__ONE_ITEM_PRIOR) + (double)(q - 1) * log(RF__MORE_ITEM_PRIOR);
 }
 
 /* Whether shopper s could have made change c: in the store at some moment of it. */
@@ -80,6 +91,13 @@ static inline double rf__hand_fit(const rf_engine *e, const f_hand *h, const f_c
  * 1 / n each. 0 when the hand has no hint. */
 double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n);
 
+/* log of how well hand visit h fits items of product p that were in [lo, hi]: its sku hint for
+ * them, then its place and time (nf: the shelf's facings). */
+static inline double rf__hand_items_logl(const rf_engine *e, const f_hand *h, const f_change *c,
+                                         uint32_t p, double lo, double hi, size_t nf) {
+  return rf__hint_logl(e, h, p, nf) + rf__hand_fit_at(e, h, c, lo, hi);
+}
+
 /* The number of facings on the shelf. */
 size_t rf__shelf_facings(const rf_engine *e, uint32_t shelf);
 
@@ -96,6 +114,41 @@ typedef struct f_row_terms {   /* one change of the batch */
  * shopper but for WRONG_ID_RATE, when it names any other candidate alike; so a name says less
  * the less likely it is that its shopper stood at the shelf. Anonymous: by position alone. */
 double rf__hand_who(const rf_engine *e, const f_row_terms *row, const f_hand *hv, uint32_t k);
+
+/* log L of row's change through hand visit hv made by shopper k (fit: the visit's fit to the
+ * change, visit_fit in hypotheses.h; spared: the browse cost the visit no longer pays): the
+ * column term of the batch's likelihood matrix. -inf when k is no candidate or not who hv
+ * could be. */
+static inline double rf__column_term(const rf_engine *e, const f_row_terms *row, const f_hand *hv,
+                                     double fit, double spared, uint32_t k) {
+  if (row->what[k] == -INFINITY || row->prox[k] <= 0) return -INFINITY;
+  double id = rf__hand_who(e, row, hv, k);
+  return id > 0 ? log(id) + fit + spared + row->what[k] : -INFINITY;
+}
+
+/* log L of row's change by shopper k in a reach the cameras missed (missed: the rate of those):
+ * the no-column term. -inf when k is no candidate. */
+static inline double rf__missed_term(const f_row_terms *row, double missed, uint32_t k) {
+  if (row->what[k] == -INFINITY || row->prox[k] <= 0) return -INFINITY;
+  return log(missed * row->prox[k]) + row->what[k];
+}
+
+/* The columns of a batch (batch.c): the hand visits that could explain one of its changes, and
+ * the rows' likelihoods through each (L, due x cols) and through none (L0), each row scaled so
+ * its largest term is 1. */
+typedef struct f_columns {
+  const int32_t *hand_of;      /* per column: its hand visit */
+  size_t cols;
+  const double *L, *L0;
+} f_columns;
+
+/* Row r's evidence summed over every one-shopper explanation (each column, and none), on the
+ * row's scale. */
+static inline double rf__row_single(const f_columns *k, size_t r) {
+  double single = k->L0[r];
+  for (size_t j = 0; j < k->cols; ++j) single += k->L[r * k->cols + j];
+  return single;
+}
 
 /* Plates that moved more than this read as part of a run (4 noise sigmas, at least 5 g). */
 double rf__run_floor(const rf_engine *e, uint32_t shelf);

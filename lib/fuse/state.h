@@ -1,10 +1,16 @@
-/* Internal: the engine's state — shoppers and carts, recent hand visits, changes waiting to be
- * decided, items left where they do not belong, and the output queue. */
-#ifndef RF_FUSE_ENGINE_INTERNAL_H
-#define RF_FUSE_ENGINE_INTERNAL_H
+/* Internal: the engine's state and the types every part of lib/fuse shares — shoppers and
+ * carts (the ledger), recent hand visits, changes waiting to be decided, items left where they
+ * do not belong, decisions kept for revision, and the output queue. It sits below the jobs
+ * (batch, hypotheses, split, merged, runs, revise, loose) and the emission of diffs (emit.h):
+ * they include it, it includes none of them. */
+#ifndef RF_FUSE_STATE_H
+#define RF_FUSE_STATE_H
 
-#include "core/errbuf.h"
 #include "cart/ledger.h"
+#include "core/errbuf.h"
+#include "core/slots.h"
+
+#include <math.h>
 #include "retailfuse/assign.h"
 #include "retailfuse/engine.h"
 #include "retailfuse/loadcell.h"
@@ -75,20 +81,23 @@ typedef struct f_decision {
   f_alt alt[RF__ALTS];
 } f_decision;
 
-/* Buffers the decisions reuse, grown to the largest batch seen: deciding allocates only while
- * the store is busier than it has been. */
-typedef struct f_scratch {
-  void *takes, *puts, *rows;
-  double *per_shopper, *L, *L0, *P, *P0, *post;
-  int32_t *column_of, *hand_of;
-  double *split_fit;           /* split_change's plate fits, per facing pair and quantities */
-  size_t split_fit_cap;
-  double *hinted;              /* a decision's hypotheses, weighed by their hand */
-  int32_t *order, *order_tmp;  /* ... sorted so those making the same diffs are neighbours */
-  size_t hinted_cap, order_cap, order_tmp_cap;
-  size_t takes_cap, puts_cap, rows_cap, per_shopper_cap, L_cap, L0_cap, P_cap, P0_cap, post_cap,
-      column_of_cap, hand_of_cap;
-} f_scratch;
+/* The buffers deciding reuses (rf__slots), grown to the largest batch seen: deciding allocates
+ * only while the store is busier than it has been. */
+typedef enum f_slot {
+  F_SLOT_TAKES,                /* one change's take hypotheses (hypotheses.h) */
+  F_SLOT_PUTS,                 /* one shopper's put-back hypotheses */
+  F_SLOT_ROWS,                 /* the batch's rows (f_row_terms) */
+  F_SLOT_PER_SHOPPER,          /* per row and shopper: what and prox */
+  F_SLOT_L, F_SLOT_L0,         /* the likelihood matrix and its no-column terms */
+  F_SLOT_P, F_SLOT_P0,         /* their marginals */
+  F_SLOT_POST,                 /* per shopper, and per cart: a row's posterior */
+  F_SLOT_COLUMN_OF,            /* per hand visit: its column, -1 if none */
+  F_SLOT_HAND_OF,              /* per column: its hand visit */
+  F_SLOT_SPLIT_FIT,            /* the two-hand split's plate fits (split.c) */
+  F_SLOT_HINTED,               /* a decision's hypotheses, weighed by their hand ... */
+  F_SLOT_ORDER, F_SLOT_ORDER_TMP,  /* ... sorted so those making the same diffs are neighbours */
+  F_SLOT_COUNT
+} f_slot;
 
 struct rf_engine {
   rf_allocator alloc;
@@ -113,7 +122,7 @@ struct rf_engine {
   size_t loose_version;        /* counts changes to `loose` */
   f_out *out;
   size_t out_head, out_count, out_cap;
-  f_scratch scratch;
+  rf__slots scratch;           /* by f_slot, freed in one call */
   f_decision *decisions;       /* recent takes, oldest first */
   size_t decision_count, decision_cap;
   rf_time_us decisions_oldest_t1;  /* the least t1 among them (when there are any) */
@@ -134,23 +143,10 @@ struct rf_engine {
   rf__errbuf err;
 };
 
-/* decide.c: decides every pending change whose wait is over (all of them with `everything`). */
-int rf__engine_decide_due(rf_engine *e, int everything);
-
-/* decide.c: forgets the decisions the revision horizon no longer reaches. */
-void rf__engine_forget_decisions(rf_engine *e, rf_time_us horizon);
-
-/* engine.c: makes room to queue `count` more output records (none needed with a callback). */
-int rf__engine_reserve_output(rf_engine *e, size_t count);
-
-/* engine.c: queues a diff, or hands it to the callback; *seq (may be NULL) receives its number.
- * corrects < 0: none. A flagged diff that corrects nothing counts against its cart's receipt;
- * corrections keep that count themselves (rf__ledger's cart.flagged). */
-int rf__engine_emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
-                         int64_t qty, double conf, rf_time_us t, int64_t corrects, int64_t *seq);
-
-/* engine.c: whether a diff of this confidence is flagged for review. */
-int rf__engine_flags_review(const rf_engine *e, double conf);
+/* A duration parameter (seconds) in the microseconds of the store clock. */
+static inline rf_time_us rf__param_us(const rf_engine *e, rf_engine_param p) {
+  return (rf_time_us)llround(e->param[p] * 1e6);
+}
 
 /* The per-plate changes of a pending change (one per plate of its shelf). */
 static inline const double *rf__change_g(const rf_engine *e, const f_change *c) {

@@ -1,0 +1,122 @@
+/* The engine's output: diffs and receipts as records, through the queue or the host's callback,
+ * each diff booked into the ledger as it goes out. */
+#include "emit.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "retailfuse/status.h"
+
+static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
+  memset(rec, 0, sizeof *rec);
+  if (o->is_receipt) {
+    rec->type = RF_RECORD_RECEIPT;
+    rec->u.receipt.has_t = 1;
+    rec->u.receipt.t = o->t;
+    rec->u.receipt.shopper = rf__ledger_id(&e->ledger, o->cart);
+    memcpy(e->poll_items, e->item_pool + o->first_item, o->item_count * sizeof *e->poll_items);
+    rec->u.receipt.items = e->poll_items;
+    rec->u.receipt.item_count = o->item_count;
+    rec->u.receipt.review = o->review;
+    return;
+  }
+  rf_product_def p;
+  rf_store_product(e->store, o->product, &p);
+  rec->type = RF_RECORD_DIFF;
+  rec->u.diff.seq = o->seq;
+  rec->u.diff.t = o->t;
+  rec->u.diff.shopper = rf__ledger_id(&e->ledger, o->cart);
+  rec->u.diff.sku = p.sku;
+  rec->u.diff.qty = o->qty;
+  rec->u.diff.conf = o->conf;
+  rec->u.diff.review = o->review;
+  rec->u.diff.event = o->event;
+  rec->u.diff.has_corrects = o->has_corrects;
+  rec->u.diff.corrects = o->corrects;
+}
+
+int rf__emit_reserve(rf_engine *e, size_t count) {
+  if (e->output != NULL) return 0;
+  if (e->out_count == 0) e->out_head = 0;
+  if (RF__RESERVE(&e->alloc, e->out, e->out_cap, e->out_head + e->out_count + count) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  return 0;
+}
+
+/* Queues o (room reserved by the caller), or hands it to the callback at once. The callback's
+ * complaint does not stop the engine (what it was handed stands): the call that made the record
+ * returns the first one. */
+static void emit(rf_engine *e, const f_out *o) {
+  if (e->output != NULL) {
+    rf_record rec;
+    to_record(e, o, &rec);
+    int rc = e->output(&rec, e->payload);
+    if (rc != 0 && e->output_rc == 0) e->output_rc = rc;
+    if (o->is_receipt) e->item_len = o->first_item;  /* the items were only needed for the call */
+    return;
+  }
+  if (e->out_count == 0) e->out_head = 0;
+  e->out[e->out_head + e->out_count++] = *o;
+}
+
+int rf__emit_next(rf_engine *e, rf_record *out) {
+  if (e->out_count == 0) {
+    e->item_len = 0;
+    return RF_ITEROVER;
+  }
+  to_record(e, &e->out[e->out_head++], out);
+  e->out_count--;
+  return 0;
+}
+
+int rf__emit_names(const rf_engine *e, uint32_t cart) {
+  for (size_t o = e->out_head; o < e->out_head + e->out_count; ++o)
+    if (e->out[o].cart == cart) return 1;
+  return 0;
+}
+
+int rf__emit_flags_review(const rf_engine *e, double conf) {
+  return round(conf * 1e4) / 1e4 < e->param[RF_PARAM_REVIEW_BELOW];
+}
+
+int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, int64_t qty,
+                  double conf, rf_time_us t, int64_t corrects, int64_t *seq) {
+  rf__ledger_add(&e->ledger, cart, product, qty);
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.seq = e->next_seq++;
+  o.event = event;
+  o.qty = qty;
+  o.t = t;
+  o.cart = cart;
+  o.product = product;
+  /* A change resting on a faulty plate is trusted half as much. */
+  if (e->deciding_faulty) conf *= 0.5;
+  o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
+  o.review = rf__emit_flags_review(e, conf);
+  if (o.review && corrects < 0) rf__ledger_flag(&e->ledger, cart);
+  o.has_corrects = corrects >= 0;
+  o.corrects = corrects;
+  if (seq) *seq = o.seq;
+  emit(e, &o);
+  return 0;
+}
+
+int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
+  rf_engine *e = payload;
+  if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0 ||
+      rf__emit_reserve(e, 1) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.is_receipt = 1;
+  o.t = t;
+  o.cart = cart;
+  o.first_item = e->item_len;
+  o.review = rf__ledger_flagged(&e->ledger, cart);
+  o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
+  e->item_len += o.item_count;
+  emit(e, &o);
+  return 0;
+}

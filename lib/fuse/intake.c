@@ -1,0 +1,171 @@
+/* Taking events in: each checked before anything changes, then kept — hand visits for the
+ * changes they may explain, weight changes (from delta records, or settled by the load cells
+ * from raw samples) until they are decided. */
+#include "intake.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "retailfuse/status.h"
+
+int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
+  uint32_t shelf, who;
+  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "hand: the shelf id is missing");
+  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "hand: t1 is before t0");
+  if (r->has_x && !isfinite(r->x)) return rf__error(&e->err, RF_EINVAL, "hand: x is not finite");
+  if (r->has_conf && !isfinite(r->conf)) return rf__error(&e->err, RF_EINVAL, "hand: conf is not finite");
+  if (r->has_conf && (r->conf < 0.0 || r->conf > 1.0))
+    return rf__error(&e->err, RF_ERANGE, "hand: conf must be within [0, 1]");
+  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "hand: shelf '%s' is not in the store", r->shelf);
+  int64_t shopper = -1;
+  if (r->shopper != NULL) {
+    int rc = rf__ledger_find(&e->ledger, r->shopper, &who, &e->err);
+    if (rc != 0) return rc;
+    shopper = who;
+  }
+  if (RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  f_hand *h = &e->hands[e->hand_count];
+  memset(h, 0, sizeof *h);
+  h->shelf = shelf;
+  h->shopper = shopper;
+  h->t0 = r->t0;
+  h->t1 = r->t1;
+  h->has_x = r->has_x;
+  h->x = r->x;
+  h->conf = r->has_conf ? r->conf : 1.0;
+  h->holding_in = r->holding_in;
+  h->holding_out = r->holding_out;
+  h->hint_product = -1;
+  for (size_t k = 0; k < r->sku_score_count; ++k) {
+    uint32_t p;
+    if (rf_store_find_product(e->store, r->sku_scores[k].sku, &p) != 0) continue;
+    if (h->hint_product < 0 || r->sku_scores[k].score > h->hint_score) {
+      h->hint_product = p;
+      h->hint_score = r->sku_scores[k].score;
+    }
+  }
+  e->hand_count++;
+  return 0;
+}
+
+/* Adds a settled change of a shelf to those waiting to be decided: g[k] for each plate of the
+ * shelf, `reported` plates of it moved. Room for it must have been reserved (rf__reserve_changes). */
+static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1,
+                       const double *g_in, int reported, int faulty) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  size_t n = def.plate_count;
+  double *g = e->g_pool + e->g_len;
+  memcpy(g, g_in, n * sizeof *g);
+  double total = 0.0, mass = 0.0, moment = 0.0;
+  for (size_t k = 0; k < n; ++k) {
+    total += g[k];
+    double w = fabs(g[k]);
+    mass += w;
+    moment += w * 0.5 * (def.plates[k].x0 + def.plates[k].x1);
+  }
+  f_change *c = &e->pending[e->pending_count++];
+  memset(c, 0, sizeof *c);
+  c->shelf = shelf;
+  c->t0 = t0;
+  c->t1 = t1;
+  c->event = e->next_event++;
+  c->first_g = e->g_len;
+  c->reported = reported;
+  c->faulty = faulty;
+  c->total = total;
+  c->center_x = mass > 0 ? moment / mass : 0.5 * (def.plates[0].x0 + def.plates[n - 1].x1);
+  e->g_len += n;
+}
+
+/* Room for `changes` more changes of up to `plates` plates each. */
+int rf__reserve_changes(rf_engine *e, size_t changes, size_t plates) {
+  if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + changes * plates) != 0 ||
+      RF__RESERVE(&e->alloc, e->pending, e->pending_cap, e->pending_count + changes) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  return 0;
+}
+
+int rf__take_delta(rf_engine *e, const rf_delta_rec *r) {
+  uint32_t shelf, plate, plate_shelf;
+  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "delta: the shelf id is missing");
+  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "delta: t1 is before t0");
+  if (r->plate_count == 0 || r->plates == NULL)
+    return rf__error(&e->err, RF_EINVAL, "delta: no plates");
+  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "delta: shelf '%s' is not in the store", r->shelf);
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
+  for (size_t k = 0; k < r->plate_count; ++k) {
+    if (r->plates[k].plate == NULL) return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
+    if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
+      return rf__error(&e->err, RF_ENOTFOUND, "delta: plate '%s' is not in the store",
+                       r->plates[k].plate);
+    rf_store_plate(e->store, plate, NULL, &plate_shelf);
+    if (plate_shelf != shelf)
+      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' is not on shelf '%s'",
+                       r->plates[k].plate, r->shelf);
+    if (!isfinite(r->plates[k].g))
+      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' change is not finite",
+                       r->plates[k].plate);
+  }
+  if (rf__reserve_changes(e, 1, def.plate_count) != 0) return RF_ENOMEM;
+  memset(e->event_g, 0, def.plate_count * sizeof *e->event_g);
+  for (size_t k = 0; k < r->plate_count; ++k) {
+    rf_store_find_plate(e->store, r->plates[k].plate, &plate);
+    e->event_g[plate - first] += r->plates[k].g;
+  }
+  add_change(e, shelf, r->t0, r->t1, e->event_g, (int)r->plate_count, 0);
+  return 0;
+}
+
+/* The load cells settled a change of a shelf: the plates that moved (or changed by more than
+ * three sd) are its per-plate changes, as a delta record would list them. A faulty plate's
+ * change says nothing and is left out; the rest of the change is trusted less. */
+int rf__take_shelf_event(const rf_shelf_event *ev, void *payload) {
+  rf_engine *e = payload;
+  int reported = 0, faulty = 0;
+  for (size_t k = 0; k < ev->plate_count; ++k) {
+    int counts = ev->moved[k] || fabs(ev->delta_g[k]) > 3.0 * ev->sd_g[k];
+    faulty |= counts && ev->faulty[k];
+    counts = counts && !ev->faulty[k];
+    e->event_g[k] = counts ? ev->delta_g[k] : 0.0;
+    reported += counts;
+  }
+  if (reported == 0) return 0;  /* only faulty plates moved */
+  /* Reserved before the readings were handed over (rf__take_samples): this cannot fail. */
+  if (e->pending_count == e->pending_cap ||
+      e->g_len + ev->plate_count > e->g_cap)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported, faulty);
+  return 0;
+}
+
+int rf__pass_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload) {
+  rf_engine *e = payload;
+  if (e->on_fault == NULL) return 0;
+  rf_plate_def def;
+  rf_store_plate(e->store, plate, &def, NULL);
+  e->on_fault(def.plate, fault, t, e->fault_payload);
+  return 0;
+}
+
+int rf__take_samples(rf_engine *e, const rf_samples_rec *r) {
+  uint32_t plate, shelf;
+  if (r->plate == NULL) return rf__error(&e->err, RF_EINVAL, "samples: the plate id is missing");
+  if (rf_store_find_plate(e->store, r->plate, &plate) != 0)
+    return rf__error(&e->err, RF_ENOTFOUND, "samples: plate '%s' is not in the store", r->plate);
+  rf_store_plate(e->store, plate, NULL, &shelf);
+  rf_shelf_def def;
+  rf_store_shelf(e->store, shelf, &def);
+  /* A plate settles at least 3 readings apart: at most that many of its shelf's events end in
+   * these readings, with room reserved now so none is lost. */
+  if (rf__reserve_changes(e, r->count / 3 + 2, def.plate_count) != 0) return RF_ENOMEM;
+  int rc = rf_loadcell_push(e->loadcell, plate, r->t, r->dt_us, r->g, r->count);
+  if (rc != 0)
+    return rf__error(&e->err, rc, "%s (plate '%s')", rf_loadcell_errmsg(e->loadcell), r->plate);
+  return 0;
+}

@@ -1,0 +1,24 @@
+/* Internal: events taken into the engine's state. Each take checks its record first and
+ * changes nothing when it refuses it (the engine's message says why). */
+#ifndef RF_FUSE_INTAKE_H
+#define RF_FUSE_INTAKE_H
+
+#include "state.h"
+
+/* A hand visit, kept for the changes it may explain. */
+int rf__take_hand(rf_engine *e, const rf_hand_rec *r);
+
+/* A segmented change of a shelf, pending until its wait is over. */
+int rf__take_delta(rf_engine *e, const rf_delta_rec *r);
+
+/* Raw readings of a plate, through the engine's load cells (rf__take_shelf_event receives what
+ * they settle, rf__pass_fault the faults they find: the loadcell.h callbacks, payload the
+ * engine). */
+int rf__take_samples(rf_engine *e, const rf_samples_rec *r);
+int rf__take_shelf_event(const rf_shelf_event *ev, void *payload);
+int rf__pass_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
+
+/* Room for `changes` more pending changes of up to `plates` plates each: 0 or RF_ENOMEM. */
+int rf__reserve_changes(rf_engine *e, size_t changes, size_t plates);
+
+#endif

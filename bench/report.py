@@ -67,7 +67,7 @@ if solvers:
     target("solvers", "rf_lsa / scipy <= 0.5 on dense matrices with a side >= 500",
            f"worst {worst_big:.2f}" if worst_big else "not run (quick)",
            worst_big is not None and worst_big <= 0.5)
-    target("solvers", "rf_lsa / scipy <= 1.0 elsewhere (through ctypes)", f"worst {worst_rest:.2f}",
+    target("solvers", "rf_lsa / scipy <= 1.0 elsewhere (from Python)", f"worst {worst_rest:.2f}",
            worst_rest <= 1.0)
 
 # ---- load cells ----
@@ -292,7 +292,7 @@ if acc:
                   f"{r['review_rate']:.3f} | {r['calibration_error']:.3f} | {e['wrong_shopper']} / "
                   f"{e['wrong_product']} / {e['wrong_quantity']} / {e['missed']} / {e['spurious']} |")
 if solvers:
-    md += ["", "## Solvers against scipy (through ctypes)", "",
+    md += ["", "## Solvers against scipy (through the Python package)", "",
            "| workload | shape | ours | scipy | ratio |", "|---|---|---|---|---|"]
     md += [f"| {r['workload']} | {r['shape'][0]} x {r['shape'][1]} | {r['ours_ms']:.3f} ms | "
            f"{r['scipy_ms']:.3f} ms | {r['ratio']:.2f} |" for r in solvers["lsa"]]

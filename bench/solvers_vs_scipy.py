@@ -2,8 +2,13 @@
 same run: times (medians of repeated runs, the two solvers interleaved), the ratio ours/scipy,
 and a check that both reach the same optimal cost (or both find the matrix infeasible).
 
-Run through bench/run-solvers, which builds the release library first. Needs Debian's
-python3-numpy and python3-scipy (use /usr/bin/python3)."""
+Ours is called as a user calls it, through the Python package: retailfuse.linear_sum_assignment
+(scipy's signature and result; both timed calls also sum the cost of the assignment they return),
+retailfuse.kbest and retailfuse.marginals.
+
+Run through bench/run-solvers, which builds the release library with the Python package first
+and puts it on the path (PYTHONPATH=build-release/python). Needs Debian's python3-numpy and
+python3-scipy (use /usr/bin/python3)."""
 import argparse
 import heapq
 import json
@@ -19,8 +24,7 @@ import scipy
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rf_ctypes import Solvers  # noqa: E402
+import retailfuse
 
 
 # ---- workloads: scipy's own benchmark families ------------------------------------------------
@@ -91,6 +95,10 @@ def compare(ours_fn, peer_fn, budget):
     return statistics.median(ours), statistics.median(peer), r_ours, r_peer, repeats
 
 
+# The two sides do the same work around the solve: the call, then the optimal cost summed from
+# the (row_ind, col_ind) it returns. A matrix with no complete assignment raises ValueError in
+# both (retailfuse.InputError is one), which timed() turns into None.
+
 def scipy_cost(cost):
     def run():
         r, c = linear_sum_assignment(cost)
@@ -98,10 +106,15 @@ def scipy_cost(cost):
     return run
 
 
-def ours_cost(solvers, cost):
+def ours_cost(cost):
     def run():
-        return solvers.lsa(cost)[1]
+        r, c = retailfuse.linear_sum_assignment(cost)
+        return float(cost[r, c].sum())
     return run
+
+
+def kbest_totals(cost, k):
+    return [total for total, _, _ in retailfuse.kbest(cost, k)]
 
 
 def same(a, b):
@@ -173,25 +186,22 @@ def machine():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--lib", required=True, help="path to libretailfuse.so (a release build)")
     ap.add_argument("--quick", action="store_true", help="fewer sizes and shorter timing")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
 
-    solvers = Solvers(args.lib)
     rng = np.random.default_rng(args.seed)
     budget = 0.05 if args.quick else 0.3
     info = machine()
-    print(f"retailfuse {solvers.version} (commit {info['commit']}) vs scipy {info['scipy']}, "
-          f"numpy {info['numpy']}; {info['cpu']}, {info['cores']} cores")
+    print(f"retailfuse {retailfuse.__version__} (Python package, commit {info['commit']}) vs "
+          f"scipy {info['scipy']}, numpy {info['numpy']}; {info['cpu']}, {info['cores']} cores")
     print("times are medians of repeated runs, ours and scipy interleaved; ratio = ours / scipy\n")
 
     rows = []
 
     def run(label, cost, dense):
-        t_ours, t_peer, c_ours, c_peer, reps = compare(ours_cost(solvers, cost), scipy_cost(cost),
-                                                       budget)
+        t_ours, t_peer, c_ours, c_peer, reps = compare(ours_cost(cost), scipy_cost(cost), budget)
         ok = same(c_ours, c_peer)
         ratio = t_ours / t_peer
         rows.append({"workload": label, "shape": list(cost.shape), "dense": dense,
@@ -230,9 +240,9 @@ def main():
 
     # k-best: 25 best of a 50 x 50 uniform matrix.
     cost = uniform(rng, (50, 50))
-    t_ours, t_peer, _, _, reps = compare(lambda: solvers.kbest(cost, 25)[1],
+    t_ours, t_peer, _, _, reps = compare(lambda: kbest_totals(cost, 25),
                                          lambda: murty_with_scipy(cost, 25), budget)
-    ours_totals = solvers.kbest(cost, 25)[1]
+    ours_totals = kbest_totals(cost, 25)
     peer_totals = murty_with_scipy(cost, 25)
     kbest_same = len(ours_totals) == 25 and np.allclose(ours_totals, peer_totals, rtol=0, atol=1e-9)
     print(f"\nk-best, 25 best of 50x50 uniform: ours {t_ours * 1e3:.3f} ms, Murty over scipy "
@@ -249,7 +259,7 @@ def main():
         times = []
         for _ in range(5 if n > 12 else 20):
             t = time.perf_counter()
-            solvers.marginals(like, none, method=1)
+            retailfuse.marginals(like, none, method="exact")
             times.append(time.perf_counter() - t)
         ms = statistics.median(times) * 1e3
         marg["exact"].append({"n": n, "ms": ms})
@@ -261,16 +271,16 @@ def main():
     times = []
     for _ in range(50):
         t = time.perf_counter()
-        solvers.marginals(like, none, method=2)
+        retailfuse.marginals(like, none, method="bp")
         times.append(time.perf_counter() - t)
     bp_ms = statistics.median(times) * 1e3
     print(f"largest exact size under 1 ms: {largest_under_1ms} x {largest_under_1ms}")
     print(f"belief propagation, 30 x 60: {bp_ms:.3f} ms")
-    solvers.close()
 
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "lsa": rows,
+            json.dump({"machine": info, "ours": "retailfuse Python package "
+                       "(linear_sum_assignment, kbest, marginals)", "lsa": rows,
                        "lsa_worst_ratio_dense_500": worst_big, "lsa_worst_ratio_rest": worst_rest,
                        "kbest": {"ours_ms": t_ours * 1e3, "murty_scipy_ms": t_peer * 1e3,
                                  "same": bool(kbest_same)},

@@ -7,12 +7,8 @@
  * Each scenario is small enough that its right answer is obvious to a person; the expected output
  * is written beside the pushes. Decisions come at a change's end plus the engine's wait
  * (RF_PARAM_WAIT_S, read from the engine as W), receipts at a cart's last exit plus W; records
- * may arrive up to RF_PARAM_LATENESS_S behind the clock.
- *
- * Where the engine gets an obvious case wrong, the test says what it should do, and a KNOWN_BUG
- * guard skips the test while the wrong behaviour is still there (the assertions after the guard
- * are the behaviour wanted; they run as soon as it is fixed). Set RF_TEST_TRACE=1 to see
- * every output record. */
+ * may arrive up to RF_PARAM_LATENESS_S behind the clock. Set RF_TEST_TRACE=1 to see every output
+ * record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,17 +286,6 @@ static void assert_same_output(const sink *a, const sink *b) {
   }
 }
 
-/* Known bugs: while `still_wrong` holds, say so and skip the test (the teardown frees what it
- * made); the assertions after the guard are the behaviour wanted and run once it is fixed. */
-#define KNOWN_BUG(still_wrong, ...)                                  \
-  do {                                                               \
-    if (still_wrong) {                                               \
-      print_message("[  KNOWN BUG ] " __VA_ARGS__);                  \
-      print_message("\n");                                           \
-      skip();                                                        \
-    }                                                                \
-  } while (0)
-
 /* ==== where on the shelf ====================================================================== */
 
 /* Two teas of exactly the same weight: only the plates the weight left from tell them apart.
@@ -563,13 +548,7 @@ static void test_put_back_home(void **state) {
   assert_cart(x, "S1", 0, 0, 0, 0, 0);
   assert_cart(x, "S2", 0, 0, 0, 0, 0);
   /* Nothing else can explain 540 g arriving on the tea's facing: S1 held a tea and had a hand
-   * there, S2 held nothing. The diff should not go to review. */
-  KNOWN_BUG(o->review && o->conf > 0.7 && o->conf <= 0.8,
-            "put-back home flagged for review, conf %.4f: decide.c (enumerate_puts) scores 'home' "
-            "(log(1 - MISPLACE_PRIOR)) and 'left here, misplaced' (log MISPLACE_PRIOR) as rival "
-            "hypotheses and the confidence is only the best one's share, though both give the "
-            "same diff (S1, TEA2, -1)",
-            o->conf);
+   * there, S2 held nothing. The diff does not go to review. */
   assert_diff(x, 1, 1, 20600 * MS + W, "S1", "TEA2", -1, 1, 0);
   assert_true(conf_of(x, 1) > 0.9);
 }
@@ -624,11 +603,6 @@ static void test_take_and_put_back_decided_together(void **state) {
   push_delta1(x, "A", 2800 * MS, 3200 * MS, "A1", 540.3); /* puts it back */
   /* The next record comes much later (a quiet store): both are due in the same call. */
   size_t n = push(x, position(100 * SEC, "S1", 0.0, 0.5));
-  KNOWN_BUG(n == 1 && x->out.rec[0].qty == 1,
-            "a put-back decided in the same call as its take is lost: decide.c computes every "
-            "row's likelihoods (what_logl -> enumerate_puts over e->carts) before any diff of the "
-            "batch is applied, so the tea is not in S1's cart yet and +540 g becomes nobody's; "
-            "S1 is charged for a tea that is back on the shelf");
   assert_int_equal(n, 2);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
   assert_diff(x, 1, 1, 3200 * MS + W, "S1", "TEA1", -1, 1, 0);
@@ -646,8 +620,6 @@ static void test_take_and_put_back_at_finish(void **state) {
   push_delta1(x, "B", 2800 * MS, 3200 * MS, "B2", 330.0);
   push(x, leave(3500 * MS, "S1"));
   size_t n = finish(x);
-  KNOWN_BUG(n == 2 && x->out.rec[1].type == RF_RECORD_RECEIPT && x->out.rec[1].item_count == 1,
-            "same bug at rf_engine_finish: the put-back is lost and the receipt charges COLA");
   assert_int_equal(n, 3);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "COLA", 1, 0, 0);
   assert_diff(x, 1, 1, 3200 * MS + W, "S1", "COLA", -1, 1, 0);
@@ -672,15 +644,11 @@ static void test_second_visit_receipt(void **state) {
   push_delta1(x, "B", t + 200 * MS, t + 600 * MS, "B1", -250.2);
   push(x, leave(t + 4 * SEC, "S1"));
   size_t n = advance(x, t + 4 * SEC + W);
-  assert_true(n >= 3);
-  assert_diff(x, 2, 1, t + 600 * MS + W, "S1", "CRISPS", 1, 1, 0);
-  KNOWN_BUG(n == 3 && finish(x) == 3,
-            "no receipt for a second visit: engine.c push_enter re-admits a shopper who left but "
-            "keeps the cart's receipted flag (and its items) from the first visit, so catch_up "
-            "never emits another receipt and the crisps are never charged");
   assert_int_equal(n, 4);
+  assert_diff(x, 2, 1, t + 600 * MS + W, "S1", "CRISPS", 1, 1, 0);
   /* What they took this time, not the tea they already had a receipt for. */
   assert_receipt(x, 3, t + 4 * SEC + W, "S1", ITEMS({"CRISPS", 1}));
+  assert_int_equal(finish(x), 4); /* and nothing more */
 }
 
 /* ==== imperfect cameras ======================================================================= */
@@ -828,11 +796,6 @@ static void test_shopper_entering_after_change_is_no_candidate(void **state) {
   assert_diff(alone, 0, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, alone->out.rec[0].review);
 
   const out_rec *a = &alone->out.rec[0], *o = &x->out.rec[0], *b = &back->out.rec[1];
-  KNOWN_BUG(o->conf < a->conf - 0.2 || strcmp(b->shopper, "S1") != 0,
-            "a shopper who entered after a change is a candidate for it (x: %s conf %.4f vs "
-            "alone %.4f; back: %s got S1's crisps): decide.c candidate() tests only 'present "
-            "now or left after t0', and the engine keeps no entry time",
-            o->shopper, o->conf, a->conf, b->shopper);
   assert_diff(x, 0, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, a->review);
   assert_true(o->conf == a->conf);
   assert_diff(back, 1, 0, t + 900 * MS + W, "S1", "CRISPS", 1, 0, a->review);
@@ -1587,22 +1550,10 @@ static void test_unchecked_hand_and_interval(void **state) {
   bad[3] = hand("S1", "A", 2 * SEC, 1 * SEC);
   static const rf_plate_delta d[] = {{"A1", -540.0}};
   bad[4] = delta("A", 2 * SEC, 1 * SEC, d, 1);
-  int rc[5];
-  int taken = 0;
-  for (size_t i = 0; i < 5; ++i) {
-    rc[i] = rf_engine_push(x->e, &bad[i]);
-    taken += rc[i] == RF_OK;
-  }
-  KNOWN_BUG(taken > 0,
-            "%d of 5 malformed records taken (hand x NaN: %s, conf NaN: %s, conf 1.5: %s, hand "
-            "t0 > t1: %s, delta t0 > t1: %s): engine.c push_hand/push_delta check ids and plate "
-            "values only",
-            taken, rf_err_name(rc[0]), rf_err_name(rc[1]), rf_err_name(rc[2]), rf_err_name(rc[3]),
-            rf_err_name(rc[4]));
   /* Not a number is invalid; a number out of its range (conf 1.5, t1 before t0) is RF_ERANGE,
    * as the scenario reader says of the same lines. */
   const int want[5] = {RF_EINVAL, RF_EINVAL, RF_ERANGE, RF_ERANGE, RF_ERANGE};
-  for (size_t i = 0; i < 5; ++i) assert_int_equal(rc[i], want[i]);
+  for (size_t i = 0; i < 5; ++i) assert_int_equal(rf_engine_push(x->e, &bad[i]), want[i]);
 }
 
 /* ==== parameters ============================================================================== */
@@ -1695,8 +1646,6 @@ static void test_review_threshold(void **state) {
 static void test_review_flag_matches_reported_conf(void **state) {
   (void)state;
   double reported = -1;
-  int mismatch = 0;
-  char what[160] = "";
   for (int run = 0; run < 3; ++run) {
     eng *x = eng_open();
     if (run > 0)
@@ -1715,18 +1664,11 @@ static void test_review_flag_matches_reported_conf(void **state) {
     if (run == 0) reported = o->conf;
     assert_true(o->conf == reported);
     double below = rf_engine_param_get(x->e, RF_PARAM_REVIEW_BELOW);
-    if (o->review != (o->conf < below) && !mismatch) {
-      mismatch = 1;
-      snprintf(what, sizeof what, "conf %.17g, REVIEW_BELOW %.17g, review %d", o->conf, below,
-               o->review);
-    }
+    assert_int_equal(o->review, o->conf < below);
+    /* Not flagged at the default 0.8 nor at the reported value itself; flagged just above it. */
+    assert_int_equal(o->review, run == 2);
     eng_close(x);
   }
-  KNOWN_BUG(mismatch,
-            "review flag disagrees with the reported confidence (%s): engine.c "
-            "rf__engine_emit_diff rounds conf to 4 decimals but sets review from the unrounded "
-            "value (e.g. a put-back home reads conf 0.8000 with review true at the default 0.8)",
-            what);
 }
 
 /* ==== allocation failure ====================================================================== */

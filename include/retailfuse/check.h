@@ -19,7 +19,7 @@
 
 #include "common.h"
 #include "allocator.h"
-#include "scenario.h"
+#include "record.h"
 #include "store.h"
 
 #ifdef __cplusplus

@@ -44,7 +44,7 @@
 #include "common.h"
 #include "allocator.h"
 #include "loadcell.h"
-#include "scenario.h"
+#include "record.h"
 #include "store.h"
 
 #ifdef __cplusplus

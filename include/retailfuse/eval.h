@@ -26,7 +26,7 @@
 
 #include "common.h"
 #include "allocator.h"
-#include "scenario.h"
+#include "record.h"
 
 #ifdef __cplusplus
 extern "C" {

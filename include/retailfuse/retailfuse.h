@@ -12,6 +12,7 @@
 #include "status.h"
 #include "allocator.h"
 #include "store.h"
+#include "record.h"
 #include "scenario.h"
 #include "check.h"
 #include "assign.h"

@@ -1,10 +1,11 @@
 /*
  * retailfuse/scenario.h — scenario files: JSON Lines records, read and written as streams.
  *
- * The format (a stable interface, see DESIGN.md §4) has one JSON object per line with its `type`
- * first: the store description (product, shelf, facing), input events (enter, exit, link,
- * position, samples, delta, hand), engine output (diff, receipt) and ground truth (truth,
- * receipt). Times are integer microseconds on the store clock, weights grams, positions metres.
+ * The format (a stable interface, specified in docs/format.md) has one JSON object per line
+ * with its `type` first: the store description (product, shelf, facing), input events (enter,
+ * exit, link, position, samples, delta, hand), engine output (diff, receipt) and ground truth
+ * (truth, receipt), each line one rf_record (record.h). Times are integer microseconds on the
+ * store clock, weights grams, positions metres.
  *
  * Reading is one line at a time in constant memory (bounded by the longest line). Unknown fields
  * are ignored; an unknown type, a missing required field, a wrong JSON type, a non-finite number
@@ -21,164 +22,12 @@
 
 #include "common.h"
 #include "allocator.h"
+#include "record.h"
 #include "store.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* XX(name, json type string) — in the order of DESIGN.md §4. */
-#define RF_RECORD_TYPE_MAP(XX) \
-  XX(PRODUCT, "product")       \
-  XX(SHELF, "shelf")           \
-  XX(FACING, "facing")         \
-  XX(ENTER, "enter")           \
-  XX(EXIT, "exit")             \
-  XX(LINK, "link")             \
-  XX(POSITION, "position")     \
-  XX(SAMPLES, "samples")       \
-  XX(DELTA, "delta")           \
-  XX(HAND, "hand")             \
-  XX(DIFF, "diff")             \
-  XX(RECEIPT, "receipt")       \
-  XX(TRUTH, "truth")
-
-typedef enum rf_record_type {
-#define RF__RECORD_ENUM(name, str) RF_RECORD_##name,
-  RF_RECORD_TYPE_MAP(RF__RECORD_ENUM)
-#undef RF__RECORD_ENUM
-  RF_RECORD_TYPE_COUNT
-} rf_record_type;
-
-/* The JSON `type` string of a record type, or NULL for a value out of range. */
-RF_EXTERN const char *rf_record_type_name(rf_record_type type);
-
-/* enter, exit */
-typedef struct rf_shopper_rec {
-  rf_time_us t;
-  const char *shopper;
-} rf_shopper_rec;
-
-/* `shopper` shops into the cart of `cart`. */
-typedef struct rf_link_rec {
-  rf_time_us t;
-  const char *shopper;
-  const char *cart;
-} rf_link_rec;
-
-typedef struct rf_position_rec {
-  rf_time_us t;
-  const char *shopper;
-  double x, y;
-} rf_position_rec;
-
-/* Absolute readings of one plate; sample i was taken at t + i * dt_us. */
-typedef struct rf_samples_rec {
-  const char *plate;
-  rf_time_us t;
-  int64_t dt_us;           /* > 0 */
-  const double *g;
-  size_t count;            /* >= 1 */
-} rf_samples_rec;
-
-typedef struct rf_plate_delta {
-  const char *plate;
-  double g;                /* signed change in grams */
-} rf_plate_delta;
-
-/* An already segmented weight change of one shelf over [t0, t1]. */
-typedef struct rf_delta_rec {
-  const char *shelf;
-  rf_time_us t0, t1;       /* t0 <= t1 */
-  const rf_plate_delta *plates;  /* in file order */
-  size_t plate_count;      /* >= 1 */
-} rf_delta_rec;
-
-typedef struct rf_sku_score {
-  const char *sku;
-  double score;
-} rf_sku_score;
-
-/* Tri-state for optional booleans. */
-#define RF_UNKNOWN (-1)
-
-/* A hand seen in a shelf zone over [t0, t1]. */
-typedef struct rf_hand_rec {
-  const char *shopper;     /* NULL: seen, not identified */
-  const char *shelf;
-  rf_time_us t0, t1;       /* t0 <= t1 */
-  int has_x;
-  double x;                /* where along the shelf, metres */
-  int has_conf;
-  double conf;             /* in [0, 1] */
-  int holding_in;          /* 0, 1, or RF_UNKNOWN */
-  int holding_out;         /* 0, 1, or RF_UNKNOWN */
-  int has_sku_scores;      /* 0: field absent (an empty object is present, with count 0) */
-  const rf_sku_score *sku_scores;
-  size_t sku_score_count;
-} rf_hand_rec;
-
-/* One change to a cart. */
-typedef struct rf_diff_rec {
-  int64_t seq;
-  rf_time_us t;
-  const char *shopper;
-  const char *sku;
-  int64_t qty;             /* != 0: > 0 adds, < 0 removes */
-  double conf;             /* in [0, 1] */
-  int review;              /* 0 or 1 */
-  int64_t event;
-  int has_corrects;
-  int64_t corrects;        /* seq of the diff this one corrects */
-} rf_diff_rec;
-
-typedef struct rf_item_qty {
-  const char *sku;
-  int64_t qty;
-} rf_item_qty;
-
-/* A cart's final content: engine output (with t and review) or ground truth (without). */
-typedef struct rf_receipt_rec {
-  int has_t;
-  rf_time_us t;
-  const char *shopper;
-  const rf_item_qty *items;  /* in file order */
-  size_t item_count;
-  int review;              /* 0, 1, or RF_UNKNOWN when absent */
-} rf_receipt_rec;
-
-/* Ground truth: the cart of `shopper` (its owner, when shoppers share a cart) really gained
- * (qty > 0) or lost (qty < 0) an item at t. */
-typedef struct rf_truth_rec {
-  rf_time_us t;
-  const char *shopper;
-  const char *sku;
-  int64_t qty;             /* != 0 */
-} rf_truth_rec;
-
-typedef struct rf_record {
-  rf_record_type type;
-  uint64_t line;           /* 1-based line number when read; ignored by the writer */
-  union {
-    rf_product_def product;
-    rf_shelf_def shelf;
-    rf_facing_def facing;
-    rf_shopper_rec enter;
-    rf_shopper_rec exit;
-    rf_link_rec link;
-    rf_position_rec position;
-    rf_samples_rec samples;
-    rf_delta_rec delta;
-    rf_hand_rec hand;
-    rf_diff_rec diff;
-    rf_receipt_rec receipt;
-    rf_truth_rec truth;
-  } u;
-} rf_record;
-
-/* Receives one output record (diff or receipt) from a method; a non-zero return is passed back
- * to the caller of the call that produced it. */
-typedef int (*rf_output_fn)(const rf_record *record, void *payload);
 
 /* ---- reading ---- */
 

@@ -6,7 +6,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "cart/ledger.h"
-#include "io/record.h"
+#include "record/record.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
 

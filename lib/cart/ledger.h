@@ -9,7 +9,7 @@
 #include "core/errbuf.h"
 #include "core/idmap.h"
 #include "retailfuse/common.h"
-#include "retailfuse/scenario.h"
+#include "retailfuse/record.h"
 #include "retailfuse/status.h"
 
 /* Where a shopper was seen standing, and when. */

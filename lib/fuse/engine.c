@@ -9,7 +9,7 @@
 #include "core/alloc.h"
 #include "emit.h"
 #include "intake.h"
-#include "io/record.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 #include "revise.h"
 

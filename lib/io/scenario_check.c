@@ -7,7 +7,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "core/names.h"
-#include "io/record.h"
+#include "record/record.h"
 #include "retailfuse/check.h"
 #include "retailfuse/status.h"
 

@@ -1,4 +1,4 @@
-/* Record type names, from the one table in scenario.h. */
+/* Record type names, from the one table in record.h. */
 #include "record.h"
 
 const char *rf_record_type_name(rf_record_type type) {

@@ -13,32 +13,19 @@
 #include "retailfuse/retailfuse.h"
 
 typedef struct run {
-  rf_scenario_check *check;
-  int fused;
-  rf_engine *engine;
-  rf_greedy *greedy;
+  rf_host *host;               /* the library's host loop, as `retailfuse run` uses it */
   rf_eval *eval;
-  int failed;
+  long failed;
 } run;
 
 static int to_eval(const rf_record *rec, void *payload) {
   return rf_eval_add_output(((run *)payload)->eval, rec);
 }
 
+/* A refused record is counted and the run goes on. */
 static int on_record(const rf_record *rec, void *payload) {
   run *r = payload;
-  if (rec->type <= RF_RECORD_FACING) return rf_scenario_check_record(r->check, rec);
-  if (rec->type < RF_RECORD_ENTER || rec->type > RF_RECORD_HAND) return 0;
-  if (r->engine == NULL && r->greedy == NULL) {
-    const rf_store *store = rf_scenario_check_store(r->check);
-    if (store == NULL) return RF_EINVAL;
-    int rc = r->fused ? rf_engine_new(&r->engine, store, NULL)
-                      : rf_greedy_new(&r->greedy, store, NULL, to_eval, r, NULL);
-    if (rc != 0) return rc;
-    if (r->fused) rf_engine_set_output(r->engine, to_eval, r);
-  }
-  int rc = r->fused ? rf_engine_push(r->engine, rec) : rf_greedy_push(r->greedy, rec);
-  if (rc != 0) r->failed++;
+  if (rf_host_push(r->host, rec) != 0) r->failed++;
   return 0;
 }
 
@@ -61,11 +48,14 @@ static int one(const char *preset, int seed, int samples, int fused, total *t) {
   p.samples_mode = samples;
   run r;
   memset(&r, 0, sizeof r);
-  r.fused = fused;
-  if (rf_scenario_check_new(&r.check, NULL, NULL) != 0 || rf_eval_new(&r.eval, NULL) != 0)
+  if (rf_host_new(&r.host, fused ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL) != 0 ||
+      rf_eval_new(&r.eval, NULL) != 0) {
+    rf_host_free(r.host);
     return RF_ENOMEM;
+  }
+  rf_host_set_output(r.host, to_eval, &r);
   int rc = rf_sim_run(&p, (uint64_t)seed, on_record, &r, on_truth, &r, NULL);
-  if (rc == 0) rc = fused ? rf_engine_finish(r.engine) : rf_greedy_finish(r.greedy);
+  if (rc == 0) rc = rf_host_finish(r.host);
   rf_eval_scores s;
   if (rc == 0) rc = rf_eval_score(r.eval, &s);
   if (rc == 0) {
@@ -88,10 +78,8 @@ static int one(const char *preset, int seed, int samples, int fused, total *t) {
     }
     t->failed += r.failed;
   }
-  rf_engine_free(r.engine);
-  rf_greedy_free(r.greedy);
+  rf_host_free(r.host);
   rf_eval_free(r.eval);
-  rf_scenario_check_free(r.check);
   return rc;
 }
 

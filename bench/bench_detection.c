@@ -71,7 +71,7 @@ static int on_record(const rf_record *rec, void *payload) {
     push(r->out, (change){shelf, rec->u.delta.t0, rec->u.delta.t1, total, 0});
   } else if (rec->type == RF_RECORD_SAMPLES) {
     if (r->loadcell == NULL) {
-      if (rf_loadcell_new(&r->loadcell, store, NULL, NULL) != 0) return RF_ENOMEM;
+      if (rf_loadcell_new(&r->loadcell, store, NULL) != 0) return RF_ENOMEM;
       rf_loadcell_set_output(r->loadcell, on_event, on_fault, r);
     }
     uint32_t plate;
@@ -92,7 +92,7 @@ static int simulate(const char *preset, uint64_t seed, int samples, list *out, l
   if (rf_sim_preset(&p, preset) != 0) return RF_ENOTFOUND;
   p.samples_mode = samples;
   run r = {NULL, NULL, out, 0};
-  if (rf_scenario_check_new(&r.check, NULL, NULL) != 0) return RF_ENOMEM;
+  if (rf_scenario_check_new(&r.check, NULL) != 0) return RF_ENOMEM;
   int rc = rf_sim_run(&p, seed, on_record, &r, ignore, NULL, NULL);
   if (r.loadcell) rf_loadcell_finish(r.loadcell);
   rf_loadcell_free(r.loadcell);

@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
     memset(&r, 0, sizeof r);
     r.last_event = -1;
     r.alloc = (rf_allocator){count_malloc, count_realloc, count_free, &r.mem};
-    if (rf_scenario_check_new(&r.check, NULL, NULL) != 0) return 1;
+    if (rf_scenario_check_new(&r.check, NULL) != 0) return 1;
     int rc = rf_sim_run(&p, 1, on_record, &r, ignore, NULL, NULL);
     if (rc != 0) {
       fprintf(stderr, "bench_engine: %s: %s\n", preset, rf_strerror(rc));

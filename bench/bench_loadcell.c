@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
   long events = 0;
   for (int run = 0; run < RUNS; ++run) {
     rf_loadcell *lc;
-    if (rf_loadcell_new(&lc, store, NULL, NULL) != 0) return 1;
+    if (rf_loadcell_new(&lc, store, NULL) != 0) return 1;
     long run_events = 0;
     rf_loadcell_set_output(lc, count_event, NULL, &run_events);
     double t0 = now_s();

@@ -1135,6 +1135,60 @@ static void test_samples_take(void **state) {
   assert_receipt(x, 1, 12 * SEC + W, "S1", ITEMS({"TEA1", 1}));
 }
 
+/* The engine's LOADCELL_ parameters reach its segmenter: with LOADCELL_MIN_STEP_G at 1000 g the
+ * tea leaving A1 and A2 (270 g a plate, 540 g in all) is no step, so no diff; the same readings
+ * at the default 5 g give the tea. Set after other events, before the first samples record;
+ * RF_EMISUSE after it, the value unchanged. */
+static void test_loadcell_params_reach_the_segmenter(void **state) {
+  (void)state;
+  eng *x = eng_open(), *y = eng_open();
+  uint64_t rx = 0x1234567, ry = 0x1234567;
+  push(x, enter(0, "S1"));
+  push(y, enter(0, "S1"));
+  assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_LOADCELL_MIN_STEP_G, 1000.0), RF_OK);
+  assert_true(rf_engine_param_get(y->e, RF_PARAM_LOADCELL_MIN_STEP_G) == 1000.0);
+  assert_true(rf_engine_param_get(x->e, RF_PARAM_LOADCELL_MIN_STEP_G) == 5.0);
+  /* The segmenter's cross-constraints hold through the engine too. */
+  assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_LOADCELL_HOLD_S, 0.1), RF_ERANGE);
+  assert_non_null(strstr(rf_engine_errmsg(y->e), "HOLD_S"));
+  assert_true(rf_engine_param_get(y->e, RF_PARAM_LOADCELL_HOLD_S) == 6.0);
+  assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_LOADCELL_MAX_G, -20000.0), RF_ERANGE);
+  assert_true(rf_engine_param_get(y->e, RF_PARAM_LOADCELL_MAX_G) == 200000.0);
+  for (int second = 0; second < 12; ++second) {
+    push_second(x, second, tea_taken, &rx);
+    push_second(y, second, tea_taken, &ry);
+    if (second == 0) {
+      /* Samples were taken: the segmenter's parameters are fixed, its own still are not. */
+      for (int p = RF_PARAM_LOADCELL_SETTLE_S; p < RF_PARAM_COUNT; ++p) {
+        double was = rf_engine_param_get(y->e, (rf_engine_param)p), def = NAN;
+        assert_int_equal(rf_engine_param_bounds((rf_engine_param)p, NULL, NULL, &def), RF_OK);
+        assert_int_equal(rf_engine_param_set(y->e, (rf_engine_param)p, def), RF_EMISUSE);
+        assert_string_not_equal(rf_engine_errmsg(y->e), "");
+        assert_true(rf_engine_param_get(y->e, (rf_engine_param)p) == was);
+      }
+      assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_LOADCELL_MIN_STEP_G, 5.0), RF_EMISUSE);
+      assert_true(rf_engine_param_get(y->e, RF_PARAM_LOADCELL_MIN_STEP_G) == 1000.0);
+      /* Out of bounds is still RF_ERANGE. */
+      assert_int_equal(rf_engine_param_set(y->e, RF_PARAM_LOADCELL_MIN_STEP_G, -1.0), RF_ERANGE);
+    }
+    if (second == 3) {
+      push(x, hand("S1", "A", 2800 * MS, 3600 * MS));
+      push(y, hand("S1", "A", 2800 * MS, 3600 * MS));
+    }
+  }
+  push(x, leave(12 * SEC, "S1"));
+  push(y, leave(12 * SEC, "S1"));
+  finish(x);
+  finish(y);
+  assert_int_equal(x->out.count, 2);
+  assert_int_equal(x->out.rec[0].type, RF_RECORD_DIFF);
+  assert_string_equal(x->out.rec[0].sku, "TEA1");
+  assert_int_equal(x->out.rec[0].qty, 1);
+  assert_receipt(x, 1, 12 * SEC + W, "S1", ITEMS({"TEA1", 1}));
+  assert_int_equal(y->out.count, 1);
+  assert_receipt(y, 0, 12 * SEC + W, "S1", NO_ITEMS);
+}
+
 /* Faults the engine's load cells find go to the host's fault callback. */
 typedef struct fault_log {
   int count;
@@ -1533,7 +1587,7 @@ static void test_null_ids_in_records(void **state) {
 }
 
 /* What a record must not carry, though the engine takes it: NaN positions along the shelf, NaN
- * or out-of-range confidences, intervals that end before they start. DESIGN §2: "Bad input
+ * or out-of-range confidences, intervals that end before they start. The library's rule: "Bad input
  * (unknown ids, NaN, ...) is refused". */
 static void test_unchecked_hand_and_interval(void **state) {
   (void)state;
@@ -1558,6 +1612,20 @@ static void test_unchecked_hand_and_interval(void **state) {
 
 /* ==== parameters ============================================================================== */
 
+/* Whether the engine's segmenter takes `value` for `param` with its other parameters as they
+ * are (loadcell.h: HOLD_S >= GROUP_S, MIN_G < MAX_G); 1 for every other parameter. */
+static int loadcell_cross_ok(const rf_engine *e, rf_engine_param param, double value) {
+  switch (param) {
+    case RF_PARAM_LOADCELL_HOLD_S:
+      return value >= rf_engine_param_get(e, RF_PARAM_LOADCELL_GROUP_S);
+    case RF_PARAM_LOADCELL_GROUP_S:
+      return value <= rf_engine_param_get(e, RF_PARAM_LOADCELL_HOLD_S);
+    case RF_PARAM_LOADCELL_MIN_G: return value < rf_engine_param_get(e, RF_PARAM_LOADCELL_MAX_G);
+    case RF_PARAM_LOADCELL_MAX_G: return value > rf_engine_param_get(e, RF_PARAM_LOADCELL_MIN_G);
+    default: return 1;
+  }
+}
+
 static void test_parameters(void **state) {
   (void)state;
   static const struct {
@@ -1567,7 +1635,11 @@ static void test_parameters(void **state) {
 #define WANT(name, def, lo, hi, desc) {#name, def, lo, hi},
       RF_ENGINE_PARAM_MAP(WANT)
 #undef WANT
+#define WANT_LOADCELL(name, def, lo, hi, desc) {"LOADCELL_" #name, def, lo, hi},
+      RF_LOADCELL_PARAM_MAP(WANT_LOADCELL)
+#undef WANT_LOADCELL
   };
+  assert_int_equal(RF_PARAM_LOADCELL_SETTLE_S + RF_LOADCELL_PARAM_COUNT, RF_PARAM_COUNT);
   eng *x = eng_open();
   for (int p = 0; p < RF_PARAM_COUNT; ++p) {
     rf_engine_param param = (rf_engine_param)p;
@@ -1582,15 +1654,25 @@ static void test_parameters(void **state) {
     assert_int_equal(rf_engine_param_bounds(param, NULL, NULL, NULL), RF_OK);
     assert_true(rf_engine_param_get(x->e, param) == def);
 
-    /* Within the bounds, both ends included: get returns what was set. */
+    /* Within the bounds, both ends included: get returns what was set — unless the value
+     * breaks the segmenter's HOLD_S >= GROUP_S or MIN_G < MAX_G with the others as they are:
+     * RF_ERANGE, and the value stays. */
     const double inside[] = {lo, hi, lo + 0.25 * (hi - lo), def};
     for (size_t i = 0; i < 4; ++i) {
+      double was = rf_engine_param_get(x->e, param);
+      if (!loadcell_cross_ok(x->e, param, inside[i])) {
+        assert_int_equal(rf_engine_param_set(x->e, param, inside[i]), RF_ERANGE);
+        assert_non_null(strstr(rf_engine_errmsg(x->e), "LOADCELL_"));
+        assert_true(rf_engine_param_get(x->e, param) == was);
+        continue;
+      }
       assert_int_equal(rf_engine_param_set(x->e, param, inside[i]), RF_OK);
       assert_string_equal(rf_engine_errmsg(x->e), "");
       assert_true(rf_engine_param_get(x->e, param) == inside[i]);
     }
     /* Outside, or not a number: RF_ERANGE, the value stays, the message names the parameter. */
-    const double keep = lo + 0.5 * (hi - lo);
+    double keep = lo + 0.5 * (hi - lo);
+    if (!loadcell_cross_ok(x->e, param, keep)) keep = def;
     assert_int_equal(rf_engine_param_set(x->e, param, keep), RF_OK);
     const double outside[] = {nextafter(lo, -INFINITY), nextafter(hi, INFINITY), lo - 1.0,
                               hi + 1.0, NAN, INFINITY, -INFINITY};
@@ -1915,6 +1997,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_memory_bounded_over_many_shoppers, teardown),
       cmocka_unit_test_teardown(test_link_after_receipt_then_back_keeps_the_cart, teardown),
       cmocka_unit_test_teardown(test_samples_take, teardown),
+      cmocka_unit_test_teardown(test_loadcell_params_reach_the_segmenter, teardown),
       cmocka_unit_test_teardown(test_samples_faults_reported_not_bought, teardown),
       cmocka_unit_test_teardown(test_push_per_kind, teardown),
       cmocka_unit_test_teardown(test_refusals_change_nothing, teardown),

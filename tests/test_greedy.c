@@ -2,6 +2,7 @@
  * many (nearest weight in standard deviations), put-backs, waiting out the lateness, shared carts
  * and receipts, refusals, and allocation failure at every point. Every expected output is worked
  * out by hand beside the assertion. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,14 +129,22 @@ typedef struct fixture {
   sink out;
 } fixture;
 
-static fixture *fx_new(rf_store *store, const rf_greedy_options *opts) {
+static fixture *fx_new(rf_store *store) {
   static fixture fx;
   memset(&fx, 0, sizeof fx);
   fx.store = store;
-  assert_int_equal(rf_greedy_new(&fx.g, store, opts, sink_collect, &fx.out, NULL), RF_OK);
+  assert_int_equal(rf_greedy_new(&fx.g, store, NULL), RF_OK);
   assert_non_null(fx.g);
+  rf_greedy_set_output(fx.g, sink_collect, &fx.out);
   assert_string_equal(rf_greedy_errmsg(fx.g), "");
   return &fx;
+}
+
+/* Sets a parameter (seconds) before the first push. */
+static void fx_param(fixture *fx, rf_greedy_param param, double value) {
+  assert_int_equal(rf_greedy_param_set(fx->g, param, value), RF_OK);
+  assert_true(rf_greedy_param_get(fx->g, param) == value);
+  assert_string_equal(rf_greedy_errmsg(fx->g), "");
 }
 
 static void fx_free(fixture *fx) {
@@ -167,7 +176,7 @@ static size_t finish(fixture *fx) {
 
 static void test_nearest_hand(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL); /* defaults: lateness 2 s, max gap 10 s */
+  fixture *fx = fx_new(basic_store()); /* defaults: lateness 2 s, max gap 10 s */
   assert_int_equal(push(fx, enter(0, "S1")), 0);
   assert_int_equal(push(fx, enter(0, "S2")), 0);
   assert_int_equal(push(fx, enter(0, "S3")), 0);
@@ -208,9 +217,8 @@ static void test_nearest_hand(void **state) {
 
 static void test_max_gap(void **state) {
   (void)state;
-  rf_greedy_options opts = RF_GREEDY_OPTIONS_INIT;
-  opts.max_gap_us = 1 * SEC;
-  fixture *fx = fx_new(basic_store(), &opts);
+  fixture *fx = fx_new(basic_store());
+  fx_param(fx, RF_GREEDY_MAX_GAP_S, 1.0);
   push(fx, enter(0, "S1"));
   push(fx, hand("S1", "S1", 0, 1 * SEC));
   /* 1 s exactly after the visit: within the gap. */
@@ -229,9 +237,8 @@ static void test_max_gap(void **state) {
 /* Hand visits must be kept as long as the allowed gap reaches, however long that is. */
 static void test_long_max_gap(void **state) {
   (void)state;
-  rf_greedy_options opts = RF_GREEDY_OPTIONS_INIT;
-  opts.max_gap_us = 100 * SEC;
-  fixture *fx = fx_new(basic_store(), &opts);
+  fixture *fx = fx_new(basic_store());
+  fx_param(fx, RF_GREEDY_MAX_GAP_S, 100.0);
   push(fx, enter(0, "S1"));
   push(fx, hand("S1", "S1", 0, 1 * SEC));
   push(fx, tick(50 * SEC));
@@ -246,7 +253,7 @@ static void test_long_max_gap(void **state) {
 
 static void test_nearest_weight(void **state) {
   (void)state;
-  fixture *fx = fx_new(weights_store(), NULL);
+  fixture *fx = fx_new(weights_store());
   push(fx, enter(0, "W"));
   static const struct {
     const char *shelf, *plate;
@@ -303,7 +310,7 @@ static void test_nearest_weight(void **state) {
 
 static void test_put_back(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "P"));
   push(fx, hand("P", "S1", 0, 200 * SEC));
   push(fx, hand("P", "S2", 0, 200 * SEC));
@@ -340,7 +347,7 @@ static void test_put_back(void **state) {
  * the change goes to the next nearest, and nothing is added to a cart after its receipt. */
 static void test_left_before_change(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "S1"));
   push(fx, enter(0, "S2"));
   push(fx, hand("S2", "S1", 0, 500 * MS));          /* 3.5 s before the change */
@@ -358,7 +365,7 @@ static void test_left_before_change(void **state) {
 
 static void test_lateness(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL); /* lateness 2 s */
+  fixture *fx = fx_new(basic_store()); /* lateness 2 s */
   assert_int_equal(push(fx, enter(0, "S1")), 0);
   assert_int_equal(push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0), 0);
   /* The hand record comes after the change it explains, within the lateness: it counts. */
@@ -383,9 +390,8 @@ static void test_lateness(void **state) {
 /* A hand record later than the lateness does not change a decision already made. */
 static void test_too_late(void **state) {
   (void)state;
-  rf_greedy_options opts = RF_GREEDY_OPTIONS_INIT;
-  opts.lateness_us = 500 * MS;
-  fixture *fx = fx_new(basic_store(), &opts);
+  fixture *fx = fx_new(basic_store());
+  fx_param(fx, RF_GREEDY_LATENESS_S, 0.5);
   push(fx, enter(0, "S1"));
   push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0);
   assert_int_equal(push(fx, tick(2300 * MS)), 0);  /* due at 2.3 s: nobody's hand -> nothing */
@@ -398,7 +404,7 @@ static void test_too_late(void **state) {
 
 static void test_linked_shoppers(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   assert_int_equal(push(fx, enter(0, "P")), 0);
   assert_int_equal(push(fx, enter(500 * MS, "F")), 0);
   assert_int_equal(push(fx, link_to(1 * SEC, "F", "P")), 0); /* F shops into P's cart */
@@ -426,7 +432,7 @@ static void test_linked_shoppers(void **state) {
 /* Joining a follower joins the owner; the owner leaving last also closes the cart. */
 static void test_link_to_follower(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "P"));
   push(fx, enter(0, "F"));
   push(fx, enter(0, "G"));
@@ -455,7 +461,7 @@ static void expect_refusal(fixture *fx, rf_record r, int code, const char *msg) 
 
 static void test_refusals(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "S1"));
   push(fx, hand("S1", "S1", 900 * MS, 1900 * MS));
   push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0);
@@ -513,7 +519,7 @@ static void test_refusals(void **state) {
 /* A non-zero return of the output callback comes back from the push that produced it. */
 static void test_output_error_passed_back(void **state) {
   (void)state;
-  fixture *fx = fx_new(basic_store(), NULL);
+  fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "S1"));
   push(fx, hand("S1", "S1", 900 * MS, 1900 * MS));
   push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0);
@@ -525,42 +531,70 @@ static void test_output_error_passed_back(void **state) {
   fx_free(fx);
 }
 
-static void test_options_and_arguments(void **state) {
+/* Parameters: defaults, bounds, names, unknown numbers, and fixed once events were pushed. */
+static void test_params(void **state) {
   (void)state;
   rf_store *store = basic_store();
-  sink out;
-  memset(&out, 0, sizeof out);
-  rf_greedy *g = (rf_greedy *)&out; /* any non-NULL value: must be cleared on failure */
-  rf_greedy_options opts = RF_GREEDY_OPTIONS_INIT;
-  assert_int_equal(opts.version, RF_GREEDY_OPTIONS_VERSION);
-  assert_int_equal(opts.lateness_us, 2 * SEC);
-  assert_int_equal(opts.max_gap_us, 10 * SEC);
+  rf_greedy *g = NULL;
+  assert_int_equal(rf_greedy_new(&g, store, NULL), RF_OK);
 
-  opts.version = RF_GREEDY_OPTIONS_VERSION + 1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_EVERSION);
-  assert_null(g);
-  opts.version = 0;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_EVERSION);
-  opts.version = RF_GREEDY_OPTIONS_VERSION;
-  opts.lateness_us = -1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_ERANGE);
-  opts.lateness_us = 0;
-  opts.max_gap_us = -1;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_ERANGE);
-  assert_int_equal(rf_greedy_new(NULL, store, NULL, sink_collect, &out, NULL), RF_EINVAL);
-  assert_int_equal(rf_greedy_new(&g, NULL, NULL, sink_collect, &out, NULL), RF_EINVAL);
-  assert_int_equal(rf_greedy_new(&g, store, NULL, NULL, &out, NULL), RF_EINVAL);
-  assert_null(g);
-  test_alloc st;
-  rf_allocator a = test_alloc_make(&st, 0);
-  a.malloc_fn = NULL;
-  assert_int_equal(rf_greedy_new(&g, store, NULL, sink_collect, &out, &a), RF_EINVAL);
-  assert_int_equal(st.calls, 0);
+  /* The defaults are the old options' (lateness 2 s, max gap 10 s). */
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_LATENESS_S) == 2.0);
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_MAX_GAP_S) == 10.0);
+  assert_string_equal(rf_greedy_param_name(RF_GREEDY_LATENESS_S), "LATENESS_S");
+  assert_string_equal(rf_greedy_param_name(RF_GREEDY_MAX_GAP_S), "MAX_GAP_S");
+  assert_null(rf_greedy_param_name(RF_GREEDY_PARAM_COUNT));
+  assert_null(rf_greedy_param_name((rf_greedy_param)-1));
+  assert_null(rf_greedy_param_help(RF_GREEDY_PARAM_COUNT));
+  double lo = -1, hi = -1, def = -1;
+  for (int p = 0; p < RF_GREEDY_PARAM_COUNT; ++p) {
+    assert_non_null(rf_greedy_param_help((rf_greedy_param)p));
+    assert_true(strlen(rf_greedy_param_help((rf_greedy_param)p)) > 0);
+    assert_int_equal(rf_greedy_param_bounds((rf_greedy_param)p, &lo, &hi, &def), 0);
+    assert_true(lo <= def && def <= hi);
+    assert_true(rf_greedy_param_get(g, (rf_greedy_param)p) == def);
+    assert_int_equal(rf_greedy_param_bounds((rf_greedy_param)p, NULL, NULL, NULL), 0);
+  }
+  assert_int_equal(rf_greedy_param_bounds(RF_GREEDY_MAX_GAP_S, &lo, &hi, &def), 0);
+  assert_true(lo == 0.0 && def == 10.0);
+  assert_int_equal(rf_greedy_param_bounds(RF_GREEDY_PARAM_COUNT, &lo, &hi, &def), RF_ERANGE);
+
+  /* Out of bounds (negative durations, past the maximum, not finite): refused, value unchanged. */
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_LATENESS_S, -1e-6), RF_ERANGE);
+  assert_string_not_equal(rf_greedy_errmsg(g), "");
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_LATENESS_S) == 2.0);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, -1.0), RF_ERANGE);
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_MAX_GAP_S) == 10.0);
+  assert_int_equal(rf_greedy_param_bounds(RF_GREEDY_MAX_GAP_S, &lo, &hi, NULL), 0);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, hi * 2 + 1), RF_ERANGE);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, NAN), RF_ERANGE);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, INFINITY), RF_ERANGE);
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_MAX_GAP_S) == 10.0);
+  /* The bounds themselves are taken. */
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, hi), RF_OK);
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_MAX_GAP_S) == hi);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, 10.0), RF_OK);
+  /* Unknown parameters. */
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_PARAM_COUNT, 1.0), RF_EINVAL);
+  assert_int_equal(rf_greedy_param_set(g, (rf_greedy_param)-1, 1.0), RF_EINVAL);
+  assert_int_equal(rf_greedy_param_set(NULL, RF_GREEDY_LATENESS_S, 1.0), RF_EINVAL);
+  assert_true(isnan(rf_greedy_param_get(g, RF_GREEDY_PARAM_COUNT)));
+  assert_true(isnan(rf_greedy_param_get(NULL, RF_GREEDY_LATENESS_S)));
 
   /* Lateness 0: a change is decided as soon as the clock reaches its end. */
-  opts.max_gap_us = 10 * SEC;
-  assert_int_equal(rf_greedy_new(&g, store, &opts, sink_collect, &out, NULL), RF_OK);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_LATENESS_S, 0.0), RF_OK);
+  assert_string_equal(rf_greedy_errmsg(g), "");
+
+  /* No output yet: the first push is refused and fixes nothing. */
+  sink out;
+  memset(&out, 0, sizeof out);
   rf_record r = enter(0, "S1");
+  assert_int_equal(rf_greedy_push(g, &r), RF_EMISUSE);
+  assert_string_not_equal(rf_greedy_errmsg(g), "");
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, 10.0), RF_OK);
+  rf_greedy_set_output(NULL, sink_collect, &out);
+  rf_greedy_set_output(g, sink_collect, &out);
+
   assert_int_equal(rf_greedy_push(g, &r), RF_OK);
   r = hand("S1", "S1", 0, 1 * SEC);
   assert_int_equal(rf_greedy_push(g, &r), RF_OK);
@@ -570,12 +604,38 @@ static void test_options_and_arguments(void **state) {
   assert_int_equal(out.count, 1);
   assert_diff(&out, 0, 0, 1500 * MS, "S1", "A", 1, 0);
 
+  /* Once events were pushed the parameters are fixed; a bad value is still RF_ERANGE. */
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_LATENESS_S, 5.0), RF_EMISUSE);
+  assert_string_not_equal(rf_greedy_errmsg(g), "");
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_LATENESS_S) == 0.0);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, 1.0), RF_EMISUSE);
+  assert_true(rf_greedy_param_get(g, RF_GREEDY_MAX_GAP_S) == 10.0);
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_MAX_GAP_S, -1.0), RF_ERANGE);
+
   assert_int_equal(rf_greedy_push(NULL, &r), RF_EINVAL);
   assert_int_equal(rf_greedy_push(g, NULL), RF_EINVAL);
   assert_int_equal(rf_greedy_finish(NULL), RF_EINVAL);
   assert_string_equal(rf_greedy_errmsg(NULL), "");
   rf_greedy_free(NULL);
   rf_greedy_free(g);
+  rf_store_free(store);
+}
+
+static void test_arguments(void **state) {
+  (void)state;
+  rf_store *store = basic_store();
+  sink out;
+  rf_greedy *g = (rf_greedy *)&out; /* any non-NULL value: must be cleared on failure */
+  assert_int_equal(rf_greedy_new(NULL, store, NULL), RF_EINVAL);
+  assert_int_equal(rf_greedy_new(&g, NULL, NULL), RF_EINVAL);
+  assert_null(g);
+  test_alloc st;
+  rf_allocator a = test_alloc_make(&st, 0);
+  a.malloc_fn = NULL;
+  g = (rf_greedy *)&out;
+  assert_int_equal(rf_greedy_new(&g, store, &a), RF_EINVAL);
+  assert_null(g);
+  assert_int_equal(st.calls, 0);
   rf_store_free(store);
 }
 
@@ -615,12 +675,10 @@ static void af_init(void) {
 static int af_run(long fail_at, sink *out) {
   memset(out, 0, sizeof *out);
   rf_store *store = basic_store(); /* with its own allocator: not counted */
-  rf_greedy_options opts = RF_GREEDY_OPTIONS_INIT;
-  opts.lateness_us = 20 * SEC; /* every change waits at once */
   test_alloc st;
   rf_allocator a = test_alloc_make(&st, fail_at);
   rf_greedy *g = (rf_greedy *)&st;
-  int rc = rf_greedy_new(&g, store, &opts, sink_collect, out, &a);
+  int rc = rf_greedy_new(&g, store, &a);
   if (st.failed) {
     assert_int_equal(rc, RF_ENOMEM);
     assert_null(g);
@@ -629,6 +687,9 @@ static int af_run(long fail_at, sink *out) {
     return 2;
   }
   assert_int_equal(rc, RF_OK);
+  rf_greedy_set_output(g, sink_collect, out);
+  /* every change waits at once; setting a parameter allocates nothing */
+  assert_int_equal(rf_greedy_param_set(g, RF_GREEDY_LATENESS_S, 20.0), RF_OK);
   for (size_t j = 0; j < af_n; ++j) {
     int before = st.failed;
     rc = rf_greedy_push(g, &af_steps[j]);
@@ -710,7 +771,8 @@ int main(void) {
       cmocka_unit_test(test_link_to_follower),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_output_error_passed_back),
-      cmocka_unit_test(test_options_and_arguments),
+      cmocka_unit_test(test_params),
+      cmocka_unit_test(test_arguments),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,11 +212,11 @@ static rf_store *store(void) {
   return g_store;
 }
 
-/* Segmenter i with these options (NULL: the defaults), its output collected into g_got[i]. */
-static rf_loadcell *open_lc(size_t i, const rf_loadcell_options *o) {
+/* Segmenter i with the default parameters, its output collected into g_got[i]. */
+static rf_loadcell *open_lc(size_t i) {
   assert_true(i < MAX_SEGMENTERS && g_lc[i] == NULL);
   memset(&g_got[i], 0, sizeof g_got[i]);
-  assert_int_equal(rf_loadcell_new(&g_lc[i], store(), o, NULL), RF_OK);
+  assert_int_equal(rf_loadcell_new(&g_lc[i], store(), NULL), RF_OK);
   assert_non_null(g_lc[i]);
   assert_string_equal(rf_loadcell_errmsg(g_lc[i]), "");
   rf_loadcell_set_output(g_lc[i], on_event, on_fault, &g_got[i]);
@@ -348,7 +348,7 @@ static double event_total(const got_event *e) {
  * every plate taken for silent (and the time subtraction overflowed). */
 static void test_step_at_the_end_reported_by_finish(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 41);
@@ -365,7 +365,7 @@ static void test_step_at_the_end_reported_by_finish(void **state) {
  * change with a small positive sd; no faults. */
 static void test_clean_step(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 1);
@@ -399,7 +399,7 @@ static void test_clean_step(void **state) {
  * within 8 g, and nothing else in the 60 s of quiet after; the noise is estimated per plate. */
 static void test_step_in_heavy_noise(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 2);
@@ -423,7 +423,7 @@ static void test_step_in_heavy_noise(void **state) {
  * no fault, and each plate's level follows the drift to within 2 g at the end. */
 static void test_drift_alone(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 3);
@@ -443,7 +443,7 @@ static void test_drift_alone(void **state) {
  * nothing: no event. */
 static void test_press_without_pick(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 4);
@@ -456,7 +456,7 @@ static void test_press_without_pick(void **state) {
  * pressure fades: one event of -400 g in all (within 5 g), A2 -400 g and A3 back to 0. */
 static void test_rest_then_pick(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 5);
@@ -482,7 +482,7 @@ static void test_rest_then_pick(void **state) {
  * each down 150 g within 3 g. */
 static void test_two_plates_together(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 6);
@@ -505,7 +505,7 @@ static void test_two_plates_together(void **state) {
  * shelf, so no event. */
 static void test_slide_to_neighbour(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 7);
@@ -522,7 +522,7 @@ static void test_slide_to_neighbour(void **state) {
  * settle for a take that may follow, and is reported in second 9, not before; A4 up 300 g. */
 static void test_arrival_waits_hold(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 8);
@@ -544,7 +544,7 @@ static void test_arrival_waits_hold(void **state) {
  * own plates only. */
 static void test_shelves_apart(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 9);
@@ -611,7 +611,7 @@ static void expect_fault(const got *g, size_t i, uint32_t plate, rf_plate_fault 
  * its level. */
 static void test_fault_gap(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 10);
@@ -631,7 +631,7 @@ static void test_fault_gap(void **state) {
  * when A1 comes back at 7 s); no event, and A1 settles afresh at its level. */
 static void test_fault_gap_by_advance(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 11);
@@ -658,7 +658,7 @@ static void test_fault_gap_by_advance(void **state) {
  * is stuck as soon as one has passed: 17 readings after 3 s (stuck_s is for quieter plates). */
 static void test_fault_stuck(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 12);
@@ -673,9 +673,8 @@ static void test_fault_stuck(void **state) {
 /* With max_g 10000, A1 reads 10000 g through second 3: one saturation fault at 3 s; no event. */
 static void test_fault_saturated(void **state) {
   (void)state;
-  rf_loadcell_options o = RF_LOADCELL_OPTIONS_INIT;
-  o.max_g = 10000.0;
-  rf_loadcell *lc = open_lc(0, &o);
+  rf_loadcell *lc = open_lc(0);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_G, 10000.0), RF_OK);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 13);
@@ -691,7 +690,7 @@ static void test_fault_saturated(void **state) {
  * settles again at its level. */
 static void test_fault_jump(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 14);
@@ -709,7 +708,7 @@ static void test_fault_jump(void **state) {
 /* One reading of A1 (3.5 s) is NaN: one non-finite fault then; no event. */
 static void test_fault_nonfinite(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 15);
@@ -735,11 +734,11 @@ static void test_fault_order_changes_nothing(void **state) {
   trace_item(&clean, A2, 5.0, -100.0);
   dirty = clean;
 
-  rf_loadcell *a = open_lc(0, NULL);
+  rf_loadcell *a = open_lc(0);
   run(&clean, a, &g_got[0], 12);
   expect_counts(&g_got[0], 1, 0);
 
-  rf_loadcell *b = open_lc(1, NULL);
+  rf_loadcell *b = open_lc(1);
   got *g = &g_got[1];
   feed(&dirty, b, g, 0, 4);
   double old[HZ];
@@ -769,8 +768,7 @@ static void test_fault_order_changes_nothing(void **state) {
 /* ==== arguments =============================================================================== */
 
 /* Every refused call: NULL segmenter or readings, no readings, dt_us <= 0, an unknown plate, bad
- * options (wrong version: RF_EVERSION; values out of range or not finite: RF_EINVAL), a NULL
- * store or out, a half-made allocator; each refusal says why in errmsg and the next good call
+ * a NULL store or out, a half-made allocator (bad parameters: test_params); each refusal says why in errmsg and the next good call
  * clears it. Fault names, and NULL for a value that is no fault. */
 static void test_bad_arguments(void **state) {
   (void)state;
@@ -785,7 +783,7 @@ static void test_bad_arguments(void **state) {
   rf_loadcell_free(NULL);
   rf_loadcell_set_output(NULL, on_event, on_fault, NULL);
 
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *out = &g_got[0];
   assert_int_equal(rf_loadcell_push(lc, A1, 0, DT_US, NULL, HZ), RF_EINVAL);
   assert_string_not_equal(rf_loadcell_errmsg(lc), "");
@@ -809,47 +807,13 @@ static void test_bad_arguments(void **state) {
 
   /* Creation. */
   rf_loadcell *x = (rf_loadcell *)0x1;
-  assert_int_equal(rf_loadcell_new(NULL, store(), NULL, NULL), RF_EINVAL);
-  assert_int_equal(rf_loadcell_new(&x, NULL, NULL, NULL), RF_EINVAL);
+  assert_int_equal(rf_loadcell_new(NULL, store(), NULL), RF_EINVAL);
+  assert_int_equal(rf_loadcell_new(&x, NULL, NULL), RF_EINVAL);
   assert_null(x);
   rf_allocator half = {NULL, NULL, NULL, NULL};
   x = (rf_loadcell *)0x1;
-  assert_int_equal(rf_loadcell_new(&x, store(), NULL, &half), RF_EINVAL);
+  assert_int_equal(rf_loadcell_new(&x, store(), &half), RF_EINVAL);
   assert_null(x);
-  rf_loadcell_options o = RF_LOADCELL_OPTIONS_INIT;
-  o.version = RF_LOADCELL_OPTIONS_VERSION + 1;
-  x = (rf_loadcell *)0x1;
-  assert_int_equal(rf_loadcell_new(&x, store(), &o, NULL), RF_EVERSION);
-  assert_null(x);
-  o.version = 0;
-  assert_int_equal(rf_loadcell_new(&x, store(), &o, NULL), RF_EVERSION);
-  enum { N_BAD = 16 };
-  for (int i = 0; i < N_BAD; ++i) {
-    rf_loadcell_options b = RF_LOADCELL_OPTIONS_INIT;
-    switch (i) {
-      case 0: b.settle_s = 0.0; break;
-      case 1: b.settle_s = NAN; break;
-      case 2: b.min_step_g = 0.0; break;
-      case 3: b.min_step_g = -5.0; break;
-      case 4: b.group_s = -0.1; break;
-      case 5: b.hold_s = b.group_s / 2; break;
-      case 6: b.gap_s = 0.0; break;
-      case 7: b.stuck_s = -1.0; break;
-      case 8: b.min_g = b.max_g; break;
-      case 9: b.max_g = INFINITY; break;
-      case 10: b.min_g = -INFINITY; break;
-      case 11: b.max_jump_g = 0.0; break;
-      case 12: b.max_jump_g = NAN; break;
-      case 13: b.gap_s = NAN; break;
-      case 14: b.hold_s = NAN; break;
-      default: b.settle_s = 11.0; break;
-    }
-    x = (rf_loadcell *)0x1;
-    int rc = rf_loadcell_new(&x, store(), &b, NULL);
-    if (rc != RF_EINVAL) fail_msg("bad option %d: %s", i, rf_err_name(rc));
-    assert_null(x);
-  }
-
   static const char *names[] = {"gap", "stuck", "saturated", "jump", "nonfinite", "order"};
   static const rf_plate_fault kinds[] = {RF_FAULT_GAP,  RF_FAULT_STUCK,     RF_FAULT_SATURATED,
                                          RF_FAULT_JUMP, RF_FAULT_NONFINITE, RF_FAULT_ORDER};
@@ -857,6 +821,132 @@ static void test_bad_arguments(void **state) {
   assert_null(rf_plate_fault_name((rf_plate_fault)0));
   assert_null(rf_plate_fault_name((rf_plate_fault)(RF_FAULT_ORDER + 1)));
   assert_null(rf_plate_fault_name((rf_plate_fault)-1));
+}
+
+/* ==== parameters ============================================================================= */
+
+/* The defaults are the old options' (0.3 s, 5 g, 0.5 s, 6 s, 0.5 s, 2 s, -20 kg, 200 kg, 30 kg);
+ * names, help and bounds; every value out of bounds or not finite, and every value that breaks
+ * HOLD_S >= GROUP_S or MIN_G < MAX_G, is RF_ERANGE and changes nothing; unknown numbers are
+ * RF_EINVAL; once a reading was taken every set is RF_EMISUSE. */
+static void test_params(void **state) {
+  (void)state;
+  static const struct {
+    rf_loadcell_param p;
+    const char *name;
+    double def;
+  } table[] = {{RF_LOADCELL_SETTLE_S, "SETTLE_S", 0.3},     {RF_LOADCELL_MIN_STEP_G, "MIN_STEP_G", 5.0},
+               {RF_LOADCELL_GROUP_S, "GROUP_S", 0.5},       {RF_LOADCELL_HOLD_S, "HOLD_S", 6.0},
+               {RF_LOADCELL_GAP_S, "GAP_S", 0.5},           {RF_LOADCELL_STUCK_S, "STUCK_S", 2.0},
+               {RF_LOADCELL_MIN_G, "MIN_G", -20000.0},      {RF_LOADCELL_MAX_G, "MAX_G", 200000.0},
+               {RF_LOADCELL_MAX_JUMP_G, "MAX_JUMP_G", 30000.0}};
+  assert_int_equal(sizeof table / sizeof table[0], RF_LOADCELL_PARAM_COUNT);
+  rf_loadcell *lc = open_lc(0);
+  for (size_t i = 0; i < RF_LOADCELL_PARAM_COUNT; ++i) {
+    double lo = 0, hi = 0, def = 0;
+    assert_string_equal(rf_loadcell_param_name(table[i].p), table[i].name);
+    assert_non_null(rf_loadcell_param_help(table[i].p));
+    assert_true(strlen(rf_loadcell_param_help(table[i].p)) > 0);
+    assert_int_equal(rf_loadcell_param_bounds(table[i].p, &lo, &hi, &def), RF_OK);
+    assert_true(def == table[i].def);
+    assert_true(lo <= def && def <= hi);
+    assert_true(rf_loadcell_param_get(lc, table[i].p) == table[i].def);
+    assert_int_equal(rf_loadcell_param_bounds(table[i].p, NULL, NULL, NULL), RF_OK);
+  }
+  assert_null(rf_loadcell_param_name(RF_LOADCELL_PARAM_COUNT));
+  assert_null(rf_loadcell_param_name((rf_loadcell_param)-1));
+  assert_null(rf_loadcell_param_help(RF_LOADCELL_PARAM_COUNT));
+  assert_int_equal(rf_loadcell_param_bounds(RF_LOADCELL_PARAM_COUNT, NULL, NULL, NULL), RF_ERANGE);
+  assert_true(isnan(rf_loadcell_param_get(lc, RF_LOADCELL_PARAM_COUNT)));
+  assert_true(isnan(rf_loadcell_param_get(NULL, RF_LOADCELL_SETTLE_S)));
+
+  /* The old option checks, one by one. */
+  static const struct {
+    rf_loadcell_param p;
+    double v;
+  } bad[] = {{RF_LOADCELL_SETTLE_S, 0.0},    {RF_LOADCELL_SETTLE_S, NAN},
+             {RF_LOADCELL_MIN_STEP_G, 0.0},  {RF_LOADCELL_MIN_STEP_G, -5.0},
+             {RF_LOADCELL_GROUP_S, -0.1},    {RF_LOADCELL_HOLD_S, 0.25}, /* below GROUP_S */
+             {RF_LOADCELL_GAP_S, 0.0},       {RF_LOADCELL_STUCK_S, -1.0},
+             {RF_LOADCELL_MIN_G, 200000.0},  /* = MAX_G */
+             {RF_LOADCELL_MAX_G, INFINITY},  {RF_LOADCELL_MIN_G, -INFINITY},
+             {RF_LOADCELL_MAX_JUMP_G, 0.0},  {RF_LOADCELL_MAX_JUMP_G, NAN},
+             {RF_LOADCELL_GAP_S, NAN},       {RF_LOADCELL_HOLD_S, NAN},
+             {RF_LOADCELL_SETTLE_S, 11.0},   {RF_LOADCELL_GROUP_S, 6.5}, /* above HOLD_S */
+             {RF_LOADCELL_MAX_G, -20000.0},  /* = MIN_G */
+             {RF_LOADCELL_MAX_G, -30000.0},  {RF_LOADCELL_MIN_G, 300000.0}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    int rc = rf_loadcell_param_set(lc, bad[i].p, bad[i].v);
+    if (rc != RF_ERANGE) fail_msg("bad value %zu: %s", i, rf_err_name(rc));
+    assert_string_not_equal(rf_loadcell_errmsg(lc), "");
+    for (size_t k = 0; k < RF_LOADCELL_PARAM_COUNT; ++k)
+      assert_true(rf_loadcell_param_get(lc, table[k].p) == table[k].def);
+  }
+  /* Every bound outside the table's own is refused too. */
+  for (size_t i = 0; i < RF_LOADCELL_PARAM_COUNT; ++i) {
+    double lo = 0, hi = 0;
+    assert_int_equal(rf_loadcell_param_bounds(table[i].p, &lo, &hi, NULL), RF_OK);
+    assert_int_equal(rf_loadcell_param_set(lc, table[i].p, hi + fabs(hi) + 1.0), RF_ERANGE);
+    assert_int_equal(rf_loadcell_param_set(lc, table[i].p, lo - fabs(lo) - 1.0), RF_ERANGE);
+    assert_true(rf_loadcell_param_get(lc, table[i].p) == table[i].def);
+  }
+  /* Unknown numbers and a NULL segmenter. */
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_PARAM_COUNT, 1.0), RF_EINVAL);
+  assert_int_equal(rf_loadcell_param_set(lc, (rf_loadcell_param)-1, 1.0), RF_EINVAL);
+  assert_int_equal(rf_loadcell_param_set(NULL, RF_LOADCELL_SETTLE_S, 1.0), RF_EINVAL);
+
+  /* The cross-constraints at their edges, and in an order that keeps them. */
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_HOLD_S, 0.5), RF_OK); /* = GROUP_S */
+  assert_string_equal(rf_loadcell_errmsg(lc), "");
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_GROUP_S, 0.6), RF_ERANGE);
+  assert_true(rf_loadcell_param_get(lc, RF_LOADCELL_GROUP_S) == 0.5);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_HOLD_S, 10.0), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_GROUP_S, 8.0), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_HOLD_S, 7.9), RF_ERANGE);
+  assert_true(rf_loadcell_param_get(lc, RF_LOADCELL_HOLD_S) == 10.0);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MIN_G, 199999.0), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_G, 199999.0), RF_ERANGE);
+  assert_true(rf_loadcell_param_get(lc, RF_LOADCELL_MAX_G) == 200000.0);
+  /* Back to the defaults, each value taken as given. */
+  for (size_t i = 0; i < RF_LOADCELL_PARAM_COUNT; ++i)
+    assert_int_equal(rf_loadcell_param_set(lc, table[i].p, table[i].def), RF_OK);
+  for (size_t i = 0; i < RF_LOADCELL_PARAM_COUNT; ++i)
+    assert_true(rf_loadcell_param_get(lc, table[i].p) == table[i].def);
+
+  /* A refused push takes no reading: parameters may still be set. */
+  double g[HZ];
+  for (int i = 0; i < HZ; ++i) g[i] = 2000.0 + (i % 3) * 0.5;
+  assert_int_equal(rf_loadcell_push(lc, N_PLATES, 0, DT_US, g, HZ), RF_ERANGE);
+  assert_int_equal(rf_loadcell_push(lc, A1, 0, 0, g, HZ), RF_EINVAL);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_SETTLE_S, 0.3), RF_OK);
+  /* After the first reading: RF_EMISUSE for every parameter, the value unchanged. */
+  assert_int_equal(rf_loadcell_push(lc, A1, 0, DT_US, g, HZ), RF_OK);
+  for (size_t i = 0; i < RF_LOADCELL_PARAM_COUNT; ++i) {
+    assert_int_equal(rf_loadcell_param_set(lc, table[i].p, table[i].def), RF_EMISUSE);
+    assert_string_not_equal(rf_loadcell_errmsg(lc), "");
+    assert_true(rf_loadcell_param_get(lc, table[i].p) == table[i].def);
+  }
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_SETTLE_S, 1.0), RF_EMISUSE);
+  assert_true(rf_loadcell_param_get(lc, RF_LOADCELL_SETTLE_S) == 0.3);
+  assert_int_equal(rf_loadcell_finish(lc), RF_OK);
+  expect_counts(&g_got[0], 0, 0);
+}
+
+/* MIN_STEP_G reaches the segmenter: a 300 g step is reported at the default 5 g and not at 400 g. */
+static void test_min_step_param(void **state) {
+  (void)state;
+  static trace tr;
+  rf_loadcell *a = open_lc(0);
+  rf_loadcell *b = open_lc(1);
+  assert_int_equal(rf_loadcell_param_set(b, RF_LOADCELL_MIN_STEP_G, 400.0), RF_OK);
+  trace_init(&tr, 17);
+  trace_item(&tr, A3, 2.0, -300.0);
+  run(&tr, a, &g_got[0], 5);
+  trace_init(&tr, 17);
+  trace_item(&tr, A3, 2.0, -300.0);
+  run(&tr, b, &g_got[1], 5);
+  expect_counts(&g_got[0], 1, 0);
+  expect_counts(&g_got[1], 0, 0);
 }
 
 /* ==== memory ================================================================================== */
@@ -872,7 +962,7 @@ static void test_allocation_failure(void **state) {
     test_alloc st;
     rf_allocator a = test_alloc_make(&st, k);
     rf_loadcell *lc = NULL;
-    int rc = rf_loadcell_new(&lc, store(), NULL, &a);
+    int rc = rf_loadcell_new(&lc, store(), &a);
     if (!st.failed) {
       assert_int_equal(rc, RF_OK);
       assert_non_null(lc);
@@ -917,7 +1007,7 @@ static void test_deterministic(void **state) {
     trace_item(&tr[i], A4, 12.0, 180.0);
     trace_item(&tr[i], B1, 13.0, -250.0);
     trace_press(&tr[i], B2, 16.0, 1.0, 200.0);
-    run(&tr[i], open_lc(i, NULL), &g_got[i], 24);
+    run(&tr[i], open_lc(i), &g_got[i], 24);
   }
   expect_counts(&g_got[0], 2, 0);
   assert_same_events(&g_got[0], &g_got[1]);
@@ -928,7 +1018,7 @@ static void test_deterministic(void **state) {
  * the event is reported all the same, with A1 not moved but marked faulty; one stuck fault. */
 static void test_event_marks_faulty_plate(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 20);
@@ -953,7 +1043,7 @@ static void test_event_marks_faulty_plate(void **state) {
  * holds nothing up), A1 unmoved and marked faulty. */
 static void test_dead_plate_holds_nothing_up(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 21);
@@ -982,7 +1072,7 @@ static void test_dead_plate_holds_nothing_up(void **state) {
  * later. Two events: {A2 -300, A4 -100} from 3.95 s, then {A3 -200} from 6.95 s. */
 static void test_grouping_in_time(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   static trace tr;
   trace_init(&tr, 22);
@@ -1014,7 +1104,7 @@ static void test_grouping_in_time(void **state) {
  * callback's 9; every other push returns RF_OK. */
 static void test_output_callback_complaint(void **state) {
   (void)state;
-  rf_loadcell *lc = open_lc(0, NULL);
+  rf_loadcell *lc = open_lc(0);
   got *g = &g_got[0];
   g->event_rc = 5;
   g->fault_rc = 9;
@@ -1064,6 +1154,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_dead_plate_holds_nothing_up, teardown),
       cmocka_unit_test_teardown(test_output_callback_complaint, teardown),
       cmocka_unit_test_teardown(test_bad_arguments, teardown),
+      cmocka_unit_test_teardown(test_params, teardown),
+      cmocka_unit_test_teardown(test_min_step_param, teardown),
       cmocka_unit_test_teardown(test_allocation_failure, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
   };

@@ -1,5 +1,6 @@
 /* The whole-scenario checker: store before events, ids that exist, shoppers who entered, times
  * within the lateness; every refusal named and harmless. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +43,7 @@ static int feed(rf_scenario_check *check, const char *text, uint64_t *line) {
 
 static rf_scenario_check *new_check(void) {
   rf_scenario_check *c;
-  assert_int_equal(rf_scenario_check_new(&c, NULL, NULL), 0);
+  assert_int_equal(rf_scenario_check_new(&c, NULL), 0);
   return c;
 }
 
@@ -196,9 +197,8 @@ static void times_may_lag_by_the_lateness_only(void **state) {
                  RF_ELATE, 9, "delta: time 2.999999 s is 2.000001 s behind the latest time seen (5.000000 s)");
 
   /* A refused late record does not move the clock, and a wider lateness accepts it. */
-  rf_scenario_check_options opts = RF_SCENARIO_CHECK_OPTIONS_INIT;
-  opts.lateness_us = 10000000;
-  assert_int_equal(rf_scenario_check_new(&c, &opts, NULL), 0);
+  assert_int_equal(rf_scenario_check_new(&c, NULL), 0);
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, 10.0), 0);
   assert_int_equal(feed(c, STORE
                         "{\"type\":\"enter\",\"t\":9000000,\"shopper\":\"U1\"}\n"
                         "{\"type\":\"exit\",\"t\":0,\"shopper\":\"U1\"}\n", NULL), 0);
@@ -264,19 +264,58 @@ static void the_store_can_be_taken_over(void **state) {
   rf_store_free(s);
 }
 
-static void options_are_checked(void **state) {
+static void params_are_checked(void **state) {
   (void)state;
   rf_scenario_check *c = (rf_scenario_check *)1;
-  rf_scenario_check_options opts = RF_SCENARIO_CHECK_OPTIONS_INIT;
-  opts.version = 99;
-  assert_int_equal(rf_scenario_check_new(&c, &opts, NULL), RF_EVERSION);
+  assert_int_equal(rf_scenario_check_new(NULL, NULL), RF_EINVAL);
+  test_alloc t;
+  rf_allocator a = test_alloc_make(&t, 0);
+  a.malloc_fn = NULL;
+  assert_int_equal(rf_scenario_check_new(&c, &a), RF_EINVAL);
   assert_null(c);
-  opts.version = RF_SCENARIO_CHECK_OPTIONS_VERSION;
-  opts.lateness_us = -1;
-  assert_int_equal(rf_scenario_check_new(&c, &opts, NULL), RF_ERANGE);
-  assert_int_equal(rf_scenario_check_new(NULL, NULL, NULL), RF_EINVAL);
+  assert_int_equal(t.calls, 0);
   assert_int_equal(rf_scenario_check_record(NULL, NULL), RF_EINVAL);
   rf_scenario_check_free(NULL);
+
+  /* The table: one parameter, LATENESS_S, 2 s by default (the old option's 2 s). */
+  assert_string_equal(rf_scenario_check_param_name(RF_CHECK_LATENESS_S), "LATENESS_S");
+  assert_non_null(rf_scenario_check_param_help(RF_CHECK_LATENESS_S));
+  assert_null(rf_scenario_check_param_name(RF_CHECK_PARAM_COUNT));
+  assert_null(rf_scenario_check_param_help(RF_CHECK_PARAM_COUNT));
+  double lo = -1, hi = -1, def = -1;
+  assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, &lo, &hi, &def), 0);
+  assert_true(lo == 0.0 && def == 2.0 && hi >= 60.0);
+  assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, NULL, NULL, NULL), 0);
+  assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_PARAM_COUNT, &lo, &hi, &def),
+                   RF_ERANGE);
+
+  c = new_check();
+  assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 2.0);
+  /* Out of bounds or not finite: refused, the value unchanged. */
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, -1e-6), RF_ERANGE);
+  assert_non_null(strstr(rf_scenario_check_errmsg(c), "LATENESS_S"));
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, hi * 2 + 1), RF_ERANGE);
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, NAN), RF_ERANGE);
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, INFINITY), RF_ERANGE);
+  assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 2.0);
+  /* Unknown parameters. */
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_PARAM_COUNT, 1.0), RF_EINVAL);
+  assert_int_equal(rf_scenario_check_param_set(c, (rf_check_param)-1, 1.0), RF_EINVAL);
+  assert_int_equal(rf_scenario_check_param_set(NULL, RF_CHECK_LATENESS_S, 1.0), RF_EINVAL);
+  assert_true(isnan(rf_scenario_check_param_get(c, RF_CHECK_PARAM_COUNT)));
+  assert_true(isnan(rf_scenario_check_param_get(NULL, RF_CHECK_LATENESS_S)));
+  assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 2.0);
+
+  /* Lateness 0: any step back in time is late. */
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, 0.0), 0);
+  assert_string_equal(rf_scenario_check_errmsg(c), "");
+  assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 0.0);
+  assert_int_equal(feed(c, STORE
+                        "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U1\"}\n"
+                        "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n", NULL), 0);
+  assert_int_equal(feed(c, "{\"type\":\"exit\",\"t\":999999,\"shopper\":\"U1\"}\n", NULL),
+                   RF_ELATE);
+  rf_scenario_check_free(c);
 }
 
 static void allocation_failure_is_clean_at_every_point(void **state) {
@@ -291,7 +330,7 @@ static void allocation_failure_is_clean_at_every_point(void **state) {
     test_alloc t;
     rf_allocator a = test_alloc_make(&t, k);
     rf_scenario_check *c = NULL;
-    int rc = rf_scenario_check_new(&c, NULL, &a);
+    int rc = rf_scenario_check_new(&c, &a);
     if (rc == 0) {
       rf_scenario_reader *r;
       assert_int_equal(rf_scenario_reader_from_memory(&r, text, strlen(text), NULL, NULL), 0);
@@ -333,7 +372,7 @@ int main(void) {
       cmocka_unit_test(a_refused_record_changes_nothing),
       cmocka_unit_test(files_without_a_store_check_what_they_can),
       cmocka_unit_test(the_store_can_be_taken_over),
-      cmocka_unit_test(options_are_checked),
+      cmocka_unit_test(params_are_checked),
       cmocka_unit_test(allocation_failure_is_clean_at_every_point),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

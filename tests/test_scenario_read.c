@@ -1,4 +1,4 @@
-/* The scenario reader: every record type of DESIGN.md §4 field by field, every malformed line
+/* The scenario reader: every record type of docs/format.md field by field, every malformed line
  * named by line and field (and reading going on after it), line framing (CRLF, blank lines, a
  * last line without a newline), line limits across reads, stream errors, bounded memory and
  * allocation failure.

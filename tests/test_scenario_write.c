@@ -1,4 +1,4 @@
-/* The scenario writer: exact bytes for every record type (type first, DESIGN.md §4 field order,
+/* The scenario writer: exact bytes for every record type (type first, docs/format.md field order,
  * optional fields omitted), shortest round-tripping numbers, string escaping, reader/writer round
  * trip to a fixed point, refusals that write nothing, sink and file errors, allocation failure.
  *

@@ -424,7 +424,7 @@ static void run_sim(const rf_sim_params *p, uint64_t seed, sim_out *out, const r
   sc.out = tc.out = out;
   rf_scenario_check *check = NULL;
   if (opts->check) {
-    assert_int_equal(rf_scenario_check_new(&check, NULL, NULL), 0);
+    assert_int_equal(rf_scenario_check_new(&check, NULL), 0);
     sc.check = tc.check = check;
   }
   if (opts->scenario_text)
@@ -1558,7 +1558,7 @@ static void samples_mode_reads_every_plate(void **state) {
   rf_sim_params p = params("easy", "samples_mode=1 duration_s=20 gondolas=1 sample_hz=50");
   static samples_seen s;
   memset(&s, 0, sizeof s);
-  assert_int_equal(rf_scenario_check_new(&s.check, NULL, NULL), 0);
+  assert_int_equal(rf_scenario_check_new(&s.check, NULL), 0);
   assert_int_equal(rf_sim_run(&p, 3, samples_sink, &s, samples_sink, &s, NULL), 0);
   rf_scenario_check_free(s.check);
   assert_int_equal(s.failures, 0);

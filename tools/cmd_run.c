@@ -11,7 +11,8 @@
 
 int cmd_run(int argc, char **argv) {
   const char *path = NULL, *out_path = "-", *method = "fused";
-  engine_setting settings[RF_PARAM_COUNT];
+  run_setting settings[RF_PARAM_COUNT];
+  char names[RF_PARAM_COUNT][64];
   size_t setting_count = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -31,7 +32,9 @@ int cmd_run(int argc, char **argv) {
       double v = strtod(eq + 1, &end);
       if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
       if (setting_count < RF_PARAM_COUNT) {
-        settings[setting_count].param = (rf_engine_param)found;
+        snprintf(names[setting_count], sizeof names[setting_count], "%s",
+                 rf_engine_param_name((rf_engine_param)found));
+        settings[setting_count].name = names[setting_count];
         settings[setting_count].value = v;
         setting_count++;
       }
@@ -73,9 +76,9 @@ int cmd_run(int argc, char **argv) {
     return 1;
   }
   char err[600] = "";
-  run_counts counts;
-  rc = run_method(reader, writer, strcmp(method, "fused") == 0, settings, setting_count, &counts,
-                  err, sizeof err);
+  rf_host_counts counts;
+  rc = run_method(reader, writer, strcmp(method, "fused") == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY,
+                  settings, setting_count, &counts, err, sizeof err);
   int closed = rf_scenario_writer_close(writer);
   rf_scenario_reader_free(reader);
   if (rc != 0) {

@@ -8,12 +8,12 @@
 #include "cli.h"
 #include "retailfuse/retailfuse.h"
 
-static int parse_seconds(const char *s, rf_time_us *out) {
+static int parse_seconds(const char *s, double *out) {
   char *end;
   errno = 0;
   double v = strtod(s, &end);
   if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0 && v <= 1e9)) return -1;
-  *out = (rf_time_us)(v * 1e6 + 0.5);
+  *out = v;
   return 0;
 }
 
@@ -37,13 +37,13 @@ static void print_summary(const char *path, const rf_scenario_summary *s) {
 }
 
 int cmd_validate(int argc, char **argv) {
-  rf_scenario_check_options opts = RF_SCENARIO_CHECK_OPTIONS_INIT;
+  double lateness_s = RF_LATENESS_DEFAULT_S;
   long max_errors = 20;
   const char *path = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "--lateness") == 0) {
-      if (++i >= argc || parse_seconds(argv[i], &opts.lateness_us) != 0)
+      if (++i >= argc || parse_seconds(argv[i], &lateness_s) != 0)
         return usage_error("validate: --lateness needs a number of seconds >= 0");
     } else if (strcmp(a, "--max-errors") == 0) {
       char *end;
@@ -67,7 +67,9 @@ int cmd_validate(int argc, char **argv) {
             rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
     return 1;
   }
-  if ((rc = rf_scenario_check_new(&check, &opts, NULL)) != 0) {
+  if ((rc = rf_scenario_check_new(&check, NULL)) != 0 ||
+      (rc = rf_scenario_check_param_set(check, RF_CHECK_LATENESS_S, lateness_s)) != 0) {
+    rf_scenario_check_free(check);
     fprintf(stderr, "retailfuse: %s\n", rf_strerror(rc));
     rf_scenario_reader_free(reader);
     return 1;

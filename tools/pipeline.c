@@ -23,25 +23,6 @@ void membuf_free(membuf *b) {
   memset(b, 0, sizeof *b);
 }
 
-typedef struct output_sink {
-  rf_scenario_writer *writer;
-  run_counts *counts;
-} output_sink;
-
-static int write_output(const rf_record *rec, void *payload) {
-  output_sink *s = payload;
-  if (rec->type == RF_RECORD_DIFF) s->counts->diffs++;
-  if (rec->type == RF_RECORD_RECEIPT) s->counts->receipts++;
-  return rf_scenario_writer_write(s->writer, rec);
-}
-
-/* The two methods behind one face: a method is made over the store and fed events. */
-typedef struct method {
-  int fused;
-  rf_greedy *greedy;
-  rf_engine *engine;
-} method;
-
 /* A plate fault the load cells found: the operator should hear of it, so it goes to stderr. */
 static void report_fault(const char *plate, rf_plate_fault fault, rf_time_us t, void *payload) {
   (void)payload;
@@ -49,85 +30,35 @@ static void report_fault(const char *plate, rf_plate_fault fault, rf_time_us t, 
           (double)t / 1e6);
 }
 
-static int method_new(method *m, const rf_store *store, output_sink *sink) {
-  if (m->fused) {
-    int rc = rf_engine_new(&m->engine, store, NULL);
-    if (rc == 0) {
-      rf_engine_set_output(m->engine, write_output, sink);
-      rf_engine_set_fault_output(m->engine, report_fault, NULL);
-    }
-    return rc;
-  }
-  return rf_greedy_new(&m->greedy, store, NULL, write_output, sink, NULL);
+static int write_output(const rf_record *rec, void *payload) {
+  return rf_scenario_writer_write(payload, rec);
 }
 
-static int method_push(method *m, const rf_record *rec) {
-  return m->fused ? rf_engine_push(m->engine, rec) : rf_greedy_push(m->greedy, rec);
-}
-
-static int method_finish(method *m) {
-  return m->fused ? rf_engine_finish(m->engine) : rf_greedy_finish(m->greedy);
-}
-
-static const char *method_errmsg(const method *m) {
-  return m->fused ? rf_engine_errmsg(m->engine) : rf_greedy_errmsg(m->greedy);
-}
-
-static void method_free(method *m) {
-  rf_engine_free(m->engine);
-  rf_greedy_free(m->greedy);
-}
-
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused,
-               const engine_setting *settings, size_t setting_count, run_counts *counts,
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
+               const run_setting *settings, size_t setting_count, rf_host_counts *counts,
                char *err, size_t cap) {
-  rf_scenario_check *check = NULL;
-  method m = {fused, NULL, NULL};
-  int started = 0;
-  output_sink sink = {out, counts};
+  rf_host *host = NULL;
   memset(counts, 0, sizeof *counts);
-  int rc = rf_scenario_check_new(&check, NULL, NULL);
+  int rc = rf_host_new(&host, method, NULL);
   if (rc != 0) {
     snprintf(err, cap, "%s", rf_strerror(rc));
     return rc;
   }
+  rf_host_set_output(host, write_output, out);
+  rf_host_set_fault_output(host, report_fault, NULL);
+  for (size_t k = 0; k < setting_count && rc == 0; ++k)
+    if ((rc = rf_host_param_set(host, settings[k].name, settings[k].value)) != 0)
+      snprintf(err, cap, "%s", rf_host_errmsg(host));
   rf_record rec;
-  while ((rc = rf_scenario_reader_next(in, &rec)) == 0) {
-    if ((rc = rf_scenario_check_record(check, &rec)) != 0) {
-      snprintf(err, cap, "%s", rf_scenario_check_errmsg(check));
-      break;
-    }
-    if (rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) continue;
-    if (!started) {
-      rc = method_new(&m, rf_scenario_check_store(check), &sink);
-      if (rc != 0) {
-        snprintf(err, cap, "starting the method: %s", rf_strerror(rc));
-        break;
-      }
-      for (size_t k = 0; k < setting_count && fused && rc == 0; ++k)
-        if ((rc = rf_engine_param_set(m.engine, settings[k].param, settings[k].value)) != 0)
-          snprintf(err, cap, "%s", rf_engine_errmsg(m.engine));
-      if (rc != 0) break;
-      started = 1;
-    }
-    counts->events++;
-    counts->deltas += rec.type == RF_RECORD_DELTA;
-    counts->hands += rec.type == RF_RECORD_HAND;
-    if ((rc = method_push(&m, &rec)) != 0) {
-      snprintf(err, cap, "line %llu: %s", (unsigned long long)rec.line,
-               method_errmsg(&m)[0] ? method_errmsg(&m) : rf_strerror(rc));
-      break;
-    }
-  }
+  while (rc == 0 && (rc = rf_scenario_reader_next(in, &rec)) == 0)
+    if ((rc = rf_host_push(host, &rec)) != 0) snprintf(err, cap, "%s", rf_host_errmsg(host));
   if (rc == RF_ITEROVER) {
-    rc = 0;
-    if (started && (rc = method_finish(&m)) != 0)
-      snprintf(err, cap, "finishing: %s", method_errmsg(&m)[0] ? method_errmsg(&m) : rf_strerror(rc));
+    if ((rc = rf_host_finish(host)) != 0) snprintf(err, cap, "%s", rf_host_errmsg(host));
   } else if (rc != 0 && err[0] == '\0') {
     snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
   }
-  method_free(&m);
-  rf_scenario_check_free(check);
+  rf_host_get_counts(host, counts);
+  rf_host_free(host);
   return rc;
 }
 

@@ -17,20 +17,17 @@ typedef struct membuf {
 int membuf_write(const char *data, size_t len, void *payload);
 void membuf_free(membuf *b);
 
-typedef struct run_counts {
-  uint64_t events, deltas, hands, diffs, receipts;
-} run_counts;
-
-/* Reads a scenario, checks it, and runs a method over it (the fusion engine, or the greedy
- * baseline), writing diffs and receipts to `out`. On failure returns non-zero with a message
- * (naming the line) in err. */
-typedef struct engine_setting {
-  rf_engine_param param;
+/* A method parameter by name (rf_host_param_set). */
+typedef struct run_setting {
+  const char *name;
   double value;
-} engine_setting;
+} run_setting;
 
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, int fused,
-               const engine_setting *settings, size_t setting_count, run_counts *counts,
+/* Reads a scenario and runs a method over it through the library's host loop (host.h), writing
+ * diffs and receipts to `out` and plate faults to stderr. On failure returns non-zero with a
+ * message (naming the line) in err. */
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
+               const run_setting *settings, size_t setting_count, rf_host_counts *counts,
                char *err, size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */

@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "store_summary: cannot open %s\n", argv[1]);
     return 1;
   }
-  if (rf_scenario_check_new(&check, NULL, NULL) != 0) return 1;
+  if (rf_scenario_check_new(&check, NULL) != 0) return 1;
 
   /* Take records until the first event: the store description comes first. */
   rf_record rec;

@@ -28,13 +28,22 @@ extern "C" {
 
 typedef struct rf_scenario_check rf_scenario_check;
 
-typedef struct rf_scenario_check_options {
-  unsigned version;        /* RF_SCENARIO_CHECK_OPTIONS_VERSION */
-  rf_time_us lateness_us;  /* how far a record's time may lag the latest seen; default 2 s */
-} rf_scenario_check_options;
+/* XX(name, default, min, max, description); durations in seconds. */
+#define RF_CHECK_PARAM_MAP(XX) \
+  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 1e9, "how far a record's time may lag the latest seen (s)")
 
-#define RF_SCENARIO_CHECK_OPTIONS_VERSION 1
-#define RF_SCENARIO_CHECK_OPTIONS_INIT { RF_SCENARIO_CHECK_OPTIONS_VERSION, 2000000 }
+typedef enum rf_check_param {
+#define RF__CHECK_PARAM_ENUM(name, def, lo, hi, desc) RF_CHECK_##name,
+  RF_CHECK_PARAM_MAP(RF__CHECK_PARAM_ENUM)
+#undef RF__CHECK_PARAM_ENUM
+  RF_CHECK_PARAM_COUNT
+} rf_check_param;
+
+/* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
+RF_EXTERN const char *rf_scenario_check_param_name(rf_check_param param);
+RF_EXTERN const char *rf_scenario_check_param_help(rf_check_param param);
+RF_EXTERN int rf_scenario_check_param_bounds(rf_check_param param, double *min, double *max,
+                                             double *default_value);
 
 typedef struct rf_scenario_summary {
   uint64_t records;                          /* records accepted */
@@ -47,10 +56,15 @@ typedef struct rf_scenario_summary {
   rf_time_us t_min, t_max;                   /* over every time field of accepted records */
 } rf_scenario_summary;
 
-RF_EXTERN int rf_scenario_check_new(rf_scenario_check **out,
-                                    const rf_scenario_check_options *options,
-                                    const rf_allocator *allocator);
+/* A checker with every parameter at its default: RF_ENOMEM, RF_EINVAL for bad hooks. */
+RF_EXTERN int rf_scenario_check_new(rf_scenario_check **out, const rf_allocator *allocator);
 RF_EXTERN void rf_scenario_check_free(rf_scenario_check *check);
+
+/* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param. */
+RF_EXTERN int rf_scenario_check_param_set(rf_scenario_check *check, rf_check_param param,
+                                          double value);
+RF_EXTERN double rf_scenario_check_param_get(const rf_scenario_check *check,
+                                             rf_check_param param);
 
 /* Checks one record and takes it in. Returns 0, or the reason it was refused (RF_ENOTFOUND,
  * RF_EEXISTS, RF_ERANGE, RF_ELATE, RF_EMISUSE for a store record after events, RF_ENOMEM).

@@ -28,8 +28,13 @@
 extern "C" {
 #endif
 
-/* Store-clock time in integer microseconds. */
+/* Store-clock time in integer microseconds. (Durations given as parameters are seconds: see
+ * docs/format.md.) */
 typedef int64_t rf_time_us;
+
+/* How far behind the latest time seen a record may arrive, by default (s): the engine, the
+ * baseline and the scenario checker share it. */
+#define RF_LATENESS_DEFAULT_S 2.0
 
 #ifdef __cplusplus
 }

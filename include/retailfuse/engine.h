@@ -1,7 +1,7 @@
 /*
  * retailfuse/engine.h — the fusion engine: who took what, with a confidence.
  *
- * An engine is built over a finished store and fed the input events of DESIGN.md §4 in arrival
+ * An engine is built over a finished store and fed the input events of docs/format.md in arrival
  * order (rf_engine_push, or one function per kind). When a weight change has settled and its
  * wait for late hand records is over, the engine decides it together with the other changes
  * that share candidate shoppers: every change has hypotheses of what moved (products and
@@ -55,7 +55,7 @@ typedef struct rf_engine rf_engine;
 
 /* XX(name, default, min, max, description) */
 #define RF_ENGINE_PARAM_MAP(XX)                                                                 \
-  XX(LATENESS_S, 2.0, 0.0, 60.0, "how far behind the clock a record may arrive (s)")          \
+  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0, "how far behind the clock a record may arrive (s)")          \
   XX(WAIT_S, 7.0, 0.0, 120.0, "how long after a change ends to wait for the hand visits around it: " \
      "a camera reports a visit when the hand leaves, which may be seconds after the item moved") \
   XX(REVIEW_BELOW, 0.8, 0.0, 1.0, "decisions less probable than this are flagged for review") \
@@ -77,14 +77,20 @@ typedef struct rf_engine rf_engine;
   XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")        \
   XX(REVISION_S, 120.0, 0.0, 3600.0, "how far back a later change may correct a decided take (s)")
 
+/* The engine's own parameters, then its load-cell segmenter's (loadcell.h) as LOADCELL_<name>:
+ * RF_PARAM_LOADCELL_SETTLE_S, ... — set before the first samples record. */
 typedef enum rf_engine_param {
 #define RF__PARAM_ENUM(name, def, lo, hi, desc) RF_PARAM_##name,
   RF_ENGINE_PARAM_MAP(RF__PARAM_ENUM)
 #undef RF__PARAM_ENUM
+#define RF__PARAM_LOADCELL_ENUM(name, def, lo, hi, desc) RF_PARAM_LOADCELL_##name,
+  RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_ENUM)
+#undef RF__PARAM_LOADCELL_ENUM
   RF_PARAM_COUNT
 } rf_engine_param;
 
-/* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
+/* A parameter's name ("LATENESS_S", "LOADCELL_SETTLE_S"), description and bounds; NULL /
+ * RF_ERANGE out of range. */
 RF_EXTERN const char *rf_engine_param_name(rf_engine_param param);
 RF_EXTERN const char *rf_engine_param_help(rf_engine_param param);
 RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double *max,
@@ -93,7 +99,8 @@ RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double 
 RF_EXTERN int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *allocator);
 RF_EXTERN void rf_engine_free(rf_engine *engine);
 
-/* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param. */
+/* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param;
+ * RF_EMISUSE for a LOADCELL_ parameter once samples were taken. */
 RF_EXTERN int rf_engine_param_set(rf_engine *engine, rf_engine_param param, double value);
 RF_EXTERN double rf_engine_param_get(const rf_engine *engine, rf_engine_param param);
 
@@ -108,7 +115,8 @@ RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn 
                                           void *payload);
 
 /* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
- * through the engine's load-cell segmenter (loadcell.h, default options): each settled shelf
+ * through the engine's load-cell segmenter (loadcell.h; its parameters are the engine's
+ * LOADCELL_ ones): each settled shelf
  * event becomes a weight change as a delta record would. A plate found faulty says nothing:
  * its change is left out, and the rest of the change is trusted half as much (its diffs'
  * confidence halves); a change only faulty plates made is no change. Decisions whose wait is

@@ -1,5 +1,6 @@
 /*
- * retailfuse/eval.h — scoring an output against the ground truth (DESIGN.md §5).
+ * retailfuse/eval.h — scoring an output against the ground truth (receipt F1, exact receipts, review
+ * rate, calibration, errors by cause).
  *
  * Feed the truth (truth and receipt records) and the output (diff and receipt records) in any
  * order, then read the result. A cart's predicted content is its output receipt when there is

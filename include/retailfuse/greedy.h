@@ -1,5 +1,6 @@
 /*
- * retailfuse/greedy.h — the nearest-hand greedy baseline (DESIGN.md §5).
+ * retailfuse/greedy.h — the nearest-hand greedy baseline: each change to the shopper
+ * whose hand visit is nearest in time, the product by nearest weight.
  *
  * What most open implementations do, kept simple and honest as the yardstick every other method
  * is measured against: each settled weight change goes to the identified shopper whose hand
@@ -29,19 +30,37 @@ extern "C" {
 
 typedef struct rf_greedy rf_greedy;
 
-typedef struct rf_greedy_options {
-  unsigned version;            /* RF_GREEDY_OPTIONS_VERSION */
-  rf_time_us lateness_us;      /* how long to wait for late hand records; default 2 s */
-  rf_time_us max_gap_us;       /* hand visits farther than this from a change are ignored; 10 s */
-} rf_greedy_options;
+/* XX(name, default, min, max, description); durations in seconds. */
+#define RF_GREEDY_PARAM_MAP(XX)                                                                 \
+  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0, "how long to wait for late hand records (s)") \
+  XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are ignored (s)")
 
-#define RF_GREEDY_OPTIONS_VERSION 1
-#define RF_GREEDY_OPTIONS_INIT { RF_GREEDY_OPTIONS_VERSION, 2000000, 10000000 }
+typedef enum rf_greedy_param {
+#define RF__GREEDY_PARAM_ENUM(name, def, lo, hi, desc) RF_GREEDY_##name,
+  RF_GREEDY_PARAM_MAP(RF__GREEDY_PARAM_ENUM)
+#undef RF__GREEDY_PARAM_ENUM
+  RF_GREEDY_PARAM_COUNT
+} rf_greedy_param;
 
+/* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
+RF_EXTERN const char *rf_greedy_param_name(rf_greedy_param param);
+RF_EXTERN const char *rf_greedy_param_help(rf_greedy_param param);
+RF_EXTERN int rf_greedy_param_bounds(rf_greedy_param param, double *min, double *max,
+                                     double *default_value);
+
+/* A baseline with every parameter at its default: RF_EINVAL for a NULL store, RF_ENOMEM. */
 RF_EXTERN int rf_greedy_new(rf_greedy **out, const rf_store *store,
-                            const rf_greedy_options *options, rf_output_fn output, void *payload,
                             const rf_allocator *allocator);
 RF_EXTERN void rf_greedy_free(rf_greedy *greedy);
+
+/* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param,
+ * RF_EMISUSE once events were pushed. */
+RF_EXTERN int rf_greedy_param_set(rf_greedy *greedy, rf_greedy_param param, double value);
+RF_EXTERN double rf_greedy_param_get(const rf_greedy *greedy, rf_greedy_param param);
+
+/* Where diffs and receipts go, as they are made — the engine's rf_engine_set_output. The
+ * baseline keeps no queue: set it before the first push (RF_EMISUSE otherwise). */
+RF_EXTERN void rf_greedy_set_output(rf_greedy *greedy, rf_output_fn output, void *payload);
 
 /* Takes one input event (enter, exit, link, position, delta, hand; samples are RF_EINVAL: the
  * baseline needs segmented deltas). Decisions whose wait is over are emitted during the call. */

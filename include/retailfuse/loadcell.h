@@ -1,7 +1,7 @@
 /*
  * retailfuse/loadcell.h — from raw plate readings to settled shelf weight events.
  *
- * Each plate reports absolute readings at a steady rate (the `samples` records of DESIGN.md §4):
+ * Each plate reports absolute readings at a steady rate (the `samples` records of docs/format.md):
  * an unknown offset that drifts over hours, noise that differs by plate, and transients while a
  * hand presses on the shelf. The segmenter keeps, per plate, the level it has settled at (which
  * follows slow drift) and an estimate of its noise; a plate whose readings leave that level by
@@ -9,7 +9,7 @@
  * window of readings holds still. The plates of one shelf that move close together in time
  * form one shelf event, reported once every plate of the shelf has settled, with each plate's
  * change between its level before and after and the uncertainty of that change. An event whose
- * net change on some plate is an increase waits `hold_s` for more before it is reported: a hand
+ * net change on some plate is an increase waits HOLD_S for more before it is reported: a hand
  * resting on the shelf weighs on it until it takes the item, and the rest and the take must
  * read as one event of one item, not a put-back and a bigger take.
  *
@@ -39,27 +39,39 @@ extern "C" {
 
 typedef struct rf_loadcell rf_loadcell;
 
-typedef struct rf_loadcell_options {
-  unsigned version;            /* RF_LOADCELL_OPTIONS_VERSION */
-  double settle_s;             /* readings must hold still this long for a level to settle */
-  double min_step_g;           /* the smallest change reported (and never under 6 noise sd) */
-  double group_s;              /* plates of a shelf that settle this close form one event */
-  double hold_s;               /* how long an event with an increase waits for more */
-  double gap_s;                /* no reading for this long is a gap */
-  double stuck_s;              /* the same reading for this long is a stuck plate */
-  double min_g, max_g;         /* a plate's range: readings at or beyond either end saturate */
-  double max_jump_g;           /* a change between two readings beyond this is absurd */
-} rf_loadcell_options;
+/* The segmenter's parameters: XX(name, default, min, max, description). Durations in seconds,
+ * weights in grams. */
+#define RF_LOADCELL_PARAM_MAP(XX)                                                               \
+  XX(SETTLE_S, 0.3, 0.001, 10.0, "readings must hold still this long for a level to settle")   \
+  XX(MIN_STEP_G, 5.0, 0.001, 1e6, "the smallest change reported (and never under 6 noise sd)") \
+  XX(GROUP_S, 0.5, 0.0, 3600.0, "plates of a shelf that settle this close form one event")     \
+  XX(HOLD_S, 6.0, 0.0, 3600.0, "how long an event with an increase waits for more "            \
+     "(at least GROUP_S)")                                                                      \
+  XX(GAP_S, 0.5, 0.001, 3600.0, "no reading for this long is a gap")                            \
+  XX(STUCK_S, 2.0, 0.001, 3600.0, "the same reading for this long is a stuck plate")           \
+  XX(MIN_G, -20000.0, -1e9, 1e9, "a plate's range: readings at or below this saturate "        \
+     "(below MAX_G)")                                                                           \
+  XX(MAX_G, 200000.0, -1e9, 1e9, "readings at or above this saturate")                          \
+  XX(MAX_JUMP_G, 30000.0, 0.001, 1e9, "a change between two readings beyond this is absurd")
 
-#define RF_LOADCELL_OPTIONS_VERSION 1
-#define RF_LOADCELL_OPTIONS_INIT \
-  { RF_LOADCELL_OPTIONS_VERSION, 0.3, 5.0, 0.5, 6.0, 0.5, 2.0, -20000.0, 200000.0, 30000.0 }
+typedef enum rf_loadcell_param {
+#define RF__LOADCELL_PARAM_ENUM(name, def, lo, hi, desc) RF_LOADCELL_##name,
+  RF_LOADCELL_PARAM_MAP(RF__LOADCELL_PARAM_ENUM)
+#undef RF__LOADCELL_PARAM_ENUM
+  RF_LOADCELL_PARAM_COUNT
+} rf_loadcell_param;
+
+/* A parameter's name ("SETTLE_S"), description and bounds; NULL / RF_ERANGE out of range. */
+RF_EXTERN const char *rf_loadcell_param_name(rf_loadcell_param param);
+RF_EXTERN const char *rf_loadcell_param_help(rf_loadcell_param param);
+RF_EXTERN int rf_loadcell_param_bounds(rf_loadcell_param param, double *min, double *max,
+                                       double *default_value);
 
 typedef enum rf_plate_fault {
-  RF_FAULT_GAP = 1,            /* no readings for longer than gap_s */
-  RF_FAULT_STUCK,              /* the same reading for stuck_s */
-  RF_FAULT_SATURATED,          /* a reading at or beyond min_g or max_g */
-  RF_FAULT_JUMP,               /* a change between two readings beyond max_jump_g */
+  RF_FAULT_GAP = 1,            /* no readings for longer than GAP_S */
+  RF_FAULT_STUCK,              /* the same reading for STUCK_S */
+  RF_FAULT_SATURATED,          /* a reading at or beyond MIN_G or MAX_G */
+  RF_FAULT_JUMP,               /* a change between two readings beyond MAX_JUMP_G */
   RF_FAULT_NONFINITE,          /* a reading that is NaN or infinite */
   RF_FAULT_ORDER               /* readings older than ones already taken (refused) */
 } rf_plate_fault;
@@ -86,11 +98,16 @@ typedef int (*rf_shelf_event_fn)(const rf_shelf_event *event, void *payload);
 typedef int (*rf_plate_fault_fn)(uint32_t plate, rf_plate_fault fault, rf_time_us t,
                                  void *payload);
 
-/* RF_EINVAL for a NULL store or bad options (a value out of range names itself in no message:
- * the segmenter does not exist yet), RF_EVERSION for unknown options, RF_ENOMEM. */
+/* A segmenter with every parameter at its default. RF_EINVAL for a NULL store, RF_ENOMEM. */
 RF_EXTERN int rf_loadcell_new(rf_loadcell **out, const rf_store *store,
-                              const rf_loadcell_options *options, const rf_allocator *allocator);
+                              const rf_allocator *allocator);
 RF_EXTERN void rf_loadcell_free(rf_loadcell *loadcell);
+
+/* Sets a parameter before the first reading: RF_ERANGE for a value outside its bounds (or one
+ * that breaks HOLD_S >= GROUP_S or MIN_G < MAX_G), RF_EINVAL for an unknown parameter,
+ * RF_EMISUSE once readings were taken. */
+RF_EXTERN int rf_loadcell_param_set(rf_loadcell *loadcell, rf_loadcell_param param, double value);
+RF_EXTERN double rf_loadcell_param_get(const rf_loadcell *loadcell, rf_loadcell_param param);
 
 RF_EXTERN void rf_loadcell_set_output(rf_loadcell *loadcell, rf_shelf_event_fn on_event,
                                       rf_plate_fault_fn on_fault, void *payload);

@@ -21,5 +21,6 @@
 #include "greedy.h"
 #include "loadcell.h"
 #include "engine.h"
+#include "host.h"
 
 #endif /* RETAILFUSE_H */

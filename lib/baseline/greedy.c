@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "cart/ledger.h"
+#include "core/params.h"
 #include "record/record.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
@@ -31,7 +32,9 @@ typedef struct g_delta {
 struct rf_greedy {
   rf_allocator alloc;
   const rf_store *store;
-  rf_greedy_options opts;
+  double param[RF_GREEDY_PARAM_COUNT];
+  rf_time_us lateness_us, max_gap_us;  /* the same, in the store clock's unit */
+  int started;                 /* events were pushed: the parameters are fixed */
   rf_output_fn output;
   void *payload;
   uint32_t products, shelves;
@@ -63,24 +66,61 @@ void rf_greedy_free(rf_greedy *g) {
   rf__free(&copy, g);
 }
 
-int rf_greedy_new(rf_greedy **out, const rf_store *store, const rf_greedy_options *options,
-                  rf_output_fn output, void *payload, const rf_allocator *allocator) {
+static const rf__param_def params[RF_GREEDY_PARAM_COUNT] = {
+    RF_GREEDY_PARAM_MAP(RF__PARAM_DEF)};
+
+const char *rf_greedy_param_name(rf_greedy_param p) {
+  return rf__param_name(params, RF_GREEDY_PARAM_COUNT, (int)p);
+}
+
+const char *rf_greedy_param_help(rf_greedy_param p) {
+  return rf__param_help(params, RF_GREEDY_PARAM_COUNT, (int)p);
+}
+
+int rf_greedy_param_bounds(rf_greedy_param p, double *min, double *max, double *def) {
+  return rf__param_bounds(params, RF_GREEDY_PARAM_COUNT, (int)p, min, max, def);
+}
+
+static void read_params(rf_greedy *g) {
+  g->lateness_us = (rf_time_us)llround(g->param[RF_GREEDY_LATENESS_S] * 1e6);
+  g->max_gap_us = (rf_time_us)llround(g->param[RF_GREEDY_MAX_GAP_S] * 1e6);
+}
+
+int rf_greedy_param_set(rf_greedy *g, rf_greedy_param p, double value) {
+  if (g == NULL) return RF_EINVAL;
+  rf__error_clear(&g->err);
+  int rc = rf__param_check(params, RF_GREEDY_PARAM_COUNT, (int)p, value, &g->err);
+  if (rc != 0) return rc;
+  if (g->started)
+    return rf__error(&g->err, RF_EMISUSE, "%s: parameters are set before the first event",
+                     params[p].name);
+  g->param[p] = value;
+  read_params(g);
+  return 0;
+}
+
+double rf_greedy_param_get(const rf_greedy *g, rf_greedy_param p) {
+  return g != NULL && (unsigned)p < RF_GREEDY_PARAM_COUNT ? g->param[p] : NAN;
+}
+
+void rf_greedy_set_output(rf_greedy *g, rf_output_fn output, void *payload) {
+  if (g == NULL) return;
+  g->output = output;
+  g->payload = payload;
+}
+
+int rf_greedy_new(rf_greedy **out, const rf_store *store, const rf_allocator *allocator) {
   if (out == NULL) return RF_EINVAL;
   *out = NULL;
-  rf_greedy_options defaults = RF_GREEDY_OPTIONS_INIT;
-  if (options == NULL) options = &defaults;
-  if (store == NULL || output == NULL) return RF_EINVAL;
-  if (options->version != RF_GREEDY_OPTIONS_VERSION) return RF_EVERSION;
-  if (options->lateness_us < 0 || options->max_gap_us < 0) return RF_ERANGE;
+  if (store == NULL) return RF_EINVAL;
   rf_allocator a;
   if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
   rf_greedy *g = rf__calloc(&a, 1, sizeof *g);
   if (g == NULL) return RF_ENOMEM;
   g->alloc = a;
   g->store = store;
-  g->opts = *options;
-  g->output = output;
-  g->payload = payload;
+  rf__param_defaults(params, RF_GREEDY_PARAM_COUNT, g->param);
+  read_params(g);
   g->products = rf_store_product_count(store);
   g->shelves = rf_store_shelf_count(store);
   g->shelf_products = rf__calloc(&a, (size_t)g->shelves + 1, sizeof *g->shelf_products);
@@ -173,7 +213,7 @@ static int64_t nearest_hand(const rf_greedy *g, const g_delta *d) {
       continue;
     if (rf__ledger_left_before(&g->ledger, (uint32_t)hv->shopper, d->t0)) continue;
     rf_time_us gap = hv->t1 < d->t0 ? d->t0 - hv->t1 : hv->t0 > d->t1 ? hv->t0 - d->t1 : 0;
-    if (gap > g->opts.max_gap_us) continue;
+    if (gap > g->max_gap_us) continue;
     if (best < 0 || gap < best_gap) {
       best = (int64_t)h;
       best_gap = gap;
@@ -256,7 +296,7 @@ static int catch_up(rf_greedy *g, int everything) {
   int rc = 0;
   while (rc == 0 && g->pending_count > 0) {
     g_delta *d = &g->pending[g->pending_head];
-    rf_time_us due = d->t1 + g->opts.lateness_us;
+    rf_time_us due = d->t1 + g->lateness_us;
     if (!everything && due > g->clock) break;
     g_delta copy = *d;
     g->pending_head++;
@@ -267,22 +307,25 @@ static int catch_up(rf_greedy *g, int everything) {
   for (size_t q = 0; q < g->pending_count; ++q)
     if (g->pending[g->pending_head + q].t0 < first_open) first_open = g->pending[g->pending_head + q].t0;
   if (rc == 0)
-    rc = rf__ledger_receipts(&g->ledger, g->clock, g->opts.lateness_us, first_open, everything,
+    rc = rf__ledger_receipts(&g->ledger, g->clock, g->lateness_us, first_open, everything,
                              emit_receipt, g);
   /* Forget hand visits no change can reach any more: a change still to decide ends after
    * clock - lateness and reaches max_gap before its start. */
-  rf_time_us reach = sat_add(sat_add(g->opts.max_gap_us, g->opts.lateness_us), HAND_KEEP_US);
+  rf_time_us reach = sat_add(sat_add(g->max_gap_us, g->lateness_us), HAND_KEEP_US);
   size_t keep = 0;
   for (size_t h = 0; h < g->hand_count; ++h)
     if (g->clock - g->hands[h].t1 <= reach) g->hands[keep++] = g->hands[h];
   g->hand_count = keep;
-  if (!everything) rf__ledger_release(&g->ledger, g->clock, g->opts.lateness_us, slot_used, g);
+  if (!everything) rf__ledger_release(&g->ledger, g->clock, g->lateness_us, slot_used, g);
   return rc;
 }
 
 int rf_greedy_push(rf_greedy *g, const rf_record *r) {
   if (g == NULL || r == NULL) return RF_EINVAL;
   rf__error_clear(&g->err);
+  if (g->output == NULL)
+    return rf__error(&g->err, RF_EMISUSE, "no output: rf_greedy_set_output comes first");
+  g->started = 1;
   uint32_t i, shelf;
   int rc = 0;
   switch (r->type) {

@@ -7,45 +7,42 @@
 
 #include "batch.h"
 #include "core/alloc.h"
+#include "core/params.h"
 #include "emit.h"
 #include "intake.h"
 #include "record/record.h"
 #include "retailfuse/status.h"
 #include "revise.h"
 
-typedef struct param_info {
-  const char *name, *help;
-  double def, min, max;
-} param_info;
-
-static const param_info params[RF_PARAM_COUNT] = {
-#define RF__PARAM_INFO(name, def, lo, hi, desc) {#name, desc, def, lo, hi},
-    RF_ENGINE_PARAM_MAP(RF__PARAM_INFO)
-#undef RF__PARAM_INFO
+static const rf__param_def params[RF_PARAM_COUNT] = {
+    RF_ENGINE_PARAM_MAP(RF__PARAM_DEF)
+#define RF__PARAM_LOADCELL_DEF(name, def, lo, hi, desc) {"LOADCELL_" #name, desc, def, lo, hi},
+    RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_DEF)
+#undef RF__PARAM_LOADCELL_DEF
 };
 
 const char *rf_engine_param_name(rf_engine_param p) {
-  return (unsigned)p < RF_PARAM_COUNT ? params[p].name : NULL;
+  return rf__param_name(params, RF_PARAM_COUNT, (int)p);
 }
 
 const char *rf_engine_param_help(rf_engine_param p) {
-  return (unsigned)p < RF_PARAM_COUNT ? params[p].help : NULL;
+  return rf__param_help(params, RF_PARAM_COUNT, (int)p);
 }
 
 int rf_engine_param_bounds(rf_engine_param p, double *min, double *max, double *def) {
-  if ((unsigned)p >= RF_PARAM_COUNT) return RF_ERANGE;
-  if (min) *min = params[p].min;
-  if (max) *max = params[p].max;
-  if (def) *def = params[p].def;
-  return 0;
+  return rf__param_bounds(params, RF_PARAM_COUNT, (int)p, min, max, def);
 }
 
 int rf_engine_param_set(rf_engine *e, rf_engine_param p, double value) {
-  if (e == NULL || (unsigned)p >= RF_PARAM_COUNT) return RF_EINVAL;
+  if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
-  if (!isfinite(value) || value < params[p].min || value > params[p].max)
-    return rf__error(&e->err, RF_ERANGE, "%s = %g is outside [%g, %g]", params[p].name, value,
-                     params[p].min, params[p].max);
+  int rc = rf__param_check(params, RF_PARAM_COUNT, (int)p, value, &e->err);
+  if (rc != 0) return rc;
+  if (p >= RF_PARAM_LOADCELL_SETTLE_S) {
+    rc = rf_loadcell_param_set(e->loadcell, (rf_loadcell_param)(p - RF_PARAM_LOADCELL_SETTLE_S),
+                               value);
+    if (rc != 0) return rf__error(&e->err, rc, "LOADCELL_%s", rf_loadcell_errmsg(e->loadcell));
+  }
   e->param[p] = value;
   return 0;
 }
@@ -97,7 +94,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   if (e == NULL) return RF_ENOMEM;
   e->alloc = a;
   e->store = store;
-  for (int p = 0; p < RF_PARAM_COUNT; ++p) e->param[p] = params[p].def;
+  rf__param_defaults(params, RF_PARAM_COUNT, e->param);
   e->products = rf_store_product_count(store);
   e->shelves = rf_store_shelf_count(store);
   e->plates = rf_store_plate_count(store);
@@ -109,7 +106,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   e->event_g = rf__calloc(&a, widest_shelf(e), sizeof *e->event_g);
   if (e->poll_items == NULL || e->facing_product == NULL || e->product_facing == NULL ||
       e->event_g == NULL || rf_assign_workspace_new(&e->ws, &e->alloc) != 0 ||
-      rf_loadcell_new(&e->loadcell, store, NULL, &e->alloc) != 0) {
+      rf_loadcell_new(&e->loadcell, store, &e->alloc) != 0) {
     rf_engine_free(e);
     return RF_ENOMEM;
   }

@@ -1,5 +1,6 @@
 /* Whole-scenario checks: the store description first, then events that name what exists, with
  * shoppers who entered, at times within the allowed lateness. A refused record changes nothing. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "core/names.h"
+#include "core/params.h"
 #include "record/record.h"
 #include "retailfuse/check.h"
 #include "retailfuse/status.h"
@@ -15,7 +17,8 @@ enum { SHOPPER_PRESENT = 1, SHOPPER_LEFT = 2 };
 
 struct rf_scenario_check {
   rf_allocator alloc;
-  rf_time_us lateness_us;
+  double param[RF_CHECK_PARAM_COUNT];
+  rf_time_us lateness_us;      /* LATENESS_S in the store clock's unit */
   rf_store_builder *builder;   /* until the first event */
   rf_store *store;             /* NULL before the first event and after it was taken */
   int store_taken;
@@ -28,20 +31,44 @@ struct rf_scenario_check {
   rf__errbuf err;
 };
 
-int rf_scenario_check_new(rf_scenario_check **out, const rf_scenario_check_options *options,
-                          const rf_allocator *allocator) {
+static const rf__param_def params[RF_CHECK_PARAM_COUNT] = {RF_CHECK_PARAM_MAP(RF__PARAM_DEF)};
+
+const char *rf_scenario_check_param_name(rf_check_param p) {
+  return rf__param_name(params, RF_CHECK_PARAM_COUNT, (int)p);
+}
+
+const char *rf_scenario_check_param_help(rf_check_param p) {
+  return rf__param_help(params, RF_CHECK_PARAM_COUNT, (int)p);
+}
+
+int rf_scenario_check_param_bounds(rf_check_param p, double *min, double *max, double *def) {
+  return rf__param_bounds(params, RF_CHECK_PARAM_COUNT, (int)p, min, max, def);
+}
+
+int rf_scenario_check_param_set(rf_scenario_check *c, rf_check_param p, double value) {
+  if (c == NULL) return RF_EINVAL;
+  rf__error_clear(&c->err);
+  int rc = rf__param_check(params, RF_CHECK_PARAM_COUNT, (int)p, value, &c->err);
+  if (rc != 0) return rc;
+  c->param[p] = value;
+  c->lateness_us = (rf_time_us)llround(c->param[RF_CHECK_LATENESS_S] * 1e6);
+  return 0;
+}
+
+double rf_scenario_check_param_get(const rf_scenario_check *c, rf_check_param p) {
+  return c != NULL && (unsigned)p < RF_CHECK_PARAM_COUNT ? c->param[p] : NAN;
+}
+
+int rf_scenario_check_new(rf_scenario_check **out, const rf_allocator *allocator) {
   if (out == NULL) return RF_EINVAL;
   *out = NULL;
-  rf_scenario_check_options defaults = RF_SCENARIO_CHECK_OPTIONS_INIT;
-  if (options == NULL) options = &defaults;
-  if (options->version != RF_SCENARIO_CHECK_OPTIONS_VERSION) return RF_EVERSION;
-  if (options->lateness_us < 0) return RF_ERANGE;
   rf_allocator a;
   if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
   rf_scenario_check *c = rf__calloc(&a, 1, sizeof *c);
   if (c == NULL) return RF_ENOMEM;
   c->alloc = a;
-  c->lateness_us = options->lateness_us;
+  rf__param_defaults(params, RF_CHECK_PARAM_COUNT, c->param);
+  c->lateness_us = (rf_time_us)llround(c->param[RF_CHECK_LATENESS_S] * 1e6);
   int rc = rf_store_builder_new(&c->builder, &c->alloc);
   if (rc != 0) {
     rf__free(&a, c);

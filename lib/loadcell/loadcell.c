@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/params.h"
 #include "core/errbuf.h"
 #include "plate.h"
 #include "retailfuse/loadcell.h"
@@ -21,7 +22,9 @@ typedef struct shelf_state {
 struct rf_loadcell {
   rf_allocator alloc;
   const rf_store *store;
-  rf_loadcell_options o;
+  double param[RF_LOADCELL_PARAM_COUNT];
+  rf__loadcell_opts o;         /* the same, as the code reads them */
+  int started;                 /* readings were taken: the parameters are fixed */
   rf_shelf_event_fn on_event;
   rf_plate_fault_fn on_fault;
   void *payload;
@@ -46,11 +49,54 @@ const char *rf_plate_fault_name(rf_plate_fault fault) {
   return fault >= RF_FAULT_GAP && fault <= RF_FAULT_ORDER ? fault_names[fault] : NULL;
 }
 
-static int options_ok(const rf_loadcell_options *o) {
-  return o->settle_s > 0 && o->settle_s <= 10 && o->min_step_g > 0 && o->group_s >= 0 &&
-         o->hold_s >= o->group_s && o->gap_s > 0 && o->stuck_s > 0 && o->min_g < o->max_g &&
-         o->max_jump_g > 0 && isfinite(o->min_g) && isfinite(o->max_g) &&
-         isfinite(o->max_jump_g) && o->hold_s <= 3600 && o->gap_s <= 3600 && o->stuck_s <= 3600;
+static const rf__param_def params[RF_LOADCELL_PARAM_COUNT] = {
+    RF_LOADCELL_PARAM_MAP(RF__PARAM_DEF)};
+
+const char *rf_loadcell_param_name(rf_loadcell_param p) {
+  return rf__param_name(params, RF_LOADCELL_PARAM_COUNT, (int)p);
+}
+
+const char *rf_loadcell_param_help(rf_loadcell_param p) {
+  return rf__param_help(params, RF_LOADCELL_PARAM_COUNT, (int)p);
+}
+
+int rf_loadcell_param_bounds(rf_loadcell_param p, double *min, double *max, double *def) {
+  return rf__param_bounds(params, RF_LOADCELL_PARAM_COUNT, (int)p, min, max, def);
+}
+
+static void read_params(rf_loadcell *lc) {
+  const double *v = lc->param;
+  lc->o = (rf__loadcell_opts){v[RF_LOADCELL_SETTLE_S], v[RF_LOADCELL_MIN_STEP_G],
+                              v[RF_LOADCELL_GROUP_S],  v[RF_LOADCELL_HOLD_S],
+                              v[RF_LOADCELL_GAP_S],    v[RF_LOADCELL_STUCK_S],
+                              v[RF_LOADCELL_MIN_G],    v[RF_LOADCELL_MAX_G],
+                              v[RF_LOADCELL_MAX_JUMP_G]};
+}
+
+int rf_loadcell_param_set(rf_loadcell *lc, rf_loadcell_param p, double value) {
+  if (lc == NULL) return RF_EINVAL;
+  rf__error_clear(&lc->err);
+  int rc = rf__param_check(params, RF_LOADCELL_PARAM_COUNT, (int)p, value, &lc->err);
+  if (rc != 0) return rc;
+  if (lc->started)
+    return rf__error(&lc->err, RF_EMISUSE, "%s: parameters are set before the first reading",
+                     params[p].name);
+  double v[RF_LOADCELL_PARAM_COUNT];
+  memcpy(v, lc->param, sizeof v);
+  v[p] = value;
+  if (v[RF_LOADCELL_HOLD_S] < v[RF_LOADCELL_GROUP_S])
+    return rf__error(&lc->err, RF_ERANGE, "HOLD_S (%g) must be at least GROUP_S (%g)",
+                     v[RF_LOADCELL_HOLD_S], v[RF_LOADCELL_GROUP_S]);
+  if (v[RF_LOADCELL_MIN_G] >= v[RF_LOADCELL_MAX_G])
+    return rf__error(&lc->err, RF_ERANGE, "MIN_G (%g) must be below MAX_G (%g)",
+                     v[RF_LOADCELL_MIN_G], v[RF_LOADCELL_MAX_G]);
+  lc->param[p] = value;
+  read_params(lc);
+  return 0;
+}
+
+double rf_loadcell_param_get(const rf_loadcell *lc, rf_loadcell_param p) {
+  return lc != NULL && (unsigned)p < RF_LOADCELL_PARAM_COUNT ? lc->param[p] : NAN;
 }
 
 void rf_loadcell_free(rf_loadcell *lc) {
@@ -69,23 +115,18 @@ void rf_loadcell_free(rf_loadcell *lc) {
   rf__free(&copy, lc);
 }
 
-int rf_loadcell_new(rf_loadcell **out, const rf_store *store, const rf_loadcell_options *options,
-                    const rf_allocator *allocator) {
+int rf_loadcell_new(rf_loadcell **out, const rf_store *store, const rf_allocator *allocator) {
   if (out == NULL) return RF_EINVAL;
   *out = NULL;
-  rf_loadcell_options o = RF_LOADCELL_OPTIONS_INIT;
-  if (options != NULL) {
-    if (options->version != RF_LOADCELL_OPTIONS_VERSION) return RF_EVERSION;
-    o = *options;
-  }
-  if (store == NULL || !options_ok(&o)) return RF_EINVAL;
+  if (store == NULL) return RF_EINVAL;
   rf_allocator a;
   if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
   rf_loadcell *lc = rf__calloc(&a, 1, sizeof *lc);
   if (lc == NULL) return RF_ENOMEM;
   lc->alloc = a;
   lc->store = store;
-  lc->o = o;
+  rf__param_defaults(params, RF_LOADCELL_PARAM_COUNT, lc->param);
+  read_params(lc);
   lc->plates = rf_store_plate_count(store);
   lc->shelves = rf_store_shelf_count(store);
   size_t np = (size_t)lc->plates + 1, ns = (size_t)lc->shelves + 1;
@@ -247,6 +288,7 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
   if (count > (size_t)(INT64_MAX / 4 / dt_us) || t > INT64_MAX / 4)
     return rf__error(&lc->err, RF_ERANGE, "samples: the readings run past the end of time");
   rf__plate *p = &lc->plate[plate];
+  lc->started = 1;
   if (p->has_last && t <= p->last_t) {
     if (lc->on_fault) complain(lc, lc->on_fault(plate, RF_FAULT_ORDER, t, lc->payload));
     return rf__error(&lc->err, RF_ERANGE, "samples: plate %u readings at %.6f s are not after "

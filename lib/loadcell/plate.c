@@ -80,7 +80,7 @@ static rf__plate_news fault(rf__plate *p, rf_plate_fault kind, rf_plate_fault *o
   return RF__PLATE_FAULT;
 }
 
-static void set_window(rf__plate *p, const rf_loadcell_options *o, int64_t dt_us) {
+static void set_window(rf__plate *p, const rf__loadcell_opts *o, int64_t dt_us) {
   p->dt_us = dt_us;
   long w = lround(o->settle_s * 1e6 / (double)dt_us);
   int window = w < 3 ? 3 : w > RF__PLATE_RING ? RF__PLATE_RING : (int)w;
@@ -90,11 +90,11 @@ static void set_window(rf__plate *p, const rf_loadcell_options *o, int64_t dt_us
   p->since_move = 0;
 }
 
-double rf__plate_gap_us(const rf_loadcell_options *o, int64_t dt_us) {
+double rf__plate_gap_us(const rf__loadcell_opts *o, int64_t dt_us) {
   return fmax(o->gap_s * 1e6, 3.0 * (double)dt_us);
 }
 
-rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now,
+rf__plate_news rf__plate_silence(rf__plate *p, const rf__loadcell_opts *o, rf_time_us now,
                                  rf_time_us allowance_us) {
   if (!p->has_last || now <= p->last_t ||
       (double)now - (double)p->last_t <= rf__plate_gap_us(o, p->dt_us) + (double)allowance_us ||
@@ -106,7 +106,7 @@ rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_
 }
 
 /* The reading is sound: move the level, the window and the state on. */
-static rf__plate_news take(rf__plate *p, const rf_loadcell_options *o, rf_time_us t,
+static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
                            int64_t dt_us, double g, double prev, rf__plate_step *step) {
   ring_add(p, g);
   switch (p->mode) {
@@ -159,7 +159,7 @@ static rf__plate_news take(rf__plate *p, const rf_loadcell_options *o, rf_time_u
   return RF__PLATE_QUIET;
 }
 
-rf__plate_news rf__plate_read(rf__plate *p, const rf_loadcell_options *o, rf_time_us t,
+rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
                               int64_t dt_us, double g, rf__plate_step *step,
                               rf_plate_fault *out) {
   rf__plate_news news = RF__PLATE_QUIET;

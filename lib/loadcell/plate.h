@@ -8,6 +8,11 @@
 #include "retailfuse/common.h"
 #include "retailfuse/loadcell.h"
 
+/* The segmenter's parameters as its code reads them (the RF_LOADCELL_* table of loadcell.h). */
+typedef struct rf__loadcell_opts {
+  double settle_s, min_step_g, group_s, hold_s, gap_s, stuck_s, min_g, max_g, max_jump_g;
+} rf__loadcell_opts;
+
 /* The most readings a settle window holds. */
 #define RF__PLATE_RING 64
 
@@ -61,17 +66,17 @@ void rf__plate_init(rf__plate *p);
 
 /* Takes one reading at t (dt_us apart from the plate's others). On a step, *step says what;
  * on a fault, *fault which. */
-rf__plate_news rf__plate_read(rf__plate *p, const rf_loadcell_options *o, rf_time_us t,
+rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
                               int64_t dt_us, double g, rf__plate_step *step,
                               rf_plate_fault *fault);
 
 /* How long a plate read every dt_us may be silent before it is in a gap: gap_s, and never less
  * than three readings. */
-double rf__plate_gap_us(const rf_loadcell_options *o, int64_t dt_us);
+double rf__plate_gap_us(const rf__loadcell_opts *o, int64_t dt_us);
 
 /* No reading since last_t and store time is `now`: RF__PLATE_FAULT (gap) once it is silent for
  * longer than that plus `allowance_us`, else RF__PLATE_QUIET. */
-rf__plate_news rf__plate_silence(rf__plate *p, const rf_loadcell_options *o, rf_time_us now,
+rf__plate_news rf__plate_silence(rf__plate *p, const rf__loadcell_opts *o, rf_time_us now,
                                  rf_time_us allowance_us);
 
 /* The reading noise sd (at least the 0.1 g a reading is rounded to). */

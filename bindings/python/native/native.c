@@ -247,7 +247,7 @@ static PyObject *py_check(PyObject *module, PyObject *args) {
   rf_scenario_reader *rd = NULL;
   rf_scenario_check *check = NULL;
   int rc = rf_scenario_reader_from_memory(&rd, text, (size_t)len, NULL, NULL);
-  if (rc == 0) rc = rf_scenario_check_new(&check, NULL, NULL);
+  if (rc == 0) rc = rf_scenario_check_new(&check, NULL);
   rf_record rec;
   char message[512] = "";
   while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0)
@@ -417,49 +417,16 @@ fail:
   return NULL;
 }
 
-/* A whole run over scenario text, as `retailfuse run` does it: records checked as they come, the
- * method started at the first event. */
-typedef struct run_state {
-  rf_scenario_check *check;
-  rf_scenario_writer *writer;
-  int fused;
-  rf_engine *engine;
-  rf_greedy *greedy;
-  rf_engine_param param_index[RF_PARAM_COUNT];  /* engine parameters to set */
-  double param_value[RF_PARAM_COUNT];
-  size_t param_count;
-} run_state;
-
+/* A whole run over scenario text, as `retailfuse run` does it: through the library's host loop
+ * (host.h), records checked as they come, the method started at the first event. */
 static int run_write(const rf_record *rec, void *payload) {
   return rf_scenario_writer_write(payload, rec);
 }
 
 static int run_record(const rf_record *rec, void *payload, char *message, size_t cap) {
-  run_state *r = payload;
-  int rc = rf_scenario_check_record(r->check, rec);
-  if (rc != 0) {
-    snprintf(message, cap, "%s", rf_scenario_check_errmsg(r->check));
-    return rc;
-  }
-  if (rec->type < RF_RECORD_ENTER || rec->type > RF_RECORD_HAND) return 0;
-  if (r->engine == NULL && r->greedy == NULL) {
-    const rf_store *store = rf_scenario_check_store(r->check);
-    if (r->fused) {
-      if ((rc = rf_engine_new(&r->engine, store, NULL)) != 0) return rc;
-      rf_engine_set_output(r->engine, run_write, r->writer);
-      for (size_t k = 0; k < r->param_count; ++k)
-        if ((rc = rf_engine_param_set(r->engine, r->param_index[k], r->param_value[k])) != 0) {
-          snprintf(message, cap, "%s", rf_engine_errmsg(r->engine));
-          return rc;
-        }
-    } else if ((rc = rf_greedy_new(&r->greedy, store, NULL, run_write, r->writer, NULL)) != 0) {
-      return rc;
-    }
-  }
-  rc = r->fused ? rf_engine_push(r->engine, rec) : rf_greedy_push(r->greedy, rec);
-  if (rc != 0)
-    snprintf(message, cap, "line %llu: %s", (unsigned long long)rec->line,
-             r->fused ? rf_engine_errmsg(r->engine) : rf_greedy_errmsg(r->greedy));
+  rf_host *host = payload;
+  int rc = rf_host_push(host, rec);
+  if (rc != 0) snprintf(message, cap, "%s", rf_host_errmsg(host));
   return rc;
 }
 
@@ -471,55 +438,40 @@ static PyObject *py_run(PyObject *module, PyObject *args) {
   int fused;
   PyObject *params;
   if (!PyArg_ParseTuple(args, "s#pO!", &text, &len, &fused, &PyList_Type, &params)) return NULL;
-  run_state r;
-  memset(&r, 0, sizeof r);
-  r.fused = fused;
+  rf_host *host = NULL;
+  int rc = rf_host_new(&host, fused ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL);
+  if (rc != 0) return native_raise(st, rc, rf_strerror(rc));
   Py_ssize_t np = PyList_Size(params);
-  if (np > RF_PARAM_COUNT) return native_raise(st, RF_EINVAL, "too many parameters");
   for (Py_ssize_t k = 0; k < np; ++k) {
     const char *name;
     double value;
-    if (!PyArg_ParseTuple(PyList_GetItem(params, k), "sd", &name, &value)) return NULL;
-    int found = -1;
-    for (int p = 0; p < RF_PARAM_COUNT && found < 0; ++p)
-      if (strcmp(rf_engine_param_name((rf_engine_param)p), name) == 0) found = p;
-    if (found < 0) {
-      char message[128];
-      snprintf(message, sizeof message, "no engine parameter '%s'", name);
-      return native_raise(st, RF_ENOTFOUND, message);
+    if (!PyArg_ParseTuple(PyList_GetItem(params, k), "sd", &name, &value)) {
+      rf_host_free(host);
+      return NULL;
     }
     /* Checked here, as Engine.set_param does, not only once the first event starts the engine
      * (a scenario without events would take any value). */
-    double lo, hi, def;
-    rf_engine_param_bounds((rf_engine_param)found, &lo, &hi, &def);
-    if (!(value >= lo && value <= hi)) {
-      char message[160];
-      snprintf(message, sizeof message, "%s = %g is outside [%g, %g]", name, value, lo, hi);
-      return native_raise(st, RF_ERANGE, message);
+    if ((rc = rf_host_param_set(host, name, value)) != 0) {
+      PyObject *raised = native_raise(st, rc, rf_host_errmsg(host));
+      rf_host_free(host);
+      return raised;
     }
-    r.param_index[r.param_count] = (rf_engine_param)found;
-    r.param_value[r.param_count++] = value;
   }
   text_buf out = {0};
-  char message[512] = "";
-  int rc = rf_scenario_check_new(&r.check, NULL, NULL);
-  if (rc == 0 && (r.writer = text_writer(&out)) == NULL) rc = RF_ENOMEM;
+  char message[600] = "";
+  rf_scenario_writer *writer = text_writer(&out);
+  if (writer == NULL) rc = RF_ENOMEM;
   if (rc == 0) {
+    rf_host_set_output(host, run_write, writer);
     Py_BEGIN_ALLOW_THREADS
-    rc = each_record(text, (size_t)len, run_record, &r, message, sizeof message);
-    if (rc == 0 && (r.engine || r.greedy)) {
-      rc = r.fused ? rf_engine_finish(r.engine) : rf_greedy_finish(r.greedy);
-      if (rc != 0)
-        snprintf(message, sizeof message, "finishing: %s",
-                 r.fused ? rf_engine_errmsg(r.engine) : rf_greedy_errmsg(r.greedy));
-    }
-    if (rc == 0) rc = rf_scenario_writer_flush(r.writer);
+    rc = each_record(text, (size_t)len, run_record, host, message, sizeof message);
+    if (rc == 0 && (rc = rf_host_finish(host)) != 0)
+      snprintf(message, sizeof message, "%s", rf_host_errmsg(host));
+    if (rc == 0) rc = rf_scenario_writer_flush(writer);
     Py_END_ALLOW_THREADS
   }
-  rf_engine_free(r.engine);
-  rf_greedy_free(r.greedy);
-  rf_scenario_writer_close(r.writer);
-  rf_scenario_check_free(r.check);
+  rf_host_free(host);
+  rf_scenario_writer_close(writer);
   PyObject *result = rc == 0 ? text_take(&out) : native_raise(st, rc, message);
   text_free(&out);
   return result;

@@ -33,7 +33,7 @@ static PyObject *store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
   rf_scenario_reader *rd = NULL;
   rf_scenario_check *check = NULL;
   int rc = rf_scenario_reader_from_memory(&rd, text, (size_t)len, NULL, NULL);
-  if (rc == 0) rc = rf_scenario_check_new(&check, NULL, NULL);
+  if (rc == 0) rc = rf_scenario_check_new(&check, NULL);
   rf_record rec;
   char message[512] = "";
   while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0) {

@@ -124,7 +124,12 @@ def test_push_many_counts_and_stops_at_first_bad(tiny):
 def test_params_bounds_and_setting(tiny):
     e = retailfuse.Engine(tiny)
     params = e.params()
-    assert len(params) == 18 and list(params)[:3] == ["LATENESS_S", "WAIT_S", "REVIEW_BELOW"]
+    # the engine's own 18, then its load-cell segmenter's 9 as LOADCELL_<name>
+    assert len(params) == 27 and list(params)[:3] == ["LATENESS_S", "WAIT_S", "REVIEW_BELOW"]
+    assert list(params)[18:] == ["LOADCELL_" + n for n in (
+        "SETTLE_S", "MIN_STEP_G", "GROUP_S", "HOLD_S", "GAP_S", "STUCK_S", "MIN_G", "MAX_G",
+        "MAX_JUMP_G")]
+    assert params["LOADCELL_MIN_STEP_G"]["default"] == 5.0
     assert params["WAIT_S"] == {"value": 7.0, "min": 0.0, "max": 120.0, "default": 7.0,
                                 "help": params["WAIT_S"]["help"]}
     assert "hand visits" in params["WAIT_S"]["help"]

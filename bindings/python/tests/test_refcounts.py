@@ -112,7 +112,7 @@ def test_queries_do_not_leak(engine, store, tiny):
         assert len(tiny.products()) == 2
         assert len(store.plates()) == 129
         assert store.counts["facings"] == 72
-        assert len(engine.params()) == 18
+        assert len(engine.params()) == 27
         engine.set_param("REVIEW_BELOW", 0.5 + (i % 5) / 10)
         assert engine.param("REVIEW_BELOW") == 0.5 + (i % 5) / 10
         assert engine.cart("S1") == {}

@@ -1,6 +1,6 @@
 """retailfuse: who took what in a cashier-less store — the C library, from Python.
 
-Records are plain dicts in the scenario format of DESIGN.md §4 (``{"type": "enter", "t": 0,
+Records are plain dicts in the scenario format of docs/format.md (``{"type": "enter", "t": 0,
 "shopper": "S1"}``); times are integer microseconds, weights grams. Everything is checked by the
 C library exactly as a line of a scenario file is, and bad input raises ``InputError`` (a
 ``ValueError``) naming what is wrong.

@@ -13,7 +13,7 @@
 #include "retailfuse/retailfuse.h"
 
 typedef struct run {
-  rf_host *host;               /* the library's host loop, as `retailfuse run` uses it */
+  rf_host *host; /* the library's host loop, as `retailfuse run` uses it */
   rf_eval *eval;
   long failed;
 } run;
@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
   }
   for (int i = 2; i < last; ++i) {
     for (int samples = 0; samples <= 1; ++samples) {
-      if ((samples && strcmp(weights, "deltas") == 0) || (!samples && strcmp(weights, "samples") == 0))
+      if ((samples && strcmp(weights, "deltas") == 0) ||
+          (!samples && strcmp(weights, "samples") == 0))
         continue;
       for (int fused = samples ? 1 : 0; fused <= 1; ++fused) {
         total t;

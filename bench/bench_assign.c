@@ -3,7 +3,7 @@
  * mostly a comparison of call overheads. Prints the median of repeated runs per shape.
  *
  *   build-release/bin/bench_assign */
-#define _POSIX_C_SOURCE 199309L  /* clock_gettime */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -38,8 +38,8 @@ static void push(list *l, change c) {
 }
 
 typedef struct run {
-  rf_scenario_check *check;    /* builds the store from the store records */
-  rf_loadcell *loadcell;       /* samples mode */
+  rf_scenario_check *check; /* builds the store from the store records */
+  rf_loadcell *loadcell;    /* samples mode */
   list *out;
   long faults;
 } run;
@@ -76,8 +76,8 @@ static int on_record(const rf_record *rec, void *payload) {
     }
     uint32_t plate;
     rf_store_find_plate(store, rec->u.samples.plate, &plate);
-    rf_loadcell_push(r->loadcell, plate, rec->u.samples.t, rec->u.samples.dt_us,
-                     rec->u.samples.g, rec->u.samples.count);
+    rf_loadcell_push(r->loadcell, plate, rec->u.samples.t, rec->u.samples.dt_us, rec->u.samples.g,
+                     rec->u.samples.count);
   }
   return 0;
 }
@@ -150,12 +150,13 @@ int main(int argc, char **argv) {
       free(got.v);
     }
     qsort(err, err_n, sizeof *err, by_double);
-    double median = err_n ? err[err_n / 2] : NAN, p95 = err_n ? err[(size_t)(0.95 * (double)(err_n - 1))] : NAN;
+    double median = err_n ? err[err_n / 2] : NAN,
+           p95 = err_n ? err[(size_t)(0.95 * (double)(err_n - 1))] : NAN;
     if (getenv("RF_BENCH_JSON"))
       printf("{\"preset\":\"%s\",\"seeds\":%d,\"changes\":%zu,\"events\":%zu,"
              "\"precision\":%.6f,\"recall\":%.6f,\"err_median_g\":%.3f,\"err_p95_g\":%.3f,"
-             "\"faults\":%ld}\n", preset, seeds, refs, events,
-             events ? (double)matched / (double)events : 0.0,
+             "\"faults\":%ld}\n",
+             preset, seeds, refs, events, events ? (double)matched / (double)events : 0.0,
              refs ? (double)matched / (double)refs : 0.0, median, p95, faults);
     else
       printf("%-12s %8zu %8zu %9.4f %7.4f %12.2f %10.2f %7ld\n", preset, refs, events,

@@ -12,8 +12,8 @@
  *   build-release/bin/bench_engine [PRESET...]   (default: busy large day)
  * Prints one line per preset; with RF_BENCH_JSON=1 one JSON object per line instead, with the
  * engine's bytes every five minutes of store time and every decision's latency. */
-#define _POSIX_C_SOURCE 199309L  /* clock_gettime */
-#define _DEFAULT_SOURCE          /* getrusage */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#define _DEFAULT_SOURCE         /* getrusage */
 #include <stdint.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -71,17 +71,17 @@ typedef struct run {
   rf_engine *engine;
   counter mem;
   rf_allocator alloc;
-  double engine_s;             /* time inside engine calls */
+  double engine_s; /* time inside engine calls */
   long pushes;
-  int64_t last_event;          /* the last change a diff was made for */
-  long decided;                /* changes that got a diff */
-  long made_now;               /* changes decided in the current call */
-  double *latency;             /* per decided change: the deciding call's time */
+  int64_t last_event; /* the last change a diff was made for */
+  long decided;       /* changes that got a diff */
+  long made_now;      /* changes decided in the current call */
+  double *latency;    /* per decided change: the deciding call's time */
   size_t latency_n, latency_cap;
   size_t live_at_hour, peak_after_hour;
   long rss_at_hour_kb;
   int past_hour;
-  size_t series[1024];         /* engine bytes every five minutes of store time */
+  size_t series[1024]; /* engine bytes every five minutes of store time */
   int series_n;
 } run;
 
@@ -126,7 +126,7 @@ static int on_record(const rf_record *rec, void *payload) {
     case RF_RECORD_HAND: t1 = rec->u.hand.t1; break;
     case RF_RECORD_DELTA: t1 = rec->u.delta.t1; break;
     case RF_RECORD_SAMPLES: t1 = rec->u.samples.t; break;
-    default: t1 = rec->u.enter.t; break;  /* enter, exit, link, position: t first */
+    default: t1 = rec->u.enter.t; break; /* enter, exit, link, position: t first */
   }
   (void)t0;
   if (!r->past_hour && t1 >= (rf_time_us)3600 * 1000000) {
@@ -198,16 +198,16 @@ int main(int argc, char **argv) {
              "\"mem_peak_after_hour\":%zu,\"past_hour\":%d,\"rss_at_hour_kb\":%ld,"
              "\"rss_end_kb\":%ld,\"mem_every_5min\":[",
              preset, r.pushes, r.decided, r.engine_s, rate, med * 1e6, p99 * 1e6, max * 1e6,
-             r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0, r.past_hour,
-             r.rss_at_hour_kb, peak_rss_kb());
+             r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0, r.past_hour, r.rss_at_hour_kb,
+             peak_rss_kb());
       for (int k = 0; k < r.series_n; ++k) printf("%s%zu", k ? "," : "", r.series[k]);
       printf("],\"latency_us\":[");
       for (size_t k = 0; k < r.latency_n; ++k) printf("%s%.1f", k ? "," : "", r.latency[k] * 1e6);
       printf("]}\n");
     } else
-      printf("%-8s %8ld %9ld %12.0f %8.1f us %8.1f us %8.1f us %10zu B %10zu B %10zu B\n",
-             preset, r.pushes, r.decided, rate, med * 1e6, p99 * 1e6, max * 1e6,
-             r.live_at_hour, live_end, r.past_hour ? r.mem.peak : 0);
+      printf("%-8s %8ld %9ld %12.0f %8.1f us %8.1f us %8.1f us %10zu B %10zu B %10zu B\n", preset,
+             r.pushes, r.decided, rate, med * 1e6, p99 * 1e6, max * 1e6, r.live_at_hour, live_end,
+             r.past_hour ? r.mem.peak : 0);
     rf_engine_free(r.engine);
     rf_scenario_check_free(r.check);
     free(r.latency);

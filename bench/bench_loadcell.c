@@ -5,7 +5,7 @@
  * the median of repeated runs and the ratio.
  *
  *   build-release/bin/bench_loadcell [seconds of store time, default 120] */
-#define _POSIX_C_SOURCE 199309L  /* clock_gettime */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,8 +51,7 @@ static rf_store *make_store(void) {
       snprintf(ids[s][k], sizeof ids[s][k], "S%dP%d", s, k);
       plates[k] = (rf_plate_def){ids[s][k], 0.1 * k, 0.1 * (k + 1)};
     }
-    rf_shelf_def shelf = {ids[s][PLATES_PER_SHELF], 1, 1.5, 0, 0.0, 0.0, plates,
-                          PLATES_PER_SHELF};
+    rf_shelf_def shelf = {ids[s][PLATES_PER_SHELF], 1, 1.5, 0, 0.0, 0.0, plates, PLATES_PER_SHELF};
     if (rf_store_builder_add_shelf(b, &shelf) != 0) return NULL;
   }
   rf_store *store = NULL;
@@ -110,7 +109,8 @@ int main(int argc, char **argv) {
   double rate = (double)n / seg[RUNS / 2], peer_rate = (double)n / peer[RUNS / 2];
   if (getenv("RF_BENCH_JSON")) {
     printf("{\"readings\":%zu,\"runs\":%d,\"readings_per_s\":%.0f,\"peer_per_s\":%.0f,"
-           "\"events\":%ld}\n", n, RUNS, rate, peer_rate, events);
+           "\"events\":%ld}\n",
+           n, RUNS, rate, peer_rate, events);
     free(feed);
     rf_store_free(store);
     return 0;
@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
   printf("  peer: one sum      %8.1f M readings/s  (ratio %.2f)\n", peer_rate / 1e6,
          peer_rate / rate);
   printf("  target >= 20 M readings/s: %s\n", rate >= 20e6 ? "met" : "not met");
-  if (sink == 0.5) printf("\n");  /* keep the peer's sum alive */
+  if (sink == 0.5) printf("\n"); /* keep the peer's sum alive */
   free(feed);
   rf_store_free(store);
   return 0;

@@ -52,15 +52,18 @@ static const rf_plate_def plates_b[] = {
     {"B1", 0.0, 0.1}, {"B2", 0.1, 0.2}, {"B3", 0.2, 0.3}, {"B4", 0.3, 0.4}};
 
 static rf_store *build_store(void) {
-  static const rf_product_def products[N_PRODUCTS] = {
-      {"TEA1", "Sweet Tea", 540.67, 1, 3.0}, {"TEA2", "Green Tea", 540.67, 1, 3.0},
-      {"CRISPS", NULL, 250.0, 1, 2.0},       {"COLA", NULL, 330.0, 1, 3.0},
-      {"NUTS", NULL, 120.0, 1, 1.5}};
+  static const rf_product_def products[N_PRODUCTS] = {{"TEA1", "Sweet Tea", 540.67, 1, 3.0},
+                                                      {"TEA2", "Green Tea", 540.67, 1, 3.0},
+                                                      {"CRISPS", NULL, 250.0, 1, 2.0},
+                                                      {"COLA", NULL, 330.0, 1, 3.0},
+                                                      {"NUTS", NULL, 120.0, 1, 1.5}};
   static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4},
                                          {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 4}};
-  static const rf_facing_def facings[] = {
-      {"A", "TEA1", 0.0, 0.2, 8},   {"A", "TEA2", 0.2, 0.4, 8}, {"B", "CRISPS", 0.0, 0.1, 10},
-      {"B", "COLA", 0.1, 0.2, 6},   {"B", "NUTS", 0.2, 0.3, 12}};
+  static const rf_facing_def facings[] = {{"A", "TEA1", 0.0, 0.2, 8},
+                                          {"A", "TEA2", 0.2, 0.4, 8},
+                                          {"B", "CRISPS", 0.0, 0.1, 10},
+                                          {"B", "COLA", 0.1, 0.2, 6},
+                                          {"B", "NUTS", 0.2, 0.3, 12}};
   rf_store_builder *b = NULL;
   assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);
   for (size_t i = 0; i < N_PRODUCTS; ++i)
@@ -708,8 +711,8 @@ static eng *tea_with_two_placed(const char *who, double x1, double x2) {
 static void test_anonymous_hand_position_at_the_time(void **state) {
   (void)state;
   eng *x = tea_with_two_placed(NULL, 0.2, 6.1); /* S1 at shelf A, S2 at shelf B */
-  push(x, position(5 * SEC, "S1", 6.1, 0.5));     /* then S1 at B */
-  push(x, position(5 * SEC, "S2", 0.2, 0.5)); /* and S2 at A */
+  push(x, position(5 * SEC, "S1", 6.1, 0.5));   /* then S1 at B */
+  push(x, position(5 * SEC, "S2", 0.2, 0.5));   /* and S2 at A */
   assert_int_equal(advance(x, 1600 * MS + W), 1);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
   assert_true(conf_of(x, 0) > 0.95);
@@ -1065,13 +1068,13 @@ static void test_link_after_receipt_then_back_keeps_the_cart(void **state) {
   push(x, enter(0, "A"));
   push(x, leave(1 * SEC, "A"));
   push(x, enter(2 * SEC, "B"));
-  advance(x, 10 * SEC);                    /* A's (empty) receipt is out */
+  advance(x, 10 * SEC); /* A's (empty) receipt is out */
   push(x, link_to(10 * SEC, "A", "B"));
   push(x, leave(11 * SEC, "B"));
-  advance(x, 19 * SEC);                    /* B's receipt is out */
-  push(x, enter(20 * SEC, "A"));           /* back, with a cart of their own */
+  advance(x, 19 * SEC);          /* B's receipt is out */
+  push(x, enter(20 * SEC, "A")); /* back, with a cart of their own */
   push(x, leave(126 * SEC, "A"));
-  advance(x, 129 * SEC);                   /* past the horizon of A's first receipt */
+  advance(x, 129 * SEC); /* past the horizon of A's first receipt */
   int64_t qty[N_PRODUCTS];
   assert_int_equal(rf_engine_cart(x->e, "A", qty), RF_OK);
   size_t n = advance(x, 126 * SEC + W);
@@ -1079,7 +1082,8 @@ static void test_link_after_receipt_then_back_keeps_the_cart(void **state) {
   assert_receipt(x, n - 1, 126 * SEC + W, "A", NO_ITEMS);
 }
 
-/* ==== raw plate readings ======================================================================= */
+/* ==== raw plate readings =======================================================================
+ */
 
 /* Shelf A's four plates read at 60 Hz, a record a second each, as a store's feed delivers them:
  * offsets of 1000 g and more, noise of 0.5 g, and whatever `load` puts on each plate at t. */
@@ -1230,7 +1234,8 @@ static void test_samples_faults_reported_not_bought(void **state) {
     for (int k = 0; k < 4; ++k) {
       double g[60];
       for (int i = 0; i < 60; ++i) g[i] = 1000.0 + 250.0 * k + 0.3 * (double)((i * 7 + k) % 5);
-      if (k == 2) for (int i = 0; i < 60; ++i) g[i] = 1300.0; /* stuck */
+      if (k == 2)
+        for (int i = 0; i < 60; ++i) g[i] = 1300.0; /* stuck */
       if (k == 3 && second == 7) g[30] = NAN;
       rf_record r;
       memset(&r, 0, sizeof r);
@@ -1242,7 +1247,8 @@ static void test_samples_faults_reported_not_bought(void **state) {
       r.u.samples.count = 60;
       push(x, r);
     }
-    if (second == 4 || second == 7) push(x, hand("S1", "A", second * SEC - 200 * MS, second * SEC + 600 * MS));
+    if (second == 4 || second == 7)
+      push(x, hand("S1", "A", second * SEC - 200 * MS, second * SEC + 600 * MS));
   }
   push(x, leave(12 * SEC, "S1"));
   finish(x);
@@ -1455,8 +1461,8 @@ static void test_refusals_change_nothing(void **state) {
       {"diff record", 6, shopper_record(RF_RECORD_DIFF, 0, "x"), RF_EINVAL, NULL},
       {"receipt record", 6, shopper_record(RF_RECORD_RECEIPT, 0, "x"), RF_EINVAL, NULL},
       {"truth record", 6, shopper_record(RF_RECORD_TRUTH, 0, "x"), RF_EINVAL, NULL},
-      {"type out of range", 6, shopper_record((rf_record_type)RF_RECORD_TYPE_COUNT, 0, "x"), RF_EINVAL,
-       NULL},
+      {"type out of range", 6, shopper_record((rf_record_type)RF_RECORD_TYPE_COUNT, 0, "x"),
+       RF_EINVAL, NULL},
       {"type way out of range", 6, shopper_record((rf_record_type)-3, 0, "x"), RF_EINVAL, NULL},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
@@ -1487,14 +1493,14 @@ static void test_refusals_change_nothing(void **state) {
  * run pushed through them gives the same output, and a NULL event is refused. */
 static int push_by_kind(rf_engine *e, const rf_record *r) {
   switch (r->type) {
-  case RF_RECORD_ENTER: return rf_engine_push_enter(e, &r->u.enter);
-  case RF_RECORD_EXIT: return rf_engine_push_exit(e, &r->u.exit);
-  case RF_RECORD_LINK: return rf_engine_push_link(e, &r->u.link);
-  case RF_RECORD_POSITION: return rf_engine_push_position(e, &r->u.position);
-  case RF_RECORD_DELTA: return rf_engine_push_delta(e, &r->u.delta);
-  case RF_RECORD_HAND: return rf_engine_push_hand(e, &r->u.hand);
-  case RF_RECORD_SAMPLES: return rf_engine_push_samples(e, &r->u.samples);
-  default: return -1;
+    case RF_RECORD_ENTER: return rf_engine_push_enter(e, &r->u.enter);
+    case RF_RECORD_EXIT: return rf_engine_push_exit(e, &r->u.exit);
+    case RF_RECORD_LINK: return rf_engine_push_link(e, &r->u.link);
+    case RF_RECORD_POSITION: return rf_engine_push_position(e, &r->u.position);
+    case RF_RECORD_DELTA: return rf_engine_push_delta(e, &r->u.delta);
+    case RF_RECORD_HAND: return rf_engine_push_hand(e, &r->u.hand);
+    case RF_RECORD_SAMPLES: return rf_engine_push_samples(e, &r->u.samples);
+    default: return -1;
   }
 }
 
@@ -1636,7 +1642,7 @@ static void test_parameters(void **state) {
       RF_ENGINE_PARAM_MAP(WANT)
 #undef WANT
 #define WANT_LOADCELL(name, def, lo, hi, desc) {"LOADCELL_" #name, def, lo, hi},
-      RF_LOADCELL_PARAM_MAP(WANT_LOADCELL)
+          RF_LOADCELL_PARAM_MAP(WANT_LOADCELL)
 #undef WANT_LOADCELL
   };
   assert_int_equal(RF_PARAM_LOADCELL_SETTLE_S + RF_LOADCELL_PARAM_COUNT, RF_PARAM_COUNT);
@@ -1674,8 +1680,13 @@ static void test_parameters(void **state) {
     double keep = lo + 0.5 * (hi - lo);
     if (!loadcell_cross_ok(x->e, param, keep)) keep = def;
     assert_int_equal(rf_engine_param_set(x->e, param, keep), RF_OK);
-    const double outside[] = {nextafter(lo, -INFINITY), nextafter(hi, INFINITY), lo - 1.0,
-                              hi + 1.0, NAN, INFINITY, -INFINITY};
+    const double outside[] = {nextafter(lo, -INFINITY),
+                              nextafter(hi, INFINITY),
+                              lo - 1.0,
+                              hi + 1.0,
+                              NAN,
+                              INFINITY,
+                              -INFINITY};
     for (size_t i = 0; i < sizeof outside / sizeof outside[0]; ++i) {
       assert_int_equal(rf_engine_param_set(x->e, param, outside[i]), RF_ERANGE);
       assert_non_null(strstr(rf_engine_errmsg(x->e), want[p].name));
@@ -1785,10 +1796,10 @@ static void short_run(rf_record *r, size_t *n) {
 
 /* What happened in one run of the short scenario over a failing allocator. */
 typedef struct alloc_result {
-  int nomem;          /* an RF_ENOMEM or RF_EBEHIND was returned */
-  int behind;         /* it was RF_EBEHIND: the record was taken */
-  size_t at;          /* by which call: record index, or the record count for rf_engine_finish */
-  int retry_rc;       /* retry mode: what the next call returned */
+  int nomem;    /* an RF_ENOMEM or RF_EBEHIND was returned */
+  int behind;   /* it was RF_EBEHIND: the record was taken */
+  size_t at;    /* by which call: record index, or the record count for rf_engine_finish */
+  int retry_rc; /* retry mode: what the next call returned */
 } alloc_result;
 
 /* Runs the short scenario into x->e (polling the output). On RF_ENOMEM (the record was not
@@ -1804,7 +1815,8 @@ static void alloc_run(eng *x, int retry, alloc_result *res) {
     int rc = i < n ? rf_engine_push(x->e, &r[i]) : rf_engine_finish(x->e);
     if (rc == RF_ENOMEM || rc == RF_EBEHIND) {
       if (rc == RF_ENOMEM) assert_string_equal(rf_engine_errmsg(x->e), "out of memory");
-      else assert_true(strncmp(rf_engine_errmsg(x->e), "out of memory deciding what the ", 32) == 0);
+      else
+        assert_true(strncmp(rf_engine_errmsg(x->e), "out of memory deciding what the ", 32) == 0);
       assert_true(rc == RF_ENOMEM || i < n); /* finish takes no record */
       res->nomem = 1;
       res->behind = rc == RF_EBEHIND;

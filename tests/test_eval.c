@@ -27,8 +27,8 @@ static void near_at(double got, double want, const char *expr, const char *file,
 #define assert_near(got, want) near_at((got), (want), #got, __FILE__, __LINE__)
 
 /* A receipt's items: ITEMS({"x", 2}, {"y", 1}) gives the array and its length. */
-#define ITEMS(...)                                 \
-  (const rf_item_qty[]){__VA_ARGS__},              \
+#define ITEMS(...)                    \
+  (const rf_item_qty[]){__VA_ARGS__}, \
       sizeof((const rf_item_qty[]){__VA_ARGS__}) / sizeof(rf_item_qty)
 #define NO_ITEMS NULL, 0
 
@@ -163,8 +163,8 @@ static void test_receipt_f1(void **state) {
   assert_near(s.exact, 0.0);
   assert_int_equal(s.diffs, 0);
   assert_int_equal(s.reviewed, 0);
-  assert_near(s.review_rate, 0.0);        /* no diffs: nothing flagged */
-  assert_near(s.f1_unflagged, 0.0);       /* no diffs: nothing predicted, 4 true -> P 0, R 0 */
+  assert_near(s.review_rate, 0.0);  /* no diffs: nothing flagged */
+  assert_near(s.f1_unflagged, 0.0); /* no diffs: nothing predicted, 4 true -> P 0, R 0 */
   assert_int_equal(s.calibrated, 0);
   assert_near(s.calibration_error, 0.0);
   /* A: x one missing and w one extra in the same cart -> wrong product; B: z missing -> missed. */
@@ -186,15 +186,15 @@ static void test_exact_receipts(void **state) {
   add_output(e, out_receipt("C", ITEMS({"x", 1}, {"z", 1}))); /* order of items does not matter */
   rf_eval_scores s = score(e);
   assert_int_equal(s.carts, 3);
-  assert_int_equal(s.exact_carts, 2);     /* A and C; B has one y too few */
+  assert_int_equal(s.exact_carts, 2); /* A and C; B has one y too few */
   assert_near(s.exact, 2.0 / 3.0);
   assert_int_equal(s.true_items, 5);      /* 1 + 2 + 2 */
   assert_int_equal(s.predicted_items, 4); /* 1 + 1 + 2 */
   assert_int_equal(s.matched_items, 4);
-  assert_near(s.precision, 1.0);          /* 4 / 4 */
-  assert_near(s.recall, 0.8);             /* 4 / 5 */
-  assert_near(s.f1, 8.0 / 9.0);           /* 2 * 1 * 0.8 / 1.8 */
-  assert_errors(&s, 0, 0, 1, 0, 0);       /* B: y both ways, one short -> wrong quantity */
+  assert_near(s.precision, 1.0);    /* 4 / 4 */
+  assert_near(s.recall, 0.8);       /* 4 / 5 */
+  assert_near(s.f1, 8.0 / 9.0);     /* 2 * 1 * 0.8 / 1.8 */
+  assert_errors(&s, 0, 0, 1, 0, 0); /* B: y both ways, one short -> wrong quantity */
   rf_eval_free(e);
 }
 
@@ -205,16 +205,16 @@ static void test_cart_only_in_output(void **state) {
   add_output(e, out_receipt("A", ITEMS({"x", 1})));
   add_output(e, out_receipt("C", ITEMS({"y", 2}))); /* a shopper the truth does not know */
   rf_eval_scores s = score(e);
-  assert_int_equal(s.carts, 2);           /* A, and C from the output */
-  assert_int_equal(s.exact_carts, 1);     /* A */
+  assert_int_equal(s.carts, 2);       /* A, and C from the output */
+  assert_int_equal(s.exact_carts, 1); /* A */
   assert_near(s.exact, 0.5);
   assert_int_equal(s.true_items, 1);
   assert_int_equal(s.predicted_items, 3); /* 1 + 2 */
   assert_int_equal(s.matched_items, 1);
   assert_near(s.precision, 1.0 / 3.0);
   assert_near(s.recall, 1.0);
-  assert_near(s.f1, 0.5);                 /* 2 * (1/3) * 1 / (4/3) */
-  assert_errors(&s, 0, 0, 0, 0, 2);       /* C's two y are spurious */
+  assert_near(s.f1, 0.5);           /* 2 * (1/3) * 1 / (4/3) */
+  assert_errors(&s, 0, 0, 0, 0, 2); /* C's two y are spurious */
   rf_eval_free(e);
 }
 
@@ -226,16 +226,16 @@ static void test_cart_only_in_truth(void **state) {
   add_truth(e, true_receipt("E", NO_ITEMS));                  /* E bought nothing */
   add_output(e, out_receipt("A", ITEMS({"x", 1})));
   rf_eval_scores s = score(e);
-  assert_int_equal(s.carts, 3);           /* A, D, and E (a true receipt, empty) */
-  assert_int_equal(s.exact_carts, 2);     /* A; E: empty and nothing predicted */
+  assert_int_equal(s.carts, 3);       /* A, D, and E (a true receipt, empty) */
+  assert_int_equal(s.exact_carts, 2); /* A; E: empty and nothing predicted */
   assert_near(s.exact, 2.0 / 3.0);
   assert_int_equal(s.true_items, 3);
   assert_int_equal(s.predicted_items, 1);
   assert_int_equal(s.matched_items, 1);
   assert_near(s.precision, 1.0);
   assert_near(s.recall, 1.0 / 3.0);
-  assert_near(s.f1, 0.5);                 /* 2 * 1 * (1/3) / (4/3) */
-  assert_errors(&s, 0, 0, 0, 2, 0);       /* D's y and z: missing, nothing extra anywhere */
+  assert_near(s.f1, 0.5);           /* 2 * 1 * (1/3) / (4/3) */
+  assert_errors(&s, 0, 0, 0, 2, 0); /* D's y and z: missing, nothing extra anywhere */
   rf_eval_free(e);
 }
 
@@ -248,19 +248,19 @@ static void test_carts_from_diffs(void **state) {
   add_output(e, diff(0, 1 * SEC, "A", "x", 1, 0.9, 0));
   add_output(e, diff(1, 2 * SEC, "A", "x", 1, 0.9, 0));
   add_output(e, diff(2, 3 * SEC, "A", "x", -1, 0.9, 0));
-  add_output(e, diff(3, 4 * SEC, "A", "x", 1, 0.9, 0));     /* A: x 1 + 1 - 1 + 1 = 2 */
-  add_output(e, diff(4, 5 * SEC, "B", "y", 3, 0.9, 0));     /* overridden by B's receipt */
+  add_output(e, diff(3, 4 * SEC, "A", "x", 1, 0.9, 0)); /* A: x 1 + 1 - 1 + 1 = 2 */
+  add_output(e, diff(4, 5 * SEC, "B", "y", 3, 0.9, 0)); /* overridden by B's receipt */
   add_output(e, out_receipt("B", ITEMS({"y", 1})));
-  add_output(e, diff(5, 6 * SEC, "C", "w", -1, 0.9, 0));    /* C: -1 -> holds nothing */
+  add_output(e, diff(5, 6 * SEC, "C", "w", -1, 0.9, 0)); /* C: -1 -> holds nothing */
   add_output(e, diff(6, 7 * SEC, "D", "v", 1, 0.9, 0));
   add_output(e, correction(7, 8 * SEC, "D", "v", -1, 0.9, 6)); /* D: 1 - 1 = 0 */
   rf_record enter;
   memset(&enter, 0, sizeof enter);
   enter.type = RF_RECORD_ENTER;
   enter.u.enter.shopper = "Z";
-  add_output(e, enter);                                     /* not output: ignored */
+  add_output(e, enter); /* not output: ignored */
   rf_eval_scores s = score(e);
-  assert_int_equal(s.carts, 2);           /* A, B; C and D have no receipt and hold nothing */
+  assert_int_equal(s.carts, 2); /* A, B; C and D have no receipt and hold nothing */
   assert_int_equal(s.exact_carts, 2);
   assert_near(s.exact, 1.0);
   assert_int_equal(s.true_items, 3);      /* A x 2, B y 1 */
@@ -269,7 +269,7 @@ static void test_carts_from_diffs(void **state) {
   assert_near(s.precision, 1.0);
   assert_near(s.recall, 1.0);
   assert_near(s.f1, 1.0);
-  assert_int_equal(s.diffs, 8);           /* the enter record is not a diff */
+  assert_int_equal(s.diffs, 8); /* the enter record is not a diff */
   assert_int_equal(s.reviewed, 0);
   assert_near(s.review_rate, 0.0);
   /* Unflagged carts come from the diffs alone, receipts aside: A x 2, B y 3, C 0, D 0 ->
@@ -286,17 +286,17 @@ static void test_truth_from_actions(void **state) {
   add_truth(e, truth(1 * SEC, "A", "x", 1));
   add_truth(e, truth(2 * SEC, "A", "x", 1));
   add_truth(e, truth(3 * SEC, "A", "x", -1));
-  add_truth(e, truth(4 * SEC, "A", "y", 2));   /* A: x 1, y 2 */
+  add_truth(e, truth(4 * SEC, "A", "y", 2)); /* A: x 1, y 2 */
   add_truth(e, truth(5 * SEC, "B", "z", 1));
-  add_truth(e, truth(6 * SEC, "B", "z", -1));  /* B: empty */
+  add_truth(e, truth(6 * SEC, "B", "z", -1)); /* B: empty */
   add_truth(e, truth(7 * SEC, "C", "z", 5));
-  add_truth(e, true_receipt("C", ITEMS({"z", 1})));  /* C: the receipt says 1, not 5 */
+  add_truth(e, true_receipt("C", ITEMS({"z", 1}))); /* C: the receipt says 1, not 5 */
   add_output(e, out_receipt("A", ITEMS({"y", 2}, {"x", 1})));
   add_output(e, out_receipt("C", ITEMS({"z", 1})));
   rf_eval_scores s = score(e);
-  assert_int_equal(s.carts, 2);           /* A, C; B has no receipt and holds nothing */
+  assert_int_equal(s.carts, 2); /* A, C; B has no receipt and holds nothing */
   assert_int_equal(s.exact_carts, 2);
-  assert_int_equal(s.true_items, 4);      /* A 1 + 2, C 1 */
+  assert_int_equal(s.true_items, 4); /* A 1 + 2, C 1 */
   assert_int_equal(s.predicted_items, 4);
   assert_int_equal(s.matched_items, 4);
   assert_near(s.f1, 1.0);
@@ -315,7 +315,7 @@ static void test_review_rate_and_unflagged_f1(void **state) {
   rf_eval_scores s = score(e);
   assert_int_equal(s.diffs, 4);
   assert_int_equal(s.reviewed, 2);
-  assert_near(s.review_rate, 0.5);        /* 2 / 4 */
+  assert_near(s.review_rate, 0.5); /* 2 / 4 */
   /* All diffs: A x 2, y 1, w 1 -> predicted 4, matched 3, true 3: P 0.75, R 1,
    * F1 2 * 0.75 / 1.75 = 6/7. */
   assert_int_equal(s.predicted_items, 4);
@@ -327,16 +327,22 @@ static void test_review_rate_and_unflagged_f1(void **state) {
    * F1 2 * (2/3) / (5/3) = 0.8. */
   assert_near(s.f1_unflagged, 0.8);
   assert_int_equal(s.exact_carts, 0);
-  assert_errors(&s, 0, 0, 0, 0, 1);       /* w: extra, nothing of another sku missing */
+  assert_errors(&s, 0, 0, 0, 0, 1); /* w: extra, nothing of another sku missing */
   rf_eval_free(e);
 }
 
 static void test_truth_against_itself(void **state) {
   (void)state;
   rf_eval *e = new_eval();
-  static const struct { rf_time_us t; const char *cart, *sku; int64_t qty; } moves[] = {
-      {1 * SEC, "A", "x", 1}, {2 * SEC, "A", "x", 1}, {3 * SEC, "A", "y", 1},
-      {4 * SEC, "A", "x", -1}, {5 * SEC, "B", "z", 1}};
+  static const struct {
+    rf_time_us t;
+    const char *cart, *sku;
+    int64_t qty;
+  } moves[] = {{1 * SEC, "A", "x", 1},
+               {2 * SEC, "A", "x", 1},
+               {3 * SEC, "A", "y", 1},
+               {4 * SEC, "A", "x", -1},
+               {5 * SEC, "B", "z", 1}};
   for (size_t i = 0; i < sizeof moves / sizeof moves[0]; ++i) {
     add_truth(e, truth(moves[i].t, moves[i].cart, moves[i].sku, moves[i].qty));
     add_output(e, diff((int64_t)i, moves[i].t, moves[i].cart, moves[i].sku, moves[i].qty, 1.0, 0));
@@ -357,9 +363,9 @@ static void test_truth_against_itself(void **state) {
   assert_near(s.exact, 1.0);
   assert_int_equal(s.diffs, 5);
   assert_near(s.review_rate, 0.0);
-  assert_near(s.f1_unflagged, 1.0);        /* the diffs alone also give A x 1, y 1; B z 1 */
-  assert_int_equal(s.calibrated, 5);       /* each diff matches its own action, conf 1 */
-  assert_near(s.calibration_error, 0.0);   /* |5/5 - 1| */
+  assert_near(s.f1_unflagged, 1.0);      /* the diffs alone also give A x 1, y 1; B z 1 */
+  assert_int_equal(s.calibrated, 5);     /* each diff matches its own action, conf 1 */
+  assert_near(s.calibration_error, 0.0); /* |5/5 - 1| */
   assert_errors(&s, 0, 0, 0, 0, 0);
   rf_eval_free(e);
 }
@@ -393,8 +399,8 @@ static void test_error_wrong_shopper(void **state) {
   add_output(e, out_receipt("A", NO_ITEMS));
   add_output(e, out_receipt("B", ITEMS({"x", 1}, {"y", 1})));
   rf_eval_scores s = score(e);
-  assert_errors(&s, 1, 0, 0, 0, 0);  /* x extra in B, missing in A */
-  assert_near(s.f1, 0.5);            /* matched 1 (B y), predicted 2, true 2 */
+  assert_errors(&s, 1, 0, 0, 0, 0); /* x extra in B, missing in A */
+  assert_near(s.f1, 0.5);           /* matched 1 (B y), predicted 2, true 2 */
   rf_eval_free(e);
 
   /* Counted in items, and before a wrong quantity: A x 3 true, 1 predicted; B x 2 extra. */
@@ -404,7 +410,7 @@ static void test_error_wrong_shopper(void **state) {
   add_output(e, out_receipt("A", ITEMS({"x", 1})));
   add_output(e, out_receipt("B", ITEMS({"x", 2})));
   s = score(e);
-  assert_errors(&s, 2, 0, 0, 0, 0);  /* both of B's x are A's missing x */
+  assert_errors(&s, 2, 0, 0, 0, 0); /* both of B's x are A's missing x */
   rf_eval_free(e);
 }
 
@@ -414,14 +420,14 @@ static void test_error_wrong_product(void **state) {
   add_truth(e, true_receipt("A", ITEMS({"y", 1})));
   add_output(e, out_receipt("A", ITEMS({"x", 1})));
   rf_eval_scores s = score(e);
-  assert_errors(&s, 0, 1, 0, 0, 0);  /* extra x and missing y in the same cart */
+  assert_errors(&s, 0, 1, 0, 0, 0); /* extra x and missing y in the same cart */
   rf_eval_free(e);
 
   e = new_eval();
   add_truth(e, true_receipt("A", ITEMS({"y", 2})));
   add_output(e, out_receipt("A", ITEMS({"x", 1})));
   s = score(e);
-  assert_errors(&s, 0, 1, 0, 1, 0);  /* one y read as x; the other y missed (no y predicted) */
+  assert_errors(&s, 0, 1, 0, 1, 0); /* one y read as x; the other y missed (no y predicted) */
   rf_eval_free(e);
 }
 
@@ -430,10 +436,10 @@ static void test_error_wrong_quantity(void **state) {
   rf_eval *e = new_eval();
   add_truth(e, true_receipt("A", ITEMS({"x", 2})));
   add_truth(e, true_receipt("B", ITEMS({"z", 1})));
-  add_output(e, out_receipt("A", ITEMS({"x", 1})));  /* no other cart holds x */
+  add_output(e, out_receipt("A", ITEMS({"x", 1}))); /* no other cart holds x */
   add_output(e, out_receipt("B", ITEMS({"z", 3})));
   rf_eval_scores s = score(e);
-  assert_errors(&s, 0, 0, 3, 0, 0);  /* A: 1 short; B: 2 too many; both ways in each cart */
+  assert_errors(&s, 0, 0, 3, 0, 0); /* A: 1 short; B: 2 too many; both ways in each cart */
   rf_eval_free(e);
 }
 
@@ -497,7 +503,7 @@ static void test_calibration_ece(void **state) {
   add_output(e, diff(3, 40 * SEC, "A", "z", 1, 0.95, 0)); /* no z was taken: wrong */
   rf_eval_scores s = score(e);
   assert_int_equal(s.calibrated, 4);
-  assert_near(s.calibration_error, 0.2);  /* one bin: |3/4 - 0.95| */
+  assert_near(s.calibration_error, 0.2); /* one bin: |3/4 - 0.95| */
   rf_eval_free(e);
 }
 
@@ -539,7 +545,7 @@ static void test_calibration_matching(void **state) {
   assert_near(one_diff(one, 1, diff(0, 101 * SEC, "A", "x", 2, 0, 0)), WRONG);
   const rf_record two[] = {truth(90 * SEC, "A", "x", 1), truth(95 * SEC, "A", "x", 1)};
   assert_near(one_diff(two, 2, diff(0, 101 * SEC, "A", "x", 2, 0, 0)), RIGHT);
-  const rf_record pair[] = {truth(95 * SEC, "A", "x", 2)};  /* one record of two items */
+  const rf_record pair[] = {truth(95 * SEC, "A", "x", 2)}; /* one record of two items */
   assert_near(one_diff(pair, 1, diff(0, 101 * SEC, "A", "x", 2, 0, 0)), RIGHT);
   /* A true receipt is not an action. */
   const rf_record receipt_only[] = {true_receipt("A", ITEMS({"x", 1}))};
@@ -593,7 +599,7 @@ static void test_calibration_undo(void **state) {
   add_output(e, diff(0, 10 * SEC, "A", "x", 1, 0.9, 0));        /* right, and still counts */
   rf_eval_scores s = score(e);
   assert_int_equal(s.diffs, 3);
-  assert_int_equal(s.calibrated, 2);      /* seq 0 and seq 2 */
+  assert_int_equal(s.calibrated, 2); /* seq 0 and seq 2 */
   /* bin 9: |1 - 0.9| = 0.1; bin 7: |0 - 0.7| = 0.7; (0.1 + 0.7) / 2 = 0.4. Had the undo counted
    * (bin 6, wrong: no put-back happened), it would be (0.1 + 0.7 + 0.6) / 3. */
   assert_near(s.calibration_error, 0.4);
@@ -605,10 +611,10 @@ static void test_calibration_undo(void **state) {
    * that does not exist, is a decision. */
   e = new_eval();
   add_truth(e, truth(9 * SEC, "A", "x", 1));
-  add_output(e, diff(0, 10 * SEC, "A", "x", 2, 0.9, 0));           /* one action for 2: wrong */
-  add_output(e, correction(1, 11 * SEC, "A", "x", -1, 0.3, 0));    /* -1 is not -2: counts */
-  add_output(e, correction(2, 12 * SEC, "A", "y", -2, 0.3, 0));    /* other sku: counts */
-  add_output(e, correction(3, 13 * SEC, "A", "x", -1, 0.3, 99));   /* no seq 99: counts */
+  add_output(e, diff(0, 10 * SEC, "A", "x", 2, 0.9, 0));         /* one action for 2: wrong */
+  add_output(e, correction(1, 11 * SEC, "A", "x", -1, 0.3, 0));  /* -1 is not -2: counts */
+  add_output(e, correction(2, 12 * SEC, "A", "y", -2, 0.3, 0));  /* other sku: counts */
+  add_output(e, correction(3, 13 * SEC, "A", "x", -1, 0.3, 99)); /* no seq 99: counts */
   s = score(e);
   assert_int_equal(s.calibrated, 4);
   /* All wrong (no put-back actions): bin 9 |0 - 0.9| + bin 3 |0 - 0.9| = 1.8, over 4 -> 0.45. */
@@ -661,7 +667,7 @@ static void test_second_receipt(void **state) {
 
   rf_eval_scores after = score(e);
   assert_scores_equal(&after, &before);
-  assert_int_equal(after.exact_carts, 1);  /* still x 1 against x 1 */
+  assert_int_equal(after.exact_carts, 1); /* still x 1 against x 1 */
   rf_eval_free(e);
 }
 
@@ -680,7 +686,7 @@ static void test_null_arguments(void **state) {
   assert_string_equal(rf_eval_errmsg(NULL), "");
   rf_eval_free(NULL);
   s = score(e);
-  assert_int_equal(s.carts, 0);  /* none of the refused calls added anything */
+  assert_int_equal(s.carts, 0); /* none of the refused calls added anything */
 
   /* An allocator missing a hook is refused before anything is allocated. */
   test_alloc st;

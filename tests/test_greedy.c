@@ -38,8 +38,8 @@ static void assert_diff(const sink *s, size_t i, int64_t seq, rf_time_us t, cons
   assert_int_equal(o->has_corrects, 0);
 }
 
-#define ITEMS(...)                                 \
-  (const rf_item_qty[]){__VA_ARGS__},              \
+#define ITEMS(...)                    \
+  (const rf_item_qty[]){__VA_ARGS__}, \
       sizeof((const rf_item_qty[]){__VA_ARGS__}) / sizeof(rf_item_qty)
 
 static void assert_receipt(const sink *s, size_t i, rf_time_us t, const char *shopper,
@@ -189,7 +189,7 @@ static void test_nearest_hand(void **state) {
   assert_int_equal(push(fx, hand(NULL, "S1", 2900 * MS, 3300 * MS)), 0);
   assert_int_equal(push(fx, hand("S3", "S2", 2900 * MS, 3300 * MS)), 0);
   assert_int_equal(push(fx, hand("S2", "S1", 3500 * MS, 4000 * MS)), 0);
-  assert_int_equal(push(fx, tick(5200 * MS)), 1);        /* due at 3.2 s + 2 s */
+  assert_int_equal(push(fx, tick(5200 * MS)), 1); /* due at 3.2 s + 2 s */
   assert_diff(&fx->out, 0, 0, 5200 * MS, "S2", "A", 1, 0);
 
   /* Overlap is distance 0 and beats 0.01 s: S3's hand on S1 over [9 s, 10.1 s] overlaps the
@@ -350,8 +350,8 @@ static void test_left_before_change(void **state) {
   fixture *fx = fx_new(basic_store());
   push(fx, enter(0, "S1"));
   push(fx, enter(0, "S2"));
-  push(fx, hand("S2", "S1", 0, 500 * MS));          /* 3.5 s before the change */
-  push(fx, hand("S1", "S1", 1 * SEC, 2 * SEC));     /* 2 s before it, but S1 leaves at 3 s */
+  push(fx, hand("S2", "S1", 0, 500 * MS));      /* 3.5 s before the change */
+  push(fx, hand("S1", "S1", 1 * SEC, 2 * SEC)); /* 2 s before it, but S1 leaves at 3 s */
   assert_int_equal(push(fx, leave(3 * SEC, "S1")), 0);
   assert_int_equal(push_delta(fx, "S1", "P1", 4 * SEC, 4200 * MS, -100.0), 0);
   assert_int_equal(push(fx, tick(5 * SEC)), 1);
@@ -370,8 +370,8 @@ static void test_lateness(void **state) {
   assert_int_equal(push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0), 0);
   /* The hand record comes after the change it explains, within the lateness: it counts. */
   assert_int_equal(push(fx, hand("S1", "S1", 900 * MS, 1900 * MS)), 0);
-  assert_int_equal(push(fx, tick(3800 * MS - 1)), 0);  /* 1 us before 1.8 s + 2 s */
-  assert_int_equal(push(fx, tick(3800 * MS)), 1);      /* due */
+  assert_int_equal(push(fx, tick(3800 * MS - 1)), 0); /* 1 us before 1.8 s + 2 s */
+  assert_int_equal(push(fx, tick(3800 * MS)), 1);     /* due */
   assert_diff(&fx->out, 0, 0, 3800 * MS, "S1", "A", 1, 0);
   /* A second change [5 s, 5.5 s], its hand late again; then the shopper leaves at 6 s. */
   assert_int_equal(push_delta(fx, "S1", "P1", 5 * SEC, 5500 * MS, -200.0), 1);
@@ -394,7 +394,7 @@ static void test_too_late(void **state) {
   fx_param(fx, RF_GREEDY_LATENESS_S, 0.5);
   push(fx, enter(0, "S1"));
   push_delta(fx, "S1", "P1", 1000 * MS, 1800 * MS, -100.0);
-  assert_int_equal(push(fx, tick(2300 * MS)), 0);  /* due at 2.3 s: nobody's hand -> nothing */
+  assert_int_equal(push(fx, tick(2300 * MS)), 0); /* due at 2.3 s: nobody's hand -> nothing */
   assert_int_equal(push(fx, hand("S1", "S1", 900 * MS, 1900 * MS)), 0);
   assert_int_equal(finish(fx), 0);
   fx_free(fx);
@@ -423,9 +423,9 @@ static void test_linked_shoppers(void **state) {
   assert_int_equal(push(fx, tick(20 * SEC)), 2);
   assert_int_equal(push(fx, leave(30 * SEC, "F")), 2);
   assert_int_equal(push(fx, tick(32 * SEC - 1)), 2);
-  assert_int_equal(push(fx, tick(32 * SEC)), 3);  /* the last exit + 2 s */
+  assert_int_equal(push(fx, tick(32 * SEC)), 3); /* the last exit + 2 s */
   assert_receipt(&fx->out, 2, 32 * SEC, "P", ITEMS({"A", 1}, {"B", 1}));
-  assert_int_equal(finish(fx), 3);                 /* F has no cart of its own: no receipt */
+  assert_int_equal(finish(fx), 3); /* F has no cart of its own: no receipt */
   fx_free(fx);
 }
 

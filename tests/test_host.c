@@ -455,8 +455,8 @@ static void test_refused_record_changes_nothing(void **state) {
         int code;
         uint64_t from, to;
       } bad[] = {
-          {hand("Z", "G1S1", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 99},   /* never entered */
-          {hand("S1", "NOPE", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 25},  /* no such shelf */
+          {hand("Z", "G1S1", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 99},    /* never entered */
+          {hand("S1", "NOPE", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 25},   /* no such shelf */
           {delta("G1S1", 50 * SEC, 51 * SEC, &q, 1), RF_ENOTFOUND, 0, 99}, /* no such plate */
           {enter(50 * SEC, "S1"), RF_EEXISTS, 0, 25},                      /* entered already */
           {delta("G1S1", 0, 1, &p, 1), RF_ELATE, 17, 99},                  /* far behind */

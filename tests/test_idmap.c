@@ -79,7 +79,7 @@ static void failed_reserve_leaves_the_map_usable(void **state) {
   static char keys[100][8];
   for (int i = 0; i < 100; ++i) {
     snprintf(keys[i], sizeof keys[i], "k%d", i);
-    t.fail_at = t.calls + 1;  /* the next allocation fails, if there is one */
+    t.fail_at = t.calls + 1; /* the next allocation fails, if there is one */
     int rc = rf__idmap_reserve(&map, &a, 1);
     if (rc == RF_ENOMEM) {
       /* Nothing lost: every key so far is still found. */
@@ -144,7 +144,7 @@ static void reserve_grows_or_leaves_the_array(void **state) {
   assert_int_equal(RF__RESERVE(&a, arr, cap, 100), RF_ENOMEM);
   assert_int_equal(cap, 8);
   for (int i = 0; i < 5; ++i) assert_int_equal(arr[i], i);
-  assert_int_equal(RF__RESERVE(&a, arr, cap, 8), 0);  /* fits: no allocation */
+  assert_int_equal(RF__RESERVE(&a, arr, cap, 8), 0); /* fits: no allocation */
   assert_int_equal(RF__RESERVE(&a, arr, cap, 100), 0);
   assert_int_equal(cap, 128);
   assert_int_equal(rf__reserve(&a, (void **)&arr, &cap, SIZE_MAX / 2, sizeof *arr), RF_ELIMIT);

@@ -97,16 +97,17 @@ static void equals_brute_force_k_best(void **state) {
     for (size_t s = 0; s < found; ++s) {
       double want = maximize ? all_totals[all_count - 1 - s] : all_totals[s];
       if (fabs(totals[s] - want) > 1e-9)
-        fail_msg("trial %d %zux%zu k=%zu: solution %zu total %.17g, brute force %.17g", trial,
-                 rows, cols, k, s, totals[s], want);
+        fail_msg("trial %d %zux%zu k=%zu: solution %zu total %.17g, brute force %.17g", trial, rows,
+                 cols, k, s, totals[s], want);
       check_solution(c, rows, cols, maximize, sols + s * rows, totals[s]);
       if (s > 0 && (maximize ? totals[s] > totals[s - 1] : totals[s] < totals[s - 1]))
-        fail_msg("trial %d: solution %zu total %.17g after %.17g", trial, s, totals[s], totals[s - 1]);
-      for (size_t t = 0; t < s; ++t)  /* distinct */
+        fail_msg("trial %d: solution %zu total %.17g after %.17g", trial, s, totals[s],
+                 totals[s - 1]);
+      for (size_t t = 0; t < s; ++t) /* distinct */
         assert_memory_not_equal(sols + s * rows, sols + t * rows, rows * sizeof(int32_t));
     }
   }
-  assert_true(exhausted > 100);  /* asking for more than exist was exercised */
+  assert_true(exhausted > 100); /* asking for more than exist was exercised */
   rf_assign_workspace_free(ws);
 }
 
@@ -138,7 +139,7 @@ static void edge_cases(void **state) {
   assert_int_equal(sols[0], RF_UNASSIGNED);
   assert_true(totals[0] == 0.0);
   assert_int_equal(rf_kbest(NULL, c, 2, 2, 0, 3, sols, totals, &found), 0);
-  assert_int_equal(found, 2);  /* a 2 x 2 matrix has two assignments */
+  assert_int_equal(found, 2); /* a 2 x 2 matrix has two assignments */
   assert_true(totals[0] == 5.0 && totals[1] == 5.0);
   const double bad[] = {1, NAN};
   assert_int_equal(rf_kbest(NULL, bad, 1, 2, 0, 3, sols, totals, &found), RF_EINVAL);

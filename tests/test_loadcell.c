@@ -96,8 +96,8 @@ typedef struct got {
   size_t events; /* reported (may exceed MAX_EVENTS; only the first are kept) */
   got_fault f[MAX_FAULTS];
   size_t faults;
-  rf_time_us now;   /* the second being fed */
-  int event_rc;     /* what the callbacks return */
+  rf_time_us now; /* the second being fed */
+  int event_rc;   /* what the callbacks return */
   int fault_rc;
 } got;
 
@@ -185,8 +185,7 @@ static void assert_same_events(const got *a, const got *b) {
 }
 
 static void assert_near(double value, double want, double tol) {
-  if (!(fabs(value - want) <= tol))
-    fail_msg("%.4f is not within %.4f of %.4f", value, tol, want);
+  if (!(fabs(value - want) <= tol)) fail_msg("%.4f is not within %.4f of %.4f", value, tol, want);
 }
 
 /* ---- segmenters, freed even when a test fails ------------------------------------------------ */
@@ -768,8 +767,9 @@ static void test_fault_order_changes_nothing(void **state) {
 /* ==== arguments =============================================================================== */
 
 /* Every refused call: NULL segmenter or readings, no readings, dt_us <= 0, an unknown plate, bad
- * a NULL store or out, a half-made allocator (bad parameters: test_params); each refusal says why in errmsg and the next good call
- * clears it. Fault names, and NULL for a value that is no fault. */
+ * a NULL store or out, a half-made allocator (bad parameters: test_params); each refusal says why
+ * in errmsg and the next good call clears it. Fault names, and NULL for a value that is no fault.
+ */
 static void test_bad_arguments(void **state) {
   (void)state;
   double g[HZ];
@@ -835,10 +835,14 @@ static void test_params(void **state) {
     rf_loadcell_param p;
     const char *name;
     double def;
-  } table[] = {{RF_LOADCELL_SETTLE_S, "SETTLE_S", 0.3},     {RF_LOADCELL_MIN_STEP_G, "MIN_STEP_G", 5.0},
-               {RF_LOADCELL_GROUP_S, "GROUP_S", 0.5},       {RF_LOADCELL_HOLD_S, "HOLD_S", 6.0},
-               {RF_LOADCELL_GAP_S, "GAP_S", 0.5},           {RF_LOADCELL_STUCK_S, "STUCK_S", 2.0},
-               {RF_LOADCELL_MIN_G, "MIN_G", -20000.0},      {RF_LOADCELL_MAX_G, "MAX_G", 200000.0},
+  } table[] = {{RF_LOADCELL_SETTLE_S, "SETTLE_S", 0.3},
+               {RF_LOADCELL_MIN_STEP_G, "MIN_STEP_G", 5.0},
+               {RF_LOADCELL_GROUP_S, "GROUP_S", 0.5},
+               {RF_LOADCELL_HOLD_S, "HOLD_S", 6.0},
+               {RF_LOADCELL_GAP_S, "GAP_S", 0.5},
+               {RF_LOADCELL_STUCK_S, "STUCK_S", 2.0},
+               {RF_LOADCELL_MIN_G, "MIN_G", -20000.0},
+               {RF_LOADCELL_MAX_G, "MAX_G", 200000.0},
                {RF_LOADCELL_MAX_JUMP_G, "MAX_JUMP_G", 30000.0}};
   assert_int_equal(sizeof table / sizeof table[0], RF_LOADCELL_PARAM_COUNT);
   rf_loadcell *lc = open_lc(0);
@@ -864,17 +868,17 @@ static void test_params(void **state) {
   static const struct {
     rf_loadcell_param p;
     double v;
-  } bad[] = {{RF_LOADCELL_SETTLE_S, 0.0},    {RF_LOADCELL_SETTLE_S, NAN},
-             {RF_LOADCELL_MIN_STEP_G, 0.0},  {RF_LOADCELL_MIN_STEP_G, -5.0},
-             {RF_LOADCELL_GROUP_S, -0.1},    {RF_LOADCELL_HOLD_S, 0.25}, /* below GROUP_S */
-             {RF_LOADCELL_GAP_S, 0.0},       {RF_LOADCELL_STUCK_S, -1.0},
-             {RF_LOADCELL_MIN_G, 200000.0},  /* = MAX_G */
-             {RF_LOADCELL_MAX_G, INFINITY},  {RF_LOADCELL_MIN_G, -INFINITY},
-             {RF_LOADCELL_MAX_JUMP_G, 0.0},  {RF_LOADCELL_MAX_JUMP_G, NAN},
-             {RF_LOADCELL_GAP_S, NAN},       {RF_LOADCELL_HOLD_S, NAN},
-             {RF_LOADCELL_SETTLE_S, 11.0},   {RF_LOADCELL_GROUP_S, 6.5}, /* above HOLD_S */
-             {RF_LOADCELL_MAX_G, -20000.0},  /* = MIN_G */
-             {RF_LOADCELL_MAX_G, -30000.0},  {RF_LOADCELL_MIN_G, 300000.0}};
+  } bad[] = {{RF_LOADCELL_SETTLE_S, 0.0},   {RF_LOADCELL_SETTLE_S, NAN},
+             {RF_LOADCELL_MIN_STEP_G, 0.0}, {RF_LOADCELL_MIN_STEP_G, -5.0},
+             {RF_LOADCELL_GROUP_S, -0.1},   {RF_LOADCELL_HOLD_S, 0.25}, /* below GROUP_S */
+             {RF_LOADCELL_GAP_S, 0.0},      {RF_LOADCELL_STUCK_S, -1.0},
+             {RF_LOADCELL_MIN_G, 200000.0}, /* = MAX_G */
+             {RF_LOADCELL_MAX_G, INFINITY}, {RF_LOADCELL_MIN_G, -INFINITY},
+             {RF_LOADCELL_MAX_JUMP_G, 0.0}, {RF_LOADCELL_MAX_JUMP_G, NAN},
+             {RF_LOADCELL_GAP_S, NAN},      {RF_LOADCELL_HOLD_S, NAN},
+             {RF_LOADCELL_SETTLE_S, 11.0},  {RF_LOADCELL_GROUP_S, 6.5}, /* above HOLD_S */
+             {RF_LOADCELL_MAX_G, -20000.0},                             /* = MIN_G */
+             {RF_LOADCELL_MAX_G, -30000.0}, {RF_LOADCELL_MIN_G, 300000.0}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     int rc = rf_loadcell_param_set(lc, bad[i].p, bad[i].v);
     if (rc != RF_ERANGE) fail_msg("bad value %zu: %s", i, rf_err_name(rc));
@@ -932,7 +936,8 @@ static void test_params(void **state) {
   expect_counts(&g_got[0], 0, 0);
 }
 
-/* MIN_STEP_G reaches the segmenter: a 300 g step is reported at the default 5 g and not at 400 g. */
+/* MIN_STEP_G reaches the segmenter: a 300 g step is reported at the default 5 g and not at 400 g.
+ */
 static void test_min_step_param(void **state) {
   (void)state;
   static trace tr;

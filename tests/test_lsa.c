@@ -83,7 +83,15 @@ static void check_valid(const double *c, size_t rows, size_t cols, int maximize,
   assert_true(fabs(sum - total) <= 1e-9 * (1.0 + fabs(sum)));
 }
 
-typedef enum family { UNIFORM, INTEGER, BINARY, CONSTANT, SPARSE_INF, LARGE_RANGE, FAMILIES } family;
+typedef enum family {
+  UNIFORM,
+  INTEGER,
+  BINARY,
+  CONSTANT,
+  SPARSE_INF,
+  LARGE_RANGE,
+  FAMILIES
+} family;
 
 static void fill(double *c, size_t count, family f, int maximize) {
   for (size_t k = 0; k < count; ++k) {
@@ -121,14 +129,15 @@ static void matches_brute_force_on_random_small_matrices(void **state) {
       infeasible++;
       continue;
     }
-    if (rc != 0) fail_msg("trial %d (%zux%zu family %d): %s", trial, rows, cols, f, rf_assign_errmsg(ws));
+    if (rc != 0)
+      fail_msg("trial %d (%zux%zu family %d): %s", trial, rows, cols, f, rf_assign_errmsg(ws));
     check_valid(c, rows, cols, maximize, sol, total);
     if (fabs(total - best) > 1e-9 * (1.0 + fabs(best)))
       fail_msg("trial %d (%zux%zu family %d max %d): total %.17g, brute force %.17g", trial, rows,
                cols, f, maximize, total, best);
     solved++;
   }
-  assert_true(infeasible > 20);  /* both outcomes were exercised */
+  assert_true(infeasible > 20); /* both outcomes were exercised */
   assert_true(solved > 5000);
   rf_assign_workspace_free(ws);
 }
@@ -252,7 +261,7 @@ static void allocation_failure_is_clean(void **state) {
     rf_assign_workspace *ws = NULL;
     int rc = rf_assign_workspace_new(&ws, &a);
     if (rc == 0) {
-      rc = rf_lsa(ws, c, 6, 5, RF_LSA_MAXIMIZE, sol, NULL);  /* tall: needs a copy */
+      rc = rf_lsa(ws, c, 6, 5, RF_LSA_MAXIMIZE, sol, NULL); /* tall: needs a copy */
       if (rc != 0) {
         assert_int_equal(rc, RF_ENOMEM);
         /* The workspace still works once memory is back. */

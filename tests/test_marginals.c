@@ -68,7 +68,8 @@ static void exact_equals_enumeration(void **state) {
     assert_int_equal(rc, 0);
     for (size_t i = 0; i < n; ++i) {
       double row = P0[i];
-      if (fabs(P0[i] - B0[i] / Z) > 1e-12) fail_msg("trial %d: P0[%zu] %.17g vs %.17g", trial, i, P0[i], B0[i] / Z);
+      if (fabs(P0[i] - B0[i] / Z) > 1e-12)
+        fail_msg("trial %d: P0[%zu] %.17g vs %.17g", trial, i, P0[i], B0[i] / Z);
       for (size_t j = 0; j < m; ++j) {
         row += P[i * m + j];
         if (fabs(P[i * m + j] - B[i * m + j] / Z) > 1e-12)
@@ -144,7 +145,7 @@ static void obvious_cases(void **state) {
     tall0[k] = 1e-5;
   }
   assert_int_equal(rf_marginals(NULL, tallL, tall0, 100, 1, RF_MARGINALS_EXACT, tallP, tallP0), 0);
-  double expect = 1.0 / (100.0 + 1e-5);  /* exactly: 1 / (100 + w_none / w) */
+  double expect = 1.0 / (100.0 + 1e-5); /* exactly: 1 / (100 + w_none / w) */
   for (int k = 0; k < 100; ++k) assert_true(fabs(tallP[k] - expect) < 1e-12);
   /* The same as one row over 100 columns (the other orientation of the subset DP). */
   double wideP0[1], wide0[1] = {1e-300};

@@ -93,7 +93,7 @@ static void a_valid_scenario_is_counted(void **state) {
   assert_int_equal(s.shelves, 2);
   assert_int_equal(s.plates, 3);
   assert_int_equal(s.facings, 2);
-  assert_int_equal(s.shoppers, 2);  /* U1 entered twice but is one shopper */
+  assert_int_equal(s.shoppers, 2); /* U1 entered twice but is one shopper */
   assert_int_equal(s.samples, 4);
   assert_int_equal(s.by_type[RF_RECORD_PRODUCT], 2);
   assert_int_equal(s.by_type[RF_RECORD_ENTER], 3);
@@ -114,9 +114,10 @@ static void store_records_must_come_first(void **state) {
                  "{\"type\":\"product\",\"sku\":\"C\",\"weight_g\":5}\n",
                  RF_EMISUSE, 8, "product: the store description must come before the first event");
   /* Output records end the store description too. */
-  expect_refusal("{\"type\":\"truth\",\"t\":0,\"shopper\":\"U1\",\"sku\":\"A\",\"qty\":1}\n"
-                 "{\"type\":\"shelf\",\"shelf\":\"S9\",\"plates\":[{\"plate\":\"Z\",\"x0\":0,\"x1\":1}]}\n",
-                 RF_EMISUSE, 8, "shelf: the store description");
+  expect_refusal(
+      "{\"type\":\"truth\",\"t\":0,\"shopper\":\"U1\",\"sku\":\"A\",\"qty\":1}\n"
+      "{\"type\":\"shelf\",\"shelf\":\"S9\",\"plates\":[{\"plate\":\"Z\",\"x0\":0,\"x1\":1}]}\n",
+      RF_EMISUSE, 8, "shelf: the store description");
 }
 
 static void store_errors_name_line_and_id(void **state) {
@@ -142,8 +143,9 @@ static void events_must_name_what_exists(void **state) {
   snprintf(buf, sizeof buf, "%s%s", enter,
            "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P9\":-1}}\n");
   expect_refusal(buf, RF_ENOTFOUND, 8, "plate 'P9' is not in the store");
-  snprintf(buf, sizeof buf, "%s%s", enter,
-           "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1,\"P1\":-2}}\n");
+  snprintf(
+      buf, sizeof buf, "%s%s", enter,
+      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1,\"P1\":-2}}\n");
   expect_refusal(buf, RF_EEXISTS, 8, "plate 'P1' is listed twice");
   expect_refusal("{\"type\":\"samples\",\"plate\":\"P7\",\"t\":0,\"dt_us\":10,\"g\":[1]}\n",
                  RF_ENOTFOUND, 7, "samples: field 'plate': plate 'P7' is not in the store");
@@ -151,10 +153,12 @@ static void events_must_name_what_exists(void **state) {
                  RF_ENOTFOUND, 7, "hand: field 'shelf': shelf 'S3'");
   expect_refusal("{\"type\":\"hand\",\"shopper\":\"U5\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2}\n",
                  RF_ENOTFOUND, 7, "field 'shopper': shopper 'U5' has not entered");
-  expect_refusal("{\"type\":\"hand\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"sku_scores\":{\"A\":0.5,\"Q\":0.1}}\n",
-                 RF_ENOTFOUND, 7, "field 'sku_scores': sku 'Q' is not in the store");
-  expect_refusal("{\"type\":\"diff\",\"seq\":1,\"t\":2,\"shopper\":\"U1\",\"sku\":\"Q\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":0}\n",
-                 RF_ENOTFOUND, 7, "diff: field 'sku': sku 'Q'");
+  expect_refusal(
+      "{\"type\":\"hand\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"sku_scores\":{\"A\":0.5,\"Q\":0.1}}\n",
+      RF_ENOTFOUND, 7, "field 'sku_scores': sku 'Q' is not in the store");
+  expect_refusal(
+      "{\"type\":\"diff\",\"seq\":1,\"t\":2,\"shopper\":\"U1\",\"sku\":\"Q\",\"qty\":1,\"conf\":1,\"review\":false,\"event\":0}\n",
+      RF_ENOTFOUND, 7, "diff: field 'sku': sku 'Q'");
   expect_refusal("{\"type\":\"receipt\",\"shopper\":\"U1\",\"items\":{\"A\":1,\"Q\":2}}\n",
                  RF_ENOTFOUND, 7, "receipt: field 'items': sku 'Q'");
 }
@@ -191,30 +195,39 @@ static void times_may_lag_by_the_lateness_only(void **state) {
   assert_int_equal(feed(c, ok, NULL), 0);
   rf_scenario_check_free(c);
 
-  expect_refusal("{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
-                 "{\"type\":\"hand\",\"shopper\":\"U1\",\"shelf\":\"S1\",\"t0\":4000000,\"t1\":5000000}\n"
-                 "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":2500000,\"t1\":2999999,\"plates\":{\"P1\":-100}}\n",
-                 RF_ELATE, 9, "delta: time 2.999999 s is 2.000001 s behind the latest time seen (5.000000 s)");
+  expect_refusal(
+      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
+      "{\"type\":\"hand\",\"shopper\":\"U1\",\"shelf\":\"S1\",\"t0\":4000000,\"t1\":5000000}\n"
+      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":2500000,\"t1\":2999999,\"plates\":{\"P1\":-100}}\n",
+      RF_ELATE, 9, "delta: time 2.999999 s is 2.000001 s behind the latest time seen (5.000000 s)");
 
   /* A refused late record does not move the clock, and a wider lateness accepts it. */
   assert_int_equal(rf_scenario_check_new(&c, NULL), 0);
   assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, 10.0), 0);
-  assert_int_equal(feed(c, STORE
-                        "{\"type\":\"enter\",\"t\":9000000,\"shopper\":\"U1\"}\n"
-                        "{\"type\":\"exit\",\"t\":0,\"shopper\":\"U1\"}\n", NULL), 0);
+  assert_int_equal(feed(c,
+                        STORE "{\"type\":\"enter\",\"t\":9000000,\"shopper\":\"U1\"}\n"
+                              "{\"type\":\"exit\",\"t\":0,\"shopper\":\"U1\"}\n",
+                        NULL),
+                   0);
   rf_scenario_check_free(c);
 }
 
 static void a_refused_record_changes_nothing(void **state) {
   (void)state;
   rf_scenario_check *c = new_check();
-  assert_int_equal(feed(c, STORE "{\"type\":\"enter\",\"t\":5000000,\"shopper\":\"U1\"}\n", NULL), 0);
+  assert_int_equal(feed(c, STORE "{\"type\":\"enter\",\"t\":5000000,\"shopper\":\"U1\"}\n", NULL),
+                   0);
   rf_scenario_summary before, after;
   rf_scenario_check_summary(c, &before);
   /* Late, then a late enter of a new shopper: neither may register. */
-  assert_int_equal(feed(c, "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n", NULL), RF_ELATE);
-  assert_int_equal(feed(c, "{\"type\":\"hand\",\"shopper\":\"U2\",\"shelf\":\"S1\",\"t0\":5000000,\"t1\":5000001}\n", NULL),
-                   RF_ENOTFOUND);
+  assert_int_equal(feed(c, "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n", NULL),
+                   RF_ELATE);
+  assert_int_equal(
+      feed(
+          c,
+          "{\"type\":\"hand\",\"shopper\":\"U2\",\"shelf\":\"S1\",\"t0\":5000000,\"t1\":5000001}\n",
+          NULL),
+      RF_ENOTFOUND);
   rf_scenario_check_summary(c, &after);
   assert_int_equal(after.refused, before.refused + 2);
   after.refused = before.refused;
@@ -238,8 +251,10 @@ static void files_without_a_store_check_what_they_can(void **state) {
   rf_scenario_check_free(c);
   /* Events that name a shelf need a store. */
   c = new_check();
-  assert_int_equal(feed(c, "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1}}\n", NULL),
-                   RF_ENOTFOUND);
+  assert_int_equal(
+      feed(c, "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1}}\n",
+           NULL),
+      RF_ENOTFOUND);
   rf_scenario_check_free(c);
 }
 
@@ -254,10 +269,12 @@ static void the_store_can_be_taken_over(void **state) {
   assert_null(rf_scenario_check_take_store(c));
   assert_null(rf_scenario_check_store(c));
   /* Counting goes on; ids are no longer checked. */
-  assert_int_equal(feed(c, "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
-                           "{\"type\":\"delta\",\"shelf\":\"S9\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1}}\n",
-                        NULL),
-                   0);
+  assert_int_equal(
+      feed(c,
+           "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
+           "{\"type\":\"delta\",\"shelf\":\"S9\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1}}\n",
+           NULL),
+      0);
   rf_scenario_check_free(c);
   uint32_t i;
   assert_int_equal(rf_store_find_shelf(s, "S1", &i), 0);
@@ -286,8 +303,7 @@ static void params_are_checked(void **state) {
   assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, &lo, &hi, &def), 0);
   assert_true(lo == 0.0 && def == 2.0 && hi >= 60.0);
   assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, NULL, NULL, NULL), 0);
-  assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_PARAM_COUNT, &lo, &hi, &def),
-                   RF_ERANGE);
+  assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_PARAM_COUNT, &lo, &hi, &def), RF_ERANGE);
 
   c = new_check();
   assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 2.0);
@@ -310,9 +326,11 @@ static void params_are_checked(void **state) {
   assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, 0.0), 0);
   assert_string_equal(rf_scenario_check_errmsg(c), "");
   assert_true(rf_scenario_check_param_get(c, RF_CHECK_LATENESS_S) == 0.0);
-  assert_int_equal(feed(c, STORE
-                        "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U1\"}\n"
-                        "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n", NULL), 0);
+  assert_int_equal(feed(c,
+                        STORE "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U1\"}\n"
+                              "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n",
+                        NULL),
+                   0);
   assert_int_equal(feed(c, "{\"type\":\"exit\",\"t\":999999,\"shopper\":\"U1\"}\n", NULL),
                    RF_ELATE);
   rf_scenario_check_free(c);
@@ -358,7 +376,7 @@ static void allocation_failure_is_clean_at_every_point(void **state) {
     assert_int_equal(t.live, 0);
     if (!t.failed) break;
   }
-  assert_true(k > 10);  /* failures were really injected along the way */
+  assert_true(k > 10); /* failures were really injected along the way */
 }
 
 int main(void) {

@@ -4,7 +4,7 @@
  * allocation failure.
  *
  * JSON text in this file is written with single quotes and turned into double quotes by q(). */
-#define _POSIX_C_SOURCE 200809L  /* mkstemp, fdopen, unlink */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, unlink */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,7 +162,7 @@ static void test_store_records(void **state) {
   assert_string_equal(s->plates[1].plate, "G1S3P2");
   assert_true(s->plates[1].x0 == 0.1016);
   assert_true(s->plates[1].x1 == 0.2032);
-  assert_string_equal(s->plates[2].plate, "G1S3P3");  /* members in any order */
+  assert_string_equal(s->plates[2].plate, "G1S3P3"); /* members in any order */
   assert_true(s->plates[2].x0 == 0.2032);
   assert_true(s->plates[2].x1 == 0.3048);
 
@@ -251,14 +251,14 @@ static void test_event_records(void **state) {
   assert_int_equal(d->t0, 1000000);
   assert_int_equal(d->t1, 1800000);
   assert_int_equal(d->plate_count, 3);
-  assert_string_equal(d->plates[0].plate, "G1S3P5");  /* file order, not sorted */
+  assert_string_equal(d->plates[0].plate, "G1S3P5"); /* file order, not sorted */
   assert_true(d->plates[0].g == -0.4);
   assert_string_equal(d->plates[1].plate, "G1S3P4");
   assert_true(d->plates[1].g == -540.2);
   assert_string_equal(d->plates[2].plate, "G1S3P1");
   assert_true(d->plates[2].g == 0.0);
 
-  expect_next(r, &rec, RF_RECORD_DELTA, 8);  /* t0 == t1 is allowed */
+  expect_next(r, &rec, RF_RECORD_DELTA, 8); /* t0 == t1 is allowed */
   assert_int_equal(rec.u.delta.t0, 5);
   assert_int_equal(rec.u.delta.t1, 5);
   assert_int_equal(rec.u.delta.plate_count, 1);
@@ -307,7 +307,7 @@ static void test_hand_records(void **state) {
   assert_string_equal(h->sku_scores[2].sku, "B");
   assert_true(h->sku_scores[2].score == 0.0);
 
-  expect_next(r, &rec, RF_RECORD_HAND, 2);  /* shopper null, nothing optional */
+  expect_next(r, &rec, RF_RECORD_HAND, 2); /* shopper null, nothing optional */
   assert_null(h->shopper);
   assert_string_equal(h->shelf, "G1S3");
   assert_int_equal(h->t0, 1);
@@ -319,7 +319,7 @@ static void test_hand_records(void **state) {
   assert_int_equal(h->has_sku_scores, 0);
   assert_int_equal(h->sku_score_count, 0);
 
-  expect_next(r, &rec, RF_RECORD_HAND, 3);  /* shopper absent; an empty sku_scores is present */
+  expect_next(r, &rec, RF_RECORD_HAND, 3); /* shopper absent; an empty sku_scores is present */
   assert_null(h->shopper);
   assert_string_equal(h->shelf, "S");
   assert_int_equal(h->t0, 3);
@@ -400,7 +400,7 @@ static void test_output_records(void **state) {
   assert_int_equal(rc->items[2].qty, 0);
   assert_int_equal(rc->review, 0);
 
-  expect_next(r, &rec, RF_RECORD_RECEIPT, 4);  /* ground truth: no t, no review */
+  expect_next(r, &rec, RF_RECORD_RECEIPT, 4); /* ground truth: no t, no review */
   assert_int_equal(rc->has_t, 0);
   assert_string_equal(rc->shopper, "S1");
   assert_int_equal(rc->item_count, 1);
@@ -444,10 +444,10 @@ static void test_unknown_fields_ignored(void **state) {
   assert_string_equal(rec.u.enter.shopper, "S1");
   expect_next(r, &rec, RF_RECORD_PRODUCT, 2);
   assert_true(rec.u.product.weight_g == 2.0);
-  assert_int_equal(rec.u.product.has_weight_sd, 0);  /* field names are exact */
+  assert_int_equal(rec.u.product.has_weight_sd, 0); /* field names are exact */
   expect_next(r, &rec, RF_RECORD_HAND, 3);
   assert_null(rec.u.hand.shopper);
-  assert_int_equal(rec.u.hand.has_x, 0);  /* and case-sensitive */
+  assert_int_equal(rec.u.hand.has_x, 0); /* and case-sensitive */
   expect_end(r);
   rf_scenario_reader_free(r);
   free(text);
@@ -458,19 +458,18 @@ static void test_line_framing(void **state) {
   char *text;
   /* Blank lines (empty, spaces, tabs, a lone CR) are skipped but counted; CRLF endings; spaces
    * around the object; a last line without a newline (and one ending in a lone CR). */
-  rf_scenario_reader *r = open_text(
-      "\n"
-      "   \t\n"
-      "{'type':'enter','t':1,'shopper':'S1'}\r\n"
-      "\r\n"
-      "  {'type':'link','t':2,'shopper':'S2','cart':'S1'}  \t\r\n"
-      "\n"
-      "{'type':'exit','t':3,'shopper':'S1'}",
-      &text);
+  rf_scenario_reader *r = open_text("\n"
+                                    "   \t\n"
+                                    "{'type':'enter','t':1,'shopper':'S1'}\r\n"
+                                    "\r\n"
+                                    "  {'type':'link','t':2,'shopper':'S2','cart':'S1'}  \t\r\n"
+                                    "\n"
+                                    "{'type':'exit','t':3,'shopper':'S1'}",
+                                    &text);
   rf_record rec;
   assert_int_equal(rf_scenario_reader_line(r), 0);
   expect_next(r, &rec, RF_RECORD_ENTER, 3);
-  assert_string_equal(rec.u.enter.shopper, "S1");  /* no CR left in the last value */
+  assert_string_equal(rec.u.enter.shopper, "S1"); /* no CR left in the last value */
   expect_next(r, &rec, RF_RECORD_LINK, 5);
   assert_string_equal(rec.u.link.cart, "S1");
   expect_next(r, &rec, RF_RECORD_EXIT, 7);
@@ -522,7 +521,7 @@ static void test_empty_input(void **state) {
 
 static void test_bad_arguments(void **state) {
   (void)state;
-  rf_scenario_reader *r = (rf_scenario_reader *)&r;  /* any non-NULL value, reset on failure */
+  rf_scenario_reader *r = (rf_scenario_reader *)&r; /* any non-NULL value, reset on failure */
   rf_record rec;
   assert_int_equal(rf_scenario_reader_from_memory(NULL, "", 0, NULL, NULL), RF_EINVAL);
   assert_int_equal(rf_scenario_reader_from_memory(&r, NULL, 3, NULL, NULL), RF_EINVAL);
@@ -544,10 +543,10 @@ static void test_bad_arguments(void **state) {
 /* ---- malformed lines ---- */
 
 typedef struct bad_case {
-  const char *json;   /* one line, single-quoted */
+  const char *json; /* one line, single-quoted */
   int code;
-  const char *field;  /* named in the message as field '...', or NULL */
-  const char *extra;  /* another fragment the message must hold, or NULL */
+  const char *field; /* named in the message as field '...', or NULL */
+  const char *extra; /* another fragment the message must hold, or NULL */
 } bad_case;
 
 #define GOOD_BEFORE "{'type':'enter','t':1,'shopper':'S1'}"
@@ -585,8 +584,8 @@ static const bad_case bad_cases[] = {
     {"{'type':'product','sku':'A','weight_g':'1.5'}", RF_EPARSE, "weight_g", "a string"},
     {"{'type':'product','sku':'A','weight_g':1.5,'name':5}", RF_EPARSE, "name", NULL},
     {"{'type':'product','sku':'A','weight_g':1e999}", RF_ERANGE, "weight_g", "not finite"},
-    {"{'type':'product','sku':'A','weight_g':1.5,'weight_sd_g':-1e999}", RF_ERANGE,
-     "weight_sd_g", "not finite"},
+    {"{'type':'product','sku':'A','weight_g':1.5,'weight_sd_g':-1e999}", RF_ERANGE, "weight_sd_g",
+     "not finite"},
     {"{'type':'product','sku':'A','weight_g':1.5,'weight_sd_g':null}", RF_EPARSE, "weight_sd_g",
      NULL},
     {"{'type':'product','sku':'A','weight_g':0}", RF_ERANGE, "weight_g", NULL},
@@ -615,8 +614,8 @@ static const bad_case bad_cases[] = {
      RF_EPARSE, "noise_g", NULL},
     {"{'type':'shelf','shelf':'S','noise_g':-1,'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
      RF_ERANGE, "noise_g", NULL},
-    {"{'type':'shelf','shelf':'S','pos':[1],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
-     RF_EPARSE, "pos", NULL},
+    {"{'type':'shelf','shelf':'S','pos':[1],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}", RF_EPARSE,
+     "pos", NULL},
     {"{'type':'shelf','shelf':'S','pos':'1,2','plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
      RF_EPARSE, "pos", NULL},
     {"{'type':'shelf','shelf':'S','pos':[1,'a'],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
@@ -675,8 +674,7 @@ static const bad_case bad_cases[] = {
     {"{'type':'samples','plate':'','t':0,'dt_us':10,'g':[1]}", RF_EPARSE, "plate", "empty"},
     {"{'type':'samples','plate':'P','t':0,'dt_us':0,'g':[1]}", RF_ERANGE, "dt_us", NULL},
     {"{'type':'samples','plate':'P','t':0,'dt_us':-5,'g':[1]}", RF_ERANGE, "dt_us", NULL},
-    {"{'type':'samples','plate':'P','t':0,'dt_us':16667.5,'g':[1]}", RF_ERANGE, "dt_us",
-     "integer"},
+    {"{'type':'samples','plate':'P','t':0,'dt_us':16667.5,'g':[1]}", RF_ERANGE, "dt_us", "integer"},
     {"{'type':'samples','plate':'P','t':0.5,'dt_us':10,'g':[1]}", RF_ERANGE, "t", "integer"},
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[]}", RF_EPARSE, "g", NULL},
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':{'a':1}}", RF_EPARSE, "g", "an object"},
@@ -684,8 +682,8 @@ static const bad_case bad_cases[] = {
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,'x']}", RF_EPARSE, "g[1]", NULL},
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,2,1e999]}", RF_ERANGE, "g[2]",
      "not finite"},
-    {"{'type':'samples','plate':'P','t':9007199254740992,'dt_us':10,'g':[1,2]}", RF_ERANGE,
-     "dt_us", NULL},
+    {"{'type':'samples','plate':'P','t':9007199254740992,'dt_us':10,'g':[1,2]}", RF_ERANGE, "dt_us",
+     NULL},
     /* delta */
     {"{'type':'delta','t0':10,'t1':20,'plates':{'P1':-5}}", RF_EPARSE, "shelf", "missing"},
     {"{'type':'delta','shelf':'S','t1':20,'plates':{'P1':-5}}", RF_EPARSE, "t0", "missing"},
@@ -693,15 +691,13 @@ static const bad_case bad_cases[] = {
     {"{'type':'delta','shelf':'S','t0':10,'t1':20}", RF_EPARSE, "plates", "missing"},
     {"{'type':'delta','shelf':'S','t0':20,'t1':10,'plates':{'P1':-5}}", RF_ERANGE, "t1", NULL},
     {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{}}", RF_EPARSE, "plates", NULL},
-    {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':[-5]}", RF_EPARSE, "plates",
-     "an array"},
+    {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':[-5]}", RF_EPARSE, "plates", "an array"},
     {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{'P1':'x'}}", RF_EPARSE, "plates.P1",
      NULL},
     {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{'P1':-5,'P2':1e999}}", RF_ERANGE,
      "plates.P2", "not finite"},
     {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{'':1}}", RF_EPARSE, "plates", "empty"},
-    {"{'type':'delta','shelf':'S','t0':1.5,'t1':20,'plates':{'P1':1}}", RF_ERANGE, "t0",
-     "integer"},
+    {"{'type':'delta','shelf':'S','t0':1.5,'t1':20,'plates':{'P1':1}}", RF_ERANGE, "t0", "integer"},
     {"{'type':'delta','shelf':'','t0':10,'t1':20,'plates':{'P1':1}}", RF_EPARSE, "shelf", "empty"},
     /* hand */
     {"{'type':'hand','shopper':'S1','t0':10,'t1':20}", RF_EPARSE, "shelf", "missing"},
@@ -718,16 +714,15 @@ static const bad_case bad_cases[] = {
     {"{'type':'hand','shelf':'S','t0':10,'t1':20,'x':1e999}", RF_ERANGE, "x", "not finite"},
     {"{'type':'hand','shelf':'S','t0':10,'t1':20,'holding_in':1}", RF_EPARSE, "holding_in",
      "a number"},
-    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'holding_out':'true'}", RF_EPARSE,
-     "holding_out", NULL},
-    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':[]}", RF_EPARSE, "sku_scores",
+    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'holding_out':'true'}", RF_EPARSE, "holding_out",
      NULL},
+    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':[]}", RF_EPARSE, "sku_scores", NULL},
     {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'A':'x'}}", RF_EPARSE,
      "sku_scores.A", NULL},
     {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'A':0.5,'B':1e999}}", RF_ERANGE,
      "sku_scores.B", NULL},
-    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'':0.5}}", RF_EPARSE,
-     "sku_scores", "empty"},
+    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'':0.5}}", RF_EPARSE, "sku_scores",
+     "empty"},
     /* diff */
     {"{'type':'diff','t':10,'shopper':'S1','sku':'A','qty':1,'conf':0.5,'review':false,'event':2}",
      RF_EPARSE, "seq", "missing"},
@@ -790,8 +785,7 @@ static const bad_case bad_cases[] = {
     {"{'type':'receipt','shopper':'S1','items':{'':1}}", RF_EPARSE, "items", "empty"},
     {"{'type':'receipt','t':1.5,'shopper':'S1','items':{'A':1}}", RF_ERANGE, "t", "integer"},
     {"{'type':'receipt','t':'5','shopper':'S1','items':{'A':1}}", RF_EPARSE, "t", NULL},
-    {"{'type':'receipt','shopper':'S1','items':{'A':1},'review':'no'}", RF_EPARSE, "review",
-     NULL},
+    {"{'type':'receipt','shopper':'S1','items':{'A':1},'review':'no'}", RF_EPARSE, "review", NULL},
     /* truth */
     {"{'type':'truth','shopper':'S1','sku':'A','qty':1}", RF_EPARSE, "t", "missing"},
     {"{'type':'truth','t':1,'sku':'A','qty':1}", RF_EPARSE, "shopper", "missing"},
@@ -872,17 +866,17 @@ static void test_edge_values_accepted(void **state) {
 static void test_errors_then_go_on(void **state) {
   (void)state;
   char *text;
-  rf_scenario_reader *r = open_text(
-      "{'type':'enter','t':1,'shopper':'S1'}\n"                                   /* 1 */
-      "{'type':'enter','shopper':'S2'}\n"                                         /* 2 */
-      "{'type':'link','t':2,'shopper':'S2','cart':'S1'}\n"                        /* 3 */
-      "\n"                                                                        /* 4 */
-      "{{{\n"                                                                     /* 5 */
-      "{'type':'truth','t':3,'shopper':'S1','sku':'A','qty':0}\r\n"               /* 6 */
-      "{'type':'hand','shelf':'S','t0':5,'t1':4}\n"                               /* 7 */
-      "{'type':'truth','t':4,'shopper':'S1','sku':'A','qty':2}\n"                 /* 8 */
-      "{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,'x']}",              /* 9 */
-      &text);
+  rf_scenario_reader *r =
+      open_text("{'type':'enter','t':1,'shopper':'S1'}\n"                      /* 1 */
+                "{'type':'enter','shopper':'S2'}\n"                            /* 2 */
+                "{'type':'link','t':2,'shopper':'S2','cart':'S1'}\n"           /* 3 */
+                "\n"                                                           /* 4 */
+                "{{{\n"                                                        /* 5 */
+                "{'type':'truth','t':3,'shopper':'S1','sku':'A','qty':0}\r\n"  /* 6 */
+                "{'type':'hand','shelf':'S','t0':5,'t1':4}\n"                  /* 7 */
+                "{'type':'truth','t':4,'shopper':'S1','sku':'A','qty':2}\n"    /* 8 */
+                "{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,'x']}", /* 9 */
+                &text);
   rf_record rec;
   expect_next(r, &rec, RF_RECORD_ENTER, 1);
   expect_error(r, RF_EPARSE, 2, "t", "missing");
@@ -952,7 +946,7 @@ static void test_scratch_reuse(void **state) {
 typedef struct chunk_src {
   const char *data;
   size_t len, pos, step;
-  size_t fail_after;  /* SIZE_MAX: never */
+  size_t fail_after; /* SIZE_MAX: never */
   long fail_code;
   long calls;
 } chunk_src;
@@ -979,8 +973,8 @@ static chunk_src make_src(const char *data, size_t step) {
  * field. The caller frees it. */
 static char *padded_line(size_t len, int t) {
   char head[64];
-  int n = snprintf(head, sizeof head,
-                   "{\"type\":\"enter\",\"t\":%d,\"shopper\":\"S1\",\"p\":\"", t);
+  int n =
+      snprintf(head, sizeof head, "{\"type\":\"enter\",\"t\":%d,\"shopper\":\"S1\",\"p\":\"", t);
   assert_true(len >= (size_t)n + 2);
   char *s = malloc(len + 1);
   assert_non_null(s);
@@ -998,20 +992,19 @@ static void check_limit_text(const char *text, size_t step) {
   chunk_src src = make_src(text, step);
   if (step == 0)
     assert_int_equal(rf_scenario_reader_from_memory(&r, text, strlen(text), &opt, NULL), 0);
-  else
-    assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, &opt, NULL), 0);
+  else assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, &opt, NULL), 0);
   rf_record rec;
   set_case("line limit, step %zu", step);
-  expect_next(r, &rec, RF_RECORD_ENTER, 1);      /* exactly 64 bytes: fits */
+  expect_next(r, &rec, RF_RECORD_ENTER, 1); /* exactly 64 bytes: fits */
   assert_int_equal(rec.u.enter.t, 1);
-  expect_error(r, RF_ELIMIT, 2, NULL, "longer than 64 bytes");  /* 65 bytes */
+  expect_error(r, RF_ELIMIT, 2, NULL, "longer than 64 bytes"); /* 65 bytes */
   expect_next(r, &rec, RF_RECORD_ENTER, 3);
   assert_int_equal(rec.u.enter.t, 3);
-  expect_error(r, RF_ELIMIT, 4, NULL, "64");     /* 1000 bytes */
-  expect_error(r, RF_ELIMIT, 5, NULL, "64");     /* 300 bytes right after */
-  expect_next(r, &rec, RF_RECORD_EXIT, 7);       /* after a blank line */
+  expect_error(r, RF_ELIMIT, 4, NULL, "64"); /* 1000 bytes */
+  expect_error(r, RF_ELIMIT, 5, NULL, "64"); /* 300 bytes right after */
+  expect_next(r, &rec, RF_RECORD_EXIT, 7);   /* after a blank line */
   assert_int_equal(rec.u.exit.t, 7);
-  expect_error(r, RF_ELIMIT, 8, NULL, "64");     /* the last line, 200 bytes, no newline */
+  expect_error(r, RF_ELIMIT, 8, NULL, "64"); /* the last line, 200 bytes, no newline */
   expect_end(r);
   rf_scenario_reader_free(r);
 }
@@ -1026,7 +1019,7 @@ static void test_line_limit(void **state) {
   char *text = malloc(n);
   assert_non_null(text);
   snprintf(text, n, "%s\n%s\n%s\n%s\n%s\n\n%s\n%s", l1, l2, l3, l4, l5, l7, l8);
-  check_limit_text(text, 0);  /* all in one read */
+  check_limit_text(text, 0); /* all in one read */
   const size_t steps[] = {1, 3, 7, 13, 64, 65, 100, 4096};
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; ++i) check_limit_text(text, steps[i]);
   free(text);
@@ -1046,18 +1039,17 @@ static void test_long_line_default_limit(void **state) {
   size_t cap = count * 12 + 128;
   char *text = malloc(cap);
   assert_non_null(text);
-  size_t n = (size_t)snprintf(text, cap, "{\"type\":\"samples\",\"plate\":\"P\",\"t\":0,"
-                                         "\"dt_us\":16667,\"g\":[");
+  size_t n = (size_t)snprintf(text, cap,
+                              "{\"type\":\"samples\",\"plate\":\"P\",\"t\":0,"
+                              "\"dt_us\":16667,\"g\":[");
   for (size_t i = 0; i < count; ++i)
     n += (size_t)snprintf(text + n, cap - n, "%s%zu.5", i ? "," : "", i);
   n += (size_t)snprintf(text + n, cap - n, "]}\n");
   for (int pass = 0; pass < 2; ++pass) {
     rf_scenario_reader *r;
     chunk_src src = make_src(text, 1000);
-    if (pass == 0)
-      assert_int_equal(rf_scenario_reader_from_memory(&r, text, n, NULL, NULL), 0);
-    else
-      assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, NULL, NULL), 0);
+    if (pass == 0) assert_int_equal(rf_scenario_reader_from_memory(&r, text, n, NULL, NULL), 0);
+    else assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, NULL, NULL), 0);
     rf_record rec;
     expect_next(r, &rec, RF_RECORD_SAMPLES, 1);
     assert_int_equal(rec.u.samples.count, count);
@@ -1068,32 +1060,32 @@ static void test_long_line_default_limit(void **state) {
   free(text);
 }
 
-#define MIXED_SCENARIO                                                                          \
-  "{'type':'product','sku':'859000002121','name':'Sweet Tea','weight_g':540.67,"                \
-  "'weight_sd_g':3.0}\n"                                                                        \
-  "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[1,2],'plates':[{'plate':'G1S3P1',"       \
-  "'x0':0.0,'x1':0.1016},{'plate':'G1S3P2','x0':0.1016,'x1':0.2032}]}\n"                        \
-  "{'type':'facing','shelf':'G1S3','sku':'859000002121','x0':0.1,'x1':0.2,'count':8}\r\n"       \
-  "\n"                                                                                          \
-  "{'type':'enter','t':0,'shopper':'S1'}\n"                                                     \
-  "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}\n"                                       \
-  "{'type':'position','t':5000000,'shopper':'S1','x':2.1,'y':0.4}\n"                            \
-  "{'type':'samples','plate':'G1S3P1','t':1000000,'dt_us':16667,'g':[2210.4,2210.6]}\n"         \
-  "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,'plates':{'G1S3P2':-540.2,"         \
-  "'G1S3P1':-0.4}}\n"                                                                           \
-  "{'type':'hand','shopper':'S1','shelf':'G1S3','t0':900000,'t1':1900000,'x':0.35,'conf':0.9,"  \
-  "'holding_in':false,'holding_out':true,'sku_scores':{'859000002121':0.6,'B':0.1}}\n"          \
-  "{'type':'diff','seq':9,'t':5100000,'shopper':'S1','sku':'859000002121','qty':-1,"            \
-  "'conf':0.88,'review':false,'event':3,'corrects':7}\n"                                        \
-  "{'type':'receipt','t':96000000,'shopper':'S1','items':{'859000002121':1,'B':2},"             \
-  "'review':false}\n"                                                                           \
-  "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}\n"                  \
+#define MIXED_SCENARIO                                                                         \
+  "{'type':'product','sku':'859000002121','name':'Sweet Tea','weight_g':540.67,"               \
+  "'weight_sd_g':3.0}\n"                                                                       \
+  "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[1,2],'plates':[{'plate':'G1S3P1',"      \
+  "'x0':0.0,'x1':0.1016},{'plate':'G1S3P2','x0':0.1016,'x1':0.2032}]}\n"                       \
+  "{'type':'facing','shelf':'G1S3','sku':'859000002121','x0':0.1,'x1':0.2,'count':8}\r\n"      \
+  "\n"                                                                                         \
+  "{'type':'enter','t':0,'shopper':'S1'}\n"                                                    \
+  "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}\n"                                      \
+  "{'type':'position','t':5000000,'shopper':'S1','x':2.1,'y':0.4}\n"                           \
+  "{'type':'samples','plate':'G1S3P1','t':1000000,'dt_us':16667,'g':[2210.4,2210.6]}\n"        \
+  "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,'plates':{'G1S3P2':-540.2,"        \
+  "'G1S3P1':-0.4}}\n"                                                                          \
+  "{'type':'hand','shopper':'S1','shelf':'G1S3','t0':900000,'t1':1900000,'x':0.35,'conf':0.9," \
+  "'holding_in':false,'holding_out':true,'sku_scores':{'859000002121':0.6,'B':0.1}}\n"         \
+  "{'type':'diff','seq':9,'t':5100000,'shopper':'S1','sku':'859000002121','qty':-1,"           \
+  "'conf':0.88,'review':false,'event':3,'corrects':7}\n"                                       \
+  "{'type':'receipt','t':96000000,'shopper':'S1','items':{'859000002121':1,'B':2},"            \
+  "'review':false}\n"                                                                          \
+  "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}\n"                 \
   "{'type':'exit','t':95000000,'shopper':'S1'}"
 
 static const rf_record_type mixed_types[] = {
-    RF_RECORD_PRODUCT, RF_RECORD_SHELF,   RF_RECORD_FACING, RF_RECORD_ENTER,   RF_RECORD_LINK,
-    RF_RECORD_POSITION, RF_RECORD_SAMPLES, RF_RECORD_DELTA, RF_RECORD_HAND,    RF_RECORD_DIFF,
-    RF_RECORD_RECEIPT, RF_RECORD_TRUTH,   RF_RECORD_EXIT};
+    RF_RECORD_PRODUCT,  RF_RECORD_SHELF,   RF_RECORD_FACING, RF_RECORD_ENTER, RF_RECORD_LINK,
+    RF_RECORD_POSITION, RF_RECORD_SAMPLES, RF_RECORD_DELTA,  RF_RECORD_HAND,  RF_RECORD_DIFF,
+    RF_RECORD_RECEIPT,  RF_RECORD_TRUTH,   RF_RECORD_EXIT};
 static const uint64_t mixed_lines[] = {1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
 #define MIXED_COUNT (sizeof mixed_types / sizeof mixed_types[0])
 
@@ -1153,7 +1145,7 @@ static void test_callback_one_byte(void **state) {
       check_mixed(i, &rec);
     }
     expect_end(r);
-    if (steps[k] == 1) assert_true(src.calls > (long)strlen(text));  /* really byte by byte */
+    if (steps[k] == 1) assert_true(src.calls > (long)strlen(text)); /* really byte by byte */
     rf_scenario_reader_free(r);
   }
   free(text);
@@ -1212,8 +1204,7 @@ static long gen_read(char *buf, size_t cap, void *payload) {
       g->len = (size_t)snprintf(g->line, sizeof g->line,
                                 "{\"type\":\"samples\",\"plate\":\"G1S3P%ld\",\"t\":%ld,"
                                 "\"dt_us\":16667,\"g\":[%ld.25,2210.5,-0.125]}%s\n",
-                                g->made % 12, g->made * 50000, g->made,
-                                (g->made % 3) ? "" : "\r");
+                                g->made % 12, g->made * 50000, g->made, (g->made % 3) ? "" : "\r");
       g->pos = 0;
       g->made++;
     }
@@ -1231,7 +1222,7 @@ typedef struct size_alloc {
   size_t live, peak, largest;
 } size_alloc;
 
-#define SIZE_HDR 16  /* keeps malloc's alignment for what follows the header */
+#define SIZE_HDR 16 /* keeps malloc's alignment for what follows the header */
 
 static void *sa_malloc(size_t size, void *payload) {
   size_alloc *s = payload;

@@ -4,7 +4,7 @@
  *
  * Expected JSON text in this file is written with single quotes and turned into double quotes by
  * q(). */
-#define _POSIX_C_SOURCE 200809L  /* mkstemp, unlink */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, unlink */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,12 +141,8 @@ static rf_record valid(rf_record_type type) {
     case RF_RECORD_EXIT: r.u.exit = (rf_shopper_rec){95000000, "S1"}; break;
     case RF_RECORD_LINK: r.u.link = (rf_link_rec){1000, "S2", "S1"}; break;
     case RF_RECORD_POSITION: r.u.position = (rf_position_rec){5000000, "S1", 2.1, 0.4}; break;
-    case RF_RECORD_SAMPLES:
-      r.u.samples = (rf_samples_rec){"G1S3P4", 1000000, 16667, v_g, 3};
-      break;
-    case RF_RECORD_DELTA:
-      r.u.delta = (rf_delta_rec){"G1S3", 1000000, 1800000, v_deltas, 2};
-      break;
+    case RF_RECORD_SAMPLES: r.u.samples = (rf_samples_rec){"G1S3P4", 1000000, 16667, v_g, 3}; break;
+    case RF_RECORD_DELTA: r.u.delta = (rf_delta_rec){"G1S3", 1000000, 1800000, v_deltas, 2}; break;
     case RF_RECORD_HAND:
       r.u.hand =
           (rf_hand_rec){"S1", "G1S3", 900000, 1900000, 1, 0.35, 1, 0.9, 0, 1, 1, v_scores, 2};
@@ -154,12 +150,8 @@ static rf_record valid(rf_record_type type) {
     case RF_RECORD_DIFF:
       r.u.diff = (rf_diff_rec){7, 2400000, "S1", "859000002121", 1, 0.97, 0, 3, 0, 0};
       break;
-    case RF_RECORD_RECEIPT:
-      r.u.receipt = (rf_receipt_rec){1, 96000000, "S1", v_items, 2, 0};
-      break;
-    case RF_RECORD_TRUTH:
-      r.u.truth = (rf_truth_rec){1800000, "S1", "859000002121", 1};
-      break;
+    case RF_RECORD_RECEIPT: r.u.receipt = (rf_receipt_rec){1, 96000000, "S1", v_items, 2, 0}; break;
+    case RF_RECORD_TRUTH: r.u.truth = (rf_truth_rec){1800000, "S1", "859000002121", 1}; break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   return r;
@@ -214,7 +206,7 @@ static void test_exact_output(void **state) {
   r = valid(RF_RECORD_DELTA);
   expect_line(&r, "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,"
                   "'plates':{'G1S3P4':-540.2,'G1S3P5':-0.4}}");
-  v_deltas[0] = (rf_plate_delta){"Z9", 1.0};  /* kept in the given order, not sorted */
+  v_deltas[0] = (rf_plate_delta){"Z9", 1.0}; /* kept in the given order, not sorted */
   v_deltas[1] = (rf_plate_delta){"A1", -2.5};
   r.u.delta.t1 = r.u.delta.t0;
   expect_line(&r, "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1000000,"
@@ -231,7 +223,7 @@ static void test_exact_output(void **state) {
   r.u.hand.holding_out = RF_UNKNOWN;
   r.u.hand.has_sku_scores = 0;
   expect_line(&r, "{'type':'hand','shopper':null,'shelf':'G1S3','t0':900000,'t1':1900000}");
-  r.u.hand.has_sku_scores = 1;  /* present but empty */
+  r.u.hand.has_sku_scores = 1; /* present but empty */
   r.u.hand.sku_scores = NULL;
   r.u.hand.sku_score_count = 0;
   r.u.hand.holding_out = 0;
@@ -272,8 +264,8 @@ static void test_exact_output(void **state) {
 
 static void test_type_names(void **state) {
   (void)state;
-  const char *names[] = {"product", "shelf", "facing", "enter", "exit", "link", "position",
-                         "samples", "delta", "hand", "diff", "receipt", "truth"};
+  const char *names[] = {"product", "shelf", "facing", "enter", "exit",    "link", "position",
+                         "samples", "delta", "hand",   "diff",  "receipt", "truth"};
   assert_int_equal(sizeof names / sizeof names[0], RF_RECORD_TYPE_COUNT);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), names[i]);
@@ -328,7 +320,7 @@ static void test_number_format(void **state) {
   expect_number(1.7976931348623157e308, "1.7976931348623157e308");
   expect_number(2.2250738585072014e-308, "2.2250738585072014e-308");
   expect_number(5e-324, "5e-324");     /* the smallest subnormal */
-  expect_number(2.5e-310, "2.5e-310");  /* subnormals are shortest too */
+  expect_number(2.5e-310, "2.5e-310"); /* subnormals are shortest too */
 
   /* Times and other integers are written as integers, however large. */
   rf_record r = valid(RF_RECORD_EXIT);
@@ -336,7 +328,7 @@ static void test_number_format(void **state) {
   expect_line(&r, "{'type':'exit','t':1700000000000,'shopper':'S1'}");
   r.u.exit.t = -5;
   expect_line(&r, "{'type':'exit','t':-5,'shopper':'S1'}");
-  r.u.exit.t = 9007199254740992LL;  /* 2^53: the largest the reader takes */
+  r.u.exit.t = 9007199254740992LL; /* 2^53: the largest the reader takes */
   expect_line(&r, "{'type':'exit','t':9007199254740992,'shopper':'S1'}");
   r.u.exit.t = -9007199254740992LL;
   expect_line(&r, "{'type':'exit','t':-9007199254740992,'shopper':'S1'}");
@@ -361,17 +353,17 @@ static double random_double(int i) {
   uint64_t bits = next_rand();
   double v;
   switch (i % 5) {
-    case 0:  /* any finite bit pattern */
+    case 0: /* any finite bit pattern */
       memcpy(&v, &bits, sizeof v);
       if (!isfinite(v)) v = (double)(bits >> 11);
       return v;
-    case 1:  /* grams and metres */
+    case 1: /* grams and metres */
       return ((double)(bits >> 11) / 9007199254740992.0 - 0.5) * 20000.0;
-    case 2:  /* a few decimals, as a person would write them */
+    case 2: /* a few decimals, as a person would write them */
       return (double)((int64_t)(bits % 2000001) - 1000000) / 100.0;
-    case 3:  /* a random mantissa at a moderate exponent */
+    case 3: /* a random mantissa at a moderate exponent */
       return ldexp((double)(bits >> 11), (int)(next_rand() % 120) - 113);
-    default:  /* subnormal */
+    default: /* subnormal */
       bits &= 0x800FFFFFFFFFFFFFULL;
       memcpy(&v, &bits, sizeof v);
       return v;
@@ -382,7 +374,8 @@ static double random_double(int i) {
 static int json_number(const char *s) {
   if (*s == '-') ++s;
   if (*s == '0') ++s;
-  else if (*s >= '1' && *s <= '9') while (*s >= '0' && *s <= '9') ++s;
+  else if (*s >= '1' && *s <= '9')
+    while (*s >= '0' && *s <= '9') ++s;
   else return 0;
   if (*s == '.') {
     ++s;
@@ -495,7 +488,7 @@ static void test_string_escaping(void **state) {
    * items): the output has no raw control byte and reads back to the same strings. */
   char all[40];
   for (int c = 1; c < 32; ++c) all[c - 1] = (char)c;
-  memcpy(all + 31, "\"\\x\xc3\xa9", 6);  /* with the NUL */
+  memcpy(all + 31, "\"\\x\xc3\xa9", 6); /* with the NUL */
   rf_plate_delta pd[2] = {{all, -1.0}, {"q\"uote", 2.0}};
   rf_sku_score sc[1] = {{all, 0.5}};
   rf_item_qty it[2] = {{"back\\slash", 1}, {all, 2}};
@@ -721,8 +714,7 @@ static sink rewrite(const char *text, size_t len, size_t *count) {
   *count = 0;
   while ((rc = rf_scenario_reader_next(r, &rec)) == 0) {
     if (rf_scenario_writer_write(w, &rec) != 0)
-      fail_msg("line %llu refused: %s", (unsigned long long)rec.line,
-               rf_scenario_writer_errmsg(w));
+      fail_msg("line %llu refused: %s", (unsigned long long)rec.line, rf_scenario_writer_errmsg(w));
     ++*count;
   }
   if (rc != RF_ITEROVER) fail_msg("%s", rf_scenario_reader_errmsg(r));
@@ -746,7 +738,7 @@ static void test_round_trip(void **state) {
   for (size_t i = 0; i < n1; ++i) {
     assert_int_equal(rf_scenario_reader_next(ra, &a), 0);
     assert_int_equal(rf_scenario_reader_next(rb, &b), 0);
-    assert_int_equal(b.line, i + 1);  /* one line per record, no blank lines */
+    assert_int_equal(b.line, i + 1); /* one line per record, no blank lines */
     assert_record_equal(&a, &b);
   }
   assert_int_equal(rf_scenario_reader_next(ra, &a), RF_ITEROVER);
@@ -782,10 +774,10 @@ static void test_round_trip(void **state) {
 static const char *bad_record(int i, rf_record *r) {
   int k = 0;
   const double NaN = NAN, Inf = INFINITY;
-#define BAD(TYPE, FIELD, ...)  \
-  if (i == k++) {              \
-    *r = valid(TYPE);          \
-    __VA_ARGS__;               \
+#define BAD(TYPE, FIELD, ...)   \
+  if (i == k++) {               \
+    *r = valid(TYPE);           \
+    __VA_ARGS__;                \
     return "field '" FIELD "'"; \
   }
   BAD(RF_RECORD_PRODUCT, "sku", r->u.product.sku = NULL)
@@ -837,7 +829,7 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_SAMPLES, "g", v_g[1] = NaN)
   BAD(RF_RECORD_SAMPLES, "g", v_g[2] = Inf)
   BAD(RF_RECORD_SAMPLES, "t", r->u.samples.t = -9007199254740993LL)
-  BAD(RF_RECORD_SAMPLES, "dt_us", r->u.samples.t = 9007199254740992LL)  /* last reading past 2^53 */
+  BAD(RF_RECORD_SAMPLES, "dt_us", r->u.samples.t = 9007199254740992LL) /* last reading past 2^53 */
   BAD(RF_RECORD_DELTA, "shelf", r->u.delta.shelf = NULL)
   BAD(RF_RECORD_DELTA, "t1", r->u.delta.t1 = r->u.delta.t0 - 1)
   BAD(RF_RECORD_DELTA, "t0", r->u.delta.t0 = -9007199254740993LL)
@@ -910,7 +902,7 @@ static void test_refusals(void **state) {
     rf_scenario_writer *w = new_writer(&s);
     rf_record enter = valid(RF_RECORD_ENTER), exit_rec = valid(RF_RECORD_EXIT);
     assert_int_equal(rf_scenario_writer_write(w, &enter), 0);
-    bad_record(i, &bad);  /* valid() above reset the shared arrays */
+    bad_record(i, &bad); /* valid() above reset the shared arrays */
     int rc = rf_scenario_writer_write(w, &bad);
     const char *msg = rf_scenario_writer_errmsg(w);
     if (rc != RF_EINVAL) fail_msg("case %d (%s): got %s", i, needle, rf_err_name(rc));
@@ -938,12 +930,12 @@ static void test_edges_accepted(void **state) {
   r.u.hand.conf = 0.0;
   r.u.hand.holding_in = RF_UNKNOWN;
   r.u.hand.has_sku_scores = 0;
-  r.u.hand.sku_scores = NULL;  /* not looked at when absent */
+  r.u.hand.sku_scores = NULL; /* not looked at when absent */
   r.u.hand.t1 = r.u.hand.t0;
   expect_line(&r, "{'type':'hand','shopper':'S1','shelf':'G1S3','t0':900000,'t1':900000,"
                   "'x':0.35,'conf':0,'holding_out':true}");
   r.u.hand.has_conf = 0;
-  r.u.hand.conf = nan("");  /* not looked at when absent */
+  r.u.hand.conf = nan(""); /* not looked at when absent */
   r.u.hand.has_x = 0;
   r.u.hand.x = INFINITY;
   expect_line(&r, "{'type':'hand','shopper':'S1','shelf':'G1S3','t0':900000,'t1':900000,"
@@ -951,15 +943,15 @@ static void test_edges_accepted(void **state) {
   r = valid(RF_RECORD_PRODUCT);
   r.u.product.has_weight_sd = 1;
   r.u.product.weight_sd_g = 0.0;
-  r.u.product.name = "";  /* a name is not an id and may be empty */
+  r.u.product.name = ""; /* a name is not an id and may be empty */
   expect_line(&r, "{'type':'product','sku':'859000002121','name':'','weight_g':540.67,"
                   "'weight_sd_g':0}");
   r.u.product.has_weight_sd = 0;
-  r.u.product.weight_sd_g = -1;  /* not looked at when absent */
+  r.u.product.weight_sd_g = -1; /* not looked at when absent */
   r.u.product.name = NULL;
   expect_line(&r, "{'type':'product','sku':'859000002121','weight_g':540.67}");
   r = valid(RF_RECORD_SAMPLES);
-  r.u.samples.t = 9007199254740992LL - 2 * 16667;  /* the last reading exactly at 2^53 */
+  r.u.samples.t = 9007199254740992LL - 2 * 16667; /* the last reading exactly at 2^53 */
   expect_line(&r, "{'type':'samples','plate':'G1S3P4','t':9007199254707658,'dt_us':16667,"
                   "'g':[2210.4,2210.6,2210.5]}");
   r = valid(RF_RECORD_RECEIPT);
@@ -969,7 +961,7 @@ static void test_edges_accepted(void **state) {
   r = valid(RF_RECORD_SHELF);
   r.u.shelf.noise_g = 0.0;
   r.u.shelf.has_pos = 0;
-  r.u.shelf.pos_x = nan("");  /* not looked at when absent */
+  r.u.shelf.pos_x = nan(""); /* not looked at when absent */
   r.u.shelf.plate_count = 1;
   expect_line(&r, "{'type':'shelf','shelf':'G1S3','noise_g':0,'plates':[{'plate':'G1S3P1',"
                   "'x0':0,'x1':0.1016}]}");
@@ -995,7 +987,7 @@ static void test_bad_arguments(void **state) {
   assert_int_equal(rf_scenario_writer_write(w, NULL), RF_EINVAL);
   assert_int_equal(rf_scenario_writer_close(w), 0);
   assert_int_equal(s.len, 0);
-  assert_int_equal(s.calls, 0);  /* nothing buffered, nothing handed over */
+  assert_int_equal(s.calls, 0); /* nothing buffered, nothing handed over */
   sink_free(&s);
 }
 
@@ -1010,7 +1002,7 @@ static void test_sink_errors(void **state) {
     sink s;
     rf_scenario_writer *w = new_writer(&s);
     s.fail = codes[k];
-    assert_int_equal(rf_scenario_writer_write(w, &enter), 0);  /* buffered */
+    assert_int_equal(rf_scenario_writer_write(w, &enter), 0); /* buffered */
     assert_int_equal(rf_scenario_writer_flush(w), want[k]);
     assert_true(contains(rf_scenario_writer_errmsg(w), "writing"));
     /* Nothing is lost: once the sink works again, a flush hands over everything once. */
@@ -1052,7 +1044,7 @@ static void test_sink_large_output(void **state) {
                                      "\"dt_us\":16667,\"g\":[2210.4,2210.6,2210.5]}\n",
                                      i * 50000);
   }
-  assert_true(s.calls > 1);  /* handed over before the end */
+  assert_true(s.calls > 1); /* handed over before the end */
   long calls = s.calls;
   assert_int_equal(rf_scenario_writer_close(w), 0);
   assert_true(s.calls == calls || s.calls == calls + 1);
@@ -1061,7 +1053,8 @@ static void test_sink_large_output(void **state) {
   for (int i = 0; i < N; ++i) {
     int n = snprintf(line, sizeof line,
                      "{\"type\":\"samples\",\"plate\":\"G1S3P4\",\"t\":%d,"
-                     "\"dt_us\":16667,\"g\":[2210.4,2210.6,2210.5]}\n", i * 50000);
+                     "\"dt_us\":16667,\"g\":[2210.4,2210.6,2210.5]}\n",
+                     i * 50000);
     assert_memory_equal(p, line, (size_t)n);
     p += n;
   }
@@ -1090,7 +1083,8 @@ static void test_sink_large_output(void **state) {
   while (p != NULL && *p != '\0') {
     int n = snprintf(line, sizeof line,
                      "{\"type\":\"samples\",\"plate\":\"G1S3P4\",\"t\":%d,"
-                     "\"dt_us\":16667,\"g\":[2210.4,2210.6,2210.5]}\n", lines);
+                     "\"dt_us\":16667,\"g\":[2210.4,2210.6,2210.5]}\n",
+                     lines);
     assert_memory_equal(p, line, (size_t)n);
     p += n;
     lines++;
@@ -1221,18 +1215,12 @@ static void test_alloc_failure(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exact_output),
-      cmocka_unit_test(test_type_names),
-      cmocka_unit_test(test_number_format),
-      cmocka_unit_test(test_double_round_trip),
-      cmocka_unit_test(test_string_escaping),
-      cmocka_unit_test(test_round_trip),
-      cmocka_unit_test(test_refusals),
-      cmocka_unit_test(test_edges_accepted),
-      cmocka_unit_test(test_bad_arguments),
-      cmocka_unit_test(test_sink_errors),
-      cmocka_unit_test(test_sink_large_output),
-      cmocka_unit_test(test_file_writer),
+      cmocka_unit_test(test_exact_output),      cmocka_unit_test(test_type_names),
+      cmocka_unit_test(test_number_format),     cmocka_unit_test(test_double_round_trip),
+      cmocka_unit_test(test_string_escaping),   cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_refusals),          cmocka_unit_test(test_edges_accepted),
+      cmocka_unit_test(test_bad_arguments),     cmocka_unit_test(test_sink_errors),
+      cmocka_unit_test(test_sink_large_output), cmocka_unit_test(test_file_writer),
       cmocka_unit_test(test_alloc_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

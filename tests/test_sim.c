@@ -19,15 +19,15 @@
 
 /* ---- growable arrays and interned names ---- */
 
-#define PUSH(arr, count, cap, value)                                   \
-  do {                                                                 \
-    if ((count) == (cap)) {                                            \
-      (cap) = (cap) ? 2 * (cap) : 64;                                  \
-      void *grown_ = realloc((arr), (cap) * sizeof *(arr));            \
-      assert_non_null(grown_);                                         \
-      (arr) = grown_;                                                  \
-    }                                                                  \
-    (arr)[(count)++] = (value);                                        \
+#define PUSH(arr, count, cap, value)                        \
+  do {                                                      \
+    if ((count) == (cap)) {                                 \
+      (cap) = (cap) ? 2 * (cap) : 64;                       \
+      void *grown_ = realloc((arr), (cap) * sizeof *(arr)); \
+      assert_non_null(grown_);                              \
+      (arr) = grown_;                                       \
+    }                                                       \
+    (arr)[(count)++] = (value);                             \
   } while (0)
 
 /* What a name stands for; -1 where it is not that kind of thing. */
@@ -39,7 +39,7 @@ typedef struct names {
   char **s;
   name_info *info;
   size_t count, cap;
-  int *slot;               /* open addressing over s; -1 empty */
+  int *slot; /* open addressing over s; -1 empty */
   size_t nslot;
 } names;
 
@@ -105,7 +105,7 @@ static void names_free(names *n) {
 typedef struct c_product {
   int name;
   double weight, sd;
-  int home_shelf;          /* the shelf of its facing; -1 if none */
+  int home_shelf; /* the shelf of its facing; -1 if none */
 } c_product;
 
 typedef struct c_shelf {
@@ -116,7 +116,7 @@ typedef struct c_shelf {
 } c_shelf;
 
 typedef struct c_plate {
-  int shelf, k;            /* k: position on the shelf, left to right */
+  int shelf, k; /* k: position on the shelf, left to right */
   double x0, x1;
 } c_plate;
 
@@ -128,7 +128,7 @@ typedef struct c_facing {
 typedef struct c_shopper {
   int name;
   int64_t enter, exit;
-  int cart;                /* the cart's owner (itself unless linked) */
+  int cart; /* the cart's owner (itself unless linked) */
   int linked;
 } c_shopper;
 
@@ -143,17 +143,17 @@ typedef struct c_position {
 } c_position;
 
 typedef struct c_hand {
-  int shopper, shelf;      /* shopper -1: anonymous */
+  int shopper, shelf; /* shopper -1: anonymous */
   int64_t t0, t1;
   double x, conf;
   int holding_in, holding_out;
-  int has_scores, score_count, product;  /* product of the first score, -1 if none */
+  int has_scores, score_count, product; /* product of the first score, -1 if none */
 } c_hand;
 
 typedef struct c_delta {
   int shelf;
   int64_t t0, t1;
-  size_t first, count;     /* changes[first .. first + count) */
+  size_t first, count; /* changes[first .. first + count) */
 } c_delta;
 
 typedef struct c_change {
@@ -169,7 +169,7 @@ typedef struct c_truth {
 
 typedef struct c_receipt {
   int shopper;
-  size_t first, count;     /* items[first .. first + count) */
+  size_t first, count; /* items[first .. first + count) */
 } c_receipt;
 
 typedef struct c_item {
@@ -268,7 +268,7 @@ static int collect(sim_out *o, const rf_record *r) {
       if (f.shelf < 0 || f.product < 0) return -1;
       c_shelf *s = &o->shelves[f.shelf];
       if (s->facing_count == 0) s->first_facing = (int)o->facing_count;
-      if (s->first_facing + s->facing_count != (int)o->facing_count) return -1;  /* not grouped */
+      if (s->first_facing + s->facing_count != (int)o->facing_count) return -1; /* not grouped */
       s->facing_count++;
       o->products[f.product].home_shelf = f.shelf;
       PUSH(o->facings, o->facing_count, o->facing_cap, f);
@@ -276,7 +276,7 @@ static int collect(sim_out *o, const rf_record *r) {
     }
     case RF_RECORD_ENTER: {
       int id = name_id(&o->nm, r->u.enter.shopper);
-      if (o->nm.info[id].shopper >= 0) return -1;  /* the simulator never re-uses an id */
+      if (o->nm.info[id].shopper >= 0) return -1; /* the simulator never re-uses an id */
       o->nm.info[id].shopper = (int)o->shopper_count;
       c_shopper s = {id, r->u.enter.t, -1, (int)o->shopper_count, 0};
       PUSH(o->shoppers, o->shopper_count, o->shopper_cap, s);
@@ -354,8 +354,7 @@ static int collect(sim_out *o, const rf_record *r) {
       PUSH(o->receipts, o->receipt_count, o->receipt_cap, c);
       return 0;
     }
-    default:
-      return -1;  /* samples, diff: the simulator writes none */
+    default: return -1; /* samples, diff: the simulator writes none */
   }
 }
 
@@ -409,9 +408,9 @@ static int sink(const rf_record *r, void *payload) {
 }
 
 typedef struct run_opts {
-  int check;               /* pass every record through one rf_scenario_check */
+  int check; /* pass every record through one rf_scenario_check */
   membuf *scenario_text, *truth_text;
-  sink_ctx *scenario_ctx, *truth_ctx;  /* optional: the counts afterwards */
+  sink_ctx *scenario_ctx, *truth_ctx; /* optional: the counts afterwards */
 } run_opts;
 
 static void run_sim(const rf_sim_params *p, uint64_t seed, sim_out *out, const run_opts *opts) {
@@ -474,8 +473,8 @@ static void expect_rate(const char *what, size_t hits, size_t n, double p) {
   double tol = 4 * sqrt(p * (1 - p) / (double)n) + 1e-12;
   print_message("  %-34s %.4f  (configured %.4f, n = %zu, 4 SE = %.4f)\n", what, m, p, n, tol);
   if (fabs(m - p) > tol)
-    fail_msg("%s: measured %.4f (%zu of %zu), configured %.4f, tolerance %.4f", what, m, hits, n,
-             p, tol);
+    fail_msg("%s: measured %.4f (%zu of %zu), configured %.4f, tolerance %.4f", what, m, hits, n, p,
+             tol);
 }
 
 /* Positions sorted by time, to find the one of a reach by its t0. */
@@ -586,7 +585,8 @@ static void same_seed_same_text(void **state) {
     out_free(&read);
     out_free(&direct);
     print_message("  %s, 40 shoppers: scenario %zu bytes / %zu records, truth %zu bytes / %zu "
-                  "records\n", presets[k], s[0].len, sc.records, t[0].len, tc.records);
+                  "records\n",
+                  presets[k], s[0].len, sc.records, t[0].len, tc.records);
     for (int run = 0; run < 3; ++run) {
       free(s[run].data);
       free(t[run].data);
@@ -665,7 +665,7 @@ static size_t check_truth(const sim_out *o) {
     }
     int64_t total = 0;
     for (size_t i = 0; i < np; ++i) total += held[(size_t)r->shopper * np + i];
-    assert_int_equal(sum, total);  /* nothing held that the receipt leaves out */
+    assert_int_equal(sum, total); /* nothing held that the receipt leaves out */
   }
   for (size_t s = 0; s < ns; ++s) {
     if (o->shoppers[s].linked) continue;
@@ -711,9 +711,9 @@ static void validate(const char *preset, const char *sets, uint64_t seed) {
   for (size_t q = 0; q < o.truth_count; ++q)
     after_owner += o.truths[q].t >= o.shoppers[o.truths[q].shopper].exit;
   print_message("  %-11s %-40s %5zu records, %4zu hands, %4zu deltas, %4zu truth (%zu put back, "
-                "%zu after the owner left), %zu receipts\n", preset, sets ? sets : "", sc.records,
-                o.hand_count, o.delta_count, o.truth_count, putbacks, after_owner,
-                o.receipt_count);
+                "%zu after the owner left), %zu receipts\n",
+                preset, sets ? sets : "", sc.records, o.hand_count, o.delta_count, o.truth_count,
+                putbacks, after_owner, o.receipt_count);
   out_free(&o);
 }
 
@@ -735,15 +735,19 @@ static void extreme_knobs_are_valid(void **state) {
   validate("busy", "reaches_min=1000 reaches_max=1000 shoppers=3", 1);
   validate("busy", "duration_s=1 shoppers=200 group_share=1", 1);
   validate("busy", "gondolas=1 shelves_per_gondola=1 plates_min=1 plates_max=1", 1);
-  validate("busy", "plate_width_m=0.02 plates_min=1 plates_max=1 putback_share=0.5 "
-           "wrong_shelf_share=1", 1);
+  validate("busy",
+           "plate_width_m=0.02 plates_min=1 plates_max=1 putback_share=0.5 "
+           "wrong_shelf_share=1",
+           1);
   /* Shelves whose width is not a whole number of 0.1 mm: the last facing ends on the last plate. */
   validate("busy", "plate_width_m=0.10165 shoppers=5", 1);
   validate("busy", "plate_width_m=0.03333 shoppers=5", 1);
   /* Every product close to its neighbour on 100-plate shelves: a long random walk of weights,
    * which went below zero for this seed. */
-  validate("busy", "similar_weight_share=1 equal_weight_share=0 plates_min=100 plates_max=100 "
-           "gondolas=50 shoppers=0", 2);
+  validate("busy",
+           "similar_weight_share=1 equal_weight_share=0 plates_min=100 plates_max=100 "
+           "gondolas=50 shoppers=0",
+           2);
 }
 
 /* Crowds, groups and put-backs stress the truth: many shoppers share carts and reach at once. */
@@ -755,8 +759,8 @@ static void truth_adds_up_in_a_crowd(void **state) {
 
 /* ---- camera imperfections, one knob at a time ---- */
 
-#define CAMERA_BASE                                                                  \
-  "shoppers=300 missed_rate=0 false_rate=0 anonymous_rate=0 wrong_id_rate=0 "        \
+#define CAMERA_BASE                                                           \
+  "shoppers=300 missed_rate=0 false_rate=0 anonymous_rate=0 wrong_id_rate=0 " \
   "time_jitter_s=0 hint_share=0 "
 
 static void camera_run(const char *sets, uint64_t seed, sim_out *o) {
@@ -889,7 +893,7 @@ static void hints_at(double reliability, uint64_t seed) {
     out_right += h->holding_out == took;
     in_right += h->holding_in == put;
     if (first < 0) {
-      assert_int_equal(h->score_count, 0);  /* nothing moved: an empty sku_scores */
+      assert_int_equal(h->score_count, 0); /* nothing moved: an empty sku_scores */
     } else {
       assert_int_equal(h->score_count, 1);
       ++with_item;
@@ -1049,8 +1053,8 @@ static int quiet_neighbour(const sim_out *o, const c_delta *d, size_t k) {
   const c_plate *pl = &o->plates[o->changes[d->first + k].plate];
   const c_shelf *sh = &o->shelves[d->shelf];
   int left_listed = k > 0 && o->plates[o->changes[d->first + k - 1].plate].k == pl->k - 1;
-  int right_listed =
-      k + 1 < d->count && o->plates[o->changes[d->first + k + 1].plate].k == pl->k + 1;
+  int right_listed = k + 1 < d->count &&
+                     o->plates[o->changes[d->first + k + 1].plate].k == pl->k + 1;
   return (pl->k > 0 && !left_listed) || (pl->k + 1 < sh->plate_count && !right_listed);
 }
 
@@ -1095,8 +1099,9 @@ static void load_cell_noise_is_as_configured(void **state) {
   double tol = 4 * sqrt(2.0 / (double)n + 0.35 * 0.35 / effective) + 0.01;
   print_message("  quiet plates: n = %zu on %.0f effective plates; mean %.4f, variance %.4f of the "
                 "shelf's noise^2 (expected %.2f +- %.3f); sd %.3f g (noise_g %.1f, expected "
-                "%.3f)\n", n, effective, sum / (double)n, var, expected, tol,
-                sqrt(raw2 / (double)n), noise, noise * sqrt(1.03 * 1.03));
+                "%.3f)\n",
+                n, effective, sum / (double)n, var, expected, tol, sqrt(raw2 / (double)n), noise,
+                noise * sqrt(1.03 * 1.03));
   assert_true(fabs(sum / (double)n) < 4 / sqrt((double)n) * 1.2);
   assert_true(fabs(var - expected) < tol);
   /* In grams against noise_g: shelf factor u and plate factor v, both U(0.7, 1.3), so
@@ -1110,7 +1115,8 @@ static void load_cell_noise_is_as_configured(void **state) {
   double raw = raw2 / (double)n / (noise * noise), shelves_eff = (double)n * (double)n / shelf_n2;
   double raw_tol = 4 * sqrt(2.0 / (double)n + 0.143 / effective + 0.128 / shelves_eff) + 0.01;
   print_message("  in grams: variance %.4f of noise_g^2 (expected 1.0609 +- %.3f, %.0f effective "
-                "shelves)\n", raw, raw_tol, shelves_eff);
+                "shelves)\n",
+                raw, raw_tol, shelves_eff);
   assert_true(fabs(raw - 1.0609) < raw_tol);
   /* Each shelf's quiet readings spread within its plates' range: 0.7 .. 1.3 of the shelf's. */
   size_t shelves_tested = 0;
@@ -1177,7 +1183,7 @@ static void load_cells_without_noise_read_the_items(void **state) {
   }
   /* Every move is in a delta, but for moves that cancel out. */
   size_t unseen = 0, paired = 0;
-  for (size_t q = 0; q < o.truth_count; ++q) covered[q] = !covered[q];  /* now: unseen */
+  for (size_t q = 0; q < o.truth_count; ++q) covered[q] = !covered[q]; /* now: unseen */
   for (size_t q = 0; q < o.truth_count; ++q) {
     if (!covered[q]) continue;
     ++unseen;
@@ -1271,8 +1277,8 @@ static void wrong_shelf_putbacks(void **state) {
     seen[k] = pb.home + pb.wrong;
     rate[k] = (double)pb.wrong / (double)seen[k];
     print_message("  wrong_shelf_share %.1f: %zu put-backs, %zu at home, %zu on another shelf "
-                  "(%.3f), %zu cancelled by a take, %zu unexplained\n", share[k], pb.total,
-                  pb.home, pb.wrong, rate[k], pb.cancelled, pb.unexplained);
+                  "(%.3f), %zu cancelled by a take, %zu unexplained\n",
+                  share[k], pb.total, pb.home, pb.wrong, rate[k], pb.cancelled, pb.unexplained);
     assert_true(pb.cancelled + pb.unexplained <= pb.total / 50);
     if (k == 0) {
       assert_int_equal(pb.wrong, 0);
@@ -1349,9 +1355,9 @@ static void knobs_are_listed_and_round_trip(void **state) {
   assert_true(p.missed_rate == 0.25);
   assert_int_equal(rf_sim_get(&p, "missed_rate", buf, sizeof buf), 0);
   assert_string_equal(buf, "0.25");
-  assert_int_equal(rf_sim_set(&p, "gondolas", "1000"), 0);  /* the bounds are in range */
+  assert_int_equal(rf_sim_set(&p, "gondolas", "1000"), 0); /* the bounds are in range */
   assert_int_equal(rf_sim_set(&p, "gondolas", "1"), 0);
-  assert_int_equal(rf_sim_set(&p, "reaches_min", "3.0"), 0);  /* a whole number written so */
+  assert_int_equal(rf_sim_set(&p, "reaches_min", "3.0"), 0); /* a whole number written so */
   assert_int_equal(p.reaches_min, 3);
 }
 
@@ -1367,18 +1373,22 @@ static void knobs_refuse_bad_values(void **state) {
   assert_int_equal(rf_sim_set(&p, "shoppers", NULL), RF_EINVAL);
   assert_int_equal(rf_sim_set(NULL, "shoppers", "3"), RF_EINVAL);
   const char *bad[][2] = {
-      {"shoppers", "2.5"},  {"shoppers", "-3"},       {"shoppers", "abc"},   {"shoppers", ""},
-      {"shoppers", "30x"},  {"shoppers", "1000001"},  {"gondolas", "0"},     {"gondolas", "1001"},
-      {"missed_rate", "1.5"}, {"missed_rate", "-0.1"}, {"missed_rate", "nan"},
-      {"missed_rate", "inf"}, {"noise_g", "1e400"},   {"plate_width_m", "0.01"},
-      {"samples_mode", "2"}, {"camera_delay_max_s", "2.5"}, {"reaches_max", "7.5"},
+      {"shoppers", "2.5"},    {"shoppers", "-3"},
+      {"shoppers", "abc"},    {"shoppers", ""},
+      {"shoppers", "30x"},    {"shoppers", "1000001"},
+      {"gondolas", "0"},      {"gondolas", "1001"},
+      {"missed_rate", "1.5"}, {"missed_rate", "-0.1"},
+      {"missed_rate", "nan"}, {"missed_rate", "inf"},
+      {"noise_g", "1e400"},   {"plate_width_m", "0.01"},
+      {"samples_mode", "2"},  {"camera_delay_max_s", "2.5"},
+      {"reaches_max", "7.5"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     int rc = rf_sim_set(&p, bad[i][0], bad[i][1]);
     if (rc != RF_ERANGE)
       fail_msg("rf_sim_set(%s, \"%s\") gave %s, not ERANGE", bad[i][0], bad[i][1], rf_err_name(rc));
   }
-  assert_memory_equal(&p, &before, sizeof p);  /* a refusal changes nothing */
+  assert_memory_equal(&p, &before, sizeof p); /* a refusal changes nothing */
 }
 
 static void check_refuses(const rf_sim_params *p, int code, const char *needle) {
@@ -1512,7 +1522,7 @@ typedef struct samples_seen {
   int64_t next_t[4096];
   size_t plates, gaps;
   int64_t dt;
-  double moved_g;          /* minus the weight the truth says left the shelves */
+  double moved_g; /* minus the weight the truth says left the shelves */
 } samples_seen;
 
 static size_t plate_slot(samples_seen *s, const char *plate) {
@@ -1536,7 +1546,8 @@ static int samples_sink(const rf_record *r, void *payload) {
   if (r->type == RF_RECORD_DELTA) s->deltas++;
   if (r->type == RF_RECORD_TRUTH)
     for (size_t i = 0; i < s->products; ++i)
-      if (strcmp(s->skus[i], r->u.truth.sku) == 0) s->moved_g -= (double)r->u.truth.qty * s->product_weight[i];
+      if (strcmp(s->skus[i], r->u.truth.sku) == 0)
+        s->moved_g -= (double)r->u.truth.qty * s->product_weight[i];
   if (r->type == RF_RECORD_SAMPLES) {
     size_t slot = plate_slot(s, r->u.samples.plate);
     double mean = 0;
@@ -1562,9 +1573,9 @@ static void samples_mode_reads_every_plate(void **state) {
   assert_int_equal(rf_sim_run(&p, 3, samples_sink, &s, samples_sink, &s, NULL), 0);
   rf_scenario_check_free(s.check);
   assert_int_equal(s.failures, 0);
-  assert_int_equal(s.deltas, 0);      /* readings instead of deltas */
+  assert_int_equal(s.deltas, 0); /* readings instead of deltas */
   assert_int_equal(s.gaps, 0);
-  assert_int_equal(s.dt, 20000);      /* 50 Hz */
+  assert_int_equal(s.dt, 20000); /* 50 Hz */
   assert_true(s.plates >= (size_t)(p.shelves_per_gondola * p.plates_min));
   assert_true(s.records >= s.plates * 20);
   /* What the plates lost between the first and the last second is what the truth says left,
@@ -1573,7 +1584,7 @@ static void samples_mode_reads_every_plate(void **state) {
   for (size_t i = 0; i < s.plates; ++i) change += s.last_mean[i] - s.first_mean[i];
   print_message("samples: %zu plates, %zu records, readings moved %.1f g, truth %.1f g\n", s.plates,
                 s.records, change, s.moved_g);
-  assert_true(fabs(s.moved_g) > 100.0);  /* something was taken */
+  assert_true(fabs(s.moved_g) > 100.0); /* something was taken */
   assert_true(fabs(change - s.moved_g) < 0.03 * fabs(s.moved_g) + 15.0);
 }
 

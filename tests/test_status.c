@@ -21,7 +21,7 @@ static void every_code_has_a_distinct_name_and_message(void **state) {
   size_t n = sizeof codes / sizeof codes[0];
   assert_int_equal(n, 14);
   for (size_t i = 0; i < n; ++i) {
-    assert_int_equal(codes[i], -(int)(i + 1));  /* dense, negative, stable */
+    assert_int_equal(codes[i], -(int)(i + 1)); /* dense, negative, stable */
     assert_string_not_equal(rf_strerror(codes[i]), "unknown status code");
     assert_string_not_equal(rf_err_name(codes[i]), "UNKNOWN");
     for (size_t j = 0; j < i; ++j) {
@@ -63,8 +63,8 @@ static void linked_version_matches_headers(void **state) {
 
 static void record_type_names_follow_the_format(void **state) {
   (void)state;
-  const char *expected[] = {"product", "shelf", "facing", "enter", "exit", "link", "position",
-                            "samples", "delta", "hand", "diff", "receipt", "truth"};
+  const char *expected[] = {"product", "shelf", "facing", "enter", "exit",    "link", "position",
+                            "samples", "delta", "hand",   "diff",  "receipt", "truth"};
   assert_int_equal(RF_RECORD_TYPE_COUNT, 13);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), expected[i]);

@@ -572,7 +572,8 @@ static void test_plate_duplicate_within_shelf(void **state) {
 static void test_plates_overlap(void **state) {
   (void)state;
   static const rf_plate_def partial[] = {{"S2P2", 0.4, 1.0}, {"S2P1", 0.0, 0.5}};
-  static const rf_plate_def contained[] = {{"S2P1", 0.0, 2.0}, {"S2P3", 2.0, 3.0}, {"S2P2", 0.5, 0.7}};
+  static const rf_plate_def contained[] = {
+      {"S2P1", 0.0, 2.0}, {"S2P3", 2.0, 3.0}, {"S2P2", 0.5, 0.7}};
   static const rf_plate_def same[] = {{"S2P1", 0.0, 1.0}, {"S2P2", 0.0, 1.0}};
   static const rf_plate_def far_apart[] = {
       {"S2P1", 0.0, 1.0}, {"S2P3", 2.0, 3.0}, {"S2P4", 3.0, 4.0}, {"S2P2", 2.5, 2.6}};
@@ -800,8 +801,8 @@ static void test_facing_left_of_plates(void **state) {
 
 static void test_facing_x1_not_after_x0(void **state) {
   (void)state;
-  static const double xs[][2] = {{0.6, 0.6}, {0.8, 0.5}, {NAN, 0.8}, {0.5, NAN}, {0.5, INFINITY},
-                                 {-INFINITY, 0.8}};
+  static const double xs[][2] = {{0.6, 0.6}, {0.8, 0.5},      {NAN, 0.8},
+                                 {0.5, NAN}, {0.5, INFINITY}, {-INFINITY, 0.8}};
   rf_store_builder *b = base_builder();
   for (size_t i = 0; i < sizeof xs / sizeof xs[0]; ++i) {
     rf_facing_def d = facing("S1", "PB", xs[i][0], xs[i][1], 1);
@@ -911,7 +912,8 @@ static void test_facing_negative_count(void **state) {
   }
   static const int64_t good[] = {RF_COUNT_UNKNOWN, 0, INT64_MAX};
   for (size_t i = 0; i < 3; ++i) {
-    rf_facing_def d = facing("S1", "PB", 0.5 + 0.1 * (double)i, 0.5 + 0.1 * (double)(i + 1), good[i]);
+    rf_facing_def d =
+        facing("S1", "PB", 0.5 + 0.1 * (double)i, 0.5 + 0.1 * (double)(i + 1), good[i]);
     assert_int_equal(rf_store_builder_add_facing(b, &d), RF_OK);
   }
   rf_store *s = finish_ok(b, 2, 1, 2, 4);
@@ -936,9 +938,9 @@ static void test_touching_accepted(void **state) {
   assert_int_equal(rf_store_builder_add_shelf(b, &sd), RF_OK);
   assert_no_msg(b);
   const rf_facing_def fs[] = {
-      facing("S2", "PB", 0.3, 0.6, 1),   facing("S2", "PA", 0.0, third, 1),
-      facing("S2", "PA", 0.6, 1.0, 1),   /* right at the shelf's edge */
-      facing("S1", "PB", 0.3, 0.6, 1),   /* touches PA [0, 0.3] on S1 */
+      facing("S2", "PB", 0.3, 0.6, 1), facing("S2", "PA", 0.0, third, 1),
+      facing("S2", "PA", 0.6, 1.0, 1), /* right at the shelf's edge */
+      facing("S1", "PB", 0.3, 0.6, 1), /* touches PA [0, 0.3] on S1 */
       facing("S1", "PA", 0.6, 1.0, 1),
   };
   for (size_t i = 0; i < sizeof fs / sizeof fs[0]; ++i) {
@@ -1340,10 +1342,8 @@ static void af_check(const rf_store *s, const af_fixture *fx, int done) {
     rf_product_def p;
     assert_int_equal(rf_store_product(s, (uint32_t)k, &p), RF_OK);
     assert_string_equal(p.sku, fx->skus[k]);
-    if (fx->products[k].name == NULL)
-      assert_null(p.name);
-    else
-      assert_string_equal(p.name, fx->products[k].name);
+    if (fx->products[k].name == NULL) assert_null(p.name);
+    else assert_string_equal(p.name, fx->products[k].name);
     assert_true(p.weight_g == fx->products[k].weight_g);
     assert_int_equal(p.has_weight_sd, fx->products[k].has_weight_sd);
     assert_true(p.weight_sd_g == fx->products[k].weight_sd_g);

@@ -69,8 +69,9 @@ int cmd_demo(int argc, char **argv) {
     output.len = 0;
     rc = rf_scenario_reader_from_memory(&in, scenario.data, scenario.len, NULL, NULL);
     if (rc == 0) rc = rf_scenario_writer_new(&out, membuf_write, &output, NULL);
-    if (rc == 0) rc = run_method(in, out, m == 1 ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL, 0, &counts, err,
-                                  sizeof err);
+    if (rc == 0)
+      rc = run_method(in, out, m == 1 ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL, 0, &counts, err,
+                      sizeof err);
     if (rc == 0) rc = rf_scenario_writer_flush(out);
     rf_scenario_writer_close(out);
     rf_scenario_reader_free(in);
@@ -110,7 +111,8 @@ int cmd_demo(int argc, char **argv) {
          scores[1].wrong_product);
   printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "wrong quantity (items)", scores[0].wrong_quantity,
          scores[1].wrong_quantity);
-  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "missed (items)", scores[0].missed, scores[1].missed);
+  printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "missed (items)", scores[0].missed,
+         scores[1].missed);
   printf("%-24s %16" PRIu64 " %16" PRIu64 "\n", "spurious (items)", scores[0].spurious,
          scores[1].spurious);
   status = 0;

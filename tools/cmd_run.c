@@ -25,9 +25,12 @@ int cmd_run(int argc, char **argv) {
       int found = -1;
       for (int p = 0; eq != NULL && p < RF_PARAM_COUNT; ++p) {
         const char *name = rf_engine_param_name((rf_engine_param)p);
-        if (strlen(name) == (size_t)(eq - argv[i]) && strncmp(name, argv[i], strlen(name)) == 0) found = p;
+        if (strlen(name) == (size_t)(eq - argv[i]) && strncmp(name, argv[i], strlen(name)) == 0)
+          found = p;
       }
-      if (found < 0) return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'", argv[i]);
+      if (found < 0)
+        return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'",
+                           argv[i]);
       char *end;
       double v = strtod(eq + 1, &end);
       if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
@@ -89,8 +92,9 @@ int cmd_run(int argc, char **argv) {
     fprintf(stderr, "retailfuse: writing '%s' failed\n", out_path);
     return 1;
   }
-  fprintf(stderr, "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64
-          " hand visits) -> %" PRIu64 " diffs, %" PRIu64 " receipts (method %s)\n",
+  fprintf(stderr,
+          "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64 " hand visits) -> %" PRIu64
+          " diffs, %" PRIu64 " receipts (method %s)\n",
           path, counts.events, counts.deltas, counts.hands, counts.diffs, counts.receipts, method);
   return 0;
 }

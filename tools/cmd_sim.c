@@ -48,7 +48,8 @@ int cmd_sim(int argc, char **argv) {
       if (++i >= argc) return usage_error("sim: --seed needs a number");
       errno = 0;
       seed = strtoull(argv[i], &end, 10);
-      if (errno != 0 || *end != '\0' || end == argv[i]) return usage_error("sim: --seed needs a number");
+      if (errno != 0 || *end != '\0' || end == argv[i])
+        return usage_error("sim: --seed needs a number");
     } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
       if (++i >= argc) return usage_error("sim: %s needs a directory", a);
       out = argv[i];

@@ -35,8 +35,8 @@ static int write_output(const rf_record *rec, void *payload) {
 }
 
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
-               const run_setting *settings, size_t setting_count, rf_host_counts *counts,
-               char *err, size_t cap) {
+               const run_setting *settings, size_t setting_count, rf_host_counts *counts, char *err,
+               size_t cap) {
   rf_host *host = NULL;
   memset(counts, 0, sizeof *counts);
   int rc = rf_host_new(&host, method, NULL);
@@ -68,14 +68,19 @@ int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_
   int rc = rf_eval_new(&eval, NULL);
   rf_record rec;
   while (rc == 0 && (rc = rf_scenario_reader_next(truth, &rec)) == 0)
-    if ((rc = rf_eval_add_truth(eval, &rec)) != 0) snprintf(err, cap, "truth: %s", rf_eval_errmsg(eval));
+    if ((rc = rf_eval_add_truth(eval, &rec)) != 0)
+      snprintf(err, cap, "truth: %s", rf_eval_errmsg(eval));
   if (rc == RF_ITEROVER) rc = 0;
-  else if (rc != 0 && err[0] == '\0') snprintf(err, cap, "truth: %s", rf_scenario_reader_errmsg(truth));
+  else if (rc != 0 && err[0] == '\0')
+    snprintf(err, cap, "truth: %s", rf_scenario_reader_errmsg(truth));
   while (rc == 0 && (rc = rf_scenario_reader_next(output, &rec)) == 0)
-    if ((rc = rf_eval_add_output(eval, &rec)) != 0) snprintf(err, cap, "output: %s", rf_eval_errmsg(eval));
+    if ((rc = rf_eval_add_output(eval, &rec)) != 0)
+      snprintf(err, cap, "output: %s", rf_eval_errmsg(eval));
   if (rc == RF_ITEROVER) rc = 0;
-  else if (rc != 0 && err[0] == '\0') snprintf(err, cap, "output: %s", rf_scenario_reader_errmsg(output));
-  if (rc == 0 && (rc = rf_eval_score(eval, scores)) != 0) snprintf(err, cap, "%s", rf_eval_errmsg(eval));
+  else if (rc != 0 && err[0] == '\0')
+    snprintf(err, cap, "output: %s", rf_scenario_reader_errmsg(output));
+  if (rc == 0 && (rc = rf_eval_score(eval, scores)) != 0)
+    snprintf(err, cap, "%s", rf_eval_errmsg(eval));
   rf_eval_free(eval);
   return rc;
 }
@@ -92,7 +97,8 @@ void print_scores(FILE *f, const rf_eval_scores *s) {
   fprintf(f, "F1 of unflagged     %.4f\n", s->f1_unflagged);
   fprintf(f, "calibration error   %.4f (over %llu decisions)\n", s->calibration_error,
           (unsigned long long)s->calibrated);
-  fprintf(f, "errors, in items    wrong shopper %llu, wrong product %llu, wrong quantity %llu, "
+  fprintf(f,
+          "errors, in items    wrong shopper %llu, wrong product %llu, wrong quantity %llu, "
           "missed %llu, spurious %llu\n",
           (unsigned long long)s->wrong_shopper, (unsigned long long)s->wrong_product,
           (unsigned long long)s->wrong_quantity, (unsigned long long)s->missed,

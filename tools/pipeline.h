@@ -27,8 +27,8 @@ typedef struct run_setting {
  * diffs and receipts to `out` and plate faults to stderr. On failure returns non-zero with a
  * message (naming the line) in err. */
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
-               const run_setting *settings, size_t setting_count, rf_host_counts *counts,
-               char *err, size_t cap);
+               const run_setting *settings, size_t setting_count, rf_host_counts *counts, char *err,
+               size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */
 int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_scores *scores,

@@ -138,8 +138,8 @@ int main(int argc, char **argv) {
       }
       h.store = store;
       rf_engine_set_output(engine, on_output, &h);
-      printf("store: %" PRIu32 " products on %" PRIu32 " shelves\n",
-             rf_store_product_count(store), rf_store_shelf_count(store));
+      printf("store: %" PRIu32 " products on %" PRIu32 " shelves\n", rf_store_product_count(store),
+             rf_store_shelf_count(store));
     }
     /* 2. An event, as it arrives. A refused one changes nothing: log it and go on. (RF_EBEHIND
      * is not a refusal: the event was taken and the engine was short of memory deciding what it

@@ -43,8 +43,8 @@ int main(int argc, char **argv) {
   if (store == NULL) status = 1;
   if (status == 0) {
     printf("%" PRIu32 " products, %" PRIu32 " shelves, %" PRIu32 " plates, %" PRIu32 " facings\n",
-           rf_store_product_count(store), rf_store_shelf_count(store),
-           rf_store_plate_count(store), rf_store_facing_count(store));
+           rf_store_product_count(store), rf_store_shelf_count(store), rf_store_plate_count(store),
+           rf_store_facing_count(store));
     for (uint32_t s = 0; s < rf_store_shelf_count(store); ++s) {
       rf_shelf_def shelf;
       const uint32_t *facings;

@@ -61,9 +61,9 @@ RF_EXTERN int rf_kbest(rf_assign_workspace *ws, const double *cost, size_t rows,
                        size_t *found);
 
 typedef enum rf_marginals_method {
-  RF_MARGINALS_AUTO = 0,   /* exact while larger * smaller * 2^smaller <= 2^22 (e.g. 14 x 14,
-                              8 x 200), else BP */
-  RF_MARGINALS_EXACT = 1,  /* refused with RF_ELIMIT when the smaller side exceeds 20 */
+  RF_MARGINALS_AUTO = 0,  /* exact while larger * smaller * 2^smaller <= 2^22 (e.g. 14 x 14,
+                             8 x 200), else BP */
+  RF_MARGINALS_EXACT = 1, /* refused with RF_ELIMIT when the smaller side exceeds 20 */
   RF_MARGINALS_BP = 2
 } rf_marginals_method;
 

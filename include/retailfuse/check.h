@@ -29,14 +29,15 @@ extern "C" {
 typedef struct rf_scenario_check rf_scenario_check;
 
 /* XX(name, default, min, max, description); durations in seconds. */
-#define RF_CHECK_PARAM_MAP(XX) \
-  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 1e9, "how far a record's time may lag the latest seen (s)")
+#define RF_CHECK_PARAM_MAP(XX)                    \
+  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 1e9, \
+     "how far a record's time may lag the latest seen (s)")
 
 typedef enum rf_check_param {
 #define RF__CHECK_PARAM_ENUM(name, def, lo, hi, desc) RF_CHECK_##name,
   RF_CHECK_PARAM_MAP(RF__CHECK_PARAM_ENUM)
 #undef RF__CHECK_PARAM_ENUM
-  RF_CHECK_PARAM_COUNT
+      RF_CHECK_PARAM_COUNT
 } rf_check_param;
 
 /* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
@@ -46,14 +47,14 @@ RF_EXTERN int rf_scenario_check_param_bounds(rf_check_param param, double *min, 
                                              double *default_value);
 
 typedef struct rf_scenario_summary {
-  uint64_t records;                          /* records accepted */
-  uint64_t refused;                          /* records refused by rf_scenario_check_record */
-  uint64_t by_type[RF_RECORD_TYPE_COUNT];    /* records accepted, by type */
+  uint64_t records;                       /* records accepted */
+  uint64_t refused;                       /* records refused by rf_scenario_check_record */
+  uint64_t by_type[RF_RECORD_TYPE_COUNT]; /* records accepted, by type */
   uint32_t products, shelves, plates, facings;
-  uint32_t shoppers;                         /* distinct shopper ids that entered */
-  uint64_t samples;                          /* plate readings in all samples records */
-  int has_time;                              /* 0: no timed record seen */
-  rf_time_us t_min, t_max;                   /* over every time field of accepted records */
+  uint32_t shoppers;       /* distinct shopper ids that entered */
+  uint64_t samples;        /* plate readings in all samples records */
+  int has_time;            /* 0: no timed record seen */
+  rf_time_us t_min, t_max; /* over every time field of accepted records */
 } rf_scenario_summary;
 
 /* A checker with every parameter at its default: RF_ENOMEM, RF_EINVAL for bad hooks. */
@@ -63,8 +64,7 @@ RF_EXTERN void rf_scenario_check_free(rf_scenario_check *check);
 /* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param. */
 RF_EXTERN int rf_scenario_check_param_set(rf_scenario_check *check, rf_check_param param,
                                           double value);
-RF_EXTERN double rf_scenario_check_param_get(const rf_scenario_check *check,
-                                             rf_check_param param);
+RF_EXTERN double rf_scenario_check_param_get(const rf_scenario_check *check, rf_check_param param);
 
 /* Checks one record and takes it in. Returns 0, or the reason it was refused (RF_ENOTFOUND,
  * RF_EEXISTS, RF_ERANGE, RF_ELATE, RF_EMISUSE for a store record after events, RF_ENOMEM).

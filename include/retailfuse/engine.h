@@ -54,27 +54,32 @@ extern "C" {
 typedef struct rf_engine rf_engine;
 
 /* XX(name, default, min, max, description) */
-#define RF_ENGINE_PARAM_MAP(XX)                                                                 \
-  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0, "how far behind the clock a record may arrive (s)")          \
-  XX(WAIT_S, 7.0, 0.0, 120.0, "how long after a change ends to wait for the hand visits around it: " \
-     "a camera reports a visit when the hand leaves, which may be seconds after the item moved") \
-  XX(REVIEW_BELOW, 0.8, 0.0, 1.0, "decisions less probable than this are flagged for review") \
-  XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are not candidates") \
-  XX(HAND_TIME_SCALE_S, 0.7, 0.01, 60.0, "how fast a hand visit's support fades with its time gap") \
-  XX(HAND_X_SCALE_M, 0.08, 0.001, 10.0, "spread of a hand's position along the shelf (m)")    \
-  XX(WRONG_ID_RATE, 0.02, 0.0, 1.0, "chance a hand visit carries the wrong identity")           \
-  XX(MISSED_HAND_RATE, 0.05, 0.0, 1.0, "chance a reach was not seen by the cameras")            \
+#define RF_ENGINE_PARAM_MAP(XX)                                                                    \
+  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0,                                                 \
+     "how far behind the clock a record may arrive (s)")                                           \
+  XX(WAIT_S, 7.0, 0.0, 120.0,                                                                      \
+     "how long after a change ends to wait for the hand visits around it: "                        \
+     "a camera reports a visit when the hand leaves, which may be seconds after the item moved")   \
+  XX(REVIEW_BELOW, 0.8, 0.0, 1.0, "decisions less probable than this are flagged for review")      \
+  XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are not candidates")  \
+  XX(HAND_TIME_SCALE_S, 0.7, 0.01, 60.0,                                                           \
+     "how fast a hand visit's support fades with its time gap")                                    \
+  XX(HAND_X_SCALE_M, 0.08, 0.001, 10.0, "spread of a hand's position along the shelf (m)")         \
+  XX(WRONG_ID_RATE, 0.02, 0.0, 1.0, "chance a hand visit carries the wrong identity")              \
+  XX(MISSED_HAND_RATE, 0.05, 0.0, 1.0, "chance a reach was not seen by the cameras")               \
   XX(BROWSE_RATE, 0.25, 0.001, 1.0, "chance a hand visit moves nothing (browsing, a false visit)") \
-  XX(POSITION_SCALE_M, 0.5, 0.01, 100.0, "spread of where a shopper reaching a shelf stands, " \
-     "around its front centre (m)")                                                             \
-  XX(WANDER_M2_S, 0.25, 0.0, 100.0, "how fast the spread of a shopper's last known position "  \
-     "grows, as variance per second (m^2/s)")                                                   \
-  XX(NOBODY_PRIOR, 0.002, 0.0, 1.0, "prior that a change is nobody's (noise, a fault)")         \
-  XX(NOISE_G, 1.5, 0.0, 1000.0, "load-cell noise for shelves that declare none (g)")            \
+  XX(POSITION_SCALE_M, 0.5, 0.01, 100.0,                                                           \
+     "spread of where a shopper reaching a shelf stands, "                                         \
+     "around its front centre (m)")                                                                \
+  XX(WANDER_M2_S, 0.25, 0.0, 100.0,                                                                \
+     "how fast the spread of a shopper's last known position "                                     \
+     "grows, as variance per second (m^2/s)")                                                      \
+  XX(NOBODY_PRIOR, 0.002, 0.0, 1.0, "prior that a change is nobody's (noise, a fault)")            \
+  XX(NOISE_G, 1.5, 0.0, 1000.0, "load-cell noise for shelves that declare none (g)")               \
   XX(SD_FRACTION, 0.01, 0.0, 1.0, "item weight spread for products that declare none, as a share") \
-  XX(MISPLACE_PRIOR, 0.2, 0.0, 1.0, "chance a put-back goes somewhere other than its facing")   \
-  XX(MAX_ITEMS, 4.0, 1.0, 20.0, "most items one change is read as")                            \
-  XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")        \
+  XX(MISPLACE_PRIOR, 0.2, 0.0, 1.0, "chance a put-back goes somewhere other than its facing")      \
+  XX(MAX_ITEMS, 4.0, 1.0, 20.0, "most items one change is read as")                                \
+  XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")             \
   XX(REVISION_S, 120.0, 0.0, 3600.0, "how far back a later change may correct a decided take (s)")
 
 /* The engine's own parameters, then its load-cell segmenter's (loadcell.h) as LOADCELL_<name>:
@@ -84,9 +89,9 @@ typedef enum rf_engine_param {
   RF_ENGINE_PARAM_MAP(RF__PARAM_ENUM)
 #undef RF__PARAM_ENUM
 #define RF__PARAM_LOADCELL_ENUM(name, def, lo, hi, desc) RF_PARAM_LOADCELL_##name,
-  RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_ENUM)
+      RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_ENUM)
 #undef RF__PARAM_LOADCELL_ENUM
-  RF_PARAM_COUNT
+          RF_PARAM_COUNT
 } rf_engine_param;
 
 /* A parameter's name ("LATENESS_S", "LOADCELL_SETTLE_S"), description and bounds; NULL /

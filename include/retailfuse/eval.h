@@ -1,6 +1,6 @@
 /*
- * retailfuse/eval.h — scoring an output against the ground truth (receipt F1, exact receipts, review
- * rate, calibration, errors by cause).
+ * retailfuse/eval.h — scoring an output against the ground truth (receipt F1, exact receipts,
+ * review rate, calibration, errors by cause).
  *
  * Feed the truth (truth and receipt records) and the output (diff and receipt records) in any
  * order, then read the result. A cart's predicted content is its output receipt when there is
@@ -36,15 +36,15 @@ extern "C" {
 typedef struct rf_eval rf_eval;
 
 typedef struct rf_eval_scores {
-  uint64_t carts;              /* carts with a true or a predicted receipt */
+  uint64_t carts; /* carts with a true or a predicted receipt */
   uint64_t true_items, predicted_items, matched_items;
   double precision, recall, f1;
   uint64_t exact_carts;
-  double exact;                /* exact_carts / carts */
+  double exact; /* exact_carts / carts */
   uint64_t diffs, reviewed;
   double review_rate;
   double f1_unflagged;
-  uint64_t calibrated;         /* decision diffs behind the calibration error */
+  uint64_t calibrated; /* decision diffs behind the calibration error */
   double calibration_error;
   uint64_t wrong_shopper, wrong_product, wrong_quantity, missed, spurious;
   /* The reliability table behind the calibration error: bin b holds the decision diffs with

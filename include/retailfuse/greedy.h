@@ -10,8 +10,9 @@
  * an increase is the item (and quantity) of that shopper's cart nearest in weight, put back.
  * Where the change lies on the shelf is not used: that is the point of comparison. A shopper who
  * left before a change began is not a candidate for it. A cart's receipt comes at its last
- * member's exit plus the lateness, once no change that began before that exit is undecided. It waits out the allowed lateness before deciding, so late hand records count. Every
- * diff has confidence 1 and no review flag: the baseline does not know doubt.
+ * member's exit plus the lateness, once no change that began before that exit is undecided. It
+ * waits out the allowed lateness before deciding, so late hand records count. Every diff has
+ * confidence 1 and no review flag: the baseline does not know doubt.
  *
  * Ownership: the store must outlive the baseline. Records given to the output callback are
  * valid during the call only. Threads: single-threaded.
@@ -31,7 +32,7 @@ extern "C" {
 typedef struct rf_greedy rf_greedy;
 
 /* XX(name, default, min, max, description); durations in seconds. */
-#define RF_GREEDY_PARAM_MAP(XX)                                                                 \
+#define RF_GREEDY_PARAM_MAP(XX)                                                                  \
   XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0, "how long to wait for late hand records (s)") \
   XX(MAX_GAP_S, 10.0, 0.0, 600.0, "hand visits farther in time from a change are ignored (s)")
 
@@ -39,7 +40,7 @@ typedef enum rf_greedy_param {
 #define RF__GREEDY_PARAM_ENUM(name, def, lo, hi, desc) RF_GREEDY_##name,
   RF_GREEDY_PARAM_MAP(RF__GREEDY_PARAM_ENUM)
 #undef RF__GREEDY_PARAM_ENUM
-  RF_GREEDY_PARAM_COUNT
+      RF_GREEDY_PARAM_COUNT
 } rf_greedy_param;
 
 /* A parameter's name ("LATENESS_S"), description and bounds; NULL / RF_ERANGE out of range. */
@@ -49,8 +50,7 @@ RF_EXTERN int rf_greedy_param_bounds(rf_greedy_param param, double *min, double 
                                      double *default_value);
 
 /* A baseline with every parameter at its default: RF_EINVAL for a NULL store, RF_ENOMEM. */
-RF_EXTERN int rf_greedy_new(rf_greedy **out, const rf_store *store,
-                            const rf_allocator *allocator);
+RF_EXTERN int rf_greedy_new(rf_greedy **out, const rf_store *store, const rf_allocator *allocator);
 RF_EXTERN void rf_greedy_free(rf_greedy *greedy);
 
 /* RF_ERANGE for a value outside the bounds (or not finite), RF_EINVAL for an unknown param,

@@ -31,16 +31,16 @@ extern "C" {
 #endif
 
 typedef enum rf_method {
-  RF_METHOD_FUSED = 0,         /* the fusion engine */
-  RF_METHOD_GREEDY = 1         /* the nearest-hand baseline */
+  RF_METHOD_FUSED = 0, /* the fusion engine */
+  RF_METHOD_GREEDY = 1 /* the nearest-hand baseline */
 } rf_method;
 
 typedef struct rf_host rf_host;
 
 typedef struct rf_host_counts {
-  uint64_t records;            /* records taken (checked, and pushed if events) */
+  uint64_t records; /* records taken (checked, and pushed if events) */
   uint64_t events, deltas, hands;
-  uint64_t diffs, receipts;    /* output handed on */
+  uint64_t diffs, receipts; /* output handed on */
 } rf_host_counts;
 
 RF_EXTERN int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator);
@@ -55,8 +55,7 @@ RF_EXTERN int rf_host_param_set(rf_host *host, const char *name, double value);
 /* Where diffs and receipts go (required before the first event), and plate faults (the
  * engine's, fused only; may be NULL). */
 RF_EXTERN void rf_host_set_output(rf_host *host, rf_output_fn output, void *payload);
-RF_EXTERN void rf_host_set_fault_output(rf_host *host, rf_engine_fault_fn on_fault,
-                                        void *payload);
+RF_EXTERN void rf_host_set_fault_output(rf_host *host, rf_engine_fault_fn on_fault, void *payload);
 
 /* Takes one record: 0, or the checker's refusal (RF_ENOTFOUND, RF_EEXISTS, RF_ERANGE, RF_ELATE,
  * RF_EMISUSE) or the method's (its push's codes, the message prefixed "line N: "). An output

@@ -41,24 +41,26 @@ typedef struct rf_loadcell rf_loadcell;
 
 /* The segmenter's parameters: XX(name, default, min, max, description). Durations in seconds,
  * weights in grams. */
-#define RF_LOADCELL_PARAM_MAP(XX)                                                               \
+#define RF_LOADCELL_PARAM_MAP(XX)                                                              \
   XX(SETTLE_S, 0.3, 0.001, 10.0, "readings must hold still this long for a level to settle")   \
   XX(MIN_STEP_G, 5.0, 0.001, 1e6, "the smallest change reported (and never under 6 noise sd)") \
   XX(GROUP_S, 0.5, 0.0, 3600.0, "plates of a shelf that settle this close form one event")     \
-  XX(HOLD_S, 6.0, 0.0, 3600.0, "how long an event with an increase waits for more "            \
-     "(at least GROUP_S)")                                                                      \
-  XX(GAP_S, 0.5, 0.001, 3600.0, "no reading for this long is a gap")                            \
+  XX(HOLD_S, 6.0, 0.0, 3600.0,                                                                 \
+     "how long an event with an increase waits for more "                                      \
+     "(at least GROUP_S)")                                                                     \
+  XX(GAP_S, 0.5, 0.001, 3600.0, "no reading for this long is a gap")                           \
   XX(STUCK_S, 2.0, 0.001, 3600.0, "the same reading for this long is a stuck plate")           \
-  XX(MIN_G, -20000.0, -1e9, 1e9, "a plate's range: readings at or below this saturate "        \
-     "(below MAX_G)")                                                                           \
-  XX(MAX_G, 200000.0, -1e9, 1e9, "readings at or above this saturate")                          \
+  XX(MIN_G, -20000.0, -1e9, 1e9,                                                               \
+     "a plate's range: readings at or below this saturate "                                    \
+     "(below MAX_G)")                                                                          \
+  XX(MAX_G, 200000.0, -1e9, 1e9, "readings at or above this saturate")                         \
   XX(MAX_JUMP_G, 30000.0, 0.001, 1e9, "a change between two readings beyond this is absurd")
 
 typedef enum rf_loadcell_param {
 #define RF__LOADCELL_PARAM_ENUM(name, def, lo, hi, desc) RF_LOADCELL_##name,
   RF_LOADCELL_PARAM_MAP(RF__LOADCELL_PARAM_ENUM)
 #undef RF__LOADCELL_PARAM_ENUM
-  RF_LOADCELL_PARAM_COUNT
+      RF_LOADCELL_PARAM_COUNT
 } rf_loadcell_param;
 
 /* A parameter's name ("SETTLE_S"), description and bounds; NULL / RF_ERANGE out of range. */
@@ -68,12 +70,12 @@ RF_EXTERN int rf_loadcell_param_bounds(rf_loadcell_param param, double *min, dou
                                        double *default_value);
 
 typedef enum rf_plate_fault {
-  RF_FAULT_GAP = 1,            /* no readings for longer than GAP_S */
-  RF_FAULT_STUCK,              /* the same reading for STUCK_S */
-  RF_FAULT_SATURATED,          /* a reading at or beyond MIN_G or MAX_G */
-  RF_FAULT_JUMP,               /* a change between two readings beyond MAX_JUMP_G */
-  RF_FAULT_NONFINITE,          /* a reading that is NaN or infinite */
-  RF_FAULT_ORDER               /* readings older than ones already taken (refused) */
+  RF_FAULT_GAP = 1,   /* no readings for longer than GAP_S */
+  RF_FAULT_STUCK,     /* the same reading for STUCK_S */
+  RF_FAULT_SATURATED, /* a reading at or beyond MIN_G or MAX_G */
+  RF_FAULT_JUMP,      /* a change between two readings beyond MAX_JUMP_G */
+  RF_FAULT_NONFINITE, /* a reading that is NaN or infinite */
+  RF_FAULT_ORDER      /* readings older than ones already taken (refused) */
 } rf_plate_fault;
 
 /* "gap", "stuck", ... ; NULL for another value. */
@@ -83,8 +85,8 @@ RF_EXTERN const char *rf_plate_fault_name(rf_plate_fault fault);
  * its change in grams, the standard deviation of that change, whether it moved during the
  * event, and whether it was faulty then. */
 typedef struct rf_shelf_event {
-  uint32_t shelf;              /* store index */
-  rf_time_us t0, t1;           /* the first plate began to move; the last had settled */
+  uint32_t shelf;    /* store index */
+  rf_time_us t0, t1; /* the first plate began to move; the last had settled */
   size_t plate_count;
   const double *delta_g;
   const double *sd_g;
@@ -95,8 +97,7 @@ typedef struct rf_shelf_event {
 /* Receives events and faults as they are found; a non-zero return is passed back to the call
  * that produced them (the event or fault still counts as delivered). */
 typedef int (*rf_shelf_event_fn)(const rf_shelf_event *event, void *payload);
-typedef int (*rf_plate_fault_fn)(uint32_t plate, rf_plate_fault fault, rf_time_us t,
-                                 void *payload);
+typedef int (*rf_plate_fault_fn)(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
 
 /* A segmenter with every parameter at its default. RF_EINVAL for a NULL store, RF_ENOMEM. */
 RF_EXTERN int rf_loadcell_new(rf_loadcell **out, const rf_store *store,
@@ -116,8 +117,8 @@ RF_EXTERN void rf_loadcell_set_output(rf_loadcell *loadcell, rf_shelf_event_fn o
  * an unknown plate, RF_EINVAL for dt_us <= 0 or no readings; readings older than the plate's
  * last are refused whole with RF_FAULT_ORDER reported. Bad single readings (not finite, out of
  * range, absurd jumps) are reported and skipped; the call still succeeds. */
-RF_EXTERN int rf_loadcell_push(rf_loadcell *loadcell, uint32_t plate, rf_time_us t,
-                               int64_t dt_us, const double *g, size_t count);
+RF_EXTERN int rf_loadcell_push(rf_loadcell *loadcell, uint32_t plate, rf_time_us t, int64_t dt_us,
+                               const double *g, size_t count);
 
 /* Store time has reached `now` (no readings are coming from before it): reports gaps of plates
  * that fell silent and the events whose wait is over. */

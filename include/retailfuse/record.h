@@ -16,7 +16,7 @@
 #define RETAILFUSE_RECORD_H
 
 #include "common.h"
-#include "store.h"  /* the store records carry its definitions */
+#include "store.h" /* the store records carry its definitions */
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,7 +42,7 @@ typedef enum rf_record_type {
 #define RF__RECORD_ENUM(name, str) RF_RECORD_##name,
   RF_RECORD_TYPE_MAP(RF__RECORD_ENUM)
 #undef RF__RECORD_ENUM
-  RF_RECORD_TYPE_COUNT
+      RF_RECORD_TYPE_COUNT
 } rf_record_type;
 
 /* The JSON `type` string of a record type, or NULL for a value out of range. */
@@ -71,22 +71,22 @@ typedef struct rf_position_rec {
 typedef struct rf_samples_rec {
   const char *plate;
   rf_time_us t;
-  int64_t dt_us;           /* > 0 */
+  int64_t dt_us; /* > 0 */
   const double *g;
-  size_t count;            /* >= 1 */
+  size_t count; /* >= 1 */
 } rf_samples_rec;
 
 typedef struct rf_plate_delta {
   const char *plate;
-  double g;                /* signed change in grams */
+  double g; /* signed change in grams */
 } rf_plate_delta;
 
 /* An already segmented weight change of one shelf over [t0, t1]. */
 typedef struct rf_delta_rec {
   const char *shelf;
-  rf_time_us t0, t1;       /* t0 <= t1 */
-  const rf_plate_delta *plates;  /* in file order */
-  size_t plate_count;      /* >= 1 */
+  rf_time_us t0, t1;            /* t0 <= t1 */
+  const rf_plate_delta *plates; /* in file order */
+  size_t plate_count;           /* >= 1 */
 } rf_delta_rec;
 
 typedef struct rf_sku_score {
@@ -99,16 +99,16 @@ typedef struct rf_sku_score {
 
 /* A hand seen in a shelf zone over [t0, t1]. */
 typedef struct rf_hand_rec {
-  const char *shopper;     /* NULL: seen, not identified */
+  const char *shopper; /* NULL: seen, not identified */
   const char *shelf;
-  rf_time_us t0, t1;       /* t0 <= t1 */
+  rf_time_us t0, t1; /* t0 <= t1 */
   int has_x;
-  double x;                /* where along the shelf, metres */
+  double x; /* where along the shelf, metres */
   int has_conf;
-  double conf;             /* in [0, 1] */
-  int holding_in;          /* 0, 1, or RF_UNKNOWN */
-  int holding_out;         /* 0, 1, or RF_UNKNOWN */
-  int has_sku_scores;      /* 0: field absent (an empty object is present, with count 0) */
+  double conf;        /* in [0, 1] */
+  int holding_in;     /* 0, 1, or RF_UNKNOWN */
+  int holding_out;    /* 0, 1, or RF_UNKNOWN */
+  int has_sku_scores; /* 0: field absent (an empty object is present, with count 0) */
   const rf_sku_score *sku_scores;
   size_t sku_score_count;
 } rf_hand_rec;
@@ -119,12 +119,12 @@ typedef struct rf_diff_rec {
   rf_time_us t;
   const char *shopper;
   const char *sku;
-  int64_t qty;             /* != 0: > 0 adds, < 0 removes */
-  double conf;             /* in [0, 1] */
-  int review;              /* 0 or 1 */
+  int64_t qty; /* != 0: > 0 adds, < 0 removes */
+  double conf; /* in [0, 1] */
+  int review;  /* 0 or 1 */
   int64_t event;
   int has_corrects;
-  int64_t corrects;        /* seq of the diff this one corrects */
+  int64_t corrects; /* seq of the diff this one corrects */
 } rf_diff_rec;
 
 typedef struct rf_item_qty {
@@ -137,9 +137,9 @@ typedef struct rf_receipt_rec {
   int has_t;
   rf_time_us t;
   const char *shopper;
-  const rf_item_qty *items;  /* in file order */
+  const rf_item_qty *items; /* in file order */
   size_t item_count;
-  int review;              /* 0, 1, or RF_UNKNOWN when absent */
+  int review; /* 0, 1, or RF_UNKNOWN when absent */
 } rf_receipt_rec;
 
 /* Ground truth: the cart of `shopper` (its owner, when shoppers share a cart) really gained
@@ -148,12 +148,12 @@ typedef struct rf_truth_rec {
   rf_time_us t;
   const char *shopper;
   const char *sku;
-  int64_t qty;             /* != 0 */
+  int64_t qty; /* != 0 */
 } rf_truth_rec;
 
 typedef struct rf_record {
   rf_record_type type;
-  uint64_t line;           /* 1-based line number when read; ignored by the writer */
+  uint64_t line; /* 1-based line number when read; ignored by the writer */
   union {
     rf_product_def product;
     rf_shelf_def shelf;

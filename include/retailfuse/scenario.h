@@ -37,12 +37,13 @@ typedef struct rf_scenario_reader rf_scenario_reader;
 typedef long (*rf_read_fn)(char *buf, size_t cap, void *payload);
 
 typedef struct rf_scenario_reader_options {
-  unsigned version;        /* RF_SCENARIO_READER_OPTIONS_VERSION */
-  size_t max_line_bytes;   /* longer lines are an RF_ELIMIT error; 0: 64 MiB */
+  unsigned version;      /* RF_SCENARIO_READER_OPTIONS_VERSION */
+  size_t max_line_bytes; /* longer lines are an RF_ELIMIT error; 0: 64 MiB */
 } rf_scenario_reader_options;
 
 #define RF_SCENARIO_READER_OPTIONS_VERSION 1
-#define RF_SCENARIO_READER_OPTIONS_INIT { RF_SCENARIO_READER_OPTIONS_VERSION, 0 }
+#define RF_SCENARIO_READER_OPTIONS_INIT \
+  { RF_SCENARIO_READER_OPTIONS_VERSION, 0 }
 
 /* A reader over a callback source. `options` and `allocator` may be NULL for the defaults. */
 RF_EXTERN int rf_scenario_reader_new(rf_scenario_reader **out, rf_read_fn read, void *payload,
@@ -55,8 +56,7 @@ RF_EXTERN int rf_scenario_reader_open(rf_scenario_reader **out, const char *path
                                       const rf_allocator *allocator);
 
 /* A reader over len bytes of memory, which must outlive the reader. */
-RF_EXTERN int rf_scenario_reader_from_memory(rf_scenario_reader **out, const char *data,
-                                             size_t len,
+RF_EXTERN int rf_scenario_reader_from_memory(rf_scenario_reader **out, const char *data, size_t len,
                                              const rf_scenario_reader_options *options,
                                              const rf_allocator *allocator);
 

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 typedef struct rf_sim_params {
-  unsigned version;            /* RF_SIM_PARAMS_VERSION */
+  unsigned version; /* RF_SIM_PARAMS_VERSION */
   /* store */
   int gondolas, shelves_per_gondola, plates_min, plates_max;
   double plate_width_m;
@@ -36,25 +36,25 @@ typedef struct rf_sim_params {
   double noise_g;              /* load-cell noise per plate (deltas: per reported change) */
   /* shoppers */
   int shoppers;
-  double duration_s;           /* arrivals spread over this time */
+  double duration_s; /* arrivals spread over this time */
   int reaches_min, reaches_max;
-  double group_share;          /* share of shoppers who join another's cart (link) */
-  double multi_take_share;     /* reaches that take 2-3 items */
-  double browse_share;         /* reaches that take nothing */
-  double putback_share;        /* reaches that put an item back */
-  double wrong_shelf_share;    /* put-backs onto a shelf the item does not belong to */
-  double crowding;             /* 0..1: how often a reach goes where another shopper is reaching */
+  double group_share;       /* share of shoppers who join another's cart (link) */
+  double multi_take_share;  /* reaches that take 2-3 items */
+  double browse_share;      /* reaches that take nothing */
+  double putback_share;     /* reaches that put an item back */
+  double wrong_shelf_share; /* put-backs onto a shelf the item does not belong to */
+  double crowding;          /* 0..1: how often a reach goes where another shopper is reaching */
   /* cameras */
   double missed_rate, false_rate, anonymous_rate, wrong_id_rate;
   double time_jitter_s, x_noise_m;
-  double hint_share;           /* share of hand records that carry holding_* and sku_scores */
-  double hint_reliability;     /* chance a hint is right */
-  double camera_delay_max_s;   /* hand records arrive up to this late (< the 2 s lateness) */
+  double hint_share;         /* share of hand records that carry holding_* and sku_scores */
+  double hint_reliability;   /* chance a hint is right */
+  double camera_delay_max_s; /* hand records arrive up to this late (< the 2 s lateness) */
   /* load cells */
-  int samples_mode;            /* 0: delta records; 1: raw readings of every plate instead: an
-                                  unknown offset, drift, noise, hand pressure, the steps */
-  double sample_hz;            /* readings per second in samples mode; a record holds 1 s */
-  double drift_g_per_h;        /* drift of each plate (a normal spread of this many g/h) */
+  int samples_mode;     /* 0: delta records; 1: raw readings of every plate instead: an
+                           unknown offset, drift, noise, hand pressure, the steps */
+  double sample_hz;     /* readings per second in samples mode; a record holds 1 s */
+  double drift_g_per_h; /* drift of each plate (a normal spread of this many g/h) */
 } rf_sim_params;
 
 #define RF_SIM_PARAMS_VERSION 1

@@ -18,20 +18,20 @@ extern "C" {
 #endif
 
 /* XX(name, value, message) */
-#define RF_STATUS_MAP(XX)                                                  \
-  XX(ENOMEM, -1, "out of memory")                                          \
-  XX(EINVAL, -2, "invalid argument")                                       \
-  XX(EPARSE, -3, "malformed input")                                        \
-  XX(ENOTFOUND, -4, "unknown id")                                          \
-  XX(EEXISTS, -5, "duplicate id")                                          \
-  XX(ERANGE, -6, "value out of range")                                     \
-  XX(EVERSION, -7, "unsupported structure version")                        \
-  XX(EIO, -8, "input/output error")                                        \
-  XX(ITEROVER, -9, "no more items")                                        \
-  XX(EINFEASIBLE, -10, "no feasible assignment")                           \
-  XX(EMISUSE, -11, "call out of order or on a finished object")            \
-  XX(ELATE, -12, "time out of the allowed lateness")                       \
-  XX(ELIMIT, -13, "size limit exceeded")                                   \
+#define RF_STATUS_MAP(XX)                                       \
+  XX(ENOMEM, -1, "out of memory")                               \
+  XX(EINVAL, -2, "invalid argument")                            \
+  XX(EPARSE, -3, "malformed input")                             \
+  XX(ENOTFOUND, -4, "unknown id")                               \
+  XX(EEXISTS, -5, "duplicate id")                               \
+  XX(ERANGE, -6, "value out of range")                          \
+  XX(EVERSION, -7, "unsupported structure version")             \
+  XX(EIO, -8, "input/output error")                             \
+  XX(ITEROVER, -9, "no more items")                             \
+  XX(EINFEASIBLE, -10, "no feasible assignment")                \
+  XX(EMISUSE, -11, "call out of order or on a finished object") \
+  XX(ELATE, -12, "time out of the allowed lateness")            \
+  XX(ELIMIT, -13, "size limit exceeded")                        \
   XX(EBEHIND, -14, "input taken, but the work it made due was deferred")
 
 typedef enum rf_status {
@@ -39,7 +39,7 @@ typedef enum rf_status {
 #define RF__STATUS_ENUM(name, value, msg) RF_##name = value,
   RF_STATUS_MAP(RF__STATUS_ENUM)
 #undef RF__STATUS_ENUM
-  RF__STATUS_LAST = -15
+      RF__STATUS_LAST = -15
 } rf_status;
 
 /* A short English description of `code`; "unknown status code" for a value not in the table. */

@@ -28,37 +28,37 @@ typedef struct rf_store rf_store;
 typedef struct rf_store_builder rf_store_builder;
 
 typedef struct rf_product_def {
-  const char *sku;         /* required, non-empty, unique in the store */
-  const char *name;        /* optional display name, NULL if none */
-  double weight_g;         /* unit weight, finite and > 0 */
-  int has_weight_sd;       /* 0: spread not declared */
-  double weight_sd_g;      /* spread of one item's weight, finite and >= 0 */
+  const char *sku;    /* required, non-empty, unique in the store */
+  const char *name;   /* optional display name, NULL if none */
+  double weight_g;    /* unit weight, finite and > 0 */
+  int has_weight_sd;  /* 0: spread not declared */
+  double weight_sd_g; /* spread of one item's weight, finite and >= 0 */
 } rf_product_def;
 
 typedef struct rf_plate_def {
-  const char *plate;       /* required, non-empty, unique over the whole store */
-  double x0, x1;           /* 0 <= x0 < x1; plates of one shelf do not overlap */
+  const char *plate; /* required, non-empty, unique over the whole store */
+  double x0, x1;     /* 0 <= x0 < x1; plates of one shelf do not overlap */
 } rf_plate_def;
 
 typedef struct rf_shelf_def {
-  const char *shelf;       /* required, non-empty, unique */
-  int has_noise;           /* 0: noise not declared */
-  double noise_g;          /* load-cell noise per plate, finite and >= 0 */
-  int has_pos;             /* 0: no position */
-  double pos_x, pos_y;     /* the shelf's front centre in store metres */
+  const char *shelf;   /* required, non-empty, unique */
+  int has_noise;       /* 0: noise not declared */
+  double noise_g;      /* load-cell noise per plate, finite and >= 0 */
+  int has_pos;         /* 0: no position */
+  double pos_x, pos_y; /* the shelf's front centre in store metres */
   const rf_plate_def *plates;
-  size_t plate_count;      /* at least 1 */
+  size_t plate_count; /* at least 1 */
 } rf_shelf_def;
 
 /* No count given. */
 #define RF_COUNT_UNKNOWN (-1)
 
 typedef struct rf_facing_def {
-  const char *shelf;       /* an added shelf */
-  const char *sku;         /* an added product */
-  double x0, x1;           /* within the span of the shelf's plates (from the leftmost edge to
-                              the rightmost, gaps included); no overlap with another facing */
-  int64_t count;           /* items on the facing, >= 0, or RF_COUNT_UNKNOWN */
+  const char *shelf; /* an added shelf */
+  const char *sku;   /* an added product */
+  double x0, x1;     /* within the span of the shelf's plates (from the leftmost edge to
+                        the rightmost, gaps included); no overlap with another facing */
+  int64_t count;     /* items on the facing, >= 0, or RF_COUNT_UNKNOWN */
 } rf_facing_def;
 
 /* A new, empty builder in *out. */

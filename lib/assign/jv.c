@@ -95,9 +95,9 @@ int rf__lap_prepare(rf__lap *p, rf_assign_workspace *ws, const double *c, int32_
   return 0;
 }
 
-/* Square only (so never lazy): every column's cheapest row gets it if that row has nothing cheaper; then each
- * row matched once passes its slack to its column's price. Returns the number of free rows
- * (listed in free_rows) or RF_EINFEASIBLE for a column with no finite entry. */
+/* Square only (so never lazy): every column's cheapest row gets it if that row has nothing cheaper;
+ * then each row matched once passes its slack to its column's price. Returns the number of free
+ * rows (listed in free_rows) or RF_EINFEASIBLE for a column with no finite entry. */
 static int32_t column_reduction(rf__lap *p) {
   const int32_t n = p->n, m = p->m;
   double *v = p->v;
@@ -171,7 +171,7 @@ static int32_t augmenting_row_reduction(rf__lap *p, int32_t nfree) {
     int32_t k = 0, previous = nfree;
     nfree = 0;
     while (k < previous) {
-      if (bids_left-- == 0) {  /* out of budget: the rest are left to augmentation */
+      if (bids_left-- == 0) { /* out of budget: the rest are left to augmentation */
         while (k < previous) free_rows[nfree++] = free_rows[k++];
         return nfree;
       }
@@ -203,14 +203,14 @@ static int32_t augmenting_row_reduction(rf__lap *p, int32_t nfree) {
         }
       }
       if (j1 < 0) return RF_EINFEASIBLE;
-      if (usubmin == INFINITY) {  /* one finite choice: no finite price to bid; augment later */
+      if (usubmin == INFINITY) { /* one finite choice: no finite price to bid; augment later */
         free_rows[nfree++] = i;
         continue;
       }
       int32_t i0 = p->colsol[j1];
       if (umin < usubmin) {
         v[j1] -= usubmin - umin;
-      } else if (i0 >= 0) {  /* a tie: take the second column instead of bumping */
+      } else if (i0 >= 0) { /* a tie: take the second column instead of bumping */
         j1 = j2;
         i0 = p->colsol[j2];
       }
@@ -218,10 +218,8 @@ static int32_t augmenting_row_reduction(rf__lap *p, int32_t nfree) {
       p->colsol[j1] = i;
       if (i0 >= 0) {
         p->rowsol[i0] = -1;
-        if (umin < usubmin)
-          free_rows[--k] = i0;  /* bid again at once while the margin is fresh */
-        else
-          free_rows[nfree++] = i0;
+        if (umin < usubmin) free_rows[--k] = i0; /* bid again at once while the margin is fresh */
+        else free_rows[nfree++] = i0;
       }
     }
   }

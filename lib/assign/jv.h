@@ -15,20 +15,20 @@
 typedef struct rf__lap_lazy {
   const double *orig;
   size_t orig_cols;
-  double sign;             /* -1 when maximizing */
-  double *rows;            /* n x m; row i valid once ready[i] */
+  double sign;  /* -1 when maximizing */
+  double *rows; /* n x m; row i valid once ready[i] */
   unsigned char *ready;
-  double *min1, *min2;     /* each row's cheapest and second cheapest entry */
-  int32_t *arg1, *arg2;    /* where they are (-1: none finite) */
+  double *min1, *min2;  /* each row's cheapest and second cheapest entry */
+  int32_t *arg1, *arg2; /* where they are (-1: none finite) */
 } rf__lap_lazy;
 
 typedef struct rf__lap {
-  const double *c;     /* row-major, row stride m (unused when lazy) */
-  rf__lap_lazy *lazy;  /* NULL, or rows made on demand */
+  const double *c;    /* row-major, row stride m (unused when lazy) */
+  rf__lap_lazy *lazy; /* NULL, or rows made on demand */
   int32_t n, m;
-  double *v;           /* column duals */
-  int32_t *rowsol;     /* row -> column, -1 free */
-  int32_t *colsol;     /* column -> row, -1 free */
+  double *v;       /* column duals */
+  int32_t *rowsol; /* row -> column, -1 free */
+  int32_t *colsol; /* column -> row, -1 free */
   double *d;
   int32_t *pred, *collist, *free_rows, *matches, *imin;
 } rf__lap;

@@ -19,23 +19,23 @@
 #include "retailfuse/status.h"
 
 typedef struct kb_node {
-  double total;            /* solved: its optimum; unsolved: a lower bound (solver's terms) */
-  uint64_t seq;            /* queue order among equal totals: the older first */
-  size_t sol;              /* solved: offset of rowsol[m] in the solutions pool */
-  size_t dual;             /* solved: offset of v[m] in the duals pool */
-  size_t pairs;            /* offset in the pairs pool: forbidden pairs, then forced pairs */
+  double total; /* solved: its optimum; unsolved: a lower bound (solver's terms) */
+  uint64_t seq; /* queue order among equal totals: the older first */
+  size_t sol;   /* solved: offset of rowsol[m] in the solutions pool */
+  size_t dual;  /* solved: offset of v[m] in the duals pool */
+  size_t pairs; /* offset in the pairs pool: forbidden pairs, then forced pairs */
   int32_t forbidden, forced;
   int solved;
-  size_t parent;           /* unsolved: the solved node it starts from */
-  int32_t row;             /* unsolved: the row freed from its parent's column */
+  size_t parent; /* unsolved: the solved node it starts from */
+  int32_t row;   /* unsolved: the row freed from its parent's column */
 } kb_node;
 
 typedef struct kbest {
   rf_assign_workspace *ws;
   rf__problem prob;
   rf__lap lap;
-  double *c;               /* the working copy; forbidden pairs are set to +inf in place */
-  int32_t m;               /* square size after padding */
+  double *c; /* the working copy; forbidden pairs are set to +inf in place */
+  int32_t m; /* square size after padding */
   kb_node *nodes;
   size_t node_count, node_cap;
   int32_t *sols;
@@ -45,7 +45,7 @@ typedef struct kbest {
   size_t solved_count;
   size_t *heap;
   size_t heap_len;
-  unsigned char *blocked;  /* blocked[j] for columns, then forced flags for rows */
+  unsigned char *blocked; /* blocked[j] for columns, then forced flags for rows */
 } kbest;
 
 static int grow(kbest *kb, rf__ws_slot slot, void **ptr, size_t bytes) {
@@ -205,7 +205,7 @@ static int expand(kbest *kb, size_t parent_index) {
       bound -= 1e-9 * (1.0 + fabs(parent.total) + fabs(slack));
       rc = add_node(kb, bound, parent.forbidden + 1, parent.forced + newly_forced, &child);
       if (rc == 0) {
-        const int32_t *pp = kb->pairs + parent.pairs;  /* the pool may have moved */
+        const int32_t *pp = kb->pairs + parent.pairs; /* the pool may have moved */
         int32_t *cp = kb->pairs + kb->nodes[child].pairs;
         memcpy(cp, pp, 2 * (size_t)parent.forbidden * sizeof(int32_t));
         cp[2 * parent.forbidden] = r;
@@ -279,7 +279,7 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
     return 0;
   }
   kb.m = kb.prob.m;
-  kb.c = ws->buf[RF__WS_MATRIX];  /* the copy rf__problem_init was asked for */
+  kb.c = ws->buf[RF__WS_MATRIX]; /* the copy rf__problem_init was asked for */
   kb.blocked = rf__ws_get(ws, RF__WS_BLOCKED, (size_t)kb.m + (size_t)kb.prob.n);
   if (kb.blocked == NULL || rf__lap_prepare(&kb.lap, ws, kb.c, kb.m, kb.m) != 0)
     return rf__error(&ws->err, RF_ENOMEM, "out of memory");
@@ -297,7 +297,7 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
     if (!kb.nodes[best].solved) {
       rc = solve_child(&kb, best);
       if (rc == RF_ENOMEM) return rf__error(&ws->err, rc, "out of memory");
-      continue;  /* requeued with its exact total, or dropped when infeasible */
+      continue; /* requeued with its exact total, or dropped when infeasible */
     }
     size_t s = *found;
     totals[s] = rf__problem_answer(&kb.prob, kb.sols + kb.nodes[best].sol, row_to_col + s * rows);
@@ -308,8 +308,8 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
   return 0;
 }
 
-int rf_kbest(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
-             unsigned flags, size_t k, int32_t *row_to_col, double *totals, size_t *found) {
+int rf_kbest(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols, unsigned flags,
+             size_t k, int32_t *row_to_col, double *totals, size_t *found) {
   if (ws != NULL) return solve(ws, cost, rows, cols, flags, k, row_to_col, totals, found);
   int rc = rf_assign_workspace_new(&ws, NULL);
   if (rc != 0) return rc;

@@ -19,8 +19,11 @@ static int check_feasible(rf_assign_workspace *ws, const double *w, const double
   size_t must = 0;
   for (size_t i = 0; i < rows; ++i) must += w_none[i] == 0.0;
   if (must == 0) return 0;
-  if (must > cols) return rf__error(&ws->err, RF_EINFEASIBLE, "%zu rows must take a column but "
-                                    "there are %zu columns", must, cols);
+  if (must > cols)
+    return rf__error(&ws->err, RF_EINFEASIBLE,
+                     "%zu rows must take a column but "
+                     "there are %zu columns",
+                     must, cols);
   double *cost = rf__ws_get(ws, RF__WS_KBEST_DUALS, must * cols * sizeof(double));
   int32_t *match = rf__ws_get(ws, RF__WS_KBEST_SOLS, must * sizeof(int32_t));
   if (cost == NULL || match == NULL) return rf__error(&ws->err, RF_ENOMEM, "out of memory");
@@ -38,12 +41,11 @@ static int check_feasible(rf_assign_workspace *ws, const double *w, const double
   return rc;
 }
 
-static int solve(rf_assign_workspace *ws, const double *like, const double *like_none,
-                 size_t rows, size_t cols, rf_marginals_method method, double *prob,
-                 double *prob_none) {
+static int solve(rf_assign_workspace *ws, const double *like, const double *like_none, size_t rows,
+                 size_t cols, rf_marginals_method method, double *prob, double *prob_none) {
   rf__error_clear(&ws->err);
-  if ((like == NULL && rows * cols != 0) || (rows != 0 && (like_none == NULL || prob_none == NULL)) ||
-      (prob == NULL && rows * cols != 0))
+  if ((like == NULL && rows * cols != 0) ||
+      (rows != 0 && (like_none == NULL || prob_none == NULL)) || (prob == NULL && rows * cols != 0))
     return rf__error(&ws->err, RF_EINVAL, "like, like_none, prob and prob_none are required");
   if (method != RF_MARGINALS_AUTO && method != RF_MARGINALS_EXACT && method != RF_MARGINALS_BP)
     return rf__error(&ws->err, RF_EINVAL, "unknown method %d", (int)method);
@@ -60,8 +62,8 @@ static int solve(rf_assign_workspace *ws, const double *like, const double *like
     for (size_t j = 0; j < cols; ++j) {
       double x = like[i * cols + j];
       if (!isfinite(x) || x < 0.0)
-        return rf__error(&ws->err, RF_EINVAL, "like[%zu][%zu] is %g; likelihoods are finite and >= 0",
-                         i, j, x);
+        return rf__error(&ws->err, RF_EINVAL,
+                         "like[%zu][%zu] is %g; likelihoods are finite and >= 0", i, j, x);
       if (x > top) top = x;
     }
     if (top == 0.0)
@@ -79,8 +81,10 @@ static int solve(rf_assign_workspace *ws, const double *like, const double *like
   int exact;
   if (method == RF_MARGINALS_EXACT) {
     if (small > RF__MARGINALS_EXACT_MAX)
-      return rf__error(&ws->err, RF_ELIMIT, "exact marginals take at most %d on the smaller side, "
-                       "got %zu x %zu", RF__MARGINALS_EXACT_MAX, rows, cols);
+      return rf__error(&ws->err, RF_ELIMIT,
+                       "exact marginals take at most %d on the smaller side, "
+                       "got %zu x %zu",
+                       RF__MARGINALS_EXACT_MAX, rows, cols);
     exact = 1;
   } else if (method == RF_MARGINALS_BP) {
     exact = 0;
@@ -98,9 +102,8 @@ static int solve(rf_assign_workspace *ws, const double *like, const double *like
   return 0;
 }
 
-int rf_marginals(rf_assign_workspace *ws, const double *like, const double *like_none,
-                 size_t rows, size_t cols, rf_marginals_method method, double *prob,
-                 double *prob_none) {
+int rf_marginals(rf_assign_workspace *ws, const double *like, const double *like_none, size_t rows,
+                 size_t cols, rf_marginals_method method, double *prob, double *prob_none) {
   if (ws != NULL) return solve(ws, like, like_none, rows, cols, method, prob, prob_none);
   int rc = rf_assign_workspace_new(&ws, NULL);
   if (rc != 0) return rc;

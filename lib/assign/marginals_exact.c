@@ -124,7 +124,7 @@ static int over_rows(rf_assign_workspace *ws, const double *w, const double *w_n
       }
       h[S] = acc;
     }
-    log_scale[j + 1] = log_scale[j] + rescale(h, states);  /* G[0] = 1 keeps layers non-zero */
+    log_scale[j + 1] = log_scale[j] + rescale(h, states); /* G[0] = 1 keeps layers non-zero */
   }
   /* At the end, rows outside S take none: H[m][S] = product of w_none over rows not in S. */
   double *next = H, *cur = H + states;

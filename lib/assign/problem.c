@@ -37,13 +37,14 @@ int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost
   p->cols = cols;
   p->maximize = (flags & RF_LSA_MAXIMIZE) != 0;
   p->transposed = rows > cols;
-  if (rows > INT32_MAX || cols > INT32_MAX || (cols != 0 && rows > SIZE_MAX / sizeof(double) / cols))
+  if (rows > INT32_MAX || cols > INT32_MAX ||
+      (cols != 0 && rows > SIZE_MAX / sizeof(double) / cols))
     return rf__error(&ws->err, RF_ELIMIT, "matrix of %zu x %zu is too large", rows, cols);
   p->n = (int32_t)(p->transposed ? cols : rows);
   p->m = (int32_t)(p->transposed ? rows : cols);
   int32_t n_all = p->n + extra_rows;
   if (!copy && extra_rows == 0 && p->transposed) {
-    p->lazy = 1;  /* checked by the lazy pass */
+    p->lazy = 1; /* checked by the lazy pass */
     return 0;
   }
   int rc = rf__problem_check(ws, cost, rows, cols, p->maximize);
@@ -56,7 +57,8 @@ int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost
   }
   size_t m = (size_t)p->m;
   double *c = rf__ws_get(ws, RF__WS_MATRIX, (size_t)n_all * m * sizeof(double));
-  if (c == NULL) return rf__error(&ws->err, RF_ENOMEM, "out of memory for a %d x %d copy", n_all, p->m);
+  if (c == NULL)
+    return rf__error(&ws->err, RF_ENOMEM, "out of memory for a %d x %d copy", n_all, p->m);
   const double sign = p->maximize ? -1.0 : 1.0;
   if (p->transposed) {
     /* Blocked so both matrices are walked in cache-sized tiles. */
@@ -64,7 +66,8 @@ int rf__problem_init(rf__problem *p, rf_assign_workspace *ws, const double *cost
     for (size_t i0 = 0; i0 < rows; i0 += tile)
       for (size_t j0 = 0; j0 < cols; j0 += tile)
         for (size_t i = i0; i < i0 + tile && i < rows; ++i)
-          for (size_t j = j0; j < j0 + tile && j < cols; ++j) c[j * m + i] = sign * cost[i * cols + j];
+          for (size_t j = j0; j < j0 + tile && j < cols; ++j)
+            c[j * m + i] = sign * cost[i * cols + j];
   } else {
     for (size_t k = 0; k < rows * cols; ++k) c[k] = sign * cost[k];
   }

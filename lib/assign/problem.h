@@ -9,13 +9,13 @@
 #include "workspace.h"
 
 typedef struct rf__problem {
-  const double *orig;  /* the caller's matrix */
-  size_t rows, cols;   /* the caller's shape */
+  const double *orig; /* the caller's matrix */
+  size_t rows, cols;  /* the caller's shape */
   int maximize, transposed;
-  const double *c;     /* the solver's n x m matrix: orig itself or a copy in RF__WS_MATRIX;
-                          NULL when `lazy` */
+  const double *c; /* the solver's n x m matrix: orig itself or a copy in RF__WS_MATRIX;
+                      NULL when `lazy` */
   int32_t n, m;
-  int lazy;            /* transposed without a copy: see rf__lap_lazy */
+  int lazy; /* transposed without a copy: see rf__lap_lazy */
 } rf__problem;
 
 /* RF_EINVAL naming the first entry that is NaN or the wrong infinity (+inf when maximizing,

@@ -29,7 +29,7 @@ void rf_assign_workspace_free(rf_assign_workspace *ws) {
 const char *rf_assign_errmsg(const rf_assign_workspace *ws) { return ws ? ws->err.msg : ""; }
 
 static void *get(rf_assign_workspace *ws, rf__ws_slot slot, size_t bytes, int keep) {
-  if (bytes == 0) bytes = 1;  /* a valid pointer even for an empty problem */
+  if (bytes == 0) bytes = 1; /* a valid pointer even for an empty problem */
   if (bytes <= ws->cap[slot]) return ws->buf[slot];
   size_t cap = ws->cap[slot] ? ws->cap[slot] : 256;
   while (cap < bytes) cap = cap > SIZE_MAX / 2 ? bytes : cap * 2;

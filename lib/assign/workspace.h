@@ -6,9 +6,9 @@
 #include "retailfuse/assign.h"
 
 typedef enum rf__ws_slot {
-  RF__WS_MATRIX,     /* a transposed / negated / masked copy of the cost matrix */
-  RF__WS_V,          /* column dual variables */
-  RF__WS_D,          /* shortest-path distances */
+  RF__WS_MATRIX, /* a transposed / negated / masked copy of the cost matrix */
+  RF__WS_V,      /* column dual variables */
+  RF__WS_D,      /* shortest-path distances */
   RF__WS_ROWSOL,
   RF__WS_COLSOL,
   RF__WS_PRED,
@@ -48,6 +48,5 @@ void *rf__ws_get(rf_assign_workspace *ws, rf__ws_slot slot, size_t bytes);
 
 /* Grows a slot keeping its contents (for arrays that grow during a solve). */
 void *rf__ws_grow(rf_assign_workspace *ws, rf__ws_slot slot, size_t bytes);
-
 
 #endif

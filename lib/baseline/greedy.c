@@ -11,21 +11,22 @@
 #include "retailfuse/greedy.h"
 #include "retailfuse/status.h"
 
-#define MAX_QTY 4              /* the most items one change is read as */
-#define HAND_KEEP_US 60000000  /* hand visits older than this, beyond the gap and the wait allowed,
-                                  are dropped: room for long changes */
+#define MAX_QTY 4 /* the most items one change is read as */
+#define HAND_KEEP_US                                                            \
+  60000000 /* hand visits older than this, beyond the gap and the wait allowed, \
+              are dropped: room for long changes */
 
 typedef struct g_hand {
   uint32_t shelf;
-  int64_t shopper;             /* -1: anonymous */
-  uint32_t cart;               /* the shopper's cart when the hand was seen */
+  int64_t shopper; /* -1: anonymous */
+  uint32_t cart;   /* the shopper's cart when the hand was seen */
   rf_time_us t0, t1;
 } g_hand;
 
 typedef struct g_delta {
   uint32_t shelf;
   rf_time_us t0, t1;
-  double total, noise_var;     /* summed change and the variance the plates' noise adds to it */
+  double total, noise_var; /* summed change and the variance the plates' noise adds to it */
   int64_t event;
 } g_delta;
 
@@ -33,14 +34,14 @@ struct rf_greedy {
   rf_allocator alloc;
   const rf_store *store;
   double param[RF_GREEDY_PARAM_COUNT];
-  rf_time_us lateness_us, max_gap_us;  /* the same, in the store clock's unit */
-  int started;                 /* events were pushed: the parameters are fixed */
+  rf_time_us lateness_us, max_gap_us; /* the same, in the store clock's unit */
+  int started;                        /* events were pushed: the parameters are fixed */
   rf_output_fn output;
   void *payload;
   uint32_t products, shelves;
-  uint32_t **shelf_products;   /* per shelf: the products facing on it */
+  uint32_t **shelf_products; /* per shelf: the products facing on it */
   size_t *shelf_product_count;
-  rf__ledger ledger;           /* shoppers and carts */
+  rf__ledger ledger; /* shoppers and carts */
   g_hand *hands;
   size_t hand_count, hand_cap;
   g_delta *pending;
@@ -48,7 +49,7 @@ struct rf_greedy {
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;
-  rf_item_qty *items;          /* receipt scratch, one per product */
+  rf_item_qty *items; /* receipt scratch, one per product */
   rf__errbuf err;
 };
 
@@ -66,8 +67,7 @@ void rf_greedy_free(rf_greedy *g) {
   rf__free(&copy, g);
 }
 
-static const rf__param_def params[RF_GREEDY_PARAM_COUNT] = {
-    RF_GREEDY_PARAM_MAP(RF__PARAM_DEF)};
+static const rf__param_def params[RF_GREEDY_PARAM_COUNT] = {RF_GREEDY_PARAM_MAP(RF__PARAM_DEF)};
 
 const char *rf_greedy_param_name(rf_greedy_param p) {
   return rf__param_name(params, RF_GREEDY_PARAM_COUNT, (int)p);
@@ -305,7 +305,8 @@ static int catch_up(rf_greedy *g, int everything) {
   }
   rf_time_us first_open = INT64_MAX;
   for (size_t q = 0; q < g->pending_count; ++q)
-    if (g->pending[g->pending_head + q].t0 < first_open) first_open = g->pending[g->pending_head + q].t0;
+    if (g->pending[g->pending_head + q].t0 < first_open)
+      first_open = g->pending[g->pending_head + q].t0;
   if (rc == 0)
     rc = rf__ledger_receipts(&g->ledger, g->clock, g->lateness_us, first_open, everything,
                              emit_receipt, g);
@@ -332,7 +333,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
     case RF_RECORD_ENTER: rc = rf__ledger_enter(&g->ledger, &r->u.enter, &g->err); break;
     case RF_RECORD_EXIT: rc = rf__ledger_exit(&g->ledger, &r->u.exit, &g->err); break;
     case RF_RECORD_LINK: rc = rf__ledger_link(&g->ledger, &r->u.link, &g->err); break;
-    case RF_RECORD_POSITION: break;  /* the baseline does not use positions */
+    case RF_RECORD_POSITION: break; /* the baseline does not use positions */
     case RF_RECORD_HAND: {
       int64_t who = -1;
       if (rf_store_find_shelf(g->store, r->u.hand.shelf, &shelf) != 0) {
@@ -353,7 +354,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
         rc = rf__error(&g->err, RF_ENOTFOUND, "shelf '%s' is not in the store", r->u.delta.shelf);
         break;
       }
-      if (g->pending_head > 0 && g->pending_head >= g->pending_count) {  /* reuse the front */
+      if (g->pending_head > 0 && g->pending_head >= g->pending_count) { /* reuse the front */
         memmove(g->pending, g->pending + g->pending_head, g->pending_count * sizeof *g->pending);
         g->pending_head = 0;
       }

@@ -60,14 +60,13 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
   size_t n = (size_t)l->slots + 1;
   int64_t *qty = NULL;
   char *copy = NULL;
-  if (fresh &&
-      (RF__RESERVE(a, l->ids, l->ids_cap, n) != 0 ||
-       RF__RESERVE(a, l->shoppers, l->shopper_cap, n) != 0 ||
-       RF__RESERVE(a, l->carts, l->cart_cap, n) != 0 ||
-       RF__RESERVE(a, l->free_slots, l->free_cap, n) != 0 ||
-       RF__RESERVE(a, l->waiting, l->waiting_cap, n) != 0 ||
-       RF__RESERVE(a, l->done, l->done_cap, n) != 0 ||
-       (qty = rf__calloc(a, (size_t)l->products + 1, sizeof *qty)) == NULL))
+  if (fresh && (RF__RESERVE(a, l->ids, l->ids_cap, n) != 0 ||
+                RF__RESERVE(a, l->shoppers, l->shopper_cap, n) != 0 ||
+                RF__RESERVE(a, l->carts, l->cart_cap, n) != 0 ||
+                RF__RESERVE(a, l->free_slots, l->free_cap, n) != 0 ||
+                RF__RESERVE(a, l->waiting, l->waiting_cap, n) != 0 ||
+                RF__RESERVE(a, l->done, l->done_cap, n) != 0 ||
+                (qty = rf__calloc(a, (size_t)l->products + 1, sizeof *qty)) == NULL))
     return RF_ENOMEM;
   if (rf__idmap_reserve(&l->map, a, 1) != 0 || (copy = rf__strdup(a, id)) == NULL) {
     rf__free(a, qty);
@@ -81,7 +80,7 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
     qty = l->carts[i].qty;
     memset(qty, 0, (size_t)l->products * sizeof *qty);
   }
-  if (!fresh) forget_cart(l, i);  /* (released only once off both lists; kept so) */
+  if (!fresh) forget_cart(l, i); /* (released only once off both lists; kept so) */
   memset(&l->shoppers[i], 0, sizeof l->shoppers[i]);
   memset(&l->carts[i], 0, sizeof l->carts[i]);
   l->carts[i].qty = qty;
@@ -154,7 +153,7 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
   if ((rc = rf__ledger_find(l, r->shopper, &i, err)) != 0 ||
       (rc = rf__ledger_find(l, r->cart, &target, err)) != 0)
     return rc;
-  uint32_t cart = l->shoppers[target].cart;  /* joining a joiner joins the owner */
+  uint32_t cart = l->shoppers[target].cart; /* joining a joiner joins the owner */
   if (cart == l->shoppers[i].cart) return 0;
   if (l->shoppers[i].cart == i) {
     /* i's own cart joins too: its items and anyone shopping into it move over, and it waits
@@ -187,8 +186,7 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
   uint32_t i;
   int rc = rf__ledger_find(l, r->shopper, &i, err);
   if (rc != 0) return rc;
-  if (!isfinite(r->x) || !isfinite(r->y))
-    return rf__error(err, RF_EINVAL, "position: not finite");
+  if (!isfinite(r->x) || !isfinite(r->y)) return rf__error(err, RF_EINVAL, "position: not finite");
   rf__shopper *sh = &l->shoppers[i];
   rf__fix fix = {r->t, r->x, r->y};
   if (sh->track_count > 0) {
@@ -214,7 +212,7 @@ int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf__fix *
   for (int k = 0; k < sh->track_count; ++k) {
     const rf__fix *f = &sh->track[(sh->track_head + k) % RF__TRACK];
     rf_time_us gap = f->t > t ? f->t - t : t - f->t;
-    if (best < 0 || gap <= best_gap) {  /* ties: the later fix */
+    if (best < 0 || gap <= best_gap) { /* ties: the later fix */
       best = k;
       best_gap = gap;
     }
@@ -231,14 +229,14 @@ int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_tim
   for (size_t w = 0; w < l->waiting_count; ++w) {
     uint32_t c = l->waiting[w];
     rf__cart *cart = &l->carts[c];
-    if (cart->members_in > 0 || cart->receipted) continue;  /* back in the store, or done */
+    if (cart->members_in > 0 || cart->receipted) continue; /* back in the store, or done */
     rf_time_us due = cart->last_exit + wait;
     if (rc == 0 && (everything || (due <= clock && first_open_t0 > cart->last_exit))) {
       rc = emit(c, due, payload);
       if (rc == 0) {
         cart->receipted = 1;
         cart->receipt_t = due;
-        l->done[l->done_count++] = c;  /* reserved at enter, as waiting */
+        l->done[l->done_count++] = c; /* reserved at enter, as waiting */
       }
     }
     if (!cart->receipted) l->waiting[still++] = c;
@@ -248,8 +246,7 @@ int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_tim
 }
 
 /* Whether nothing refers to cart c and the shoppers who shopped into it any more. */
-static int releasable(const rf__ledger *l, uint32_t c, rf__slot_used_fn still_used,
-                      void *payload) {
+static int releasable(const rf__ledger *l, uint32_t c, rf__slot_used_fn still_used, void *payload) {
   if (still_used && still_used(c, payload)) return 0;
   for (uint32_t s = 0; s < l->slots; ++s) {
     if (!l->shoppers[s].in_use || l->shoppers[s].cart != c) continue;
@@ -274,7 +271,7 @@ void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
       l->ids[s] = NULL;
       memset(&l->shoppers[s], 0, sizeof l->shoppers[s]);
       l->shoppers[s].cart = s;
-      l->free_slots[l->free_count++] = s;  /* room for every slot, reserved with it */
+      l->free_slots[l->free_count++] = s; /* room for every slot, reserved with it */
     }
   }
   l->done_count = keep;

@@ -25,20 +25,20 @@ typedef struct rf__fix {
 #define RF__TRACK_STEP_US 500000
 
 typedef struct rf__shopper {
-  uint32_t cart;               /* index of the cart owner (itself unless linked) */
-  int in_use;                  /* 0: a released slot, free for the next shopper to enter */
+  uint32_t cart; /* index of the cart owner (itself unless linked) */
+  int in_use;    /* 0: a released slot, free for the next shopper to enter */
   int present;
-  rf_time_us entered, left;    /* when last seen entering / leaving */
-  rf__fix track[RF__TRACK];    /* a ring, oldest first from track_head */
+  rf_time_us entered, left; /* when last seen entering / leaving */
+  rf__fix track[RF__TRACK]; /* a ring, oldest first from track_head */
   int track_count, track_head;
 } rf__shopper;
 
 typedef struct rf__cart {
-  int64_t *qty;                /* per product */
+  int64_t *qty; /* per product */
   int members_in, owner_left, receipted;
-  int64_t flagged;             /* standing diffs into it that were flagged for review */
+  int64_t flagged; /* standing diffs into it that were flagged for review */
   rf_time_us last_exit;
-  rf_time_us receipt_t;        /* when its receipt was due (once receipted) */
+  rf_time_us receipt_t; /* when its receipt was due (once receipted) */
 } rf__cart;
 
 typedef struct rf__ledger {
@@ -48,16 +48,16 @@ typedef struct rf__ledger {
    * slot is released once its cart's receipt is out and nothing refers to it any more, and
    * the next shopper to enter takes it: the ledger is as big as the busiest moment, not the
    * day. */
-  rf__idmap map;               /* shopper id -> slot */
-  char **ids;                  /* per slot: its shopper's id (owned), NULL when free */
+  rf__idmap map; /* shopper id -> slot */
+  char **ids;    /* per slot: its shopper's id (owned), NULL when free */
   rf__shopper *shoppers;
   rf__cart *carts;
-  uint32_t slots;              /* slots ever used (in use or free) */
-  uint32_t *free_slots;        /* released slots, taken last-released first */
+  uint32_t slots;       /* slots ever used (in use or free) */
+  uint32_t *free_slots; /* released slots, taken last-released first */
   size_t free_count;
-  uint32_t *waiting;           /* carts whose shoppers have all left, until their receipt */
+  uint32_t *waiting; /* carts whose shoppers have all left, until their receipt */
   size_t waiting_count;
-  uint32_t *done;              /* receipted carts, until their slots are released */
+  uint32_t *done; /* receipted carts, until their slots are released */
   size_t done_count;
   size_t ids_cap, shopper_cap, cart_cap, free_cap, waiting_cap, done_cap;
 } rf__ledger;

@@ -4,7 +4,8 @@
 
 #include "retailfuse/allocator.h"
 
-/* Copies `in` (or the C library's functions when NULL) into *out; RF_EINVAL if a hook is missing. */
+/* Copies `in` (or the C library's functions when NULL) into *out; RF_EINVAL if a hook is missing.
+ */
 int rf__allocator_init(rf_allocator *out, const rf_allocator *in);
 
 void *rf__malloc(const rf_allocator *a, size_t size);

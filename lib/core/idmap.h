@@ -11,14 +11,14 @@
 #include "retailfuse/allocator.h"
 
 typedef struct rf__idmap_slot {
-  const char *key;  /* NULL: empty */
+  const char *key; /* NULL: empty */
   uint32_t hash;
   uint32_t value;
 } rf__idmap_slot;
 
 typedef struct rf__idmap {
   rf__idmap_slot *slots;
-  size_t cap;   /* 0 or a power of two */
+  size_t cap; /* 0 or a power of two */
   size_t count;
 } rf__idmap;
 

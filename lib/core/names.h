@@ -11,7 +11,7 @@
 typedef struct rf__names {
   rf__strpool pool;
   rf__idmap map;
-  const char **ids;            /* by number */
+  const char **ids; /* by number */
   size_t cap;
   uint32_t count;
 } rf__names;

@@ -27,8 +27,8 @@ int rf__param_check(const rf__param_def *defs, int count, int p, double value, r
   if (p < 0 || p >= count) return RF_EINVAL;
   if (isfinite(value) && value >= defs[p].min && value <= defs[p].max) return 0;
   if (err == NULL) return RF_ERANGE;
-  return rf__error(err, RF_ERANGE, "%s = %g is outside [%g, %g]", defs[p].name, value,
-                   defs[p].min, defs[p].max);
+  return rf__error(err, RF_ERANGE, "%s = %g is outside [%g, %g]", defs[p].name, value, defs[p].min,
+                   defs[p].max);
 }
 
 int rf__param_find(const rf__param_def *defs, int count, const char *name) {

@@ -8,7 +8,7 @@
 
 void *rf__slots_reserve(rf__slots *s, const rf_allocator *a, int slot, size_t count, size_t elem) {
   if (slot < 0 || slot >= RF__SLOTS_MAX) return NULL;
-  if (count == 0) count = 1;  /* a valid pointer even for nothing */
+  if (count == 0) count = 1; /* a valid pointer even for nothing */
   if (rf__reserve(a, &s->buf[slot], &s->cap[slot], count, elem) != 0) return NULL;
   return s->buf[slot];
 }

@@ -12,7 +12,7 @@
 
 typedef struct rf__slots {
   void *buf[RF__SLOTS_MAX];
-  size_t cap[RF__SLOTS_MAX];   /* in elements of the size the slot was last reserved with */
+  size_t cap[RF__SLOTS_MAX]; /* in elements of the size the slot was last reserved with */
 } rf__slots;
 
 /* Room for at least `count` elements of `elem` bytes in slot `slot`, its contents kept: the

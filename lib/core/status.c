@@ -4,8 +4,9 @@
 const char *rf_strerror(int code) {
   switch (code) {
     case RF_OK: return "success";
-#define RF__STATUS_MSG(name, value, msg) case RF_##name: return msg;
-    RF_STATUS_MAP(RF__STATUS_MSG)
+#define RF__STATUS_MSG(name, value, msg) \
+  case RF_##name: return msg;
+      RF_STATUS_MAP(RF__STATUS_MSG)
 #undef RF__STATUS_MSG
     default: return "unknown status code";
   }
@@ -14,8 +15,9 @@ const char *rf_strerror(int code) {
 const char *rf_err_name(int code) {
   switch (code) {
     case RF_OK: return "OK";
-#define RF__STATUS_NAME(name, value, msg) case RF_##name: return #name;
-    RF_STATUS_MAP(RF__STATUS_NAME)
+#define RF__STATUS_NAME(name, value, msg) \
+  case RF_##name: return #name;
+      RF_STATUS_MAP(RF__STATUS_NAME)
 #undef RF__STATUS_NAME
     default: return "UNKNOWN";
   }

@@ -9,7 +9,7 @@
 typedef struct rf__strpool_chunk rf__strpool_chunk;
 
 typedef struct rf__strpool {
-  rf__strpool_chunk *head;  /* the chunk being filled; older ones follow */
+  rf__strpool_chunk *head; /* the chunk being filled; older ones follow */
 } rf__strpool;
 
 void rf__strpool_init(rf__strpool *pool);

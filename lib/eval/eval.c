@@ -13,7 +13,7 @@
 #define MATCH_BEFORE_US 60000000
 #define MATCH_AFTER_US 5000000
 
-typedef struct cell {           /* one (cart, sku) */
+typedef struct cell { /* one (cart, sku) */
   uint32_t cart, sku;
   int64_t truth_receipt, truth_actions, output_receipt, diff_sum, unflagged_sum;
 } cell;
@@ -22,14 +22,14 @@ typedef struct cart_flags {
   int truth_receipt, output_receipt;
 } cart_flags;
 
-typedef struct action {         /* one truth record: `units` items moved one way */
+typedef struct action { /* one truth record: `units` items moved one way */
   uint32_t cart, sku;
   int sign;
   int64_t t, units, unmatched;
 } action;
 
 typedef struct diff {
-  size_t order;                 /* order added: ties of seq keep it */
+  size_t order; /* order added: ties of seq keep it */
   int64_t seq, t, qty, corrects;
   uint32_t cart, sku;
   int has_corrects, review;
@@ -41,7 +41,7 @@ struct rf_eval {
   rf__names carts, skus;
   cell *cells;
   size_t cell_count, cell_cap;
-  uint64_t *slots;              /* open addressing: (key << 32 | cell index + 1), 0 empty */
+  uint64_t *slots; /* open addressing: (key << 32 | cell index + 1), 0 empty */
   size_t slot_cap;
   cart_flags *flags;
   size_t flags_cap;
@@ -174,8 +174,10 @@ int rf_eval_add_truth(rf_eval *e, const rf_record *rec) {
   rf__error_clear(&e->err);
   if (rec->type == RF_RECORD_RECEIPT) return add_receipt(e, &rec->u.receipt, 1);
   if (rec->type != RF_RECORD_TRUTH)
-    return rf__error(&e->err, RF_EINVAL, "line %llu: a truth file holds truth and receipt records, "
-                     "not %s", (unsigned long long)rec->line, rf_record_type_name(rec->type));
+    return rf__error(&e->err, RF_EINVAL,
+                     "line %llu: a truth file holds truth and receipt records, "
+                     "not %s",
+                     (unsigned long long)rec->line, rf_record_type_name(rec->type));
   const rf_truth_rec *t = &rec->u.truth;
   uint32_t cart, sku;
   cell *c;
@@ -246,10 +248,10 @@ static double f1_of(uint64_t matched, uint64_t predicted, uint64_t truth, double
   return precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
 }
 
-typedef struct gap {            /* what one cell got wrong */
+typedef struct gap { /* what one cell got wrong */
   uint32_t cart, sku;
   int64_t extra, missing;
-  int both;                     /* the sku is in the cart both in truth and in the output */
+  int both; /* the sku is in the cart both in truth and in the output */
 } gap;
 
 static int by_sku_cart(const void *a, const void *b) {
@@ -341,9 +343,10 @@ static void calibrate(rf_eval *e, rf_eval_scores *out) {
     if (d->has_corrects) {
       /* An undo of an earlier diff is bookkeeping, not a decision. */
       const diff *old = NULL;
-      for (size_t k = i; k-- > 0 && old == NULL;)  /* the latest earlier diff with that seq */
+      for (size_t k = i; k-- > 0 && old == NULL;) /* the latest earlier diff with that seq */
         if (e->diffs[k].seq == d->corrects) old = &e->diffs[k];
-      if (old != NULL && old->cart == d->cart && old->sku == d->sku && old->qty == -d->qty) continue;
+      if (old != NULL && old->cart == d->cart && old->sku == d->sku && old->qty == -d->qty)
+        continue;
     }
     int64_t units = llabs(d->qty), found = 0;
     int sign = d->qty > 0 ? 1 : -1;
@@ -396,7 +399,8 @@ int rf_eval_score(rf_eval *e, rf_eval_scores *out) {
   unsigned char *wrong = rf__calloc(&e->alloc, (size_t)e->carts.count + 1, 1);
   if (wrong == NULL) return nomem(e);
   for (size_t i = 0; i < e->cell_count; ++i)
-    if (truth_qty(e, &e->cells[i]) != predicted_qty(e, &e->cells[i], 0)) wrong[e->cells[i].cart] = 1;
+    if (truth_qty(e, &e->cells[i]) != predicted_qty(e, &e->cells[i], 0))
+      wrong[e->cells[i].cart] = 1;
   for (uint32_t c = 0; c < e->carts.count; ++c) {
     int has_truth = e->flags[c].truth_receipt, has_output = e->flags[c].output_receipt;
     int counted = has_truth || has_output;

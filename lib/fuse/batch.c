@@ -17,18 +17,18 @@
 #include "split.h"
 
 typedef struct f_batch {
-  size_t due;                  /* rows: the first `due` pending changes */
-  uint32_t shoppers;           /* slots of the ledger */
-  size_t hands;                /* hand visits kept */
-  size_t cols;                 /* columns: hand visits that could explain a row */
+  size_t due;        /* rows: the first `due` pending changes */
+  uint32_t shoppers; /* slots of the ledger */
+  size_t hands;      /* hand visits kept */
+  size_t cols;       /* columns: hand visits that could explain a row */
   f_row_terms *rows;
-  double *per_shopper;         /* per row: what and prox, shoppers + 1 each */
-  double *L, *L0, *P, *P0;     /* likelihoods and their marginals */
-  double *post;                /* per shopper, then per cart: a row's posterior */
+  double *per_shopper;     /* per row: what and prox, shoppers + 1 each */
+  double *L, *L0, *P, *P0; /* likelihoods and their marginals */
+  double *post;            /* per shopper, then per cart: a row's posterior */
   int32_t *column_of, *hand_of;
   f_hyps s;
-  double missed;               /* MISSED_HAND_RATE */
-  double spared;               /* the browse cost a used hand no longer pays */
+  double missed; /* MISSED_HAND_RATE */
+  double spared; /* the browse cost a used hand no longer pays */
   rf_time_us wait;
 } f_batch;
 
@@ -256,9 +256,9 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
   ch.all = -INFINITY;
   for (size_t i = 0; i < count; ++i) {
     const f_what *o = &list[i];
-    hinted[i] = o->logl + (ch.hinted ? rf__hand_items_logl(e, ch.their, c, o->product[0], o->lo,
-                                                           o->hi, nf)
-                                     : 0.0);
+    hinted[i] =
+        o->logl +
+        (ch.hinted ? rf__hand_items_logl(e, ch.their, c, o->product[0], o->lo, o->hi, nf) : 0.0);
     ch.all = rf__logsumexp_add(ch.all, hinted[i]);
   }
   double same;

@@ -53,7 +53,7 @@ static void emit(rf_engine *e, const f_out *o) {
     to_record(e, o, &rec);
     int rc = e->output(&rec, e->payload);
     if (rc != 0 && e->output_rc == 0) e->output_rc = rc;
-    if (o->is_receipt) e->item_len = o->first_item;  /* the items were only needed for the call */
+    if (o->is_receipt) e->item_len = o->first_item; /* the items were only needed for the call */
     return;
   }
   if (e->out_count == 0) e->out_head = 0;
@@ -93,7 +93,7 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   o.product = product;
   /* A change resting on a faulty plate is trusted half as much. */
   if (e->deciding_faulty) conf *= 0.5;
-  o.conf = round(conf * 1e4) / 1e4;  /* four decimals say all a confidence can */
+  o.conf = round(conf * 1e4) / 1e4; /* four decimals say all a confidence can */
   o.review = rf__emit_flags_review(e, conf);
   if (o.review && corrects < 0) rf__ledger_flag(&e->ledger, cart);
   o.has_corrects = corrects >= 0;

@@ -17,7 +17,7 @@
 static const rf__param_def params[RF_PARAM_COUNT] = {
     RF_ENGINE_PARAM_MAP(RF__PARAM_DEF)
 #define RF__PARAM_LOADCELL_DEF(name, def, lo, hi, desc) {"LOADCELL_" #name, desc, def, lo, hi},
-    RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_DEF)
+        RF_LOADCELL_PARAM_MAP(RF__PARAM_LOADCELL_DEF)
 #undef RF__PARAM_LOADCELL_DEF
 };
 
@@ -121,7 +121,8 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
     rf_facing_def def;
     rf_store_facing(store, f, &def);
     rf_store_find_product(store, def.sku, &e->facing_product[f]);
-    if (e->product_facing[e->facing_product[f]] < 0) e->product_facing[e->facing_product[f]] = (int32_t)f;
+    if (e->product_facing[e->facing_product[f]] < 0)
+      e->product_facing[e->facing_product[f]] = (int32_t)f;
   }
   /* Where a shopper of unknown position may be: the shelves' span, 2 m around. */
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -168,17 +169,18 @@ static int slot_used(uint32_t slot, void *payload) {
  * whose receipt is that far behind. */
 static int catch_up(rf_engine *e, int everything) {
   int rc = rf__decide_due(e, everything);
-  if (rc != 0) return rc;  /* what is left is made on the next call, on the same state */
+  if (rc != 0) return rc; /* what is left is made on the next call, on the same state */
   rf_time_us first_open = INT64_MAX;
   for (size_t q = 0; q < e->pending_count; ++q)
     if (e->pending[q].t0 < first_open) first_open = e->pending[q].t0;
   rc = rf__ledger_receipts(&e->ledger, e->clock, rf__param_us(e, RF_PARAM_WAIT_S), first_open,
-                          everything, rf__emit_receipt, e);
+                           everything, rf__emit_receipt, e);
   if (rc != 0) return rc;
   /* Forget hand visits no change can still use. They arrive nearly in time order (late by the
    * lateness at most), so the stale ones gather at the front: drop that prefix once it is a
    * good share of them, a pass that costs O(1) a push on average. */
-  rf_time_us keep_us = (rf_time_us)llround((e->param[RF_PARAM_MAX_GAP_S] + 60.0) * 1e6) + lateness(e);
+  rf_time_us keep_us = (rf_time_us)llround((e->param[RF_PARAM_MAX_GAP_S] + 60.0) * 1e6) +
+                       lateness(e);
   size_t stale = 0;
   while (stale < e->hand_count && e->clock - e->hands[stale].t1 > keep_us) ++stale;
   if (stale > 0 && (stale >= 64 || 2 * stale >= e->hand_count || everything)) {
@@ -234,15 +236,18 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   if (r->type == RF_RECORD_SAMPLES &&
       (r->u.samples.t < -RF__TIME_LIMIT || r->u.samples.t > RF__TIME_LIMIT ||
        r->u.samples.count > (size_t)(RF__TIME_LIMIT / r->u.samples.dt_us)))
-    return rf__error(&e->err, RF_ERANGE, "samples: the readings run beyond the engine's time range");
+    return rf__error(&e->err, RF_ERANGE,
+                     "samples: the readings run beyond the engine's time range");
   rf__record_span(r, &t0, &t1);
   if (t0 < -RF__TIME_LIMIT || t1 > RF__TIME_LIMIT)
     return rf__error(&e->err, RF_ERANGE, "%s: times beyond the engine's time range (2^62 us)",
                      rf_record_type_name(r->type));
   if (e->has_clock && t1 < e->clock - lateness(e))
-    return rf__error(&e->err, RF_ELATE, "%s at %.6f s is more than %.3f s behind the clock "
-                     "(%.6f s)", rf_record_type_name(r->type), (double)t1 / 1e6,
-                     e->param[RF_PARAM_LATENESS_S], (double)e->clock / 1e6);
+    return rf__error(&e->err, RF_ELATE,
+                     "%s at %.6f s is more than %.3f s behind the clock "
+                     "(%.6f s)",
+                     rf_record_type_name(r->type), (double)t1 / 1e6, e->param[RF_PARAM_LATENESS_S],
+                     (double)e->clock / 1e6);
   switch (r->type) {
     case RF_RECORD_ENTER: rc = rf__ledger_enter(&e->ledger, &r->u.enter, &e->err); break;
     case RF_RECORD_EXIT: rc = rf__ledger_exit(&e->ledger, &r->u.exit, &e->err); break;
@@ -257,20 +262,21 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   if (!e->has_clock || t1 > e->clock) e->clock = t1;
   e->has_clock = 1;
   if (catch_up_or_owe(e, 0) != 0)
-    return rf__error(&e->err, RF_EBEHIND, "out of memory deciding what the %s made due: the "
+    return rf__error(&e->err, RF_EBEHIND,
+                     "out of memory deciding what the %s made due: the "
                      "record is taken, the decisions are made on the next call",
                      rf_record_type_name(r->type));
   return output_complaint(e);
 }
 
-#define RF__PUSH_KIND(fn, rec_type, field, arg_type)        \
-  int fn(rf_engine *e, const arg_type *event) {            \
-    if (event == NULL) return RF_EINVAL;                   \
-    rf_record r;                                           \
-    memset(&r, 0, sizeof r);                               \
-    r.type = rec_type;                                     \
-    r.u.field = *event;                                    \
-    return rf_engine_push(e, &r);                          \
+#define RF__PUSH_KIND(fn, rec_type, field, arg_type) \
+  int fn(rf_engine *e, const arg_type *event) {      \
+    if (event == NULL) return RF_EINVAL;             \
+    rf_record r;                                     \
+    memset(&r, 0, sizeof r);                         \
+    r.type = rec_type;                               \
+    r.u.field = *event;                              \
+    return rf_engine_push(e, &r);                    \
   }
 
 RF__PUSH_KIND(rf_engine_push_enter, RF_RECORD_ENTER, enter, rf_shopper_rec)
@@ -292,7 +298,8 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
                      (long long)now);
   /* No readings can come from before the lateness any more: plates silent since are in a gap,
    * and events their shelves gathered may be done. Room for those is reserved first. */
-  if (rf__reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0) return RF_ENOMEM;
+  if (rf__reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0)
+    return RF_ENOMEM;
   if (!e->has_clock || now > e->clock) e->clock = now;
   e->has_clock = 1;
   rf_loadcell_advance(e->loadcell, e->clock - lateness(e));
@@ -306,7 +313,8 @@ int rf_engine_finish(rf_engine *e) {
   e->output_rc = 0;
   int rc = settle(e);
   if (rc != 0) return rc;
-  if (rf__reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0) return RF_ENOMEM;
+  if (rf__reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0)
+    return RF_ENOMEM;
   rf_loadcell_finish(e->loadcell);
   rc = catch_up_or_owe(e, 1);
   if (rc != 0) return rc;

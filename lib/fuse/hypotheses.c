@@ -98,8 +98,8 @@ void rf__enumerate_takes(const rf_engine *e, const f_change *c, f_hyps *s) {
     if (i + 1 < nf) {
       rf_facing_def f2;
       rf_store_facing(e->store, fac[i + 1], &f2);
-      add_pair_takes(e, c, &f, e->facing_product[fac[i]], &f2, e->facing_product[fac[i + 1]],
-                     most, s);
+      add_pair_takes(e, c, &f, e->facing_product[fac[i]], &f2, e->facing_product[fac[i + 1]], most,
+                     s);
     }
   }
   add_loose_takes(e, c, most, s);

@@ -11,25 +11,25 @@
 /* The most hypotheses one change (or one shopper's put-backs) is read as. */
 #define RF__MAX_WHAT 2048
 
-typedef struct f_what {        /* one hypothesis */
+typedef struct f_what { /* one hypothesis */
   double logl;
-  double lo, hi;               /* where along the shelf the items were (takes) */
+  double lo, hi; /* where along the shelf the items were (takes) */
   uint32_t product[2];
   int64_t qty[2];
   int parts;
-  int loose;                   /* taken from e->loose[loose], or -1 */
-  int misplaced;               /* put back away from its facing */
-  int decision, alt;           /* a put-back of an item an earlier take should have given this
-                                  shopper: e->decisions[decision].alt[alt]; -1 if none */
+  int loose;         /* taken from e->loose[loose], or -1 */
+  int misplaced;     /* put back away from its facing */
+  int decision, alt; /* a put-back of an item an earlier take should have given this
+                        shopper: e->decisions[decision].alt[alt]; -1 if none */
 } f_what;
 
-typedef struct f_hyps {        /* one change's hypotheses, in the engine's scratch */
+typedef struct f_hyps { /* one change's hypotheses, in the engine's scratch */
   f_what *takes;
   size_t take_count;
-  double take_logl;            /* log of the summed likelihood of all takes */
-  const f_change *takes_of;    /* the change they were enumerated for (NULL: none) ... */
-  size_t loose_seen;           /* ... with the engine's loose items as they were then */
-  f_what *puts;                /* for one shopper at a time */
+  double take_logl;         /* log of the summed likelihood of all takes */
+  const f_change *takes_of; /* the change they were enumerated for (NULL: none) ... */
+  size_t loose_seen;        /* ... with the engine's loose items as they were then */
+  f_what *puts;             /* for one shopper at a time */
   size_t put_count;
 } f_hyps;
 

@@ -14,7 +14,8 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
   if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "hand: the shelf id is missing");
   if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "hand: t1 is before t0");
   if (r->has_x && !isfinite(r->x)) return rf__error(&e->err, RF_EINVAL, "hand: x is not finite");
-  if (r->has_conf && !isfinite(r->conf)) return rf__error(&e->err, RF_EINVAL, "hand: conf is not finite");
+  if (r->has_conf && !isfinite(r->conf))
+    return rf__error(&e->err, RF_EINVAL, "hand: conf is not finite");
   if (r->has_conf && (r->conf < 0.0 || r->conf > 1.0))
     return rf__error(&e->err, RF_ERANGE, "hand: conf must be within [0, 1]");
   if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
@@ -25,7 +26,8 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
     if (rc != 0) return rc;
     shopper = who;
   }
-  if (RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  if (RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
   f_hand *h = &e->hands[e->hand_count];
   memset(h, 0, sizeof *h);
   h->shelf = shelf;
@@ -51,7 +53,8 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
 }
 
 /* Adds a settled change of a shelf to those waiting to be decided: g[k] for each plate of the
- * shelf, `reported` plates of it moved. Room for it must have been reserved (rf__reserve_changes). */
+ * shelf, `reported` plates of it moved. Room for it must have been reserved (rf__reserve_changes).
+ */
 static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1,
                        const double *g_in, int reported, int faulty) {
   rf_shelf_def def;
@@ -100,7 +103,8 @@ int rf__take_delta(rf_engine *e, const rf_delta_rec *r) {
   rf_store_shelf(e->store, shelf, &def);
   uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
   for (size_t k = 0; k < r->plate_count; ++k) {
-    if (r->plates[k].plate == NULL) return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
+    if (r->plates[k].plate == NULL)
+      return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
     if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
       return rf__error(&e->err, RF_ENOTFOUND, "delta: plate '%s' is not in the store",
                        r->plates[k].plate);
@@ -135,10 +139,9 @@ int rf__take_shelf_event(const rf_shelf_event *ev, void *payload) {
     e->event_g[k] = counts ? ev->delta_g[k] : 0.0;
     reported += counts;
   }
-  if (reported == 0) return 0;  /* only faulty plates moved */
+  if (reported == 0) return 0; /* only faulty plates moved */
   /* Reserved before the readings were handed over (rf__take_samples): this cannot fail. */
-  if (e->pending_count == e->pending_cap ||
-      e->g_len + ev->plate_count > e->g_cap)
+  if (e->pending_count == e->pending_cap || e->g_len + ev->plate_count > e->g_cap)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
   add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported, faulty);
   return 0;

@@ -6,7 +6,7 @@
 #include "core/alloc.h"
 
 int rf__note_loose(rf_engine *e, const f_change *c, const f_what *w) {
-  if (w->loose >= 0 || w->misplaced) e->loose_version++;  /* takes enumerated before are stale */
+  if (w->loose >= 0 || w->misplaced) e->loose_version++; /* takes enumerated before are stale */
   if (w->loose >= 0 && (e->loose[w->loose].count -= w->qty[0]) <= 0) {
     /* All taken: forget the spot (in order, so later hypotheses keep theirs). */
     memmove(e->loose + w->loose, e->loose + w->loose + 1,

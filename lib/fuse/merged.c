@@ -9,10 +9,10 @@
 
 #include "emit.h"
 
-#define MERGED_FACINGS 6       /* most facings a merged change is read over */
-#define MERGED_PER_FACING 3    /* most items of one facing in it */
-#define MERGED_ITEMS 6         /* most items in it */
-#define MERGED_HANDS 8         /* most hand visits considered for it */
+#define MERGED_FACINGS 6    /* most facings a merged change is read over */
+#define MERGED_PER_FACING 3 /* most items of one facing in it */
+#define MERGED_ITEMS 6      /* most items in it */
+#define MERGED_HANDS 8      /* most hand visits considered for it */
 
 /* A decrease read as several reaches: its facings and the hands that could have made them,
  * with everything that does not depend on how many items each facing gave computed once. */
@@ -20,19 +20,19 @@ typedef struct merged {
   const rf_engine *e;
   const f_change *c;
   rf_shelf_def shelf;
-  double sigma;                 /* the shelf's noise */
+  double sigma; /* the shelf's noise */
   size_t n, nh, nf_all;
   uint32_t fac[MERGED_FACINGS];
-  size_t place[MERGED_FACINGS];  /* each facing's place among the shelf's facings */
-  double lo[MERGED_FACINGS], hi[MERGED_FACINGS];    /* its span */
-  double unit[MERGED_FACINGS], sd[MERGED_FACINGS];  /* its product's weight and spread */
+  size_t place[MERGED_FACINGS];                  /* each facing's place among the shelf's facings */
+  double lo[MERGED_FACINGS], hi[MERGED_FACINGS]; /* its span */
+  double unit[MERGED_FACINGS], sd[MERGED_FACINGS]; /* its product's weight and spread */
   /* Who takes each facing's items: the best hand, its term (place, time, hint, who), how much
    * the other hands add (log), and the share of them in the best hand's cart. */
   int by[MERGED_FACINGS];
   double top[MERGED_FACINGS], spread[MERGED_FACINGS], share[MERGED_FACINGS];
   const f_hand *hands[MERGED_HANDS];
-  uint32_t cart[MERGED_HANDS];  /* of the shopper most likely behind each hand */
-  double who[MERGED_HANDS];     /* log of that shopper's probability */
+  uint32_t cart[MERGED_HANDS]; /* of the shopper most likely behind each hand */
+  double who[MERGED_HANDS];    /* log of that shopper's probability */
   double spared, shift;
 } merged;
 
@@ -92,7 +92,7 @@ static double fit_groups(const merged *m, const int64_t *q) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (plates[i] == 0 && weight[i] == 0) continue;
-    if (plates[i] == 0) return -INFINITY;  /* items from a facing over no plate of the change */
+    if (plates[i] == 0) return -INFINITY; /* items from a facing over no plate of the change */
     double vv = var[i] + (double)plates[i] * sigma * sigma;
     double d = mass[i] - weight[i];
     l += -0.5 * d * d / vv - 0.5 * (RF__LOG_2PI + log(vv));
@@ -146,7 +146,7 @@ static double score_reading(const merged *m, const int64_t *q, double *spread) {
   *spread = 0.0;
   for (size_t k = 0; k < m->n; ++k) {
     if (q[k] == 0) continue;
-    l += m->top[k] - m->who[m->by[k]];  /* who is counted once a hand, below */
+    l += m->top[k] - m->who[m->by[k]]; /* who is counted once a hand, below */
     *spread += m->spread[k];
     hand_items[m->by[k]] += q[k];
     hand_parts[m->by[k]]++;
@@ -265,8 +265,8 @@ static void agreement(const merged *m, const int64_t *best_q, double all, double
   }
 }
 
-int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
-                       const f_columns *k, size_t r, rf_time_us wait) {
+int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row, const f_columns *k,
+                       size_t r, rf_time_us wait) {
   merged m;
   memset(&m, 0, sizeof m);
   m.e = e;
@@ -291,8 +291,8 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row,
   for (size_t f = 0; f < m.n; ++f) {
     if (best_q[f] == 0) continue;
     double conf = fmin(agree[f], 1.0);
-    if (rf__emit_diff(e, c->event, m.cart[m.by[f]], e->facing_product[m.fac[f]], best_q[f], conf,
-                      t, -1, NULL) != 0)
+    if (rf__emit_diff(e, c->event, m.cart[m.by[f]], e->facing_product[m.fac[f]], best_q[f], conf, t,
+                      -1, NULL) != 0)
       return -1;
   }
   return 1;

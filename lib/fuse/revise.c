@@ -60,10 +60,10 @@ static void other_product(const rf_engine *e, const f_choice *ch, f_decision *d)
   for (size_t i = 0; i < ch->s->take_count; ++i) {
     const f_what *o = &ch->s->takes[i];
     if (o->parts != 1 || o->loose >= 0 || o->product[0] == ch->w->product[0]) continue;
-    double l = o->logl + (ch->their && ch->hinted
-                              ? rf__hand_items_logl(e, ch->their, ch->c, o->product[0], o->lo,
-                                                    o->hi, nf)
-                              : 0.0);
+    double l = o->logl +
+               (ch->their && ch->hinted
+                    ? rf__hand_items_logl(e, ch->their, ch->c, o->product[0], o->lo, o->hi, nf)
+                    : 0.0);
     if (other == NULL || l > other_l) {
       other = o;
       other_l = l;
@@ -101,8 +101,8 @@ int rf__correct(rf_engine *e, const f_choice *ch, rf_time_us t) {
   f_decision *d = &e->decisions[ch->w->decision];
   const f_alt *alt = &d->alt[ch->w->alt];
   int rc;
-  if ((rc = rf__emit_diff(e, d->event, d->cart, d->product[0], -d->qty[0], ch->conf, t,
-                          d->seq[0], NULL)) != 0 ||
+  if ((rc = rf__emit_diff(e, d->event, d->cart, d->product[0], -d->qty[0], ch->conf, t, d->seq[0],
+                          NULL)) != 0 ||
       (rc = rf__emit_diff(e, d->event, ch->cart, alt->product, alt->qty, ch->conf, t, d->seq[0],
                           NULL)) != 0)
     return rc;

@@ -9,15 +9,15 @@
 /* A row's decision as the batch made it. */
 typedef struct f_choice {
   const f_change *c;
-  const f_what *w;             /* the hypothesis chosen ... */
-  const f_hyps *s;             /* ... among these */
-  double all;                  /* log of the summed (hinted) weight of every hypothesis */
-  double conf;                 /* the decision's probability */
-  uint32_t best, cart;         /* the shopper chosen and their cart */
-  const double *post;          /* per shopper: their cart's posterior */
+  const f_what *w;     /* the hypothesis chosen ... */
+  const f_hyps *s;     /* ... among these */
+  double all;          /* log of the summed (hinted) weight of every hypothesis */
+  double conf;         /* the decision's probability */
+  uint32_t best, cart; /* the shopper chosen and their cart */
+  const double *post;  /* per shopper: their cart's posterior */
   uint32_t shoppers;
-  const f_hand *their;         /* the hand visit most likely theirs, NULL if none ... */
-  int hinted;                  /* ... and whether the hypotheses were weighed by it */
+  const f_hand *their; /* the hand visit most likely theirs, NULL if none ... */
+  int hinted;          /* ... and whether the hypotheses were weighed by it */
 } f_choice;
 
 /* Keeps a decided one-part take (its diff numbered seq) with the other ways it could have

@@ -91,9 +91,8 @@ static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int
   double conf = p_what * exp(best_score - all);
   uint32_t cart = rf__ledger_cart_of(&e->ledger, shopper);
   for (int part = 0; part < w->parts; ++part)
-    if (rf__emit_diff(e, c->event, cart, w->product[part],
-                             sign < 0 ? w->qty[part] : -w->qty[part], conf, c->t1 + wait, -1,
-                             NULL) != 0)
+    if (rf__emit_diff(e, c->event, cart, w->product[part], sign < 0 ? w->qty[part] : -w->qty[part],
+                      conf, c->t1 + wait, -1, NULL) != 0)
       return -1;
   return rf__note_loose(e, sub, w) != 0 ? -1 : 1;
 }

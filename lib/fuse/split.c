@@ -12,17 +12,17 @@ typedef struct split {
   const f_change *c;
   const f_row_terms *row;
   const f_columns *k;
-  const uint32_t *fac;         /* the shelf's facings */
+  const uint32_t *fac; /* the shelf's facings */
   size_t nf;
-  int64_t most;                /* MAX_ITEMS */
-  double spared;               /* a used hand's browse cost */
-  double *fits;                /* by fit_at(), filled when the first pair of hands qualifies */
+  int64_t most;  /* MAX_ITEMS */
+  double spared; /* a used hand's browse cost */
+  double *fits;  /* by fit_at(), filled when the first pair of hands qualifies */
   int fitted;
-  double best, all;            /* the best split's log L, and every split's summed */
-  size_t best_h[2];            /* its hand visits, products and quantities */
+  double best, all; /* the best split's log L, and every split's summed */
+  size_t best_h[2]; /* its hand visits, products and quantities */
   uint32_t best_p[2], best_cart[2];
   int64_t best_q[2];
-  double made[2];              /* pass 1: the splits that make each of its diffs */
+  double made[2]; /* pass 1: the splits that make each of its diffs */
 } split;
 
 size_t rf__split_fit_size(const rf_engine *e) {
@@ -154,7 +154,8 @@ int rf__split_change(rf_engine *e, const f_change *c, const f_row_terms *row, co
   double conf = exp(best - rf__logsumexp_add(all, single_log));
   rf_time_us t = c->t1 + wait;
   for (int part = 0; part < 2; ++part) {
-    double p = fmin(1.0, fmax(conf, exp(s.made[part] + shift - rf__logsumexp_add(all, single_log))));
+    double p =
+        fmin(1.0, fmax(conf, exp(s.made[part] + shift - rf__logsumexp_add(all, single_log))));
     if (rf__emit_diff(e, c->event, s.best_cart[part], s.best_p[part], s.best_q[part], p, t, -1,
                       NULL) != 0)
       return -1;

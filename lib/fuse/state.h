@@ -21,33 +21,33 @@
 
 typedef struct f_hand {
   uint32_t shelf;
-  int64_t shopper;             /* -1: anonymous */
+  int64_t shopper; /* -1: anonymous */
   rf_time_us t0, t1;
   int has_x;
   double x, conf;
   int holding_in, holding_out; /* RF_UNKNOWN when absent */
   int64_t hint_product;        /* the best-scored sku's product, -1 if none */
   double hint_score;
-  double used;                 /* probability it explained a change decided in an earlier batch */
+  double used; /* probability it explained a change decided in an earlier batch */
 } f_hand;
 
 typedef struct f_change {
   uint32_t shelf;
   rf_time_us t0, t1;
   int64_t event;
-  size_t first_g;              /* per-plate changes of the shelf in g_pool, plate_count of them */
-  int reported;                /* how many plates the record listed */
-  int faulty;                  /* a plate that moved in it was faulty (raw readings only) */
+  size_t first_g; /* per-plate changes of the shelf in g_pool, plate_count of them */
+  int reported;   /* how many plates the record listed */
+  int faulty;     /* a plate that moved in it was faulty (raw readings only) */
   double total, center_x;
 } f_change;
 
-typedef struct f_loose {       /* an item put back where it does not belong */
+typedef struct f_loose { /* an item put back where it does not belong */
   uint32_t shelf, product;
   double x;
   int64_t count;
 } f_loose;
 
-typedef struct f_out {         /* a queued output record */
+typedef struct f_out { /* a queued output record */
   int is_receipt;
   int has_corrects;
   int64_t seq, event, qty, corrects;
@@ -55,7 +55,7 @@ typedef struct f_out {         /* a queued output record */
   uint32_t cart, product;
   double conf;
   int review;
-  size_t first_item, item_count;  /* receipts: into item_pool */
+  size_t first_item, item_count; /* receipts: into item_pool */
 } f_out;
 
 /* Another way a decided change could have gone, kept so a later change can revise it. */
@@ -76,7 +76,7 @@ typedef struct f_decision {
   uint32_t product[2];
   int64_t qty[2], seq[2];
   double conf;
-  int review;                  /* its diffs were flagged for review */
+  int review; /* its diffs were flagged for review */
   int alt_count;
   f_alt alt[RF__ALTS];
 } f_decision;
@@ -84,18 +84,21 @@ typedef struct f_decision {
 /* The buffers deciding reuses (rf__slots), grown to the largest batch seen: deciding allocates
  * only while the store is busier than it has been. */
 typedef enum f_slot {
-  F_SLOT_TAKES,                /* one change's take hypotheses (hypotheses.h) */
-  F_SLOT_PUTS,                 /* one shopper's put-back hypotheses */
-  F_SLOT_ROWS,                 /* the batch's rows (f_row_terms) */
-  F_SLOT_PER_SHOPPER,          /* per row and shopper: what and prox */
-  F_SLOT_L, F_SLOT_L0,         /* the likelihood matrix and its no-column terms */
-  F_SLOT_P, F_SLOT_P0,         /* their marginals */
-  F_SLOT_POST,                 /* per shopper, and per cart: a row's posterior */
-  F_SLOT_COLUMN_OF,            /* per hand visit: its column, -1 if none */
-  F_SLOT_HAND_OF,              /* per column: its hand visit */
-  F_SLOT_SPLIT_FIT,            /* the two-hand split's plate fits (split.c) */
-  F_SLOT_HINTED,               /* a decision's hypotheses, weighed by their hand ... */
-  F_SLOT_ORDER, F_SLOT_ORDER_TMP,  /* ... sorted so those making the same diffs are neighbours */
+  F_SLOT_TAKES,       /* one change's take hypotheses (hypotheses.h) */
+  F_SLOT_PUTS,        /* one shopper's put-back hypotheses */
+  F_SLOT_ROWS,        /* the batch's rows (f_row_terms) */
+  F_SLOT_PER_SHOPPER, /* per row and shopper: what and prox */
+  F_SLOT_L,
+  F_SLOT_L0, /* the likelihood matrix and its no-column terms */
+  F_SLOT_P,
+  F_SLOT_P0,        /* their marginals */
+  F_SLOT_POST,      /* per shopper, and per cart: a row's posterior */
+  F_SLOT_COLUMN_OF, /* per hand visit: its column, -1 if none */
+  F_SLOT_HAND_OF,   /* per column: its hand visit */
+  F_SLOT_SPLIT_FIT, /* the two-hand split's plate fits (split.c) */
+  F_SLOT_HINTED,    /* a decision's hypotheses, weighed by their hand ... */
+  F_SLOT_ORDER,
+  F_SLOT_ORDER_TMP, /* ... sorted so those making the same diffs are neighbours */
   F_SLOT_COUNT
 } f_slot;
 
@@ -106,11 +109,11 @@ struct rf_engine {
   rf_output_fn output;
   void *payload;
   uint32_t products, shelves, plates;
-  uint32_t *facing_product;    /* per facing */
-  double floor_area;           /* m^2 the shelves' positions span (with a margin), at least 1 */
-  size_t most_facings;         /* the most facings one shelf has */
-  int32_t *product_facing;     /* per product: its (first) facing, -1 if none */
-  rf__ledger ledger;           /* shoppers and carts */
+  uint32_t *facing_product; /* per facing */
+  double floor_area;        /* m^2 the shelves' positions span (with a margin), at least 1 */
+  size_t most_facings;      /* the most facings one shelf has */
+  int32_t *product_facing;  /* per product: its (first) facing, -1 if none */
+  rf__ledger ledger;        /* shoppers and carts */
   f_hand *hands;
   size_t hand_count, hand_cap;
   f_change *pending;
@@ -119,27 +122,27 @@ struct rf_engine {
   size_t g_len, g_cap;
   f_loose *loose;
   size_t loose_count, loose_cap;
-  size_t loose_version;        /* counts changes to `loose` */
+  size_t loose_version; /* counts changes to `loose` */
   f_out *out;
   size_t out_head, out_count, out_cap;
-  rf__slots scratch;           /* by f_slot, freed in one call */
-  f_decision *decisions;       /* recent takes, oldest first */
+  rf__slots scratch;     /* by f_slot, freed in one call */
+  f_decision *decisions; /* recent takes, oldest first */
   size_t decision_count, decision_cap;
-  rf_time_us decisions_oldest_t1;  /* the least t1 among them (when there are any) */
+  rf_time_us decisions_oldest_t1; /* the least t1 among them (when there are any) */
   rf_item_qty *item_pool;
   size_t item_len, item_cap;
-  rf_item_qty *poll_items;     /* the polled receipt's items */
+  rf_item_qty *poll_items; /* the polled receipt's items */
   rf_assign_workspace *ws;
   rf_loadcell *loadcell;       /* raw readings -> settled shelf changes */
   double *event_g;             /* one shelf's per-plate changes, while an event is taken */
   int deciding_faulty;         /* the change being decided rests on a faulty plate */
-  rf_engine_fault_fn on_fault;  /* the host's, for plate faults */
+  rf_engine_fault_fn on_fault; /* the host's, for plate faults */
   void *fault_payload;
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;
-  int behind;                  /* a catch-up failed for memory: the next call makes it first */
-  int output_rc;               /* the output callback's first non-zero return in this call */
+  int behind;    /* a catch-up failed for memory: the next call makes it first */
+  int output_rc; /* the output callback's first non-zero return in this call */
   rf__errbuf err;
 };
 

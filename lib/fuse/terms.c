@@ -108,7 +108,8 @@ double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
     if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&
-        gap_between(hv->t0, hv->t1, c->t0 - ELSEWHERE_MARGIN_US, c->t1 + ELSEWHERE_MARGIN_US) == 0) {
+        gap_between(hv->t0, hv->t1, c->t0 - ELSEWHERE_MARGIN_US, c->t1 + ELSEWHERE_MARGIN_US) ==
+            0) {
       p *= ELSEWHERE_FACTOR;
       break;
     }

@@ -52,8 +52,8 @@ double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight
                      const double *var_items, const double *lo, const double *hi, int spans);
 
 /* The same for one span. */
-static inline double rf__fit(const rf_engine *e, const f_change *c, double weight,
-                             double var_items, double lo, double hi) {
+static inline double rf__fit(const rf_engine *e, const f_change *c, double weight, double var_items,
+                             double lo, double hi) {
   return rf__fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
 }
 
@@ -101,12 +101,12 @@ static inline double rf__hand_items_logl(const rf_engine *e, const f_hand *h, co
 /* The number of facings on the shelf. */
 size_t rf__shelf_facings(const rf_engine *e, uint32_t shelf);
 
-typedef struct f_row_terms {   /* one change of the batch */
+typedef struct f_row_terms { /* one change of the batch */
   f_change change;
-  double *what;                /* per shopper: log L(what | shopper) */
-  double *prox;                /* per shopper: proximity, normalised over candidates */
-  uint32_t candidates;         /* shoppers with prox > 0 */
-  double unexplained;          /* log L of "nobody: noise or an unknown item" */
+  double *what;        /* per shopper: log L(what | shopper) */
+  double *prox;        /* per shopper: proximity, normalised over candidates */
+  uint32_t candidates; /* shoppers with prox > 0 */
+  double unexplained;  /* log L of "nobody: noise or an unknown item" */
 } f_row_terms;
 
 /* Who made hand visit hv, if it made this row's change: shopper k's probability given where
@@ -137,7 +137,7 @@ static inline double rf__missed_term(const f_row_terms *row, double missed, uint
  * the rows' likelihoods through each (L, due x cols) and through none (L0), each row scaled so
  * its largest term is 1. */
 typedef struct f_columns {
-  const int32_t *hand_of;      /* per column: its hand visit */
+  const int32_t *hand_of; /* per column: its hand visit */
   size_t cols;
   const double *L, *L0;
 } f_columns;

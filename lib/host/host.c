@@ -15,9 +15,9 @@ struct rf_host {
   rf_allocator alloc;
   rf_method method;
   rf_scenario_check *check;
-  rf_engine *engine;           /* one of the two, from the first event */
+  rf_engine *engine; /* one of the two, from the first event */
   rf_greedy *greedy;
-  int settings;                /* parameters to set when the method starts */
+  int settings; /* parameters to set when the method starts */
   int setting[MOST_SETTINGS];
   double value[MOST_SETTINGS];
   rf_output_fn output;
@@ -84,7 +84,8 @@ int rf_host_param_set(rf_host *h, const char *name, double value) {
     return rf__error(&h->err, RF_ERANGE, "%s = %g is outside [%g, %g]", name, value, lo, hi);
   if (h->settings == MOST_SETTINGS)
     return rf__error(&h->err, RF_ELIMIT, "more than %d parameters", MOST_SETTINGS);
-  if (strcmp(name, "LATENESS_S") == 0) rf_scenario_check_param_set(h->check, RF_CHECK_LATENESS_S, value);
+  if (strcmp(name, "LATENESS_S") == 0)
+    rf_scenario_check_param_set(h->check, RF_CHECK_LATENESS_S, value);
   h->setting[h->settings] = p;
   h->value[h->settings++] = value;
   return 0;
@@ -117,7 +118,8 @@ static const char *method_errmsg(const rf_host *h) {
 /* The method over the store the checker built, with the host's parameters. */
 static int start_method(rf_host *h) {
   int rc;
-  if (h->output == NULL) return rf__error(&h->err, RF_EMISUSE, "no output: rf_host_set_output first");
+  if (h->output == NULL)
+    return rf__error(&h->err, RF_EMISUSE, "no output: rf_host_set_output first");
   const rf_store *store = rf_scenario_check_store(h->check);
   if (store == NULL) return rf__error(&h->err, RF_ENOMEM, "out of memory finishing the store");
   if (h->method == RF_METHOD_FUSED) {
@@ -154,7 +156,8 @@ int rf_host_push(rf_host *h, const rf_record *rec) {
   h->counts.events++;
   h->counts.deltas += rec->type == RF_RECORD_DELTA;
   h->counts.hands += rec->type == RF_RECORD_HAND;
-  rc = h->method == RF_METHOD_FUSED ? rf_engine_push(h->engine, rec) : rf_greedy_push(h->greedy, rec);
+  rc = h->method == RF_METHOD_FUSED ? rf_engine_push(h->engine, rec)
+                                    : rf_greedy_push(h->greedy, rec);
   if (rc != 0)
     return rf__error(&h->err, rc, "line %llu: %s", (unsigned long long)rec->line,
                      method_errmsg(h)[0] ? method_errmsg(h) : rf_strerror(rc));
@@ -180,5 +183,5 @@ void rf_host_get_counts(const rf_host *h, rf_host_counts *out) {
 
 const rf_store *rf_host_store(const rf_host *h) {
   return h != NULL && (h->engine != NULL || h->greedy != NULL) ? rf_scenario_check_store(h->check)
-                                                              : NULL;
+                                                               : NULL;
 }

@@ -25,7 +25,8 @@ typedef struct ctx {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(const ctx *c, int code, const char *field, const char *fmt, ...) {
+static int
+fail(const ctx *c, int code, const char *field, const char *fmt, ...) {
   char detail[256];
   va_list ap;
   va_start(ap, fmt);
@@ -257,7 +258,8 @@ static int parse_facing(const ctx *c, rf_facing_def *f) {
       (rc = opt_int(c, "count", &has_count, &f->count)))
     return rc;
   if (!has_count) f->count = RF_COUNT_UNKNOWN;
-  else if (f->count < 0) return fail(c, RF_ERANGE, "count", "must be >= 0, got %lld", (long long)f->count);
+  else if (f->count < 0)
+    return fail(c, RF_ERANGE, "count", "must be >= 0, got %lld", (long long)f->count);
   if (f->x1 <= f->x0) return fail(c, RF_ERANGE, "x1", "must be greater than x0");
   return 0;
 }
@@ -290,7 +292,8 @@ static int parse_samples(const ctx *c, rf_samples_rec *s) {
   if ((rc = req_id(c, "plate", &s->plate)) || (rc = req_time(c, "t", &s->t)) ||
       (rc = req_time(c, "dt_us", &s->dt_us)) || (rc = req_container(c, "g", 1, &g)))
     return rc;
-  if (s->dt_us <= 0) return fail(c, RF_ERANGE, "dt_us", "must be > 0, got %lld", (long long)s->dt_us);
+  if (s->dt_us <= 0)
+    return fail(c, RF_ERANGE, "dt_us", "must be > 0, got %lld", (long long)s->dt_us);
   size_t n = child_count(g);
   if (n == 0) return fail(c, RF_EPARSE, "g", "needs at least one reading");
   if ((double)s->t + (double)(n - 1) * (double)s->dt_us > MAX_EXACT_INT)

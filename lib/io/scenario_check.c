@@ -18,15 +18,15 @@ enum { SHOPPER_PRESENT = 1, SHOPPER_LEFT = 2 };
 struct rf_scenario_check {
   rf_allocator alloc;
   double param[RF_CHECK_PARAM_COUNT];
-  rf_time_us lateness_us;      /* LATENESS_S in the store clock's unit */
-  rf_store_builder *builder;   /* until the first event */
-  rf_store *store;             /* NULL before the first event and after it was taken */
+  rf_time_us lateness_us;    /* LATENESS_S in the store clock's unit */
+  rf_store_builder *builder; /* until the first event */
+  rf_store *store;           /* NULL before the first event and after it was taken */
   int store_taken;
-  rf__names shoppers;          /* every shopper id that entered */
+  rf__names shoppers; /* every shopper id that entered */
   unsigned char *shopper_state;
   size_t shopper_cap;
   int has_latest;
-  rf_time_us latest;           /* the latest input-event time accepted */
+  rf_time_us latest; /* the latest input-event time accepted */
   rf_scenario_summary sum;
   rf__errbuf err;
 };
@@ -129,21 +129,21 @@ typedef struct rec_ctx {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int refuse(const rec_ctx *x, int code, const char *fmt, ...) {
+static int
+refuse(const rec_ctx *x, int code, const char *fmt, ...) {
   char detail[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  return rf__error(&x->c->err, code, "line %llu: %s: %s", (unsigned long long)x->rec->line,
-                   x->type, detail);
+  return rf__error(&x->c->err, code, "line %llu: %s: %s", (unsigned long long)x->rec->line, x->type,
+                   detail);
 }
 
 static double seconds(rf_time_us t) { return (double)t / 1e6; }
 
 /* 0 if `shopper` has entered (and, when `must_be_in`, not left). */
-static int known_shopper(const rec_ctx *x, const char *field, const char *shopper,
-                         int must_be_in) {
+static int known_shopper(const rec_ctx *x, const char *field, const char *shopper, int must_be_in) {
   uint32_t i;
   if (rf__names_find(&x->c->shoppers, shopper, &i) != 0)
     return refuse(x, RF_ENOTFOUND, "field '%s': shopper '%s' has not entered", field, shopper);
@@ -192,14 +192,12 @@ static int check_hand(const rec_ctx *x, const rf_hand_rec *h) {
   return rc;
 }
 
-static int is_input_event(rf_record_type t) {
-  return t >= RF_RECORD_ENTER && t <= RF_RECORD_HAND;
-}
+static int is_input_event(rf_record_type t) { return t >= RF_RECORD_ENTER && t <= RF_RECORD_HAND; }
 
 static int check_event(const rec_ctx *x) {
   const rf_record *r = x->rec;
   rf_scenario_check *c = x->c;
-  int ids = c->store != NULL;  /* no id checks once the store was taken */
+  int ids = c->store != NULL; /* no id checks once the store was taken */
   switch (r->type) {
     case RF_RECORD_ENTER: {
       uint32_t i;

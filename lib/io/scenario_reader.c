@@ -16,17 +16,17 @@ struct rf_scenario_reader {
   rf_allocator alloc;
   rf_read_fn read;
   void *payload;
-  FILE *file;              /* opened by rf_scenario_reader_open, closed on free */
-  const char *mem;         /* rf_scenario_reader_from_memory */
+  FILE *file;      /* opened by rf_scenario_reader_open, closed on free */
+  const char *mem; /* rf_scenario_reader_from_memory */
   size_t mem_len, mem_pos;
   size_t max_line;
   char *buf;
-  size_t cap, start, end;  /* unread bytes are buf[start, end) */
-  int eof;                 /* the source has no more bytes */
-  int fatal;               /* a stream error, returned from then on */
-  int skipping;            /* discarding the rest of an over-long line */
+  size_t cap, start, end; /* unread bytes are buf[start, end) */
+  int eof;                /* the source has no more bytes */
+  int fatal;              /* a stream error, returned from then on */
+  int skipping;           /* discarding the rest of an over-long line */
   uint64_t line;
-  cJSON *root;             /* the last record's parse tree; its strings are handed out */
+  cJSON *root; /* the last record's parse tree; its strings are handed out */
   rf__record_scratch scratch;
   rf__errbuf err;
 };
@@ -42,7 +42,7 @@ static long read_memory(char *buf, size_t cap, void *payload) {
   rf_scenario_reader *r = payload;
   size_t n = r->mem_len - r->mem_pos;
   if (n > cap) n = cap;
-  if (n == 0) return 0;  /* mem may be NULL when mem_len is 0 */
+  if (n == 0) return 0; /* mem may be NULL when mem_len is 0 */
   memcpy(buf, r->mem + r->mem_pos, n);
   r->mem_pos += n;
   return (long)n;
@@ -137,8 +137,10 @@ static int parse_line(rf_scenario_reader *r, char *text, size_t len, rf_record *
   }
   for (const char *p = end; p < text + len; ++p)
     if (*p != ' ' && *p != '\t')
-      return rf__error(&r->err, RF_EPARSE, "line %llu: unexpected text after the JSON value at "
-                       "column %zu", (unsigned long long)r->line, (size_t)(p - text) + 1);
+      return rf__error(&r->err, RF_EPARSE,
+                       "line %llu: unexpected text after the JSON value at "
+                       "column %zu",
+                       (unsigned long long)r->line, (size_t)(p - text) + 1);
   return rf__record_from_json(r->root, r->line, out, &r->scratch, &r->alloc, &r->err);
 }
 
@@ -155,8 +157,9 @@ static int fill(rf_scenario_reader *r) {
   size_t chunk = READ_CHUNK;
   if (r->read == read_memory && r->mem_len - r->mem_pos < chunk) chunk = r->mem_len - r->mem_pos;
   int rc = RF__RESERVE(&r->alloc, r->buf, r->cap, r->end + chunk + 1);
-  if (rc != 0) return rf__error(&r->err, rc, "reading line %llu: %s",
-                                (unsigned long long)r->line + 1, rf_strerror(rc));
+  if (rc != 0)
+    return rf__error(&r->err, rc, "reading line %llu: %s", (unsigned long long)r->line + 1,
+                     rf_strerror(rc));
   long n = r->read(r->buf + r->end, r->cap - r->end - 1, r->payload);
   if (n < 0) {
     int code = (n > RF__STATUS_LAST) ? (int)n : RF_EIO;
@@ -181,7 +184,7 @@ int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
     if (nl != NULL || (r->eof && avail > 0)) {
       size_t len = nl ? (size_t)(nl - from) : avail;
       r->start += len + (nl ? 1 : 0);
-      if (r->skipping) {  /* the end of a line already reported as too long */
+      if (r->skipping) { /* the end of a line already reported as too long */
         r->skipping = 0;
         continue;
       }
@@ -192,7 +195,7 @@ int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
       from[len] = '\0';
       if (is_blank(from, len)) continue;
       int rc = parse_line(r, from, len, out);
-      if (rc == RF_ENOMEM) r->fatal = rc;  /* a stream error: the reader is finished */
+      if (rc == RF_ENOMEM) r->fatal = rc; /* a stream error: the reader is finished */
       return rc;
     }
     if (r->eof) return RF_ITEROVER;

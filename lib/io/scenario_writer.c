@@ -19,7 +19,7 @@ struct rf_scenario_writer {
   rf_allocator alloc;
   rf_write_fn write;
   void *payload;
-  FILE *file;              /* opened by rf_scenario_writer_open */
+  FILE *file; /* opened by rf_scenario_writer_open */
   rf__jbuf out;
   rf__errbuf err;
 };
@@ -84,19 +84,28 @@ static void refuse(emit *e, const char *field, const char *why) {
 static void key(emit *e, const char *k) { rf__jbuf_key(&e->w->out, k, 0); }
 
 static void id(emit *e, const char *k, const char *v) {
-  if (v == NULL || v[0] == '\0') { refuse(e, k, "is missing or empty"); return; }
+  if (v == NULL || v[0] == '\0') {
+    refuse(e, k, "is missing or empty");
+    return;
+  }
   key(e, k);
   rf__jbuf_string(&e->w->out, v);
 }
 
 static void number(emit *e, const char *k, double v) {
-  if (!isfinite(v)) { refuse(e, k, "is not finite"); return; }
+  if (!isfinite(v)) {
+    refuse(e, k, "is not finite");
+    return;
+  }
   key(e, k);
   rf__jbuf_double(&e->w->out, v);
 }
 
 static void integer(emit *e, const char *k, int64_t v) {
-  if (v > MAX_EXACT_INT || v < -MAX_EXACT_INT) { refuse(e, k, "is beyond 2^53"); return; }
+  if (v > MAX_EXACT_INT || v < -MAX_EXACT_INT) {
+    refuse(e, k, "is beyond 2^53");
+    return;
+  }
   key(e, k);
   rf__jbuf_int(&e->w->out, v);
 }
@@ -107,17 +116,26 @@ static void boolean(emit *e, const char *k, int v) {
 }
 
 static void conf(emit *e, const char *k, double v) {
-  if (!(v >= 0.0 && v <= 1.0)) { refuse(e, k, "must be within [0, 1]"); return; }
+  if (!(v >= 0.0 && v <= 1.0)) {
+    refuse(e, k, "must be within [0, 1]");
+    return;
+  }
   number(e, k, v);
 }
 
 static void nonzero_qty(emit *e, int64_t qty) {
-  if (qty == 0) { refuse(e, "qty", "must not be 0"); return; }
+  if (qty == 0) {
+    refuse(e, "qty", "must not be 0");
+    return;
+  }
   integer(e, "qty", qty);
 }
 
 static void span(emit *e, rf_time_us t0, rf_time_us t1) {
-  if (t1 < t0) { refuse(e, "t1", "is before t0"); return; }
+  if (t1 < t0) {
+    refuse(e, "t1", "is before t0");
+    return;
+  }
   integer(e, "t0", t0);
   integer(e, "t1", t1);
 }
@@ -144,7 +162,10 @@ static void emit_shelf(emit *e, const rf_shelf_def *s) {
     if (s->noise_g < 0.0) refuse(e, "noise_g", "must be >= 0");
   }
   if (s->has_pos) {
-    if (!isfinite(s->pos_x) || !isfinite(s->pos_y)) { refuse(e, "pos", "is not finite"); return; }
+    if (!isfinite(s->pos_x) || !isfinite(s->pos_y)) {
+      refuse(e, "pos", "is not finite");
+      return;
+    }
     key(e, "pos");
     rf__jbuf_raw(b, "[", 1);
     rf__jbuf_double(b, s->pos_x);
@@ -152,13 +173,19 @@ static void emit_shelf(emit *e, const rf_shelf_def *s) {
     rf__jbuf_double(b, s->pos_y);
     rf__jbuf_raw(b, "]", 1);
   }
-  if (s->plate_count == 0 || s->plates == NULL) { refuse(e, "plates", "is empty"); return; }
+  if (s->plate_count == 0 || s->plates == NULL) {
+    refuse(e, "plates", "is empty");
+    return;
+  }
   key(e, "plates");
   rf__jbuf_raw(b, "[", 1);
   for (size_t i = 0; i < s->plate_count; ++i) {
     rf__jbuf_raw(b, i ? ",{" : "{", i ? 2 : 1);
     const rf_plate_def *p = &s->plates[i];
-    if (p->plate == NULL || p->plate[0] == '\0') { refuse(e, "plates.plate", "is missing"); return; }
+    if (p->plate == NULL || p->plate[0] == '\0') {
+      refuse(e, "plates.plate", "is missing");
+      return;
+    }
     rf__jbuf_key(b, "plate", 1);
     rf__jbuf_string(b, p->plate);
     number(e, "x0", p->x0);
@@ -175,7 +202,10 @@ static void emit_facing(emit *e, const rf_facing_def *f) {
   number(e, "x1", f->x1);
   if (f->x1 <= f->x0) refuse(e, "x1", "must be greater than x0");
   if (f->count != RF_COUNT_UNKNOWN) {
-    if (f->count < 0) { refuse(e, "count", "is negative"); return; }
+    if (f->count < 0) {
+      refuse(e, "count", "is negative");
+      return;
+    }
     integer(e, "count", f->count);
   }
 }
@@ -184,15 +214,26 @@ static void emit_samples(emit *e, const rf_samples_rec *s) {
   rf__jbuf *b = &e->w->out;
   id(e, "plate", s->plate);
   integer(e, "t", s->t);
-  if (s->dt_us <= 0) { refuse(e, "dt_us", "must be > 0"); return; }
+  if (s->dt_us <= 0) {
+    refuse(e, "dt_us", "must be > 0");
+    return;
+  }
   integer(e, "dt_us", s->dt_us);
-  if (s->count == 0 || s->g == NULL) { refuse(e, "g", "is empty"); return; }
-  if ((double)s->t + (double)(s->count - 1) * (double)s->dt_us > (double)MAX_EXACT_INT)
-    { refuse(e, "dt_us", "puts the last reading's time beyond 2^53"); return; }
+  if (s->count == 0 || s->g == NULL) {
+    refuse(e, "g", "is empty");
+    return;
+  }
+  if ((double)s->t + (double)(s->count - 1) * (double)s->dt_us > (double)MAX_EXACT_INT) {
+    refuse(e, "dt_us", "puts the last reading's time beyond 2^53");
+    return;
+  }
   key(e, "g");
   rf__jbuf_raw(b, "[", 1);
   for (size_t i = 0; i < s->count; ++i) {
-    if (!isfinite(s->g[i])) { refuse(e, "g", "holds a non-finite reading"); return; }
+    if (!isfinite(s->g[i])) {
+      refuse(e, "g", "holds a non-finite reading");
+      return;
+    }
     if (i) rf__jbuf_raw(b, ",", 1);
     rf__jbuf_double(b, s->g[i]);
   }
@@ -203,13 +244,21 @@ static void emit_delta(emit *e, const rf_delta_rec *d) {
   rf__jbuf *b = &e->w->out;
   id(e, "shelf", d->shelf);
   span(e, d->t0, d->t1);
-  if (d->plate_count == 0 || d->plates == NULL) { refuse(e, "plates", "is empty"); return; }
+  if (d->plate_count == 0 || d->plates == NULL) {
+    refuse(e, "plates", "is empty");
+    return;
+  }
   key(e, "plates");
   rf__jbuf_raw(b, "{", 1);
   for (size_t i = 0; i < d->plate_count; ++i) {
-    if (d->plates[i].plate == NULL || d->plates[i].plate[0] == '\0')
-      { refuse(e, "plates", "names an empty plate"); return; }
-    if (!isfinite(d->plates[i].g)) { refuse(e, "plates", "holds a non-finite change"); return; }
+    if (d->plates[i].plate == NULL || d->plates[i].plate[0] == '\0') {
+      refuse(e, "plates", "names an empty plate");
+      return;
+    }
+    if (!isfinite(d->plates[i].g)) {
+      refuse(e, "plates", "holds a non-finite change");
+      return;
+    }
     rf__jbuf_key(b, d->plates[i].plate, i == 0);
     rf__jbuf_double(b, d->plates[i].g);
   }
@@ -222,7 +271,10 @@ static void emit_hand(emit *e, const rf_hand_rec *h) {
   if (h->shopper == NULL) {
     rf__jbuf_cstr(b, "null");
   } else {
-    if (h->shopper[0] == '\0') { refuse(e, "shopper", "is empty"); return; }
+    if (h->shopper[0] == '\0') {
+      refuse(e, "shopper", "is empty");
+      return;
+    }
     rf__jbuf_string(b, h->shopper);
   }
   id(e, "shelf", h->shelf);
@@ -232,14 +284,22 @@ static void emit_hand(emit *e, const rf_hand_rec *h) {
   if (h->holding_in != RF_UNKNOWN) boolean(e, "holding_in", h->holding_in);
   if (h->holding_out != RF_UNKNOWN) boolean(e, "holding_out", h->holding_out);
   if (h->has_sku_scores) {
-    if (h->sku_score_count > 0 && h->sku_scores == NULL)
-      { refuse(e, "sku_scores", "is NULL"); return; }
+    if (h->sku_score_count > 0 && h->sku_scores == NULL) {
+      refuse(e, "sku_scores", "is NULL");
+      return;
+    }
     key(e, "sku_scores");
     rf__jbuf_raw(b, "{", 1);
     for (size_t i = 0; i < h->sku_score_count; ++i) {
       const rf_sku_score *s = &h->sku_scores[i];
-      if (s->sku == NULL || s->sku[0] == '\0') { refuse(e, "sku_scores", "names an empty sku"); return; }
-      if (!isfinite(s->score)) { refuse(e, "sku_scores", "holds a non-finite score"); return; }
+      if (s->sku == NULL || s->sku[0] == '\0') {
+        refuse(e, "sku_scores", "names an empty sku");
+        return;
+      }
+      if (!isfinite(s->score)) {
+        refuse(e, "sku_scores", "holds a non-finite score");
+        return;
+      }
       rf__jbuf_key(b, s->sku, i == 0);
       rf__jbuf_double(b, s->score);
     }
@@ -263,14 +323,26 @@ static void emit_receipt(emit *e, const rf_receipt_rec *r) {
   rf__jbuf *b = &e->w->out;
   if (r->has_t) integer(e, "t", r->t);
   id(e, "shopper", r->shopper);
-  if (r->item_count > 0 && r->items == NULL) { refuse(e, "items", "is NULL"); return; }
+  if (r->item_count > 0 && r->items == NULL) {
+    refuse(e, "items", "is NULL");
+    return;
+  }
   key(e, "items");
   rf__jbuf_raw(b, "{", 1);
   for (size_t i = 0; i < r->item_count; ++i) {
     const rf_item_qty *it = &r->items[i];
-    if (it->sku == NULL || it->sku[0] == '\0') { refuse(e, "items", "names an empty sku"); return; }
-    if (it->qty < 0) { refuse(e, "items", "holds a negative quantity"); return; }
-    if (it->qty > MAX_EXACT_INT) { refuse(e, "items", "holds a quantity beyond 2^53"); return; }
+    if (it->sku == NULL || it->sku[0] == '\0') {
+      refuse(e, "items", "names an empty sku");
+      return;
+    }
+    if (it->qty < 0) {
+      refuse(e, "items", "holds a negative quantity");
+      return;
+    }
+    if (it->qty > MAX_EXACT_INT) {
+      refuse(e, "items", "holds a quantity beyond 2^53");
+      return;
+    }
     rf__jbuf_key(b, it->sku, i == 0);
     rf__jbuf_int(b, it->qty);
   }

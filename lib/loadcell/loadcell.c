@@ -13,18 +13,18 @@
 #include "retailfuse/status.h"
 
 typedef struct shelf_state {
-  uint32_t first, count;       /* its plates */
-  int open;                    /* an event is gathering */
+  uint32_t first, count; /* its plates */
+  int open;              /* an event is gathering */
   rf_time_us t0, t1;
-  rf_time_us check_at;         /* it cannot close before readings reach this */
+  rf_time_us check_at; /* it cannot close before readings reach this */
 } shelf_state;
 
 struct rf_loadcell {
   rf_allocator alloc;
   const rf_store *store;
   double param[RF_LOADCELL_PARAM_COUNT];
-  rf__loadcell_opts o;         /* the same, as the code reads them */
-  int started;                 /* readings were taken: the parameters are fixed */
+  rf__loadcell_opts o; /* the same, as the code reads them */
+  int started;         /* readings were taken: the parameters are fixed */
   rf_shelf_event_fn on_event;
   rf_plate_fault_fn on_fault;
   void *payload;
@@ -36,21 +36,20 @@ struct rf_loadcell {
    * and the event's changes as reported. */
   double *before, *delta, *sd;
   unsigned char *known, *moved, *faulty;
-  rf_time_us now;              /* store time the host has reached (rf_loadcell_advance) */
+  rf_time_us now; /* store time the host has reached (rf_loadcell_advance) */
   int has_now;
-  int output_rc;               /* the callbacks' first complaint in this call */
+  int output_rc; /* the callbacks' first complaint in this call */
   rf__errbuf err;
 };
 
-static const char *fault_names[] = {NULL, "gap", "stuck", "saturated", "jump", "nonfinite",
-                                    "order"};
+static const char *fault_names[] = {NULL,   "gap",       "stuck", "saturated",
+                                    "jump", "nonfinite", "order"};
 
 const char *rf_plate_fault_name(rf_plate_fault fault) {
   return fault >= RF_FAULT_GAP && fault <= RF_FAULT_ORDER ? fault_names[fault] : NULL;
 }
 
-static const rf__param_def params[RF_LOADCELL_PARAM_COUNT] = {
-    RF_LOADCELL_PARAM_MAP(RF__PARAM_DEF)};
+static const rf__param_def params[RF_LOADCELL_PARAM_COUNT] = {RF_LOADCELL_PARAM_MAP(RF__PARAM_DEF)};
 
 const char *rf_loadcell_param_name(rf_loadcell_param p) {
   return rf__param_name(params, RF_LOADCELL_PARAM_COUNT, (int)p);
@@ -66,10 +65,10 @@ int rf_loadcell_param_bounds(rf_loadcell_param p, double *min, double *max, doub
 
 static void read_params(rf_loadcell *lc) {
   const double *v = lc->param;
-  lc->o = (rf__loadcell_opts){v[RF_LOADCELL_SETTLE_S], v[RF_LOADCELL_MIN_STEP_G],
-                              v[RF_LOADCELL_GROUP_S],  v[RF_LOADCELL_HOLD_S],
-                              v[RF_LOADCELL_GAP_S],    v[RF_LOADCELL_STUCK_S],
-                              v[RF_LOADCELL_MIN_G],    v[RF_LOADCELL_MAX_G],
+  lc->o = (rf__loadcell_opts){v[RF_LOADCELL_SETTLE_S],  v[RF_LOADCELL_MIN_STEP_G],
+                              v[RF_LOADCELL_GROUP_S],   v[RF_LOADCELL_HOLD_S],
+                              v[RF_LOADCELL_GAP_S],     v[RF_LOADCELL_STUCK_S],
+                              v[RF_LOADCELL_MIN_G],     v[RF_LOADCELL_MAX_G],
                               v[RF_LOADCELL_MAX_JUMP_G]};
 }
 
@@ -156,8 +155,8 @@ int rf_loadcell_new(rf_loadcell **out, const rf_store *store, const rf_allocator
   return 0;
 }
 
-void rf_loadcell_set_output(rf_loadcell *lc, rf_shelf_event_fn on_event,
-                            rf_plate_fault_fn on_fault, void *payload) {
+void rf_loadcell_set_output(rf_loadcell *lc, rf_shelf_event_fn on_event, rf_plate_fault_fn on_fault,
+                            void *payload) {
   if (lc == NULL) return;
   lc->on_event = on_event;
   lc->on_fault = on_fault;
@@ -214,7 +213,7 @@ static int event_changes(rf_loadcell *lc, const shelf_state *sh) {
       continue;
     }
     double after = p->mode == RF__PLATE_MOVING && p->ring_count > 0 ? p->sum / p->ring_count
-                                                                      : p->level;
+                                                                    : p->level;
     lc->delta[k] = after - lc->before[k];
     if (p->faulty) lc->faulty[k] = 1;
     if (lc->moved[k] && lc->delta[k] >= fmax(lc->o.min_step_g, 6.0 * lc->sd[k])) rise = 1;
@@ -276,8 +275,8 @@ static void try_close(rf_loadcell *lc, uint32_t s, int everything, rf_time_us no
 
 /* ---- readings ---- */
 
-int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_us,
-                     const double *g, size_t count) {
+int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_us, const double *g,
+                     size_t count) {
   if (lc == NULL) return RF_EINVAL;
   rf__error_clear(&lc->err);
   lc->output_rc = 0;
@@ -291,8 +290,10 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
   lc->started = 1;
   if (p->has_last && t <= p->last_t) {
     if (lc->on_fault) complain(lc, lc->on_fault(plate, RF_FAULT_ORDER, t, lc->payload));
-    return rf__error(&lc->err, RF_ERANGE, "samples: plate %u readings at %.6f s are not after "
-                     "its last at %.6f s", plate, (double)t / 1e6, (double)p->last_t / 1e6);
+    return rf__error(&lc->err, RF_ERANGE,
+                     "samples: plate %u readings at %.6f s are not after "
+                     "its last at %.6f s",
+                     plate, (double)t / 1e6, (double)p->last_t / 1e6);
   }
   uint32_t s = lc->plate_shelf[plate];
   shelf_state *sh = &lc->shelf[s];
@@ -312,11 +313,8 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
         if (sh->open && step.t1 > sh->t1) sh->t1 = step.t1;
         sh->check_at = 0;
         break;
-      case RF__PLATE_FAULT:
-        report_fault(lc, plate, fault, ti);
-        break;
-      default:
-        break;
+      case RF__PLATE_FAULT: report_fault(lc, plate, fault, ti); break;
+      default: break;
     }
     /* A plate's readings come a record at a time: the shelf's event may be done before its
      * end (another plate may start a new one within it). */

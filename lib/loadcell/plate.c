@@ -62,7 +62,7 @@ static double ring_sd(const rf__plate *p) {
 /* Whether the window holds still: its spread no more than the noise allows. */
 static int ring_still(const rf__plate *p) {
   if (p->ring_count < p->window) return 0;
-  if (p->noise_n == 0) return 1;  /* nothing to judge by yet */
+  if (p->noise_n == 0) return 1; /* nothing to judge by yet */
   return ring_sd(p) <= fmax(2.0 * rf__plate_noise(p), 0.15);
 }
 
@@ -74,7 +74,7 @@ static void lose_level(rf__plate *p) {
 
 static rf__plate_news fault(rf__plate *p, rf_plate_fault kind, rf_plate_fault *out) {
   p->faulty = 1;
-  if (p->fault == kind) return RF__PLATE_QUIET;  /* still the same fault: reported already */
+  if (p->fault == kind) return RF__PLATE_QUIET; /* still the same fault: reported already */
   p->fault = kind;
   *out = kind;
   return RF__PLATE_FAULT;
@@ -106,8 +106,8 @@ rf__plate_news rf__plate_silence(rf__plate *p, const rf__loadcell_opts *o, rf_ti
 }
 
 /* The reading is sound: move the level, the window and the state on. */
-static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
-                           int64_t dt_us, double g, double prev, rf__plate_step *step) {
+static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t, int64_t dt_us,
+                           double g, double prev, rf__plate_step *step) {
   ring_add(p, g);
   switch (p->mode) {
     case RF__PLATE_NEW:
@@ -159,9 +159,8 @@ static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us 
   return RF__PLATE_QUIET;
 }
 
-rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
-                              int64_t dt_us, double g, rf__plate_step *step,
-                              rf_plate_fault *out) {
+rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t, int64_t dt_us,
+                              double g, rf__plate_step *step, rf_plate_fault *out) {
   rf__plate_news news = RF__PLATE_QUIET;
   set_window(p, o, dt_us);
   if (p->has_last && (double)(t - p->last_t) > rf__plate_gap_us(o, dt_us)) {

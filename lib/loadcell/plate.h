@@ -17,7 +17,7 @@ typedef struct rf__loadcell_opts {
 #define RF__PLATE_RING 64
 
 typedef enum rf__plate_mode {
-  RF__PLATE_NEW = 0,           /* no level yet (or lost it to a fault): acquiring one */
+  RF__PLATE_NEW = 0, /* no level yet (or lost it to a fault): acquiring one */
   RF__PLATE_SETTLED,
   RF__PLATE_MOVING
 } rf__plate_mode;
@@ -25,13 +25,13 @@ typedef enum rf__plate_mode {
 typedef struct rf__plate {
   rf__plate_mode mode;
   int has_last;
-  rf_time_us last_t;           /* the last reading taken */
+  rf_time_us last_t; /* the last reading taken */
   double last_g;
-  int same;                    /* the last readings were identical ... */
-  rf_time_us same_since;       /* ... since then */
-  double level;                /* where it settled (offset included); follows slow drift */
-  double level_n;              /* readings behind the level, capped: how sure it is */
-  double noise_var;            /* reading noise, from successive differences while settled */
+  int same;              /* the last readings were identical ... */
+  rf_time_us same_since; /* ... since then */
+  double level;          /* where it settled (offset included); follows slow drift */
+  double level_n;        /* readings behind the level, capped: how sure it is */
+  double noise_var;      /* reading noise, from successive differences while settled */
   double noise_n;
   int beyond;                  /* readings in a row off the level */
   rf_time_us move_t0;          /* when the current move began */
@@ -42,33 +42,32 @@ typedef struct rf__plate {
   int jumps;                   /* absurd jumps in a row */
   double ring[RF__PLATE_RING]; /* the last `window` readings */
   int ring_head, ring_count;
-  double sum, sumsq;           /* of the ring */
-  int faulty;                  /* a fault since it last settled cleanly */
-  rf_plate_fault fault;        /* the one being reported (0: none), so each is reported once */
+  double sum, sumsq;    /* of the ring */
+  int faulty;           /* a fault since it last settled cleanly */
+  rf_plate_fault fault; /* the one being reported (0: none), so each is reported once */
 } rf__plate;
 
 /* What a reading did. */
 typedef enum rf__plate_news {
   RF__PLATE_QUIET = 0,
-  RF__PLATE_STARTED,           /* began to move (at move_t0) */
-  RF__PLATE_SETTLED_STEP,      /* settled at a new level: a step */
-  RF__PLATE_SETTLED_SAME,      /* settled back where it was: no step */
-  RF__PLATE_ACQUIRED,          /* found its level (first, or after a fault) */
-  RF__PLATE_FAULT              /* a fault begins (reported once); the reading was skipped */
+  RF__PLATE_STARTED,      /* began to move (at move_t0) */
+  RF__PLATE_SETTLED_STEP, /* settled at a new level: a step */
+  RF__PLATE_SETTLED_SAME, /* settled back where it was: no step */
+  RF__PLATE_ACQUIRED,     /* found its level (first, or after a fault) */
+  RF__PLATE_FAULT         /* a fault begins (reported once); the reading was skipped */
 } rf__plate_news;
 
 typedef struct rf__plate_step {
-  rf_time_us t0, t1;           /* began to move; had settled */
-  double before, after, sd;    /* levels, and the sd of their difference */
+  rf_time_us t0, t1;        /* began to move; had settled */
+  double before, after, sd; /* levels, and the sd of their difference */
 } rf__plate_step;
 
 void rf__plate_init(rf__plate *p);
 
 /* Takes one reading at t (dt_us apart from the plate's others). On a step, *step says what;
  * on a fault, *fault which. */
-rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t,
-                              int64_t dt_us, double g, rf__plate_step *step,
-                              rf_plate_fault *fault);
+rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t, int64_t dt_us,
+                              double g, rf__plate_step *step, rf_plate_fault *fault);
 
 /* How long a plate read every dt_us may be silent before it is in a gap: gap_s, and never less
  * than three readings. */

@@ -18,8 +18,10 @@ typedef struct knob {
   double min, max;
 } knob;
 
-#define INT_KNOB(field, lo, hi, help) {#field, help, 1, offsetof(rf_sim_params, field), lo, hi}
-#define REAL_KNOB(field, lo, hi, help) {#field, help, 0, offsetof(rf_sim_params, field), lo, hi}
+#define INT_KNOB(field, lo, hi, help) \
+  { #field, help, 1, offsetof(rf_sim_params, field), lo, hi }
+#define REAL_KNOB(field, lo, hi, help) \
+  { #field, help, 0, offsetof(rf_sim_params, field), lo, hi }
 
 static const knob knobs[] = {
     INT_KNOB(gondolas, 1, 1000, "gondolas in the store"),
@@ -27,7 +29,8 @@ static const knob knobs[] = {
     INT_KNOB(plates_min, 1, 100, "fewest plates on a shelf"),
     INT_KNOB(plates_max, 1, 100, "most plates on a shelf"),
     REAL_KNOB(plate_width_m, 0.02, 1.0, "width of a plate (m)"),
-    REAL_KNOB(similar_weight_share, 0, 1, "share of products within a few grams of their neighbour"),
+    REAL_KNOB(similar_weight_share, 0, 1,
+              "share of products within a few grams of their neighbour"),
     REAL_KNOB(equal_weight_share, 0, 1, "share of those that weigh exactly the same"),
     REAL_KNOB(noise_g, 0, 100, "load-cell noise (g)"),
     INT_KNOB(shoppers, 0, 1000000, "shoppers who come in"),
@@ -181,8 +184,7 @@ int rf_sim_get(const rf_sim_params *p, const char *name, char *buf, size_t cap) 
   if (p == NULL || buf == NULL) return RF_EINVAL;
   if (k == NULL) return RF_ENOTFOUND;
   const char *base = (const char *)p + k->offset;
-  if (k->is_int)
-    snprintf(buf, cap, "%d", *(const int *)base);
+  if (k->is_int) snprintf(buf, cap, "%d", *(const int *)base);
   else {
     /* The shortest text that reads back to the same value, as in scenario files. */
     char text[40];

@@ -9,8 +9,8 @@
 #include "retailfuse/status.h"
 #include "samples.h"
 
-#define RAMP_US 150000.0         /* an item takes this long to leave or settle */
-#define PRESS_RISE_US 200000.0   /* a hand's pressure builds and fades over this */
+#define RAMP_US 150000.0       /* an item takes this long to leave or settle */
+#define PRESS_RISE_US 200000.0 /* a hand's pressure builds and fades over this */
 
 static uint64_t mix64(uint64_t z) {
   z += 0x9E3779B97F4A7C15ULL;
@@ -53,7 +53,8 @@ int rf__samples_prepare(sample_model *m, sim_world *w, uint64_t seed) {
   m->plate_shelf = rf__calloc(w->alloc, n, sizeof *m->plate_shelf);
   if (!m->initial || !m->offset || !m->drift || !m->plate_shelf) return RF_ENOMEM;
   for (int s = 0; s < w->shelf_count; ++s)
-    for (int k = 0; k < w->shelves[s].plate_count; ++k) m->plate_shelf[w->shelves[s].first_plate + k] = s;
+    for (int k = 0; k < w->shelves[s].plate_count; ++k)
+      m->plate_shelf[w->shelves[s].first_plate + k] = s;
   for (int f = 0; f < w->facing_count; ++f) {
     const sim_facing *fc = &w->facings[f];
     const sim_shelf *sh = &w->shelves[fc->shelf];
@@ -197,13 +198,15 @@ int64_t rf__samples_fill(const sample_model *m, const sim_world *w, int plate, s
     if (w->reaches[m->reach_order[mid]].t0 < first - LONGEST_REACH_US) lo = mid + 1;
     else hi = mid;
   }
-  for (end = lo; end < m->first_reach[shelf + 1] && w->reaches[m->reach_order[end]].t0 <= last; ++end) {}
+  for (end = lo; end < m->first_reach[shelf + 1] && w->reaches[m->reach_order[end]].t0 <= last;
+       ++end) {}
   size_t s0 = m->first_step[plate], s1 = m->first_step[plate + 1];
   for (int i = 0; i < m->per_record; ++i) {
     uint64_t index = (uint64_t)k * (uint64_t)m->per_record + (uint64_t)i;
     int64_t t = first + i * m->period_us;
     double load = m->initial[plate];
-    for (size_t q = s0; q < s1 && m->steps[q].t < t; ++q) load += ramp(t, m->steps[q].t, m->steps[q].g);
+    for (size_t q = s0; q < s1 && m->steps[q].t < t; ++q)
+      load += ramp(t, m->steps[q].t, m->steps[q].g);
     double reading = m->offset[plate] + m->drift[plate] * (double)t / 1e6 + load +
                      pressure(m, w, shelf, local, t, lo, end) +
                      pl->noise * hashed_normal(m->seed, (uint64_t)plate + 1000003ULL, index);

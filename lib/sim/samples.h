@@ -14,18 +14,18 @@ typedef struct plate_step {
 
 typedef struct sample_model {
   uint64_t seed;
-  int64_t period_us;       /* between readings, whole microseconds as the format has them */
-  int per_record;          /* readings in one samples record */
+  int64_t period_us; /* between readings, whole microseconds as the format has them */
+  int per_record;    /* readings in one samples record */
   int64_t start_us, end_us;
   size_t records_per_plate;
-  double *initial;         /* per plate: the load before anyone shops */
-  double *offset;          /* per plate: tare and fixture, unknown to the host */
-  double *drift;           /* per plate: grams per second */
-  plate_step *steps;       /* all plates' steps, grouped by plate */
-  size_t *first_step;      /* per plate, plus one past the end */
-  int *reach_order;        /* reaches by shelf then start time */
-  size_t *first_reach;     /* per shelf, plus one past the end */
-  int *plate_shelf;        /* per plate */
+  double *initial;     /* per plate: the load before anyone shops */
+  double *offset;      /* per plate: tare and fixture, unknown to the host */
+  double *drift;       /* per plate: grams per second */
+  plate_step *steps;   /* all plates' steps, grouped by plate */
+  size_t *first_step;  /* per plate, plus one past the end */
+  int *reach_order;    /* reaches by shelf then start time */
+  size_t *first_reach; /* per shelf, plus one past the end */
+  int *plate_shelf;    /* per plate */
 } sample_model;
 
 /* Before shopping: the load on every plate from the full shelves. */

@@ -12,19 +12,20 @@
 #include "sensors.h"
 
 #define US 1000000.0
-#define MERGE_WINDOW_US 800000   /* changes closer than this on one shelf are one event */
+#define MERGE_WINDOW_US 800000 /* changes closer than this on one shelf are one event */
 
 static int64_t us(double seconds) { return (int64_t)llround(seconds * US); }
 
 /* A shopper other than `not` who is in the store at t, or -1. */
-static int someone_present(sim_world *w, rf__rng *r, int64_t t, int not) {
+static int someone_present(sim_world *w, rf__rng *r, int64_t t, int not ) {
   int candidates = 0;
   for (int s = 0; s < w->shopper_count; ++s)
-    if (s != not && w->shoppers[s].enter_us < t && w->shoppers[s].exit_us > t) ++candidates;
+    if (s != not &&w->shoppers[s].enter_us < t && w->shoppers[s].exit_us > t) ++candidates;
   if (candidates == 0) return -1;
   int pick = rf__rng_int(r, 0, candidates - 1);
   for (int s = 0; s < w->shopper_count; ++s)
-    if (s != not && w->shoppers[s].enter_us < t && w->shoppers[s].exit_us > t && pick-- == 0) return s;
+    if (s != not &&w->shoppers[s].enter_us < t && w->shoppers[s].exit_us > t && pick-- == 0)
+      return s;
   return -1;
 }
 
@@ -82,7 +83,9 @@ static int cameras(sim_world *w, sensor_log *log) {
       if (h.t1 < h.t0) h.t1 = h.t0;
       h.x = fmin(fmax(reach->x + rf__rng_normal(r, p->x_noise_m), 0.0), sh->width);
       h.x = round(h.x * 1000) / 1000;
-      h.conf = round((h.shopper < 0 ? rf__rng_range(r, 0.3, 0.8) : rf__rng_range(r, 0.6, 1.0)) * 100) / 100;
+      h.conf =
+          round((h.shopper < 0 ? rf__rng_range(r, 0.3, 0.8) : rf__rng_range(r, 0.6, 1.0)) * 100) /
+          100;
       hints(w, &h, reach->took, reach->put, reach->product);
       h.arrives = h.t1 + us(rf__rng_range(r, 0.0, p->camera_delay_max_s));
       if (add_hand(log, w, &h) != 0) return RF_ENOMEM;
@@ -189,12 +192,14 @@ static int load_cells(sim_world *w, sensor_log *log) {
         break;
       }
       log->changes[log->change_count].plate = sh->first_plate + k;
-      log->changes[log->change_count].g = round((grams[k] + rf__rng_normal(r, pl->noise)) * 10) / 10;
+      log->changes[log->change_count].g = round((grams[k] + rf__rng_normal(r, pl->noise)) * 10) /
+                                          10;
       log->change_count++;
     }
     d.count = (int)log->change_count - d.first;
     if (rc == 0 && d.count > 0) {
-      if (RF__RESERVE(w->alloc, log->deltas, log->delta_cap, log->delta_count + 1) != 0) rc = RF_ENOMEM;
+      if (RF__RESERVE(w->alloc, log->deltas, log->delta_cap, log->delta_count + 1) != 0)
+        rc = RF_ENOMEM;
       else log->deltas[log->delta_count++] = d;
     }
     q = end;

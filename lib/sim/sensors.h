@@ -5,12 +5,12 @@
 #include "sim_internal.h"
 
 typedef struct sensed_hand {
-  int shopper;             /* -1: anonymous */
-  int shelf, reach;        /* reach -1: a false visit */
+  int shopper;      /* -1: anonymous */
+  int shelf, reach; /* reach -1: a false visit */
   int64_t t0, t1, arrives;
   double x, conf;
   int has_hints, holding_in, holding_out;
-  int score_product;       /* -1: sku_scores empty */
+  int score_product; /* -1: sku_scores empty */
   double score;
 } sensed_hand;
 
@@ -20,7 +20,7 @@ typedef struct sensed_change {
 } sensed_change;
 
 typedef struct sensed_delta {
-  int shelf, first, count;  /* changes[first .. first + count) */
+  int shelf, first, count; /* changes[first .. first + count) */
   int64_t t0, t1;
 } sensed_delta;
 

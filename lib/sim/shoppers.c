@@ -17,8 +17,8 @@ static int64_t us(double seconds) { return (int64_t)llround(seconds * US); }
 
 typedef struct arrival {
   int64_t enter;
-  int leader;              /* index in generation order, or -1 */
-  int order;               /* generation index */
+  int leader; /* index in generation order, or -1 */
+  int order;  /* generation index */
 } arrival;
 
 static int by_enter(const void *a, const void *b) {
@@ -91,7 +91,7 @@ static int schedule(sim_world *w) {
           const sim_reach *o = &w->reaches[q];
           if (o->shopper == i || llabs(o->t0 - t) > us(30.0)) continue;
           int64_t t0 = o->t0 + us(rf__rng_range(r, -0.5, 0.5));
-          if (t0 <= free_from) continue;  /* one hand cannot be in two reaches at once */
+          if (t0 <= free_from) continue; /* one hand cannot be in two reaches at once */
           reach.shelf = o->shelf;
           reach.t0 = t0;
           break;
@@ -246,7 +246,8 @@ static int put_back(sim_world *w, sim_reach *reach, int64_t t) {
   int lane = -1;
   if (!wrong) {
     for (int q = 0; q < home->lanes; ++q)
-      if (home->count[q] < home->depth && (lane < 0 || home->count[q] < home->count[lane])) lane = q;
+      if (home->count[q] < home->depth && (lane < 0 || home->count[q] < home->count[lane]))
+        lane = q;
   }
   if (lane >= 0) {
     home->weights[lane * home->depth + home->count[lane]++] = item.weight;
@@ -289,7 +290,8 @@ static int act(sim_world *w) {
     double u = rf__rng_uniform(r);
     if (u < p->putback_share && cart->count > 0) reach->kind = REACH_PUTBACK;
     else if (u < p->putback_share + p->browse_share) reach->kind = REACH_BROWSE;
-    else if (u < p->putback_share + p->browse_share + p->multi_take_share) reach->kind = REACH_MULTI;
+    else if (u < p->putback_share + p->browse_share + p->multi_take_share)
+      reach->kind = REACH_MULTI;
     else reach->kind = REACH_TAKE;
     reach->first_move = (int)w->move_count;
     double span = (double)(reach->t1 - reach->t0) / US;

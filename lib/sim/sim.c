@@ -16,7 +16,7 @@
 enum { EV_ENTER, EV_LINK, EV_POSITION, EV_SAMPLES, EV_HAND, EV_DELTA, EV_EXIT };
 
 typedef struct out_event {
-  int64_t key;             /* when it reaches the host */
+  int64_t key; /* when it reaches the host */
   int kind, index;
 } out_event;
 
@@ -38,7 +38,7 @@ typedef struct emitter {
   rf_item_qty *items;
   int *qty;
   rf_sku_score score;
-  const sample_model *samples;  /* NULL in deltas mode */
+  const sample_model *samples; /* NULL in deltas mode */
   double *readings;
 } emitter;
 
@@ -83,8 +83,8 @@ static int emit_store(emitter *e) {
     rec.u.facing.sku = w->products[fc->product].sku;
     rec.u.facing.x0 = (double)(int64_t)(fc->x0 * 10000 + 0.5) / 10000;
     /* Rounded to 0.1 mm, but not past the last plate when the shelf's width is not. */
-    rec.u.facing.x1 = fmin((double)(int64_t)(fc->x1 * 10000 + 0.5) / 10000,
-                           w->shelves[fc->shelf].width);
+    rec.u.facing.x1 =
+        fmin((double)(int64_t)(fc->x1 * 10000 + 0.5) / 10000, w->shelves[fc->shelf].width);
     rec.u.facing.count = (int64_t)fc->lanes * fc->depth;
     if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
   }

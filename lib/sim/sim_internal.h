@@ -12,7 +12,7 @@ typedef struct sim_product {
   char sku[24];
   char name[48];
   double weight, sd;
-  int facing;              /* its home facing */
+  int facing; /* its home facing */
 } sim_product;
 
 typedef struct sim_plate {
@@ -31,8 +31,8 @@ typedef struct sim_facing {
   int shelf, product;
   double x0, x1, lane_w;
   int lanes, depth;
-  int *count;              /* items in each lane */
-  double *weights;         /* lanes x depth: each lane a stack of true item weights */
+  int *count;      /* items in each lane */
+  double *weights; /* lanes x depth: each lane a stack of true item weights */
 } sim_facing;
 
 /* An item lying where it does not belong (put back on the wrong shelf). */
@@ -44,7 +44,7 @@ typedef struct sim_loose {
 typedef struct sim_item {
   int product;
   double weight;
-  int64_t t;               /* when it went into the cart */
+  int64_t t; /* when it went into the cart */
 } sim_item;
 
 typedef struct sim_cart {
@@ -55,7 +55,7 @@ typedef struct sim_cart {
 typedef struct sim_shopper {
   char id[24];
   int64_t enter_us, exit_us;
-  int cart;                /* index of the cart owner (itself unless linked) */
+  int cart; /* index of the cart owner (itself unless linked) */
   int first_reach, reach_count;
 } sim_shopper;
 
@@ -66,8 +66,8 @@ typedef struct sim_reach {
   int64_t t0, t1;
   double x;
   int first_move, move_count;
-  int took, put;           /* what the hand did: for the holding_* hints */
-  int product;             /* the (first) product moved, -1 if none */
+  int took, put; /* what the hand did: for the holding_* hints */
+  int product;   /* the (first) product moved, -1 if none */
 } sim_reach;
 
 /* One item leaving (sign -1) or arriving on (+1) a shelf. */

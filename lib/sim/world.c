@@ -11,14 +11,16 @@
 #include "sim_internal.h"
 
 static const char *const kinds[] = {
-    "Sweet Tea", "Green Tea", "Cola",      "Sparkling Water", "Orange Juice", "Potato Chips",
-    "Pretzels",  "Chocolate", "Granola",   "Coffee",          "Pasta",        "Rice",
-    "Soup",      "Beans",     "Tuna",      "Cereal",          "Crackers",     "Cookies",
-    "Shampoo",   "Soap",      "Toothpaste", "Yogurt",         "Peanut Butter", "Jam"};
+    "Sweet Tea", "Green Tea", "Cola",       "Sparkling Water", "Orange Juice",  "Potato Chips",
+    "Pretzels",  "Chocolate", "Granola",    "Coffee",          "Pasta",         "Rice",
+    "Soup",      "Beans",     "Tuna",       "Cereal",          "Crackers",      "Cookies",
+    "Shampoo",   "Soap",      "Toothpaste", "Yogurt",          "Peanut Butter", "Jam"};
 
 static void name_product(sim_world *w, sim_product *pr, int index) {
-  snprintf(pr->sku, sizeof pr->sku, "%012llu", 859000000000ULL + (unsigned long long)index * 7919ULL);
-  const char *kind = kinds[rf__rng_int(&w->rng_store, 0, (int)(sizeof kinds / sizeof kinds[0]) - 1)];
+  snprintf(pr->sku, sizeof pr->sku, "%012llu",
+           859000000000ULL + (unsigned long long)index * 7919ULL);
+  const char *kind =
+      kinds[rf__rng_int(&w->rng_store, 0, (int)(sizeof kinds / sizeof kinds[0]) - 1)];
   snprintf(pr->name, sizeof pr->name, "%s %d", kind, index + 1);
 }
 
@@ -71,7 +73,8 @@ int rf__sim_build_store(sim_world *w) {
         if (previous_weight > 0.0 && rf__rng_chance(r, p->similar_weight_share)) {
           pr->weight = rf__rng_chance(r, p->equal_weight_share)
                            ? previous_weight
-                           : previous_weight + (rf__rng_chance(r, 0.5) ? 1 : -1) * rf__rng_range(r, 0.3, 4.0);
+                           : previous_weight +
+                                 (rf__rng_chance(r, 0.5) ? 1 : -1) * rf__rng_range(r, 0.3, 4.0);
         } else {
           pr->weight = exp(rf__rng_range(r, log(40.0), log(1200.0)));
         }

@@ -3,7 +3,6 @@
 #include "retailfuse/status.h"
 #include "store_internal.h"
 
-
 void rf__store_destroy(rf_store *s) {
   if (s == NULL) return;
   const rf_allocator *a = &s->alloc;

@@ -11,10 +11,9 @@
 
 struct rf_store_builder {
   rf_allocator alloc;
-  rf_store *store;         /* NULL once finished */
+  rf_store *store; /* NULL once finished */
   rf__errbuf err;
 };
-
 
 static int is_id(const char *s) { return s != NULL && s[0] != '\0'; }
 
@@ -124,8 +123,8 @@ static int check_plates(rf_store_builder *b, const rf_shelf_def *def) {
                        "shelf '%s': plate '%s': x1 %g must be greater than x0 %g", def->shelf,
                        p->plate, p->x1, p->x0);
     if (rf__idmap_find(&s->plate_ids, p->plate, NULL) == 0)
-      return rf__error(&b->err, RF_EEXISTS, "shelf '%s': plate '%s' is already defined",
-                       def->shelf, p->plate);
+      return rf__error(&b->err, RF_EEXISTS, "shelf '%s': plate '%s' is already defined", def->shelf,
+                       p->plate);
   }
   rf_plate_def *sorted = rf__malloc(&s->alloc, def->plate_count * sizeof *sorted);
   if (sorted == NULL)

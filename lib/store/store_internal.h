@@ -12,18 +12,18 @@
 #define RF__GEOMETRY_EPS 1e-9
 
 typedef struct rf__shelf {
-  rf_shelf_def def;        /* ids in the pool; def.plates points into store->plates once finished */
-  uint32_t first_plate;    /* plates of one shelf are contiguous in store->plates */
-  double x_min, x_max;     /* the extent its plates cover */
-  uint32_t first_facing;   /* into store->facing_order, set when finished */
+  rf_shelf_def def;      /* ids in the pool; def.plates points into store->plates once finished */
+  uint32_t first_plate;  /* plates of one shelf are contiguous in store->plates */
+  double x_min, x_max;   /* the extent its plates cover */
+  uint32_t first_facing; /* into store->facing_order, set when finished */
   uint32_t facing_count;
-  uint32_t newest_facing;  /* while building: newest facing added here, RF__NONE if none */
+  uint32_t newest_facing; /* while building: newest facing added here, RF__NONE if none */
 } rf__shelf;
 
 typedef struct rf__facing {
-  rf_facing_def def;       /* ids in the pool */
+  rf_facing_def def; /* ids in the pool */
   uint32_t shelf, product;
-  uint32_t previous_on_shelf;  /* while building: the facing added to this shelf before it */
+  uint32_t previous_on_shelf; /* while building: the facing added to this shelf before it */
 } rf__facing;
 
 struct rf_store {
@@ -38,12 +38,12 @@ struct rf_store {
 
   rf_plate_def *plates;
   size_t plate_count, plate_cap;
-  uint32_t *plate_shelf;   /* shelf index of each plate */
+  uint32_t *plate_shelf; /* shelf index of each plate */
   size_t plate_shelf_cap;
 
   rf__facing *facings;
   size_t facing_count, facing_cap;
-  uint32_t *facing_order;  /* facing indices grouped by shelf, each shelf's left to right */
+  uint32_t *facing_order; /* facing indices grouped by shelf, each shelf's left to right */
 
   rf__idmap product_ids, shelf_ids, plate_ids;
 };

@@ -8,10 +8,10 @@
 #include "retailfuse/allocator.h"
 
 typedef struct test_alloc {
-  long calls;        /* malloc and realloc calls so far */
-  long fail_at;      /* the call number (1-based) that fails; 0: never */
-  long live;         /* blocks allocated and not yet freed */
-  int failed;        /* whether the failure was injected */
+  long calls;   /* malloc and realloc calls so far */
+  long fail_at; /* the call number (1-based) that fails; 0: never */
+  long live;    /* blocks allocated and not yet freed */
+  int failed;   /* whether the failure was injected */
 } test_alloc;
 
 /* An rf_allocator over `state`, reset to count from zero and fail at call `fail_at`. */

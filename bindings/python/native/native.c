@@ -13,7 +13,7 @@
 native_state *native_state_of(PyObject *module) { return PyModule_GetState(module); }
 
 native_state *native_state_of_type(PyTypeObject *type) {
-  PyObject *module = PyType_GetModule(type);  /* our types are final: never a subclass */
+  PyObject *module = PyType_GetModule(type); /* our types are final: never a subclass */
   return module ? PyModule_GetState(module) : NULL;
 }
 
@@ -74,8 +74,8 @@ int native_doubles(native_state *st, PyObject *obj, int ndim, Py_buffer *view) {
             strcmp(view->format, "<d") == 0 || strcmp(view->format, "=d") == 0);
   if (!ok) {
     PyBuffer_Release(view);
-    native_raise(st, RF_EINVAL, ndim == 1 ? "expected a 1-D array of float64"
-                                          : "expected a 2-D array of float64");
+    native_raise(st, RF_EINVAL,
+                 ndim == 1 ? "expected a 1-D array of float64" : "expected a 2-D array of float64");
     return -1;
   }
   return 0;
@@ -171,8 +171,8 @@ static PyObject *py_kbest(PyObject *module, PyObject *args) {
   char message[256] = "";
   if (rc == 0) {
     Py_BEGIN_ALLOW_THREADS
-    rc = rf_kbest(ws, view.buf, rows, cols, maximize ? RF_LSA_MAXIMIZE : 0, (size_t)k,
-                  row_to_col, totals, &found);
+    rc = rf_kbest(ws, view.buf, rows, cols, maximize ? RF_LSA_MAXIMIZE : 0, (size_t)k, row_to_col,
+                  totals, &found);
     Py_END_ALLOW_THREADS
     if (rc != 0) snprintf(message, sizeof message, "%s", rf_assign_errmsg(ws));
   }
@@ -183,8 +183,7 @@ static PyObject *py_kbest(PyObject *module, PyObject *args) {
     out = Py_BuildValue("(y#y#)", (const char *)row_to_col,
                         (Py_ssize_t)(found * rows * sizeof *row_to_col), (const char *)totals,
                         (Py_ssize_t)(found * sizeof *totals));
-  else
-    native_raise(st, rc, message);
+  else native_raise(st, rc, message);
   free(row_to_col);
   free(totals);
   return out;
@@ -225,8 +224,7 @@ static PyObject *py_marginals(PyObject *module, PyObject *args) {
     if (rc == 0)
       out = Py_BuildValue("(y#y#)", (const char *)prob, (Py_ssize_t)(rows * cols * sizeof *prob),
                           (const char *)prob_none, (Py_ssize_t)(rows * sizeof *prob_none));
-    else
-      native_raise(st, rc, message);
+    else native_raise(st, rc, message);
     free(prob);
     free(prob_none);
   }
@@ -334,7 +332,8 @@ static int each_record(const char *text, size_t len, record_fn fn, void *payload
   rf_scenario_reader *rd = NULL;
   int rc = rf_scenario_reader_from_memory(&rd, text, len, NULL, NULL);
   rf_record rec;
-  while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0) rc = fn(&rec, payload, message, cap);
+  while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0)
+    rc = fn(&rec, payload, message, cap);
   if (rc != 0 && rc != RF_ITEROVER && message[0] == '\0' && rd)
     snprintf(message, cap, "%s", rf_scenario_reader_errmsg(rd));
   rf_scenario_reader_free(rd);
@@ -371,7 +370,8 @@ static PyObject *py_evaluate(PyObject *module, PyObject *args) {
   rf_eval_scores s;
   int rc = rf_eval_new(&ev, NULL);
   if (rc == 0) rc = each_record(truth, (size_t)truth_len, add_truth, ev, message, sizeof message);
-  if (rc == 0) rc = each_record(output, (size_t)output_len, add_output, ev, message, sizeof message);
+  if (rc == 0)
+    rc = each_record(output, (size_t)output_len, add_output, ev, message, sizeof message);
   if (rc == 0 && (rc = rf_eval_score(ev, &s)) != 0)
     snprintf(message, sizeof message, "%s", rf_eval_errmsg(ev));
   rf_eval_free(ev);
@@ -550,8 +550,8 @@ static PyModuleDef_Slot native_slots[] = {{Py_mod_exec, native_exec}, {0, NULL}}
 
 static PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "retailfuse._native", "The C library under retailfuse.",
-    sizeof(native_state), native_methods, native_slots, native_traverse, native_clear,
-    native_free};
+    sizeof(native_state),  native_methods,       native_slots,
+    native_traverse,       native_clear,         native_free};
 
 PyMODINIT_FUNC PyInit__native(void);
 PyMODINIT_FUNC PyInit__native(void) { return PyModuleDef_Init(&native_module); }

@@ -5,7 +5,7 @@
 #define RF_PY_NATIVE_H
 
 #ifndef Py_LIMITED_API
-#define Py_LIMITED_API 0x030B0000
+#  define Py_LIMITED_API 0x030B0000
 #endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -13,11 +13,11 @@
 #include "retailfuse/retailfuse.h"
 
 typedef struct native_state {
-  PyObject *error;             /* retailfuse.Error */
-  PyObject *input_error;       /* retailfuse.InputError (Error, ValueError) */
-  PyObject *memory_error;      /* retailfuse.OutOfMemoryError (Error, MemoryError) */
+  PyObject *error;        /* retailfuse.Error */
+  PyObject *input_error;  /* retailfuse.InputError (Error, ValueError) */
+  PyObject *memory_error; /* retailfuse.OutOfMemoryError (Error, MemoryError) */
   PyObject *store_type, *engine_type;
-  rf_assign_workspace *ws;     /* for small solves, used only while holding the GIL */
+  rf_assign_workspace *ws; /* for small solves, used only while holding the GIL */
 } native_state;
 
 native_state *native_state_of(PyObject *module);
@@ -33,7 +33,7 @@ PyObject *native_raise(native_state *st, int rc, const char *message);
 typedef struct text_buf {
   char *data;
   size_t len, cap;
-  int failed;                  /* out of memory while growing */
+  int failed; /* out of memory while growing */
 } text_buf;
 
 void text_free(text_buf *t);

@@ -120,7 +120,8 @@ static PyMethodDef store_methods[] = {
 static PyType_Slot store_slots[] = {{Py_tp_new, store_new},
                                     {Py_tp_dealloc, store_dealloc},
                                     {Py_tp_methods, store_methods},
-                                    {Py_tp_doc, "Store(text): a store from its records' JSON Lines"},
+                                    {Py_tp_doc,
+                                     "Store(text): a store from its records' JSON Lines"},
                                     {0, NULL}};
 
 static PyType_Spec store_spec = {"retailfuse._native.Store", sizeof(store_object), 0,
@@ -130,13 +131,13 @@ static PyType_Spec store_spec = {"retailfuse._native.Store", sizeof(store_object
 
 typedef struct engine_object {
   PyObject_HEAD
-  PyObject *store;             /* the Store it was built over, kept alive */
+  PyObject *store; /* the Store it was built over, kept alive */
   rf_engine *engine;
-  rf_scenario_writer *writer;  /* output records as JSON Lines into out */
+  rf_scenario_writer *writer; /* output records as JSON Lines into out */
   text_buf out;
-  PyObject *faults;            /* [(plate, fault, t)] not taken yet */
+  PyObject *faults; /* [(plate, fault, t)] not taken yet */
   int fault_failed;
-  int busy;                    /* a call is running with the GIL released */
+  int busy; /* a call is running with the GIL released */
 } engine_object;
 
 /* An engine is one thread's at a time (engine.h); a second thread's call while the first has
@@ -289,7 +290,7 @@ static PyObject *engine_push_samples(PyObject *self, PyObject *args) {
 
 /* Whether a buffer format is a signed 64-bit integer ('q', or 'l' here), byte order aside. */
 static int signed_64(const char *format) {
-  if (format == NULL) return 1;  /* unsigned bytes: itemsize alone was asked for */
+  if (format == NULL) return 1; /* unsigned bytes: itemsize alone was asked for */
   size_t n = strlen(format);
   return n > 0 && (format[n - 1] == 'q' || format[n - 1] == 'l');
 }
@@ -300,10 +301,10 @@ static int signed_64(const char *format) {
 static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
   native_state *st = state(self);
-  if (idle(e) != 0) return NULL;  /* holds the GIL throughout */
+  if (idle(e) != 0) return NULL; /* holds the GIL throughout */
   PyObject *shoppers, *shelves, *t0_obj, *t1_obj, *x_obj;
-  if (!PyArg_ParseTuple(args, "O!O!OOO", &PyList_Type, &shoppers, &PyList_Type, &shelves,
-                        &t0_obj, &t1_obj, &x_obj))
+  if (!PyArg_ParseTuple(args, "O!O!OOO", &PyList_Type, &shoppers, &PyList_Type, &shelves, &t0_obj,
+                        &t1_obj, &x_obj))
     return NULL;
   Py_ssize_t n = PyList_Size(shoppers);
   if (PyList_Size(shelves) != n) return native_raise(st, RF_EINVAL, "shelves: one per hand visit");
@@ -424,8 +425,10 @@ static PyObject *engine_cart(PyObject *self, PyObject *args) {
   PyObject *list = NULL;
   if (rc != 0) {
     char message[256];
-    snprintf(message, sizeof message, "shopper '%s' is not in the store (or was forgotten after "
-             "their receipt)", shopper);
+    snprintf(message, sizeof message,
+             "shopper '%s' is not in the store (or was forgotten after "
+             "their receipt)",
+             shopper);
     native_raise(state(self), rc, message);
   } else if ((list = PyList_New(0)) != NULL) {
     for (uint32_t p = 0; p < n; ++p) {
@@ -454,8 +457,8 @@ static PyObject *engine_params(PyObject *self, PyObject *unused) {
     double lo, hi, def;
     rf_engine_param_bounds((rf_engine_param)p, &lo, &hi, &def);
     PyObject *item = Py_BuildValue("(sdddds)", rf_engine_param_name((rf_engine_param)p),
-                                   rf_engine_param_get(e->engine, (rf_engine_param)p), lo, hi,
-                                   def, rf_engine_param_help((rf_engine_param)p));
+                                   rf_engine_param_get(e->engine, (rf_engine_param)p), lo, hi, def,
+                                   rf_engine_param_help((rf_engine_param)p));
     if (item == NULL || PyList_SetItem(list, p, item) != 0) {
       Py_DECREF(list);
       return NULL;

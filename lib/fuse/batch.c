@@ -53,30 +53,31 @@ static int reserve_outcomes(rf_engine *e, size_t due) {
   return rf__emit_reserve(e, diffs);
 }
 
-#define SLOT(b, slot, count, type) \
+/* The engine's scratch slot `slot`, room for `count` of `type` (NULL: out of memory). */
+#define SLOT(slot, count, type) \
   ((type *)rf__slots_reserve(&e->scratch, &e->alloc, (slot), (count), sizeof(type)))
 
 /* The batch's buffers from the engine's scratch, and room for its outcomes: 0 or -1. */
 static int reserve_batch(rf_engine *e, f_batch *b) {
   const size_t due = b->due, hands = b->hands, per = (size_t)b->shoppers + 1;
-  b->s.takes = SLOT(b, F_SLOT_TAKES, RF__MAX_WHAT, f_what);
-  b->s.puts = SLOT(b, F_SLOT_PUTS, RF__MAX_WHAT, f_what);
-  b->rows = SLOT(b, F_SLOT_ROWS, due, f_row_terms);
-  b->per_shopper = SLOT(b, F_SLOT_PER_SHOPPER, 2 * due * per, double);
-  b->column_of = SLOT(b, F_SLOT_COLUMN_OF, hands + 1, int32_t);
-  b->L = SLOT(b, F_SLOT_L, due * (hands + 1), double);
-  b->L0 = SLOT(b, F_SLOT_L0, due, double);
-  b->P = SLOT(b, F_SLOT_P, due * (hands + 1), double);
-  b->P0 = SLOT(b, F_SLOT_P0, due, double);
-  b->post = SLOT(b, F_SLOT_POST, 2 * per, double);
-  b->hand_of = SLOT(b, F_SLOT_HAND_OF, hands + 1, int32_t);
+  b->s.takes = SLOT(F_SLOT_TAKES, RF__MAX_WHAT, f_what);
+  b->s.puts = SLOT(F_SLOT_PUTS, RF__MAX_WHAT, f_what);
+  b->rows = SLOT(F_SLOT_ROWS, due, f_row_terms);
+  b->per_shopper = SLOT(F_SLOT_PER_SHOPPER, 2 * due * per, double);
+  b->column_of = SLOT(F_SLOT_COLUMN_OF, hands + 1, int32_t);
+  b->L = SLOT(F_SLOT_L, due * (hands + 1), double);
+  b->L0 = SLOT(F_SLOT_L0, due, double);
+  b->P = SLOT(F_SLOT_P, due * (hands + 1), double);
+  b->P0 = SLOT(F_SLOT_P0, due, double);
+  b->post = SLOT(F_SLOT_POST, 2 * per, double);
+  b->hand_of = SLOT(F_SLOT_HAND_OF, hands + 1, int32_t);
   if (b->s.takes == NULL || b->s.puts == NULL || b->rows == NULL || b->per_shopper == NULL ||
       b->column_of == NULL || b->L == NULL || b->L0 == NULL || b->P == NULL || b->P0 == NULL ||
       b->post == NULL || b->hand_of == NULL ||
-      SLOT(b, F_SLOT_SPLIT_FIT, rf__split_fit_size(e), double) == NULL ||
-      SLOT(b, F_SLOT_HINTED, RF__MAX_WHAT, double) == NULL ||
-      SLOT(b, F_SLOT_ORDER, RF__MAX_WHAT, int32_t) == NULL ||
-      SLOT(b, F_SLOT_ORDER_TMP, RF__MAX_WHAT, int32_t) == NULL || reserve_outcomes(e, due) != 0)
+      SLOT(F_SLOT_SPLIT_FIT, rf__split_fit_size(e), double) == NULL ||
+      SLOT(F_SLOT_HINTED, RF__MAX_WHAT, double) == NULL ||
+      SLOT(F_SLOT_ORDER, RF__MAX_WHAT, int32_t) == NULL ||
+      SLOT(F_SLOT_ORDER_TMP, RF__MAX_WHAT, int32_t) == NULL || reserve_outcomes(e, due) != 0)
     return -1;
   b->s.takes_of = NULL;
   memset(b->rows, 0, due * sizeof *b->rows);

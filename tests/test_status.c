@@ -40,11 +40,15 @@ static void known_codes_read_as_documented(void **state) {
   assert_string_equal(rf_err_name(RF_ENOMEM), "ENOMEM");
   assert_string_equal(rf_err_name(RF_ELATE), "ELATE");
   assert_string_equal(rf_strerror(RF_ITEROVER), "no more items");
+  /* The one notice: positive, so `rc < 0` is every error and `rc > 0` every notice. */
+  assert_int_equal(RF_SETASIDE, 1);
+  assert_string_equal(rf_err_name(RF_SETASIDE), "SETASIDE");
+  assert_string_equal(rf_strerror(RF_SETASIDE), "record set aside");
 }
 
 static void unknown_codes_are_named_unknown(void **state) {
   (void)state;
-  assert_string_equal(rf_strerror(1), "unknown status code");
+  assert_string_equal(rf_strerror(2), "unknown status code");
   assert_string_equal(rf_strerror(-1000), "unknown status code");
   assert_string_equal(rf_err_name(RF__STATUS_LAST), "UNKNOWN");
 }

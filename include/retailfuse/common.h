@@ -32,6 +32,16 @@ extern "C" {
  * docs/format.md.) */
 typedef int64_t rf_time_us;
 
+/* The one time range every part accepts and emits: |t| <= 2^52 us (about 142 years around the
+ * store clock's zero). Inputs beyond it are refused (the reader and checker by field, the engine
+ * by record); what the engine adds to an input time (a wait, a revision horizon: hours at most)
+ * keeps its output within 2^53, where every integer is exact in JSON's doubles. */
+#define RF_TIME_LIMIT_US ((rf_time_us)1 << 52)
+
+/* The largest weight (and weight change) in grams any record may carry, by magnitude: far
+ * beyond any shelf (10 t), so a value past it is a fault of the sender, not a heavy item. */
+#define RF_WEIGHT_LIMIT_G 1e7
+
 /* How far behind the latest time seen a record may arrive, by default (s): the engine, the
  * baseline and the scenario checker share it. */
 #define RF_LATENESS_DEFAULT_S 2.0

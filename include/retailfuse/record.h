@@ -154,6 +154,13 @@ typedef struct rf_truth_rec {
 typedef struct rf_record {
   rf_record_type type;
   uint64_t line; /* 1-based line number when read; ignored by the writer */
+  /* Input events only (docs/format.md, "Sources"): who sent the record — a camera, a shelf
+   * gateway, the tracker; NULL for its kind's default ("shelves" for delta and samples,
+   * "cameras" for hand, "tracker" for enter, exit, link, position) — and, when the source
+   * numbers its records, that number (duplicates are recognised by it). Not a diff's seq. */
+  const char *source;
+  int has_seq;
+  int64_t seq;
   union {
     rf_product_def product;
     rf_shelf_def shelf;

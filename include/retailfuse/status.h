@@ -1,8 +1,10 @@
 /*
  * retailfuse/status.h — status codes.
  *
- * Every function that can fail returns an int: 0 (RF_OK) on success or one of the negative codes
- * below. A failed call changes nothing that was already accepted. Objects that take input also
+ * Every function that can fail returns an int: 0 (RF_OK) on success, one of the negative codes
+ * below for an error, or a positive notice: the call did its job and has something to say. A
+ * failed call changes nothing that was already accepted. Negative means the caller must act
+ * (retry, fix a bug, stop); positive means go on. Objects that take input also
  * keep a detail message for their last error (see each object's `_errmsg` function).
  *
  * Codes are stable: new ones are only ever appended.
@@ -35,6 +37,9 @@ extern "C" {
   XX(EBEHIND, -14, "input taken, but the work it made due was deferred")
 
 typedef enum rf_status {
+  /* Notice: the record could not be used, and was set aside (counted by reason; nothing already
+   * accepted changed). The object that took it says why (e.g. rf_engine_setaside_reason). */
+  RF_SETASIDE = 1,
   RF_OK = 0,
 #define RF__STATUS_ENUM(name, value, msg) RF_##name = value,
   RF_STATUS_MAP(RF__STATUS_ENUM)

@@ -4,6 +4,7 @@
 const char *rf_strerror(int code) {
   switch (code) {
     case RF_OK: return "success";
+    case RF_SETASIDE: return "record set aside";
 #define RF__STATUS_MSG(name, value, msg) \
   case RF_##name: return msg;
       RF_STATUS_MAP(RF__STATUS_MSG)
@@ -15,6 +16,7 @@ const char *rf_strerror(int code) {
 const char *rf_err_name(int code) {
   switch (code) {
     case RF_OK: return "OK";
+    case RF_SETASIDE: return "SETASIDE";
 #define RF__STATUS_NAME(name, value, msg) \
   case RF_##name: return #name;
       RF_STATUS_MAP(RF__STATUS_NAME)

@@ -444,6 +444,11 @@ int rf__record_from_json(const cJSON *root, uint64_t line, rf_record *out,
   }
   if (!found) return fail(&c, RF_EPARSE, "type", "unknown record type '%.64s'", type->valuestring);
   c.type = type->valuestring;
+  if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
+    int rc = nullable_id(&c, "source", &out->source);
+    if (rc == 0) rc = opt_int(&c, "seq", &out->has_seq, &out->seq);
+    if (rc != 0) return rc;
+  }
   switch (out->type) {
     case RF_RECORD_PRODUCT: return parse_product(&c, &out->u.product);
     case RF_RECORD_SHELF: return parse_shelf(&c, &out->u.shelf);

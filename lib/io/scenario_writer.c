@@ -361,6 +361,10 @@ static void emit_record(emit *e, const rf_record *rec) {
   rf__jbuf_raw(b, "{", 1);
   rf__jbuf_key(b, "type", 1);
   rf__jbuf_string(b, type);
+  if (rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND) {
+    if (rec->source != NULL) id(e, "source", rec->source);
+    if (rec->has_seq) integer(e, "seq", rec->seq);
+  }
   switch (rec->type) {
     case RF_RECORD_PRODUCT: emit_product(e, &rec->u.product); break;
     case RF_RECORD_SHELF: emit_shelf(e, &rec->u.shelf); break;

@@ -126,6 +126,78 @@ static void first_solution_is_the_optimum(void **state) {
   for (size_t s = 1; s < found; ++s) assert_true(totals[s] >= totals[s - 1]);
 }
 
+/* Entries of +-1e308 (differences overflow a double): every solution is found, in order. */
+static void costs_of_1e308_all_found_in_order(void **state) {
+  (void)state;
+  const double row[7] = {1e308, -1e308, 0.0, -1e308, 1e308, 5e307, -5e307};
+  const double order[7] = {-1e308, -1e308, -5e307, 0.0, 5e307, 1e308, 1e308};
+  int32_t sols[7 * 2];
+  double totals[7];
+  size_t found = 0;
+  int seen[7] = {0};
+  assert_int_equal(rf_kbest(NULL, row, 1, 7, 0, 7, sols, totals, &found), 0);
+  assert_int_equal(found, 7);
+  for (size_t s = 0; s < 7; ++s) { /* each column once, in order of its cost */
+    assert_true(totals[s] == order[s]);
+    assert_true(sols[s] >= 0 && sols[s] < 7 && !seen[sols[s]]);
+    seen[sols[s]] = 1;
+    assert_true(row[sols[s]] == order[s]);
+  }
+  const double square[4] = {-1e308, 1e308, 0.0, 0.0};
+  assert_int_equal(rf_kbest(NULL, square, 2, 2, 0, 5, sols, totals, &found), 0);
+  assert_int_equal(found, 2);
+  assert_true(totals[0] == -1e308);
+  assert_true(totals[1] == 1e308);
+  assert_int_equal(sols[0], 0);
+  assert_int_equal(sols[1], 1);
+  assert_int_equal(sols[2], 1);
+  assert_int_equal(sols[3], 0);
+  /* Maximised, the same two the other way round. */
+  assert_int_equal(rf_kbest(NULL, square, 2, 2, RF_LSA_MAXIMIZE, 5, sols, totals, &found), 0);
+  assert_int_equal(found, 2);
+  assert_true(totals[0] == 1e308);
+  assert_true(totals[1] == -1e308);
+}
+
+/* Scaling every cost by 2^1019 (exact) gives the same solutions, totals scaled alike; totals
+ * past the largest double are RF_ERANGE (the solutions still listed, those totals +-inf). */
+static void scaled_to_the_double_limit_same_list(void **state) {
+  (void)state;
+  rf_assign_workspace *ws;
+  assert_int_equal(rf_assign_workspace_new(&ws, NULL), 0);
+  const double big = ldexp(1.0, 1019);
+  double c[25], s[25], ta[30], tb[30];
+  int32_t a[30 * 5], b[30 * 5];
+  for (int trial = 0; trial < 300; ++trial) {
+    size_t rows = 1 + next_u64() % 5, cols = 1 + next_u64() % 5;
+    int maximize = trial % 2;
+    for (size_t q = 0; q < rows * cols; ++q) {
+      c[q] = (double)((int)(next_u64() % 7) - 3);
+      if (next_u64() % 6 == 0) c[q] = maximize ? -INFINITY : INFINITY;
+      s[q] = c[q] * big;
+    }
+    size_t fa = 0, fb = 0;
+    unsigned flags = maximize ? RF_LSA_MAXIMIZE : 0;
+    int ra = rf_kbest(ws, c, rows, cols, flags, 30, a, ta, &fa);
+    int rb = rf_kbest(ws, s, rows, cols, flags, 30, b, tb, &fb);
+    assert_int_equal(rb, ra);
+    assert_int_equal(fb, fa);
+    for (size_t q = 0; q < fa; ++q) assert_true(tb[q] == ta[q] * big);
+    if (fa > 0) assert_memory_equal(a, b, fa * rows * sizeof(int32_t));
+  }
+  double over[4] = {1e308, 1e308, 1e308, -1e308};
+  size_t found = 0;
+  assert_int_equal(rf_kbest(ws, over, 2, 2, RF_LSA_MAXIMIZE, 2, a, ta, &found), RF_ERANGE);
+  assert_non_null(strstr(rf_assign_errmsg(ws), "beyond the range of a double"));
+  assert_int_equal(found, 2);
+  assert_true(ta[0] == INFINITY && ta[1] == 0.0); /* 2e308, then 1e308 - 1e308 */
+  assert_int_equal(a[0], 1);
+  assert_int_equal(a[1], 0);
+  assert_int_equal(a[2], 0);
+  assert_int_equal(a[3], 1);
+  rf_assign_workspace_free(ws);
+}
+
 static void edge_cases(void **state) {
   (void)state;
   double totals[3];
@@ -182,6 +254,8 @@ int main(void) {
       cmocka_unit_test(equals_brute_force_k_best),
       cmocka_unit_test(first_solution_is_the_optimum),
       cmocka_unit_test(edge_cases),
+      cmocka_unit_test(costs_of_1e308_all_found_in_order),
+      cmocka_unit_test(scaled_to_the_double_limit_same_list),
       cmocka_unit_test(allocation_failure_is_clean),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

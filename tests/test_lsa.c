@@ -249,6 +249,80 @@ static void larger_problems_agree_across_orientations(void **state) {
   }
 }
 
+/* The fuzzer's 7 x 5 maximisations with entries of +-1e308 (differences overflow a double): the
+ * optimum of the same matrix in units of 1e308, its total when that is a double, else
+ * RF_ERANGE with the assignment written. (Before: RF_EINFEASIBLE, and a total of inf.) */
+static double units_of(const double *u, const int32_t *sol) {
+  double sum = 0.0;
+  for (int r = 0; r < 7; ++r)
+    if (sol[r] != RF_UNASSIGNED) sum += u[r * 5 + sol[r]];
+  return sum;
+}
+
+static void costs_of_1e308_are_solved(void **state) {
+  (void)state;
+  const double I = INFINITY;
+  const double a[35] = {-1, -I, -I, -I, -1, -1, 1, 0, -1, -1, -I, -I, 0,  -I, -1, 1,  0, -1,
+                        -1, -1, -1, -I, 0,  -I, 1, 1, 1,  1,  -I, 1,  -1, 0,  -I, -I, 1};
+  const double b[35] = {0,  -1, -I, -I, 0, -1, 0, -1, -I, -1, 1,  1,  -I, 0,  1,  -1, -I, -I,
+                        -1, -1, -1, -I, 0, -1, 0, 1,  0,  1,  -I, -1, -I, -1, -I, -1, -1};
+  double big[35];
+  int32_t sol[7];
+  double total = 0.0;
+  rf_assign_workspace *ws;
+  assert_int_equal(rf_assign_workspace_new(&ws, NULL), 0);
+  for (int k = 0; k < 35; ++k) big[k] = a[k] * 1e308;
+  assert_int_equal(rf_lsa(ws, big, 7, 5, RF_LSA_MAXIMIZE, sol, &total), RF_ERANGE);
+  assert_true(units_of(a, sol) == 2.0); /* optimal: 2e308 */
+  assert_int_equal(rf_lsa(ws, big, 7, 5, RF_LSA_MAXIMIZE, sol, NULL), 0);
+  assert_true(units_of(a, sol) == 2.0);
+  for (int k = 0; k < 35; ++k) big[k] = b[k] * 1e308;
+  assert_int_equal(rf_lsa(ws, big, 7, 5, RF_LSA_MAXIMIZE, sol, &total), 0);
+  assert_true(units_of(b, sol) == 1.0);
+  assert_true(total == 1e308);
+  rf_assign_workspace_free(ws);
+}
+
+/* Scaling every cost by 2^1019 (exact) changes neither the assignment nor, beyond the same
+ * factor, the total; totals past the largest double are RF_ERANGE with the assignment kept. */
+static void scaled_to_the_double_limit_same_answer(void **state) {
+  (void)state;
+  rf_assign_workspace *ws;
+  assert_int_equal(rf_assign_workspace_new(&ws, NULL), 0);
+  static const size_t shapes[][2] = {{7, 5}, {5, 7}, {6, 6}, {1, 7}, {7, 1}, {3, 9}};
+  const double big = ldexp(1.0, 1019);
+  for (int trial = 0; trial < 600; ++trial) {
+    size_t rows = shapes[trial % 6][0], cols = shapes[trial % 6][1];
+    int maximize = (trial / 6) % 2;
+    double c[81], s[81];
+    for (size_t k = 0; k < rows * cols; ++k) {
+      c[k] = (double)((int)(next_u64() % 7) - 3); /* totals stay within 15 */
+      if (next_u64() % 5 == 0) c[k] = maximize ? -INFINITY : INFINITY;
+      s[k] = c[k] * big;
+    }
+    int32_t a[9], b[9];
+    double ta = 0.0, tb = 0.0;
+    int ra = rf_lsa(ws, c, rows, cols, maximize ? RF_LSA_MAXIMIZE : 0, a, &ta);
+    int rb = rf_lsa(ws, s, rows, cols, maximize ? RF_LSA_MAXIMIZE : 0, b, &tb);
+    assert_int_equal(rb, ra);
+    if (ra != 0) continue;
+    for (size_t r = 0; r < rows; ++r) assert_int_equal(b[r], a[r]);
+    assert_true(tb == ta * big);
+  }
+  /* Five entries of 1e308: the assignment is found, its total is beyond a double. */
+  double c[7 * 5];
+  for (int k = 0; k < 35; ++k) c[k] = -1e308;
+  for (int i = 0; i < 5; ++i) c[i * 5 + i] = 1e308;
+  int32_t sol[7];
+  double total;
+  assert_int_equal(rf_lsa(ws, c, 7, 5, RF_LSA_MAXIMIZE, sol, &total), RF_ERANGE);
+  assert_non_null(strstr(rf_assign_errmsg(ws), "beyond the range of a double"));
+  for (int i = 0; i < 5; ++i) assert_int_equal(sol[i], i);
+  assert_int_equal(rf_lsa(ws, c, 7, 5, RF_LSA_MAXIMIZE, sol, NULL), 0); /* no total asked */
+  assert_int_equal(sol[4], 4);
+  rf_assign_workspace_free(ws);
+}
+
 static void allocation_failure_is_clean(void **state) {
   (void)state;
   double c[30];
@@ -284,6 +358,8 @@ int main(void) {
       cmocka_unit_test(known_traps),
       cmocka_unit_test(bad_input_is_refused_with_its_position),
       cmocka_unit_test(larger_problems_agree_across_orientations),
+      cmocka_unit_test(costs_of_1e308_are_solved),
+      cmocka_unit_test(scaled_to_the_double_limit_same_answer),
       cmocka_unit_test(allocation_failure_is_clean),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,6 +156,123 @@ static void obvious_cases(void **state) {
   assert_true(P0[0] == 1.0);
 }
 
+static void assert_near(double got, double want, double tol) {
+  if (!(fabs(got - want) <= tol)) fail_msg("got %.17g, want %.17g (within %g)", got, want, tol);
+}
+
+/* Likelihoods scaled into the subnormals (each row by 2^-1060, exactly: small integers) give the
+ * marginals of the same problem at unit scale, by every method. (Before: 1 / max overflowed;
+ * BP gave NaN, exact RF_EINFEASIBLE.) */
+static void subnormal_likelihoods_are_scaled(void **state) {
+  (void)state;
+  const size_t n = 3, m = 4;
+  const double L[12] = {1, 3, 0, 2, 5, 1, 1, 0, 0, 2, 7, 1}, L0[3] = {1, 0, 2};
+  double S[12], S0[3], P[12], P0[3], Q[12], Q0[3];
+  for (size_t k = 0; k < n * m; ++k) S[k] = ldexp(L[k], -1060);
+  for (size_t i = 0; i < n; ++i) S0[i] = ldexp(L0[i], -1060);
+  for (int method = 0; method < 3; ++method) {
+    rf_marginals_method mm = (rf_marginals_method)method;
+    assert_int_equal(rf_marginals(NULL, L, L0, n, m, mm, P, P0), 0);
+    assert_int_equal(rf_marginals(NULL, S, S0, n, m, mm, Q, Q0), 0);
+    for (size_t k = 0; k < n * m; ++k) assert_near(Q[k], P[k], 1e-14);
+    for (size_t i = 0; i < n; ++i) assert_near(Q0[i], P0[i], 1e-14);
+  }
+  /* One subnormal row among normal ones, and a transposed shape (the other subset pass). */
+  const double T[12] = {1, 5, 0, 3, 1, 2, 0, 1, 7, 2, 0, 1}, T0[4] = {1, 1, 0, 2};
+  double U[12], U0[4], R[12], R0[4], V[12], V0[4];
+  memcpy(U, T, sizeof U);
+  memcpy(U0, T0, sizeof U0);
+  for (size_t j = 0; j < 3; ++j) U[3 + j] = ldexp(T[3 + j], -1070);
+  U0[1] = ldexp(T0[1], -1070);
+  for (int method = 0; method < 3; ++method) {
+    rf_marginals_method mm = (rf_marginals_method)method;
+    assert_int_equal(rf_marginals(NULL, T, T0, 4, 3, mm, R, R0), 0);
+    assert_int_equal(rf_marginals(NULL, U, U0, 4, 3, mm, V, V0), 0);
+    for (size_t k = 0; k < 12; ++k) assert_near(V[k], R[k], 1e-14);
+    for (size_t i = 0; i < 4; ++i) assert_near(V0[i], R0[i], 1e-14);
+  }
+}
+
+/* Rows 0 and 1 must take a column; row 2 takes column 0 or none. Every assignment multiplies
+ * two likelihoods of 1e-200 (a product of 1e-400, beyond a double): with a = 1e-200 and row 2's
+ * none b, Z = a^2 + b (2a + a^2). Such problems are summed in logarithms, whose rounding grows
+ * with the logs' size (here ~1e3 eps): hence 1e-12. */
+static void fill_tiny(double *L, double *L0, size_t m, double b) {
+  const double a = 1e-200;
+  memset(L, 0, 3 * m * sizeof(double));
+  L[0] = 1.0; /* row 0: column 0, or column 1 at a */
+  L[1] = a;
+  L[m] = 1.0; /* row 1: column 0, or column 2 at a */
+  L[m + 2] = a;
+  L[2 * m] = 1.0; /* row 2: column 0 */
+  L0[0] = L0[1] = 0.0;
+  L0[2] = b;
+}
+
+static void underflowing_products_are_exact(void **state) {
+  (void)state;
+  double L[12], L0[3], P[12], P0[3];
+  for (size_t m = 3; m <= 4; ++m) { /* square, then wide (the row-subset pass) */
+    /* b = 0: one assignment, certain. (Before: RF_EINFEASIBLE.) */
+    fill_tiny(L, L0, m, 0.0);
+    for (int method = 0; method < 3; ++method) {
+      assert_int_equal(rf_marginals(NULL, L, L0, 3, m, (rf_marginals_method)method, P, P0), 0);
+      double tol = method == RF_MARGINALS_BP ? 1e-9 : 1e-12;
+      assert_near(P[1], 1.0, tol);
+      assert_near(P[m + 2], 1.0, tol);
+      assert_near(P[2 * m], 1.0, tol);
+      assert_near(P0[2], 0.0, tol);
+    }
+    /* b = a: Z = 3a^2 + a^3, so row 2 takes column 0 with 1/3, row 0 column 0 with 1/3. */
+    fill_tiny(L, L0, m, 1e-200);
+    for (int method = 0; method < 2; ++method) {
+      assert_int_equal(rf_marginals(NULL, L, L0, 3, m, (rf_marginals_method)method, P, P0), 0);
+      assert_near(P[2 * m], 1.0 / 3.0, 1e-12);
+      assert_near(P0[2], 2.0 / 3.0, 1e-12);
+      assert_near(P[0], 1.0 / 3.0, 1e-12);
+      assert_near(P[1], 2.0 / 3.0, 1e-12);
+      assert_near(P[m], 1.0 / 3.0, 1e-12);
+      assert_near(P[m + 2], 2.0 / 3.0, 1e-12);
+    }
+  }
+}
+
+/* Beside such a block, an ordinary one keeps its own marginals (no pair links them): checks the
+ * exact method's slow, logarithmic path against enumeration. */
+static void logarithmic_path_equals_enumeration(void **state) {
+  (void)state;
+  enum { N = 7, M = 7 };
+  double L[N * M], L0[N], P[N * M], P0[N], A[16], A0[4], B[16], B0[4];
+  for (int trial = 0; trial < 40; ++trial) {
+    size_t n = 1 + next_u64() % 4, m = 1 + next_u64() % 4; /* the ordinary block */
+    for (size_t k = 0; k < n * m; ++k) A[k] = next_u64() % 3 ? uniform() : 0.0;
+    for (size_t i = 0; i < n; ++i) A0[i] = 0.05 + uniform();
+    double tiny[9], tiny0[3];
+    fill_tiny(tiny, tiny0, 3, trial % 2 ? 1e-200 : 0.0);
+    size_t rows = n + 3, cols = m + 3;
+    memset(L, 0, sizeof L);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < m; ++j) L[i * cols + j] = A[i * m + j];
+      L0[i] = A0[i];
+    }
+    for (size_t i = 0; i < 3; ++i) {
+      for (size_t j = 0; j < 3; ++j) L[(n + i) * cols + m + j] = tiny[i * 3 + j];
+      L0[n + i] = tiny0[i];
+    }
+    int used[4] = {0}, choice[4];
+    double Z = 0.0;
+    memset(B, 0, sizeof B);
+    memset(B0, 0, sizeof B0);
+    brute(A, A0, n, m, 0, used, choice, 1.0, B, B0, &Z);
+    assert_int_equal(rf_marginals(NULL, L, L0, rows, cols, RF_MARGINALS_EXACT, P, P0), 0);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < m; ++j) assert_near(P[i * cols + j], B[i * m + j] / Z, 1e-12);
+      assert_near(P0[i], B0[i] / Z, 1e-12);
+    }
+    assert_near(P[(n + 2) * cols + m], trial % 2 ? 1.0 / 3.0 : 1.0, 1e-12);
+  }
+}
+
 static void bad_input_and_infeasible(void **state) {
   (void)state;
   rf_assign_workspace *ws;
@@ -220,6 +337,9 @@ int main(void) {
       cmocka_unit_test(exact_equals_enumeration),
       cmocka_unit_test(bp_error_on_random_10x10_is_small),
       cmocka_unit_test(obvious_cases),
+      cmocka_unit_test(subnormal_likelihoods_are_scaled),
+      cmocka_unit_test(underflowing_products_are_exact),
+      cmocka_unit_test(logarithmic_path_equals_enumeration),
       cmocka_unit_test(bad_input_and_infeasible),
       cmocka_unit_test(allocation_failure_is_clean),
   };

@@ -19,9 +19,18 @@
  * so repeated solves of similar size do not allocate. Inputs are only read during a call; outputs
  * are written into caller-owned arrays. Passing a NULL workspace is allowed: the call then uses a
  * temporary one from malloc.
+ * Range: rf_lsa and rf_kbest take any finite costs. Costs so large that sums of them could
+ * overflow (beyond DBL_MAX / (16 (larger side + 4)), e.g. +-1e308) are solved scaled by a power
+ * of two, which changes no optimum; as with any solver in doubles, assignments are optimal up to
+ * the rounding of sums at the scale of the largest finite cost. A total beyond +-DBL_MAX cannot
+ * be reported: RF_ERANGE. rf_marginals takes any finite likelihoods, subnormal ones included:
+ * each row is divided by its largest, and when products of likelihoods would leave the double
+ * range (1e-200 x 1e-200) the exact method sums in logarithms instead (slower; then accurate to
+ * about 1e-13 rather than 1e-15).
  * Errors: RF_EINVAL for a NaN, a value of the wrong infinite sign or a negative likelihood
  * (rf_assign_errmsg says which row and column), RF_EINFEASIBLE when no complete matching exists,
- * RF_ENOMEM. On error the outputs are left undefined.
+ * RF_ERANGE as above, RF_ENOMEM. On error the outputs are left undefined, except after
+ * RF_ERANGE (see rf_lsa and rf_kbest).
  * Threads: a workspace is single-threaded; distinct workspaces are independent.
  */
 #ifndef RETAILFUSE_ASSIGN_H
@@ -49,13 +58,16 @@ RF_EXTERN const char *rf_assign_errmsg(const rf_assign_workspace *ws);
 #define RF_UNASSIGNED (-1)
 
 /* Solves one problem. row_to_col[rows] receives each row's column or RF_UNASSIGNED; *total (may
- * be NULL) the sum of the chosen entries. Empty matrices are solved with total 0. */
+ * be NULL) the sum of the chosen entries. Empty matrices are solved with total 0. RF_ERANGE when
+ * total is asked for and the optimum's is beyond +-DBL_MAX: row_to_col still holds the optimal
+ * assignment, *total is +-inf. */
 RF_EXTERN int rf_lsa(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
                      unsigned flags, int32_t *row_to_col, double *total);
 
 /* The k best assignments, best first: solution s is row_to_col[s * rows ... s * rows + rows - 1]
  * with total totals[s]. *found receives how many exist, at most k (fewer when the problem has
- * fewer distinct assignments of the smaller side). Ties are broken deterministically. */
+ * fewer distinct assignments of the smaller side). Ties are broken deterministically. RF_ERANGE
+ * when a total is beyond +-DBL_MAX: the list is still complete and in order, that total +-inf. */
 RF_EXTERN int rf_kbest(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
                        unsigned flags, size_t k, int32_t *row_to_col, double *totals,
                        size_t *found);

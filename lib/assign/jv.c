@@ -11,11 +11,12 @@
 #include "jv.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "retailfuse/status.h"
 
 int rf__lap_lazy_init(rf__lap_lazy *lz, rf_assign_workspace *ws, const double *orig,
-                      size_t orig_rows, size_t orig_cols, double sign) {
+                      size_t orig_rows, size_t orig_cols, double sign, double limit) {
   size_t n = orig_cols, m = orig_rows;
   lz->orig = orig;
   lz->orig_cols = orig_cols;
@@ -33,15 +34,21 @@ int rf__lap_lazy_init(rf__lap_lazy *lz, rf_assign_workspace *ws, const double *o
     lz->arg1[i] = lz->arg2[i] = -1;
   }
   /* The same choice, ties included, as a scan of the transposed row at zero prices. This pass
-   * reads the whole matrix, so it also checks it (the caller finds the bad entry). */
+   * reads the whole matrix, so it also checks it, in one test of the bits: an entry whose
+   * magnitude is beyond `limit` and that is not +inf (forbidden) is NaN, -inf or a cost too
+   * large to take unscaled. The caller finds which. */
   double *min1 = lz->min1, *min2 = lz->min2;
   int32_t *arg1 = lz->arg1, *arg2 = lz->arg2;
+  uint64_t limit_bits;
+  memcpy(&limit_bits, &limit, sizeof limit_bits);
   for (size_t r = 0; r < m; ++r) {
     const double *line = orig + r * orig_cols;
-    int bad = 0;
+    int odd = 0;
     for (size_t i = 0; i < n; ++i) {
       double h = sign * line[i];
-      bad |= (h != h) | (h == -INFINITY);
+      uint64_t bits;
+      memcpy(&bits, &h, sizeof bits);
+      odd |= ((bits & 0x7fffffffffffffffull) > limit_bits) & (bits != 0x7ff0000000000000ull);
       if (h < min2[i]) {
         if (h >= min1[i]) {
           min2[i] = h;
@@ -54,7 +61,7 @@ int rf__lap_lazy_init(rf__lap_lazy *lz, rf_assign_workspace *ws, const double *o
         }
       }
     }
-    if (bad) return RF_EINVAL;
+    if (odd) return RF__LAP_ODD;
   }
   return 0;
 }

@@ -15,7 +15,7 @@
 typedef struct rf__lap_lazy {
   const double *orig;
   size_t orig_cols;
-  double sign;  /* -1 when maximizing */
+  double sign;  /* -1 when maximizing, times the problem's scale */
   double *rows; /* n x m; row i valid once ready[i] */
   unsigned char *ready;
   double *min1, *min2;  /* each row's cheapest and second cheapest entry */
@@ -36,11 +36,14 @@ typedef struct rf__lap {
 /* Points the problem at c and takes its buffers from the workspace. 0 or RF_ENOMEM. */
 int rf__lap_prepare(rf__lap *p, rf_assign_workspace *ws, const double *c, int32_t n, int32_t m);
 
+/* Returned by rf__lap_lazy_init for an odd entry (see there). */
+#define RF__LAP_ODD 1
+
 /* Sets up lazy rows of the transposed `orig` (rows x cols = m x n) in the workspace, computing
- * every row's two cheapest entries. 0, RF_ENOMEM, or RF_EINVAL for a NaN or an entry at the
- * wrong infinity (after the sign), which it does not locate. */
+ * every row's two cheapest entries. 0, RF_ENOMEM, or RF__LAP_ODD for an entry (after the sign,
+ * which may also scale) that is NaN, -inf, or finite beyond `limit`, which it does not locate. */
 int rf__lap_lazy_init(rf__lap_lazy *lazy, rf_assign_workspace *ws, const double *orig,
-                      size_t orig_rows, size_t orig_cols, double sign);
+                      size_t orig_rows, size_t orig_cols, double sign, double limit);
 
 /* Solves from scratch. 0, or RF_EINFEASIBLE when some row cannot be matched. */
 int rf__lap_solve(rf__lap *p);

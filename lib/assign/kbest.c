@@ -132,7 +132,7 @@ static double pristine(const kbest *kb, int32_t i, int32_t j) {
   if (i >= p->n) return 0.0;
   double x = p->transposed ? p->orig[(size_t)j * p->cols + (size_t)i]
                            : p->orig[(size_t)i * p->cols + (size_t)j];
-  return p->maximize ? -x : x;
+  return p->factor * x;
 }
 
 static double real_total(const kbest *kb) {
@@ -256,6 +256,35 @@ static int solve_child(kbest *kb, size_t index) {
   return 0;
 }
 
+/* Takes solutions off the queue, best first, until k are listed or none is left. The order is
+ * the solver's (scaled) totals'; a total reported in the caller's terms may be beyond a double:
+ * listed as +-inf and the call ends RF_ERANGE. */
+static int list(kbest *kb, size_t k, int32_t *row_to_col, double *totals, size_t *found) {
+  rf_assign_workspace *ws = kb->ws;
+  const size_t rows = kb->prob.rows;
+  int rc, overflow = 0;
+  while (*found < k && kb->heap_len > 0) {
+    size_t best = heap_pop(kb);
+    if (!kb->nodes[best].solved) {
+      rc = solve_child(kb, best);
+      if (rc == RF_ENOMEM) return rf__error(&ws->err, rc, "out of memory");
+      continue; /* requeued with its exact total, or dropped when infeasible */
+    }
+    size_t s = *found;
+    totals[s] =
+        rf__problem_answer(&kb->prob, kb->sols + kb->nodes[best].sol, row_to_col + s * rows);
+    overflow |= isinf(totals[s]);
+    *found = s + 1;
+    if (*found == k) break;
+    if ((rc = expand(kb, best)) != 0) return rf__error(&ws->err, rc, "out of memory");
+  }
+  if (overflow)
+    return rf__error(&ws->err, RF_ERANGE,
+                     "a total is beyond the range of a double (listed as +-inf; the "
+                     "assignments are written)");
+  return 0;
+}
+
 static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
                  unsigned flags, size_t k, int32_t *row_to_col, double *totals, size_t *found) {
   rf__error_clear(&ws->err);
@@ -292,20 +321,7 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
     return rf__error(&ws->err, RF_ENOMEM, "out of memory");
   kb.nodes[root].total = real_total(&kb);
   heap_push(&kb, root);
-  while (*found < k && kb.heap_len > 0) {
-    size_t best = heap_pop(&kb);
-    if (!kb.nodes[best].solved) {
-      rc = solve_child(&kb, best);
-      if (rc == RF_ENOMEM) return rf__error(&ws->err, rc, "out of memory");
-      continue; /* requeued with its exact total, or dropped when infeasible */
-    }
-    size_t s = *found;
-    totals[s] = rf__problem_answer(&kb.prob, kb.sols + kb.nodes[best].sol, row_to_col + s * rows);
-    *found = s + 1;
-    if (*found == k) break;
-    if ((rc = expand(&kb, best)) != 0) return rf__error(&ws->err, rc, "out of memory");
-  }
-  return 0;
+  return list(&kb, k, row_to_col, totals, found);
 }
 
 int rf_kbest(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols, unsigned flags,

@@ -1,9 +1,28 @@
 /* rf_lsa: one linear sum assignment through the Jonker–Volgenant core. */
+#include <math.h>
+
 #include "core/errbuf.h"
 #include "jv.h"
 #include "problem.h"
 #include "retailfuse/assign.h"
 #include "retailfuse/status.h"
+
+/* A tall matrix read lazily: its pass flags entries that are bad or need scaling (see
+ * rf__problem_scale); then the full check says which, and a scaled problem is set up again with
+ * the scale in the sign. */
+static int init_lazy(rf__problem *prob, rf__lap_lazy *lazy, rf_assign_workspace *ws) {
+  size_t rows = prob->rows, cols = prob->cols;
+  const double limit = rf__problem_limit(prob->m);
+  int rc = rf__lap_lazy_init(lazy, ws, prob->orig, rows, cols, prob->factor, limit);
+  if (rc == RF__LAP_ODD) {
+    rc = rf__problem_check(ws, prob->orig, rows, cols, prob->maximize, &prob->scale);
+    if (rc != 0) return rc;
+    prob->factor *= prob->scale;
+    rc = rf__lap_lazy_init(lazy, ws, prob->orig, rows, cols, prob->factor, INFINITY);
+  }
+  if (rc != 0) return rf__error(&ws->err, rc, "out of memory for a %zu x %zu problem", rows, cols);
+  return 0;
+}
 
 static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_t cols,
                  unsigned flags, int32_t *row_to_col, double *total) {
@@ -24,10 +43,7 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
   if (rf__lap_prepare(&lap, ws, prob.c, prob.n, prob.m) != 0)
     return rf__error(&ws->err, RF_ENOMEM, "out of memory for a %zu x %zu problem", rows, cols);
   if (prob.lazy) {
-    rc = rf__lap_lazy_init(&lazy, ws, cost, rows, cols, prob.maximize ? -1.0 : 1.0);
-    if (rc == RF_EINVAL) return rf__problem_check(ws, cost, rows, cols, prob.maximize);
-    if (rc != 0)
-      return rf__error(&ws->err, rc, "out of memory for a %zu x %zu problem", rows, cols);
+    if ((rc = init_lazy(&prob, &lazy, ws)) != 0) return rc;
     lap.lazy = &lazy;
   }
   rc = rf__lap_solve(&lap);
@@ -35,7 +51,13 @@ static int solve(rf_assign_workspace *ws, const double *cost, size_t rows, size_
     return rf__error(&ws->err, rc, "no complete matching of the %s exists (forbidden pairs)",
                      prob.transposed ? "columns" : "rows");
   double t = rf__problem_answer(&prob, lap.rowsol, row_to_col);
-  if (total) *total = t;
+  if (total == NULL) return 0;
+  *total = t;
+  if (isinf(t))
+    return rf__error(&ws->err, RF_ERANGE,
+                     "the optimal total is beyond the range of a double (%s); row_to_col holds "
+                     "the assignment",
+                     t > 0 ? "+inf" : "-inf");
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /* rf_marginals: checks the likelihoods, scales each row to a maximum of 1 (the marginals do not
  * change, since every row takes exactly one option, and products stay in range), then picks the
  * exact method or belief propagation. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -41,6 +42,20 @@ static int check_feasible(rf_assign_workspace *ws, const double *w, const double
   return rc;
 }
 
+/* Divides a row by its largest likelihood, top > 0. The reciprocal of a subnormal top is
+ * beyond the double range, so such a row is divided entry by entry (exact ratios, at most 1). */
+static void scale_row(double *w, double *w_none, const double *like, double like_none, size_t cols,
+                      double top) {
+  if (top < DBL_MIN) {
+    *w_none = like_none / top;
+    for (size_t j = 0; j < cols; ++j) w[j] = like[j] / top;
+    return;
+  }
+  double inv = 1.0 / top;
+  *w_none = like_none * inv;
+  for (size_t j = 0; j < cols; ++j) w[j] = like[j] * inv;
+}
+
 static int solve(rf_assign_workspace *ws, const double *like, const double *like_none, size_t rows,
                  size_t cols, rf_marginals_method method, double *prob, double *prob_none) {
   rf__error_clear(&ws->err);
@@ -68,9 +83,7 @@ static int solve(rf_assign_workspace *ws, const double *like, const double *like
     }
     if (top == 0.0)
       return rf__error(&ws->err, RF_EINFEASIBLE, "row %zu has likelihood 0 for every option", i);
-    double inv = 1.0 / top;
-    w_none[i] = like_none[i] * inv;
-    for (size_t j = 0; j < cols; ++j) w[i * cols + j] = like[i * cols + j] * inv;
+    scale_row(w + i * cols, w_none + i, like + i * cols, like_none[i], cols, top);
   }
   if (rows == 0) return 0;
   if (cols == 0) {

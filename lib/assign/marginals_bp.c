@@ -16,6 +16,25 @@
 /* Stands in for an infinite message (a row with one possible column and no "none"). */
 #define BP_HUGE 1e300
 
+/* P(i takes j) in proportion to w[i][j] nu[i][j], P(none) to w_none[i]. The sum is positive (a
+ * row's largest weight is 1 and no nu is below 1 / (1 + n BP_HUGE)) but may be too small for its
+ * reciprocal to be a double: then divide. */
+static void normalise(const double *w, const double *w_none, const double *nu, size_t n, size_t m,
+                      double *prob, double *prob_none) {
+  for (size_t i = 0; i < n; ++i) {
+    double sum = w_none[i];
+    for (size_t j = 0; j < m; ++j) sum += w[i * m + j] * nu[i * m + j];
+    if (sum < 0x1p-1000) {
+      prob_none[i] = w_none[i] / sum;
+      for (size_t j = 0; j < m; ++j) prob[i * m + j] = w[i * m + j] * nu[i * m + j] / sum;
+      continue;
+    }
+    double inv = 1.0 / sum;
+    prob_none[i] = w_none[i] * inv;
+    for (size_t j = 0; j < m; ++j) prob[i * m + j] = w[i * m + j] * nu[i * m + j] * inv;
+  }
+}
+
 int rf__marginals_bp(rf_assign_workspace *ws, const double *w, const double *w_none, size_t n,
                      size_t m, double *prob, double *prob_none) {
   double *mu = rf__ws_get(ws, RF__WS_MARG_A, n * m * sizeof(double));
@@ -35,7 +54,9 @@ int rf__marginals_bp(rf_assign_workspace *ws, const double *w, const double *w_n
       for (size_t j = m; j-- > 0;) suffix[j] = suffix[j + 1] + wi[j] * nui[j];
       for (size_t j = 0; j < m; ++j) {
         double others = w_none[i] + prefix[j] + suffix[j + 1];
-        mui[j] = others > 0.0 ? wi[j] / others : (wi[j] > 0.0 ? BP_HUGE : 0.0);
+        /* A tiny (subnormal) `others` makes the ratio overflow: it is as good as infinite. */
+        double ratio = others > 0.0 ? wi[j] / others : (wi[j] > 0.0 ? BP_HUGE : 0.0);
+        mui[j] = ratio < BP_HUGE ? ratio : BP_HUGE;
       }
     }
     double change = 0.0;
@@ -53,12 +74,6 @@ int rf__marginals_bp(rf_assign_workspace *ws, const double *w, const double *w_n
     }
     if (change < BP_TOLERANCE) break;
   }
-  for (size_t i = 0; i < n; ++i) {
-    double sum = w_none[i];
-    for (size_t j = 0; j < m; ++j) sum += w[i * m + j] * nu[i * m + j];
-    double inv = sum > 0.0 ? 1.0 / sum : 0.0;
-    prob_none[i] = w_none[i] * inv;
-    for (size_t j = 0; j < m; ++j) prob[i * m + j] = w[i * m + j] * nu[i * m + j] * inv;
-  }
+  normalise(w, w_none, nu, n, m, prob, prob_none);
   return 0;
 }

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -954,6 +955,95 @@ static void test_min_step_param(void **state) {
   expect_counts(&g_got[1], 0, 0);
 }
 
+/* ==== ranges ================================================================================== */
+
+/* Times outside |t| <= 2^52 us (RF_TIME_LIMIT_US) are refused whole with RF_ERANGE naming the
+ * field, nothing taken; the edges themselves are taken. (Before: any t and now were taken, and
+ * differences of such times overflowed.) */
+static void test_time_range(void **state) {
+  (void)state;
+  double g[HZ];
+  for (int i = 0; i < HZ; ++i) g[i] = 2000.0 + (i % 3) * 0.5;
+  rf_loadcell *lc = open_lc(0);
+  got *out = &g_got[0];
+  const rf_time_us lim = RF_TIME_LIMIT_US;
+  assert_int_equal(rf_loadcell_push(lc, A1, INT64_MIN, DT_US, g, HZ), RF_ERANGE);
+  assert_non_null(strstr(rf_loadcell_errmsg(lc), "field 't'"));
+  assert_int_equal(rf_loadcell_push(lc, A1, -lim - 1, DT_US, g, HZ), RF_ERANGE);
+  assert_int_equal(rf_loadcell_push(lc, A1, lim + 1, DT_US, g, 1), RF_ERANGE);
+  assert_int_equal(rf_loadcell_push(lc, A1, lim - (HZ - 2) * DT_US, DT_US, g, HZ), RF_ERANGE);
+  assert_non_null(strstr(rf_loadcell_errmsg(lc), "field 't'"));
+  assert_int_equal(rf_loadcell_push(lc, A1, 0, lim + 1, g, 2), RF_ERANGE);
+  assert_non_null(strstr(rf_loadcell_errmsg(lc), "field 'dt_us'"));
+  assert_int_equal(rf_loadcell_push(lc, A1, 0, INT64_MAX, g, 2), RF_ERANGE);
+  assert_int_equal(rf_loadcell_advance(lc, INT64_MIN), RF_ERANGE);
+  assert_non_null(strstr(rf_loadcell_errmsg(lc), "'now'"));
+  assert_int_equal(rf_loadcell_advance(lc, lim + 1), RF_ERANGE);
+  assert_int_equal(rf_loadcell_level(lc, A1, NULL, NULL), RF_ENOTFOUND); /* nothing taken */
+  expect_counts(out, 0, 0);
+  /* The first and last times of the range: a level at each end, one gap between. */
+  assert_int_equal(rf_loadcell_push(lc, A1, -lim, DT_US, g, HZ), RF_OK);
+  assert_int_equal(rf_loadcell_advance(lc, -lim), RF_OK);
+  assert_int_equal(rf_loadcell_push(lc, A1, lim - (HZ - 1) * DT_US, DT_US, g, HZ), RF_OK);
+  assert_int_equal(rf_loadcell_advance(lc, lim), RF_OK);
+  double level = 0.0;
+  assert_int_equal(rf_loadcell_level(lc, A1, &level, NULL), RF_OK);
+  assert_near(level, 2000.5, 0.01);
+  assert_int_equal(rf_loadcell_finish(lc), RF_OK);
+  expect_counts(out, 0, 1);
+  expect_fault(out, 0, A1, RF_FAULT_GAP, lim - (HZ - 1) * DT_US, lim - (HZ - 1) * DT_US);
+}
+
+/* A finite reading beyond RF_WEIGHT_LIMIT_G (1e7 g) by magnitude refuses the whole push; one
+ * at the limit is a reading (here past MAX_G: saturated); a non-finite one is still a fault. */
+static void test_weight_limit(void **state) {
+  (void)state;
+  double g[HZ];
+  for (int i = 0; i < HZ; ++i) g[i] = 2000.0 + (i % 3) * 0.5;
+  rf_loadcell *lc = open_lc(0);
+  got *out = &g_got[0];
+  /* Beyond any shelf, or at the plate's limit: a saturated reading, the plate's fault; the
+   * other readings of the push are taken. */
+  g[7] = -DBL_MAX;
+  assert_int_equal(rf_loadcell_push(lc, A1, 0, DT_US, g, HZ), RF_OK);
+  expect_counts(out, 0, 1);
+  expect_fault(out, 0, A1, RF_FAULT_SATURATED, 7 * DT_US, 7 * DT_US);
+  g[7] = INFINITY;
+  assert_int_equal(rf_loadcell_push(lc, A1, SEC, DT_US, g, HZ), RF_OK);
+  expect_counts(out, 0, 2);
+  expect_fault(out, 1, A1, RF_FAULT_NONFINITE, SEC + 7 * DT_US, SEC + 7 * DT_US);
+}
+
+/* The plate's range and jump bound stop at the weight limit (they were 1e9 g; at the fuzzed
+ * commit any finite value, where readings near 1e308 gave sd_g = inf). At the new extremes a
+ * full-range step of 1.8e7 g is reported with a finite sd. */
+static void test_extreme_params(void **state) {
+  (void)state;
+  rf_loadcell *lc = open_lc(0);
+  got *out = &g_got[0];
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MIN_G, -1e9), RF_ERANGE);
+  assert_non_null(strstr(rf_loadcell_errmsg(lc), "MIN_G"));
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_G, 1e9), RF_ERANGE);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_JUMP_G, 1e9), RF_ERANGE);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MIN_G, -RF_WEIGHT_LIMIT_G), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_G, RF_WEIGHT_LIMIT_G), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MAX_JUMP_G, 2 * RF_WEIGHT_LIMIT_G), RF_OK);
+  assert_int_equal(rf_loadcell_param_set(lc, RF_LOADCELL_MIN_STEP_G, 1e6), RF_OK);
+  double g[HZ];
+  for (int s = 0; s < 4; ++s) {
+    for (int i = 0; i < HZ; ++i) g[i] = (s < 2 ? -9e6 : 9e6) + (i % 3) * 0.5;
+    for (uint32_t p = A1; p <= A4; ++p)
+      assert_int_equal(rf_loadcell_push(lc, p, s * SEC, DT_US, g, HZ), RF_OK);
+  }
+  assert_int_equal(rf_loadcell_finish(lc), RF_OK);
+  expect_counts(out, 1, 0);
+  for (size_t k = 0; k < 4; ++k) {
+    assert_near(out->ev[0].delta_g[k], 1.8e7, 1.0);
+    assert_true(isfinite(out->ev[0].sd_g[k]));
+    assert_true(out->ev[0].sd_g[k] > 0.0 && out->ev[0].sd_g[k] < 1.0);
+  }
+}
+
 /* ==== memory ================================================================================== */
 
 /* Each allocation of rf_loadcell_new in turn fails: RF_ENOMEM, *out NULL, nothing left
@@ -1161,6 +1251,9 @@ int main(void) {
       cmocka_unit_test_teardown(test_bad_arguments, teardown),
       cmocka_unit_test_teardown(test_params, teardown),
       cmocka_unit_test_teardown(test_min_step_param, teardown),
+      cmocka_unit_test_teardown(test_time_range, teardown),
+      cmocka_unit_test_teardown(test_weight_limit, teardown),
+      cmocka_unit_test_teardown(test_extreme_params, teardown),
       cmocka_unit_test_teardown(test_allocation_failure, teardown),
       cmocka_unit_test_teardown(test_deterministic, teardown),
   };

@@ -40,21 +40,23 @@ extern "C" {
 typedef struct rf_loadcell rf_loadcell;
 
 /* The segmenter's parameters: XX(name, default, min, max, description). Durations in seconds,
- * weights in grams. */
-#define RF_LOADCELL_PARAM_MAP(XX)                                                              \
-  XX(SETTLE_S, 0.3, 0.001, 10.0, "readings must hold still this long for a level to settle")   \
-  XX(MIN_STEP_G, 5.0, 0.001, 1e6, "the smallest change reported (and never under 6 noise sd)") \
-  XX(GROUP_S, 0.5, 0.0, 3600.0, "plates of a shelf that settle this close form one event")     \
-  XX(HOLD_S, 6.0, 0.0, 3600.0,                                                                 \
-     "how long an event with an increase waits for more "                                      \
-     "(at least GROUP_S)")                                                                     \
-  XX(GAP_S, 0.5, 0.001, 3600.0, "no reading for this long is a gap")                           \
-  XX(STUCK_S, 2.0, 0.001, 3600.0, "the same reading for this long is a stuck plate")           \
-  XX(MIN_G, -20000.0, -1e9, 1e9,                                                               \
-     "a plate's range: readings at or below this saturate "                                    \
-     "(below MAX_G)")                                                                          \
-  XX(MAX_G, 200000.0, -1e9, 1e9, "readings at or above this saturate")                         \
-  XX(MAX_JUMP_G, 30000.0, 0.001, 1e9, "a change between two readings beyond this is absurd")
+ * weights in grams. A plate's range lies within RF_WEIGHT_LIMIT_G, as every reading must, so
+ * every difference and square the segmenter forms from readings stays finite. */
+#define RF_LOADCELL_PARAM_MAP(XX)                                                                  \
+  XX(SETTLE_S, 0.3, 0.001, 10.0, "readings must hold still this long for a level to settle")       \
+  XX(MIN_STEP_G, 5.0, 0.001, 1e6, "the smallest change reported (and never under 6 noise sd)")     \
+  XX(GROUP_S, 0.5, 0.0, 3600.0, "plates of a shelf that settle this close form one event")         \
+  XX(HOLD_S, 6.0, 0.0, 3600.0,                                                                     \
+     "how long an event with an increase waits for more "                                          \
+     "(at least GROUP_S)")                                                                         \
+  XX(GAP_S, 0.5, 0.001, 3600.0, "no reading for this long is a gap")                               \
+  XX(STUCK_S, 2.0, 0.001, 3600.0, "the same reading for this long is a stuck plate")               \
+  XX(MIN_G, -20000.0, -RF_WEIGHT_LIMIT_G, RF_WEIGHT_LIMIT_G,                                       \
+     "a plate's range: readings at or below this saturate "                                        \
+     "(below MAX_G)")                                                                              \
+  XX(MAX_G, 200000.0, -RF_WEIGHT_LIMIT_G, RF_WEIGHT_LIMIT_G, "readings at or above this saturate") \
+  XX(MAX_JUMP_G, 30000.0, 0.001, 2.0 * RF_WEIGHT_LIMIT_G,                                          \
+     "a change between two readings beyond this is absurd")
 
 typedef enum rf_loadcell_param {
 #define RF__LOADCELL_PARAM_ENUM(name, def, lo, hi, desc) RF_LOADCELL_##name,
@@ -114,14 +116,18 @@ RF_EXTERN void rf_loadcell_set_output(rf_loadcell *loadcell, rf_shelf_event_fn o
                                       rf_plate_fault_fn on_fault, void *payload);
 
 /* Takes count readings of plate `plate` (store index), the i-th at t + i * dt_us. RF_ERANGE for
- * an unknown plate, RF_EINVAL for dt_us <= 0 or no readings; readings older than the plate's
- * last are refused whole with RF_FAULT_ORDER reported. Bad single readings (not finite, out of
- * range, absurd jumps) are reported and skipped; the call still succeeds. */
+ * an unknown plate, for times outside |t| <= RF_TIME_LIMIT_US (the first reading's, the last's,
+ * or a dt_us beyond it) and for a finite reading beyond RF_WEIGHT_LIMIT_G by magnitude (the
+ * message names the field); RF_EINVAL for dt_us <= 0 or no readings; all refused whole, nothing
+ * taken. Readings older than the plate's last are refused whole with RF_FAULT_ORDER reported.
+ * Bad single readings (not finite, at or past MIN_G / MAX_G, absurd jumps) are reported and
+ * skipped; the call still succeeds. */
 RF_EXTERN int rf_loadcell_push(rf_loadcell *loadcell, uint32_t plate, rf_time_us t, int64_t dt_us,
                                const double *g, size_t count);
 
 /* Store time has reached `now` (no readings are coming from before it): reports gaps of plates
- * that fell silent and the events whose wait is over. */
+ * that fell silent and the events whose wait is over. RF_ERANGE (nothing done) for
+ * |now| > RF_TIME_LIMIT_US. */
 RF_EXTERN int rf_loadcell_advance(rf_loadcell *loadcell, rf_time_us now);
 
 /* End of input: reports every open event whose plates have settled. */

@@ -275,6 +275,28 @@ static void try_close(rf_loadcell *lc, uint32_t s, int everything, rf_time_us no
 
 /* ---- readings ---- */
 
+/* Times beyond the range every part shares are refused before anything is taken (times within
+ * it also keep every difference the plates form in range). */
+static int check_readings(rf_loadcell *lc, rf_time_us t, int64_t dt_us, const double *g,
+                          size_t count) {
+  if (t < -RF_TIME_LIMIT_US || t > RF_TIME_LIMIT_US)
+    return rf__error(&lc->err, RF_ERANGE, "samples: field 't': %lld us is beyond +-2^52 us",
+                     (long long)t);
+  if (dt_us > RF_TIME_LIMIT_US)
+    return rf__error(&lc->err, RF_ERANGE, "samples: field 'dt_us': %lld us is beyond 2^52 us",
+                     (long long)dt_us);
+  if ((uint64_t)(count - 1) > (uint64_t)((RF_TIME_LIMIT_US - t) / dt_us))
+    return rf__error(&lc->err, RF_ERANGE,
+                     "samples: field 't': the last of %zu readings, at t + (n - 1) * dt_us, is "
+                     "beyond 2^52 us",
+                     count);
+  /* Readings are not refused: one beyond the plate's range (which stops at the weight limit)
+   * is a saturated reading, a fault of that plate the host is told of, and no reading in a
+   * second of them is lost for it. */
+  (void)g;
+  return 0;
+}
+
 int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_us, const double *g,
                      size_t count) {
   if (lc == NULL) return RF_EINVAL;
@@ -284,8 +306,8 @@ int rf_loadcell_push(rf_loadcell *lc, uint32_t plate, rf_time_us t, int64_t dt_u
   if (dt_us <= 0) return rf__error(&lc->err, RF_EINVAL, "samples: dt_us must be positive");
   if (plate >= lc->plates)
     return rf__error(&lc->err, RF_ERANGE, "samples: plate %u is not in the store", plate);
-  if (count > (size_t)(INT64_MAX / 4 / dt_us) || t > INT64_MAX / 4)
-    return rf__error(&lc->err, RF_ERANGE, "samples: the readings run past the end of time");
+  int rc = check_readings(lc, t, dt_us, g, count);
+  if (rc != 0) return rc;
   rf__plate *p = &lc->plate[plate];
   lc->started = 1;
   if (p->has_last && t <= p->last_t) {
@@ -327,6 +349,9 @@ int rf_loadcell_advance(rf_loadcell *lc, rf_time_us now) {
   if (lc == NULL) return RF_EINVAL;
   rf__error_clear(&lc->err);
   lc->output_rc = 0;
+  if (now < -RF_TIME_LIMIT_US || now > RF_TIME_LIMIT_US)
+    return rf__error(&lc->err, RF_ERANGE, "advance: 'now': %lld us is beyond +-2^52 us",
+                     (long long)now);
   if (!lc->has_now || now > lc->now) lc->now = now;
   lc->has_now = 1;
   for (uint32_t k = 0; k < lc->plates; ++k)

@@ -105,9 +105,10 @@ rf__plate_news rf__plate_silence(rf__plate *p, const rf__loadcell_opts *o, rf_ti
   return fault(p, RF_FAULT_GAP, &ignored);
 }
 
-/* The reading is sound: move the level, the window and the state on. */
+/* The reading is sound: move the level, the window and the state on. A move seen now began after
+ * the reading before it, at `after` (t itself for the first): at most one dt_us earlier. */
 static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us t, int64_t dt_us,
-                           double g, double prev, rf__plate_step *step) {
+                           double g, double prev, rf_time_us after, rf__plate_step *step) {
   ring_add(p, g);
   switch (p->mode) {
     case RF__PLATE_NEW:
@@ -125,7 +126,7 @@ static rf__plate_news take(rf__plate *p, const rf__loadcell_opts *o, rf_time_us 
     case RF__PLATE_SETTLED: {
       double off = g - p->level;
       if (fabs(off) > fmax(4.0 * rf__plate_noise(p), 0.5 * o->min_step_g)) {
-        if (p->beyond++ == 0) p->move_t0 = t - dt_us;
+        if (p->beyond++ == 0) p->move_t0 = t - dt_us > after ? t - dt_us : after;
         if (p->beyond < START_RUN) return RF__PLATE_QUIET;
         p->mode = RF__PLATE_MOVING;
         p->since_move = p->beyond;
@@ -179,6 +180,7 @@ rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_
   }
   int had_last = p->has_last;
   double last_g = p->last_g;
+  rf_time_us after = had_last ? p->last_t : t;
   p->last_t = t;
   if (had_last && fabs(g - last_g) > o->max_jump_g) {
     /* A spike is skipped and the next reading compared with the last sound one; a jump that
@@ -211,6 +213,6 @@ rf__plate_news rf__plate_read(rf__plate *p, const rf__loadcell_opts *o, rf_time_
   }
   /* A sound reading ends a fault (a stuck plate's, one that differs). */
   if (p->fault != 0 && (p->fault != RF_FAULT_STUCK || !p->same)) p->fault = 0;
-  rf__plate_news taken = take(p, o, t, dt_us, g, had_last ? last_g : g, step);
+  rf__plate_news taken = take(p, o, t, dt_us, g, had_last ? last_g : g, after, step);
   return news == RF__PLATE_FAULT ? news : taken;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -143,10 +144,19 @@ static void events_must_name_what_exists(void **state) {
   snprintf(buf, sizeof buf, "%s%s", enter,
            "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P9\":-1}}\n");
   expect_refusal(buf, RF_ENOTFOUND, 8, "plate 'P9' is not in the store");
-  snprintf(
-      buf, sizeof buf, "%s%s", enter,
-      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1,\"t1\":2,\"plates\":{\"P1\":-1,\"P1\":-2}}\n");
-  expect_refusal(buf, RF_EEXISTS, 8, "plate 'P1' is listed twice");
+  /* The reader refuses a key twice in an object; a record made in C can still list one plate
+   * twice. */
+  rf_scenario_check *c = new_check();
+  assert_int_equal(feed(c, STORE, NULL), 0);
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_DELTA;
+  r.line = 8;
+  r.u.delta = (rf_delta_rec){"S1", 1, 2, (rf_plate_delta[]){{"P1", -1}, {"P1", -2}}, 2};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_EEXISTS);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 8: delta: field 'plates': plate 'P1' is listed twice");
+  rf_scenario_check_free(c);
   expect_refusal("{\"type\":\"samples\",\"plate\":\"P7\",\"t\":0,\"dt_us\":10,\"g\":[1]}\n",
                  RF_ENOTFOUND, 7, "samples: field 'plate': plate 'P7' is not in the store");
   expect_refusal("{\"type\":\"hand\",\"shopper\":null,\"shelf\":\"S3\",\"t0\":1,\"t1\":2}\n",
@@ -186,20 +196,18 @@ static void shoppers_enter_before_they_act(void **state) {
 
 static void times_may_lag_by_the_lateness_only(void **state) {
   (void)state;
-  /* The hand ends at 5 s; a delta ending at 3 s is exactly 2 s behind: allowed. */
-  const char *ok = STORE
-      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
-      "{\"type\":\"hand\",\"shopper\":\"U1\",\"shelf\":\"S1\",\"t0\":4000000,\"t1\":5000000}\n"
-      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":2500000,\"t1\":3000000,\"plates\":{\"P1\":-100}}\n";
+  /* The tracker's records (2 s by default): an exit exactly 2 s behind the enter is allowed. */
+  const char *ok = STORE "{\"type\":\"enter\",\"t\":5000000,\"shopper\":\"U1\"}\n"
+                         "{\"type\":\"exit\",\"t\":3000000,\"shopper\":\"U1\"}\n";
   rf_scenario_check *c = new_check();
   assert_int_equal(feed(c, ok, NULL), 0);
   rf_scenario_check_free(c);
 
-  expect_refusal(
-      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
-      "{\"type\":\"hand\",\"shopper\":\"U1\",\"shelf\":\"S1\",\"t0\":4000000,\"t1\":5000000}\n"
-      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":2500000,\"t1\":2999999,\"plates\":{\"P1\":-100}}\n",
-      RF_ELATE, 9, "delta: time 2.999999 s is 2.000001 s behind the latest time seen (5.000000 s)");
+  expect_refusal("{\"type\":\"enter\",\"t\":5000000,\"shopper\":\"U1\"}\n"
+                 "{\"type\":\"exit\",\"t\":2999999,\"shopper\":\"U1\"}\n",
+                 RF_ELATE, 8,
+                 "line 8: exit: time 2.999999 s is 2.000001 s behind the latest time of source "
+                 "'tracker' (5.000000 s); at most 2.000000 s is allowed");
 
   /* A refused late record does not move the clock, and a wider lateness accepts it. */
   assert_int_equal(rf_scenario_check_new(&c, NULL), 0);
@@ -209,6 +217,300 @@ static void times_may_lag_by_the_lateness_only(void **state) {
                               "{\"type\":\"exit\",\"t\":0,\"shopper\":\"U1\"}\n",
                         NULL),
                    0);
+  rf_scenario_check_free(c);
+}
+
+/* Feeds STORE + an enter of U1 at 0 + `events` to a checker with `delays` ("name=seconds;...",
+ * or NULL) set and LATENESS_S set when lateness_s >= 0. Expects `code` for the record on `line`
+ * (0: every record accepted) with exactly `message`. */
+static void expect_sources(const char *delays, double lateness_s, const char *events, int code,
+                           uint64_t line, const char *message) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n%s", STORE,
+           events);
+  rf_scenario_check *c = new_check();
+  if (lateness_s >= 0)
+    assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, lateness_s), 0);
+  for (const char *d = delays; d != NULL && *d != '\0';) {
+    char name[32];
+    double seconds;
+    int n = 0;
+    assert_int_equal(sscanf(d, "%31[^=]=%lf;%n", name, &seconds, &n), 2);
+    assert_int_equal(rf_scenario_check_source_delay(c, name, seconds), 0);
+    d += n > 0 ? (size_t)n : strlen(d);
+  }
+  uint64_t at = 0;
+  int rc = feed(c, text, &at);
+  if (rc != code)
+    fail_msg("expected %s, got %s: %s", rf_err_name(code), rf_err_name(rc),
+             rf_scenario_check_errmsg(c));
+  if (code != 0) {
+    assert_int_equal(at, line);
+    assert_string_equal(rf_scenario_check_errmsg(c), message);
+  }
+  rf_scenario_check_free(c);
+}
+
+#define HAND(src, t1) "{\"type\":\"hand\"," src "\"shelf\":\"S1\",\"t0\":0,\"t1\":" #t1 "}\n"
+#define DELTA(src, t1) \
+  "{\"type\":\"delta\"," src "\"shelf\":\"S1\",\"t0\":0,\"t1\":" #t1 ",\"plates\":{\"P1\":-100}}\n"
+#define POSITION(src, t) \
+  "{\"type\":\"position\"," src "\"t\":" #t ",\"shopper\":\"U1\",\"x\":0,\"y\":0}\n"
+
+static void each_source_has_its_own_clock_and_delay(void **state) {
+  (void)state;
+  /* Kinds' defaults: shelves 1 s, cameras 5 s, tracker 2 s; at the limit is in time. */
+  expect_sources(NULL, -1, DELTA("", 5000000) DELTA("", 4000000), 0, 0, NULL);
+  expect_sources(NULL, -1, DELTA("", 5000000) DELTA("", 3999999), RF_ELATE, 9,
+                 "line 9: delta: time 3.999999 s is 1.000001 s behind the latest time of source "
+                 "'shelves' (5.000000 s); at most 1.000000 s is allowed");
+  expect_sources(NULL, -1, HAND("", 10000000) HAND("", 5000000), 0, 0, NULL);
+  expect_sources(NULL, -1, HAND("", 10000000) HAND("", 4999999), RF_ELATE, 9,
+                 "line 9: hand: time 4.999999 s is 5.000001 s behind the latest time of source "
+                 "'cameras' (10.000000 s); at most 5.000000 s is allowed");
+  expect_sources(NULL, -1, POSITION("", 10000000) POSITION("", 7999999), RF_ELATE, 9,
+                 "line 9: position: time 7.999999 s is 2.000001 s behind the latest time of "
+                 "source 'tracker' (10.000000 s); at most 2.000000 s is allowed");
+  /* Sources do not hold each other back: shelves far behind the cameras and the tracker. */
+  expect_sources(NULL, -1, HAND("", 60000000) POSITION("", 50000000) DELTA("", 1000000), 0, 0,
+                 NULL);
+  /* A named source has its own clock and its kind's delay; naming a default joins it. */
+  expect_sources(NULL, -1,
+                 HAND("\"source\":\"cam-3\",", 20000000) HAND("", 1000000)
+                     HAND("\"source\":\"cam-3\",", 15000000),
+                 0, 0, NULL);
+  expect_sources(NULL, -1,
+                 HAND("\"source\":\"cam-3\",", 20000000) HAND("\"source\":\"cam-3\",", 14999999),
+                 RF_ELATE, 9,
+                 "line 9: hand: time 14.999999 s is 5.000001 s behind the latest time of source "
+                 "'cam-3' (20.000000 s); at most 5.000000 s is allowed");
+  expect_sources(NULL, -1, DELTA("\"source\":\"shelves\",", 5000000) DELTA("", 3000000), RF_ELATE,
+                 9,
+                 "line 9: delta: time 3.000000 s is 2.000000 s behind the latest time of source "
+                 "'shelves' (5.000000 s); at most 1.000000 s is allowed");
+  /* A source's records of several kinds: each record has its kind's delay. */
+  expect_sources(NULL, -1,
+                 POSITION("\"source\":\"mix\",", 10000000) HAND("\"source\":\"mix\",", 6000000)
+                     POSITION("\"source\":\"mix\",", 8000000),
+                 0, 0, NULL);
+}
+
+static void delays_can_be_set_by_source_or_for_all(void **state) {
+  (void)state;
+  /* By name: wins over the kind's default, for that source only. */
+  expect_sources("cam-3=4", -1,
+                 HAND("\"source\":\"cam-3\",", 10000000) HAND("\"source\":\"cam-3\",", 6000000)
+                     HAND("\"source\":\"cam-4\",", 10000000) HAND("\"source\":\"cam-4\",", 5000000),
+                 0, 0, NULL);
+  expect_sources("cam-3=4", -1,
+                 HAND("\"source\":\"cam-3\",", 10000000) HAND("\"source\":\"cam-3\",", 5999999),
+                 RF_ELATE, 9,
+                 "line 9: hand: time 5.999999 s is 4.000001 s behind the latest time of source "
+                 "'cam-3' (10.000000 s); at most 4.000000 s is allowed");
+  /* The last delay set for a name holds; a default source can be given one too. */
+  expect_sources("shelves=0.5;shelves=3", -1, DELTA("", 5000000) DELTA("", 2000000), 0, 0, NULL);
+  /* LATENESS_S, once set, is every source's delay but those set by name. 2 s is not the
+   * cameras' 5 s: setting it to its default value still sets it. */
+  expect_sources(NULL, 2.0, HAND("", 10000000) HAND("", 7999999), RF_ELATE, 9,
+                 "line 9: hand: time 7.999999 s is 2.000001 s behind the latest time of source "
+                 "'cameras' (10.000000 s); at most 2.000000 s is allowed");
+  expect_sources(NULL, 3.0, DELTA("", 5000000) DELTA("", 2000000), 0, 0, NULL);
+  expect_sources("cam-3=6", 3.0,
+                 HAND("\"source\":\"cam-3\",", 10000000) HAND("\"source\":\"cam-3\",", 4000000), 0,
+                 0, NULL);
+
+  rf_scenario_check *c = new_check();
+  assert_int_equal(rf_scenario_check_source_delay(NULL, "x", 1.0), RF_EINVAL);
+  assert_int_equal(rf_scenario_check_source_delay(c, NULL, 1.0), RF_EINVAL);
+  assert_int_equal(rf_scenario_check_source_delay(c, "", 1.0), RF_EINVAL);
+  assert_string_equal(rf_scenario_check_errmsg(c), "a source delay needs a source name");
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", -0.5), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "the delay of source 'cam-3' (-0.5 s) is outside [0, 3600] s");
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", 3600.001), RF_ERANGE);
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", NAN), RF_ERANGE);
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", INFINITY), RF_ERANGE);
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", 3600), 0);
+  assert_string_equal(rf_scenario_check_errmsg(c), "");
+  assert_int_equal(rf_scenario_check_source_delay(c, "cam-3", 0), 0);
+  rf_scenario_check_free(c);
+}
+
+static void a_source_seq_may_not_come_twice(void **state) {
+  (void)state;
+  expect_sources(NULL, -1,
+                 "{\"type\":\"hand\",\"source\":\"cam-1\",\"seq\":7,\"shelf\":\"S1\",\"t0\":0,"
+                 "\"t1\":1000000}\n"
+                 "{\"type\":\"hand\",\"source\":\"cam-1\",\"seq\":7,\"shelf\":\"S1\",\"t0\":0,"
+                 "\"t1\":1000000}\n",
+                 RF_EEXISTS, 9,
+                 "line 9: hand: field 'seq': duplicate: source 'cam-1' already sent seq 7");
+  /* Another source, or no seq: no duplicate. Default sources count: delta and samples are both
+   * "shelves". */
+  expect_sources(NULL, -1,
+                 "{\"type\":\"hand\",\"source\":\"cam-1\",\"seq\":7,\"shelf\":\"S1\",\"t0\":0,"
+                 "\"t1\":1000000}\n"
+                 "{\"type\":\"hand\",\"source\":\"cam-2\",\"seq\":7,\"shelf\":\"S1\",\"t0\":0,"
+                 "\"t1\":1000000}\n"
+                 "{\"type\":\"hand\",\"seq\":7,\"shelf\":\"S1\",\"t0\":0,\"t1\":1000000}\n" HAND(
+                     "", 1000000) HAND("", 1000000),
+                 0, 0, NULL);
+  expect_sources(NULL, -1,
+                 "{\"type\":\"delta\",\"seq\":3,\"shelf\":\"S1\",\"t0\":0,\"t1\":1000000,"
+                 "\"plates\":{\"P1\":-100}}\n"
+                 "{\"type\":\"samples\",\"seq\":3,\"plate\":\"P1\",\"t\":500000,\"dt_us\":10,"
+                 "\"g\":[1]}\n",
+                 RF_EEXISTS, 9,
+                 "line 9: samples: field 'seq': duplicate: source 'shelves' already sent seq 3");
+  /* Once a copy would be late the seq is forgotten: the same seq later in time is new (a
+   * source that restarted its counter), and a copy at the first time is refused as late. */
+  expect_sources(NULL, -1,
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":1000000,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"exit\",\"seq\":2,\"t\":3000001,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":3000002,\"shopper\":\"U2\"}\n",
+                 0, 0, NULL);
+  expect_sources(NULL, -1,
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":1000000,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"exit\",\"seq\":2,\"t\":3000001,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":1000000,\"shopper\":\"U2\"}\n",
+                 RF_ELATE, 10,
+                 "line 10: enter: time 1.000000 s is 2.000001 s behind the latest time of source "
+                 "'tracker' (3.000001 s); at most 2.000000 s is allowed");
+  /* Still within the delay: the copy is a duplicate, even at the limit. */
+  expect_sources(NULL, -1,
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":1000000,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"exit\",\"seq\":2,\"t\":3000000,\"shopper\":\"U2\"}\n"
+                 "{\"type\":\"enter\",\"seq\":1,\"t\":1000000,\"shopper\":\"U2\"}\n",
+                 RF_EEXISTS, 10,
+                 "line 10: enter: field 'seq': duplicate: source 'tracker' already sent seq 1");
+}
+
+/* An allocator that counts the bytes live and their peak. */
+typedef struct bytes_alloc {
+  size_t live, peak;
+} bytes_alloc;
+
+#define BYTES_HDR 16 /* keeps malloc's alignment for what follows */
+
+static void *ba_malloc(size_t size, void *payload) {
+  bytes_alloc *b = payload;
+  unsigned char *p = malloc(size + BYTES_HDR);
+  if (p == NULL) return NULL;
+  memcpy(p, &size, sizeof size);
+  b->live += size;
+  if (b->live > b->peak) b->peak = b->live;
+  return p + BYTES_HDR;
+}
+
+static void ba_free(void *ptr, void *payload) {
+  bytes_alloc *b = payload;
+  if (ptr == NULL) return;
+  unsigned char *p = (unsigned char *)ptr - BYTES_HDR;
+  size_t size;
+  memcpy(&size, p, sizeof size);
+  b->live -= size;
+  free(p);
+}
+
+static void *ba_realloc(void *ptr, size_t size, void *payload) {
+  void *fresh = ba_malloc(size, payload);
+  if (fresh == NULL || ptr == NULL) return fresh;
+  size_t old;
+  memcpy(&old, (unsigned char *)ptr - BYTES_HDR, sizeof old);
+  memcpy(fresh, ptr, old < size ? old : size);
+  ba_free(ptr, payload);
+  return fresh;
+}
+
+/* A source sending a seq a millisecond for an hour: the checker keeps the seqs within the
+ * delay (2,000 of them), not the hour's 3.6 million. */
+static void seqs_are_kept_within_the_delay_only(void **state) {
+  (void)state;
+  bytes_alloc b = {0, 0};
+  rf_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+  rf_scenario_check *c;
+  assert_int_equal(rf_scenario_check_new(&c, &a), 0);
+  assert_int_equal(feed(c, STORE "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n", NULL), 0);
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_POSITION;
+  r.u.position.shopper = "U1";
+  r.has_seq = 1;
+  size_t after_warmup = 0;
+  for (int64_t i = 0; i < 3600000; ++i) {
+    r.seq = i;
+    r.u.position.t = i * 1000;
+    assert_int_equal(rf_scenario_check_record(c, &r), 0);
+    if (i == 100000) after_warmup = b.peak;
+  }
+  assert_true(b.peak == after_warmup); /* no growth after the first 100 s */
+  assert_true(b.peak < 512 * 1024);
+  r.seq = 3599000; /* within the last 2 s: a duplicate */
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_EEXISTS);
+  rf_scenario_check_free(c);
+  assert_int_equal(b.live, 0);
+}
+
+static void times_are_within_the_time_range(void **state) {
+  (void)state;
+  rf_scenario_check *c = new_check();
+  assert_int_equal(
+      feed(c, STORE "{\"type\":\"enter\",\"t\":-4503599627370496,\"shopper\":\"U1\"}\n", NULL), 0);
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_POSITION;
+  r.line = 9;
+  r.u.position.shopper = "U1";
+  /* Before, a record at INT64_MIN was taken and the next record's lateness overflowed. */
+  r.u.position.t = INT64_MIN;
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: position: field 't': time -9223372036854775808 us is out of "
+                      "range (more than 2^52 us from 0)");
+  r.u.position.t = RF_TIME_LIMIT_US + 1;
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  r.u.position.t = -RF_TIME_LIMIT_US;
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  /* The widest lateness with the earliest times: no overflow. */
+  assert_int_equal(rf_scenario_check_param_set(c, RF_CHECK_LATENESS_S, 3600), 0);
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  r.u.position.t = RF_TIME_LIMIT_US;
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+
+  r.type = RF_RECORD_DELTA;
+  r.u.delta = (rf_delta_rec){"S1", 0, INT64_MAX, (rf_plate_delta[]){{"P1", -1}}, 1};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_non_null(
+      strstr(rf_scenario_check_errmsg(c), "delta: field 't1': time 9223372036854775807"));
+  /* Samples whose last reading would overflow, or that have none. */
+  double g[3] = {1, 2, 3};
+  r.type = RF_RECORD_SAMPLES;
+  r.u.samples = (rf_samples_rec){"P1", RF_TIME_LIMIT_US - 19, 10, g, 3};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: samples: field 'dt_us': the last reading's time is out of range");
+  r.u.samples.t = RF_TIME_LIMIT_US - 20; /* the last reading at the limit */
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  r.u.samples = (rf_samples_rec){"P1", 0, INT64_MAX, g, 3};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  r.u.samples = (rf_samples_rec){"P1", 0, 10, g, 0};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_non_null(strstr(rf_scenario_check_errmsg(c), "field 'g': has no readings"));
+  r.u.samples = (rf_samples_rec){"P1", 0, 0, g, 1};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  /* Output times may reach 2^53 (input times plus the engine's waits). */
+  r.type = RF_RECORD_DIFF;
+  r.u.diff = (rf_diff_rec){0, (rf_time_us)1 << 53, "U1", "A", 1, 1.0, 0, 0, 0, 0};
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  r.u.diff.t = ((rf_time_us)1 << 53) + 1;
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_non_null(strstr(rf_scenario_check_errmsg(c), "more than 2^53 us"));
+  /* An empty source name is no source. */
+  r.type = RF_RECORD_POSITION;
+  r.u.position.t = RF_TIME_LIMIT_US;
+  r.source = "";
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c), "line 9: position: field 'source': is empty");
   rf_scenario_check_free(c);
 }
 
@@ -301,7 +603,7 @@ static void params_are_checked(void **state) {
   assert_null(rf_scenario_check_param_help(RF_CHECK_PARAM_COUNT));
   double lo = -1, hi = -1, def = -1;
   assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, &lo, &hi, &def), 0);
-  assert_true(lo == 0.0 && def == 2.0 && hi >= 60.0);
+  assert_true(lo == 0.0 && def == 2.0 && hi == 3600.0);
   assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, NULL, NULL, NULL), 0);
   assert_int_equal(rf_scenario_check_param_bounds(RF_CHECK_PARAM_COUNT, &lo, &hi, &def), RF_ERANGE);
 
@@ -342,7 +644,9 @@ static void allocation_failure_is_clean_at_every_point(void **state) {
       "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
       "{\"type\":\"enter\",\"t\":1,\"shopper\":\"U2\"}\n"
       "{\"type\":\"enter\",\"t\":2,\"shopper\":\"U3\"}\n"
-      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1000000,\"t1\":1500000,\"plates\":{\"P1\":-100}}\n";
+      "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1000000,\"t1\":1500000,\"plates\":{\"P1\":-100}}\n"
+      "{\"type\":\"hand\",\"source\":\"cam-1\",\"seq\":1,\"shelf\":\"S1\",\"t0\":0,\"t1\":2}\n"
+      "{\"type\":\"enter\",\"source\":\"door\",\"seq\":1,\"t\":3,\"shopper\":\"U4\"}\n";
   long k;
   for (k = 1;; ++k) {
     test_alloc t;
@@ -366,8 +670,8 @@ static void allocation_failure_is_clean_at_every_point(void **state) {
       rf_scenario_reader_free(r);
       rf_scenario_summary s;
       rf_scenario_check_summary(c, &s);
-      assert_int_equal(s.records, 10);
-      assert_int_equal(s.shoppers, 3);
+      assert_int_equal(s.records, 12);
+      assert_int_equal(s.shoppers, 4);
     } else {
       assert_int_equal(rc, RF_ENOMEM);
       assert_null(c);
@@ -387,6 +691,11 @@ int main(void) {
       cmocka_unit_test(events_must_name_what_exists),
       cmocka_unit_test(shoppers_enter_before_they_act),
       cmocka_unit_test(times_may_lag_by_the_lateness_only),
+      cmocka_unit_test(each_source_has_its_own_clock_and_delay),
+      cmocka_unit_test(delays_can_be_set_by_source_or_for_all),
+      cmocka_unit_test(a_source_seq_may_not_come_twice),
+      cmocka_unit_test(seqs_are_kept_within_the_delay_only),
+      cmocka_unit_test(times_are_within_the_time_range),
       cmocka_unit_test(a_refused_record_changes_nothing),
       cmocka_unit_test(files_without_a_store_check_what_they_can),
       cmocka_unit_test(the_store_can_be_taken_over),

@@ -6,6 +6,7 @@
  * JSON text in this file is written with single quotes and turned into double quotes by q(). */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, unlink */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -203,7 +204,7 @@ static void test_event_records(void **state) {
       "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}\n"
       "{'type':'position','t':5000000,'shopper':'S1','x':2.1,'y':0.4}\n"
       "{'type':'samples','plate':'G1S3P4','t':1000000,'dt_us':16667,'g':[2210.4,2210.6,-3,1e3]}\n"
-      "{'type':'samples','plate':'P','t':9007199254740000,'dt_us':1,'g':[7]}\n"
+      "{'type':'samples','plate':'P','t':4503599627370000,'dt_us':1,'g':[7]}\n"
       "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,'plates':{'G1S3P5':-0.4,"
       "'G1S3P4':-540.2,'G1S3P1':0}}\n"
       "{'type':'delta','shelf':'G1S3','t0':5,'t1':5,'plates':{'X':1}}\n"
@@ -241,7 +242,7 @@ static void test_event_records(void **state) {
   assert_true(rec.u.samples.g[3] == 1000.0);
 
   expect_next(r, &rec, RF_RECORD_SAMPLES, 6);
-  assert_int_equal(rec.u.samples.t, 9007199254740000LL);
+  assert_int_equal(rec.u.samples.t, 4503599627370000LL);
   assert_int_equal(rec.u.samples.count, 1);
   assert_true(rec.u.samples.g[0] == 7.0);
 
@@ -645,9 +646,10 @@ static const bad_case bad_cases[] = {
     {"{'type':'enter','t':true,'shopper':'S1'}", RF_EPARSE, "t",
      "expected an integer (microseconds), got a boolean"},
     {"{'type':'enter','t':1.5,'shopper':'S1'}", RF_ERANGE, "t", "integer"},
-    {"{'type':'enter','t':1e16,'shopper':'S1'}", RF_ERANGE, "t", "integer"},
-    {"{'type':'enter','t':-1e16,'shopper':'S1'}", RF_ERANGE, "t", "integer"},
-    {"{'type':'enter','t':9007199254740994,'shopper':'S1'}", RF_ERANGE, "t", "integer"},
+    {"{'type':'enter','t':1e16,'shopper':'S1'}", RF_ERANGE, "t",
+     "out of range: more than 2^52 microseconds from 0, got 10000000000000000"},
+    {"{'type':'enter','t':-1e16,'shopper':'S1'}", RF_ERANGE, "t", "out of range"},
+    {"{'type':'enter','t':9007199254740994,'shopper':'S1'}", RF_ERANGE, "t", "out of range"},
     {"{'type':'enter','t':1e999,'shopper':'S1'}", RF_ERANGE, "t", "not finite"},
     {"{'type':'enter','t':1,'shopper':5}", RF_EPARSE, "shopper", "a number"},
     {"{'type':'enter','t':1,'shopper':null}", RF_EPARSE, "shopper", "null"},
@@ -682,8 +684,8 @@ static const bad_case bad_cases[] = {
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,'x']}", RF_EPARSE, "g[1]", NULL},
     {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,2,1e999]}", RF_ERANGE, "g[2]",
      "not finite"},
-    {"{'type':'samples','plate':'P','t':9007199254740992,'dt_us':10,'g':[1,2]}", RF_ERANGE, "dt_us",
-     NULL},
+    {"{'type':'samples','plate':'P','t':4503599627370496,'dt_us':10,'g':[1,2]}", RF_ERANGE, "dt_us",
+     "the last reading's time is out of range (more than 2^52 microseconds from 0)"},
     /* delta */
     {"{'type':'delta','t0':10,'t1':20,'plates':{'P1':-5}}", RF_EPARSE, "shelf", "missing"},
     {"{'type':'delta','shelf':'S','t1':20,'plates':{'P1':-5}}", RF_EPARSE, "t0", "missing"},
@@ -795,6 +797,95 @@ static const bad_case bad_cases[] = {
     {"{'type':'truth','t':1,'shopper':'S1','sku':'A','qty':-0}", RF_ERANGE, "qty", NULL},
     {"{'type':'truth','t':1,'shopper':'S1','sku':'','qty':1}", RF_EPARSE, "sku", "empty"},
     {"{'type':'truth','t':1,'shopper':'S1','sku':'A','qty':'1'}", RF_EPARSE, "qty", NULL},
+    /* Every time field within 2^52 us of 0 (RF_TIME_LIMIT_US); output times within 2^53. */
+    {"{'type':'enter','t':4503599627370497,'shopper':'S1'}", RF_ERANGE, "t",
+     "out of range: more than 2^52 microseconds from 0, got 4503599627370497"},
+    {"{'type':'exit','t':-4503599627370497,'shopper':'S1'}", RF_ERANGE, "t", "out of range"},
+    {"{'type':'link','t':4503599627370497,'shopper':'S2','cart':'S1'}", RF_ERANGE, "t", NULL},
+    {"{'type':'position','t':-4503599627370497,'shopper':'S1','x':1,'y':2}", RF_ERANGE, "t", NULL},
+    {"{'type':'samples','plate':'P','t':-4503599627370497,'dt_us':10,'g':[1]}", RF_ERANGE, "t",
+     "out of range"},
+    {"{'type':'samples','plate':'P','t':0,'dt_us':4503599627370497,'g':[1]}", RF_ERANGE, "dt_us",
+     "out of range"},
+    {"{'type':'samples','plate':'P','t':4503599627370486,'dt_us':10,'g':[1,2,3]}", RF_ERANGE,
+     "dt_us", "the last reading's time is out of range"},
+    {"{'type':'delta','shelf':'S','t0':-4503599627370497,'t1':20,'plates':{'P1':-5}}", RF_ERANGE,
+     "t0", "out of range"},
+    {"{'type':'delta','shelf':'S','t0':10,'t1':4503599627370497,'plates':{'P1':-5}}", RF_ERANGE,
+     "t1", "out of range"},
+    {"{'type':'hand','shelf':'S','t0':-9007199254740992,'t1':20}", RF_ERANGE, "t0", "out of range"},
+    {"{'type':'hand','shelf':'S','t0':10,'t1':4503599627370497}", RF_ERANGE, "t1", "out of range"},
+    {"{'type':'truth','t':4503599627370497,'shopper':'S1','sku':'A','qty':1}", RF_ERANGE, "t",
+     "more than 2^52 microseconds"},
+    {"{'type':'diff','seq':1,'t':9007199254740994,'shopper':'S1','sku':'A','qty':1,'conf':0.5,"
+     "'review':false,'event':2}",
+     RF_ERANGE, "t", "out of range: more than 2^53 microseconds from 0"},
+    {"{'type':'receipt','t':-9007199254740994,'shopper':'S1','items':{}}", RF_ERANGE, "t",
+     "more than 2^53 microseconds"},
+    /* Every gram field within 1e7 g by magnitude (RF_WEIGHT_LIMIT_G). */
+    {"{'type':'product','sku':'A','weight_g':10000000.000000002}", RF_ERANGE, "weight_g",
+     "out of range: more than 1e7 g by magnitude, got 1e+07"},
+    {"{'type':'product','sku':'HUGE','weight_g':1e308}", RF_ERANGE, "weight_g",
+     "out of range: more than 1e7 g by magnitude, got 1e+308"},
+    {"{'type':'product','sku':'A','weight_g':1.5,'weight_sd_g':2e7}", RF_ERANGE, "weight_sd_g",
+     "out of range"},
+    {"{'type':'shelf','shelf':'S','noise_g':1e8,'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
+     RF_ERANGE, "noise_g", "out of range"},
+    {"{'type':'samples','plate':'P','t':0,'dt_us':10,'g':[1,-10000001]}", RF_ERANGE, "g[1]",
+     "out of range: more than 1e7 g by magnitude, got -1e+07"},
+    {"{'type':'delta','shelf':'G1S1','t0':6000000,'t1':6800000,'plates':{'G1S1P3':-1e308,"
+     "'G1S1P4':-1e308}}",
+     RF_ERANGE, "plates.G1S1P3", "out of range: more than 1e7 g by magnitude, got -1e+308"},
+    {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{'P1':-5,'P2':2e308}}", RF_ERANGE,
+     "plates.P2", "not finite"},
+    /* No NUL in any string: cJSON would cut it there, so "A\u0000B" would read as "A". */
+    {"{'type':'enter','t':0,'shopper':'A\\u0000B'}", RF_EPARSE, "shopper",
+     "contains a NUL (\\u0000)"},
+    {"{'type':'hand','shopper':'A\\u0000ZZZ','shelf':'G1S1','t0':5900000,'t1':6900000}", RF_EPARSE,
+     "shopper", "contains a NUL"},
+    {"{'type':'product','sku':'A','name':'\\u0000','weight_g':1}", RF_EPARSE, "name",
+     "contains a NUL"},
+    {"{'type':'shelf','shelf':'S','plates':[{'plate':'P1','x0':0,'x1':0.1},"
+     "{'plate':'P\\u00002','x0':0.1,'x1':0.2}]}",
+     RF_EPARSE, "plates[1].plate", "contains a NUL"},
+    {"{'type':'delta','shelf':'S','t0':10,'t1':20,'plates':{'P1':-5,'P\\u0000':1}}", RF_EPARSE,
+     "plates", "a key contains a NUL"},
+    {"{'type':'enter','t':0,'shopper':'S1','x\\u0000y':1}", RF_EPARSE, NULL,
+     "line 2: enter: a field name contains a NUL"},
+    {"{'type':'enter','t':0,'shopper':'S1','note':'\\\\','other':'\\u0000'}", RF_EPARSE, "other",
+     "contains a NUL"},
+    /* UTF-8 only: bad bytes are refused, never echoed. */
+    {"{'type':'enter','t':0,'shopper':'S\xff\xfe\xc0\x80'}", RF_EPARSE, "shopper",
+     "is not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'\xc0\x80'}", RF_EPARSE, "shopper", "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'\xed\xa0\x80'}", RF_EPARSE, "shopper", "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'\xf4\x90\x80\x80'}", RF_EPARSE, "shopper",
+     "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'caf\xc3'}", RF_EPARSE, "shopper", "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'\xe2\x82'}", RF_EPARSE, "shopper", "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'\x80'}", RF_EPARSE, "shopper", "not valid UTF-8"},
+    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'A':0.5,'\xff':0.1}}", RF_EPARSE,
+     "sku_scores", "a key is not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'S1','ignored':['ok','\xfe']}", RF_EPARSE, "ignored[1]",
+     "not valid UTF-8"},
+    {"{'type':'enter','t':0,'shopper':'S1','\xff':1}", RF_EPARSE, NULL,
+     "line 2: enter: a field name is not valid UTF-8"},
+    /* Keys unique within each object, at any depth, known or not. */
+    {"{'type':'enter','type':'exit','t':0,'shopper':'S9'}", RF_EPARSE, "type", "appears twice"},
+    {"{'type':'enter','t':0,'shopper':'S1','shopper':'S2'}", RF_EPARSE, "shopper",
+     "line 2: enter: field 'shopper': appears twice"},
+    {"{'type':'delta','shelf':'G1S1','t0':6000000,'t1':6800000,'plates':{'G1S1P3':-270.1,"
+     "'G1S1P3':-270.1}}",
+     RF_EPARSE, "plates.G1S1P3", "appears twice"},
+    {"{'type':'shelf','shelf':'S','plates':[{'plate':'P1','x0':0,'x0':0,'x1':0.1}]}", RF_EPARSE,
+     "plates[0].x0", "appears twice"},
+    {"{'type':'enter','t':0,'shopper':'S1','ignored':{'a':1,'b':{'c':1,'c':2}}}", RF_EPARSE,
+     "ignored.b.c", "appears twice"},
+    {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'k01':1,'k02':1,'k03':1,'k04':1,"
+     "'k05':1,'k06':1,'k07':1,'k08':1,'k09':1,'k10':1,'k11':1,'k12':1,'k13':1,'k14':1,'k15':1,"
+     "'k16':1,'k17':1,'k09':2,'k18':1}}",
+     RF_EPARSE, "sku_scores.k09", "appears twice"},
+    {"{'type':'teleport','x':1,'x':2}", RF_EPARSE, "x", "line 2: record: field 'x': appears twice"},
 };
 
 /* Each bad line sits between two good ones: the error names line 2 and its field, the good line
@@ -829,8 +920,8 @@ static void test_edge_values_accepted(void **state) {
   (void)state;
   char *text;
   rf_scenario_reader *r = open_text(
-      "{'type':'enter','t':9007199254740992,'shopper':'S1'}\n"
-      "{'type':'enter','t':-9007199254740992,'shopper':'S1'}\n"
+      "{'type':'enter','t':4503599627370496,'shopper':'S1'}\n"
+      "{'type':'enter','t':-4503599627370496,'shopper':'S1'}\n"
       "{'type':'enter','t':1e3,'shopper':'S1'}\n"
       "{'type':'enter','t':12.0,'shopper':'S1'}\n"
       "{'type':'diff','seq':-1,'t':10,'shopper':'S1','sku':'A','qty':-100,'conf':0,'review':true,"
@@ -839,9 +930,9 @@ static void test_edge_values_accepted(void **state) {
       &text);
   rf_record rec;
   expect_next(r, &rec, RF_RECORD_ENTER, 1);
-  assert_int_equal(rec.u.enter.t, 9007199254740992LL);
+  assert_int_equal(rec.u.enter.t, 4503599627370496LL); /* RF_TIME_LIMIT_US itself */
   expect_next(r, &rec, RF_RECORD_ENTER, 2);
-  assert_int_equal(rec.u.enter.t, -9007199254740992LL);
+  assert_int_equal(rec.u.enter.t, -4503599627370496LL);
   expect_next(r, &rec, RF_RECORD_ENTER, 3);
   assert_int_equal(rec.u.enter.t, 1000);
   expect_next(r, &rec, RF_RECORD_ENTER, 4);
@@ -859,6 +950,80 @@ static void test_edge_values_accepted(void **state) {
   expect_end(r);
   rf_scenario_reader_free(r);
   free(text);
+}
+
+/* The limits themselves, text that only looks like a NUL, and UTF-8 at its edges are read. */
+static void test_limits_and_text_accepted(void **state) {
+  (void)state;
+  char *text;
+  rf_scenario_reader *r = open_text(
+      "{'type':'product','sku':'\xf0\x9f\x9b\x92','name':'caf\xc3\xa9 \xf4\x8f\xbf\xbf',"
+      "'weight_g':10000000,'weight_sd_g':10000000}\n"
+      "{'type':'samples','plate':'P','t':4503599627370486,'dt_us':10,'g':[-10000000,1e7]}\n"
+      "{'type':'delta','shelf':'S','t0':-4503599627370496,'t1':4503599627370496,"
+      "'plates':{'P1':-1e7}}\n"
+      "{'type':'enter','t':0,'shopper':'A\\\\u0000B','note':'\\ud83d\\uded2'}\n"
+      "{'type':'diff','seq':1,'t':9007199254740992,'shopper':'S1','sku':'A','qty':1,'conf':0.5,"
+      "'review':false,'event':2}\n"
+      "{'type':'receipt','t':-9007199254740992,'shopper':'S1','items':{}}\n"
+      "{'type':'enter','t':0,'shopper':'S1','a':{'x':1},'b':{'x':1},'c':[{'x':1},{'x':2}]}\n",
+      &text);
+  rf_record rec;
+  expect_next(r, &rec, RF_RECORD_PRODUCT, 1);
+  assert_string_equal(rec.u.product.sku, "\xf0\x9f\x9b\x92");
+  assert_string_equal(rec.u.product.name, "caf\xc3\xa9 \xf4\x8f\xbf\xbf");
+  assert_true(rec.u.product.weight_g == 1e7);
+  expect_next(r, &rec, RF_RECORD_SAMPLES, 2); /* the last reading exactly at 2^52 */
+  assert_true(rec.u.samples.g[0] == -1e7 && rec.u.samples.g[1] == 1e7);
+  expect_next(r, &rec, RF_RECORD_DELTA, 3);
+  assert_int_equal(rec.u.delta.t0, -4503599627370496LL);
+  assert_int_equal(rec.u.delta.t1, 4503599627370496LL);
+  expect_next(r, &rec, RF_RECORD_ENTER, 4); /* an escaped backslash, then "u0000" */
+  assert_string_equal(rec.u.enter.shopper, "A\\u0000B");
+  expect_next(r, &rec, RF_RECORD_DIFF, 5);
+  assert_int_equal(rec.u.diff.t, 9007199254740992LL);
+  expect_next(r, &rec, RF_RECORD_RECEIPT, 6);
+  assert_int_equal(rec.u.receipt.t, -9007199254740992LL);
+  expect_next(r, &rec, RF_RECORD_ENTER, 7); /* one key in several objects is no repeat */
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  free(text);
+}
+
+/* A line nested deeper than cJSON's limit (1000) says so, and reading goes on. */
+static void test_nesting_too_deep(void **state) {
+  (void)state;
+  const char *head = "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\",\"deep\":";
+  const char *next = "\n{\"type\":\"exit\",\"t\":1,\"shopper\":\"S1\"}\n";
+  for (int levels = 998; levels <= 1001; ++levels) {
+    /* levels - 1 arrays inside the record's object: `levels` in all */
+    size_t n = strlen(head) + 2 * (size_t)levels + strlen(next) + 1;
+    char *text = malloc(n), *p = text;
+    assert_non_null(text);
+    p += sprintf(p, "%s", head);
+    for (int i = 1; i < levels; ++i) *p++ = '[';
+    for (int i = 1; i < levels; ++i) *p++ = ']';
+    sprintf(p, "}%s", next);
+    rf_scenario_reader *r;
+    assert_int_equal(rf_scenario_reader_from_memory(&r, text, strlen(text), NULL, NULL), 0);
+    rf_record rec;
+    set_case("%d levels", levels);
+    if (levels <= 1000) {
+      expect_next(r, &rec, RF_RECORD_ENTER, 1);
+    } else {
+      expect_error(r, RF_EPARSE, 1, NULL, NULL);
+      char want[128];
+      snprintf(want, sizeof want,
+               "line 1: JSON nested too deep (more than 1000 levels) near column %zu",
+               strlen(head) + 1000);
+      assert_string_equal(rf_scenario_reader_errmsg(r), want);
+    }
+    expect_next(r, &rec, RF_RECORD_EXIT, 2);
+    expect_end(r);
+    rf_scenario_reader_free(r);
+    free(text);
+  }
+  current_case[0] = '\0';
 }
 
 /* Several bad lines give several errors with their own line numbers; good lines between them
@@ -1188,6 +1353,24 @@ static void test_read_error(void **state) {
   rf_scenario_reader_free(r);
 }
 
+/* The first read starts with no buffer at all (NULL): the reader must not do arithmetic on it
+ * (clang's UBSan refuses even NULL + 0). A source of one line, and one of nothing. */
+static void test_first_read_from_nothing(void **state) {
+  (void)state;
+  const char *text = "{\"type\":\"enter\",\"t\":1,\"shopper\":\"S1\"}";
+  chunk_src src = make_src(text, 1000);
+  rf_scenario_reader *r;
+  assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, NULL, NULL), 0);
+  rf_record rec;
+  expect_next(r, &rec, RF_RECORD_ENTER, 1);
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  src = make_src("", 1000);
+  assert_int_equal(rf_scenario_reader_new(&r, chunk_read, &src, NULL, NULL), 0);
+  expect_end(r);
+  rf_scenario_reader_free(r);
+}
+
 /* A source generating `total` samples lines on the fly, never all in memory. */
 typedef struct gen_src {
   long total, made;
@@ -1327,6 +1510,12 @@ static void test_open_file(void **state) {
   assert_int_equal(rf_scenario_reader_open(&r, "/nonexistent-dir-rf/none.jsonl", NULL, NULL),
                    RF_EIO);
   assert_null(r);
+  /* A directory opens with fopen but cannot be read: refused at once, errno saying why. */
+  r = (rf_scenario_reader *)state;
+  errno = 0;
+  assert_int_equal(rf_scenario_reader_open(&r, RF_TEST_DATA_DIR, NULL, NULL), RF_EIO);
+  assert_int_equal(errno, EISDIR);
+  assert_null(r);
 
   char path[] = "/tmp/rf_test_read_XXXXXX";
   int fd = mkstemp(path);
@@ -1369,8 +1558,12 @@ static void test_alloc_failure(void **state) {
   char *text = q(MIXED_SCENARIO
                  "\n{'type':'delta','shelf':'S','t0':1,'t1':2,'plates':{'A':1,'B':2,'C':3,'D':4,"
                  "'E':5,'F':6,'G':7,'H':8,'I':9}}\n"
-                 "{'type':'samples','plate':'P','t':0,'dt_us':1,'g':[1,2,3,4,5,6,7,8,9,10]}\n");
-  const size_t want = MIXED_COUNT + 2;
+                 "{'type':'samples','plate':'P','t':0,'dt_us':1,'g':[1,2,3,4,5,6,7,8,9,10]}\n"
+                 /* more keys than are compared pairwise: sorted, in memory of the reader's */
+                 "{'type':'hand','shelf':'S','t0':1,'t1':2,'sku_scores':{'a':1,'b':1,'c':1,"
+                 "'d':1,'e':1,'f':1,'g':1,'h':1,'i':1,'j':1,'k':1,'l':1,'m':1,'n':1,'o':1,'p':1,"
+                 "'q':1,'r':1}}\n");
+  const size_t want = MIXED_COUNT + 3;
   int done = 0;
   for (long k = 1; k < 1000 && !done; ++k) {
     test_alloc s;
@@ -1422,6 +1615,9 @@ int main(void) {
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_malformed_lines),
       cmocka_unit_test(test_edge_values_accepted),
+      cmocka_unit_test(test_limits_and_text_accepted),
+      cmocka_unit_test(test_nesting_too_deep),
+      cmocka_unit_test(test_first_read_from_nothing),
       cmocka_unit_test(test_errors_then_go_on),
       cmocka_unit_test(test_scratch_reuse),
       cmocka_unit_test(test_line_limit),

@@ -683,7 +683,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}\n"                                       \
   "{'type':'position','t':5000000,'shopper':'S1','x':2.1,'y':-1e-7}\n"                          \
   "{'type':'samples','plate':'G1S3P4','t':1000000,'dt_us':16667,"                               \
-  "'g':[2210.4,2210.6,0.30000000000000004,-0,1e300,5e-324]}\n"                                  \
+  "'g':[2210.4,2210.6,0.30000000000000004,-0,1e7,5e-324]}\n"                                    \
   "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,'plates':{'G1S3P5':-0.4,"           \
   "'G1S3P4':-540.2}}\n"                                                                         \
   "{'type':'hand','shopper':'S1','shelf':'G1S3','t0':900000,'t1':1900000,'x':0.35,'conf':0.9,"  \
@@ -692,14 +692,14 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'hand','shelf':'G1S3','t0':1,'t1':1,'sku_scores':{},'holding_in':true,'conf':0}\n"   \
   "{'type':'diff','seq':7,'t':2400000,'shopper':'S1','sku':'859000002121','qty':1,'conf':0.97," \
   "'review':false,'event':3}\n"                                                                 \
-  "{'type':'diff','seq':9,'t':5100000,'shopper':'S1','sku':'859000002121','qty':-1,"            \
+  "{'type':'diff','seq':9,'t':9007199254740992,'shopper':'S1','sku':'859000002121','qty':-1,"   \
   "'conf':0.88,'review':true,'event':3,'corrects':7}\n"                                         \
   "{'type':'receipt','t':96000000,'shopper':'S1','items':{'859000002121':1,'A':0},"             \
   "'review':false}\n"                                                                           \
   "{'type':'receipt','shopper':'S1','items':{'859000002121':1}}\n"                              \
   "{'type':'receipt','shopper':'S9','items':{}}\n"                                              \
   "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}\n"                  \
-  "{'type':'truth','t':9007199254740992,'shopper':'S1','sku':'A','qty':-3}\n"                   \
+  "{'type':'truth','t':4503599627370496,'shopper':'S1','sku':'A','qty':-3}\n"                   \
   "{'type':'exit','t':95000000,'shopper':'S1'}"
 #define ROUND_TRIP_COUNT 23
 
@@ -756,7 +756,10 @@ static void test_round_trip(void **state) {
   assert_true(contains(once.data, "{\"type\":\"enter\",\"t\":10,\"shopper\":\"S2\"}\n"));
   assert_true(contains(once.data, "\"name\":\"Sweet \\\"Tea\\\" \\\\ caf\xc3\xa9\""));
   assert_true(contains(once.data, "\"y\":-1e-7}"));
-  assert_true(contains(once.data, "\"g\":[2210.4,2210.6,0.30000000000000004,-0,1e300,5e-324]"));
+  assert_true(contains(once.data, "\"g\":[2210.4,2210.6,0.30000000000000004,-0,10000000,5e-324]"));
+  /* Output times past RF_TIME_LIMIT_US (input plus the engine's waits) come back. */
+  assert_true(contains(
+      once.data, "\"t\":9007199254740992,\"shopper\":\"S1\",\"sku\":\"859000002121\",\"qty\":-1"));
   assert_true(contains(once.data, "{\"type\":\"hand\",\"shopper\":null,\"shelf\":\"G1S3\","
                                   "\"t0\":1,\"t1\":1,\"conf\":0,\"holding_in\":true,"
                                   "\"sku_scores\":{}}\n"));
@@ -873,6 +876,24 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_TRUTH, "sku", r->u.truth.sku = NULL)
   BAD(RF_RECORD_TRUTH, "qty", r->u.truth.qty = 0)
   BAD(RF_RECORD_TRUTH, "t", r->u.truth.t = -9007199254740993LL)
+  /* Grams beyond RF_WEIGHT_LIMIT_G, which the reader would refuse. */
+  BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 10000000.000000002)
+  BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 1e308)
+  BAD(RF_RECORD_PRODUCT, "weight_sd_g", r->u.product.weight_sd_g = 2e7)
+  BAD(RF_RECORD_SHELF, "noise_g", r->u.shelf.noise_g = 1e8)
+  BAD(RF_RECORD_SAMPLES, "g", v_g[2] = -1.5e7)
+  BAD(RF_RECORD_DELTA, "plates", v_deltas[1].g = -1e308)
+  /* Text that is not UTF-8, which the reader would refuse. */
+  BAD(RF_RECORD_ENTER, "shopper", r->u.enter.shopper = "S\xff\xfe")
+  BAD(RF_RECORD_EXIT, "shopper", r->u.exit.shopper = "\xc0\x80")
+  BAD(RF_RECORD_PRODUCT, "name", r->u.product.name = "caf\xc3")
+  BAD(RF_RECORD_PRODUCT, "sku", r->u.product.sku = "\xed\xa0\x80")
+  BAD(RF_RECORD_SHELF, "plates.plate", v_plates[0].plate = "\xf4\x90\x80\x80")
+  BAD(RF_RECORD_DELTA, "plates", v_deltas[0].plate = "\x80")
+  BAD(RF_RECORD_HAND, "shopper", r->u.hand.shopper = "\xe2\x82")
+  BAD(RF_RECORD_HAND, "sku_scores", v_scores[1].sku = "\xff")
+  BAD(RF_RECORD_RECEIPT, "items", v_items[0].sku = "A\xfe")
+  BAD(RF_RECORD_LINK, "source", r->source = "cam\xff")
 #undef BAD
   if (i == k++) {
     *r = valid(RF_RECORD_ENTER);
@@ -920,7 +941,7 @@ static void test_refusals(void **state) {
     assert_string_equal(sink_text(&s), ENTER_LINE EXIT_LINE);
     sink_free(&s);
   }
-  assert_true(cases > 90);
+  assert_true(cases > 110);
 }
 
 /* Values at the edges that are allowed. */
@@ -954,6 +975,18 @@ static void test_edges_accepted(void **state) {
   r.u.samples.t = 9007199254740992LL - 2 * 16667; /* the last reading exactly at 2^53 */
   expect_line(&r, "{'type':'samples','plate':'G1S3P4','t':9007199254707658,'dt_us':16667,"
                   "'g':[2210.4,2210.6,2210.5]}");
+  /* Grams at the limit and UTF-8 at its edges (U+1F6D2, U+10FFFF) are written. */
+  r = valid(RF_RECORD_PRODUCT);
+  r.u.product.weight_g = 1e7;
+  r.u.product.sku = "\xf0\x9f\x9b\x92";
+  r.u.product.name = "caf\xc3\xa9 \xf4\x8f\xbf\xbf";
+  expect_line(&r, "{'type':'product','sku':'\xf0\x9f\x9b\x92','name':'caf\xc3\xa9 "
+                  "\xf4\x8f\xbf\xbf','weight_g':10000000,'weight_sd_g':3}");
+  r = valid(RF_RECORD_DELTA);
+  v_deltas[0].g = -1e7;
+  v_deltas[1].g = 1e7;
+  expect_line(&r, "{'type':'delta','shelf':'G1S3','t0':1000000,'t1':1800000,"
+                  "'plates':{'G1S3P4':-10000000,'G1S3P5':10000000}}");
   r = valid(RF_RECORD_RECEIPT);
   v_items[1].qty = 0;
   expect_line(&r, "{'type':'receipt','t':96000000,'shopper':'S1',"

@@ -8,13 +8,62 @@
 #include "cli.h"
 #include "retailfuse/retailfuse.h"
 
+/* Seconds within the checker's bounds for a delay (those of LATENESS_S). */
 static int parse_seconds(const char *s, double *out) {
   char *end;
+  double lo, hi;
+  rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, &lo, &hi, NULL);
   errno = 0;
   double v = strtod(s, &end);
-  if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0 && v <= 1e9)) return -1;
+  if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi)) return -1;
   *out = v;
   return 0;
+}
+
+/* --source-delay NAME=SECONDS (split at the last '=', so a name may hold one). The name is cut
+ * out of argv in place: it lives as long as the program. */
+static int source_delay(rf_scenario_check *check, char *arg) {
+  char *eq = arg != NULL ? strrchr(arg, '=') : NULL;
+  double seconds;
+  if (eq == NULL || eq == arg || parse_seconds(eq + 1, &seconds) != 0)
+    return usage_error("validate: --source-delay needs NAME=SECONDS, SECONDS within [0, 3600]");
+  *eq = '\0';
+  int rc = rf_scenario_check_source_delay(check, arg, seconds);
+  if (rc != 0) fprintf(stderr, "retailfuse: %s\n", rf_scenario_check_errmsg(check));
+  return rc != 0;
+}
+
+typedef struct options {
+  long max_errors;
+  const char *path;
+} options;
+
+/* Reads the options into *o and the delays into the checker: 0, or the exit status. */
+static int parse_options(int argc, char **argv, options *o, rf_scenario_check *check) {
+  double lateness_s;
+  int rc;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (strcmp(a, "--lateness") == 0) {
+      /* Set only when given: unset, each source keeps its kind's delay. */
+      if (++i >= argc || parse_seconds(argv[i], &lateness_s) != 0)
+        return usage_error("validate: --lateness needs a number of seconds within [0, 3600]");
+      rf_scenario_check_param_set(check, RF_CHECK_LATENESS_S, lateness_s);
+    } else if (strcmp(a, "--source-delay") == 0) {
+      if ((rc = source_delay(check, ++i < argc ? argv[i] : NULL)) != 0) return rc;
+    } else if (strcmp(a, "--max-errors") == 0) {
+      char *end;
+      if (++i >= argc || (o->max_errors = strtol(argv[i], &end, 10)) < 1 || *end != '\0')
+        return usage_error("validate: --max-errors needs a whole number >= 1");
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error("validate: unknown option '%s'", a);
+    } else if (o->path != NULL) {
+      return usage_error("validate: takes one FILE, got '%s' and '%s'", o->path, a);
+    } else {
+      o->path = a;
+    }
+  }
+  return o->path == NULL ? usage_error("validate: no FILE given") : 0;
 }
 
 static void print_summary(const char *path, const rf_scenario_summary *s) {
@@ -36,51 +85,14 @@ static void print_summary(const char *path, const rf_scenario_summary *s) {
     printf("time: %.6f s to %.6f s\n", (double)s->t_min / 1e6, (double)s->t_max / 1e6);
 }
 
-int cmd_validate(int argc, char **argv) {
-  double lateness_s = RF_LATENESS_DEFAULT_S;
-  long max_errors = 20;
-  const char *path = NULL;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strcmp(a, "--lateness") == 0) {
-      if (++i >= argc || parse_seconds(argv[i], &lateness_s) != 0)
-        return usage_error("validate: --lateness needs a number of seconds >= 0");
-    } else if (strcmp(a, "--max-errors") == 0) {
-      char *end;
-      if (++i >= argc || (max_errors = strtol(argv[i], &end, 10)) < 1 || *end != '\0')
-        return usage_error("validate: --max-errors needs a whole number >= 1");
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return usage_error("validate: unknown option '%s'", a);
-    } else if (path != NULL) {
-      return usage_error("validate: takes one FILE, got '%s' and '%s'", path, a);
-    } else {
-      path = a;
-    }
-  }
-  if (path == NULL) return usage_error("validate: no FILE given");
-
-  rf_scenario_reader *reader = NULL;
-  rf_scenario_check *check = NULL;
-  int rc = rf_scenario_reader_open(&reader, path, NULL, NULL);
-  if (rc != 0) {
-    fprintf(stderr, "retailfuse: cannot open '%s': %s\n", path,
-            rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
-    return 1;
-  }
-  if ((rc = rf_scenario_check_new(&check, NULL)) != 0 ||
-      (rc = rf_scenario_check_param_set(check, RF_CHECK_LATENESS_S, lateness_s)) != 0) {
-    rf_scenario_check_free(check);
-    fprintf(stderr, "retailfuse: %s\n", rf_strerror(rc));
-    rf_scenario_reader_free(reader);
-    return 1;
-  }
-
+/* Reads every record through the checker, printing each error (up to max_errors) and then the
+ * count, or the summary; returns the exit status. */
+static int check_file(const char *path, rf_scenario_reader *reader, rf_scenario_check *check,
+                      uint64_t max_errors) {
   uint64_t errors = 0;
-  int fatal = 0;
+  int rc, fatal = 0;
   rf_record rec;
-  for (;;) {
-    rc = rf_scenario_reader_next(reader, &rec);
-    if (rc == RF_ITEROVER) break;
+  while (!fatal && (rc = rf_scenario_reader_next(reader, &rec)) != RF_ITEROVER) {
     const char *msg = NULL;
     if (rc != 0) {
       msg = rf_scenario_reader_errmsg(reader);
@@ -89,24 +101,41 @@ int cmd_validate(int argc, char **argv) {
       msg = rf_scenario_check_errmsg(check);
       fatal = rc == RF_ENOMEM;
     }
-    if (msg != NULL) {
-      if (errors < (uint64_t)max_errors) fprintf(stderr, "%s: %s\n", path, msg);
-      errors++;
-    }
-    if (fatal) break;
+    if (msg != NULL && errors++ < max_errors) fprintf(stderr, "%s: %s\n", path, msg);
   }
-  int status = 0;
-  if (errors > 0) {
-    if (errors > (uint64_t)max_errors)
-      fprintf(stderr, "%s: ... and %" PRIu64 " more\n", path, errors - (uint64_t)max_errors);
-    fprintf(stderr, "%s: %" PRIu64 " error%s%s\n", path, errors, errors == 1 ? "" : "s",
-            fatal ? " (stopped reading)" : "");
-    status = 1;
-  } else {
+  if (errors == 0) {
     rf_scenario_summary summary;
     rf_scenario_check_summary(check, &summary);
     print_summary(path, &summary);
+    return 0;
   }
+  if (errors > max_errors)
+    fprintf(stderr, "%s: ... and %" PRIu64 " more\n", path, errors - max_errors);
+  fprintf(stderr, "%s: %" PRIu64 " error%s%s\n", path, errors, errors == 1 ? "" : "s",
+          fatal ? " (stopped reading)" : "");
+  return 1;
+}
+
+int cmd_validate(int argc, char **argv) {
+  options o = {20, NULL};
+  rf_scenario_reader *reader = NULL;
+  rf_scenario_check *check = NULL;
+  int rc = rf_scenario_check_new(&check, NULL);
+  if (rc != 0) {
+    fprintf(stderr, "retailfuse: %s\n", rf_strerror(rc));
+    return 1;
+  }
+  if ((rc = parse_options(argc, argv, &o, check)) != 0) {
+    rf_scenario_check_free(check);
+    return rc;
+  }
+  if ((rc = rf_scenario_reader_open(&reader, o.path, NULL, NULL)) != 0) {
+    fprintf(stderr, "retailfuse: cannot open '%s': %s\n", o.path,
+            rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
+    rf_scenario_check_free(check);
+    return 1;
+  }
+  int status = check_file(o.path, reader, check, (uint64_t)o.max_errors);
   rf_scenario_check_free(check);
   rf_scenario_reader_free(reader);
   return status;

@@ -9,8 +9,12 @@
  *
  * Reading is one line at a time in constant memory (bounded by the longest line). Unknown fields
  * are ignored; an unknown type, a missing required field, a wrong JSON type, a non-finite number
- * or a malformed line is an error naming the line and the field. After an error the reader goes
- * on with the next line, so a caller can collect several errors.
+ * or a malformed line is an error naming the line and the field. So is, anywhere in the line
+ * (unknown fields included): a string or key that is not UTF-8 or holds a NUL (\u0000), and a
+ * key that appears twice in one object (RF_EPARSE); a time beyond RF_TIME_LIMIT_US from 0 (2^53
+ * for the times of engine output, diff and receipt) and grams beyond RF_WEIGHT_LIMIT_G by
+ * magnitude (RF_ERANGE). JSON nested deeper than 1000 levels is an error that says so. After an
+ * error the reader goes on with the next line, so a caller can collect several errors.
  *
  * Ownership: a record returned by the reader, with every string and array it points to, belongs
  * to the reader and stays valid until the next call to rf_scenario_reader_next or _free. Records
@@ -50,7 +54,8 @@ RF_EXTERN int rf_scenario_reader_new(rf_scenario_reader **out, rf_read_fn read, 
                                      const rf_scenario_reader_options *options,
                                      const rf_allocator *allocator);
 
-/* A reader over a file ("-" is standard input); RF_EIO if it cannot be opened. */
+/* A reader over a file ("-" is standard input); RF_EIO if it cannot be opened, with errno set
+ * (EISDIR for a directory, which is refused here rather than failing at the first read). */
 RF_EXTERN int rf_scenario_reader_open(rf_scenario_reader **out, const char *path,
                                       const rf_scenario_reader_options *options,
                                       const rf_allocator *allocator);
@@ -90,7 +95,8 @@ RF_EXTERN int rf_scenario_writer_open(rf_scenario_writer **out, const char *path
 
 /* Writes one record as one line, `type` first, numbers in the shortest form that reads back to
  * the same double. A record that breaks the format's rules (a NULL id, a non-finite number, qty
- * 0, …) is refused with RF_EINVAL and nothing is written. Output is buffered. */
+ * 0, text that is not UTF-8, grams beyond RF_WEIGHT_LIMIT_G, an integer or time beyond 2^53, …)
+ * is refused with RF_EINVAL and nothing is written. Output is buffered. */
 RF_EXTERN int rf_scenario_writer_write(rf_scenario_writer *writer, const rf_record *record);
 
 /* Hands buffered output to the sink (and flushes a file). When the sink fails, during this call

@@ -110,3 +110,36 @@ void rf__jbuf_key(rf__jbuf *b, const char *key, int first) {
   rf__jbuf_string(b, key);
   rf__jbuf_raw(b, ":", 1);
 }
+
+/* The length of the sequence a lead byte starts (0: not a lead byte) and the smallest code point
+ * that length may encode (anything smaller is an overlong form). */
+static int utf8_lead(unsigned char c, unsigned long *min) {
+  int n = (c >= 0xC2 && c <= 0xDF)   ? 2
+          : (c >= 0xE0 && c <= 0xEF) ? 3
+          : (c >= 0xF0 && c <= 0xF4) ? 4
+                                     : 0;
+  *min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+  return n;
+}
+
+int rf__utf8_valid(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p != 0) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    unsigned long min, cp;
+    int n = utf8_lead(*p, &min);
+    if (n == 0) return 0;
+    cp = *p & (0x7Fu >> n);
+    /* A NUL ends the string and fails the test, so nothing past it is read. */
+    for (int i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return 0;
+      cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    p += n;
+  }
+  return 1;
+}

@@ -28,6 +28,11 @@ void rf__jbuf_double(rf__jbuf *b, double v);
 /* `"key":`, preceded by a comma unless it is the object's first member. */
 void rf__jbuf_key(rf__jbuf *b, const char *key, int first);
 
+/* Whether the NUL-terminated s is well-formed UTF-8: no stray or missing continuation bytes, no
+ * overlong forms, no surrogates (U+D800..U+DFFF), nothing past U+10FFFF. The reader refuses other
+ * strings and the writer does not write them, so every file either side handles is UTF-8. */
+int rf__utf8_valid(const char *s);
+
 /* Formats v like rf__jbuf_double into buf (at least 32 bytes); returns the length. */
 size_t rf__format_double(char *buf, size_t cap, double v);
 

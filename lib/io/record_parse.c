@@ -5,13 +5,25 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "json_write.h"
 #include "retailfuse/status.h"
 
 /* Largest magnitude at which every integer is exactly a double. */
 #define MAX_EXACT_INT 9007199254740992.0
+
+/* Times of engine output (diff, receipt) are input times plus the engine's waits, so they may
+ * pass RF_TIME_LIMIT_US by hours; the writer writes them up to 2^53, and the reader takes back
+ * what the writer wrote. Every other time field keeps to RF_TIME_LIMIT_US. */
+#define OUTPUT_TIME_BITS 53
+#define INPUT_TIME_BITS 52
+
+/* Objects up to this many members are checked for repeated keys pair by pair, in file order and
+ * without allocating; bigger ones are sorted. */
+#define FEW_KEYS 16
 
 typedef struct ctx {
   const cJSON *obj;
@@ -20,6 +32,7 @@ typedef struct ctx {
   rf__errbuf *err;
   const rf_allocator *alloc;
   rf__record_scratch *scratch;
+  int time_bits; /* times may be up to 2^time_bits us from 0 */
 } ctx;
 
 #if defined(__GNUC__)
@@ -106,15 +119,14 @@ static int opt_number(const ctx *c, const char *field, int *has, double *out) {
   return number_value(c, v, field, out);
 }
 
-static int int_value(const ctx *c, const cJSON *v, const char *field, const char *what,
-                     int64_t *out) {
+static int int_value(const ctx *c, const cJSON *v, const char *field, int64_t *out) {
   if (!cJSON_IsNumber(v))
-    return fail(c, RF_EPARSE, field, "expected an integer%s, got %s", what, json_kind(v));
+    return fail(c, RF_EPARSE, field, "expected an integer, got %s", json_kind(v));
   double d = 0.0;
   int rc = number_value(c, v, field, &d);
   if (rc != 0) return rc;
   if (d != floor(d) || fabs(d) > MAX_EXACT_INT)
-    return fail(c, RF_ERANGE, field, "expected an integer%s, got %.17g", what, d);
+    return fail(c, RF_ERANGE, field, "expected an integer, got %.17g", d);
   *out = (int64_t)d;
   return 0;
 }
@@ -122,13 +134,50 @@ static int int_value(const ctx *c, const cJSON *v, const char *field, const char
 static int req_int(const ctx *c, const char *field, int64_t *out) {
   const cJSON *v = member(c, field);
   if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
-  return int_value(c, v, field, "", out);
+  return int_value(c, v, field, out);
+}
+
+/* An integer number of microseconds within the record's time range (RF_TIME_LIMIT_US). */
+static int time_value(const ctx *c, const cJSON *v, const char *field, rf_time_us *out) {
+  if (!cJSON_IsNumber(v))
+    return fail(c, RF_EPARSE, field, "expected an integer (microseconds), got %s", json_kind(v));
+  double d = 0.0;
+  int rc = number_value(c, v, field, &d);
+  if (rc != 0) return rc;
+  if (d != floor(d))
+    return fail(c, RF_ERANGE, field, "expected an integer (microseconds), got %.17g", d);
+  if (fabs(d) > ldexp(1.0, c->time_bits))
+    return fail(c, RF_ERANGE, field, "out of range: more than 2^%d microseconds from 0, got %.17g",
+                c->time_bits, d);
+  *out = (rf_time_us)d;
+  return 0;
 }
 
 static int req_time(const ctx *c, const char *field, rf_time_us *out) {
   const cJSON *v = member(c, field);
   if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
-  return int_value(c, v, field, " (microseconds)", out);
+  return time_value(c, v, field, out);
+}
+
+static int opt_time(const ctx *c, const char *field, int *has, rf_time_us *out) {
+  const cJSON *v = member(c, field);
+  *has = 0;
+  *out = 0;
+  if (v == NULL) return 0;
+  *has = 1;
+  return time_value(c, v, field, out);
+}
+
+/* Grams (a weight, a change, a reading) within RF_WEIGHT_LIMIT_G by magnitude. */
+static int weight_bound(const ctx *c, const char *field, double g) {
+  if (fabs(g) > RF_WEIGHT_LIMIT_G)
+    return fail(c, RF_ERANGE, field, "out of range: more than 1e7 g by magnitude, got %g", g);
+  return 0;
+}
+
+static int weight_value(const ctx *c, const cJSON *v, const char *field, double *out) {
+  int rc = number_value(c, v, field, out);
+  return rc != 0 ? rc : weight_bound(c, field, *out);
 }
 
 static int opt_int(const ctx *c, const char *field, int *has, int64_t *out) {
@@ -137,7 +186,7 @@ static int opt_int(const ctx *c, const char *field, int *has, int64_t *out) {
   *out = 0;
   if (v == NULL) return 0;
   *has = 1;
-  return int_value(c, v, field, "", out);
+  return int_value(c, v, field, out);
 }
 
 static int bool_value(const ctx *c, const cJSON *v, const char *field, int *out) {
@@ -198,14 +247,15 @@ static int parse_product(const ctx *c, rf_product_def *p) {
       (rc = opt_number(c, "weight_sd_g", &p->has_weight_sd, &p->weight_sd_g)))
     return rc;
   if (p->weight_g <= 0.0) return fail(c, RF_ERANGE, "weight_g", "must be > 0, got %g", p->weight_g);
+  if ((rc = weight_bound(c, "weight_g", p->weight_g))) return rc;
   if (p->has_weight_sd && p->weight_sd_g < 0.0)
     return fail(c, RF_ERANGE, "weight_sd_g", "must be >= 0, got %g", p->weight_sd_g);
-  return 0;
+  return p->has_weight_sd ? weight_bound(c, "weight_sd_g", p->weight_sd_g) : 0;
 }
 
 static int parse_shelf(const ctx *c, rf_shelf_def *s) {
   int rc;
-  const cJSON *plates, *pos;
+  const cJSON *plates = NULL, *pos = NULL;
   memset(s, 0, sizeof *s);
   if ((rc = req_id(c, "shelf", &s->shelf)) ||
       (rc = opt_number(c, "noise_g", &s->has_noise, &s->noise_g)) ||
@@ -213,6 +263,7 @@ static int parse_shelf(const ctx *c, rf_shelf_def *s) {
     return rc;
   if (s->has_noise && s->noise_g < 0.0)
     return fail(c, RF_ERANGE, "noise_g", "must be >= 0, got %g", s->noise_g);
+  if (s->has_noise && (rc = weight_bound(c, "noise_g", s->noise_g))) return rc;
   if ((pos = member(c, "pos")) != NULL) {
     if (!cJSON_IsArray(pos) || child_count(pos) != 2)
       return fail(c, RF_EPARSE, "pos", "expected an array [x, y], got %s", json_kind(pos));
@@ -288,7 +339,7 @@ static int parse_position(const ctx *c, rf_position_rec *p) {
 
 static int parse_samples(const ctx *c, rf_samples_rec *s) {
   int rc;
-  const cJSON *g;
+  const cJSON *g = NULL;
   if ((rc = req_id(c, "plate", &s->plate)) || (rc = req_time(c, "t", &s->t)) ||
       (rc = req_time(c, "dt_us", &s->dt_us)) || (rc = req_container(c, "g", 1, &g)))
     return rc;
@@ -296,15 +347,18 @@ static int parse_samples(const ctx *c, rf_samples_rec *s) {
     return fail(c, RF_ERANGE, "dt_us", "must be > 0, got %lld", (long long)s->dt_us);
   size_t n = child_count(g);
   if (n == 0) return fail(c, RF_EPARSE, "g", "needs at least one reading");
-  if ((double)s->t + (double)(n - 1) * (double)s->dt_us > MAX_EXACT_INT)
-    return fail(c, RF_ERANGE, "dt_us", "the last reading's time is out of range");
+  /* Exact: every term is an integer below 2^53 until the sum is clearly beyond the limit. */
+  if ((double)s->t + (double)(n - 1) * (double)s->dt_us > ldexp(1.0, c->time_bits))
+    return fail(c, RF_ERANGE, "dt_us",
+                "the last reading's time is out of range (more than 2^%d microseconds from 0)",
+                c->time_bits);
   rf__record_scratch *sc = c->scratch;
   if ((rc = reserve(c, (void **)&sc->g, &sc->g_cap, n, sizeof *sc->g, "g"))) return rc;
   size_t i = 0;
   for (const cJSON *e = g->child; e != NULL; e = e->next, ++i) {
     char field[32];
     snprintf(field, sizeof field, "g[%zu]", i);
-    if ((rc = number_value(c, e, field, &sc->g[i]))) return rc;
+    if ((rc = weight_value(c, e, field, &sc->g[i]))) return rc;
   }
   s->g = sc->g;
   s->count = n;
@@ -313,7 +367,7 @@ static int parse_samples(const ctx *c, rf_samples_rec *s) {
 
 static int parse_delta(const ctx *c, rf_delta_rec *d) {
   int rc;
-  const cJSON *plates;
+  const cJSON *plates = NULL;
   if ((rc = req_id(c, "shelf", &d->shelf)) || (rc = req_time(c, "t0", &d->t0)) ||
       (rc = req_time(c, "t1", &d->t1)) || (rc = time_order(c, d->t0, d->t1)) ||
       (rc = req_container(c, "plates", 0, &plates)))
@@ -329,7 +383,7 @@ static int parse_delta(const ctx *c, rf_delta_rec *d) {
     snprintf(field, sizeof field, "plates.%s", e->string);
     if (e->string[0] == '\0') return fail(c, RF_EPARSE, "plates", "a plate id is empty");
     sc->deltas[i].plate = e->string;
-    if ((rc = number_value(c, e, field, &sc->deltas[i].g))) return rc;
+    if ((rc = weight_value(c, e, field, &sc->deltas[i].g))) return rc;
   }
   d->plates = sc->deltas;
   d->plate_count = n;
@@ -387,13 +441,11 @@ static int parse_diff(const ctx *c, rf_diff_rec *d) {
 
 static int parse_receipt(const ctx *c, rf_receipt_rec *r) {
   int rc;
-  const cJSON *items;
-  int64_t t;
+  const cJSON *items = NULL;
   memset(r, 0, sizeof *r);
-  if ((rc = opt_int(c, "t", &r->has_t, &t)) || (rc = req_id(c, "shopper", &r->shopper)) ||
+  if ((rc = opt_time(c, "t", &r->has_t, &r->t)) || (rc = req_id(c, "shopper", &r->shopper)) ||
       (rc = req_container(c, "items", 0, &items)) || (rc = opt_bool(c, "review", &r->review)))
     return rc;
-  r->t = t;
   size_t n = child_count(items);
   rf__record_scratch *sc = c->scratch;
   if ((rc = reserve(c, (void **)&sc->items, &sc->items_cap, n, sizeof *sc->items, "items")))
@@ -404,7 +456,7 @@ static int parse_receipt(const ctx *c, rf_receipt_rec *r) {
     snprintf(field, sizeof field, "items.%s", e->string);
     if (e->string[0] == '\0') return fail(c, RF_EPARSE, "items", "a sku is empty");
     sc->items[i].sku = e->string;
-    if ((rc = int_value(c, e, field, "", &sc->items[i].qty))) return rc;
+    if ((rc = int_value(c, e, field, &sc->items[i].qty))) return rc;
     if (sc->items[i].qty < 0)
       return fail(c, RF_ERANGE, field, "must be >= 0, got %lld", (long long)sc->items[i].qty);
   }
@@ -422,30 +474,154 @@ static int parse_truth(const ctx *c, rf_truth_rec *t) {
   return 0;
 }
 
-int rf__record_from_json(const cJSON *root, uint64_t line, rf_record *out,
+/* ---- the whole object, before any field is read: text and keys ---- */
+
+/* A walk over the parse tree in file order, naming each value as the fields do ("plates[0].x0",
+ * "plates.P1"). Strings are counted in file order, keys included, because the reader can only
+ * tell which string held a \u0000 by its place among the strings of the line: cJSON cuts the
+ * string there. */
+typedef struct walk {
+  const ctx *c;
+  long nul_string; /* the place of the first string holding \u0000, or -1 */
+  long strings;    /* strings passed so far */
+  char path[160];
+  size_t len;
+} walk;
+
+/* Appends ".key" (or "key" at the top) or "[index]" to the path; returns the length to restore. */
+static size_t path_push(walk *w, const char *key, size_t index) {
+  size_t old = w->len, room = sizeof w->path - old;
+  int n = key != NULL ? snprintf(w->path + old, room, "%s%s", old ? "." : "", key)
+                      : snprintf(w->path + old, room, "[%zu]", index);
+  w->len = (n < 0 || (size_t)n >= room) ? sizeof w->path - 1 : old + (size_t)n;
+  return old;
+}
+
+static void path_pop(walk *w, size_t old) {
+  w->len = old;
+  w->path[old] = '\0';
+}
+
+/* Whether the next string in file order is the one that held a NUL. */
+static int next_string_has_nul(walk *w) { return w->strings++ == w->nul_string; }
+
+/* A key that is not text; named by the object holding it, never echoed. */
+static int bad_key(const walk *w, const char *why) {
+  if (w->len == 0)
+    return rf__error(w->c->err, RF_EPARSE, "line %llu: %s: a field name %s",
+                     (unsigned long long)w->c->line, w->c->type, why);
+  return fail(w->c, RF_EPARSE, w->path, "a key %s", why);
+}
+
+static int text_value(walk *w, const char *s) {
+  if (next_string_has_nul(w)) return fail(w->c, RF_EPARSE, w->path, "contains a NUL (\\u0000)");
+  if (!rf__utf8_valid(s)) return fail(w->c, RF_EPARSE, w->path, "is not valid UTF-8");
+  return 0;
+}
+
+static int by_key(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first key in `obj` that appears twice (file order for few keys, else the least), or NULL;
+ * RF_ENOMEM in *rc when sorting found no room. */
+static const char *repeated_key(const walk *w, const cJSON *obj, int *rc) {
+  size_t n = child_count(obj);
+  *rc = 0;
+  if (n <= FEW_KEYS) {
+    for (const cJSON *e = obj->child; e != NULL; e = e->next)
+      for (const cJSON *f = obj->child; f != e; f = f->next)
+        if (strcmp(e->string, f->string) == 0) return e->string;
+    return NULL;
+  }
+  rf__record_scratch *sc = w->c->scratch;
+  if ((*rc = rf__reserve(w->c->alloc, (void **)&sc->keys, &sc->keys_cap, n, sizeof *sc->keys)))
+    return NULL;
+  size_t i = 0;
+  for (const cJSON *e = obj->child; e != NULL; e = e->next) sc->keys[i++] = e->string;
+  qsort(sc->keys, n, sizeof *sc->keys, by_key);
+  for (i = 1; i < n; ++i)
+    if (strcmp(sc->keys[i - 1], sc->keys[i]) == 0) return sc->keys[i];
+  return NULL;
+}
+
+static int walk_value(walk *w, const cJSON *v);
+
+static int walk_object(walk *w, const cJSON *obj) {
+  for (const cJSON *e = obj->child; e != NULL; e = e->next) {
+    if (next_string_has_nul(w)) return bad_key(w, "contains a NUL (\\u0000)");
+    if (!rf__utf8_valid(e->string)) return bad_key(w, "is not valid UTF-8");
+    size_t old = path_push(w, e->string, 0);
+    int rc = walk_value(w, e);
+    if (rc != 0) return rc;
+    path_pop(w, old);
+  }
+  int rc;
+  const char *twice = repeated_key(w, obj, &rc);
+  if (rc != 0)
+    return rf__error(w->c->err, rc, "line %llu: %s: %s", (unsigned long long)w->c->line, w->c->type,
+                     rf_strerror(rc));
+  if (twice == NULL) return 0;
+  path_push(w, twice, 0);
+  return fail(w->c, RF_EPARSE, w->path, "appears twice");
+}
+
+/* Recursion is bounded by cJSON's nesting limit (CJSON_NESTING_LIMIT) and frames are small. */
+static int walk_value(walk *w, const cJSON *v) {
+  if (cJSON_IsString(v)) return text_value(w, v->valuestring);
+  if (cJSON_IsObject(v)) return walk_object(w, v);
+  if (!cJSON_IsArray(v)) return 0;
+  size_t i = 0;
+  for (const cJSON *e = v->child; e != NULL; e = e->next, ++i) {
+    size_t old = path_push(w, NULL, i);
+    int rc = walk_value(w, e);
+    if (rc != 0) return rc;
+    path_pop(w, old);
+  }
+  return 0;
+}
+
+/* ---- one record ---- */
+
+/* The record type named by `type`, or RF_RECORD_TYPE_COUNT. */
+static rf_record_type type_of(const cJSON *type) {
+  for (int i = 0; cJSON_IsString(type) && i < RF_RECORD_TYPE_COUNT; ++i)
+    if (strcmp(type->valuestring, rf_record_type_name((rf_record_type)i)) == 0)
+      return (rf_record_type)i;
+  return RF_RECORD_TYPE_COUNT;
+}
+
+/* Checks the whole object's text and keys, then `type`; fills out->type and c->type. */
+static int check_object(ctx *c, long nul_string, rf_record *out) {
+  const cJSON *type = member(c, "type");
+  rf_record_type t = type_of(type);
+  if (t != RF_RECORD_TYPE_COUNT) c->type = rf_record_type_name(t); /* names it in messages */
+  walk w = {c, nul_string, 0, "", 0};
+  int rc = walk_object(&w, c->obj);
+  if (rc != 0) return rc;
+  if (type == NULL) return fail(c, RF_EPARSE, "type", "is missing");
+  if (!cJSON_IsString(type))
+    return fail(c, RF_EPARSE, "type", "expected a string, got %s", json_kind(type));
+  if (t == RF_RECORD_TYPE_COUNT)
+    return fail(c, RF_EPARSE, "type", "unknown record type '%.64s'", type->valuestring);
+  out->type = t;
+  c->time_bits = (t == RF_RECORD_DIFF || t == RF_RECORD_RECEIPT) ? OUTPUT_TIME_BITS
+                                                                 : INPUT_TIME_BITS;
+  return 0;
+}
+
+int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_record *out,
                          rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err) {
-  ctx c = {root, line, "record", err, a, scratch};
+  ctx c = {root, line, "record", err, a, scratch, INPUT_TIME_BITS};
   memset(out, 0, sizeof *out);
   out->line = line;
   if (!cJSON_IsObject(root))
     return rf__error(err, RF_EPARSE, "line %llu: expected a JSON object, got %s",
                      (unsigned long long)line, json_kind(root));
-  const cJSON *type = member(&c, "type");
-  if (type == NULL) return fail(&c, RF_EPARSE, "type", "is missing");
-  if (!cJSON_IsString(type))
-    return fail(&c, RF_EPARSE, "type", "expected a string, got %s", json_kind(type));
-  int found = 0;
-  for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i) {
-    if (strcmp(type->valuestring, rf_record_type_name((rf_record_type)i)) == 0) {
-      out->type = (rf_record_type)i;
-      found = 1;
-      break;
-    }
-  }
-  if (!found) return fail(&c, RF_EPARSE, "type", "unknown record type '%.64s'", type->valuestring);
-  c.type = type->valuestring;
+  int rc = check_object(&c, nul_string, out);
+  if (rc != 0) return rc;
   if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
-    int rc = nullable_id(&c, "source", &out->source);
+    rc = nullable_id(&c, "source", &out->source);
     if (rc == 0) rc = opt_int(&c, "seq", &out->has_seq, &out->seq);
     if (rc != 0) return rc;
   }
@@ -474,5 +650,6 @@ void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a) {
   rf__free(a, s->g);
   rf__free(a, s->scores);
   rf__free(a, s->items);
+  rf__free(a, s->keys);
   memset(s, 0, sizeof *s);
 }

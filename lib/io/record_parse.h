@@ -19,13 +19,17 @@ typedef struct rf__record_scratch {
   size_t scores_cap;
   rf_item_qty *items;
   size_t items_cap;
+  const char **keys; /* an object's keys, sorted to find one that appears twice */
+  size_t keys_cap;
 } rf__record_scratch;
 
 void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a);
 
 /* Fills *out from `root` (strings point into root). On error, the message names the line, the
- * record type and the field. */
-int rf__record_from_json(const cJSON *root, uint64_t line, rf_record *out,
+ * record type and the field. Every string and key must be UTF-8 and every key unique within its
+ * object; `nul_string` is the place, counting the line's strings (keys included) in file order
+ * from 0, of the first that held a \u0000 escape (cJSON cuts it there), or -1 for none. */
+int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_record *out,
                          rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* Whole-scenario checks: the store description first, then events that name what exists, with
- * shoppers who entered, at times within the allowed lateness. A refused record changes nothing. */
+ * shoppers who entered, at times within the time range and, source by source, within that
+ * source's allowed delay, and no source's seq twice. A refused record changes nothing. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,9 +16,34 @@
 
 enum { SHOPPER_PRESENT = 1, SHOPPER_LEFT = 2 };
 
+/* Output times are input times plus the engine's waits: they may pass RF_TIME_LIMIT_US by hours,
+ * and are taken up to 2^53 as the reader and the writer do. */
+#define OUTPUT_TIME_LIMIT_US ((rf_time_us)1 << 53)
+
+/* A free slot of a source's seq table: no real deadline is that small. */
+#define NO_SEQ INT64_MIN
+
+/* A seq a source sent, remembered while a copy of its record could still arrive in time: until
+ * the source's latest time passes the record's time plus its delay (its deadline). */
+typedef struct seq_slot {
+  int64_t seq;
+  rf_time_us deadline; /* NO_SEQ: the slot is free */
+} seq_slot;
+
+/* One source of events (a gateway, a camera, the tracker), by name. */
+typedef struct source {
+  int has_latest;
+  rf_time_us latest; /* the latest time of its records accepted */
+  int has_delay;     /* a delay set for it by name */
+  rf_time_us delay_us;
+  seq_slot *seqs; /* open addressing, seq_cap a power of two (or 0) */
+  size_t seq_cap, seq_count;
+} source;
+
 struct rf_scenario_check {
   rf_allocator alloc;
   double param[RF_CHECK_PARAM_COUNT];
+  int lateness_set;          /* LATENESS_S was set: one delay for every source */
   rf_time_us lateness_us;    /* LATENESS_S in the store clock's unit */
   rf_store_builder *builder; /* until the first event */
   rf_store *store;           /* NULL before the first event and after it was taken */
@@ -25,8 +51,9 @@ struct rf_scenario_check {
   rf__names shoppers; /* every shopper id that entered */
   unsigned char *shopper_state;
   size_t shopper_cap;
-  int has_latest;
-  rf_time_us latest; /* the latest input-event time accepted */
+  rf__names source_names; /* every source seen or given a delay, numbering `sources` */
+  source *sources;
+  size_t source_cap;
   rf_scenario_summary sum;
   rf__errbuf err;
 };
@@ -52,6 +79,7 @@ int rf_scenario_check_param_set(rf_scenario_check *c, rf_check_param p, double v
   if (rc != 0) return rc;
   c->param[p] = value;
   c->lateness_us = (rf_time_us)llround(c->param[RF_CHECK_LATENESS_S] * 1e6);
+  c->lateness_set = 1;
   return 0;
 }
 
@@ -75,6 +103,7 @@ int rf_scenario_check_new(rf_scenario_check **out, const rf_allocator *allocator
     return rc;
   }
   rf__names_init(&c->shoppers);
+  rf__names_init(&c->source_names);
   *out = c;
   return 0;
 }
@@ -85,6 +114,9 @@ void rf_scenario_check_free(rf_scenario_check *c) {
   rf_store_free(c->store);
   rf__names_free(&c->shoppers, &c->alloc);
   rf__free(&c->alloc, c->shopper_state);
+  for (uint32_t i = 0; i < c->source_names.count; ++i) rf__free(&c->alloc, c->sources[i].seqs);
+  rf__names_free(&c->source_names, &c->alloc);
+  rf__free(&c->alloc, c->sources);
   rf_allocator a = c->alloc;
   rf__free(&a, c);
 }
@@ -118,6 +150,117 @@ void rf_scenario_check_summary(const rf_scenario_check *c, rf_scenario_summary *
   *out = c->sum;
 }
 
+/* ---- sources ---- */
+
+/* The source of a record that names none, by its kind. */
+static const char *default_source(rf_record_type type) {
+  switch (type) {
+    case RF_RECORD_SAMPLES:
+    case RF_RECORD_DELTA: return "shelves";
+    case RF_RECORD_HAND: return "cameras";
+    default: return "tracker";
+  }
+}
+
+static rf_time_us kind_delay_us(rf_record_type type) {
+  double s = type == RF_RECORD_SAMPLES || type == RF_RECORD_DELTA ? RF_CHECK_SHELVES_DELAY_S
+             : type == RF_RECORD_HAND                             ? RF_CHECK_CAMERAS_DELAY_S
+                                                                  : RF_CHECK_TRACKER_DELAY_S;
+  return (rf_time_us)llround(s * 1e6);
+}
+
+/* A delay set by name wins; then LATENESS_S when it was set; then the kind's default. */
+static rf_time_us delay_of(const rf_scenario_check *c, const source *s, rf_record_type type) {
+  if (s != NULL && s->has_delay) return s->delay_us;
+  return c->lateness_set ? c->lateness_us : kind_delay_us(type);
+}
+
+static source *find_source(const rf_scenario_check *c, const char *name) {
+  uint32_t i;
+  return rf__names_find(&c->source_names, name, &i) == 0 ? &c->sources[i] : NULL;
+}
+
+/* The source called `name`, added (with no records and no delay) when new. */
+static int add_source(rf_scenario_check *c, const char *name, source **out) {
+  uint32_t i;
+  int added, rc;
+  if ((rc = RF__RESERVE(&c->alloc, c->sources, c->source_cap, c->source_names.count + 1)) != 0 ||
+      (rc = rf__names_intern(&c->source_names, &c->alloc, name, &i, &added)) != 0)
+    return rc;
+  if (added) memset(&c->sources[i], 0, sizeof c->sources[i]);
+  *out = &c->sources[i];
+  return 0;
+}
+
+int rf_scenario_check_source_delay(rf_scenario_check *c, const char *name, double seconds) {
+  if (c == NULL) return RF_EINVAL;
+  rf__error_clear(&c->err);
+  if (name == NULL || name[0] == '\0')
+    return rf__error(&c->err, RF_EINVAL, "a source delay needs a source name");
+  double lo, hi;
+  rf_scenario_check_param_bounds(RF_CHECK_LATENESS_S, &lo, &hi, NULL);
+  if (!(seconds >= lo && seconds <= hi))
+    return rf__error(&c->err, RF_ERANGE, "the delay of source '%s' (%g s) is outside [%g, %g] s",
+                     name, seconds, lo, hi);
+  source *s;
+  int rc = add_source(c, name, &s);
+  if (rc != 0) return rf__error(&c->err, rc, "source '%s': %s", name, rf_strerror(rc));
+  s->has_delay = 1;
+  s->delay_us = (rf_time_us)llround(seconds * 1e6);
+  return 0;
+}
+
+static size_t seq_home(int64_t seq, size_t cap) {
+  uint64_t h = (uint64_t)seq * 0x9E3779B97F4A7C15u;
+  return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+
+/* The slot holding seq, or the free slot where it would go (the table is never full). */
+static seq_slot *seq_slot_of(const source *s, int64_t seq) {
+  size_t i = seq_home(seq, s->seq_cap);
+  while (s->seqs[i].deadline != NO_SEQ && s->seqs[i].seq != seq) i = (i + 1) & (s->seq_cap - 1);
+  return &s->seqs[i];
+}
+
+/* Whether seq was sent by s in a record whose copy would still be in time. */
+static int seq_live(const source *s, int64_t seq) {
+  if (s == NULL || s->seq_cap == 0) return 0;
+  const seq_slot *slot = seq_slot_of(s, seq);
+  return slot->deadline != NO_SEQ && slot->deadline >= s->latest;
+}
+
+/* Room for one more seq. A half-full table is rebuilt with only the seqs still live, at most a
+ * quarter full, so memory follows the records within the delay, not the day. The new table is
+ * made before the old one goes: a failure changes nothing. */
+static int seq_reserve(rf_scenario_check *c, source *s) {
+  if ((s->seq_count + 1) * 2 <= s->seq_cap) return 0;
+  size_t live = 0, cap = 16;
+  for (size_t i = 0; i < s->seq_cap; ++i) live += s->seqs[i].deadline >= s->latest;
+  while (cap < 4 * (live + 1)) cap *= 2;
+  seq_slot *fresh = rf__calloc(&c->alloc, cap, sizeof *fresh);
+  if (fresh == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < cap; ++i) fresh[i].deadline = NO_SEQ;
+  source old = *s;
+  s->seqs = fresh;
+  s->seq_cap = cap;
+  s->seq_count = live;
+  for (size_t i = 0; i < old.seq_cap; ++i)
+    if (old.seqs[i].deadline >= s->latest) *seq_slot_of(s, old.seqs[i].seq) = old.seqs[i];
+  rf__free(&c->alloc, old.seqs);
+  return 0;
+}
+
+/* Takes an accepted record's time (and seq) into its source, after seq_reserve. */
+static void source_take(source *s, const rf_record *r, rf_time_us t, rf_time_us delay) {
+  if (!s->has_latest || t > s->latest) s->latest = t;
+  s->has_latest = 1;
+  if (!r->has_seq) return;
+  seq_slot *slot = seq_slot_of(s, r->seq);
+  if (slot->deadline == NO_SEQ) s->seq_count++;
+  slot->seq = r->seq;
+  slot->deadline = t + delay;
+}
+
 /* ---- one record ---- */
 
 typedef struct rec_ctx {
@@ -141,6 +284,49 @@ refuse(const rec_ctx *x, int code, const char *fmt, ...) {
 }
 
 static double seconds(rf_time_us t) { return (double)t / 1e6; }
+
+static int time_in_range(const rec_ctx *x, const char *field, rf_time_us t, rf_time_us limit) {
+  if (t >= -limit && t <= limit) return 0;
+  return refuse(x, RF_ERANGE, "field '%s': time %lld us is out of range (more than 2^%d us from 0)",
+                field, (long long)t, limit == RF_TIME_LIMIT_US ? 52 : 53);
+}
+
+/* A samples record's readings, checked so that its last reading's time cannot overflow. */
+static int samples_in_range(const rec_ctx *x, const rf_samples_rec *s) {
+  int rc = time_in_range(x, "t", s->t, RF_TIME_LIMIT_US);
+  if (rc != 0) return rc;
+  if (s->count == 0 || s->g == NULL) return refuse(x, RF_ERANGE, "field 'g': has no readings");
+  if (s->dt_us <= 0)
+    return refuse(x, RF_ERANGE, "field 'dt_us': must be > 0, got %lld", (long long)s->dt_us);
+  if ((uint64_t)(s->count - 1) > (uint64_t)((RF_TIME_LIMIT_US - s->t) / s->dt_us))
+    return refuse(x, RF_ERANGE, "field 'dt_us': the last reading's time is out of range");
+  return 0;
+}
+
+/* Every time field within the one time range (record.h, common.h) before any arithmetic. */
+static int times_in_range(const rec_ctx *x) {
+  const rf_record *r = x->rec;
+  const rf_time_us in = RF_TIME_LIMIT_US, out = OUTPUT_TIME_LIMIT_US;
+  int rc;
+  switch (r->type) {
+    case RF_RECORD_ENTER: return time_in_range(x, "t", r->u.enter.t, in);
+    case RF_RECORD_EXIT: return time_in_range(x, "t", r->u.exit.t, in);
+    case RF_RECORD_LINK: return time_in_range(x, "t", r->u.link.t, in);
+    case RF_RECORD_POSITION: return time_in_range(x, "t", r->u.position.t, in);
+    case RF_RECORD_SAMPLES: return samples_in_range(x, &r->u.samples);
+    case RF_RECORD_DELTA:
+      rc = time_in_range(x, "t0", r->u.delta.t0, in);
+      return rc != 0 ? rc : time_in_range(x, "t1", r->u.delta.t1, in);
+    case RF_RECORD_HAND:
+      rc = time_in_range(x, "t0", r->u.hand.t0, in);
+      return rc != 0 ? rc : time_in_range(x, "t1", r->u.hand.t1, in);
+    case RF_RECORD_DIFF: return time_in_range(x, "t", r->u.diff.t, out);
+    case RF_RECORD_RECEIPT:
+      return r->u.receipt.has_t ? time_in_range(x, "t", r->u.receipt.t, out) : 0;
+    case RF_RECORD_TRUTH: return time_in_range(x, "t", r->u.truth.t, in);
+    default: return 0;
+  }
+}
 
 /* 0 if `shopper` has entered (and, when `must_be_in`, not left). */
 static int known_shopper(const rec_ctx *x, const char *field, const char *shopper, int must_be_in) {
@@ -296,6 +482,48 @@ static int admit_shopper(const rec_ctx *x, const char *shopper) {
   return 0;
 }
 
+/* Late or repeated for its source: refused. */
+static int in_time_for_source(const rec_ctx *x, const char *name, const source *s, rf_time_us t,
+                              rf_time_us delay) {
+  const rf_record *r = x->rec;
+  if (s != NULL && s->has_latest && t < s->latest - delay)
+    return refuse(x, RF_ELATE,
+                  "time %.6f s is %.6f s behind the latest time of source '%s' (%.6f s); at most "
+                  "%.6f s is allowed",
+                  seconds(t), seconds(s->latest - t), name, seconds(s->latest), seconds(delay));
+  if (r->has_seq && seq_live(s, r->seq))
+    return refuse(x, RF_EEXISTS, "field 'seq': duplicate: source '%s' already sent seq %lld", name,
+                  (long long)r->seq);
+  return 0;
+}
+
+/* An input event: in time for its source, naming what exists; then taken in. Everything that
+ * allocates is reserved before anything changes. */
+static int take_event(const rec_ctx *x) {
+  rf_scenario_check *c = x->c;
+  const rf_record *r = x->rec;
+  if (r->source != NULL && r->source[0] == '\0')
+    return refuse(x, RF_ERANGE, "field 'source': is empty");
+  const char *name = r->source != NULL ? r->source : default_source(r->type);
+  source *s = find_source(c, name);
+  rf_time_us t0, t, delay = delay_of(c, s, r->type);
+  rf__record_span(r, &t0, &t);
+  int rc = in_time_for_source(x, name, s, t, delay);
+  if (rc == 0) rc = check_event(x);
+  if (rc != 0) return rc;
+  if ((s == NULL && (rc = add_source(c, name, &s)) != 0) ||
+      (r->has_seq && (rc = seq_reserve(c, s)) != 0))
+    return refuse(x, rc, "%s", rf_strerror(rc));
+  if (r->type == RF_RECORD_ENTER && (rc = admit_shopper(x, r->u.enter.shopper)) != 0) return rc;
+  if (r->type == RF_RECORD_EXIT) {
+    uint32_t i;
+    rf__names_find(&c->shoppers, r->u.exit.shopper, &i);
+    c->shopper_state[i] = SHOPPER_LEFT;
+  }
+  source_take(s, r, t, delay);
+  return 0;
+}
+
 int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
   if (c == NULL || r == NULL) return RF_EINVAL;
   rf__error_clear(&c->err);
@@ -312,28 +540,8 @@ int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
     c->sum.refused++;
     return refuse(&x, rc, "finishing the store: %s", rf_strerror(rc));
   }
-  if (is_input_event(r->type)) {
-    rf_time_us t0, t;
-    rf__record_span(r, &t0, &t);
-    if (c->has_latest && t < c->latest - c->lateness_us)
-      rc = refuse(&x, RF_ELATE,
-                  "time %.6f s is %.6f s behind the latest time seen (%.6f s); at most %.6f s "
-                  "is allowed",
-                  seconds(t), seconds(c->latest - t), seconds(c->latest), seconds(c->lateness_us));
-    if (rc == 0) rc = check_event(&x);
-    if (rc == 0 && r->type == RF_RECORD_ENTER) rc = admit_shopper(&x, r->u.enter.shopper);
-    if (rc == 0) {
-      if (r->type == RF_RECORD_EXIT) {
-        uint32_t i;
-        rf__names_find(&c->shoppers, r->u.exit.shopper, &i);
-        c->shopper_state[i] = SHOPPER_LEFT;
-      }
-      if (!c->has_latest || t > c->latest) c->latest = t;
-      c->has_latest = 1;
-    }
-  } else {
-    rc = check_output(&x);
-  }
+  rc = times_in_range(&x);
+  if (rc == 0) rc = is_input_event(r->type) ? take_event(&x) : check_output(&x);
   if (rc != 0) {
     c->sum.refused++;
     return rc;

@@ -83,11 +83,19 @@ static void refuse(emit *e, const char *field, const char *why) {
 
 static void key(emit *e, const char *k) { rf__jbuf_key(&e->w->out, k, 0); }
 
+/* Whether text (an id, a name, a key) may be written: the reader takes only UTF-8. */
+static int text_ok(emit *e, const char *field, const char *v) {
+  if (rf__utf8_valid(v)) return 1;
+  refuse(e, field, "is not valid UTF-8");
+  return 0;
+}
+
 static void id(emit *e, const char *k, const char *v) {
   if (v == NULL || v[0] == '\0') {
     refuse(e, k, "is missing or empty");
     return;
   }
+  if (!text_ok(e, k, v)) return;
   key(e, k);
   rf__jbuf_string(&e->w->out, v);
 }
@@ -99,6 +107,18 @@ static void number(emit *e, const char *k, double v) {
   }
   key(e, k);
   rf__jbuf_double(&e->w->out, v);
+}
+
+/* Whether grams may be written: the reader refuses more than RF_WEIGHT_LIMIT_G by magnitude.
+ * (A value that is not finite is number()'s to refuse.) */
+static int grams_ok(emit *e, const char *field, double g) {
+  if (!isfinite(g) || fabs(g) <= RF_WEIGHT_LIMIT_G) return 1;
+  refuse(e, field, "is beyond 1e7 g");
+  return 0;
+}
+
+static void weight(emit *e, const char *k, double g) {
+  if (grams_ok(e, k, g)) number(e, k, g);
 }
 
 static void integer(emit *e, const char *k, int64_t v) {
@@ -142,14 +162,14 @@ static void span(emit *e, rf_time_us t0, rf_time_us t1) {
 
 static void emit_product(emit *e, const rf_product_def *p) {
   id(e, "sku", p->sku);
-  if (p->name) {
+  if (p->name && text_ok(e, "name", p->name)) {
     key(e, "name");
     rf__jbuf_string(&e->w->out, p->name);
   }
-  number(e, "weight_g", p->weight_g);
+  weight(e, "weight_g", p->weight_g);
   if (!(p->weight_g > 0.0)) refuse(e, "weight_g", "must be > 0");
   if (p->has_weight_sd) {
-    number(e, "weight_sd_g", p->weight_sd_g);
+    weight(e, "weight_sd_g", p->weight_sd_g);
     if (p->weight_sd_g < 0.0) refuse(e, "weight_sd_g", "must be >= 0");
   }
 }
@@ -158,7 +178,7 @@ static void emit_shelf(emit *e, const rf_shelf_def *s) {
   rf__jbuf *b = &e->w->out;
   id(e, "shelf", s->shelf);
   if (s->has_noise) {
-    number(e, "noise_g", s->noise_g);
+    weight(e, "noise_g", s->noise_g);
     if (s->noise_g < 0.0) refuse(e, "noise_g", "must be >= 0");
   }
   if (s->has_pos) {
@@ -186,6 +206,7 @@ static void emit_shelf(emit *e, const rf_shelf_def *s) {
       refuse(e, "plates.plate", "is missing");
       return;
     }
+    if (!text_ok(e, "plates.plate", p->plate)) return;
     rf__jbuf_key(b, "plate", 1);
     rf__jbuf_string(b, p->plate);
     number(e, "x0", p->x0);
@@ -234,6 +255,7 @@ static void emit_samples(emit *e, const rf_samples_rec *s) {
       refuse(e, "g", "holds a non-finite reading");
       return;
     }
+    if (!grams_ok(e, "g", s->g[i])) return;
     if (i) rf__jbuf_raw(b, ",", 1);
     rf__jbuf_double(b, s->g[i]);
   }
@@ -259,6 +281,7 @@ static void emit_delta(emit *e, const rf_delta_rec *d) {
       refuse(e, "plates", "holds a non-finite change");
       return;
     }
+    if (!text_ok(e, "plates", d->plates[i].plate) || !grams_ok(e, "plates", d->plates[i].g)) return;
     rf__jbuf_key(b, d->plates[i].plate, i == 0);
     rf__jbuf_double(b, d->plates[i].g);
   }
@@ -275,6 +298,7 @@ static void emit_hand(emit *e, const rf_hand_rec *h) {
       refuse(e, "shopper", "is empty");
       return;
     }
+    if (!text_ok(e, "shopper", h->shopper)) return;
     rf__jbuf_string(b, h->shopper);
   }
   id(e, "shelf", h->shelf);
@@ -300,6 +324,7 @@ static void emit_hand(emit *e, const rf_hand_rec *h) {
         refuse(e, "sku_scores", "holds a non-finite score");
         return;
       }
+      if (!text_ok(e, "sku_scores", s->sku)) return;
       rf__jbuf_key(b, s->sku, i == 0);
       rf__jbuf_double(b, s->score);
     }
@@ -339,6 +364,7 @@ static void emit_receipt(emit *e, const rf_receipt_rec *r) {
       refuse(e, "items", "holds a negative quantity");
       return;
     }
+    if (!text_ok(e, "items", it->sku)) return;
     if (it->qty > MAX_EXACT_INT) {
       refuse(e, "items", "holds a quantity beyond 2^53");
       return;

@@ -2,7 +2,9 @@
  * a truth that adds up; the sensors' imperfections come at their configured rates (measured on
  * hundreds of shoppers, within four binomial standard errors); load-cell noise and readings are
  * as described; behaviour knobs do what they say; the knob API refuses what it should; a sink
- * stops a run. Records are copied out of the sinks (they live only during the callback). */
+ * stops a run; the stream faults (sources, late and jittered cameras, duplicates, stray ids,
+ * unknown shelves, an outage) do exactly what they say, are counted, and leave the truth alone.
+ * Records are copied out of the sinks (they live only during the callback). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1330,8 +1332,8 @@ static void knobs_are_listed_and_round_trip(void **state) {
   assert_null(rf_sim_knob_name(n));
   assert_null(rf_sim_knob_help(n));
   /* Every preset's every knob: get, set on a copy, the copy is unchanged. */
-  const char *presets[] = {"easy", "busy", "adversarial", "day", "large"};
-  for (size_t k = 0; k < 5; ++k) {
+  const char *presets[] = {"easy", "busy", "adversarial", "day", "large", "chaos"};
+  for (size_t k = 0; k < 6; ++k) {
     rf_sim_params p, q;
     assert_int_equal(rf_sim_preset(&p, presets[k]), 0);
     char msg[256];
@@ -1373,15 +1375,17 @@ static void knobs_refuse_bad_values(void **state) {
   assert_int_equal(rf_sim_set(&p, "shoppers", NULL), RF_EINVAL);
   assert_int_equal(rf_sim_set(NULL, "shoppers", "3"), RF_EINVAL);
   const char *bad[][2] = {
-      {"shoppers", "2.5"},    {"shoppers", "-3"},
-      {"shoppers", "abc"},    {"shoppers", ""},
-      {"shoppers", "30x"},    {"shoppers", "1000001"},
-      {"gondolas", "0"},      {"gondolas", "1001"},
-      {"missed_rate", "1.5"}, {"missed_rate", "-0.1"},
-      {"missed_rate", "nan"}, {"missed_rate", "inf"},
-      {"noise_g", "1e400"},   {"plate_width_m", "0.01"},
-      {"samples_mode", "2"},  {"camera_delay_max_s", "2.5"},
-      {"reaches_max", "7.5"},
+      {"shoppers", "2.5"},     {"shoppers", "-3"},
+      {"shoppers", "abc"},     {"shoppers", ""},
+      {"shoppers", "30x"},     {"shoppers", "1000001"},
+      {"gondolas", "0"},       {"gondolas", "1001"},
+      {"missed_rate", "1.5"},  {"missed_rate", "-0.1"},
+      {"missed_rate", "nan"},  {"missed_rate", "inf"},
+      {"noise_g", "1e400"},    {"plate_width_m", "0.01"},
+      {"samples_mode", "2"},   {"camera_delay_max_s", "2.5"},
+      {"reaches_max", "7.5"},  {"cameras", "0"},
+      {"sources", "2"},        {"duplicate_rate", "1.01"},
+      {"outage_camera", "-1"}, {"camera_jitter_s", "-1"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
     int rc = rf_sim_set(&p, bad[i][0], bad[i][1]);
@@ -1417,6 +1421,10 @@ static void check_catches_inconsistent_parameters(void **state) {
   p.multi_take_share = 0.25;
   check_refuses(&p, RF_ERANGE, "share");
   p = base;
+  p.cameras = 4;
+  p.outage_camera = 5;
+  check_refuses(&p, RF_ERANGE, "outage_camera");
+  p = base;
   p.version = RF_SIM_PARAMS_VERSION + 1;
   check_refuses(&p, RF_EVERSION, "version");
   p = base;
@@ -1439,8 +1447,8 @@ static void check_catches_inconsistent_parameters(void **state) {
   assert_int_equal(rf_sim_run(NULL, 1, sink, &c, sink, &c, NULL), RF_EINVAL);
   assert_int_equal(rf_sim_run(&base, 1, NULL, &c, sink, &c, NULL), RF_EINVAL);
   assert_int_equal(rf_sim_run(&base, 1, sink, &c, NULL, &c, NULL), RF_EINVAL);
-  /* Presets: five names, nothing else. */
-  assert_int_equal(rf_sim_preset(&p, "chaos"), RF_ENOTFOUND);
+  /* Presets: six names, nothing else. */
+  assert_int_equal(rf_sim_preset(&p, "chaotic"), RF_ENOTFOUND);
   assert_int_equal(rf_sim_preset(&p, ""), RF_ENOTFOUND);
   assert_int_equal(rf_sim_preset(&p, "Busy"), RF_ENOTFOUND);
   assert_int_equal(rf_sim_preset(NULL, "busy"), RF_EINVAL);
@@ -1491,9 +1499,9 @@ static void a_sink_stops_the_run(void **state) {
   assert_int_equal(ta.live, 0);
 }
 
-static void every_allocation_failure_is_clean(void **state) {
-  (void)state;
-  rf_sim_params p = params("easy", NULL);
+/* Every allocation of a run fails in turn, with and without the stream faults. */
+static void allocation_failures_are_clean(const char *sets) {
+  rf_sim_params p = params("easy", sets);
   test_alloc ta;
   rf_allocator a = test_alloc_make(&ta, 0);
   stopper sc = {0, 0, 0}, tc = {0, 0, 0};
@@ -1508,6 +1516,14 @@ static void every_allocation_failure_is_clean(void **state) {
       fail_msg("allocation %ld of %ld failing gave %s", k, calls, rf_err_name(rc));
     assert_int_equal(ta.live, 0);
   }
+}
+
+static void every_allocation_failure_is_clean(void **state) {
+  (void)state;
+  allocation_failures_are_clean(NULL);
+  allocation_failures_are_clean("duplicate_rate=0.5 stray_id_rate=0.5 unknown_shelf_rate=0.5 "
+                                "camera_delay_s=3 camera_jitter_s=1 cameras=3 outage_camera=1 "
+                                "outage_s=30");
 }
 
 /* ---- samples mode ---- */
@@ -1588,6 +1604,658 @@ static void samples_mode_reads_every_plate(void **state) {
   assert_true(fabs(change - s.moved_g) < 0.03 * fabs(s.moved_g) + 15.0);
 }
 
+/* ---- stream faults ---- */
+
+/* An event record as delivered, with the line the writer made of it. */
+typedef struct ev_rec {
+  rf_record_type type;
+  char source[24];
+  int has_seq;
+  int64_t seq;
+  int64_t end, t0;            /* end time (t, t1, the last reading); a hand's t0 */
+  char shopper[32];           /* hand ("" anonymous), enter, exit */
+  char shelf[32];             /* hand, delta */
+  int plates, unknown_plates; /* delta: its plates, those not in the store */
+  const char *text;
+} ev_rec;
+
+typedef struct stream {
+  names store; /* shelves (info.shelf: their index) and plates (info.plate) */
+  size_t shelves;
+  names people; /* shoppers entered (info.shopper: index into enter, exit) */
+  int64_t *enter, *exit;
+  size_t people_count, people_cap, exit_cap;
+  ev_rec *ev;
+  size_t count, cap, store_records;
+  rf_scenario_writer *writer;
+  rf_scenario_check *check; /* optional */
+  size_t refused;
+  membuf text, truth;
+  rf_sim_faults faults;
+} stream;
+
+static void stream_free(stream *s) {
+  names_free(&s->store);
+  names_free(&s->people);
+  free(s->enter);
+  free(s->exit);
+  free(s->ev);
+  free(s->text.data);
+  free(s->truth.data);
+  memset(s, 0, sizeof *s);
+}
+
+static void stream_store(stream *s, const rf_record *r) {
+  s->store_records++;
+  if (r->type != RF_RECORD_SHELF) return;
+  int id = name_id(&s->store, r->u.shelf.shelf); /* may move info: not in one expression */
+  s->store.info[id].shelf = (int)s->shelves++;
+  for (size_t k = 0; k < r->u.shelf.plate_count; ++k) {
+    id = name_id(&s->store, r->u.shelf.plates[k].plate);
+    s->store.info[id].plate = (int)k;
+  }
+}
+
+static void stream_person(stream *s, const rf_record *r) {
+  if (r->type == RF_RECORD_ENTER) {
+    int id = name_id(&s->people, r->u.enter.shopper);
+    s->people.info[id].shopper = (int)s->people_count;
+    size_t n = s->people_count, cap = s->exit_cap;
+    PUSH(s->enter, s->people_count, s->people_cap, r->u.enter.t);
+    PUSH(s->exit, n, cap, INT64_MAX);
+    s->exit_cap = cap;
+  } else if (r->type == RF_RECORD_EXIT) {
+    s->exit[s->people.info[name_find(&s->people, r->u.exit.shopper)].shopper] = r->u.exit.t;
+  }
+}
+
+static void stream_event(stream *s, const rf_record *r) {
+  ev_rec e;
+  memset(&e, 0, sizeof e);
+  e.type = r->type;
+  snprintf(e.source, sizeof e.source, "%s", r->source ? r->source : "");
+  e.has_seq = r->has_seq;
+  e.seq = r->seq;
+  switch (r->type) {
+    case RF_RECORD_ENTER:
+    case RF_RECORD_EXIT:
+      e.end = r->u.enter.t;
+      snprintf(e.shopper, sizeof e.shopper, "%s", r->u.enter.shopper);
+      break;
+    case RF_RECORD_LINK: e.end = r->u.link.t; break;
+    case RF_RECORD_POSITION: e.end = r->u.position.t; break;
+    case RF_RECORD_SAMPLES:
+      e.end = r->u.samples.t + (int64_t)(r->u.samples.count - 1) * r->u.samples.dt_us;
+      break;
+    case RF_RECORD_HAND:
+      e.end = r->u.hand.t1;
+      e.t0 = r->u.hand.t0;
+      snprintf(e.shopper, sizeof e.shopper, "%s", r->u.hand.shopper ? r->u.hand.shopper : "");
+      snprintf(e.shelf, sizeof e.shelf, "%s", r->u.hand.shelf);
+      break;
+    case RF_RECORD_DELTA:
+      e.end = r->u.delta.t1;
+      snprintf(e.shelf, sizeof e.shelf, "%s", r->u.delta.shelf);
+      e.plates = (int)r->u.delta.plate_count;
+      for (size_t k = 0; k < r->u.delta.plate_count; ++k)
+        e.unknown_plates += name_find(&s->store, r->u.delta.plates[k].plate) < 0;
+      break;
+    default: break;
+  }
+  PUSH(s->ev, s->count, s->cap, e);
+}
+
+static int stream_sink(const rf_record *r, void *payload) {
+  stream *s = payload;
+  if (s->check && rf_scenario_check_record(s->check, r) != 0) s->refused++;
+  assert_int_equal(rf_scenario_writer_write(s->writer, r), 0);
+  if (r->type <= RF_RECORD_FACING) stream_store(s, r);
+  else {
+    stream_person(s, r);
+    stream_event(s, r);
+  }
+  return 0;
+}
+
+static int truth_text_sink(const rf_record *r, void *payload) {
+  return rf_scenario_writer_write(payload, r);
+}
+
+/* Runs a preset with overrides; the scenario's lines are attached to the events. */
+static void run_stream(const char *preset, const char *sets, uint64_t seed, int check, stream *s) {
+  memset(s, 0, sizeof *s);
+  rf_sim_params p = params(preset, sets);
+  rf_scenario_writer *truth;
+  assert_int_equal(rf_scenario_writer_new(&s->writer, mem_write, &s->text, NULL), 0);
+  assert_int_equal(rf_scenario_writer_new(&truth, mem_write, &s->truth, NULL), 0);
+  if (check) assert_int_equal(rf_scenario_check_new(&s->check, NULL), 0);
+  int rc = rf_sim_run_faults(&p, seed, stream_sink, s, truth_text_sink, truth, NULL, &s->faults);
+  assert_int_equal(rc, 0);
+  assert_int_equal(rf_scenario_writer_close(s->writer), 0);
+  assert_int_equal(rf_scenario_writer_close(truth), 0);
+  rf_scenario_check_free(s->check);
+  s->check = NULL;
+  assert_int_equal(mem_write("", 1, &s->text), 0); /* ends the last line's string */
+  char *line = s->text.data;
+  for (size_t k = 0; k < s->store_records + s->count; ++k) {
+    char *nl = strchr(line, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    if (k >= s->store_records) s->ev[k - s->store_records].text = line;
+    line = nl + 1;
+  }
+}
+
+static int is_known_shelf(const stream *s, const char *shelf) {
+  int id = name_find(&s->store, shelf);
+  return id >= 0 && s->store.info[id].shelf >= 0;
+}
+
+/* The camera of a known shelf: neighbouring shelves in blocks, cam-1 .. cam-N. */
+static void camera_name(const stream *s, const char *shelf, int cameras, char *out, size_t cap) {
+  int k = s->store.info[name_find(&s->store, shelf)].shelf;
+  snprintf(out, cap, "cam-%d", (int)((int64_t)k * cameras / (int64_t)s->shelves) + 1);
+}
+
+/* 1: the shopper never entered; 2: had left by t0; 0: in the store. */
+static int absence(const stream *s, const char *shopper, int64_t t0) {
+  int id = name_find(&s->people, shopper);
+  if (id < 0) return 1;
+  return s->exit[s->people.info[id].shopper] < t0 ? 2 : 0;
+}
+
+static const char *default_source(rf_record_type t) {
+  if (t == RF_RECORD_DELTA || t == RF_RECORD_SAMPLES) return "shelves";
+  return t == RF_RECORD_HAND ? NULL : "tracker";
+}
+
+/* The line without `"source":"...","seq":N,` (the writer puts them right after the type). */
+static void strip_labels(const char *line, char *out, size_t cap) {
+  const char *a = strstr(line, "\"source\":\"");
+  if (a == NULL) {
+    snprintf(out, cap, "%s", line);
+    return;
+  }
+  const char *b = strstr(a, "\"seq\":");
+  assert_non_null(b);
+  b += 6;
+  while (*b >= '0' && *b <= '9') ++b;
+  assert_true(*b == ',');
+  snprintf(out, cap, "%.*s%s", (int)(a - line), line, b + 1);
+}
+
+/* Each (source, seq) once in `s`; its slot: info.product the first position, info.plate the
+ * count. */
+static void count_deliveries(const stream *s, names *by) {
+  memset(by, 0, sizeof *by);
+  for (size_t k = 0; k < s->count; ++k) {
+    char key[64];
+    assert_true(s->ev[k].has_seq);
+    snprintf(key, sizeof key, "%s#%lld", s->ev[k].source, (long long)s->ev[k].seq);
+    int id = name_id(by, key);
+    if (by->info[id].plate < 0) {
+      by->info[id].plate = 0;
+      by->info[id].product = (int)k;
+    }
+    by->info[id].plate++;
+  }
+}
+
+static void sources_label_every_event(void **state) {
+  (void)state;
+  stream plain, lab;
+  run_stream("busy", "shoppers=60", 31, 0, &plain);
+  run_stream("busy", "shoppers=60 sources=1 cameras=4", 31, 1, &lab);
+  assert_int_equal(lab.refused, 0); /* labels alone keep a valid stream */
+  assert_int_equal(lab.faults.duplicates + lab.faults.stray_ids + lab.faults.unknown_shelves +
+                       lab.faults.outage_held,
+                   0);
+  assert_int_equal(lab.count, plain.count);
+  static char line[1 << 16];
+  names by;
+  count_deliveries(&lab, &by);
+  int64_t last_end[8];
+  for (size_t k = 0; k < lab.count; ++k) {
+    const ev_rec *e = &lab.ev[k];
+    assert_false(plain.ev[k].has_seq);
+    assert_string_equal(plain.ev[k].source, "");
+    strip_labels(e->text, line, sizeof line);
+    assert_string_equal(line, plain.ev[k].text); /* the same stream, labelled */
+    char want[24];
+    if (e->type == RF_RECORD_HAND) camera_name(&lab, e->shelf, 4, want, sizeof want);
+    else snprintf(want, sizeof want, "%s", default_source(e->type));
+    assert_string_equal(e->source, want);
+    /* Every (source, seq) once. */
+    char key[64];
+    snprintf(key, sizeof key, "%s#%lld", e->source, (long long)e->seq);
+    assert_int_equal(by.info[name_find(&by, key)].plate, 1);
+  }
+  /* Each source's seq runs 0, 1, 2, ... in the order of the records' end times. */
+  const char *sources[] = {"shelves", "tracker", "cam-1", "cam-2", "cam-3", "cam-4"};
+  for (size_t q = 0; q < 6; ++q) {
+    last_end[q] = INT64_MIN;
+    for (int64_t seq = 0;; ++seq) {
+      char key[64];
+      snprintf(key, sizeof key, "%s#%lld", sources[q], (long long)seq);
+      int id = name_find(&by, key);
+      if (id < 0) {
+        assert_true(seq > 10);
+        break;
+      }
+      const ev_rec *e = &lab.ev[by.info[id].product];
+      assert_true(e->end >= last_end[q]);
+      last_end[q] = e->end;
+    }
+  }
+  assert_int_equal(lab.truth.len, plain.truth.len);
+  assert_memory_equal(lab.truth.data, plain.truth.data, plain.truth.len);
+  names_free(&by);
+  stream_free(&plain);
+  stream_free(&lab);
+}
+
+/* When each record arrives, by a rule the test knows: the stream must be in that order. */
+typedef int64_t (*arrival_fn)(const stream *s, const ev_rec *e, const void *arg);
+
+static void expect_arrival_order(const stream *s, arrival_fn at, const void *arg) {
+  int64_t last = INT64_MIN;
+  for (size_t k = 0; k < s->count; ++k) {
+    int64_t t = at(s, &s->ev[k], arg);
+    if (t < last)
+      fail_msg("record %zu (%s) arrives at %lld, after one at %lld", k, s->ev[k].text, (long long)t,
+               (long long)last);
+    last = t;
+  }
+}
+
+typedef struct delivery_rule {
+  int64_t delay, start, end; /* the outage window [start, end) of camera `camera` */
+  const char *camera;
+} delivery_rule;
+
+static int64_t delivered_at(const stream *s, const ev_rec *e, const void *arg) {
+  (void)s;
+  const delivery_rule *d = arg;
+  if (e->type != RF_RECORD_HAND) return e->end;
+  int64_t t = e->end + d->delay;
+  if (d->camera && strcmp(e->source, d->camera) == 0 && t >= d->start && t < d->end) t = d->end;
+  return t;
+}
+
+/* Hands that may arrive anywhere in [t1 + lo, t1 + hi]: every other record before one has an
+ * end time <= t1 + hi, every one after >= t1 + lo. */
+static void expect_hands_within(const stream *s, int64_t lo, int64_t hi) {
+  int64_t *after = malloc((s->count + 1) * sizeof *after);
+  assert_non_null(after);
+  after[s->count] = INT64_MAX;
+  for (size_t k = s->count; k-- > 0;)
+    after[k] = s->ev[k].type == RF_RECORD_HAND || s->ev[k].end > after[k + 1] ? after[k + 1]
+                                                                              : s->ev[k].end;
+  int64_t before = INT64_MIN;
+  for (size_t k = 0; k < s->count; ++k) {
+    const ev_rec *e = &s->ev[k];
+    if (e->type != RF_RECORD_HAND) {
+      if (e->end > before) before = e->end;
+      continue;
+    }
+    assert_true(before <= e->end + hi);
+    assert_true(after[k] >= e->end + lo);
+  }
+  free(after);
+}
+
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Two streams hold the same lines, in any order. */
+static void expect_same_lines(const stream *a, const stream *b) {
+  assert_int_equal(a->count, b->count);
+  const char **x = malloc(a->count * sizeof *x + 1), **y = malloc(b->count * sizeof *y + 1);
+  assert_true(x && y);
+  for (size_t k = 0; k < a->count; ++k) {
+    x[k] = a->ev[k].text;
+    y[k] = b->ev[k].text;
+  }
+  qsort(x, a->count, sizeof *x, by_text);
+  qsort(y, b->count, sizeof *y, by_text);
+  for (size_t k = 0; k < a->count; ++k) assert_string_equal(x[k], y[k]);
+  free(x);
+  free(y);
+}
+
+static void cameras_arrive_late_and_jittered(void **state) {
+  (void)state;
+  stream lab, s;
+  run_stream("busy", "shoppers=60 sources=1 cameras=3", 32, 0, &lab);
+  /* Delay 4 s, no jitter: each hand arrives at exactly t1 + 4 s. */
+  run_stream("busy", "shoppers=60 cameras=3 camera_delay_s=4", 32, 0, &s);
+  delivery_rule d = {4000000, 0, 0, NULL};
+  expect_arrival_order(&s, delivered_at, &d);
+  expect_same_lines(&s, &lab); /* records unchanged, seq included: only delivery moved */
+  size_t moved = 0;
+  for (size_t k = 0; k < s.count; ++k) moved += strcmp(s.ev[k].text, lab.ev[k].text) != 0;
+  assert_true(moved > 0);
+  stream_free(&s);
+  /* Jitter: within [t1 + delay - jitter, t1 + delay + jitter], never before t1. */
+  run_stream("busy", "shoppers=60 cameras=3 camera_delay_s=4 camera_jitter_s=1.5", 32, 0, &s);
+  expect_hands_within(&s, 2500000, 5500000);
+  expect_same_lines(&s, &lab);
+  stream_free(&s);
+  run_stream("busy", "shoppers=60 cameras=3 camera_jitter_s=3", 32, 0, &s);
+  expect_hands_within(&s, 0, 3000000);
+  expect_same_lines(&s, &lab);
+  assert_int_equal(s.faults.duplicates + s.faults.stray_ids + s.faults.unknown_shelves, 0);
+  stream_free(&s);
+  stream_free(&lab);
+}
+
+/* Every record of `s` delivered `times` times, identically; the first deliveries are `once`. */
+static size_t expect_duplicates(const stream *s, const stream *once) {
+  names by;
+  count_deliveries(s, &by);
+  size_t k1 = 0, seconds = 0;
+  for (size_t k = 0; k < s->count; ++k) {
+    const ev_rec *e = &s->ev[k];
+    char key[64];
+    snprintf(key, sizeof key, "%s#%lld", e->source, (long long)e->seq);
+    const name_info *in = &by.info[name_find(&by, key)];
+    assert_in_range(in->plate, 1, 2);
+    const ev_rec *first = &s->ev[in->product];
+    assert_string_equal(e->text, first->text); /* a second delivery is identical */
+    if (first != e) {
+      ++seconds;
+      /* Within 2 s of the first: records in between that arrive at their end are no later. */
+      for (const ev_rec *m = first + 1; m < e && first->type != RF_RECORD_HAND; ++m)
+        if (m->type != RF_RECORD_HAND) assert_true(m->end <= first->end + 2000000);
+      continue;
+    }
+    assert_true(k1 < once->count);
+    assert_string_equal(e->text, once->ev[k1++].text);
+  }
+  assert_int_equal(k1, once->count);
+  names_free(&by);
+  return seconds;
+}
+
+static void duplicates_are_identical(void **state) {
+  (void)state;
+  stream once, s;
+  run_stream("busy", "shoppers=60 sources=1", 33, 0, &once);
+  run_stream("busy", "shoppers=60 duplicate_rate=1", 33, 0, &s);
+  assert_int_equal(expect_duplicates(&s, &once), once.count);
+  assert_int_equal(s.faults.duplicates, once.count);
+  assert_int_equal(s.truth.len, once.truth.len);
+  assert_memory_equal(s.truth.data, once.truth.data, once.truth.len);
+  stream_free(&s);
+  run_stream("busy", "shoppers=300 duplicate_rate=0.05", 33, 0, &s);
+  stream_free(&once);
+  run_stream("busy", "shoppers=300 sources=1", 33, 0, &once);
+  size_t seconds = expect_duplicates(&s, &once);
+  assert_int_equal(s.faults.duplicates, seconds);
+  expect_rate("duplicate_rate", seconds, once.count, 0.05);
+  stream_free(&s);
+  stream_free(&once);
+  /* Raw readings too: samples records come twice, identical. */
+  const char *samples = "samples_mode=1 duration_s=20 gondolas=1 sample_hz=10";
+  char sets[256];
+  snprintf(sets, sizeof sets, "%s sources=1", samples);
+  run_stream("easy", sets, 34, 0, &once);
+  snprintf(sets, sizeof sets, "%s duplicate_rate=1", samples);
+  run_stream("easy", sets, 34, 0, &s);
+  assert_int_equal(expect_duplicates(&s, &once), once.count);
+  size_t readings = 0;
+  for (size_t k = 0; k < s.count; ++k) readings += s.ev[k].type == RF_RECORD_SAMPLES;
+  assert_true(readings > 100 && readings % 2 == 0);
+  stream_free(&s);
+  stream_free(&once);
+}
+
+/* Identified hands naming someone not in the store at their t0: how many, and of which kind. */
+static size_t strays(const stream *s, size_t *identified, size_t *never, size_t *left) {
+  size_t n = 0;
+  *identified = *never = *left = 0;
+  for (size_t k = 0; k < s->count; ++k) {
+    const ev_rec *e = &s->ev[k];
+    if (e->type != RF_RECORD_HAND || e->shopper[0] == '\0') continue;
+    ++*identified;
+    int a = absence(s, e->shopper, e->t0);
+    n += a != 0;
+    *never += a == 1;
+    *left += a == 2;
+  }
+  return n;
+}
+
+static void stray_ids_name_absent_shoppers(void **state) {
+  (void)state;
+  size_t identified, never, left, n;
+  stream s;
+  run_stream("busy", "shoppers=100 sources=1", 35, 0, &s);
+  assert_int_equal(strays(&s, &identified, &never, &left), 0); /* none without the knob */
+  stream_free(&s);
+  run_stream("busy", "shoppers=100 stray_id_rate=1", 35, 0, &s);
+  n = strays(&s, &identified, &never, &left);
+  print_message("  stray ids: %zu of %zu identified hands, %zu never entered, %zu had left\n", n,
+                identified, never, left);
+  assert_int_equal(n, identified);
+  assert_int_equal(s.faults.stray_ids, n);
+  assert_true(never > 0 && left > 0);
+  stream_free(&s);
+  run_stream("busy", "shoppers=300 stray_id_rate=0.05", 36, 0, &s);
+  n = strays(&s, &identified, &never, &left);
+  assert_int_equal(s.faults.stray_ids, n);
+  expect_rate("stray_id_rate", n, identified, 0.05);
+  stream_free(&s);
+}
+
+/* `text` with every `from` replaced by `to`. */
+static void replace_all(const char *text, const char *from, const char *to, char *out, size_t cap) {
+  size_t n = 0, lf = strlen(from), lt = strlen(to);
+  for (const char *p = text; *p;) {
+    if (strncmp(p, from, lf) == 0) {
+      assert_true(n + lt < cap);
+      memcpy(out + n, to, lt);
+      n += lt;
+      p += lf;
+    } else {
+      assert_true(n + 1 < cap);
+      out[n++] = *p++;
+    }
+  }
+  out[n] = '\0';
+}
+
+/* An unknown-shelf copy is its original, right before it, with the shelf (and the plates'
+ * shelf) renamed and the next seq of the same source. */
+static void expect_copy_of(const ev_rec *copy, const ev_rec *orig) {
+  static char a[1 << 16], b[1 << 16], from[64], to[64];
+  assert_string_equal(copy->source, orig->source);
+  assert_true(copy->seq == orig->seq + 1);
+  snprintf(from, sizeof from, "\"%s", orig->shelf);
+  snprintf(to, sizeof to, "\"%s", copy->shelf);
+  replace_all(orig->text, from, to, a, sizeof a);
+  snprintf(from, sizeof from, "\"seq\":%lld,", (long long)orig->seq);
+  snprintf(to, sizeof to, "\"seq\":%lld,", (long long)copy->seq);
+  replace_all(a, from, to, b, sizeof b);
+  assert_string_equal(copy->text, b);
+}
+
+static size_t unknown_copies(const stream *s, size_t *originals) {
+  size_t n = 0;
+  *originals = 0;
+  for (size_t k = 0; k < s->count; ++k) {
+    const ev_rec *e = &s->ev[k];
+    if (e->type != RF_RECORD_HAND && e->type != RF_RECORD_DELTA) continue;
+    if (is_known_shelf(s, e->shelf)) {
+      assert_int_equal(e->unknown_plates, 0);
+      ++*originals;
+      continue;
+    }
+    ++n;
+    assert_true(k > 0);
+    expect_copy_of(e, &s->ev[k - 1]);
+    assert_int_equal(e->unknown_plates, e->plates); /* a delta's plates are unknown too */
+  }
+  return n;
+}
+
+static void unknown_shelves_are_copies(void **state) {
+  (void)state;
+  stream s, plain;
+  size_t originals, n;
+  run_stream("busy", "shoppers=60 unknown_shelf_rate=1", 37, 0, &s);
+  run_stream("busy", "shoppers=60", 37, 0, &plain);
+  n = unknown_copies(&s, &originals);
+  assert_int_equal(n, originals);
+  assert_int_equal(s.faults.unknown_shelves, n);
+  assert_int_equal(s.count, plain.count + n);
+  assert_int_equal(s.truth.len, plain.truth.len); /* the truth does not change */
+  assert_memory_equal(s.truth.data, plain.truth.data, plain.truth.len);
+  stream_free(&s);
+  stream_free(&plain);
+  run_stream("busy", "shoppers=300 unknown_shelf_rate=0.02", 38, 0, &s);
+  n = unknown_copies(&s, &originals);
+  assert_int_equal(s.faults.unknown_shelves, n);
+  expect_rate("unknown_shelf_rate", n, originals, 0.02);
+  stream_free(&s);
+}
+
+static void an_outage_holds_a_camera(void **state) {
+  (void)state;
+  stream s;
+  /* Hands arrive at t1 + 2 s; cam-2's that would arrive in [200 s, 320 s) arrive at 320 s. */
+  run_stream("busy",
+             "shoppers=80 cameras=3 outage_camera=2 outage_start_s=200 outage_s=120 "
+             "camera_delay_s=2",
+             39, 0, &s);
+  delivery_rule d = {2000000, 200000000, 320000000, "cam-2"};
+  expect_arrival_order(&s, delivered_at, &d);
+  size_t held = 0;
+  int64_t last_seq = -1;
+  for (size_t k = 0; k < s.count; ++k) {
+    const ev_rec *e = &s.ev[k];
+    if (e->type != RF_RECORD_HAND || delivered_at(&s, e, &d) != d.end) continue;
+    if (e->end + d.delay == d.end) continue; /* on time at the very end: not held */
+    ++held;
+    assert_true(e->seq > last_seq); /* flushed in the camera's order */
+    last_seq = e->seq;
+  }
+  print_message("  outage: %zu hand records held to its end\n", held);
+  assert_true(held > 0);
+  assert_int_equal(s.faults.outage_held, held);
+  assert_int_equal(s.faults.duplicates + s.faults.stray_ids + s.faults.unknown_shelves, 0);
+  stream_free(&s);
+}
+
+/* The shopping, and so the truth, is the same whatever faults the stream has; so are the
+ * tracker's and the shelves' records, once labels, second deliveries and copies are set aside. */
+static void faults_leave_the_truth_alone(void **state) {
+  (void)state;
+  static char line[1 << 16];
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    stream plain, chaos;
+    run_stream("busy", NULL, seed, 0, &plain);
+    run_stream("chaos", NULL, seed, 0, &chaos);
+    assert_int_equal(chaos.truth.len, plain.truth.len);
+    assert_memory_equal(chaos.truth.data, plain.truth.data, plain.truth.len);
+    assert_int_equal(chaos.store_records, plain.store_records);
+    assert_memory_equal(chaos.text.data, plain.text.data,
+                        (size_t)(chaos.ev[0].text - chaos.text.data));
+    names seen;
+    memset(&seen, 0, sizeof seen);
+    size_t k = 0;
+    for (size_t q = 0; q < chaos.count; ++q) {
+      const ev_rec *e = &chaos.ev[q];
+      if (e->type == RF_RECORD_HAND) continue;
+      if (e->type == RF_RECORD_DELTA && !is_known_shelf(&chaos, e->shelf)) continue;
+      char key[64];
+      snprintf(key, sizeof key, "%s#%lld", e->source, (long long)e->seq);
+      size_t before = seen.count;
+      name_id(&seen, key);
+      if (seen.count == before) continue; /* a second delivery */
+      while (k < plain.count && plain.ev[k].type == RF_RECORD_HAND) ++k;
+      assert_true(k < plain.count);
+      strip_labels(e->text, line, sizeof line);
+      assert_string_equal(line, plain.ev[k++].text);
+    }
+    while (k < plain.count && plain.ev[k].type == RF_RECORD_HAND) ++k;
+    assert_int_equal(k, plain.count);
+    names_free(&seen);
+    stream_free(&plain);
+    stream_free(&chaos);
+  }
+}
+
+/* The chaos preset: busy with every fault, and its counts are what the stream shows. */
+static void chaos_preset_counts_match_the_stream(void **state) {
+  (void)state;
+  rf_sim_params busy, chaos;
+  assert_int_equal(rf_sim_preset(&busy, "busy"), 0);
+  assert_int_equal(rf_sim_preset(&chaos, "chaos"), 0);
+  assert_int_equal(chaos.shoppers, busy.shoppers);
+  assert_true(chaos.sources == 1 && chaos.cameras == chaos.gondolas);
+  assert_true(chaos.camera_delay_s == 3 && chaos.camera_jitter_s == 1);
+  assert_true(chaos.duplicate_rate == 0.01 && chaos.stray_id_rate == 0.01);
+  assert_true(chaos.unknown_shelf_rate == 0.005);
+  assert_true(chaos.outage_camera >= 1 && chaos.outage_s == 60);
+  rf_sim_faults total;
+  memset(&total, 0, sizeof total);
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    stream s;
+    run_stream("chaos", NULL, seed, 0, &s);
+    names seen;
+    memset(&seen, 0, sizeof seen);
+    size_t dups = 0, stray = 0, unknown = 0, held_min = 0, held_max = 0;
+    char cam[24];
+    snprintf(cam, sizeof cam, "cam-%d", chaos.outage_camera);
+    int64_t start = (int64_t)(chaos.outage_start_s * 1e6),
+            end = start + (int64_t)(chaos.outage_s * 1e6);
+    for (size_t q = 0; q < s.count; ++q) {
+      const ev_rec *e = &s.ev[q];
+      char key[64];
+      snprintf(key, sizeof key, "%s#%lld", e->source, (long long)e->seq);
+      size_t before = seen.count;
+      name_id(&seen, key);
+      if (seen.count == before) {
+        ++dups;
+        continue;
+      }
+      if (e->type != RF_RECORD_HAND && e->type != RF_RECORD_DELTA) continue;
+      unknown += !is_known_shelf(&s, e->shelf);
+      if (e->type != RF_RECORD_HAND) continue;
+      stray += e->shopper[0] != '\0' && absence(&s, e->shopper, e->t0) != 0;
+      /* Held when t1 + 3 s +- 1 s falls in the window: surely for some, maybe for others. */
+      if (strcmp(e->source, cam) != 0) continue;
+      held_min += e->end + 2000000 >= start && e->end + 4000000 < end;
+      held_max += e->end + 4000000 >= start && e->end + 2000000 < end;
+    }
+    print_message("  chaos seed %llu: %zu records, %zu duplicates, %zu stray ids, %zu unknown "
+                  "shelves, %llu held (%zu..%zu)\n",
+                  (unsigned long long)seed, s.count, dups, stray, unknown,
+                  (unsigned long long)s.faults.outage_held, held_min, held_max);
+    assert_int_equal(s.faults.duplicates, dups);
+    assert_int_equal(s.faults.stray_ids, stray);
+    assert_int_equal(s.faults.unknown_shelves, unknown);
+    assert_in_range(s.faults.outage_held, held_min, held_max);
+    total.duplicates += dups;
+    total.stray_ids += stray;
+    total.unknown_shelves += unknown;
+    total.outage_held += s.faults.outage_held;
+    names_free(&seen);
+    stream_free(&s);
+  }
+  assert_true(total.duplicates > 0 && total.stray_ids > 0 && total.unknown_shelves > 0 &&
+              total.outage_held > 0);
+  /* rf_sim_run_faults zeroes the counts when it refuses to run. */
+  rf_sim_faults f;
+  memset(&f, 0xff, sizeof f);
+  chaos.outage_camera = chaos.cameras + 1;
+  assert_int_equal(rf_sim_run_faults(&chaos, 1, stopping_sink, NULL, stopping_sink, NULL, NULL, &f),
+                   RF_ERANGE);
+  assert_int_equal(f.duplicates + f.stray_ids + f.unknown_shelves + f.outage_held, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(same_seed_same_text),
@@ -1612,6 +2280,14 @@ int main(void) {
       cmocka_unit_test(a_sink_stops_the_run),
       cmocka_unit_test(every_allocation_failure_is_clean),
       cmocka_unit_test(samples_mode_reads_every_plate),
+      cmocka_unit_test(sources_label_every_event),
+      cmocka_unit_test(cameras_arrive_late_and_jittered),
+      cmocka_unit_test(duplicates_are_identical),
+      cmocka_unit_test(stray_ids_name_absent_shoppers),
+      cmocka_unit_test(unknown_shelves_are_copies),
+      cmocka_unit_test(an_outage_holds_a_camera),
+      cmocka_unit_test(faults_leave_the_truth_alone),
+      cmocka_unit_test(chaos_preset_counts_match_the_stream),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

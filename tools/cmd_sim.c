@@ -29,6 +29,15 @@ static void list_knobs(const rf_sim_params *p, const char *preset) {
   }
 }
 
+/* One line on stderr when the stream faults injected anything, so a run's conditions are known. */
+static void print_faults(const rf_sim_faults *f) {
+  if (f->duplicates + f->stray_ids + f->unknown_shelves + f->outage_held == 0) return;
+  fprintf(stderr,
+          "retailfuse: sim: injected %" PRIu64 " duplicates, %" PRIu64 " stray ids, %" PRIu64
+          " unknown-shelf records, %" PRIu64 " records held by an outage\n",
+          f->duplicates, f->stray_ids, f->unknown_shelves, f->outage_held);
+}
+
 int cmd_sim(int argc, char **argv) {
   const char *preset = "busy", *out = NULL, *weights = "deltas";
   uint64_t seed = 1;
@@ -38,7 +47,8 @@ int cmd_sim(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; ++i)
     if (strcmp(argv[i], "--preset") == 0) preset = argv[i + 1];
   if (rf_sim_preset(&params, preset) != 0)
-    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large)", preset);
+    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large, chaos)",
+                       preset);
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (strcmp(a, "--preset") == 0) {
@@ -101,7 +111,9 @@ int cmd_sim(int argc, char **argv) {
     rf_scenario_writer_close(scenario.writer);
     return 1;
   }
-  rc = rf_sim_run(&params, seed, write_record, &scenario, write_record, &truth, NULL);
+  rf_sim_faults faults;
+  rc = rf_sim_run_faults(&params, seed, write_record, &scenario, write_record, &truth, NULL,
+                         &faults);
   int close_scenario = rf_scenario_writer_close(scenario.writer);
   int close_truth = rf_scenario_writer_close(truth.writer);
   if (rc == 0) rc = close_scenario ? close_scenario : close_truth;
@@ -109,6 +121,7 @@ int cmd_sim(int argc, char **argv) {
     fprintf(stderr, "retailfuse: sim failed: %s\n", rf_strerror(rc));
     return 1;
   }
+  print_faults(&faults);
   printf("%s: preset %s, seed %" PRIu64 ": %" PRIu64 " records in scenario.jsonl, %" PRIu64
          " in truth.jsonl\n",
          out, preset, seed, scenario.records, truth.records);

@@ -55,11 +55,29 @@ typedef struct rf_sim_params {
                            unknown offset, drift, noise, hand pressure, the steps */
   double sample_hz;     /* readings per second in samples mode; a record holds 1 s */
   double drift_g_per_h; /* drift of each plate (a normal spread of this many g/h) */
+  /* stream faults, all off by default: what real stores' event streams do to records on their
+   * way to the host, so a host's handling of them can be measured (docs/format.md, "Sources") */
+  int sources;               /* 1: events carry `source` and that source's `seq` (any fault
+                                below implies it) */
+  int cameras;               /* camera streams "cam-1".."cam-N"; shelves split among them in
+                                blocks of neighbouring shelves, by shelf index */
+  double camera_delay_s;     /* when this or the jitter is set, a hand record arrives at its
+                                t1 + delay +- jitter (never before t1), instead of within
+                                camera_delay_max_s */
+  double camera_jitter_s;    /* uniform in [-jitter, +jitter] */
+  double duplicate_rate;     /* event records delivered twice (same source and seq), 0-2 s apart */
+  double stray_id_rate;      /* identified hand records naming a shopper not in the store */
+  double unknown_shelf_rate; /* hand and delta records followed by a copy naming a shelf that is
+                                not in the store */
+  int outage_camera;         /* 0: none; else the camera whose records in the window are held
+                                back and delivered together when it ends */
+  double outage_start_s, outage_s; /* the window: start on the store clock, length */
 } rf_sim_params;
 
-#define RF_SIM_PARAMS_VERSION 1
+#define RF_SIM_PARAMS_VERSION 2
 
-/* The presets: "easy", "busy", "adversarial", "day", "large". RF_ENOTFOUND for another name. */
+/* The presets: "easy", "busy", "adversarial", "day", "large", and "chaos" (busy with every
+ * stream fault on). RF_ENOTFOUND for another name. */
 RF_EXTERN int rf_sim_preset(rf_sim_params *out, const char *name);
 
 /* The knobs, by index: name, a one-line description, and the current value as text. */
@@ -85,6 +103,20 @@ typedef int (*rf_sim_sink)(const rf_record *record, void *payload);
 RF_EXTERN int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
                          void *scenario_payload, rf_sim_sink truth, void *truth_payload,
                          const rf_allocator *allocator);
+
+/* What a run injected into the scenario stream, by kind. Records are counted once each (by
+ * source and seq), a record's second delivery only under `duplicates`. */
+typedef struct rf_sim_faults {
+  uint64_t duplicates;      /* records delivered a second time */
+  uint64_t stray_ids;       /* hand records naming a shopper not in the store at the time */
+  uint64_t unknown_shelves; /* extra records naming a shelf that is not in the store */
+  uint64_t outage_held;     /* hand records held back by a camera outage */
+} rf_sim_faults;
+
+/* rf_sim_run, and fills *faults (when not NULL) with what it injected; zeroed first. */
+RF_EXTERN int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
+                                void *scenario_payload, rf_sim_sink truth, void *truth_payload,
+                                const rf_allocator *allocator, rf_sim_faults *faults);
 
 /* Checks parameters; on error writes a message naming the knob into buf. */
 RF_EXTERN int rf_sim_check(const rf_sim_params *params, char *buf, size_t cap);

@@ -7,18 +7,12 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "faults.h"
 #include "retailfuse/sim.h"
 #include "retailfuse/status.h"
 #include "samples.h"
 #include "sensors.h"
 #include "sim_internal.h"
-
-enum { EV_ENTER, EV_LINK, EV_POSITION, EV_SAMPLES, EV_HAND, EV_DELTA, EV_EXIT };
-
-typedef struct out_event {
-  int64_t key; /* when it reaches the host */
-  int kind, index;
-} out_event;
 
 static int by_arrival(const void *a, const void *b) {
   const out_event *x = a, *y = b;
@@ -40,6 +34,8 @@ typedef struct emitter {
   rf_sku_score score;
   const sample_model *samples; /* NULL in deltas mode */
   double *readings;
+  rf_sim_faults *faults; /* what the stream faults injected */
+  fault_names *names;    /* what labelled records point at */
 } emitter;
 
 static int emit_store(emitter *e) {
@@ -91,7 +87,8 @@ static int emit_store(emitter *e) {
   return 0;
 }
 
-static int emit_event(emitter *e, const out_event *ev) {
+/* The record of an event, in rec (pointing into the world and the emitter's scratch). */
+static void build_event(emitter *e, const out_event *ev, rf_record *out) {
   sim_world *w = e->w;
   rf_record rec;
   memset(&rec, 0, sizeof rec);
@@ -180,7 +177,31 @@ static int emit_event(emitter *e, const out_event *ev) {
       break;
     }
   }
+  *out = rec;
+}
+
+static int emit_event(emitter *e, const out_event *ev) {
+  rf_record rec;
+  build_event(e, ev, &rec);
   return e->sink(&rec, e->payload);
+}
+
+/* The events as several sources deliver them, labelled, with the faults the knobs ask for. */
+static int emit_delivered(emitter *e, const out_event *ev, size_t n) {
+  sent_event *sent = NULL;
+  size_t count = 0;
+  int rc = rf__faults_deliver(e->w, e->log, ev, n, &sent, &count, e->faults);
+  for (size_t q = 0; q < count && rc == 0; ++q) {
+    /* The record as its source made it: the tracker's records carry their time in the key. */
+    out_event made = sent[q].ev;
+    made.key = sent[q].sent;
+    rf_record rec;
+    build_event(e, &made, &rec);
+    rf__faults_dress(e->w, e->log, &sent[q], &rec, e->deltas, e->names);
+    rc = e->sink(&rec, e->payload);
+  }
+  rf__free(e->w->alloc, sent);
+  return rc;
 }
 
 static int emit_events(emitter *e) {
@@ -216,7 +237,9 @@ static int emit_events(emitter *e) {
   }
   qsort(ev, k, sizeof *ev, by_arrival);
   int rc = 0;
-  for (size_t q = 0; q < k && rc == 0; ++q) rc = emit_event(e, &ev[q]);
+  if (rf__faults_on(w->p)) rc = emit_delivered(e, ev, k);
+  else
+    for (size_t q = 0; q < k && rc == 0; ++q) rc = emit_event(e, &ev[q]);
   rf__free(w->alloc, ev);
   return rc;
 }
@@ -278,7 +301,17 @@ static int emit_truth(emitter *e) {
 int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
                void *scenario_payload, rf_sim_sink truth, void *truth_payload,
                const rf_allocator *allocator) {
+  return rf_sim_run_faults(params, seed, scenario, scenario_payload, truth, truth_payload,
+                           allocator, NULL);
+}
+
+int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
+                      void *scenario_payload, rf_sim_sink truth, void *truth_payload,
+                      const rf_allocator *allocator, rf_sim_faults *faults) {
   char msg[256];
+  rf_sim_faults injected;
+  memset(&injected, 0, sizeof injected);
+  if (faults != NULL) *faults = injected;
   if (params == NULL || scenario == NULL || truth == NULL) return RF_EINVAL;
   int rc = rf_sim_check(params, msg, sizeof msg);
   if (rc != 0) return rc;
@@ -293,6 +326,10 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
   rf__rng_seed(&w.rng_actions, seed, 3);
   rf__rng_seed(&w.rng_camera, seed, 4);
   rf__rng_seed(&w.rng_cells, seed, 5);
+  rf__rng_seed(&w.rng_stray, seed, 6);
+  rf__rng_seed(&w.rng_unknown, seed, 7);
+  rf__rng_seed(&w.rng_delivery, seed, 8);
+  rf__rng_seed(&w.rng_duplicate, seed, 9);
   sensor_log log;
   memset(&log, 0, sizeof log);
   emitter e;
@@ -301,6 +338,7 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
   e.log = &log;
   e.sink = scenario;
   e.payload = scenario_payload;
+  e.faults = &injected;
   sample_model samples;
   memset(&samples, 0, sizeof samples);
   if ((rc = rf__sim_build_store(&w)) == 0 &&
@@ -317,7 +355,9 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
     e.deltas = rf__calloc(&a, most, sizeof *e.deltas);
     e.items = rf__calloc(&a, most, sizeof *e.items);
     e.qty = rf__calloc(&a, most, sizeof *e.qty);
+    if (rf__faults_on(params)) e.names = rf__calloc(&a, 1, sizeof *e.names);
     if (!e.plates || !e.deltas || !e.items || !e.qty) rc = RF_ENOMEM;
+    if (rf__faults_on(params) && e.names == NULL) rc = RF_ENOMEM;
     if (rc == 0) rc = emit_store(&e);
     if (rc == 0) rc = emit_events(&e);
     e.sink = truth;
@@ -329,8 +369,10 @@ int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
   rf__free(&a, e.items);
   rf__free(&a, e.qty);
   rf__free(&a, e.readings);
+  rf__free(&a, e.names);
   rf__samples_free(&samples, &w);
   rf__sensor_log_free(&w, &log);
   rf__sim_world_free(&w);
+  if (faults != NULL) *faults = injected;
   return rc;
 }

@@ -81,6 +81,8 @@ typedef struct sim_world {
   const rf_sim_params *p;
   const rf_allocator *alloc;
   rf__rng rng_store, rng_people, rng_actions, rng_camera, rng_cells;
+  /* stream faults (faults.c), one stream each so a fault's knob moves nothing else */
+  rf__rng rng_stray, rng_unknown, rng_delivery, rng_duplicate;
   sim_product *products;
   int product_count;
   sim_shelf *shelves;

@@ -354,22 +354,24 @@ static void test_param_refusals(void **state) {
 
 /* ==== lateness ================================================================================ */
 
-/* A hand record 5 s behind the latest time: the checker refuses it at the default 2 s (RF_ELATE,
- * the line named), and takes it with LATENESS_S = 10, which the engine gets too. */
-static void late_hand_run(rf_method method, const setting *set, size_t n_set, int want_rc,
-                          sink *out) {
+/* A hand record far behind the clock: the tracker at 16 s made the silent shelves stale, so the
+ * clock is the tracker's (16 - 2 s), and the hand ending at 4.5 s is 9.5 s behind it. The engine
+ * sets it aside at the default lateness of 5 s (the line named) and takes it with LATENESS_S =
+ * 10; WAIT_S = 12 keeps the change it explains undecided until then. */
+static void late_hand_run(const setting *set, size_t n_set, int want_rc, sink *out) {
   char text[8192];
   snprintf(text, sizeof text, "%s%s", store_only_text(),
            "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
            "{\"type\":\"delta\",\"shelf\":\"G1S2\",\"t0\":4000000,\"t1\":4500000,"
            "\"plates\":{\"G1S2P1\":-52.7}}\n"
-           "{\"type\":\"position\",\"t\":9500000,\"shopper\":\"S1\",\"x\":1.1,\"y\":0.4}\n"
+           "{\"type\":\"position\",\"t\":16000000,\"shopper\":\"S1\",\"x\":1.1,\"y\":0.4}\n"
            "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"G1S2\",\"t0\":3900000,"
            "\"t1\":4500000,\"x\":0.05}\n"
-           "{\"type\":\"exit\",\"t\":20000000,\"shopper\":\"S1\"}\n");
+           "{\"type\":\"exit\",\"t\":30000000,\"shopper\":\"S1\"}\n");
   memset(out, 0, sizeof *out);
   rf_host *h = NULL;
-  assert_int_equal(rf_host_new(&h, method, NULL), RF_OK);
+  assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
+  assert_int_equal(rf_host_param_set(h, "WAIT_S", 12.0), RF_OK);
   for (size_t i = 0; i < n_set; ++i)
     assert_int_equal(rf_host_param_set(h, set[i].name, set[i].value), RF_OK);
   rf_host_set_output(h, sink_collect, out);
@@ -381,12 +383,17 @@ static void late_hand_run(rf_method method, const setting *set, size_t n_set, in
     if (r.type == RF_RECORD_HAND) {
       assert_int_equal(rc, want_rc);
       if (want_rc != RF_OK) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "line %llu: ", (unsigned long long)r.line);
-        assert_true(strncmp(rf_host_errmsg(h), prefix, strlen(prefix)) == 0);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "line %llu: hand at 4.500000 s is more than 5.000 s behind the clock "
+                 "(14.000000 s)",
+                 (unsigned long long)r.line);
+        assert_string_equal(rf_host_errmsg(h), want);
+        assert_int_equal(rf_host_setaside_reason(h), RF_SETASIDE_LATE);
         rf_host_counts c;
         rf_host_get_counts(h, &c);
         assert_int_equal(c.hands, 0);
+        assert_int_equal(c.by_reason[RF_SETASIDE_LATE], 1);
       }
     } else {
       assert_int_equal(rc, RF_OK);
@@ -397,36 +404,73 @@ static void late_hand_run(rf_method method, const setting *set, size_t n_set, in
   rf_host_counts c;
   rf_host_get_counts(h, &c);
   assert_int_equal(c.hands, want_rc == RF_OK);
+  assert_int_equal(c.set_aside, want_rc != RF_OK);
   rf_host_free(h);
 }
 
-static void test_lateness_reaches_the_checker(void **state) {
+static void test_lateness_reaches_the_engine(void **state) {
   (void)state;
   static sink refused, taken;
-  for (int m = 0; m < 2; ++m) {
-    rf_method method = m == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY;
-    late_hand_run(method, NULL, 0, RF_ELATE, &refused);
-    const setting set[] = {{"LATENESS_S", 10.0}};
-    late_hand_run(method, set, 1, RF_OK, &taken);
-    /* Without the hand the chocolate bar is nobody's (or only a doubtful guess); with it, S1's
-     * for sure. */
-    size_t i;
-    for (i = 0; i < taken.count; ++i)
-      if (taken.rec[i].type == RF_RECORD_DIFF) break;
-    assert_true(i < taken.count);
-    assert_string_equal(taken.rec[i].shopper, "S1");
-    assert_string_equal(taken.rec[i].sku, "040000004325");
-    assert_int_equal(taken.rec[i].qty, 1);
-    if (method == RF_METHOD_GREEDY) assert_int_equal(count_type(&refused, RF_RECORD_DIFF), 0);
-    assert_true(taken.count != refused.count ||
-                memcmp(taken.rec, refused.rec, taken.count * sizeof taken.rec[0]) != 0);
-  }
+  late_hand_run(NULL, 0, RF_SETASIDE, &refused);
+  const setting set[] = {{"LATENESS_S", 10.0}};
+  late_hand_run(set, 1, RF_OK, &taken);
+  /* Without the hand the chocolate bar is only a doubtful guess; with it, S1's for sure. */
+  size_t i;
+  for (i = 0; i < taken.count; ++i)
+    if (taken.rec[i].type == RF_RECORD_DIFF) break;
+  assert_true(i < taken.count);
+  assert_string_equal(taken.rec[i].shopper, "S1");
+  assert_string_equal(taken.rec[i].sku, "040000004325");
+  assert_int_equal(taken.rec[i].qty, 1);
+  assert_true(taken.count != refused.count ||
+              memcmp(taken.rec, refused.rec, taken.count * sizeof taken.rec[0]) != 0);
 }
 
 /* ==== refusals ================================================================================ */
 
-/* small.jsonl with bad records in between: each is refused (the checker's code, the line named),
- * the counts do not move, and the run's output and counts are those of the clean run. */
+/* small.jsonl with bad records in between: each is set aside (its reason, the line named), the
+ * other counts do not move, and the run's output and counts are those of the clean run, with
+ * every bad record counted as set aside. */
+typedef struct bad_record {
+  rf_record rec;
+  int reason;
+  uint64_t from, to; /* the lines after which it is wrong in one way only */
+  int fused;         /* 0: the baseline only (the engine uses a stray hand as anonymous) */
+} bad_record;
+
+static void push_bad_records(rf_host *h, const rf_record *r, bad_record *bad, size_t n,
+                             const sink *out, int method, int *n_bad) {
+  for (size_t i = 0; i < n; ++i) {
+    if ((r->line + i) % 2 != 0) continue; /* a few a line, all of them over the run */
+    if (r->line < bad[i].from || r->line > bad[i].to) continue;
+    if (method == RF_METHOD_FUSED && !bad[i].fused) continue;
+    rf_host_counts before, after;
+    rf_host_get_counts(h, &before);
+    size_t out_before = out->count;
+    /* Each one a microsecond apart from its last: the same record again would be a duplicate. */
+    rf_record one = bad[i].rec;
+    one.line = 1000 + r->line;
+    if (one.type == RF_RECORD_HAND)
+      one.u.hand.t0 += (rf_time_us)r->line, one.u.hand.t1 += (rf_time_us)r->line;
+    if (one.type == RF_RECORD_DELTA)
+      one.u.delta.t0 += (rf_time_us)r->line, one.u.delta.t1 += (rf_time_us)r->line;
+    if (one.type == RF_RECORD_ENTER) one.u.enter.t += (rf_time_us)r->line;
+    int rc = rf_host_push(h, &one);
+    if (rc != RF_SETASIDE || rf_host_setaside_reason(h) != bad[i].reason)
+      fail_msg("bad record %zu after line %llu: %s (%s)", i, (unsigned long long)r->line,
+               rf_err_name(rc), rf_host_errmsg(h));
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "line %llu: ", (unsigned long long)(1000 + r->line));
+    assert_true(strncmp(rf_host_errmsg(h), prefix, strlen(prefix)) == 0);
+    rf_host_get_counts(h, &after);
+    before.set_aside++;
+    before.by_reason[bad[i].reason]++;
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(out->count, out_before);
+    (*n_bad)++;
+  }
+}
+
 static void test_refused_record_changes_nothing(void **state) {
   (void)state;
   for (int m = 0; m < 2; ++m) {
@@ -444,49 +488,32 @@ static void test_refused_record_changes_nothing(void **state) {
     assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
     rf_record r;
     int n_bad = 0;
+    rf_plate_delta p = {"G1S1P1", -540.0}, q = {"NOPE", -540.0};
+    /* Each wrong in one way only: later than every record (but the late one), naming S1 only
+     * while S1 is in the store (it leaves on line 26), late only once the clock is past 5 s (the
+     * engine's, from line 24; the checker's, by the shelves' 1 s, from line 18). */
+    bad_record bad[] = {
+        {hand("Z", "G1S1", 50 * SEC, 51 * SEC), RF_SETASIDE_UNKNOWN_SHOPPER, 0, 99, 0},
+        {hand("S1", "NOPE", 50 * SEC, 51 * SEC), RF_SETASIDE_UNKNOWN_SHELF, 0, 25, 1},
+        {delta("G1S1", 50 * SEC, 51 * SEC, &q, 1), RF_SETASIDE_UNKNOWN_PLATE, 0, 99, 1},
+        {enter(50 * SEC, "S1"), RF_SETASIDE_ALREADY_IN, 0, 25, 1},
+        {delta("G1S1", 0, 1, &p, 1), RF_SETASIDE_LATE, 24, 99, 1},
+    };
+    if (method == RF_METHOD_GREEDY) bad[2].reason = RF_SETASIDE_UNKNOWN_SHELF; /* the checker's */
     while (rf_scenario_reader_next(rd, &r) == RF_OK) {
       assert_int_equal(rf_host_push(h, &r), RF_OK);
       if (r.line < 14) continue; /* after the enter of S1 */
-      rf_plate_delta p = {"G1S1P1", -540.0}, q = {"NOPE", -540.0};
-      /* Each wrong in one way only: later than every record (but the late one), naming S1 only
-       * while S1 is in the store (it leaves on line 26), late only once the clock is past 2 s. */
-      struct {
-        rf_record rec;
-        int code;
-        uint64_t from, to;
-      } bad[] = {
-          {hand("Z", "G1S1", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 99},    /* never entered */
-          {hand("S1", "NOPE", 50 * SEC, 51 * SEC), RF_ENOTFOUND, 0, 25},   /* no such shelf */
-          {delta("G1S1", 50 * SEC, 51 * SEC, &q, 1), RF_ENOTFOUND, 0, 99}, /* no such plate */
-          {enter(50 * SEC, "S1"), RF_EEXISTS, 0, 25},                      /* entered already */
-          {delta("G1S1", 0, 1, &p, 1), RF_ELATE, 17, 99},                  /* far behind */
-      };
-      for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
-        if ((r.line + i) % 2 != 0) continue; /* a few a line, all of them over the run */
-        if (r.line < bad[i].from || r.line > bad[i].to) continue;
-        rf_host_counts before, after;
-        rf_host_get_counts(h, &before);
-        size_t out_before = out.count;
-        bad[i].rec.line = 1000 + r.line;
-        int rc = rf_host_push(h, &bad[i].rec);
-        if (rc != bad[i].code)
-          fail_msg("bad record %zu after line %llu: %s (%s)", i, (unsigned long long)r.line,
-                   rf_err_name(rc), rf_host_errmsg(h));
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "line %llu: ", (unsigned long long)(1000 + r.line));
-        assert_true(strncmp(rf_host_errmsg(h), prefix, strlen(prefix)) == 0);
-        rf_host_get_counts(h, &after);
-        assert_memory_equal(&before, &after, sizeof before);
-        assert_int_equal(out.count, out_before);
-        n_bad++;
-      }
+      push_bad_records(h, &r, bad, sizeof bad / sizeof bad[0], &out, method, &n_bad);
     }
     rf_scenario_reader_free(rd);
-    assert_true(n_bad >= 15);
+    assert_true(n_bad >= 10);
     assert_int_equal(rf_host_finish(h), RF_OK);
     assert_string_equal(rf_host_errmsg(h), "");
     rf_host_counts c;
     rf_host_get_counts(h, &c);
+    assert_int_equal(c.set_aside, (uint64_t)n_bad);
+    c.set_aside = 0;
+    memset(c.by_reason, 0, sizeof c.by_reason);
     assert_memory_equal(&c, &clean_counts, sizeof c);
     rf_host_free(h);
     assert_same_output(&out, &clean);
@@ -514,7 +541,8 @@ static void test_method_refusal_names_the_line(void **state) {
   while (rf_scenario_reader_next(rd, &r) == RF_OK) {
     int rc = rf_host_push(h, &r);
     if (r.type == RF_RECORD_SAMPLES) {
-      assert_int_equal(rc, RF_EINVAL);
+      assert_int_equal(rc, RF_SETASIDE);
+      assert_int_equal(rf_host_setaside_reason(h), RF_HOST_INVALID);
       char want[128];
       snprintf(want, sizeof want, "line %llu: the greedy baseline needs delta records, not samples",
                (unsigned long long)r.line);
@@ -783,7 +811,7 @@ int main(void) {
       cmocka_unit_test(test_param_by_name_reaches_the_engine),
       cmocka_unit_test(test_param_by_name_reaches_the_baseline),
       cmocka_unit_test(test_param_refusals),
-      cmocka_unit_test(test_lateness_reaches_the_checker),
+      cmocka_unit_test(test_lateness_reaches_the_engine),
       cmocka_unit_test(test_refused_record_changes_nothing),
       cmocka_unit_test(test_method_refusal_names_the_line),
       cmocka_unit_test(test_output_complaint_passed_back),

@@ -60,7 +60,6 @@ int cmd_demo(int argc, char **argv) {
   }
   rf_eval_scores scores[2];
   const char *names[2] = {"greedy baseline", "fused engine"};
-  rf_host_counts counts;
   int rc = 0;
   for (int m = 0; m < 2 && rc == 0; ++m) {
     progress(m == 0 ? "running the greedy baseline..." : "running the fused engine...");
@@ -69,9 +68,9 @@ int cmd_demo(int argc, char **argv) {
     output.len = 0;
     rc = rf_scenario_reader_from_memory(&in, scenario.data, scenario.len, NULL, NULL);
     if (rc == 0) rc = rf_scenario_writer_new(&out, membuf_write, &output, NULL);
-    if (rc == 0)
-      rc = run_method(in, out, m == 1 ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL, 0, &counts, err,
-                      sizeof err);
+    run_options options = {.method = m == 1 ? RF_METHOD_FUSED : RF_METHOD_GREEDY, .strict = 1};
+    run_report report;
+    if (rc == 0) rc = run_method(in, out, &options, &report, err, sizeof err);
     if (rc == 0) rc = rf_scenario_writer_flush(out);
     rf_scenario_writer_close(out);
     rf_scenario_reader_free(in);

@@ -1,5 +1,6 @@
 /* retailfuse run: read a scenario and write what the method decides: cart diffs and receipts.
- * The fusion engine by default; --method greedy for the baseline. */
+ * The fusion engine by default; --method greedy for the baseline. A record that cannot be used
+ * is set aside and counted (listed with --rejects); --strict stops at the first instead. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,92 +10,179 @@
 #include "cli.h"
 #include "pipeline.h"
 
-int cmd_run(int argc, char **argv) {
-  const char *path = NULL, *out_path = "-", *method = "fused";
+#define MOST_DELAYS 64
+
+typedef struct run_args {
+  const char *path, *out_path, *method, *rejects_path;
+  int strict, sources;
   run_setting settings[RF_PARAM_COUNT];
   char names[RF_PARAM_COUNT][64];
-  size_t setting_count = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-      if (++i >= argc) return usage_error("run: %s needs a file name", a);
-      out_path = argv[i];
-    } else if (strcmp(a, "--param") == 0) {
-      if (++i >= argc) return usage_error("run: --param needs NAME=VALUE");
-      const char *eq = strchr(argv[i], '=');
-      int found = -1;
-      for (int p = 0; eq != NULL && p < RF_PARAM_COUNT; ++p) {
-        const char *name = rf_engine_param_name((rf_engine_param)p);
-        if (strlen(name) == (size_t)(eq - argv[i]) && strncmp(name, argv[i], strlen(name)) == 0)
-          found = p;
-      }
-      if (found < 0)
-        return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'",
-                           argv[i]);
-      char *end;
-      double v = strtod(eq + 1, &end);
-      if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
-      if (setting_count < RF_PARAM_COUNT) {
-        snprintf(names[setting_count], sizeof names[setting_count], "%s",
-                 rf_engine_param_name((rf_engine_param)found));
-        settings[setting_count].name = names[setting_count];
-        settings[setting_count].value = v;
-        setting_count++;
-      }
-    } else if (strcmp(a, "--list-params") == 0) {
-      for (int p = 0; p < RF_PARAM_COUNT; ++p) {
-        double lo, hi, def;
-        rf_engine_param_bounds((rf_engine_param)p, &lo, &hi, &def);
-        printf("%-20s %-8g [%g, %g]  %s\n", rf_engine_param_name((rf_engine_param)p), def, lo, hi,
-               rf_engine_param_help((rf_engine_param)p));
-      }
-      return 0;
-    } else if (strcmp(a, "--method") == 0) {
-      if (++i >= argc) return usage_error("run: --method needs a name");
-      method = argv[i];
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return usage_error("run: unknown option '%s'", a);
-    } else if (path != NULL) {
-      return usage_error("run: takes one FILE, got '%s' and '%s'", path, a);
-    } else {
-      path = a;
-    }
-  }
-  if (path == NULL) return usage_error("run: no FILE given");
-  if (strcmp(method, "greedy") != 0 && strcmp(method, "fused") != 0)
-    return usage_error("run: unknown method '%s' (fused, greedy)", method);
+  size_t setting_count;
+  run_setting delays[MOST_DELAYS];
+  size_t delay_count;
+} run_args;
 
-  rf_scenario_reader *reader = NULL;
-  rf_scenario_writer *writer = NULL;
-  int rc = rf_scenario_reader_open(&reader, path, NULL, NULL);
-  if (rc != 0) {
-    fprintf(stderr, "retailfuse: cannot open '%s': %s\n", path,
-            rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
-    return 1;
+static void list_params(void) {
+  for (int p = 0; p < RF_PARAM_COUNT; ++p) {
+    double lo, hi, def;
+    rf_engine_param_bounds((rf_engine_param)p, &lo, &hi, &def);
+    printf("%-20s %-8g [%g, %g]  %s\n", rf_engine_param_name((rf_engine_param)p), def, lo, hi,
+           rf_engine_param_help((rf_engine_param)p));
   }
-  if ((rc = rf_scenario_writer_open(&writer, out_path, NULL)) != 0) {
-    fprintf(stderr, "retailfuse: cannot write '%s': %s\n", out_path,
-            rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
-    rf_scenario_reader_free(reader);
-    return 1;
+}
+
+/* NAME=NUMBER into *name (pointing into arg) and *value; 0, or a usage error's status. */
+static int name_value(const char *option, char *arg, const char **name, double *value) {
+  char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg)
+    return usage_error("run: %s takes NAME=VALUE, got '%s'", option, arg);
+  char *end;
+  *value = strtod(eq + 1, &end);
+  if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
+  *eq = '\0';
+  *name = arg;
+  return 0;
+}
+
+static int add_param(run_args *a, char *arg) {
+  const char *name = NULL;
+  double v = 0.0;
+  int rc = name_value("--param", arg, &name, &v);
+  if (rc != 0) return rc;
+  int found = -1;
+  for (int p = 0; p < RF_PARAM_COUNT; ++p)
+    if (strcmp(rf_engine_param_name((rf_engine_param)p), name) == 0) found = p;
+  if (found < 0)
+    return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'",
+                       name);
+  if (a->setting_count < RF_PARAM_COUNT) {
+    snprintf(a->names[a->setting_count], sizeof a->names[0], "%s", name);
+    a->settings[a->setting_count].name = a->names[a->setting_count];
+    a->settings[a->setting_count++].value = v;
   }
+  return 0;
+}
+
+static int add_delay(run_args *a, char *arg) {
+  const char *name = NULL;
+  double v = 0.0;
+  int rc = name_value("--source-delay", arg, &name, &v);
+  if (rc != 0) return rc;
+  if (a->delay_count == MOST_DELAYS)
+    return usage_error("run: more than %d --source-delay options", MOST_DELAYS);
+  a->delays[a->delay_count].name = name;
+  a->delays[a->delay_count++].value = v;
+  return 0;
+}
+
+/* An option and its value: 1 taken (i moved on), 0 not this option, or -status. */
+static int option_value(int argc, char **argv, int *i, const char *name, char **value) {
+  if (strcmp(argv[*i], name) != 0) return 0;
+  if (++*i >= argc)
+    return -usage_error("run: %s needs %s", name,
+                        name[1] == 'o' || strcmp(name, "--output") == 0 ||
+                                strcmp(name, "--rejects") == 0
+                            ? "a file name"
+                            : "a value");
+  *value = argv[*i];
+  return 1;
+}
+
+/* 0, or the exit status of a usage error (or of --list-params, with *done set). */
+static int parse_args(int argc, char **argv, run_args *a, int *done) {
+  for (int i = 1; i < argc; ++i) {
+    char *v = NULL;
+    int got = 0, rc = 0;
+    if ((got = option_value(argc, argv, &i, "-o", &v)) ||
+        (got = option_value(argc, argv, &i, "--output", &v)))
+      a->out_path = v;
+    else if ((got = option_value(argc, argv, &i, "--param", &v)) > 0) rc = add_param(a, v);
+    else if ((got = option_value(argc, argv, &i, "--source-delay", &v)) > 0) rc = add_delay(a, v);
+    else if ((got = option_value(argc, argv, &i, "--rejects", &v)) > 0) a->rejects_path = v;
+    else if ((got = option_value(argc, argv, &i, "--method", &v)) > 0) a->method = v;
+    if (got < 0) return -got;
+    if (rc != 0) return rc;
+    if (got) continue;
+    const char *arg = argv[i];
+    if (strcmp(arg, "--strict") == 0) a->strict = 1;
+    else if (strcmp(arg, "--sources") == 0) a->sources = 1;
+    else if (strcmp(arg, "--list-params") == 0) {
+      list_params();
+      *done = 1;
+      return 0;
+    } else if (arg[0] == '-' && arg[1] != '\0') return usage_error("run: unknown option '%s'", arg);
+    else if (a->path != NULL)
+      return usage_error("run: takes one FILE, got '%s' and '%s'", a->path, arg);
+    else a->path = arg;
+  }
+  if (a->path == NULL) return usage_error("run: no FILE given");
+  if (strcmp(a->method, "greedy") != 0 && strcmp(a->method, "fused") != 0)
+    return usage_error("run: unknown method '%s' (fused, greedy)", a->method);
+  return 0;
+}
+
+static int cannot(const char *what, const char *path, int rc) {
+  fprintf(stderr, "retailfuse: cannot %s '%s': %s\n", what, path,
+          rc == RF_EIO ? strerror(errno) : rf_strerror(rc));
+  return 1;
+}
+
+/* The run itself, files open: 0 or 1. */
+static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_writer *writer,
+                     FILE *rejects) {
+  run_options o = {.method = strcmp(a->method, "fused") == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY,
+                   .settings = a->settings,
+                   .setting_count = a->setting_count,
+                   .delays = a->delays,
+                   .delay_count = a->delay_count,
+                   .strict = a->strict,
+                   .rejects = rejects,
+                   .sources_to = a->sources ? stderr : NULL};
   char err[600] = "";
-  rf_host_counts counts;
-  rc = run_method(reader, writer, strcmp(method, "fused") == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY,
-                  settings, setting_count, &counts, err, sizeof err);
+  run_report report;
+  int rc = run_method(reader, writer, &o, &report, err, sizeof err);
   int closed = rf_scenario_writer_close(writer);
-  rf_scenario_reader_free(reader);
   if (rc != 0) {
-    fprintf(stderr, "%s: %s\n", path, err);
+    fprintf(stderr, "%s: %s\n", a->path, err);
     return 1;
   }
-  if (closed != 0) {
-    fprintf(stderr, "retailfuse: writing '%s' failed\n", out_path);
+  if (closed != 0 || (rejects != NULL && ferror(rejects))) {
+    fprintf(stderr, "retailfuse: writing '%s' failed\n",
+            closed != 0 ? a->out_path : a->rejects_path);
     return 1;
   }
+  const rf_host_counts *c = &report.counts;
   fprintf(stderr,
           "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64 " hand visits) -> %" PRIu64
           " diffs, %" PRIu64 " receipts (method %s)\n",
-          path, counts.events, counts.deltas, counts.hands, counts.diffs, counts.receipts, method);
+          a->path, c->events, c->deltas, c->hands, c->diffs, c->receipts, a->method);
+  print_setaside_summary(stderr, a->path, &report);
   return 0;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_args a = {.out_path = "-", .method = "fused"};
+  int done = 0, rc = parse_args(argc, argv, &a, &done);
+  if (rc != 0 || done) return rc;
+  rf_scenario_reader *reader = NULL;
+  rf_scenario_writer *writer = NULL;
+  if ((rc = rf_scenario_reader_open(&reader, a.path, NULL, NULL)) != 0)
+    return cannot("open", a.path, rc);
+  if ((rc = rf_scenario_writer_open(&writer, a.out_path, NULL)) != 0) {
+    rf_scenario_reader_free(reader);
+    return cannot("write", a.out_path, rc);
+  }
+  FILE *rejects = NULL;
+  if (a.rejects_path != NULL && (rejects = fopen(a.rejects_path, "w")) == NULL) {
+    rf_scenario_writer_close(writer);
+    rf_scenario_reader_free(reader);
+    return cannot("write", a.rejects_path, RF_EIO);
+  }
+  int status = run_files(&a, reader, writer, rejects);
+  if (rejects != NULL && fclose(rejects) != 0 && status == 0) {
+    fprintf(stderr, "retailfuse: writing '%s' failed\n", a.rejects_path);
+    status = 1;
+  }
+  rf_scenario_reader_free(reader);
+  return status;
 }

@@ -34,32 +34,131 @@ static int write_output(const rf_record *rec, void *payload) {
   return rf_scenario_writer_write(payload, rec);
 }
 
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
-               const run_setting *settings, size_t setting_count, rf_host_counts *counts, char *err,
-               size_t cap) {
+/* The host with the run's method, parameters and source delays; NULL with err on failure. */
+static rf_host *open_host(const run_options *o, rf_scenario_writer *out, char *err, size_t cap) {
   rf_host *host = NULL;
-  memset(counts, 0, sizeof *counts);
-  int rc = rf_host_new(&host, method, NULL);
+  int rc = rf_host_new(&host, o->method, NULL);
   if (rc != 0) {
     snprintf(err, cap, "%s", rf_strerror(rc));
-    return rc;
+    return NULL;
   }
   rf_host_set_output(host, write_output, out);
   rf_host_set_fault_output(host, report_fault, NULL);
-  for (size_t k = 0; k < setting_count && rc == 0; ++k)
-    if ((rc = rf_host_param_set(host, settings[k].name, settings[k].value)) != 0)
-      snprintf(err, cap, "%s", rf_host_errmsg(host));
-  rf_record rec;
-  while (rc == 0 && (rc = rf_scenario_reader_next(in, &rec)) == 0)
-    if ((rc = rf_host_push(host, &rec)) != 0) snprintf(err, cap, "%s", rf_host_errmsg(host));
-  if (rc == RF_ITEROVER) {
-    if ((rc = rf_host_finish(host)) != 0) snprintf(err, cap, "%s", rf_host_errmsg(host));
-  } else if (rc != 0 && err[0] == '\0') {
-    snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
+  for (size_t k = 0; k < o->setting_count && rc == 0; ++k)
+    rc = rf_host_param_set(host, o->settings[k].name, o->settings[k].value);
+  for (size_t k = 0; k < o->delay_count && rc == 0; ++k)
+    rc = rf_host_source_delay(host, o->delays[k].name, o->delays[k].value);
+  if (rc == 0) return host;
+  snprintf(err, cap, "%s", rf_host_errmsg(host));
+  rf_host_free(host);
+  return NULL;
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped, other bytes as they
+ * are (the library's messages quote ids that passed its UTF-8 check). */
+static void put_json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; ++s) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
   }
-  rf_host_get_counts(host, counts);
+  fputc('"', f);
+}
+
+/* One line per source the engine heard from: records, how late they came, how often it fell
+ * silent long enough to stop holding the clock back. */
+static void print_sources(FILE *f, const rf_engine *engine) {
+  rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
+  if (engine == NULL || rf_engine_get_stats(engine, &st) != 0) return;
+  for (size_t i = 0; i < st.sources; ++i) {
+    rf_engine_source_stats s = {.version = RF_ENGINE_SOURCE_STATS_VERSION};
+    rf_engine_get_source_stats(engine, i, &s);
+    fprintf(f,
+            "source %-10s %8llu records, behind the latest by p50 %.3f s, p99 %.3f s (allowed "
+            "%.3f s), silent %llu times\n",
+            s.name, (unsigned long long)s.records, s.delay_p50_s, s.delay_p99_s, s.delay_s,
+            (unsigned long long)s.went_stale);
+  }
+}
+
+/* One JSON line of the rejects file: the line, the reason, the message and the record as read
+ * (written again by the library), or no record for a line that did not read. */
+static void write_reject(FILE *f, uint64_t line, const char *reason, const char *message,
+                         const rf_record *rec) {
+  if (f == NULL) return;
+  membuf text = {0};
+  rf_scenario_writer *w = NULL;
+  if (rec != NULL && rf_scenario_writer_new(&w, membuf_write, &text, NULL) == 0 &&
+      rf_scenario_writer_write(w, rec) == 0)
+    rf_scenario_writer_flush(w);
+  rf_scenario_writer_close(w);
+  fprintf(f, "{\"line\":%llu,\"reason\":\"%s\",\"message\":", (unsigned long long)line, reason);
+  put_json_string(f, message);
+  if (text.len > 1) fprintf(f, ",\"record\":%.*s", (int)(text.len - 1), text.data);
+  fputs("}\n", f);
+  membuf_free(&text);
+}
+
+/* Whether the run goes on after a record `rc` says could not be used; lists it. */
+static int goes_on(const run_options *o, int rc, uint64_t line, const char *reason,
+                   const char *message, const rf_record *rec) {
+  if (o->strict) return 0;
+  write_reject(o->rejects, line, reason, message, rec);
+  return rc == RF_SETASIDE || rc == RF_EPARSE || rc == RF_ERANGE || rc == RF_ELIMIT;
+}
+
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *o,
+               run_report *report, char *err, size_t cap) {
+  memset(report, 0, sizeof *report);
+  rf_host *host = open_host(o, out, err, cap);
+  if (host == NULL) return RF_EINVAL;
+  rf_record rec;
+  int rc = 0;
+  while ((rc = rf_scenario_reader_next(in, &rec)) != RF_ITEROVER) {
+    if (rc != 0) { /* a line that does not read: set aside unless strict (or the stream failed) */
+      snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
+      if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
+      report->malformed++;
+      continue;
+    }
+    rc = rf_host_push(host, &rec);
+    if (rc == 0) continue;
+    snprintf(err, cap, "%s", rf_host_errmsg(host));
+    if (rc != RF_SETASIDE) break;
+    if (!goes_on(o, rc, rec.line, rf_host_reason_name(rf_host_setaside_reason(host)), err, &rec))
+      break;
+    rc = 0;
+  }
+  if (rc == RF_ITEROVER) {
+    rc = rf_host_finish(host);
+    snprintf(err, cap, "%s", rc != 0 ? rf_host_errmsg(host) : "");
+  }
+  rf_host_get_counts(host, &report->counts);
+  if (o->sources_to != NULL) print_sources(o->sources_to, rf_host_engine(host));
   rf_host_free(host);
   return rc;
+}
+
+void print_setaside_summary(FILE *f, const char *path, const run_report *r) {
+  uint64_t total = r->counts.set_aside + r->malformed;
+  if (total == 0) return;
+  fprintf(f, "%s: %llu record%s set aside:", path, (unsigned long long)total,
+          total == 1 ? "" : "s");
+  const char *sep = " ";
+  if (r->malformed > 0) {
+    fprintf(f, "%s%llu malformed", sep, (unsigned long long)r->malformed);
+    sep = ", ";
+  }
+  for (int k = 0; k < RF_HOST_REASON_COUNT; ++k) {
+    if (r->counts.by_reason[k] == 0) continue;
+    fprintf(f, "%s%llu %s%s", sep, (unsigned long long)r->counts.by_reason[k],
+            rf_host_reason_name(k),
+            k == RF_SETASIDE_UNKNOWN_SHOPPER ? " (hands used as anonymous)" : "");
+    sep = ", ";
+  }
+  fputc('\n', f);
 }
 
 int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_scores *scores,

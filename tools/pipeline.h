@@ -23,12 +23,35 @@ typedef struct run_setting {
   double value;
 } run_setting;
 
+/* How a run goes: the method with its parameters and per-source delays (a run_setting's name is
+ * the source's); `strict` stops at the first record that cannot be used (else it is set aside,
+ * counted, and listed in `rejects` when that is not NULL, one JSON line each). */
+typedef struct run_options {
+  rf_method method;
+  const run_setting *settings;
+  size_t setting_count;
+  const run_setting *delays;
+  size_t delay_count;
+  int strict;
+  FILE *rejects;
+  FILE *sources_to; /* when not NULL, a line per source at the end (the engine's stats) */
+} run_options;
+
+/* What a run set aside: the host's counts, and lines that did not read. */
+typedef struct run_report {
+  rf_host_counts counts;
+  uint64_t malformed;
+} run_report;
+
 /* Reads a scenario and runs a method over it through the library's host loop (host.h), writing
- * diffs and receipts to `out` and plate faults to stderr. On failure returns non-zero with a
- * message (naming the line) in err. */
-int run_method(rf_scenario_reader *in, rf_scenario_writer *out, rf_method method,
-               const run_setting *settings, size_t setting_count, rf_host_counts *counts, char *err,
-               size_t cap);
+ * diffs and receipts to `out`, plate faults and sources going stale to stderr. On failure (an
+ * input/output error, memory, or any problem under `strict`) returns non-zero with a message
+ * (naming the line) in err. */
+int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *options,
+               run_report *report, char *err, size_t cap);
+
+/* "12 records set aside: 9 duplicate, 3 unknown_shopper" (nothing when none was). */
+void print_setaside_summary(FILE *f, const char *path, const run_report *report);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */
 int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_scores *scores,

@@ -50,7 +50,7 @@ setup(
     version=version(),
     ext_modules=[Extension(
         "retailfuse._native",
-        sources=["native/native.c", "native/objects.c"],
+        sources=["native/native.c", "native/objects.c", "native/stats.c"],
         define_macros=[("Py_LIMITED_API", "0x030B0000")],
         py_limited_api=True,
         **library())],

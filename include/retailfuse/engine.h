@@ -55,8 +55,18 @@ typedef struct rf_engine rf_engine;
 
 /* XX(name, default, min, max, description) */
 #define RF_ENGINE_PARAM_MAP(XX)                                                                    \
-  XX(LATENESS_S, RF_LATENESS_DEFAULT_S, 0.0, 60.0,                                                 \
-     "how far behind the clock a record may arrive (s)")                                           \
+  XX(LATENESS_S, 5.0, 0.0, 60.0,                                                                   \
+     "how far behind the clock (the sources' watermark) a record may be and still be used (s): "   \
+     "below WAIT_S, a late record still reaches every change it could explain")                    \
+  XX(SHELVES_DELAY_S, 1.0, 0.0, 60.0,                                                              \
+     "allowed delay of a shelf source (delta, samples) unless set by name (s)")                    \
+  XX(CAMERAS_DELAY_S, 5.0, 0.0, 60.0,                                                              \
+     "allowed delay of a camera source (hand) unless set by name (s)")                             \
+  XX(TRACKER_DELAY_S, 2.0, 0.0, 60.0,                                                              \
+     "allowed delay of a tracker source (enter, exit, link, position) unless set by name (s)")     \
+  XX(SOURCE_TIMEOUT_S, 10.0, 0.1, 3600.0,                                                          \
+     "a source silent this long on the other sources' clock is stale: "                            \
+     "it no longer holds decisions back (s)")                                                      \
   XX(WAIT_S, 7.0, 0.0, 120.0,                                                                      \
      "how long after a change ends to wait for the hand visits around it: "                        \
      "a camera reports a visit when the hand leaves, which may be seconds after the item moved")   \
@@ -101,6 +111,32 @@ RF_EXTERN const char *rf_engine_param_help(rf_engine_param param);
 RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double *max,
                                      double *default_value);
 
+/* Why a record was set aside (rf_engine_push returned RF_SETASIDE): XX(name, string, meaning).
+ * The strings are the `reason` of `retailfuse run --rejects`; the list only ever grows. */
+#define RF_SETASIDE_MAP(XX)                                                                        \
+  XX(DUPLICATE, "duplicate", "the same record again: same source and seq, or same content")        \
+  XX(UNKNOWN_SHOPPER, "unknown_shopper",                                                           \
+     "names a shopper not in the store (a hand is still used, as an anonymous visit)")             \
+  XX(UNKNOWN_SHELF, "unknown_shelf", "names a shelf that is not in the store")                     \
+  XX(UNKNOWN_PLATE, "unknown_plate",                                                               \
+     "names a plate that is not in the store, or not on the shelf")                                \
+  XX(UNKNOWN_CART, "unknown_cart", "a link into the cart of a shopper not in the store")           \
+  XX(ALREADY_IN, "already_in", "an enter for a shopper already in the store")                      \
+  XX(NOT_IN, "not_in", "an exit or link for a shopper not in the store")                           \
+  XX(LATE, "late", "behind the clock by more than LATENESS_S, or readings older than the plate's") \
+  XX(BAD_NUMBER, "bad_number", "a number not finite, out of its range, or times out of order")
+
+typedef enum rf_setaside_reason {
+#define RF__SETASIDE_ENUM(name, str, desc) RF_SETASIDE_##name,
+  RF_SETASIDE_MAP(RF__SETASIDE_ENUM)
+#undef RF__SETASIDE_ENUM
+      RF_SETASIDE_REASON_COUNT
+} rf_setaside_reason;
+
+/* The reason's string ("duplicate") and meaning; NULL out of range. */
+RF_EXTERN const char *rf_setaside_reason_name(rf_setaside_reason reason);
+RF_EXTERN const char *rf_setaside_reason_help(rf_setaside_reason reason);
+
 RF_EXTERN int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *allocator);
 RF_EXTERN void rf_engine_free(rf_engine *engine);
 
@@ -119,16 +155,39 @@ typedef void (*rf_engine_fault_fn)(const char *plate, rf_plate_fault fault, rf_t
 RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn on_fault,
                                           void *payload);
 
+/* Sources (docs/format.md, "Sources and the clock"). Every event comes from a source: the one
+ * its record names, or its kind's default ("shelves", "cameras", "tracker"). Each source has an
+ * allowed delay: its kind's *_DELAY_S parameter, or one set by name here (before or after its
+ * first record). The engine's clock is the watermark: the least, over live sources, of (the
+ * source's latest time - its delay); decisions wait on it, so a slow source delays them
+ * instead of losing its records. A source silent for SOURCE_TIMEOUT_S on the other sources'
+ * clock is stale: it holds nothing back until it sends again. RF_ERANGE for a delay outside
+ * [0, 60] s or not finite; RF_EINVAL for a NULL or empty name. */
+RF_EXTERN int rf_engine_source_delay(rf_engine *engine, const char *source, double seconds);
+
+/* Receives each change of a source's state: stale (1) when it fell silent, 0 when it sent
+ * again; `t` is the other sources' clock at that moment. */
+typedef void (*rf_engine_source_fn)(const char *source, int stale, rf_time_us t, void *payload);
+RF_EXTERN void rf_engine_set_source_output(rf_engine *engine, rf_engine_source_fn on_source,
+                                           void *payload);
+
 /* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
  * through the engine's load-cell segmenter (loadcell.h; its parameters are the engine's
  * LOADCELL_ ones): each settled shelf
  * event becomes a weight change as a delta record would. A plate found faulty says nothing:
  * its change is left out, and the rest of the change is trusted half as much (its diffs'
  * confidence halves); a change only faulty plates made is no change. Decisions whose wait is
- * over are made during the call. RF_ELATE for a record more than the lateness behind the
- * engine's clock; RF_ENOTFOUND for an unknown id; RF_ERANGE for samples older than the plate's
- * last, or times beyond +-2^62 us; RF_ENOMEM and RF_EBEHIND as above. */
+ * over are made during the call.
+ * Returns 0 for a record taken, or RF_SETASIDE for one that could not be used: it changed
+ * nothing, it is counted by reason (rf_engine_setaside_reason, and the message names the field
+ * or id), and the host goes on with the next record. A hand naming a shopper not in the store
+ * is the one set aside that is still used: as an anonymous visit. Errors mean a bug in the
+ * host, not in its data: RF_EINVAL for NULL, a missing id or an empty readings array, a record
+ * that is not an input event; RF_ENOMEM and RF_EBEHIND as above. */
 RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
+
+/* Why the last push returned RF_SETASIDE; -1 when it did not. */
+RF_EXTERN int rf_engine_setaside_reason(const rf_engine *engine);
 
 /* The same, one function per event kind, for hosts that hold their events as separate types. */
 RF_EXTERN int rf_engine_push_enter(rf_engine *engine, const rf_shopper_rec *enter);
@@ -155,6 +214,43 @@ RF_EXTERN int rf_engine_poll(rf_engine *engine, rf_record *out);
 RF_EXTERN int rf_engine_cart(const rf_engine *engine, const char *shopper, int64_t *qty);
 
 RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);
+
+/* What the engine took, set aside and decided so far. Set `version` to RF_ENGINE_STATS_VERSION
+ * before the call (RF_EVERSION otherwise): fields are only ever appended. */
+#define RF_ENGINE_STATS_VERSION 1
+typedef struct rf_engine_stats {
+  uint32_t version;
+  uint64_t taken;                               /* records used (anonymous hands included) */
+  uint64_t set_aside;                           /* records set aside, all reasons */
+  uint64_t by_reason[RF_SETASIDE_REASON_COUNT]; /* set aside, by reason */
+  uint64_t late_used;                           /* taken although later than their source's delay */
+  uint64_t decisions;                           /* changes decided */
+  uint64_t reviews;                             /* diffs flagged for review */
+  uint64_t corrections;                         /* diffs that correct an earlier one */
+  uint64_t diffs, receipts;
+  size_t sources; /* rf_engine_get_source_stats(engine, 0 .. sources - 1) */
+  int has_clock;
+  rf_time_us clock; /* the watermark decisions wait on */
+} rf_engine_stats;
+RF_EXTERN int rf_engine_get_stats(const rf_engine *engine, rf_engine_stats *out);
+
+/* One source: `name` is valid until the engine is freed. Delays are how far a record's time
+ * lay behind the latest time seen from any source when it arrived (from a histogram: within
+ * 1/16 of the value). RF_ERANGE for an index out of range. */
+#define RF_ENGINE_SOURCE_STATS_VERSION 1
+typedef struct rf_engine_source_stats {
+  uint32_t version;
+  const char *name;
+  uint64_t records; /* received, set aside or not */
+  int has_time;
+  rf_time_us last_t; /* its latest time */
+  double delay_s;    /* allowed */
+  double delay_p50_s, delay_p99_s;
+  int stale;
+  uint64_t went_stale; /* times it fell silent */
+} rf_engine_source_stats;
+RF_EXTERN int rf_engine_get_source_stats(const rf_engine *engine, size_t index,
+                                         rf_engine_source_stats *out);
 
 #ifdef __cplusplus
 }

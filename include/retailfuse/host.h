@@ -9,10 +9,13 @@
  * the Python package and the benchmarks all run methods through it.
  *
  * Records other than events (the store description, outputs, truth) are checked and not pushed.
- * A record the checker refuses, or refused because the method could not start, changes nothing:
- * push it again or go on with the next. One the method itself refuses has been checked already
- * (the checker has counted its ids and time): do not push it again; go on with the next. (A
- * run that sets records aside by reason, and retries out of memory, is the next step.)
+ * A run never stops for one bad record: a record that cannot be used is set aside — the push
+ * returns RF_SETASIDE, rf_host_setaside_reason says why (the engine's reasons, engine.h, or
+ * RF_HOST_INVALID for a store record the checker refuses), the message names the line and
+ * the field — and the host goes on with the next. The fusion engine screens every event itself
+ * (sources, lateness on its watermark, duplicates, ids); the baseline's events are checked by
+ * the checker first, its refusals set aside under the nearest reason. Errors are for the host's
+ * own failures: out of memory (push the record again), a method that cannot start.
  *
  * Ownership: records are read during the call only. Errors: rf_host_errmsg names the line (from
  * record->line) and the reason. Threads: single-threaded. Deterministic.
@@ -37,10 +40,21 @@ typedef enum rf_method {
 
 typedef struct rf_host rf_host;
 
+/* The reasons a host sets a record aside: the engine's (RF_SETASIDE_*), then its own. */
+/* A store record the checker refuses, or an event the method cannot take (the baseline takes no
+ * samples). */
+#define RF_HOST_INVALID RF_SETASIDE_REASON_COUNT
+#define RF_HOST_REASON_COUNT (RF_SETASIDE_REASON_COUNT + 1)
+
+/* A reason's string ("duplicate", ..., "invalid"); NULL out of range. */
+RF_EXTERN const char *rf_host_reason_name(int reason);
+
 typedef struct rf_host_counts {
   uint64_t records; /* records taken (checked, and pushed if events) */
   uint64_t events, deltas, hands;
   uint64_t diffs, receipts; /* output handed on */
+  uint64_t set_aside;       /* records set aside (an anonymous hand is taken and set aside) */
+  uint64_t by_reason[RF_HOST_REASON_COUNT];
 } rf_host_counts;
 
 RF_EXTERN int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator);
@@ -57,10 +71,26 @@ RF_EXTERN int rf_host_param_set(rf_host *host, const char *name, double value);
 RF_EXTERN void rf_host_set_output(rf_host *host, rf_output_fn output, void *payload);
 RF_EXTERN void rf_host_set_fault_output(rf_host *host, rf_engine_fault_fn on_fault, void *payload);
 
-/* Takes one record: 0, or the checker's refusal (RF_ENOTFOUND, RF_EEXISTS, RF_ERANGE, RF_ELATE,
- * RF_EMISUSE) or the method's (its push's codes, the message prefixed "line N: "). An output
- * callback's non-zero return is passed back as the method passes it. */
+/* Takes one record: 0; RF_SETASIDE for one set aside (above); or an error: RF_ENOMEM (nothing
+ * taken: push it again), RF_EBEHIND (taken; go on), RF_EMISUSE (no output set), the method's
+ * failure to start. Messages are prefixed "line N: ". An output callback's non-zero return is
+ * passed back as the method passes it. */
 RF_EXTERN int rf_host_push(rf_host *host, const rf_record *record);
+
+/* Why the last push returned RF_SETASIDE (rf_host_reason_name), -1 if it did not. */
+RF_EXTERN int rf_host_setaside_reason(const rf_host *host);
+
+/* Gives a source its own allowed delay (rf_engine_source_delay), applied when the engine
+ * starts: RF_EINVAL, RF_ERANGE as there; RF_ENOTFOUND for the baseline, which has no sources;
+ * RF_EMISUSE once the method has started. */
+RF_EXTERN int rf_host_source_delay(rf_host *host, const char *source, double seconds);
+
+/* Tells the host of each source going stale or coming back (rf_engine_set_source_output). */
+RF_EXTERN void rf_host_set_source_output(rf_host *host, rf_engine_source_fn on_source,
+                                         void *payload);
+
+/* The engine, once started (NULL for the baseline or before the first event): for its stats. */
+RF_EXTERN const rf_engine *rf_host_engine(const rf_host *host);
 
 /* End of input: the method decides what is left and emits the remaining receipts (nothing when
  * no event came). */

@@ -104,7 +104,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       l->shoppers[i].cart = i;
       cart = &l->carts[i];
       memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
-      cart->receipted = cart->owner_left = cart->members_in = 0;
+      cart->receipted = cart->owner_left = cart->members_in = cart->has_exit = 0;
       cart->flagged = 0;
     }
     l->shoppers[i].present = 1;
@@ -128,6 +128,14 @@ static int is_waiting(const rf__ledger *l, uint32_t cart) {
   return 0;
 }
 
+/* Cart c waits for its receipt once its owner and every member have left. Room was reserved at
+ * enter: a cart waits at most once, and carts never outnumber shoppers. */
+static void wait_if_done(rf__ledger *l, uint32_t c) {
+  rf__cart *cart = &l->carts[c];
+  if (cart->owner_left && cart->members_in == 0 && !cart->receipted && !is_waiting(l, c))
+    l->waiting[l->waiting_count++] = c;
+}
+
 int rf__ledger_exit(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
   uint32_t i;
   int rc = rf__ledger_find(l, r->shopper, &i, err);
@@ -139,11 +147,10 @@ int rf__ledger_exit(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
   l->shoppers[i].present = 0;
   l->shoppers[i].left = r->t;
   cart->members_in--;
-  if (r->t > cart->last_exit) cart->last_exit = r->t;
+  if (!cart->has_exit || r->t > cart->last_exit) cart->last_exit = r->t;
+  cart->has_exit = 1;
   if (c == i) cart->owner_left = 1;
-  /* Reserved at enter: a cart waits at most once, and carts never outnumber shoppers. */
-  if (cart->owner_left && cart->members_in == 0 && !cart->receipted && !is_waiting(l, c))
-    l->waiting[l->waiting_count++] = c;
+  wait_if_done(l, c);
   return 0;
 }
 
@@ -175,8 +182,10 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
     }
   }
   if (l->shoppers[i].present) {
-    l->carts[l->shoppers[i].cart].members_in--;
+    uint32_t left = l->shoppers[i].cart;
+    l->carts[left].members_in--;
     l->carts[cart].members_in++;
+    wait_if_done(l, left); /* the last one still in a cart whose owner left: it is done */
   }
   l->shoppers[i].cart = cart;
   return 0;

@@ -37,6 +37,7 @@ typedef struct rf__cart {
   int64_t *qty; /* per product */
   int members_in, owner_left, receipted;
   int64_t flagged; /* standing diffs into it that were flagged for review */
+  int has_exit;    /* a member left: last_exit holds (times may be negative) */
   rf_time_us last_exit;
   rf_time_us receipt_t; /* when its receipt was due (once receipted) */
 } rf__cart;
@@ -82,6 +83,11 @@ static inline const int64_t *rf__ledger_qty(const rf__ledger *l, uint32_t cart) 
 /* Whether the cart's receipt is out. */
 static inline int rf__ledger_receipted(const rf__ledger *l, uint32_t cart) {
   return l->carts[cart].receipted;
+}
+
+/* Whether shopper s is in the store now (entered, and not left since). */
+static inline int rf__ledger_present(const rf__ledger *l, uint32_t s) {
+  return l->shoppers[s].present;
 }
 
 /* Whether shopper s had left before t (and is not back). */

@@ -33,6 +33,7 @@ typedef struct diff {
   int64_t seq, t, qty, corrects;
   uint32_t cart, sku;
   int has_corrects, review;
+  int moved; /* event < 0: items moved between carts by a link, not a decision */
   double conf;
 } diff;
 
@@ -222,6 +223,7 @@ int rf_eval_add_output(rf_eval *e, const rf_record *rec) {
   x->qty = d->qty;
   x->corrects = d->corrects;
   x->has_corrects = d->has_corrects;
+  x->moved = d->event < 0;
   x->cart = cart;
   x->sku = sku;
   x->review = d->review;
@@ -340,6 +342,7 @@ static void calibrate(rf_eval *e, rf_eval_scores *out) {
   uint64_t count[10] = {0}, total = 0;
   for (size_t i = 0; i < e->diff_count; ++i) {
     const diff *d = &e->diffs[i];
+    if (d->moved) continue; /* a link's move: bookkeeping too */
     if (d->has_corrects) {
       /* An undo of an earlier diff is bookkeeping, not a decision. */
       const diff *old = NULL;

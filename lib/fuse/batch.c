@@ -315,7 +315,10 @@ static void mark_used(rf_engine *e, const f_batch *b) {
 static size_t batch_size(const rf_engine *e, int everything, rf_time_us wait) {
   size_t due = 0;
   while (due < e->pending_count && (everything || e->pending[due].t1 + wait <= e->clock)) ++due;
-  /* A put-back depends on the carts as the changes before it left them: decide those first. */
+  /* A put-back depends on the carts as the changes before it left them: decide those first. And
+   * the changes after it on what it left where (an item put back elsewhere may be taken from
+   * there next): a put-back is decided alone. */
+  if (due > 1 && e->pending[0].total > 0) return 1;
   for (size_t r = 1; r < due; ++r)
     if (e->pending[r].total > 0) return r;
   return due;
@@ -343,6 +346,7 @@ static int decide_batch(rf_engine *e, int everything) {
   e->deciding_faulty = 0;
   if (rc == 0) {
     mark_used(e, &b);
+    e->stats.decisions += b.due;
     /* Room was reserved: once the first diff is out nothing fails, and the batch is decided. */
     memmove(e->pending, e->pending + b.due, (e->pending_count - b.due) * sizeof *e->pending);
     e->pending_count -= b.due;

@@ -98,8 +98,28 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   if (o.review && corrects < 0) rf__ledger_flag(&e->ledger, cart);
   o.has_corrects = corrects >= 0;
   o.corrects = corrects;
+  e->stats.diffs++;
+  e->stats.reviews += (uint64_t)o.review;
+  e->stats.corrections += (uint64_t)o.has_corrects;
   if (seq) *seq = o.seq;
   emit(e, &o);
+  return 0;
+}
+
+int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t) {
+  uint32_t target = rf__ledger_cart_of(&e->ledger, into);
+  /* Only an own cart moves: one who shops into another's has nothing of their own. */
+  if (rf__ledger_cart_of(&e->ledger, who) != who || target == who) return 0;
+  const int64_t *qty = rf__ledger_qty(&e->ledger, who);
+  size_t moves = 0;
+  for (uint32_t p = 0; p < e->products; ++p) moves += qty[p] != 0;
+  if (rf__emit_reserve(e, 2 * moves) != 0) return RF_ENOMEM;
+  for (uint32_t p = 0; p < e->products; ++p) {
+    int64_t q = qty[p];
+    if (q == 0) continue;
+    rf__emit_diff(e, RF__MOVE_EVENT, who, p, -q, 1.0, t, -1, NULL);
+    rf__emit_diff(e, RF__MOVE_EVENT, target, p, q, 1.0, t, -1, NULL);
+  }
   return 0;
 }
 
@@ -117,6 +137,7 @@ int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   o.review = rf__ledger_flagged(&e->ledger, cart);
   o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
   e->item_len += o.item_count;
+  e->stats.receipts++;
   emit(e, &o);
   return 0;
 }

@@ -19,6 +19,14 @@ int rf__emit_flags_review(const rf_engine *e, double conf);
 int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, int64_t qty,
                   double conf, rf_time_us t, int64_t corrects, int64_t *seq);
 
+/* The event of diffs that decide no weight change: items moved between carts by a link. */
+#define RF__MOVE_EVENT (-1)
+
+/* Shopper `who` joins the cart of `into` (a link, screened): the items of who's own cart move
+ * over as diffs — out of who's cart, into the other, event RF__MOVE_EVENT, confidence 1 — so a
+ * host that keeps carts from the diffs alone sees the move. 0 or RF_ENOMEM (nothing done). */
+int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t);
+
 /* An rf__receipt_fn (ledger.h) for the engine (payload): the cart's receipt, due at t. */
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "catchup.h"
 #include "core/alloc.h"
 #include "core/params.h"
 #include "emit.h"
@@ -66,6 +67,8 @@ void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
   rf__ledger_free(&e->ledger);
+  rf__sources_free(&e->sources, a);
+  rf__dedup_free(&e->dedup, a);
   rf__free(a, e->hands);
   rf__free(a, e->pending);
   rf__free(a, e->g_pool);
@@ -99,6 +102,9 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   e->shelves = rf_store_shelf_count(store);
   e->plates = rf_store_plate_count(store);
   rf__ledger_init(&e->ledger, e->products, &e->alloc);
+  rf__sources_init(&e->sources);
+  e->setaside = -1;
+  e->stats.version = RF_ENGINE_STATS_VERSION;
   uint32_t facings = rf_store_facing_count(store);
   e->poll_items = rf__calloc(&a, (size_t)e->products + 1, sizeof *e->poll_items);
   e->facing_product = rf__calloc(&a, (size_t)facings + 1, sizeof *e->facing_product);
@@ -194,79 +200,26 @@ static int catch_up(rf_engine *e, int everything) {
   return rc;
 }
 
-/* Catches up at the clock as it stands, so a failed catch-up is finished on the same state as
- * it was begun on (the clean run's). */
-static int settle(rf_engine *e) {
+/* At the clock as it stands, so a failed catch-up is finished on the same state as it was begun
+ * on (the clean run's). */
+int rf__settle(rf_engine *e) {
   if (!e->behind) return 0;
   int rc = catch_up(e, 0);
   if (rc == 0) e->behind = 0;
   return rc;
 }
 
-/* Catches up; after a failure for memory the next call finishes the work first. */
-static int catch_up_or_owe(rf_engine *e, int everything) {
+int rf__catch_up_or_owe(rf_engine *e, int everything) {
   int rc = catch_up(e, everything);
   e->behind = rc != 0;
   return rc;
 }
 
-/* What a call that went through returns: 0, or the output callback's first complaint. */
-static int output_complaint(rf_engine *e) {
+int rf__output_complaint(rf_engine *e) {
   int rc = e->output_rc;
   e->output_rc = 0;
   if (rc != 0) rf__error(&e->err, rc, "the output callback returned %d", rc);
   return rc;
-}
-
-int rf_engine_push(rf_engine *e, const rf_record *r) {
-  if (e == NULL || r == NULL) return RF_EINVAL;
-  rf__error_clear(&e->err);
-  e->output_rc = 0;
-  rf_time_us t0 = 0, t1 = 0;
-  /* Work a failed catch-up left first, so it is done as it would have been. */
-  int rc = settle(e);
-  if (rc != 0) return rc;
-  if (r->type < RF_RECORD_ENTER || r->type > RF_RECORD_HAND)
-    return rf__error(&e->err, RF_EINVAL, "%s is not an input event",
-                     rf_record_type_name(r->type) ? rf_record_type_name(r->type) : "record");
-  if (r->type == RF_RECORD_SAMPLES && (r->u.samples.count == 0 || r->u.samples.g == NULL))
-    return rf__error(&e->err, RF_EINVAL, "samples: no readings");
-  if (r->type == RF_RECORD_SAMPLES && r->u.samples.dt_us <= 0)
-    return rf__error(&e->err, RF_EINVAL, "samples: dt_us must be positive");
-  if (r->type == RF_RECORD_SAMPLES &&
-      (r->u.samples.t < -RF__TIME_LIMIT || r->u.samples.t > RF__TIME_LIMIT ||
-       r->u.samples.count > (size_t)(RF__TIME_LIMIT / r->u.samples.dt_us)))
-    return rf__error(&e->err, RF_ERANGE,
-                     "samples: the readings run beyond the engine's time range");
-  rf__record_span(r, &t0, &t1);
-  if (t0 < -RF__TIME_LIMIT || t1 > RF__TIME_LIMIT)
-    return rf__error(&e->err, RF_ERANGE, "%s: times beyond the engine's time range (2^62 us)",
-                     rf_record_type_name(r->type));
-  if (e->has_clock && t1 < e->clock - lateness(e))
-    return rf__error(&e->err, RF_ELATE,
-                     "%s at %.6f s is more than %.3f s behind the clock "
-                     "(%.6f s)",
-                     rf_record_type_name(r->type), (double)t1 / 1e6, e->param[RF_PARAM_LATENESS_S],
-                     (double)e->clock / 1e6);
-  switch (r->type) {
-    case RF_RECORD_ENTER: rc = rf__ledger_enter(&e->ledger, &r->u.enter, &e->err); break;
-    case RF_RECORD_EXIT: rc = rf__ledger_exit(&e->ledger, &r->u.exit, &e->err); break;
-    case RF_RECORD_LINK: rc = rf__ledger_link(&e->ledger, &r->u.link, &e->err); break;
-    case RF_RECORD_POSITION: rc = rf__ledger_position(&e->ledger, &r->u.position, &e->err); break;
-    case RF_RECORD_HAND: rc = rf__take_hand(e, &r->u.hand); break;
-    case RF_RECORD_DELTA: rc = rf__take_delta(e, &r->u.delta); break;
-    case RF_RECORD_SAMPLES: rc = rf__take_samples(e, &r->u.samples); break;
-    default: break;
-  }
-  if (rc != 0) return rc;
-  if (!e->has_clock || t1 > e->clock) e->clock = t1;
-  e->has_clock = 1;
-  if (catch_up_or_owe(e, 0) != 0)
-    return rf__error(&e->err, RF_EBEHIND,
-                     "out of memory deciding what the %s made due: the "
-                     "record is taken, the decisions are made on the next call",
-                     rf_record_type_name(r->type));
-  return output_complaint(e);
 }
 
 #define RF__PUSH_KIND(fn, rec_type, field, arg_type) \
@@ -291,7 +244,7 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
   if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
   e->output_rc = 0;
-  int rc = settle(e);
+  int rc = rf__settle(e);
   if (rc != 0) return rc;
   if (now < -RF__TIME_LIMIT || now > RF__TIME_LIMIT)
     return rf__error(&e->err, RF_ERANGE, "advance: %lld us is beyond the engine's time range",
@@ -303,22 +256,22 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
   if (!e->has_clock || now > e->clock) e->clock = now;
   e->has_clock = 1;
   rf_loadcell_advance(e->loadcell, e->clock - lateness(e));
-  if ((rc = catch_up_or_owe(e, 0)) != 0) return rc;
-  return output_complaint(e);
+  if ((rc = rf__catch_up_or_owe(e, 0)) != 0) return rc;
+  return rf__output_complaint(e);
 }
 
 int rf_engine_finish(rf_engine *e) {
   if (e == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
   e->output_rc = 0;
-  int rc = settle(e);
+  int rc = rf__settle(e);
   if (rc != 0) return rc;
   if (rf__reserve_changes(e, rf_store_shelf_count(e->store), widest_shelf(e)) != 0)
     return RF_ENOMEM;
   rf_loadcell_finish(e->loadcell);
-  rc = catch_up_or_owe(e, 1);
+  rc = rf__catch_up_or_owe(e, 1);
   if (rc != 0) return rc;
-  return output_complaint(e);
+  return rf__output_complaint(e);
 }
 
 int rf_engine_cart(const rf_engine *e, const char *shopper, int64_t *qty) {

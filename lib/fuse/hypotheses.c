@@ -147,6 +147,13 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
   }
 }
 
+int rf__correctable(const rf_engine *e, const f_decision *d, uint32_t into) {
+  const rf__ledger *l = &e->ledger;
+  uint32_t from = rf__ledger_cart_of(l, d->cart); /* where the items are now (links move them) */
+  return !d->corrected && !rf__ledger_receipted(l, from) && !rf__ledger_receipted(l, into) &&
+         rf__ledger_qty(l, from)[d->product[0]] >= d->qty[0];
+}
+
 double rf__enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shopper, f_hyps *s) {
   uint32_t cart = rf__ledger_cart_of(&e->ledger, shopper);
   s->put_count = 0;
@@ -157,7 +164,7 @@ double rf__enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shoppe
     if (qty[p] > 0) add_puts(e, c, p, qty[p], 0.0, -1, -1, s);
   for (size_t i = 0; i < e->decision_count; ++i) {
     const f_decision *d = &e->decisions[i];
-    if (d->corrected || d->t1 > c->t0 || rf__ledger_receipted(&e->ledger, d->cart)) continue;
+    if (d->t1 > c->t0 || !rf__correctable(e, d, cart)) continue;
     for (int a = 0; a < d->alt_count; ++a)
       if (d->alt[a].shopper == shopper && d->alt[a].prob > 0)
         add_puts(e, c, d->alt[a].product, d->alt[a].qty, log(d->alt[a].prob), (int)i, a, s);

@@ -100,15 +100,17 @@ int rf__remember(rf_engine *e, const f_choice *ch, int64_t seq) {
 int rf__correct(rf_engine *e, const f_choice *ch, rf_time_us t) {
   f_decision *d = &e->decisions[ch->w->decision];
   const f_alt *alt = &d->alt[ch->w->alt];
+  /* The items are undone where they are now: a link may have moved them to another cart. */
+  uint32_t from = rf__ledger_cart_of(&e->ledger, d->cart);
   int rc;
-  if ((rc = rf__emit_diff(e, d->event, d->cart, d->product[0], -d->qty[0], ch->conf, t, d->seq[0],
+  if ((rc = rf__emit_diff(e, d->event, from, d->product[0], -d->qty[0], ch->conf, t, d->seq[0],
                           NULL)) != 0 ||
       (rc = rf__emit_diff(e, d->event, ch->cart, alt->product, alt->qty, ch->conf, t, d->seq[0],
                           NULL)) != 0)
     return rc;
   d->corrected = 1;
   /* The receipt's doubt follows the decision: the undone take's flag goes, the redo's comes. */
-  if (d->review) rf__ledger_unflag(&e->ledger, d->cart);
+  if (d->review) rf__ledger_unflag(&e->ledger, from);
   if (rf__emit_flags_review(e, ch->conf)) rf__ledger_flag(&e->ledger, ch->cart);
   return 0;
 }

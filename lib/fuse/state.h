@@ -9,15 +9,17 @@
 #include "cart/ledger.h"
 #include "core/errbuf.h"
 #include "core/slots.h"
+#include "dedup.h"
+#include "sources.h"
 
 #include <math.h>
 #include "retailfuse/assign.h"
 #include "retailfuse/engine.h"
 #include "retailfuse/loadcell.h"
 
-/* Times the engine takes: within ±2^62 us (146,000 years), so sums and differences of two of
- * them, and of them and a parameter, never overflow. */
-#define RF__TIME_LIMIT ((rf_time_us)1 << 62)
+/* Times the engine takes: within ±2^52 us (RF_TIME_LIMIT_US), so sums and differences of two of
+ * them, and of them and a parameter, never overflow, and its output stays within 2^53. */
+#define RF__TIME_LIMIT RF_TIME_LIMIT_US
 
 typedef struct f_hand {
   uint32_t shelf;
@@ -141,6 +143,10 @@ struct rf_engine {
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;
+  f_sources sources; /* who sends records, and the watermark they make */
+  f_dedup dedup;     /* fingerprints of recent records */
+  rf_engine_stats stats;
+  int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */
   int output_rc; /* the output callback's first non-zero return in this call */
   rf__errbuf err;

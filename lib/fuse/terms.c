@@ -86,8 +86,11 @@ static rf_time_us gap_between(rf_time_us a0, rf_time_us a1, rf_time_us b0, rf_ti
   return a1 < b0 ? b0 - a1 : b1 < a0 ? a0 - b1 : 0;
 }
 
+/* A receipt is final: a change that settles after a shopper's receipt went out is decided among
+ * the others (docs/format.md, "What the output promises"). */
 int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c) {
-  return rf__ledger_in_store_during(&e->ledger, s, c->t0, c->t1);
+  return rf__ledger_in_store_during(&e->ledger, s, c->t0, c->t1) &&
+         !rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, s));
 }
 
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {

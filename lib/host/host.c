@@ -10,6 +10,7 @@
 #include "retailfuse/status.h"
 
 #define MOST_SETTINGS 64
+#define MOST_SOURCES 256
 
 struct rf_host {
   rf_allocator alloc;
@@ -24,6 +25,12 @@ struct rf_host {
   void *payload;
   rf_engine_fault_fn on_fault;
   void *fault_payload;
+  rf_engine_source_fn on_source;
+  void *source_payload;
+  int sources; /* delays to set by name when the engine starts */
+  char *source[MOST_SOURCES];
+  double source_delay[MOST_SOURCES];
+  int setaside; /* the last push's reason, -1 */
   rf_host_counts counts;
   rf__errbuf err;
 };
@@ -38,6 +45,7 @@ int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator) 
   if (h == NULL) return RF_ENOMEM;
   h->alloc = a;
   h->method = method;
+  h->setaside = -1;
   int rc = rf_scenario_check_new(&h->check, &h->alloc);
   if (rc != 0) {
     rf__free(&a, h);
@@ -52,6 +60,7 @@ void rf_host_free(rf_host *h) {
   rf_engine_free(h->engine);
   rf_greedy_free(h->greedy);
   rf_scenario_check_free(h->check);
+  for (int k = 0; k < h->sources; ++k) rf__free(&h->alloc, h->source[k]);
   rf_allocator a = h->alloc;
   rf__free(&a, h);
 }
@@ -97,6 +106,42 @@ void rf_host_set_output(rf_host *h, rf_output_fn output, void *payload) {
   h->payload = payload;
 }
 
+int rf_host_source_delay(rf_host *h, const char *source, double seconds) {
+  if (h == NULL || source == NULL || source[0] == '\0') return RF_EINVAL;
+  rf__error_clear(&h->err);
+  if (h->method != RF_METHOD_FUSED)
+    return rf__error(&h->err, RF_ENOTFOUND, "%s: the baseline has no sources", source);
+  if (h->engine != NULL)
+    return rf__error(&h->err, RF_EMISUSE, "%s: delays are set before the first event", source);
+  if (!(seconds >= 0.0 && seconds <= 60.0))
+    return rf__error(&h->err, RF_ERANGE, "source '%s': a delay of %g s is outside [0, 60]", source,
+                     seconds);
+  if (h->sources == MOST_SOURCES)
+    return rf__error(&h->err, RF_ELIMIT, "more than %d source delays", MOST_SOURCES);
+  size_t len = strlen(source);
+  char *copy = rf__malloc(&h->alloc, len + 1);
+  if (copy == NULL) return rf__error(&h->err, RF_ENOMEM, "out of memory");
+  memcpy(copy, source, len + 1);
+  h->source[h->sources] = copy;
+  h->source_delay[h->sources++] = seconds;
+  return 0;
+}
+
+void rf_host_set_source_output(rf_host *h, rf_engine_source_fn on_source, void *payload) {
+  if (h == NULL) return;
+  h->on_source = on_source;
+  h->source_payload = payload;
+}
+
+const rf_engine *rf_host_engine(const rf_host *h) { return h != NULL ? h->engine : NULL; }
+
+int rf_host_setaside_reason(const rf_host *h) { return h != NULL ? h->setaside : -1; }
+
+const char *rf_host_reason_name(int reason) {
+  if (reason == RF_HOST_INVALID) return "invalid";
+  return rf_setaside_reason_name((rf_setaside_reason)reason);
+}
+
 void rf_host_set_fault_output(rf_host *h, rf_engine_fault_fn on_fault, void *payload) {
   if (h == NULL) return;
   h->on_fault = on_fault;
@@ -127,6 +172,10 @@ static int start_method(rf_host *h) {
       return rf__error(&h->err, rc, "starting the method: %s", rf_strerror(rc));
     rf_engine_set_output(h->engine, count_output, h);
     rf_engine_set_fault_output(h->engine, h->on_fault, h->fault_payload);
+    rf_engine_set_source_output(h->engine, h->on_source, h->source_payload);
+    for (int k = 0; k < h->sources; ++k)
+      if ((rc = rf_engine_source_delay(h->engine, h->source[k], h->source_delay[k])) != 0)
+        return rf__error(&h->err, rc, "%s", rf_engine_errmsg(h->engine));
   } else {
     if ((rc = rf_greedy_new(&h->greedy, store, &h->alloc)) != 0)
       return rf__error(&h->err, rc, "starting the method: %s", rf_strerror(rc));
@@ -141,26 +190,88 @@ static int start_method(rf_host *h) {
   return 0;
 }
 
-int rf_host_push(rf_host *h, const rf_record *rec) {
-  if (h == NULL || rec == NULL) return RF_EINVAL;
-  rf__error_clear(&h->err);
-  int event = rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND;
-  int rc;
-  /* The method starts before the checker takes the first event (asking for the store finishes
-   * it), so a start that fails leaves the record untaken: push it again. */
-  if (event && h->engine == NULL && h->greedy == NULL && (rc = start_method(h)) != 0) return rc;
-  rc = rf_scenario_check_record(h->check, rec);
-  if (rc != 0) return rf__error(&h->err, rc, "%s", rf_scenario_check_errmsg(h->check));
+static int set_aside(rf_host *h, const rf_record *rec, int reason, const char *why) {
+  h->setaside = reason;
+  h->counts.set_aside++;
+  h->counts.by_reason[reason]++;
+  /* The checker's messages name the line already; the methods' do not. */
+  if (strncmp(why, "line ", 5) == 0) return rf__error(&h->err, RF_SETASIDE, "%s", why);
+  return rf__error(&h->err, RF_SETASIDE, "line %llu: %s", (unsigned long long)rec->line, why);
+}
+
+/* The baseline's events go through the checker: its refusal (or the baseline's), set aside under
+ * the nearest of the engine's reasons. */
+static int checker_reason(rf_host *h, const rf_record *rec, int rc) {
+  uint32_t shelf;
+  switch (rc) {
+    case RF_EEXISTS: return RF_SETASIDE_ALREADY_IN;
+    case RF_ELATE: return RF_SETASIDE_LATE;
+    case RF_EINVAL: return RF_HOST_INVALID;
+    case RF_ENOTFOUND:
+      if (rec->type == RF_RECORD_HAND &&
+          rf_store_find_shelf(rf_scenario_check_store(h->check), rec->u.hand.shelf, &shelf) == 0)
+        return RF_SETASIDE_UNKNOWN_SHOPPER;
+      if (rec->type == RF_RECORD_HAND || rec->type == RF_RECORD_DELTA)
+        return RF_SETASIDE_UNKNOWN_SHELF;
+      if (rec->type == RF_RECORD_SAMPLES) return RF_SETASIDE_UNKNOWN_PLATE;
+      if (rec->type == RF_RECORD_POSITION) return RF_SETASIDE_UNKNOWN_SHOPPER;
+      return RF_SETASIDE_NOT_IN;
+    default: return RF_SETASIDE_BAD_NUMBER;
+  }
+}
+
+static void count_event(rf_host *h, const rf_record *rec) {
   h->counts.records++;
-  if (!event) return 0;
   h->counts.events++;
   h->counts.deltas += rec->type == RF_RECORD_DELTA;
   h->counts.hands += rec->type == RF_RECORD_HAND;
-  rc = h->method == RF_METHOD_FUSED ? rf_engine_push(h->engine, rec)
-                                    : rf_greedy_push(h->greedy, rec);
+}
+
+/* An event into the engine: it screens the record itself. */
+static int push_fused(rf_host *h, const rf_record *rec) {
+  int rc = rf_engine_push(h->engine, rec);
+  if (rc == RF_SETASIDE) {
+    int reason = rf_engine_setaside_reason(h->engine);
+    if (reason == RF_SETASIDE_UNKNOWN_SHOPPER && rec->type == RF_RECORD_HAND) count_event(h, rec);
+    return set_aside(h, rec, reason, rf_engine_errmsg(h->engine));
+  }
+  if (rc == 0 || rc == RF_EBEHIND) count_event(h, rec);
   if (rc != 0)
     return rf__error(&h->err, rc, "line %llu: %s", (unsigned long long)rec->line,
-                     method_errmsg(h)[0] ? method_errmsg(h) : rf_strerror(rc));
+                     rf_engine_errmsg(h->engine)[0] ? rf_engine_errmsg(h->engine)
+                                                    : rf_strerror(rc));
+  return 0;
+}
+
+/* An event into the baseline, checked first. */
+static int push_greedy(rf_host *h, const rf_record *rec) {
+  int rc = rf_scenario_check_record(h->check, rec);
+  if (rc == RF_ENOMEM) return rf__error(&h->err, rc, "%s", rf_scenario_check_errmsg(h->check));
+  if (rc != 0)
+    return set_aside(h, rec, checker_reason(h, rec, rc), rf_scenario_check_errmsg(h->check));
+  rc = rf_greedy_push(h->greedy, rec);
+  if (rc == RF_ENOMEM || rc > 0)
+    return rf__error(&h->err, rc, "line %llu: %s", (unsigned long long)rec->line,
+                     rf_greedy_errmsg(h->greedy));
+  if (rc < 0) return set_aside(h, rec, checker_reason(h, rec, rc), rf_greedy_errmsg(h->greedy));
+  count_event(h, rec);
+  return 0;
+}
+
+int rf_host_push(rf_host *h, const rf_record *rec) {
+  if (h == NULL || rec == NULL) return RF_EINVAL;
+  rf__error_clear(&h->err);
+  h->setaside = -1;
+  int event = rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND;
+  int rc;
+  /* The method starts before the first event is taken (asking for the store finishes it), so a
+   * start that fails leaves the record untaken: push it again. */
+  if (event && h->engine == NULL && h->greedy == NULL && (rc = start_method(h)) != 0) return rc;
+  if (event) return h->method == RF_METHOD_FUSED ? push_fused(h, rec) : push_greedy(h, rec);
+  rc = rf_scenario_check_record(h->check, rec);
+  if (rc == RF_ENOMEM) return rf__error(&h->err, rc, "%s", rf_scenario_check_errmsg(h->check));
+  if (rc != 0) return set_aside(h, rec, RF_HOST_INVALID, rf_scenario_check_errmsg(h->check));
+  h->counts.records++;
   return 0;
 }
 

@@ -46,9 +46,41 @@ rf_cli_test(validate_many_errors ARGS validate ${rf_data}/many_errors.jsonl EXIT
 rf_cli_test(validate_max_errors ARGS validate --max-errors 2 ${rf_data}/many_errors.jsonl EXIT 1
   STDERR "line 5:.*\\.\\.\\. and 3 more\n.*5 errors\n$" REJECT_STDERR "line 8:")
 rf_cli_test(validate_late ARGS validate ${rf_data}/late.jsonl EXIT 1
-  STDERR "line 8: delta: time 1.000000 s is 3.100000 s behind the latest time seen \\(4.100000 s\\). at most 2.000000 s is allowed")
+  STDERR "line 8: delta: time 1.000000 s is 3.000000 s behind the latest time of source 'shelves' \\(4.000000 s\\). at most 1.000000 s is allowed")
 rf_cli_test(validate_late_allowed ARGS validate --lateness 3.5 ${rf_data}/late.jsonl EXIT 0
   STDOUT "late.jsonl: valid")
+
+# Lateness per source (docs/format.md): cam-3's second hand visit ends 4.5 s behind cam-3's
+# latest, within the cameras' 5 s; gw-1's delta is its source's first record, however early.
+rf_cli_test(validate_sources ARGS validate ${rf_data}/validate_sources.jsonl EXIT 0
+  STDOUT "/validate_sources.jsonl: valid\nstore: 1 products, 1 shelves, 2 plates, 1 facings\nrecords: 8 \\(product 1, shelf 1, facing 1, enter 1, exit 1, delta 1, hand 2\\)\n")
+rf_cli_test(validate_source_delay ARGS validate --source-delay cam-3=4 ${rf_data}/validate_sources.jsonl EXIT 1
+  STDERR "^[^\n]*validate_sources.jsonl: line 7: hand: time 5.500000 s is 4.500000 s behind the latest time of source 'cam-3' \\(10.000000 s\\); at most 4.000000 s is allowed\n[^\n]*validate_sources.jsonl: 1 error\n$")
+# Repeated: each name its own delay, the last one given for a name holds.
+rf_cli_test(validate_source_delay_repeated ARGS validate --source-delay cam-3=4 --source-delay gw-1=0 --source-delay cam-3=4.5 ${rf_data}/validate_sources.jsonl EXIT 0
+  STDOUT "validate_sources.jsonl: valid")
+# --lateness: one delay for every source but those given by name.
+rf_cli_test(validate_lateness_every_source ARGS validate --lateness 1 ${rf_data}/validate_sources.jsonl EXIT 1
+  STDERR "line 7: hand: time 5.500000 s is 4.500000 s behind the latest time of source 'cam-3' \\(10.000000 s\\); at most 1.000000 s is allowed")
+rf_cli_test(validate_source_delay_wins ARGS validate --lateness 1 --source-delay cam-3=5 ${rf_data}/validate_sources.jsonl EXIT 0
+  STDOUT "validate_sources.jsonl: valid")
+rf_cli_test(validate_duplicate_seq ARGS validate ${rf_data}/validate_duplicate.jsonl EXIT 1
+  STDERR "^[^\n]*validate_duplicate.jsonl: line 6: hand: field 'seq': duplicate: source 'cam-3' already sent seq 41\n[^\n]*validate_duplicate.jsonl: 1 error\n$")
+rf_cli_test(validate_source_delay_no_value ARGS validate --source-delay EXIT 2
+  STDERR "validate: --source-delay needs NAME=SECONDS, SECONDS within \\[0, 3600\\]")
+rf_cli_test(validate_source_delay_no_name ARGS validate --source-delay =4 x EXIT 2
+  STDERR "validate: --source-delay needs NAME=SECONDS")
+rf_cli_test(validate_source_delay_no_seconds ARGS validate --source-delay cam-3 x EXIT 2
+  STDERR "validate: --source-delay needs NAME=SECONDS")
+rf_cli_test(validate_source_delay_negative ARGS validate --source-delay cam-3=-1 x EXIT 2
+  STDERR "validate: --source-delay needs NAME=SECONDS")
+rf_cli_test(validate_source_delay_too_long ARGS validate --source-delay cam-3=3601 x EXIT 2
+  STDERR "validate: --source-delay needs NAME=SECONDS")
+rf_cli_test(validate_lateness_too_long ARGS validate --lateness 3601 x EXIT 2
+  STDERR "validate: --lateness needs a number of seconds within \\[0, 3600\\]")
+# A directory is refused when opened, saying so (it used to read as "input/output error").
+rf_cli_test(validate_directory ARGS validate ${rf_data} EXIT 1
+  STDERR "^retailfuse: cannot open '[^']*data': Is a directory\n$")
 rf_cli_test(run_example ARGS run ${rf_examples}/small.jsonl --method greedy -o ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl EXIT 0
   STDERR "small.jsonl: 16 events \\(4 weight changes, 4 hand visits\\) -> 3 diffs, 2 receipts \\(method greedy\\)"
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_example.jsonl
@@ -62,7 +94,7 @@ rf_cli_test(run_fused_example ARGS run ${rf_examples}/small.jsonl --method fused
 rf_cli_test(run_unknown_method ARGS run ${rf_examples}/small.jsonl --method magic EXIT 2
   STDERR "unknown method 'magic' \\(fused, greedy\\)")
 rf_cli_test(sim_needs_out ARGS sim --preset easy EXIT 2 STDERR "sim: --out DIR is required")
-rf_cli_test(sim_unknown_preset ARGS sim --preset chaos --out x EXIT 2 STDERR "unknown preset 'chaos'")
+rf_cli_test(sim_unknown_preset ARGS sim --preset chaotic --out x EXIT 2 STDERR "unknown preset 'chaotic'")
 rf_cli_test(sim_unknown_knob ARGS sim --set wobble=1 --out x EXIT 2 STDERR "no knob 'wobble'")
 rf_cli_test(sim_bad_value ARGS sim --set shoppers=-3 --out x EXIT 2 STDERR "'-3' is not a valid value for shoppers")
 rf_cli_test(sim_list_knobs ARGS sim --preset adversarial --list-knobs EXIT 0
@@ -77,7 +109,26 @@ rf_cli_test(eval_report ARGS eval --truth ${rf_data}/eval_truth.jsonl ${rf_data}
 rf_cli_test(eval_json ARGS eval --json --truth ${rf_data}/eval_truth.jsonl ${rf_data}/eval_output.jsonl EXIT 0
   STDOUT "^{\"f1\":0\\.500000,.*\"calibration_error\":0\\.300000,.*\"errors\":{\"wrong_shopper\":1,\"wrong_product\":0,\"wrong_quantity\":0,\"missed\":0,\"spurious\":0},\"reliability\":\\[{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":1,\"conf_sum\":0\\.550000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":0,\"conf_sum\":0\\.000000,\"right\":0},{\"count\":1,\"conf_sum\":0\\.950000,\"right\":1}\\]}\n$")
 rf_cli_test(eval_needs_truth ARGS eval out.jsonl EXIT 2 STDERR "eval: --truth TRUTH is required")
-rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 1 STDERR "line 7: malformed JSON")
+# A line that does not read is set aside and the run goes on; --strict stops at it.
+rf_cli_test(run_bad_file ARGS run ${rf_data}/broken_line7.jsonl EXIT 0
+  STDERR "broken_line7.jsonl: 1 record set aside: 1 malformed\n")
+rf_cli_test(run_bad_file_strict ARGS run ${rf_data}/broken_line7.jsonl --strict EXIT 1
+  STDERR "line 7: malformed JSON")
+# Each kind of record that cannot be used, set aside by reason, counted, listed with --rejects.
+set(rf_rejects ${CMAKE_CURRENT_BINARY_DIR}/setaside_rejects.jsonl)
+rf_cli_test(run_sets_aside ARGS run ${rf_data}/setaside.jsonl --rejects ${rf_rejects} EXIT 0
+  STDOUT "^\\{\"type\":\"diff\",\"seq\":0,[^\n]*\"shopper\":\"S1\",[^\n]*\n\\{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"S1\",\"items\":\\{\"859000002138\":1\\}"
+  STDERR "9 records set aside: 1 malformed, 1 duplicate, 1 unknown_shopper \\(hands used as anonymous\\), 1 unknown_shelf, 1 unknown_plate, 1 unknown_cart, 1 already_in, 1 not_in, 1 late\n"
+  OUTPUT_FILE ${rf_rejects}
+  OUTPUT_MATCHES "^\\{\"line\":14,\"reason\":\"duplicate\",\"message\":\"line 14: enter: the same record again\",\"record\":\\{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"\\}\\}\n\\{\"line\":15,\"reason\":\"already_in\".*\n\\{\"line\":18,\"reason\":\"unknown_shopper\",.*\n\\{\"line\":23,\"reason\":\"malformed\",\"message\":\"line 23: malformed JSON near column 23\"\\}\n\\{\"line\":25,\"reason\":\"late\",[^\n]*\\}\n$")
+rf_cli_test(run_sets_aside_strict ARGS run ${rf_data}/setaside.jsonl --strict EXIT 1
+  STDERR "setaside.jsonl: line 14: enter: the same record again\n$")
+rf_cli_test(run_sources ARGS run ${rf_data}/setaside.jsonl --sources --source-delay tracker=0.5 EXIT 0
+  STDERR "source tracker +7 records, behind the latest by p50 0.000 s, p99 37.749 s \\(allowed 0.500 s\\), silent 0 times\n")
+rf_cli_test(run_source_delay_usage ARGS run x --source-delay cam EXIT 2
+  STDERR "--source-delay takes NAME=VALUE, got 'cam'")
+rf_cli_test(run_source_delay_range ARGS run ${rf_data}/setaside.jsonl --source-delay cam=100 EXIT 1
+  STDERR "source 'cam': a delay of 100 s is outside \\[0, 60\\]")
 
 # The simulator end to end: sim -> validate -> run -> eval, determinism, and the truth scored
 # against itself.
@@ -96,7 +147,7 @@ rf_cli_test(greedy_change_after_receipt ARGS run ${rf_data}/greedy_change_after_
 
 # Engine parameters from the command line.
 rf_cli_test(run_list_params ARGS run --list-params EXIT 0
-  STDOUT "^LATENESS_S +2 +\\[0, 60\\].*WAIT_S +7 .*HINT_WEIGHT +1 ")
+  STDOUT "^LATENESS_S +5 +\\[0, 60\\].*CAMERAS_DELAY_S +5 .*WAIT_S +7 .*HINT_WEIGHT +1 ")
 rf_cli_test(run_bad_param ARGS run ${rf_examples}/small.jsonl --param WOBBLE=1 EXIT 2
   STDERR "--param takes NAME=VALUE")
 rf_cli_test(run_param_out_of_range ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=2 EXIT 1

@@ -49,6 +49,9 @@ PyObject *text_take(text_buf *t);
 /* A C-contiguous buffer of doubles of `ndim` dimensions from obj; 0, or -1 with an exception. */
 int native_doubles(native_state *st, PyObject *obj, int ndim, Py_buffer *view);
 
+/* An engine's stats as a dict (stats.c): counts, by_reason, clock, sources. */
+PyObject *native_engine_stats(const rf_engine *engine);
+
 /* The types, added to the module by native.c. */
 int native_add_store_and_engine(PyObject *module, native_state *st);
 

@@ -222,8 +222,9 @@ static PyObject *engine_fail(PyObject *self, int rc) {
   return native_raise(state(self), rc, rf_engine_errmsg(((engine_object *)self)->engine));
 }
 
-/* push(text) -> count: every record of the JSON Lines text, in order; stops at the first
- * refused one (InputError naming its line); records before it stay taken. */
+/* push(text) -> count taken: every record of the JSON Lines text, in order. A record the engine
+ * sets aside is counted there (stats, setaside_reason) and the next is taken; a line that does
+ * not read, or an error, stops (InputError naming its line); records before it stay taken. */
 static PyObject *engine_push(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
   const char *text;
@@ -247,7 +248,12 @@ static PyObject *engine_push(PyObject *self, PyObject *args) {
                (unsigned long long)rec.line, rf_record_type_name(rec.type));
       break;
     }
-    if ((rc = rf_engine_push(e->engine, &rec)) != 0 && rc != RF_EBEHIND) {
+    rc = rf_engine_push(e->engine, &rec);
+    if (rc == RF_SETASIDE) {
+      count += rf_engine_setaside_reason(e->engine) == RF_SETASIDE_UNKNOWN_SHOPPER; /* used */
+      continue;
+    }
+    if (rc != 0 && rc != RF_EBEHIND) {
       snprintf(message, sizeof message, "line %llu: %s", (unsigned long long)rec.line,
                rf_engine_errmsg(e->engine));
       break;
@@ -284,7 +290,7 @@ static PyObject *engine_push_samples(PyObject *self, PyObject *args) {
   Py_END_ALLOW_THREADS
   e->busy = 0;
   PyBuffer_Release(&view);
-  if (rc != 0 && rc != RF_EBEHIND) return engine_fail(self, rc);
+  if (rc != 0 && rc != RF_EBEHIND && rc != RF_SETASIDE) return engine_fail(self, rc);
   Py_RETURN_NONE;
 }
 
@@ -296,8 +302,9 @@ static int signed_64(const char *format) {
 }
 
 /* push_hands(shoppers: list of str or None, shelves: list of str, t0, t1: int64 buffers,
- * x: float64 buffer (NaN: no x)) -> count: many hand visits at once, in order; stops at the
- * first refused one (InputError naming its index). */
+ * x: float64 buffer (NaN: no x)) -> count taken: many hand visits at once, in order; those set
+ * aside are counted by the engine (a stray shopper's is taken, as anonymous); an error stops
+ * (InputError naming its index). */
 static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   engine_object *e = (engine_object *)self;
   native_state *st = state(self);
@@ -329,7 +336,7 @@ static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
   }
   const int64_t *a = t0.buf, *b = t1.buf;
   const double *xs = x.buf;
-  Py_ssize_t i = 0;
+  Py_ssize_t i = 0, taken = 0;
   for (; i < n; ++i) {
     PyObject *who = PyList_GetItem(shoppers, i), *where = PyList_GetItem(shelves, i);
     const char *shopper = who == Py_None ? NULL : PyUnicode_AsUTF8AndSize(who, NULL);
@@ -345,14 +352,20 @@ static PyObject *engine_push_hands(PyObject *self, PyObject *args) {
     h.x = xs[i];
     h.holding_in = h.holding_out = RF_UNKNOWN;
     int rc = rf_engine_push_hand(e->engine, &h);
+    if (rc == RF_SETASIDE) {
+      taken += rf_engine_setaside_reason(e->engine) == RF_SETASIDE_UNKNOWN_SHOPPER;
+      continue;
+    }
+    taken++;
     if (rc != 0 && rc != RF_EBEHIND) {
+      taken--;
       char message[512];
       snprintf(message, sizeof message, "hand visit %zd: %s", i, rf_engine_errmsg(e->engine));
       native_raise(st, rc, message);
       goto done;
     }
   }
-  out = PyLong_FromSsize_t(i);
+  out = PyLong_FromSsize_t(taken);
 done:
   PyBuffer_Release(&t0);
   PyBuffer_Release(&t1);
@@ -488,7 +501,34 @@ static PyObject *engine_set_param(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* stats() -> dict */
+static PyObject *engine_stats(PyObject *self, PyObject *unused) {
+  (void)unused;
+  return native_engine_stats(((engine_object *)self)->engine);
+}
+
+/* setaside_reason() -> why the last record pushed was set aside, or None */
+static PyObject *engine_setaside_reason(PyObject *self, PyObject *unused) {
+  (void)unused;
+  int reason = rf_engine_setaside_reason(((engine_object *)self)->engine);
+  if (reason < 0) Py_RETURN_NONE;
+  return PyUnicode_FromString(rf_setaside_reason_name((rf_setaside_reason)reason));
+}
+
+/* source_delay(name, seconds) */
+static PyObject *engine_source_delay(PyObject *self, PyObject *args) {
+  const char *name;
+  double seconds;
+  if (!PyArg_ParseTuple(args, "sd", &name, &seconds)) return NULL;
+  int rc = rf_engine_source_delay(((engine_object *)self)->engine, name, seconds);
+  if (rc != 0) return engine_fail(self, rc);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef engine_methods[] = {
+    {"stats", engine_stats, METH_NOARGS, "stats() -> dict"},
+    {"setaside_reason", engine_setaside_reason, METH_NOARGS, "the last push's reason, or None"},
+    {"source_delay", engine_source_delay, METH_VARARGS, "source_delay(name, seconds)"},
     {"push", engine_push, METH_VARARGS, "push(text) -> records taken"},
     {"push_samples", engine_push_samples, METH_VARARGS, "push_samples(plate, t, dt_us, readings)"},
     {"push_hands", engine_push_hands, METH_VARARGS, "push_hands(shoppers, shelves, t0, t1, x)"},

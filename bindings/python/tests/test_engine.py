@@ -70,6 +70,9 @@ def test_take_diff_cart_receipt(tiny):
     assert e.output() == [{"type": "receipt", "t": 12_000_000 + WAIT_US, "shopper": "A",
                            "items": {"111": 1}, "review": False}]
     assert e.faults() == []
+    stats = e.stats()
+    assert (stats["taken"], stats["set_aside"], stats["decisions"], stats["diffs"],
+            stats["receipts"]) == (5, 0, 1, 1, 1)
 
 
 def test_link_put_back_and_output_text(tiny):
@@ -101,22 +104,37 @@ def test_link_put_back_and_output_text(tiny):
     assert out[0]["sku"] == out[1]["sku"] == "222"
     assert out[1]["seq"] == 1 and out[1]["event"] == 1
     assert a.output() == [] and b.output_text() == ""
+    for engine in (a, b):
+        stats = engine.stats()
+        assert (stats["taken"], stats["set_aside"], stats["decisions"], stats["diffs"],
+                stats["receipts"]) == (9, 0, 2, 2, 1)
 
 
-def test_push_many_counts_and_stops_at_first_bad(tiny):
+def test_push_many_counts_goes_on_and_stops_at_unreadable(tiny):
     e = retailfuse.Engine(tiny)
     assert e.push_many([{"type": "enter", "t": 0, "shopper": s} for s in "ABC"]) == 3
     assert e.push_many([]) == 0
-    with pytest.raises(retailfuse.InputError, match=r"^line 2: shopper 'Z' has not entered"):
-        e.push_many([{"type": "exit", "t": 5, "shopper": "A"},
-                     {"type": "exit", "t": 5, "shopper": "Z"},
-                     {"type": "exit", "t": 5, "shopper": "B"}])
-    # the one before the bad record was taken, the one after was not
-    with pytest.raises(retailfuse.InputError, match="shopper .A. has already left"):
-        e.push_exit(6, "A")
-    e.push_exit(6, "B")
+    # a record set aside is counted, not used, and the next one is taken
+    assert e.push_many([{"type": "exit", "t": 5, "shopper": "A"},
+                        {"type": "exit", "t": 5, "shopper": "Z"},
+                        {"type": "exit", "t": 5, "shopper": "B"}]) == 2
+    stats = e.stats()
+    assert (stats["taken"], stats["set_aside"]) == (5, 1)
+    assert stats["by_reason"]["not_in"] == 1
+    # a record that does not read stops it, naming its line; those before it stay taken
+    with pytest.raises(retailfuse.InputError, match=r"^line 2: exit: field 't': is missing$"):
+        e.push_many([{"type": "exit", "t": 6, "shopper": "C"},
+                     {"type": "exit", "shopper": "Z"},
+                     {"type": "enter", "t": 6, "shopper": "D"}])
+    assert e.push({"type": "exit", "t": 6, "shopper": "C"}) == "duplicate"  # the same again
+    assert e.push({"type": "exit", "t": 7, "shopper": "C"}) == "not_in"    # C has left
+    assert e.push({"type": "exit", "t": 7, "shopper": "A"}) == "not_in"
+    assert e.push({"type": "exit", "t": 7, "shopper": "D"}) == "not_in"    # D never entered
+    stats = e.stats()
+    assert (stats["taken"], stats["set_aside"]) == (6, 5)
+    assert {r: n for r, n in stats["by_reason"].items() if n} == {"duplicate": 1, "not_in": 4}
     e.finish()
-    assert sorted(r["shopper"] for r in e.output()) == ["A", "B"]
+    assert sorted(r["shopper"] for r in e.output()) == ["A", "B", "C"]
 
 
 # -- parameters --
@@ -124,11 +142,19 @@ def test_push_many_counts_and_stops_at_first_bad(tiny):
 def test_params_bounds_and_setting(tiny):
     e = retailfuse.Engine(tiny)
     params = e.params()
-    # the engine's own 18, then its load-cell segmenter's 9 as LOADCELL_<name>
-    assert len(params) == 27 and list(params)[:3] == ["LATENESS_S", "WAIT_S", "REVIEW_BELOW"]
-    assert list(params)[18:] == ["LOADCELL_" + n for n in (
+    # the engine's own 22, then its load-cell segmenter's 9 as LOADCELL_<name>
+    assert len(params) == 31 and list(params)[:7] == [
+        "LATENESS_S", "SHELVES_DELAY_S", "CAMERAS_DELAY_S", "TRACKER_DELAY_S", "SOURCE_TIMEOUT_S",
+        "WAIT_S", "REVIEW_BELOW"]
+    assert list(params)[22:] == ["LOADCELL_" + n for n in (
         "SETTLE_S", "MIN_STEP_G", "GROUP_S", "HOLD_S", "GAP_S", "STUCK_S", "MIN_G", "MAX_G",
         "MAX_JUMP_G")]
+    assert {n: (p["default"], p["min"], p["max"]) for n, p in params.items()
+            if n in ("LATENESS_S", "SHELVES_DELAY_S", "CAMERAS_DELAY_S", "TRACKER_DELAY_S",
+                     "SOURCE_TIMEOUT_S")} == {
+        "LATENESS_S": (5.0, 0.0, 60.0), "SHELVES_DELAY_S": (1.0, 0.0, 60.0),
+        "CAMERAS_DELAY_S": (5.0, 0.0, 60.0), "TRACKER_DELAY_S": (2.0, 0.0, 60.0),
+        "SOURCE_TIMEOUT_S": (10.0, 0.1, 3600.0)}
     assert params["LOADCELL_MIN_STEP_G"]["default"] == 5.0
     assert params["WAIT_S"] == {"value": 7.0, "min": 0.0, "max": 120.0, "default": 7.0,
                                 "help": params["WAIT_S"]["help"]}

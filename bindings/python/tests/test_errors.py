@@ -1,4 +1,5 @@
-"""Every way in which input is refused: the exception's class and the C library's message."""
+"""Every way in which input is refused (the exception's class and the C library's message) or
+set aside (the reason push returns, and that nothing changed)."""
 import numpy as np
 import pytest
 
@@ -6,6 +7,10 @@ import retailfuse
 from conftest import TINY
 
 NAN, INF = float("nan"), float("inf")
+REASONS = ["duplicate", "unknown_shopper", "unknown_shelf", "unknown_plate", "unknown_cart",
+           "already_in", "not_in", "late", "bad_number"]
+SOURCE = {"enter": "tracker", "exit": "tracker", "link": "tracker", "position": "tracker",
+          "delta": "shelves", "samples": "shelves", "hand": "cameras"}   # each kind's default
 
 
 def test_exception_hierarchy():
@@ -38,21 +43,11 @@ def refused(engine, record, pattern):
 
 # -- records --
 
+# Records that do not read (bad JSON, a missing field, a wrong type, a number out of range) or
+# are not input events: InputError naming the line and the field.
 @pytest.mark.parametrize("record,pattern", [
-    # unknown ids
-    ({"type": "exit", "t": 1_000_000, "shopper": "Z"}, r"^line 1: shopper 'Z' has not entered$"),
-    ({"type": "enter", "t": 1_000_000, "shopper": "A"},
-     r"^line 1: shopper 'A' is already in the store$"),
-    ({"type": "link", "t": 1_000_000, "shopper": "A", "cart": "Z"}, r"'Z'"),
-    ({"type": "delta", "shelf": "SH9", "t0": 1_000_000, "t1": 1_100_000, "plates": {"P1": -1}},
-     r"^line 1: .*shelf 'SH9'"),
-    ({"type": "delta", "shelf": "SH1", "t0": 1_000_000, "t1": 1_100_000, "plates": {"PX": -1}},
-     r"^line 1: delta: plate 'PX' is not in the store$"),
     ({"type": "delta", "shelf": "SH1", "t0": 1_000_000, "t1": 1_100_000, "plates": {}},
      r"^line 1: delta: field 'plates': needs at least one plate$"),
-    ({"type": "hand", "shopper": "A", "shelf": "SHX", "t0": 1_000_000, "t1": 1_100_000},
-     r"^line 1: .*shelf 'SHX'"),
-    ({"type": "samples", "plate": "PX", "t": 1_000_000, "dt_us": 10, "g": [1.0]}, r"'PX'"),
     # NaN and infinities
     ({"type": "position", "t": 1_000_000, "shopper": "A", "x": NAN, "y": 0},
      r"^line 1: position: field 'x': number is not finite$"),
@@ -74,6 +69,17 @@ def refused(engine, record, pattern):
       "conf": 2}, r"^line 1: hand: field 'conf': must be within \[0, 1\], got 2$"),
     ({"type": "samples", "plate": "P1", "t": 1_000_000, "dt_us": 10, "g": []},
      r"^line 1: samples: field 'g': needs at least one reading$"),
+    ({"type": "samples", "plate": "P1", "t": 1_000_000, "dt_us": 0, "g": [1.0]},
+     r"^line 1: samples: field 'dt_us': must be > 0, got 0$"),
+    ({"type": "delta", "shelf": "SH1", "t0": 1_000_000, "t1": 1_100_000, "plates": {"P1": 1e9}},
+     r"^line 1: delta: field 'plates.P1': out of range: more than 1e7 g by magnitude, got 1e\+09$"),
+    ({"type": "enter", "t": 2**53, "shopper": "B"},
+     r"^line 1: enter: field 't': out of range: more than 2\^52 microseconds from 0"),
+    ({"type": "enter", "t": 5, "shopper": ""}, r"^line 1: enter: field 'shopper': id is empty$"),
+    ({"type": "enter", "t": 5, "shopper": "B", "source": ""},
+     r"^line 1: enter: field 'source': id is empty$"),
+    ({"type": "enter", "t": 5, "shopper": "B", "seq": 1.5},
+     r"^line 1: enter: field 'seq': expected an integer, got 1.5$"),
     # record types
     ({"type": "teleport", "t": 1}, r"^line 1: record: field 'type': unknown record type "
                                    r"'teleport'$"),
@@ -82,36 +88,108 @@ def refused(engine, record, pattern):
 ])
 def test_bad_records(engine, record, pattern):
     refused(engine, record, pattern)
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"]) == (1, 0), "a record that does not read is " \
+                                                          "neither taken nor set aside"
+
+
+def go_on(engine):
+    """The same take after whatever came before: its output text."""
+    engine.push({"type": "hand", "shopper": "A", "shelf": "SH1", "t0": 2_000_000,
+                 "t1": 3_000_000, "x": 0.25})
+    engine.push({"type": "delta", "shelf": "SH1", "t0": 2_200_000, "t1": 2_800_000,
+                 "plates": {"P1": -500.2}})
+    engine.push({"type": "exit", "t": 4_000_000, "shopper": "A"})
+    engine.finish()
+    return engine.output_text()
+
+
+# Records that read but cannot be used: set aside with a reason, changing nothing. (A is in the
+# store since 1 s; the tracker's clock is 1 - 2 = -1 s.)
+@pytest.mark.parametrize("record,reason", [
+    ({"type": "enter", "t": 1_000_000, "shopper": "A"}, "duplicate"),    # the fixture's again
+    ({"type": "enter", "t": 1_000_001, "shopper": "A"}, "already_in"),
+    ({"type": "exit", "t": 1_000_000, "shopper": "Z"}, "not_in"),
+    ({"type": "link", "t": 1_000_000, "shopper": "Z", "cart": "A"}, "not_in"),
+    ({"type": "link", "t": 1_000_000, "shopper": "A", "cart": "Z"}, "unknown_cart"),
+    ({"type": "position", "t": 1_000_000, "shopper": "Q", "x": 0, "y": 0}, "unknown_shopper"),
+    ({"type": "delta", "shelf": "SH9", "t0": 1_000_000, "t1": 1_100_000, "plates": {"P1": -1}},
+     "unknown_shelf"),
+    ({"type": "hand", "shopper": "A", "shelf": "SHX", "t0": 1_000_000, "t1": 1_100_000},
+     "unknown_shelf"),
+    ({"type": "delta", "shelf": "SH1", "t0": 1_000_000, "t1": 1_100_000, "plates": {"PX": -1}},
+     "unknown_plate"),
+    ({"type": "delta", "shelf": "SH1", "t0": 1_000_000, "t1": 1_100_000,
+      "plates": {"P1": -500.0, "PX": 1.0}}, "unknown_plate"),
+    ({"type": "samples", "plate": "PX", "t": 1_000_000, "dt_us": 10, "g": [1.0]},
+     "unknown_plate"),
+    ({"type": "enter", "t": -6_000_001, "shopper": "B"}, "late"),
+    ({"type": "delta", "shelf": "SH1", "t0": -7_000_000, "t1": -6_000_001,
+      "plates": {"P1": -500.0}}, "late"),
+])
+def test_set_aside_records(engine, tiny, record, reason):
+    assert engine.push(record) == reason
+    assert engine.output() == [] and engine.cart("A") == {} and engine.faults() == []
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"], stats["late_used"]) == (1, 1, 0)
+    assert stats["by_reason"] == {r: int(r == reason) for r in REASONS}
+    assert stats["clock"] == -1_000_000, "a record set aside does not move the clock"
+    clean = retailfuse.Engine(tiny)
+    clean.push_enter(1_000_000, "A")
+    assert go_on(engine) == go_on(clean) != ""
+    assert engine.stats()["taken"] == clean.stats()["taken"] == 4
+    # a set-aside record is received from its source all the same
+    tracker = {s["name"]: s["records"] for s in engine.stats()["sources"]}
+    assert tracker == {s["name"]: s["records"] + (s["name"] == SOURCE[record["type"]])
+                       for s in clean.stats()["sources"]}
 
 
 def test_late_records(engine):
-    engine.push_enter(10_000_000, "B")
-    refused(engine, {"type": "enter", "t": 7_000_000, "shopper": "C"},
-            r"^line 1: enter at 7.000000 s is more than 2.000 s behind the clock "
-            r"\(10.000000 s\)$")
-    engine.push_enter(8_000_000, "C")           # within the lateness: taken
+    assert engine.push({"type": "enter", "t": 10_000_000, "shopper": "B"}) is None
+    assert engine.stats()["clock"] == 8_000_000          # the tracker's latest - 2 s
+    # more than LATENESS_S (5 s) behind the clock: set aside
+    assert engine.push({"type": "enter", "t": 2_999_999, "shopper": "C"}) == "late"
+    # exactly 5 s behind: used, and counted as later than the tracker's delay
+    assert engine.push({"type": "enter", "t": 3_000_000, "shopper": "C"}) is None
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"], stats["late_used"]) == (3, 1, 1)
     engine.set_param("LATENESS_S", 0)
-    refused(engine, {"type": "exit", "t": 9_999_999, "shopper": "C"}, "behind the clock")
+    assert engine.push({"type": "exit", "t": 7_999_999, "shopper": "C"}) == "late"
+    assert engine.push({"type": "exit", "t": 8_000_000, "shopper": "C"}) is None
     engine.advance(20_000_000)
-    with pytest.raises(retailfuse.InputError, match=r"samples at 0.000000 s is more than"):
-        engine.push_samples("P1", 0, 10, [1.0])
+    assert engine.stats()["clock"] == 20_000_000
+    assert engine.push_samples("P1", 0, 10, [1.0]) == "late"
+    assert engine.push_samples("P1", 20_000_000, 10, [1.0]) is None
+    # readings older than the plate's are late too, even within the lateness
+    engine.set_param("LATENESS_S", 5)
+    assert engine.push_samples("P1", 19_999_999, 10, [1.0]) == "late"
+    assert engine.push_samples("P2", 19_999_999, 10, [1.0]) is None
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"], stats["late_used"]) == (6, 4, 1)
+    assert stats["by_reason"] == {r: 4 * (r == "late") for r in REASONS}
+    engine.finish()
+    assert [(r["type"], r["shopper"]) for r in engine.output()] == [("receipt", "C")]
 
 
-def test_a_refused_record_changes_nothing(tiny):
+def test_a_set_aside_record_changes_nothing(tiny):
     e, f = retailfuse.Engine(tiny), retailfuse.Engine(tiny)
     for engine in (e, f):
         engine.push_enter(0, "A")
-    with pytest.raises(retailfuse.InputError):
-        e.push_delta("SH1", 100, 200, {"P1": -500.0, "PX": 1.0})
-    with pytest.raises(retailfuse.InputError):
-        e.push_hands(["A", "A"], ["SH1", "NOPE"], [50, 60], [150, 160])
-    # push_hands stops at the refused visit: the first was taken, as f is told here
+    assert e.push({"type": "delta", "shelf": "SH1", "t0": 100, "t1": 200,
+                   "plates": {"P1": -500.0, "PX": 1.0}}) == "unknown_plate"
+    # push_hands goes on past the visit set aside: the first was taken, as f is told here
+    assert e.push_hands(["A", "A"], ["SH1", "NOPE"], [50, 60], [150, 160]) == 1
     f.push_hand("A", "SH1", 50, 150)
     for engine in (e, f):
         engine.push_delta("SH1", 100, 200, {"P1": -500.0})
         engine.push_exit(300, "A")
         engine.finish()
     assert e.output_text() == f.output_text() != ""
+    se, sf = e.stats(), f.stats()
+    assert (se["taken"], se["set_aside"], sf["taken"], sf["set_aside"]) == (4, 2, 4, 0)
+    assert se["by_reason"] == {r: int(r in ("unknown_plate", "unknown_shelf")) for r in REASONS}
+    assert {k: v for k, v in se.items() if k not in ("set_aside", "by_reason", "sources")} == \
+        {k: v for k, v in sf.items() if k not in ("set_aside", "by_reason", "sources")}
 
 
 def test_malformed_text_through_push_many(engine):
@@ -222,15 +300,21 @@ def test_bad_sample_arrays(engine):
         with pytest.raises(retailfuse.InputError, match=pattern) as info:
             engine.push_samples("P1", 1_000_000, 16_667, readings)
         assert isinstance(info.value, ValueError)
-    with pytest.raises(retailfuse.InputError, match=r"^samples: dt_us must be positive$"):
-        engine.push_samples("P1", 1_000_000, 0, [1.0])
-    with pytest.raises(retailfuse.InputError, match=r"^samples: plate 'PX' is not in the store$"):
-        engine.push_samples("PX", 1_000_000, 10, [1.0])
+    assert engine.stats()["set_aside"] == 0
+    # numbers and ids the engine cannot use: set aside
+    assert engine.push_samples("P1", 1_000_000, 0, [1.0]) == "bad_number"
+    assert engine.push_samples("P1", 1_000_000, -10, [1.0]) == "bad_number"
+    assert engine.push_samples("PX", 1_000_000, 10, [1.0]) == "unknown_plate"
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"]) == (1, 3)
+    assert stats["by_reason"] == {r: {"bad_number": 2, "unknown_plate": 1}.get(r, 0)
+                                  for r in REASONS}
     with pytest.raises(retailfuse.InputError, match=r"expected a 1-D array of float64"):
         engine._native.push_samples("P1", 1_000_000, 10, np.ones(3, dtype=np.float32))
     # NaN readings are taken: the load cell reports them as a fault
-    engine.push_samples("P1", 1_000_000, 10, [1000.0, NAN])
+    assert engine.push_samples("P1", 1_000_000, 10, [1000.0, NAN]) is None
     assert engine.faults() == [("P1", "nonfinite", 1_000_010)]
+    assert engine.stats()["taken"] == 2
 
 
 def test_bad_hand_arrays(engine):
@@ -241,19 +325,31 @@ def test_bad_hand_arrays(engine):
             ((["A"], ["SH1"], [0], [1]), {"x": [1j]}, r"^x: expected real numbers"),
             ((["A"], ["SH1"], [0, 1], [1]), {}, r"t0, t1: int64 arrays and x: a float64 array, "
                                                r"one per hand visit"),
-            ((["A"], ["SH1", "SH1"], [0], [1]), {}, r"^shelves: one per hand visit$"),
-            ((["A"], ["SH1"], [1_000_000], [1_100_000]), {"x": [INF]},
-             r"^hand visit 0: hand: x is not finite$"),
-            ((["A", "A"], ["SH1", "SH1"], [1_000_000, 1_200_000], [1_100_000, 1_100_000]), {},
-             r"^hand visit 1: hand: t1 is before t0$"),
-            ((["Q"], ["SH1"], [1_000_000], [1_100_000]), {},
-             r"^hand visit 0: shopper 'Q' has not entered$"),
-            ((["A"], ["NOPE"], [1_000_000], [1_100_000]), {},
-             r"^hand visit 0: hand: shelf 'NOPE' is not in the store$")]:
+            ((["A"], ["SH1", "SH1"], [0], [1]), {}, r"^shelves: one per hand visit$")]:
         with pytest.raises(retailfuse.InputError, match=pattern):
             engine.push_hands(*args, **kwargs)
     with pytest.raises(TypeError):
         engine.push_hands([3], ["SH1"], [1_000_000], [1_100_000])
+    assert engine.stats()["set_aside"] == 0, "arrays refused: nothing reached the engine"
+    # visits the engine cannot use are set aside, and the call goes on past them
+    for args, kwargs, used, reason in [
+            ((["A"], ["SH1"], [1_000_000], [1_100_000]), {"x": [INF]}, 0, "bad_number"),
+            ((["A", "A"], ["SH1", "SH1"], [1_000_000, 1_200_000], [1_100_000, 1_100_000]), {},
+             1, "bad_number"),
+            ((["A"], ["NOPE"], [1_000_000], [1_100_000]), {}, 0, "unknown_shelf"),
+            # a shopper not in the store: used, as an anonymous visit
+            ((["Q"], ["SH1"], [1_000_000], [1_100_000]), {}, 1, "unknown_shopper")]:
+        before = engine.stats()
+        assert engine.push_hands(*args, **kwargs) == used
+        after = engine.stats()
+        assert after["taken"] - before["taken"] == used
+        assert after["set_aside"] - before["set_aside"] == 1
+        assert after["by_reason"][reason] - before["by_reason"][reason] == 1
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"]) == (3, 4)
+    assert stats["by_reason"] == {r: {"bad_number": 2, "unknown_shelf": 1,
+                                      "unknown_shopper": 1}.get(r, 0) for r in REASONS}
+    assert engine.output() == [] and engine.cart("A") == {}
 
 
 def test_bad_matrices():
@@ -269,13 +365,14 @@ def test_bad_matrices():
 
 
 def test_times_beyond_the_engine_range(engine):
-    # Times are kept within 2**62 us so no difference of two overflows; beyond is refused
-    # (it was undefined behaviour: a samples record's span overflowed).
-    with pytest.raises(retailfuse.InputError, match="time range"):
-        engine.push_samples("P1", 2**63 - 10, 100, np.array([1000.0, 1000.0]))
+    # Times are kept within 2**52 us so no difference of two overflows; beyond, a record is set
+    # aside (it was undefined behaviour: a samples record's span overflowed) and advance refused.
+    assert engine.push_samples("P1", 2**63 - 10, 100, np.array([1000.0, 1000.0])) == "bad_number"
     with pytest.raises(retailfuse.InputError, match="time range"):
         engine.advance(-(2**63) + 1)
-    with pytest.raises(retailfuse.InputError, match="time range"):
-        engine.push_hands([None], ["SH1"], np.array([2**62]), np.array([2**62 + 5]))
-    engine.push_enter(0, "S1")  # nothing changed: time 0 is still the first
+    assert engine.push_hands([None], ["SH1"], np.array([2**62]), np.array([2**62 + 5])) == 0
+    stats = engine.stats()
+    assert (stats["taken"], stats["set_aside"], stats["by_reason"]["bad_number"]) == (1, 2, 2)
+    assert stats["clock"] == -1_000_000, "nothing changed: the clock is the tracker's"
+    assert engine.push({"type": "enter", "t": 0, "shopper": "S1"}) is None
     assert engine.cart("S1") == {}

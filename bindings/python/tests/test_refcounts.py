@@ -85,12 +85,14 @@ def test_sample_and_hand_pushes(tiny):
 
 
 def test_errors_do_not_leak(engine):
-    bad = {"type": "exit", "t": 5, "shopper": "NOBODY"}
+    bad = {"type": "exit", "t": 5}                      # no shopper: does not read
 
     def refused(i):
         for call in (lambda: engine.push(bad),
-                     lambda: engine.push_samples("NOPE", 0, 10, [1.0]),
+                     lambda: engine.push_many([{"type": "enter", "t": 5}]),
+                     lambda: engine.push_samples("P1", 0, 10, []),
                      lambda: engine.set_param("WAIT_S", 1e9),
+                     lambda: engine.source_delay("cam-1", 61),
                      lambda: engine.cart("NOBODY"),
                      lambda: retailfuse.linear_sum_assignment([[np.inf]]),
                      lambda: retailfuse.kbest([[np.inf]], 2),
@@ -104,6 +106,24 @@ def test_errors_do_not_leak(engine):
     assert_flat(refused, 2000)
 
 
+def test_set_aside_records_do_not_leak(engine):
+    def stray(i, k):
+        return {"type": "exit", "t": 5, "shopper": "NOBODY", "seq": 3 * i + k}
+
+    def set_aside(i):
+        assert engine.push(stray(i, 0)) == "not_in"
+        assert engine.push_many([stray(i, 1), stray(i, 2)]) == 0
+        assert engine.push_samples("NOPE", 10 * i, 10, [1.0]) == "unknown_plate"
+        t0 = np.array([10 * i, 10 * i + 1])
+        assert engine.push_hands(["A", "B"], ["NOPE", "NOPE"], t0, t0 + 5) == 0
+        assert engine.stats()["set_aside"] == 6 * (i + 1)
+    assert_flat(set_aside, 2000)
+    assert engine.stats()["by_reason"] == {
+        "duplicate": 0, "unknown_shopper": 0, "unknown_shelf": 2 * 2200,
+        "unknown_plate": 2200, "unknown_cart": 0, "already_in": 0, "not_in": 3 * 2200,
+        "late": 0, "bad_number": 0}
+
+
 def test_queries_do_not_leak(engine, store, tiny):
     engine.push_hand("S1", "G1S1", 1000, 2000, x=0.2)
 
@@ -112,7 +132,13 @@ def test_queries_do_not_leak(engine, store, tiny):
         assert len(tiny.products()) == 2
         assert len(store.plates()) == 129
         assert store.counts["facings"] == 72
-        assert len(engine.params()) == 27
+        assert len(engine.params()) == 31
+        stats = engine.stats()
+        assert (stats["taken"], stats["set_aside"]) == (2, 0)
+        assert [s["name"] for s in stats["sources"]] == \
+            ["tracker", "cameras"] + ["cam-%d" % k for k in range(min(i, 3))]
+        engine.source_delay("cam-%d" % (i % 3), 1 + i % 4)
+        assert engine.stats()["sources"][2 + i % 3]["delay_s"] == 1 + i % 4
         engine.set_param("REVIEW_BELOW", 0.5 + (i % 5) / 10)
         assert engine.param("REVIEW_BELOW") == 0.5 + (i % 5) / 10
         assert engine.cart("S1") == {}

@@ -157,7 +157,7 @@ def test_simulate_presets_seeds_knobs():
 
 def test_simulate_errors():
     with pytest.raises(retailfuse.InputError, match=r"unknown preset 'hard' \(easy, busy, "
-                                                   r"adversarial, day, large\)"):
+                                                   r"adversarial, day, large, chaos\)"):
         retailfuse.simulate("hard")
     with pytest.raises(retailfuse.InputError, match="^colour = 3: no such knob$"):
         retailfuse.simulate("easy", colour=3)
@@ -238,12 +238,37 @@ def test_run_scenario_errors(tmp_path):
     with pytest.raises(retailfuse.InputError, match=r"REVIEW_BELOW = -1 is outside \[0, 1\]"):
         retailfuse.run_scenario(store_only, params={"REVIEW_BELOW": -1})
     with path.open("a") as f:
-        f.write('{"type":"exit","t":0,"shopper":"A"}\n')       # 5 s back: beyond the lateness
-    with pytest.raises(retailfuse.InputError, match=r"^line 7: exit: time 0.000000 s is 5.000000 s "
-                                                   r"behind .* at most 2.000000 s is allowed"):
+        f.write('{"type":"exit","t":0,"shopper":"A"}\n')       # 3 s behind the clock (5 - 2 s)
+    assert retailfuse.run_scenario(path) == [
+        {"type": "receipt", "t": 7_000_000, "shopper": "A", "items": {}, "review": False}]
+    with path.open("a") as f:
+        f.write('{"type":"exit","t":0,"shopper":"A"\n')        # does not read
+    with pytest.raises(retailfuse.InputError, match=r"^line 8: malformed JSON near column 34$"):
         retailfuse.run_scenario(path)
     with pytest.raises(FileNotFoundError):
         retailfuse.run_scenario(tmp_path / "missing.jsonl")
+
+
+def test_run_scenario_goes_on_past_records_set_aside(tmp_path):
+    # host.h: a run never stops for one bad record; those set aside leave the output as it was
+    clean, noisy = tmp_path / "clean.jsonl", tmp_path / "noisy.jsonl"
+    enter = '{"type":"enter","t":5000000,"shopper":"A"}'
+    exit_ = '{"type":"exit","t":6000000,"shopper":"A"}'
+    retailfuse.write_scenario(clean, TINY)
+    retailfuse.write_scenario(noisy, TINY)
+    with clean.open("a") as f:
+        f.write(enter + "\n" + exit_ + "\n")
+    with noisy.open("a") as f:
+        f.write("\n".join([enter,
+                           '{"type":"exit","t":-10000000,"shopper":"A"}',   # late
+                           '{"type":"exit","t":5000000,"shopper":"Z"}',     # not in
+                           enter,                                           # duplicate
+                           '{"type":"delta","shelf":"SH9","t0":5000000,"t1":5100000,'
+                           '"plates":{"P1":-1}}',                           # unknown shelf
+                           exit_]) + "\n")
+    want = [{"type": "receipt", "t": 13_000_000, "shopper": "A", "items": {}, "review": False}]
+    assert retailfuse.run_scenario(clean) == want
+    assert retailfuse.run_scenario(noisy) == want
 
 
 def test_event_types_are_the_formats():

@@ -1,9 +1,11 @@
 """retailfuse: who took what in a cashier-less store — the C library, from Python.
 
 Records are plain dicts in the scenario format of docs/format.md (``{"type": "enter", "t": 0,
-"shopper": "S1"}``); times are integer microseconds, weights grams. Everything is checked by the
-C library exactly as a line of a scenario file is, and bad input raises ``InputError`` (a
-``ValueError``) naming what is wrong.
+"shopper": "S1"}``); times are integer microseconds, weights grams. Every record is read by the
+C library exactly as a line of a scenario file is: one that does not read (a missing field, a
+wrong type, a number out of range) raises ``InputError`` (a ``ValueError``) naming what is
+wrong. An event that reads but cannot be used (a copy, an unknown id, too late) is set aside:
+``Engine.push`` returns why, the engine counts it (``Engine.stats()``) and goes on.
 
     store = retailfuse.Store.from_file("store.jsonl")
     engine = retailfuse.Engine(store)
@@ -158,43 +160,63 @@ class Engine:
     # -- input --
 
     def push(self, record):
-        """Takes one input event (a dict): enter, exit, link, position, samples, delta, hand."""
+        """Takes one input event (a dict): enter, exit, link, position, samples, delta, hand.
+        Returns None when it was taken, or why it was set aside ("duplicate", "late", ...: see
+        stats()); a record set aside changed nothing, except a hand naming a shopper not in the
+        store ("unknown_shopper"), which is used as an anonymous visit. InputError only for a
+        record that does not read."""
         self._native.push(_dumps(record) + "\n")
+        return self._native.setaside_reason()
 
     def push_many(self, records):
-        """Takes events in order (one call into C); stops at the first refused one, whose
-        InputError names its line (1 is the first record); those before it stay taken."""
+        """Takes events in order (one call into C) and returns how many were used; those set
+        aside are counted in stats(). A record that does not read stops it, with an InputError
+        naming its line (1 is the first record); those before it stay taken."""
         return self._native.push(_lines(records))
 
+    def stats(self):
+        """What the engine took, set aside (by reason) and decided, its clock (the sources'
+        watermark, None before the first record) and per source: records, last time, allowed
+        delay, measured delay p50/p99 (s), stale."""
+        return self._native.stats()
+
+    def source_delay(self, source, seconds):
+        """Gives one source its own allowed delay (s)."""
+        self._native.source_delay(source, float(seconds))
+
     def push_enter(self, t, shopper):
-        self.push({"type": "enter", "t": t, "shopper": shopper})
+        return self.push({"type": "enter", "t": t, "shopper": shopper})
 
     def push_exit(self, t, shopper):
-        self.push({"type": "exit", "t": t, "shopper": shopper})
+        return self.push({"type": "exit", "t": t, "shopper": shopper})
 
     def push_link(self, t, shopper, cart):
-        self.push({"type": "link", "t": t, "shopper": shopper, "cart": cart})
+        return self.push({"type": "link", "t": t, "shopper": shopper, "cart": cart})
 
     def push_position(self, t, shopper, x, y):
-        self.push({"type": "position", "t": t, "shopper": shopper, "x": x, "y": y})
+        return self.push({"type": "position", "t": t, "shopper": shopper, "x": x, "y": y})
 
     def push_delta(self, shelf, t0, t1, plates):
         """plates: {plate id: signed grams}."""
-        self.push({"type": "delta", "shelf": shelf, "t0": t0, "t1": t1, "plates": plates})
+        return self.push({"type": "delta", "shelf": shelf, "t0": t0, "t1": t1, "plates": plates})
 
     def push_hand(self, shopper, shelf, t0, t1, **evidence):
         """evidence: x, conf, holding_in, holding_out, sku_scores, as in the format."""
         record = {"type": "hand", "shopper": shopper, "shelf": shelf, "t0": t0, "t1": t1}
         record.update(evidence)
-        self.push(record)
+        return self.push(record)
 
     def push_samples(self, plate, t, dt_us, readings):
-        """A plate's readings (any 1-D array of numbers), the i-th at t + i * dt_us."""
+        """A plate's readings (any 1-D array of numbers), the i-th at t + i * dt_us. Returns as
+        push does."""
         self._native.push_samples(plate, int(t), int(dt_us), _vector(readings, "readings"))
+        return self._native.setaside_reason()
 
     def push_hands(self, shoppers, shelves, t0, t1, x=None):
         """Many hand visits at once: lists of shopper ids (None: anonymous) and shelf ids, and
-        arrays of t0, t1 (and x, NaN where unknown). Returns how many were taken."""
+        arrays of t0, t1 (and x, NaN where unknown). Returns how many were used (a visit naming
+        a shopper not in the store counts: it is used as anonymous); it goes on past visits set
+        aside, which are counted in stats(). InputError only for arrays that do not fit."""
         import numpy as np
         n = len(shoppers)
         xs = np.full(n, np.nan) if x is None else _vector(x, "x")

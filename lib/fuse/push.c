@@ -1,0 +1,217 @@
+/* Taking one record: a host's bug is an error; a record that cannot be used is set aside with a
+ * reason and changes nothing; the rest is taken, moves its source on, and the clock — the
+ * sources' watermark — with it, making the decisions that became due. */
+#include <string.h>
+
+#include "catchup.h"
+#include "emit.h"
+#include "intake.h"
+#include "record/record.h"
+#include "retailfuse/status.h"
+#include "screen.h"
+
+/* Prints of records this far behind the clock are dropped: a copy arriving later is late. */
+#define DEDUP_MARGIN_US ((rf_time_us)30000000)
+
+static const char *const reason_names[] = {
+#define RF__SETASIDE_NAME(name, str, desc) str,
+    RF_SETASIDE_MAP(RF__SETASIDE_NAME)
+#undef RF__SETASIDE_NAME
+};
+
+static const char *const reason_help[] = {
+#define RF__SETASIDE_HELP(name, str, desc) desc,
+    RF_SETASIDE_MAP(RF__SETASIDE_HELP)
+#undef RF__SETASIDE_HELP
+};
+
+const char *rf_setaside_reason_name(rf_setaside_reason r) {
+  return (unsigned)r < RF_SETASIDE_REASON_COUNT ? reason_names[r] : NULL;
+}
+
+const char *rf_setaside_reason_help(rf_setaside_reason r) {
+  return (unsigned)r < RF_SETASIDE_REASON_COUNT ? reason_help[r] : NULL;
+}
+
+int rf_engine_setaside_reason(const rf_engine *e) { return e != NULL ? e->setaside : -1; }
+
+static int missing(rf_engine *e, const rf_record *r, const char *field) {
+  return rf__error(&e->err, RF_EINVAL, "%s: the %s is missing", rf_record_type_name(r->type),
+                   field);
+}
+
+static int no_id(const char *id) { return id == NULL || id[0] == '\0'; }
+
+/* What only a host's bug makes: a record that is no input event, a missing id or array. */
+static int host_bug(rf_engine *e, const rf_record *r) {
+  switch (r->type) {
+    case RF_RECORD_ENTER:
+    case RF_RECORD_EXIT:
+    case RF_RECORD_POSITION: return no_id(r->u.enter.shopper) ? missing(e, r, "shopper id") : 0;
+    case RF_RECORD_LINK:
+      if (no_id(r->u.link.shopper)) return missing(e, r, "shopper id");
+      return no_id(r->u.link.cart) ? missing(e, r, "cart id") : 0;
+    case RF_RECORD_SAMPLES:
+      if (no_id(r->u.samples.plate)) return missing(e, r, "plate id");
+      return r->u.samples.count == 0 || r->u.samples.g == NULL
+                 ? rf__error(&e->err, RF_EINVAL, "samples: no readings")
+                 : 0;
+    case RF_RECORD_DELTA:
+      if (no_id(r->u.delta.shelf)) return missing(e, r, "shelf id");
+      if (r->u.delta.plate_count == 0 || r->u.delta.plates == NULL)
+        return rf__error(&e->err, RF_EINVAL, "delta: no plates");
+      for (size_t k = 0; k < r->u.delta.plate_count; ++k)
+        if (no_id(r->u.delta.plates[k].plate)) return missing(e, r, "plate id");
+      return 0;
+    case RF_RECORD_HAND:
+      if (no_id(r->u.hand.shelf)) return missing(e, r, "shelf id");
+      if (r->u.hand.sku_score_count > 0 && r->u.hand.sku_scores == NULL)
+        return missing(e, r, "sku scores");
+      return r->u.hand.shopper != NULL && r->u.hand.shopper[0] == '\0' ? missing(e, r, "shopper id")
+                                                                       : 0;
+    default:
+      return rf__error(&e->err, RF_EINVAL, "%s is not an input event",
+                       rf_record_type_name(r->type) ? rf_record_type_name(r->type) : "record");
+  }
+}
+
+/* The record's source: the one it names, or its kind's. */
+static int source_of(rf_engine *e, const rf_record *r, size_t *index) {
+  f_source_kind kind = r->type == RF_RECORD_HAND                                    ? F_CAMERAS
+                       : r->type == RF_RECORD_DELTA || r->type == RF_RECORD_SAMPLES ? F_SHELVES
+                                                                                    : F_TRACKER;
+  static const char *const defaults[] = {"shelves", "cameras", "tracker"};
+  const char *name = r->source != NULL && r->source[0] != '\0' ? r->source : defaults[kind];
+  if (rf__sources_find_or_add(&e->sources, &e->alloc, name, kind, index) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  return 0;
+}
+
+static const double *kind_delays(const rf_engine *e) {
+  return &e->param[RF_PARAM_SHELVES_DELAY_S]; /* shelves, cameras, tracker: f_source_kind */
+}
+
+/* The record was handled: its print is kept so a copy is known, and its source notes it (moving
+ * on only if it was taken). */
+static void conclude(rf_engine *e, size_t src, uint64_t print, rf_time_us t, int taken) {
+  rf__dedup_add(&e->dedup, print, t);
+  rf__sources_note(&e->sources, src, t, rf__param_us(e, RF_PARAM_SOURCE_TIMEOUT_S), taken);
+}
+
+static int set_aside(rf_engine *e, int reason) {
+  e->setaside = reason;
+  e->stats.set_aside++;
+  e->stats.by_reason[reason]++;
+  return RF_SETASIDE;
+}
+
+/* A link: the joining cart's items move over as diffs first, then the ledger joins the carts. */
+static int take_link(rf_engine *e, const rf_link_rec *l) {
+  uint32_t who, into;
+  rf__ledger_lookup(&e->ledger, l->shopper, &who); /* both screened: they exist */
+  rf__ledger_lookup(&e->ledger, l->cart, &into);
+  if (rf__emit_link_moves(e, who, into, l->t) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  return rf__ledger_link(&e->ledger, l, &e->err);
+}
+
+/* Takes a record that passed screening; a hand of a shopper not in the store as anonymous. */
+static int take(rf_engine *e, const rf_record *r, int anonymous) {
+  switch (r->type) {
+    case RF_RECORD_ENTER: return rf__ledger_enter(&e->ledger, &r->u.enter, &e->err);
+    case RF_RECORD_EXIT: return rf__ledger_exit(&e->ledger, &r->u.exit, &e->err);
+    case RF_RECORD_LINK: return take_link(e, &r->u.link);
+    case RF_RECORD_POSITION: return rf__ledger_position(&e->ledger, &r->u.position, &e->err);
+    case RF_RECORD_DELTA: return rf__take_delta(e, &r->u.delta);
+    case RF_RECORD_SAMPLES: return rf__take_samples(e, &r->u.samples);
+    case RF_RECORD_HAND: {
+      rf_hand_rec hand = r->u.hand;
+      if (anonymous) hand.shopper = NULL;
+      return rf__take_hand(e, &hand);
+    }
+    default: return RF_EINVAL;
+  }
+}
+
+/* The clock moves to the sources' watermark, never back. */
+static void advance_clock(rf_engine *e) {
+  rf_time_us w;
+  if (!rf__sources_watermark(&e->sources, kind_delays(e), &w)) return;
+  if (!e->has_clock || w > e->clock) e->clock = w;
+  e->has_clock = 1;
+}
+
+/* Screens, then takes: 0 taken, RF_SETASIDE with e->setaside, or an error (nothing changed). */
+static int screen_and_take(rf_engine *e, const rf_record *r, size_t src) {
+  int reason = rf__screen_numbers(e, r);
+  if (reason >= 0) {
+    e->sources.list[src].records++; /* received, though its time cannot be trusted */
+    return set_aside(e, reason);
+  }
+  rf_time_us t0, t1;
+  rf__record_span(r, &t0, &t1);
+  rf_time_us lateness = rf__param_us(e, RF_PARAM_LATENESS_S);
+  if (e->has_clock &&
+      rf__dedup_reserve(&e->dedup, &e->alloc, e->clock - lateness - DEDUP_MARGIN_US))
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  if (!e->has_clock && rf__dedup_reserve(&e->dedup, &e->alloc, t1 - DEDUP_MARGIN_US))
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  uint64_t print = rf__fingerprint(r, src);
+  if (rf__dedup_seen(&e->dedup, print)) {
+    e->sources.list[src].records++;
+    rf__error(&e->err, RF_SETASIDE, "%s: the same record again", rf_record_type_name(r->type));
+    return set_aside(e, RF_SETASIDE_DUPLICATE);
+  }
+  if (e->has_clock && t1 < e->clock - lateness) {
+    conclude(e, src, print, t1, 0);
+    rf__error(&e->err, RF_SETASIDE, "%s at %.6f s is more than %.3f s behind the clock (%.6f s)",
+              rf_record_type_name(r->type), (double)t1 / 1e6, e->param[RF_PARAM_LATENESS_S],
+              (double)e->clock / 1e6);
+    return set_aside(e, RF_SETASIDE_LATE);
+  }
+  int anonymous = 0;
+  reason = rf__screen_ids(e, r, &anonymous);
+  if (reason >= 0 && !anonymous) {
+    conclude(e, src, print, t1, 0);
+    return set_aside(e, reason);
+  }
+  const f_source *s = &e->sources.list[src];
+  int beyond_delay = s->seen &&
+                     t1 < s->latest - rf__sources_delay_us(&e->sources, src, kind_delays(e));
+  int rc = take(e, r, anonymous);
+  if (rc == RF_ERANGE && r->type == RF_RECORD_SAMPLES) {
+    /* The load cells refused readings not after the plate's last: they changed nothing. */
+    conclude(e, src, print, t1, 0);
+    return set_aside(e, RF_SETASIDE_LATE);
+  }
+  if (rc != 0) return rc;
+  conclude(e, src, print, t1, 1);
+  e->stats.taken++;
+  e->stats.late_used += (uint64_t)beyond_delay;
+  return reason >= 0 ? set_aside(e, reason) : 0;
+}
+
+int rf_engine_push(rf_engine *e, const rf_record *r) {
+  if (e == NULL || r == NULL) return RF_EINVAL;
+  rf__error_clear(&e->err);
+  e->output_rc = 0;
+  e->setaside = -1;
+  /* Work a failed catch-up left first, so it is done as it would have been. */
+  int rc = rf__settle(e);
+  size_t src;
+  if (rc != 0 || (rc = host_bug(e, r)) != 0 || (rc = source_of(e, r, &src)) != 0) return rc;
+  rc = screen_and_take(e, r, src);
+  if (rc < 0 || (rc == RF_SETASIDE && e->setaside != RF_SETASIDE_UNKNOWN_SHOPPER)) return rc;
+  advance_clock(e);
+  char note[sizeof e->err.msg];
+  if (rc == RF_SETASIDE) memcpy(note, e->err.msg, sizeof note); /* the anonymous hand's */
+  if (rf__catch_up_or_owe(e, 0) != 0)
+    return rf__error(&e->err, RF_EBEHIND,
+                     "out of memory deciding what the %s made due: the "
+                     "record is taken, the decisions are made on the next call",
+                     rf_record_type_name(r->type));
+  int complaint = rf__output_complaint(e);
+  if (complaint != 0) return complaint;
+  if (rc == RF_SETASIDE) memcpy(e->err.msg, note, sizeof note);
+  return rc;
+}

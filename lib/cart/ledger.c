@@ -214,12 +214,14 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
   return 0;
 }
 
-int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf__fix *out) {
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_after,
+                        rf__fix *out) {
   const rf__shopper *sh = &l->shoppers[s];
   int best = -1;
   rf_time_us best_gap = 0;
   for (int k = 0; k < sh->track_count; ++k) {
     const rf__fix *f = &sh->track[(sh->track_head + k) % RF__TRACK];
+    if (f->t > not_after) continue;
     rf_time_us gap = f->t > t ? f->t - t : t - f->t;
     if (best < 0 || gap <= best_gap) { /* ties: the later fix */
       best = k;

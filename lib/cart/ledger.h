@@ -19,9 +19,11 @@ typedef struct rf__fix {
 } rf__fix;
 
 /* A shopper's recent track: one fix per RF__TRACK_STEP_US at most (a later fix within the step
- * replaces the last one), the last RF__TRACK of them — a few seconds more than a decision
- * waits, so a change is judged by where its shopper stood then, not where they went after. */
-#define RF__TRACK 32
+ * replaces the last one), the last RF__TRACK of them: 32 s, more than a decision waits (WAIT_S)
+ * plus how far the tracker may run ahead of the clock (the cameras' delay), so a change is
+ * judged by where its shopper stood then — whatever the order the sources' records came in —
+ * not where they went after. */
+#define RF__TRACK 64
 #define RF__TRACK_STEP_US 500000
 
 typedef struct rf__shopper {
@@ -152,8 +154,11 @@ typedef int (*rf__slot_used_fn)(uint32_t slot, void *payload);
 void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
                         rf__slot_used_fn still_used, void *payload);
 
-/* The fix of shopper s nearest in time to t: 0 and *out, or RF_ENOTFOUND when none was seen. */
-int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf__fix *out);
+/* The fix of shopper s nearest in time to t among those not after `not_after`: 0 and *out, or
+ * RF_ENOTFOUND when there is none. (A later fix may or may not have come in yet, depending on
+ * how the sources' records interleaved: a decision never looks at one.) */
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_after,
+                        rf__fix *out);
 
 /* The items of a cart with qty > 0, in catalog order; items must hold `products` entries. */
 size_t rf__ledger_items(const rf__ledger *l, uint32_t cart, const struct rf_store *store,

@@ -30,6 +30,7 @@ typedef struct f_batch {
   double missed; /* MISSED_HAND_RATE */
   double spared; /* the browse cost a used hand no longer pays */
   rf_time_us wait;
+  rf_time_us decided_at; /* the latest due time of its changes (t1 + wait) */
 } f_batch;
 
 /* Room for everything deciding the first `due` pending changes can leave behind, so that once
@@ -84,11 +85,14 @@ static int reserve_batch(rf_engine *e, f_batch *b) {
   return 0;
 }
 
-/* Columns: hand visits that could explain at least one change of the batch. */
+/* Columns: hand visits that could explain at least one change of the batch, and had ended by the
+ * time it fell due. A visit ending later may or may not have arrived yet, depending on how the
+ * sources' records interleaved: leaving it out makes the decision the same either way. */
 static void choose_columns(const rf_engine *e, f_batch *b) {
   b->cols = 0;
   for (size_t h = 0; h < b->hands; ++h) {
     b->column_of[h] = -1;
+    if (e->hands[h].t1 > b->decided_at) continue;
     for (size_t r = 0; r < b->due; ++r)
       if (rf__hand_fit(e, &e->hands[h], &e->pending[r]) > -INFINITY) {
         b->column_of[h] = (int32_t)b->cols;
@@ -311,17 +315,26 @@ static void mark_used(rf_engine *e, const f_batch *b) {
   }
 }
 
-/* The changes due now, up to the first put-back after the first change. */
+/* The changes decided together next: the first pending change, once due, and the changes right
+ * after it that ended no later (due no later). Which changes go together is so fixed by the data,
+ * not by how far the clock jumped: however the sources' records interleaved, the decisions are
+ * the same. (Later changes see what earlier batches' hand visits explained: f_hand.used.) A
+ * put-back goes alone: it depends on the carts the changes before it leave, and the changes
+ * after it on what it left where. */
 static size_t batch_size(const rf_engine *e, int everything, rf_time_us wait) {
-  size_t due = 0;
-  while (due < e->pending_count && (everything || e->pending[due].t1 + wait <= e->clock)) ++due;
-  /* A put-back depends on the carts as the changes before it left them: decide those first. And
-   * the changes after it on what it left where (an item put back elsewhere may be taken from
-   * there next): a put-back is decided alone. */
-  if (due > 1 && e->pending[0].total > 0) return 1;
-  for (size_t r = 1; r < due; ++r)
-    if (e->pending[r].total > 0) return r;
+  if (e->pending_count == 0) return 0;
+  const f_change *first = &e->pending[0];
+  if (!everything && first->t1 + wait > e->clock) return 0;
+  if (first->total > 0) return 1;
+  size_t due = 1;
+  while (due < e->pending_count && e->pending[due].t1 <= first->t1 && e->pending[due].total <= 0)
+    ++due;
   return due;
+}
+
+rf_time_us rf__next_due(const rf_engine *e, int everything) {
+  rf_time_us wait = rf__param_us(e, RF_PARAM_WAIT_S);
+  return batch_size(e, everything, wait) > 0 ? e->pending[0].t1 + wait : INT64_MAX;
 }
 
 static int decide_batch(rf_engine *e, int everything) {
@@ -330,6 +343,9 @@ static int decide_batch(rf_engine *e, int everything) {
   b.wait = rf__param_us(e, RF_PARAM_WAIT_S);
   b.due = batch_size(e, everything, b.wait);
   if (b.due == 0) return 0;
+  b.decided_at = INT64_MIN;
+  for (size_t r = 0; r < b.due; ++r)
+    if (e->pending[r].t1 + b.wait > b.decided_at) b.decided_at = e->pending[r].t1 + b.wait;
   b.shoppers = rf__ledger_count(&e->ledger);
   b.hands = e->hand_count;
   if (reserve_batch(e, &b) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");
@@ -357,12 +373,4 @@ static int decide_batch(rf_engine *e, int everything) {
   return rc;
 }
 
-int rf__decide_due(rf_engine *e, int everything) {
-  size_t before;
-  do {
-    before = e->pending_count;
-    int rc = decide_batch(e, everything);
-    if (rc != 0) return rc;
-  } while (e->pending_count > 0 && e->pending_count < before);
-  return 0;
-}
+int rf__decide_next(rf_engine *e, int everything) { return decide_batch(e, everything); }

@@ -173,15 +173,32 @@ static int slot_used(uint32_t slot, void *payload) {
 /* Decides what is due, then hands out receipts that are due, and forgets what can no longer
  * matter: hand visits no change can use, decisions past the revision horizon, and shoppers
  * whose receipt is that far behind. */
-static int catch_up(rf_engine *e, int everything) {
-  int rc = rf__decide_due(e, everything);
-  if (rc != 0) return rc; /* what is left is made on the next call, on the same state */
+/* Receipts due before `upto` (all that are due, with `everything`) whose carts no open change
+ * began before the last exit of. */
+static int receipts_due(rf_engine *e, rf_time_us upto, int everything) {
   rf_time_us first_open = INT64_MAX;
   for (size_t q = 0; q < e->pending_count; ++q)
     if (e->pending[q].t0 < first_open) first_open = e->pending[q].t0;
-  rc = rf__ledger_receipts(&e->ledger, e->clock, rf__param_us(e, RF_PARAM_WAIT_S), first_open,
-                           everything, rf__emit_receipt, e);
-  if (rc != 0) return rc;
+  return rf__ledger_receipts(&e->ledger, upto, rf__param_us(e, RF_PARAM_WAIT_S), first_open,
+                             everything, rf__emit_receipt, e);
+}
+
+/* Decisions and receipts in the order they fell due, a batch at a time, whatever way the clock
+ * got here: a receipt due before a decision goes out before it. */
+static int decide_and_receipt(rf_engine *e, int everything) {
+  for (;;) {
+    rf_time_us next = rf__next_due(e, everything);
+    rf_time_us upto = next == INT64_MAX || next - 1 > e->clock ? e->clock : next - 1;
+    int rc = receipts_due(e, upto, 0);
+    if (rc == 0 && next != INT64_MAX) rc = rf__decide_next(e, everything);
+    if (rc != 0 || next == INT64_MAX) return rc;
+  }
+}
+
+static int catch_up(rf_engine *e, int everything) {
+  int rc = decide_and_receipt(e, everything);
+  if (rc == 0 && everything) rc = receipts_due(e, e->clock, 1);
+  if (rc != 0) return rc; /* what is left is made on the next call, on the same state */
   /* Forget hand visits no change can still use. They arrive nearly in time order (late by the
    * lateness at most), so the stale ones gather at the front: drop that prefix once it is a
    * good share of them, a pass that costs O(1) a push on average. */

@@ -99,7 +99,8 @@ double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
   rf__fix fix;
-  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, &fix) == 0) {
+  rf_time_us decided = c->t1 + rf__param_us(e, RF_PARAM_WAIT_S);
+  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, decided, &fix) == 0) {
     double dx = fix.x - def.pos_x, dy = fix.y - def.pos_y;
     double scale = e->param[RF_PARAM_POSITION_SCALE_M];
     double age_s = fabs((double)(fix.t - c->t0)) / 1e6;

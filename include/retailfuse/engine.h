@@ -26,7 +26,9 @@
  * forgotten, and the same id entering again starts a new, empty cart.
  *
  * Ownership: the store must outlive the engine. A polled record is valid until the next call on
- * the engine. Errors: a refused push leaves the engine as it was; rf_engine_errmsg says why.
+ * the engine. Errors: a refused push, or one set aside (RF_SETASIDE), leaves the engine as it
+ * was — a set-aside record is only counted, and remembered to know a copy of it; a stray hand is
+ * used as anonymous — and rf_engine_errmsg says why.
  * Out of memory: RF_ENOMEM from a push means the record was not taken — push it again. When the
  * record was taken but the decisions it made due could not all be made, the push returns
  * RF_EBEHIND: do not push it again; the next call (push, advance or finish) makes the rest
@@ -36,7 +38,8 @@
  * engine (the record it was handed stands, and so does the rest of the call's work): the call
  * returns the first such value once it is done.
  * Threads: single-threaded; distinct engines are independent. Deterministic: the same pushes
- * give the same output, byte for byte; the engine has no clock of its own.
+ * give the same output, byte for byte, and so do the same records interleaved differently across
+ * their sources (each within its delay, none stale); the engine has no clock of its own.
  */
 #ifndef RETAILFUSE_ENGINE_H
 #define RETAILFUSE_ENGINE_H

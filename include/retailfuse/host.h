@@ -62,8 +62,8 @@ RF_EXTERN void rf_host_free(rf_host *host);
 
 /* A parameter of the method by name — the engine's ("WAIT_S", "LOADCELL_SETTLE_S", …) or the
  * baseline's ("MAX_GAP_S", …) — applied when the method starts. LATENESS_S sets the checker's
- * lateness too. RF_ENOTFOUND for a name the method does not have, RF_ERANGE for a value outside
- * its bounds, RF_EMISUSE once the method has started. */
+ * lateness too (the baseline's events are checked by it). RF_ENOTFOUND for a name the method does
+ * not have, RF_ERANGE for a value outside its bounds, RF_EMISUSE once the method has started. */
 RF_EXTERN int rf_host_param_set(rf_host *host, const char *name, double value);
 
 /* Where diffs and receipts go (required before the first event), and plate faults (the

@@ -354,20 +354,26 @@ static void test_param_refusals(void **state) {
 
 /* ==== lateness ================================================================================ */
 
+/* The store description followed by `events`, into text (which must be big enough). */
+static void with_store(char *text, size_t cap, const char *events) {
+  int n = snprintf(text, cap, "%s%s", store_only_text(), events);
+  assert_true(n > 0 && (size_t)n < cap);
+}
+
 /* A hand record far behind the clock: the tracker at 16 s made the silent shelves stale, so the
  * clock is the tracker's (16 - 2 s), and the hand ending at 4.5 s is 9.5 s behind it. The engine
  * sets it aside at the default lateness of 5 s (the line named) and takes it with LATENESS_S =
  * 10; WAIT_S = 12 keeps the change it explains undecided until then. */
 static void late_hand_run(const setting *set, size_t n_set, int want_rc, sink *out) {
   char text[8192];
-  snprintf(text, sizeof text, "%s%s", store_only_text(),
-           "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
-           "{\"type\":\"delta\",\"shelf\":\"G1S2\",\"t0\":4000000,\"t1\":4500000,"
-           "\"plates\":{\"G1S2P1\":-52.7}}\n"
-           "{\"type\":\"position\",\"t\":16000000,\"shopper\":\"S1\",\"x\":1.1,\"y\":0.4}\n"
-           "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"G1S2\",\"t0\":3900000,"
-           "\"t1\":4500000,\"x\":0.05}\n"
-           "{\"type\":\"exit\",\"t\":30000000,\"shopper\":\"S1\"}\n");
+  with_store(text, sizeof text,
+             "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
+             "{\"type\":\"delta\",\"shelf\":\"G1S2\",\"t0\":4000000,\"t1\":4500000,"
+             "\"plates\":{\"G1S2P1\":-52.7}}\n"
+             "{\"type\":\"position\",\"t\":16000000,\"shopper\":\"S1\",\"x\":1.1,\"y\":0.4}\n"
+             "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"G1S2\",\"t0\":3900000,"
+             "\"t1\":4500000,\"x\":0.05}\n"
+             "{\"type\":\"exit\",\"t\":30000000,\"shopper\":\"S1\"}\n");
   memset(out, 0, sizeof *out);
   rf_host *h = NULL;
   assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
@@ -530,11 +536,11 @@ static void test_method_refusal_names_the_line(void **state) {
   memset(&out, 0, sizeof out);
   rf_host_set_output(h, sink_collect, &out);
   char text[8192];
-  snprintf(text, sizeof text, "%s%s", store_only_text(),
-           "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
-           "{\"type\":\"samples\",\"plate\":\"G1S1P1\",\"t\":1000000,\"dt_us\":16667,"
-           "\"g\":[1000,1000.1,1000]}\n"
-           "{\"type\":\"exit\",\"t\":2000000,\"shopper\":\"S1\"}\n");
+  with_store(text, sizeof text,
+             "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
+             "{\"type\":\"samples\",\"plate\":\"G1S1P1\",\"t\":1000000,\"dt_us\":16667,"
+             "\"g\":[1000,1000.1,1000]}\n"
+             "{\"type\":\"exit\",\"t\":2000000,\"shopper\":\"S1\"}\n");
   rf_scenario_reader *rd = NULL;
   assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
   rf_record r;

@@ -139,7 +139,7 @@ typedef struct weighing {
 
 static void weigh(weighing *w, size_t row, double weight) {
   if (weight == 0) return;
-  if (row == w->rows) {
+  if (row >= w->rows || row >= MAX_N) { /* (rows <= MAX_N: the second says so to the compiler) */
     w->z += weight;
     for (size_t r = 0; r < w->rows; ++r)
       if (w->cur[r] < 0) w->prob_none[r] += weight;

@@ -1697,9 +1697,10 @@ static void test_stale_source_and_recovery(void **state) {
   assert_int_equal(st.by_reason[RF_SETASIDE_DUPLICATE], 1);
 }
 
-/* A record delivered twice is dropped the second time: by its source and seq when it has a seq
- * (whatever the content), by its content otherwise; the same content from another source, or
- * with another seq, is another record. */
+/* A record delivered twice is dropped the second time: by its source, seq and end time when it
+ * has a seq (whatever else it says), by its content otherwise; the same content from another
+ * source, or with another seq, is another record, and so is one under a number its source used
+ * before at another time (the source restarted its count). */
 static void test_duplicates(void **state) {
   (void)state;
   eng *x = eng_open();
@@ -1709,21 +1710,47 @@ static void test_duplicates(void **state) {
   h.seq = 7;
   push(x, h);
   rf_record again = h;
-  again.u.hand.t1 = 1600 * MS; /* a different record under the same number: the number decides */
+  again.u.hand.x = 0.3; /* the same number at the same time: the number decides */
+  again.u.hand.has_x = 1;
   assert_int_equal(rf_engine_push(x->e, &again), RF_SETASIDE);
   assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_DUPLICATE);
   assert_string_equal(rf_engine_errmsg(x->e), "hand: the same record again");
   again.seq = 8;
   assert_int_equal(rf_engine_push(x->e, &again), RF_OK);
+  rf_record restarted = h;
+  restarted.u.hand.t0 += 2 * SEC, restarted.u.hand.t1 += 2 * SEC;
+  assert_int_equal(rf_engine_push(x->e, &restarted), RF_OK);
   rf_record plain = hand("S1", "B", 900 * MS, 1500 * MS);
   push(x, plain);
   assert_int_equal(rf_engine_push(x->e, &plain), RF_SETASIDE);
   push(x, from("cam-2", plain)); /* another camera saw the same */
   rf_engine_stats st = stats_of(x);
-  assert_int_equal(st.taken, 5);
+  assert_int_equal(st.taken, 6);
   assert_int_equal(st.set_aside, 2);
   assert_int_equal(st.by_reason[RF_SETASIDE_DUPLICATE], 2);
-  assert_int_equal(source_of(x, 1).records, 3); /* cam-1: copies are counted as received */
+  assert_int_equal(source_of(x, 1).records, 4); /* cam-1: copies are counted as received */
+}
+
+/* A source is made by a record of it that is used: records set aside, from however many names,
+ * make none (they cannot fill the engine), and their prints age out with the clock. */
+static void test_set_aside_records_make_no_source(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  char name[32];
+  for (int k = 0; k < 500; ++k) {
+    snprintf(name, sizeof name, "cam-%d", k);
+    rf_record stray = from(name, hand("S1", "NOPE", k * MS, k * MS + 1));
+    assert_int_equal(rf_engine_push(x->e, &stray), RF_SETASIDE);
+    assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_UNKNOWN_SHELF);
+  }
+  rf_engine_stats st = stats_of(x);
+  assert_int_equal(st.sources, 1); /* the tracker */
+  assert_int_equal(st.by_reason[RF_SETASIDE_UNKNOWN_SHELF], 500);
+  /* Once one of its records is taken, a source is known with its kind's delay. */
+  push(x, from("cam-7", hand("S1", "A", 1 * SEC, 2 * SEC)));
+  assert_int_equal(stats_of(x).sources, 2);
+  assert_true(source_of(x, 1).delay_s == 5.0 && source_of(x, 1).records == 1);
 }
 
 /* A hand naming a shopper the tracker does not know (or one who left) is used as an anonymous
@@ -2293,6 +2320,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_clock_is_the_sources_watermark, teardown),
       cmocka_unit_test_teardown(test_stale_source_and_recovery, teardown),
       cmocka_unit_test_teardown(test_duplicates, teardown),
+      cmocka_unit_test_teardown(test_set_aside_records_make_no_source, teardown),
       cmocka_unit_test_teardown(test_stray_hand_used_as_anonymous, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),
       cmocka_unit_test_teardown(test_null_ids_in_records, teardown),

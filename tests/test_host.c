@@ -594,6 +594,38 @@ static void test_output_complaint_passed_back(void **state) {
   rf_host_free(h);
 }
 
+/* A callback returning 1 must not read as a record set aside (RF_SETASIDE is 1): the host says
+ * what happened instead of counting a set-aside record with no reason. */
+static void test_callback_returning_one(void **state) {
+  (void)state;
+  static sink out;
+  rf_host *h = NULL;
+  assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
+  memset(&out, 0, sizeof out);
+  out.fail_with = 1;
+  rf_host_set_output(h, sink_collect, &out);
+  rf_scenario_reader *rd = NULL;
+  const char *text = small_text();
+  assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
+  rf_record r;
+  int complaints = 0;
+  while (rf_scenario_reader_next(rd, &r) == RF_OK) {
+    int rc = rf_host_push(h, &r);
+    assert_true(rc == RF_OK || rc == RF_EINVAL);
+    if (rc == RF_EINVAL) {
+      assert_non_null(strstr(rf_host_errmsg(h), "the output callback returned 1"));
+      complaints++;
+    }
+  }
+  rf_scenario_reader_free(rd);
+  rf_host_finish(h);
+  rf_host_counts c;
+  rf_host_get_counts(h, &c);
+  assert_int_equal(c.set_aside, 0);
+  assert_true(complaints >= 1);
+  rf_host_free(h);
+}
+
 /* ==== edges =================================================================================== */
 
 /* No event: finish emits nothing and returns 0, with or without a store, with or without an
@@ -818,6 +850,7 @@ int main(void) {
       cmocka_unit_test(test_param_by_name_reaches_the_baseline),
       cmocka_unit_test(test_param_refusals),
       cmocka_unit_test(test_lateness_reaches_the_engine),
+      cmocka_unit_test(test_callback_returning_one),
       cmocka_unit_test(test_refused_record_changes_nothing),
       cmocka_unit_test(test_method_refusal_names_the_line),
       cmocka_unit_test(test_output_complaint_passed_back),

@@ -55,6 +55,10 @@ static int add_param(run_args *a, char *arg) {
   if (found < 0)
     return usage_error("run: --param takes NAME=VALUE with a NAME of --list-params, got '%s'",
                        name);
+  double lo, hi;
+  rf_engine_param_bounds((rf_engine_param)found, &lo, &hi, NULL);
+  if (!(v >= lo && v <= hi))
+    return usage_error("run: --param %s = %g is outside [%g, %g]", name, v, lo, hi);
   if (a->setting_count < RF_PARAM_COUNT) {
     snprintf(a->names[a->setting_count], sizeof a->names[0], "%s", name);
     a->settings[a->setting_count].name = a->names[a->setting_count];
@@ -68,6 +72,8 @@ static int add_delay(run_args *a, char *arg) {
   double v = 0.0;
   int rc = name_value("--source-delay", arg, &name, &v);
   if (rc != 0) return rc;
+  if (!(v >= 0.0 && v <= 60.0))
+    return usage_error("run: --source-delay %s = %g s is outside [0, 60]", name, v);
   if (a->delay_count == MOST_DELAYS)
     return usage_error("run: more than %d --source-delay options", MOST_DELAYS);
   a->delays[a->delay_count].name = name;
@@ -93,16 +99,21 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
   for (int i = 1; i < argc; ++i) {
     char *v = NULL;
     int got = 0, rc = 0;
-    if ((got = option_value(argc, argv, &i, "-o", &v)) ||
-        (got = option_value(argc, argv, &i, "--output", &v)))
-      a->out_path = v;
-    else if ((got = option_value(argc, argv, &i, "--param", &v)) > 0) rc = add_param(a, v);
-    else if ((got = option_value(argc, argv, &i, "--source-delay", &v)) > 0) rc = add_delay(a, v);
-    else if ((got = option_value(argc, argv, &i, "--rejects", &v)) > 0) a->rejects_path = v;
-    else if ((got = option_value(argc, argv, &i, "--method", &v)) > 0) a->method = v;
-    if (got < 0) return -got;
+    static const char *const with_value[] = {"-o",        "--output", "--param", "--source-delay",
+                                             "--rejects", "--method"};
+    int which = -1;
+    for (int k = 0; k < 6 && which < 0; ++k) {
+      got = option_value(argc, argv, &i, with_value[k], &v);
+      if (got < 0) return -got;
+      if (got > 0) which = k;
+    }
+    if (which == 0 || which == 1) a->out_path = v;
+    else if (which == 2) rc = add_param(a, v);
+    else if (which == 3) rc = add_delay(a, v);
+    else if (which == 4) a->rejects_path = v;
+    else if (which == 5) a->method = v;
     if (rc != 0) return rc;
-    if (got) continue;
+    if (which >= 0) continue;
     const char *arg = argv[i];
     if (strcmp(arg, "--strict") == 0) a->strict = 1;
     else if (strcmp(arg, "--sources") == 0) a->sources = 1;
@@ -118,6 +129,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
   if (a->path == NULL) return usage_error("run: no FILE given");
   if (strcmp(a->method, "greedy") != 0 && strcmp(a->method, "fused") != 0)
     return usage_error("run: unknown method '%s' (fused, greedy)", a->method);
+  if (a->delay_count > 0 && strcmp(a->method, "greedy") == 0)
+    return usage_error("run: --source-delay is the engine's; the baseline has no sources");
   return 0;
 }
 

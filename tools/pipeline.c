@@ -54,15 +54,30 @@ static rf_host *open_host(const run_options *o, rf_scenario_writer *out, char *e
   return NULL;
 }
 
-/* s as a JSON string: quotes, backslashes and control characters escaped, other bytes as they
- * are (the library's messages quote ids that passed its UTF-8 check). */
+/* The length of the UTF-8 sequence at s (1-4), or 0 when it is not a whole, valid one. */
+static size_t utf8_length(const unsigned char *s) {
+  size_t n = s[0] < 0x80             ? 1
+             : (s[0] & 0xe0) == 0xc0 ? 2
+             : (s[0] & 0xf0) == 0xe0 ? 3
+             : (s[0] & 0xf8) == 0xf0 ? 4
+                                     : 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((s[k] & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+/* s as a JSON string: quotes, backslashes and control characters escaped; a byte that is not
+ * part of a whole UTF-8 sequence (a message cut short mid-character) as U+FFFD. */
 static void put_json_string(FILE *f, const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
   fputc('"', f);
-  for (; *s; ++s) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
+  while (*p) {
+    size_t n = utf8_length(p);
+    if (n == 0) fputs("\\ufffd", f), n = 1;
+    else if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+    else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+    else fwrite(p, 1, n, f);
+    p += n;
   }
   fputc('"', f);
 }
@@ -124,7 +139,10 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
       continue;
     }
     rc = rf_host_push(host, &rec);
-    if (rc == 0) continue;
+    if (rc == 0 || rc == RF_EBEHIND) { /* EBEHIND: taken, its decisions follow: go on */
+      rc = 0;
+      continue;
+    }
     snprintf(err, cap, "%s", rf_host_errmsg(host));
     if (rc != RF_SETASIDE) break;
     if (!goes_on(o, rc, rec.line, rf_host_reason_name(rf_host_setaside_reason(host)), err, &rec))

@@ -179,7 +179,8 @@ typedef struct rf_record {
 } rf_record;
 
 /* Receives one output record (diff or receipt) from a method; a non-zero return is passed back
- * to the caller of the call that produced it. */
+ * to the caller of the call that produced it. Return 0 or a negative value: a positive one
+ * would read as a notice (RF_SETASIDE is 1). */
 typedef int (*rf_output_fn)(const rf_record *record, void *payload);
 
 #ifdef __cplusplus

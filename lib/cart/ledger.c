@@ -109,6 +109,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     }
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;
+    if (l->shoppers[i].cart == i) cart->owner_left = 0; /* the owner is back */
     cart->members_in++;
     return 0;
   }
@@ -185,7 +186,7 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
     uint32_t left = l->shoppers[i].cart;
     l->carts[left].members_in--;
     l->carts[cart].members_in++;
-    wait_if_done(l, left); /* the last one still in a cart whose owner left: it is done */
+    if (left != i) wait_if_done(l, left); /* the last one in a cart whose owner left: done */
   }
   l->shoppers[i].cart = cart;
   return 0;
@@ -233,9 +234,27 @@ int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_u
   return 0;
 }
 
+/* The waiting carts in the order their receipts fall due (last exit, then cart), so receipts go
+ * out in that order whatever order the exits came in. Few wait at once: an insertion sort. */
+static void sort_waiting(rf__ledger *l) {
+  for (size_t k = 1; k < l->waiting_count; ++k) {
+    uint32_t c = l->waiting[k];
+    size_t j = k;
+    while (j > 0) {
+      const rf__cart *p = &l->carts[l->waiting[j - 1]], *q = &l->carts[c];
+      if (p->last_exit < q->last_exit || (p->last_exit == q->last_exit && l->waiting[j - 1] < c))
+        break;
+      l->waiting[j] = l->waiting[j - 1];
+      --j;
+    }
+    l->waiting[j] = c;
+  }
+}
+
 int rf__ledger_receipts(rf__ledger *l, rf_time_us clock, rf_time_us wait, rf_time_us first_open_t0,
                         int everything, rf__receipt_fn emit, void *payload) {
   int rc = 0;
+  sort_waiting(l);
   size_t still = 0;
   for (size_t w = 0; w < l->waiting_count; ++w) {
     uint32_t c = l->waiting[w];

@@ -344,8 +344,11 @@ static int decide_batch(rf_engine *e, int everything) {
   b.due = batch_size(e, everything, b.wait);
   if (b.due == 0) return 0;
   b.decided_at = INT64_MIN;
-  for (size_t r = 0; r < b.due; ++r)
+  for (size_t r = 0; r < b.due; ++r) {
     if (e->pending[r].t1 + b.wait > b.decided_at) b.decided_at = e->pending[r].t1 + b.wait;
+    /* Changes are numbered as they are decided (kept if a try fails for memory). */
+    if (e->pending[r].event < 0) e->pending[r].event = e->next_event++;
+  }
   b.shoppers = rf__ledger_count(&e->ledger);
   b.hands = e->hand_count;
   if (reserve_batch(e, &b) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 
 /* A 64-bit multiply-xorshift mix: cheap, and every input bit reaches every output bit. */
@@ -68,10 +69,16 @@ static uint64_t content_print(uint64_t h, const rf_record *r) {
   }
 }
 
-uint64_t rf__fingerprint(const rf_record *r, size_t source) {
-  uint64_t h = mix(mix(0x72657461696c6675ull, source), (uint64_t)r->type);
-  /* A source that numbers its records says which are the same: its number decides. */
-  h = r->has_seq ? mix(mix(h, 1), (uint64_t)r->seq) : content_print(mix(h, 2), r);
+uint64_t rf__fingerprint(const rf_record *r, const char *source) {
+  uint64_t h = mix(mix_string(0x72657461696c6675ull, source), (uint64_t)r->type);
+  /* A source that numbers its records says which are the same: its number (at that time). */
+  if (r->has_seq) {
+    rf_time_us t0, t1;
+    rf__record_span(r, &t0, &t1);
+    h = mix(mix(mix(h, 1), (uint64_t)r->seq), (uint64_t)t1);
+  } else {
+    h = content_print(mix(h, 2), r);
+  }
   return h != 0 ? h : 1;
 }
 

@@ -22,8 +22,10 @@ typedef struct f_dedup {
   size_t count;
 } f_dedup;
 
-/* The fingerprint of a record from source `source` (an index); never 0. */
-uint64_t rf__fingerprint(const rf_record *r, size_t source);
+/* The fingerprint of a record from the source named `source`; never 0. With a seq, the source,
+ * the seq and the record's end time make it (a source that restarts its count sends new
+ * records under old numbers, at other times); without, its whole content. */
+uint64_t rf__fingerprint(const rf_record *r, const char *source);
 
 /* Whether the fingerprint was seen. */
 int rf__dedup_seen(const f_dedup *d, uint64_t hash);

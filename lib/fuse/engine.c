@@ -69,6 +69,7 @@ void rf_engine_free(rf_engine *e) {
   rf__ledger_free(&e->ledger);
   rf__sources_free(&e->sources, a);
   rf__dedup_free(&e->dedup, a);
+  rf__hands_forget(e, e->hand_count);
   rf__free(a, e->hands);
   rf__free(a, e->pending);
   rf__free(a, e->g_pool);
@@ -207,8 +208,7 @@ static int catch_up(rf_engine *e, int everything) {
   size_t stale = 0;
   while (stale < e->hand_count && e->clock - e->hands[stale].t1 > keep_us) ++stale;
   if (stale > 0 && (stale >= 64 || 2 * stale >= e->hand_count || everything)) {
-    memmove(e->hands, e->hands + stale, (e->hand_count - stale) * sizeof *e->hands);
-    e->hand_count -= stale;
+    rf__hands_forget(e, stale);
   }
   rf_time_us horizon = rf__param_us(e, RF_PARAM_REVISION_S);
   rf__forget_decisions(e, horizon);

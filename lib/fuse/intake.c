@@ -9,7 +9,16 @@
 #include "core/alloc.h"
 #include "retailfuse/status.h"
 
-int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
+/* Whether visit h goes after one of (shelf, t0, t1, shopper) in the engine's order. */
+static int hand_after(const f_hand *h, uint32_t shelf, rf_time_us t0, rf_time_us t1,
+                      int64_t shopper) {
+  if (h->t1 != t1) return h->t1 > t1;
+  if (h->shelf != shelf) return h->shelf > shelf;
+  if (h->t0 != t0) return h->t0 > t0;
+  return h->shopper > shopper;
+}
+
+int rf__take_hand(rf_engine *e, const rf_hand_rec *r, const char *awaited) {
   uint32_t shelf, who;
   if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "hand: the shelf id is missing");
   if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "hand: t1 is before t0");
@@ -26,12 +35,23 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
     if (rc != 0) return rc;
     shopper = who;
   }
-  if (RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0)
+  char *copy = awaited != NULL ? rf__malloc(&e->alloc, strlen(awaited) + 1) : NULL;
+  if ((awaited != NULL && copy == NULL) ||
+      RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) {
+    rf__free(&e->alloc, copy);
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  f_hand *h = &e->hands[e->hand_count];
+  }
+  if (copy != NULL) memcpy(copy, awaited, strlen(awaited) + 1);
+  /* Kept in the order of their ends (then shelf, start, shopper), not of arrival: the visits of
+   * several cameras interleaved either way make the same columns in the same order. */
+  size_t at = e->hand_count;
+  while (at > 0 && hand_after(&e->hands[at - 1], shelf, r->t0, r->t1, shopper)) --at;
+  memmove(e->hands + at + 1, e->hands + at, (e->hand_count - at) * sizeof *e->hands);
+  f_hand *h = &e->hands[at];
   memset(h, 0, sizeof *h);
   h->shelf = shelf;
   h->shopper = shopper;
+  h->awaited = copy;
   h->t0 = r->t0;
   h->t1 = r->t1;
   h->has_x = r->has_x;
@@ -52,9 +72,40 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r) {
   return 0;
 }
 
+/* Where a change ending at t1 on `shelf` after t0 goes among those waiting: they are kept in
+ * the order of their ends (then shelf, then start), not of their arrival, so the records of two
+ * shelf gateways interleaved either way wait, and are decided, in the same order. */
+static size_t pending_place(const rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1) {
+  size_t at = e->pending_count;
+  while (at > 0) {
+    const f_change *p = &e->pending[at - 1];
+    if (p->t1 < t1 || (p->t1 == t1 && (p->shelf < shelf || (p->shelf == shelf && p->t0 <= t0))))
+      break;
+    --at;
+  }
+  return at;
+}
+
+void rf__hands_identify(rf_engine *e, const char *id, uint32_t slot, rf_time_us entered) {
+  for (size_t k = 0; k < e->hand_count; ++k) {
+    f_hand *h = &e->hands[k];
+    if (h->awaited == NULL || strcmp(h->awaited, id) != 0 || h->t1 < entered) continue;
+    h->shopper = slot;
+    rf__free(&e->alloc, h->awaited);
+    h->awaited = NULL;
+  }
+}
+
+void rf__hands_forget(rf_engine *e, size_t count) {
+  if (count == 0) return;
+  for (size_t k = 0; k < count; ++k) rf__free(&e->alloc, e->hands[k].awaited);
+  memmove(e->hands, e->hands + count, (e->hand_count - count) * sizeof *e->hands);
+  e->hand_count -= count;
+}
+
 /* Adds a settled change of a shelf to those waiting to be decided: g[k] for each plate of the
  * shelf, `reported` plates of it moved. Room for it must have been reserved (rf__reserve_changes).
- */
+ * Its event number comes when it is decided (batch.c). */
 static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1,
                        const double *g_in, int reported, int faulty) {
   rf_shelf_def def;
@@ -69,12 +120,15 @@ static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t
     mass += w;
     moment += w * 0.5 * (def.plates[k].x0 + def.plates[k].x1);
   }
-  f_change *c = &e->pending[e->pending_count++];
+  size_t at = pending_place(e, shelf, t0, t1);
+  memmove(e->pending + at + 1, e->pending + at, (e->pending_count - at) * sizeof *e->pending);
+  e->pending_count++;
+  f_change *c = &e->pending[at];
   memset(c, 0, sizeof *c);
   c->shelf = shelf;
   c->t0 = t0;
   c->t1 = t1;
-  c->event = e->next_event++;
+  c->event = -1;
   c->first_g = e->g_len;
   c->reported = reported;
   c->faulty = faulty;

@@ -5,8 +5,16 @@
 
 #include "state.h"
 
-/* A hand visit, kept for the changes it may explain. */
-int rf__take_hand(rf_engine *e, const rf_hand_rec *r);
+/* A hand visit, kept for the changes it may explain. `awaited`: the id it named when that
+ * shopper has not entered (yet): it is anonymous until they do (rf__hands_identify), as a
+ * tracker running behind the cameras may announce them only after. */
+int rf__take_hand(rf_engine *e, const rf_hand_rec *r, const char *awaited);
+
+/* Shopper `id` entered (slot, at `entered`): hand visits awaiting them since are theirs. */
+void rf__hands_identify(rf_engine *e, const char *id, uint32_t slot, rf_time_us entered);
+
+/* Forgets the first `count` hand visits. */
+void rf__hands_forget(rf_engine *e, size_t count);
 
 /* A segmented change of a shelf, pending until its wait is over. */
 int rf__take_delta(rf_engine *e, const rf_delta_rec *r);

@@ -75,27 +75,39 @@ static int host_bug(rf_engine *e, const rf_record *r) {
   }
 }
 
-/* The record's source: the one it names, or its kind's. */
-static int source_of(rf_engine *e, const rf_record *r, size_t *index) {
-  f_source_kind kind = r->type == RF_RECORD_HAND                                    ? F_CAMERAS
-                       : r->type == RF_RECORD_DELTA || r->type == RF_RECORD_SAMPLES ? F_SHELVES
-                                                                                    : F_TRACKER;
+/* Where a record came from: its source's name and kind, and the source's index once known
+ * (-1 before any record of it was taken: a source is made by a record it sends that is used, so
+ * records set aside cannot fill the engine with sources). */
+typedef struct origin {
+  const char *name;
+  f_source_kind kind;
+  int64_t index;
+} origin;
+
+static origin origin_of(const rf_engine *e, const rf_record *r) {
   static const char *const defaults[] = {"shelves", "cameras", "tracker"};
-  const char *name = r->source != NULL && r->source[0] != '\0' ? r->source : defaults[kind];
-  if (rf__sources_find_or_add(&e->sources, &e->alloc, name, kind, index) != 0)
-    return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  return 0;
+  origin o;
+  o.kind = r->type == RF_RECORD_HAND                                    ? F_CAMERAS
+           : r->type == RF_RECORD_DELTA || r->type == RF_RECORD_SAMPLES ? F_SHELVES
+                                                                        : F_TRACKER;
+  o.name = r->source != NULL && r->source[0] != '\0' ? r->source : defaults[o.kind];
+  o.index = rf__sources_find(&e->sources, o.name);
+  return o;
 }
 
 static const double *kind_delays(const rf_engine *e) {
   return &e->param[RF_PARAM_SHELVES_DELAY_S]; /* shelves, cameras, tracker: f_source_kind */
 }
 
-/* The record was handled: its print is kept so a copy is known, and its source notes it (moving
- * on only if it was taken). */
-static void conclude(rf_engine *e, size_t src, uint64_t print, rf_time_us t, int taken) {
-  rf__dedup_add(&e->dedup, print, t);
-  rf__sources_note(&e->sources, src, t, rf__param_us(e, RF_PARAM_SOURCE_TIMEOUT_S), taken);
+/* The record was handled: its print is kept so a copy is known — at its time, or the latest time
+ * seen if that is earlier, so a print of a record far ahead still ages out — and its source (if
+ * known) notes it, moving on only if it was taken. */
+static void conclude(rf_engine *e, const origin *o, uint64_t print, rf_time_us t, int taken) {
+  const f_sources *s = &e->sources;
+  rf__dedup_add(&e->dedup, print, s->has_frontier && s->frontier < t ? s->frontier : t);
+  if (o->index >= 0)
+    rf__sources_note(&e->sources, (size_t)o->index, t, rf__param_us(e, RF_PARAM_SOURCE_TIMEOUT_S),
+                     taken);
 }
 
 static int set_aside(rf_engine *e, int reason) {
@@ -103,6 +115,16 @@ static int set_aside(rf_engine *e, int reason) {
   e->stats.set_aside++;
   e->stats.by_reason[reason]++;
   return RF_SETASIDE;
+}
+
+/* An enter: the shopper is in, and hand visits that named them before the tracker did are theirs.
+ */
+static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
+  int rc = rf__ledger_enter(&e->ledger, r, &e->err);
+  uint32_t slot;
+  if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0)
+    rf__hands_identify(e, r->shopper, slot, r->t);
+  return rc;
 }
 
 /* A link: the joining cart's items move over as diffs first, then the ledger joins the carts. */
@@ -118,7 +140,7 @@ static int take_link(rf_engine *e, const rf_link_rec *l) {
 /* Takes a record that passed screening; a hand of a shopper not in the store as anonymous. */
 static int take(rf_engine *e, const rf_record *r, int anonymous) {
   switch (r->type) {
-    case RF_RECORD_ENTER: return rf__ledger_enter(&e->ledger, &r->u.enter, &e->err);
+    case RF_RECORD_ENTER: return take_enter(e, &r->u.enter);
     case RF_RECORD_EXIT: return rf__ledger_exit(&e->ledger, &r->u.exit, &e->err);
     case RF_RECORD_LINK: return take_link(e, &r->u.link);
     case RF_RECORD_POSITION: return rf__ledger_position(&e->ledger, &r->u.position, &e->err);
@@ -126,8 +148,13 @@ static int take(rf_engine *e, const rf_record *r, int anonymous) {
     case RF_RECORD_SAMPLES: return rf__take_samples(e, &r->u.samples);
     case RF_RECORD_HAND: {
       rf_hand_rec hand = r->u.hand;
+      uint32_t known;
+      /* A shopper the tracker has not announced may be announced yet: their id is kept. */
+      const char *awaited = anonymous && rf__ledger_lookup(&e->ledger, hand.shopper, &known) != 0
+                                ? hand.shopper
+                                : NULL;
       if (anonymous) hand.shopper = NULL;
-      return rf__take_hand(e, &hand);
+      return rf__take_hand(e, &hand, awaited);
     }
     default: return RF_EINVAL;
   }
@@ -141,51 +168,69 @@ static void advance_clock(rf_engine *e) {
   e->has_clock = 1;
 }
 
+static int late(rf_engine *e, const rf_record *r, rf_time_us t1) {
+  rf__error(&e->err, RF_SETASIDE, "%s at %.6f s is more than %.3f s behind the clock (%.6f s)",
+            rf_record_type_name(r->type), (double)t1 / 1e6, e->param[RF_PARAM_LATENESS_S],
+            (double)e->clock / 1e6);
+  return set_aside(e, RF_SETASIDE_LATE);
+}
+
+/* Room for one more print, and whether this one was seen: 1 a copy, 0 not, or RF_ENOMEM. */
+static int seen_before(rf_engine *e, uint64_t print, rf_time_us t1) {
+  rf_time_us keep = rf__param_us(e, RF_PARAM_LATENESS_S) + DEDUP_MARGIN_US;
+  if (rf__dedup_reserve(&e->dedup, &e->alloc, (e->has_clock ? e->clock : t1) - keep) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  return rf__dedup_seen(&e->dedup, print);
+}
+
+/* Takes a record that passed screening: its source made known first (so a failure for memory
+ * leaves nothing taken). */
+static int take_screened(rf_engine *e, const rf_record *r, origin *o, int anonymous, rf_time_us t1,
+                         int *beyond_delay) {
+  size_t i;
+  if (rf__sources_find_or_add(&e->sources, &e->alloc, o->name, o->kind, &i) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  o->index = (int64_t)i;
+  const f_source *s = &e->sources.list[i];
+  *beyond_delay = s->seen && t1 < s->latest - rf__sources_delay_us(&e->sources, i, kind_delays(e));
+  return take(e, r, anonymous);
+}
+
 /* Screens, then takes: 0 taken, RF_SETASIDE with e->setaside, or an error (nothing changed). */
-static int screen_and_take(rf_engine *e, const rf_record *r, size_t src) {
+static int screen_and_take(rf_engine *e, const rf_record *r, origin *o) {
   int reason = rf__screen_numbers(e, r);
   if (reason >= 0) {
-    e->sources.list[src].records++; /* received, though its time cannot be trusted */
+    if (o->index >= 0) e->sources.list[o->index].records++; /* its time cannot be trusted */
     return set_aside(e, reason);
   }
   rf_time_us t0, t1;
   rf__record_span(r, &t0, &t1);
-  rf_time_us lateness = rf__param_us(e, RF_PARAM_LATENESS_S);
-  if (e->has_clock &&
-      rf__dedup_reserve(&e->dedup, &e->alloc, e->clock - lateness - DEDUP_MARGIN_US))
-    return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  if (!e->has_clock && rf__dedup_reserve(&e->dedup, &e->alloc, t1 - DEDUP_MARGIN_US))
-    return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  uint64_t print = rf__fingerprint(r, src);
-  if (rf__dedup_seen(&e->dedup, print)) {
-    e->sources.list[src].records++;
+  uint64_t print = rf__fingerprint(r, o->name);
+  int copy = seen_before(e, print, t1);
+  if (copy < 0) return copy;
+  if (copy) {
+    if (o->index >= 0) e->sources.list[o->index].records++;
     rf__error(&e->err, RF_SETASIDE, "%s: the same record again", rf_record_type_name(r->type));
     return set_aside(e, RF_SETASIDE_DUPLICATE);
   }
-  if (e->has_clock && t1 < e->clock - lateness) {
-    conclude(e, src, print, t1, 0);
-    rf__error(&e->err, RF_SETASIDE, "%s at %.6f s is more than %.3f s behind the clock (%.6f s)",
-              rf_record_type_name(r->type), (double)t1 / 1e6, e->param[RF_PARAM_LATENESS_S],
-              (double)e->clock / 1e6);
-    return set_aside(e, RF_SETASIDE_LATE);
+  if (e->has_clock && t1 < e->clock - rf__param_us(e, RF_PARAM_LATENESS_S)) {
+    conclude(e, o, print, t1, 0);
+    return late(e, r, t1);
   }
-  int anonymous = 0;
+  int anonymous = 0, beyond_delay = 0;
   reason = rf__screen_ids(e, r, &anonymous);
   if (reason >= 0 && !anonymous) {
-    conclude(e, src, print, t1, 0);
+    conclude(e, o, print, t1, 0);
     return set_aside(e, reason);
   }
-  const f_source *s = &e->sources.list[src];
-  int beyond_delay = s->seen &&
-                     t1 < s->latest - rf__sources_delay_us(&e->sources, src, kind_delays(e));
-  int rc = take(e, r, anonymous);
+  int rc = take_screened(e, r, o, anonymous, t1, &beyond_delay);
   if (rc == RF_ERANGE && r->type == RF_RECORD_SAMPLES) {
     /* The load cells refused readings not after the plate's last: they changed nothing. */
-    conclude(e, src, print, t1, 0);
-    return set_aside(e, RF_SETASIDE_LATE);
+    conclude(e, o, print, t1, 0);
+    return late(e, r, t1);
   }
   if (rc != 0) return rc;
-  conclude(e, src, print, t1, 1);
+  conclude(e, o, print, t1, 1);
   e->stats.taken++;
   e->stats.late_used += (uint64_t)beyond_delay;
   return reason >= 0 ? set_aside(e, reason) : 0;
@@ -198,9 +243,9 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   e->setaside = -1;
   /* Work a failed catch-up left first, so it is done as it would have been. */
   int rc = rf__settle(e);
-  size_t src;
-  if (rc != 0 || (rc = host_bug(e, r)) != 0 || (rc = source_of(e, r, &src)) != 0) return rc;
-  rc = screen_and_take(e, r, src);
+  if (rc != 0 || (rc = host_bug(e, r)) != 0) return rc;
+  origin o = origin_of(e, r);
+  rc = screen_and_take(e, r, &o);
   if (rc < 0 || (rc == RF_SETASIDE && e->setaside != RF_SETASIDE_UNKNOWN_SHOPPER)) return rc;
   advance_clock(e);
   char note[sizeof e->err.msg];

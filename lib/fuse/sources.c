@@ -22,6 +22,11 @@ void rf__sources_free(f_sources *s, const rf_allocator *a) {
   memset(s, 0, sizeof *s);
 }
 
+int64_t rf__sources_find(const f_sources *s, const char *name) {
+  uint32_t found;
+  return rf__idmap_find(&s->by_name, name, &found) == 0 ? (int64_t)found : -1;
+}
+
 int rf__sources_find_or_add(f_sources *s, const rf_allocator *a, const char *name,
                             f_source_kind kind, size_t *index) {
   uint32_t found;

@@ -30,7 +30,7 @@ typedef struct f_source {
   int stale;
   uint64_t records, went_stale;
   uint64_t delays;     /* how many delays the histogram holds */
-  uint32_t *histogram; /* F_DELAY_BUCKETS, allocated at the first delay */
+  uint32_t *histogram; /* F_DELAY_BUCKETS */
 } f_source;
 
 typedef struct f_sources {
@@ -45,6 +45,9 @@ typedef struct f_sources {
 
 void rf__sources_init(f_sources *s);
 void rf__sources_free(f_sources *s, const rf_allocator *a);
+
+/* The index of the source called `name`, or -1 when none is known by it. */
+int64_t rf__sources_find(const f_sources *s, const char *name);
 
 /* The index of the source called `name`, added (with kind's default delay) when new.
  * 0 or RF_ENOMEM (nothing added). */

@@ -30,7 +30,8 @@ typedef struct f_hand {
   int holding_in, holding_out; /* RF_UNKNOWN when absent */
   int64_t hint_product;        /* the best-scored sku's product, -1 if none */
   double hint_score;
-  double used; /* probability it explained a change decided in an earlier batch */
+  double used;   /* probability it explained a change decided in an earlier batch */
+  char *awaited; /* owned: the id it named, not yet entered (anonymous till they do), or NULL */
 } f_hand;
 
 typedef struct f_change {

@@ -161,7 +161,7 @@ static const char *method_errmsg(const rf_host *h) {
 }
 
 /* The method over the store the checker built, with the host's parameters. */
-static int start_method(rf_host *h) {
+static int start_method_once(rf_host *h) {
   int rc;
   if (h->output == NULL)
     return rf__error(&h->err, RF_EMISUSE, "no output: rf_host_set_output first");
@@ -188,6 +188,19 @@ static int start_method(rf_host *h) {
     if (rc != 0) return rf__error(&h->err, rc, "%s", method_errmsg(h));
   }
   return 0;
+}
+
+/* Starts the method, or leaves none started: a start that failed half way is tried afresh with
+ * the next event, every setting applied again. */
+static int start_method(rf_host *h) {
+  int rc = start_method_once(h);
+  if (rc != 0) {
+    rf_engine_free(h->engine);
+    rf_greedy_free(h->greedy);
+    h->engine = NULL;
+    h->greedy = NULL;
+  }
+  return rc;
 }
 
 static int set_aside(rf_host *h, const rf_record *rec, int reason, const char *why) {
@@ -230,6 +243,11 @@ static void count_event(rf_host *h, const rf_record *rec) {
 /* An event into the engine: it screens the record itself. */
 static int push_fused(rf_host *h, const rf_record *rec) {
   int rc = rf_engine_push(h->engine, rec);
+  if (rc == RF_SETASIDE && rf_engine_setaside_reason(h->engine) < 0) /* the callback's own 1 */
+    return rf__error(&h->err, RF_EINVAL,
+                     "line %llu: the output callback returned %d (callbacks return 0 or a "
+                     "negative value)",
+                     (unsigned long long)rec->line, rc);
   if (rc == RF_SETASIDE) {
     int reason = rf_engine_setaside_reason(h->engine);
     if (reason == RF_SETASIDE_UNKNOWN_SHOPPER && rec->type == RF_RECORD_HAND) count_event(h, rec);

@@ -127,8 +127,15 @@ rf_cli_test(run_sources ARGS run ${rf_data}/setaside.jsonl --sources --source-de
   STDERR "source tracker +7 records, behind the latest by p50 0.000 s, p99 37.749 s \\(allowed 0.500 s\\), silent 0 times\n")
 rf_cli_test(run_source_delay_usage ARGS run x --source-delay cam EXIT 2
   STDERR "--source-delay takes NAME=VALUE, got 'cam'")
-rf_cli_test(run_source_delay_range ARGS run ${rf_data}/setaside.jsonl --source-delay cam=100 EXIT 1
-  STDERR "source 'cam': a delay of 100 s is outside \\[0, 60\\]")
+rf_cli_test(run_source_delay_range ARGS run ${rf_data}/setaside.jsonl --source-delay cam=100 EXIT 2
+  STDERR "--source-delay cam = 100 s is outside \\[0, 60\\]")
+rf_cli_test(run_source_delay_greedy ARGS run ${rf_data}/setaside.jsonl --method greedy --source-delay cam=1
+  EXIT 2 STDERR "the baseline has no sources")
+# An option missing its value at the end of the line is a usage error, not a crash.
+rf_cli_test(run_param_without_value ARGS run ${rf_examples}/small.jsonl --param EXIT 2
+  STDERR "--param needs a value")
+rf_cli_test(run_rejects_without_file ARGS run ${rf_examples}/small.jsonl --rejects EXIT 2
+  STDERR "--rejects needs a file name")
 
 # The simulator end to end: sim -> validate -> run -> eval, determinism, and the truth scored
 # against itself.
@@ -150,7 +157,7 @@ rf_cli_test(run_list_params ARGS run --list-params EXIT 0
   STDOUT "^LATENESS_S +5 +\\[0, 60\\].*CAMERAS_DELAY_S +5 .*WAIT_S +7 .*HINT_WEIGHT +1 ")
 rf_cli_test(run_bad_param ARGS run ${rf_examples}/small.jsonl --param WOBBLE=1 EXIT 2
   STDERR "--param takes NAME=VALUE")
-rf_cli_test(run_param_out_of_range ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=2 EXIT 1
+rf_cli_test(run_param_out_of_range ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=2 EXIT 2
   STDERR "REVIEW_BELOW = 2 is outside \\[0, 1\\]")
 rf_cli_test(run_param_changes_review ARGS run ${rf_examples}/small.jsonl --param REVIEW_BELOW=0.99 -o ${CMAKE_CURRENT_BINARY_DIR}/run_review.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/run_review.jsonl
@@ -189,3 +196,23 @@ rf_cli_test(run_three_facings_one_reach ARGS run ${rf_data}/three_facings_one_re
 # anonymous visit — B, in doubt (flagged). Before, both went to A, the only name seen.
 rf_cli_test(run_merged_anonymous ARGS run ${rf_data}/merged_anonymous.jsonl EXIT 0
   OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9200000,\"shopper\":\"A\",\"sku\":\"X\",\"qty\":1,\"conf\":0.8167,\"review\":false,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":9200000,\"shopper\":\"B\",\"sku\":\"Z\",\"qty\":1,\"conf\":0.7053,\"review\":true,\"event\":0}\n")
+
+# Found by a review of the real-streams work, each failing before its fix:
+# a source that restarts its seq counter sends new records under old numbers (three takes);
+rf_cli_test(run_seq_restarted ARGS run ${rf_data}/review-seq-restart.jsonl EXIT 0
+  STDOUT "\"items\":\\{\"040000004325\":3\\}")
+# receipts go out in the order they fall due, whatever order the exits came in;
+rf_cli_test(run_receipts_in_due_order ARGS run ${rf_data}/review-receipt-order.jsonl EXIT 0
+  STDOUT "^\\{\"type\":\"receipt\",\"t\":16500000,\"shopper\":\"A\"[^\n]*\n\\{\"type\":\"receipt\",\"t\":17000000,\"shopper\":\"B\"")
+# two shelf gateways interleaved either way give the same output;
+set(rf_two_gateways "^\\{\"type\":\"diff\",\"seq\":0,\"t\":16500000,\"shopper\":\"C\",\"sku\":\"040000004325\",\"qty\":1,\"conf\":0.909,[^\n]*\n\\{\"type\":\"diff\",\"seq\":1,\"t\":17000000,\"shopper\":\"A\",\"sku\":\"859000002121\",\"qty\":1,\"conf\":0.9969,")
+rf_cli_test(run_two_gateways_one_way ARGS run ${rf_data}/review-xsrc1.jsonl EXIT 0 STDOUT "${rf_two_gateways}")
+rf_cli_test(run_two_gateways_other_way ARGS run ${rf_data}/review-xsrc2.jsonl EXIT 0 STDOUT "${rf_two_gateways}")
+# a hand that arrives before the tracker announces its shopper is still theirs;
+set(rf_enter_after_hand "^\\{\"type\":\"diff\",\"seq\":0,\"t\":8400000,\"shopper\":\"A\",\"sku\":\"040000004325\",\"qty\":1,\"conf\":0.9292,")
+rf_cli_test(run_hand_before_enter ARGS run ${rf_data}/review-enter-late.jsonl EXIT 0 STDOUT "${rf_enter_after_hand}")
+rf_cli_test(run_hand_after_enter ARGS run ${rf_data}/review-enter-first.jsonl EXIT 0 STDOUT "${rf_enter_after_hand}")
+# a message cut in the middle of a character stays valid JSON in --rejects.
+set(rf_cut_rejects ${CMAKE_CURRENT_BINARY_DIR}/utf8_cut_rejects.jsonl)
+rf_cli_test(run_rejects_cut_utf8 ARGS run ${rf_data}/review-utf8-cut.jsonl --rejects ${rf_cut_rejects} EXIT 0
+  OUTPUT_FILE ${rf_cut_rejects} OUTPUT_MATCHES "\\\\ufffd\"")

@@ -316,18 +316,21 @@ static inv_diff *find_diff(inv_checker *inv, int64_t seq) {
 
 #define DIFF_FMT "record %zu: diff #%" PRId64 ": "
 
-/* The undo: the first diff naming o must give back exactly what o gave, to o's cart. */
+/* The undo: the first diff naming o must give back exactly what o gave, to o's cart — or, when a
+ * link has since merged that cart into another, to the owner it was merged into (where the
+ * items went with the link's moves). */
 static int check_undo(inv_checker *inv, const rf_diff_rec *d, uint32_t s, uint32_t k, inv_diff *o) {
   if (o->corrected_by >= 0)
     return fail(inv, INV_CORRECTS, DIFF_FMT "corrects #%" PRId64 ", already corrected by #%" PRId64,
                 inv->records, d->seq, d->corrects, o->corrected_by);
-  if (s != o->shopper || k != o->sku || d->qty != -o->qty || d->event != o->event)
+  int moved = s != o->shopper && s == inv->sh[o->shopper].owner;
+  if ((s != o->shopper && !moved) || k != o->sku || d->qty != -o->qty || d->event != o->event)
     return fail(inv, INV_CORRECTS,
                 DIFF_FMT "the undo of #%" PRId64 " ('%s' %s %+" PRId64 ", event %" PRId64
                          ") is ('%s' %s %+" PRId64 ", event %" PRId64 ")",
                 inv->records, d->seq, o->seq, shopper_id(inv, o->shopper), sku_id(inv, o->sku),
                 -o->qty, o->event, d->shopper, d->sku, d->qty, d->event);
-  if (inv->sh[s].visit != o->visit)
+  if (!moved && inv->sh[s].visit != o->visit)
     return fail(inv, INV_CORRECTS,
                 DIFF_FMT "corrects #%" PRId64 ", made in an earlier visit of '%s'", inv->records,
                 d->seq, o->seq, d->shopper);

@@ -19,8 +19,9 @@
  *              receipt it holds nothing (its items were moved out by diffs);
  *   corrects   a correction names the seq of an earlier diff that is not itself a correction,
  *              made in the same visit of the same cart; the first diff naming it is the undo
- *              (that diff's shopper and sku, minus its qty, its event), the very next is the
- *              redo (its event); a diff is corrected once;
+ *              (that diff's shopper — or, with links fed, the owner its cart was since merged
+ *              into — and sku, minus its qty, its event), the very next is the redo (its
+ *              event); a diff is corrected once;
  *   present    (with enter/exit fed) a receipt waits until every shopper of the cart has left,
  *              and by the end (inv_finish) every cart whose shoppers all left has its receipt;
  *   time       (with inv_set_wait) a receipt's t is its cart's last exit + the wait.

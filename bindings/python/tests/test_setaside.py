@@ -100,11 +100,15 @@ def test_push_returns_each_reason(tiny):
 
 def test_a_record_with_a_bad_number_is_counted_by_its_source(tiny):
     e = retailfuse.Engine(tiny)
+    # A source is made by a record of it that is used: these make none ...
     assert e.push_samples("P1", 0, 0, [1000.0]) == "bad_number"
     assert e.push_hands(["A"], ["SH1"], [5], [1]) == 0
     assert e.stats()["by_reason"] == reasons(bad_number=2)
-    assert [(s["name"], s["records"]) for s in e.stats()["sources"]] == [
-        ("shelves", 1), ("cameras", 1)]
+    assert e.stats()["sources"] == []
+    # ... and once it is known, its records set aside are counted as received.
+    assert e.push_samples("P1", 0, 10, [1000.0]) is None
+    assert e.push_samples("P1", 100, 0, [1000.0]) == "bad_number"
+    assert [(s["name"], s["records"]) for s in e.stats()["sources"]] == [("shelves", 2)]
 
 
 def test_a_taken_record_after_one_set_aside_returns_none(tiny):
@@ -339,19 +343,21 @@ def test_duplicates(tiny):
     hand = {"type": "hand", "shopper": "A", "shelf": "SH1", "t0": 900_000, "t1": 1_500_000,
             "source": "cam-1", "seq": 7}
     assert e.push(hand) is None
-    # the same source and seq: a copy, whatever its content
-    assert e.push(hand | {"t1": 1_600_000}) == "duplicate"
-    assert e.push(hand | {"t1": 1_600_000, "seq": 8}) is None
+    # the same source and seq at the same time: a copy, whatever else it says
+    assert e.push(hand | {"x": 0.3}) == "duplicate"
+    assert e.push(hand | {"x": 0.3, "seq": 8}) is None
+    # the same number at another time: the source restarted its count, a new record
+    assert e.push(hand | {"t0": 2_900_000, "t1": 3_500_000}) is None
     plain = {"type": "hand", "shopper": "A", "shelf": "SH1", "t0": 900_000, "t1": 1_500_000}
     assert e.push(plain) is None
     assert e.push(plain) == "duplicate"
     assert e.push(plain | {"source": "cam-2"}) is None   # another camera saw the same
     assert e.push_hands(["A"], ["SH1"], [900_000], [1_500_000]) == 0
     stats = e.stats()
-    assert (stats["taken"], stats["set_aside"]) == (5, 5)
+    assert (stats["taken"], stats["set_aside"]) == (6, 5)
     assert stats["by_reason"] == reasons(duplicate=5)
     assert {s["name"]: s["records"] for s in stats["sources"]} == {
-        "tracker": 3, "cam-1": 3, "cameras": 3, "cam-2": 1}
+        "tracker": 3, "cam-1": 4, "cameras": 3, "cam-2": 1}
 
 
 # -- a hand naming a shopper not in the store: used, as an anonymous visit --

@@ -15,7 +15,9 @@
  * the field — and the host goes on with the next. The fusion engine screens every event itself
  * (sources, lateness on its watermark, duplicates, ids); the baseline's events are checked by
  * the checker first, its refusals set aside under the nearest reason. Errors are for the host's
- * own failures: out of memory (push the record again), a method that cannot start.
+ * own failures: out of memory (push the record again — with the baseline, whose checker has
+ * already counted it, a record refused for memory may read as a duplicate when pushed again: a
+ * known gap), a method that cannot start (nothing started: push again).
  *
  * Ownership: records are read during the call only. Errors: rf_host_errmsg names the line (from
  * record->line) and the reason. Threads: single-threaded. Deterministic.

@@ -1731,6 +1731,24 @@ static void test_duplicates(void **state) {
   assert_int_equal(source_of(x, 1).records, 4); /* cam-1: copies are counted as received */
 }
 
+/* An exit (or link) dated before the shopper's enter is no exit: set aside, the shopper stays in.
+ */
+static void test_exit_before_enter(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(10 * SEC, "S1"));
+  rf_record early = leave(9500 * MS, "S1");
+  assert_int_equal(rf_engine_push(x->e, &early), RF_SETASIDE);
+  assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_NOT_IN);
+  assert_string_equal(rf_engine_errmsg(x->e), "exit: shopper 'S1' is not in the store");
+  rf_record link = link_to(9 * SEC, "S1", "S1");
+  assert_int_equal(rf_engine_push(x->e, &link), RF_SETASIDE);
+  assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_NOT_IN);
+  push(x, leave(12 * SEC, "S1"));
+  assert_int_equal(finish(x), 1);
+  assert_receipt(x, 0, 12 * SEC + W, "S1", NO_ITEMS);
+}
+
 /* A source is made by a record of it that is used: records set aside, from however many names,
  * make none (they cannot fill the engine), and their prints age out with the clock. */
 static void test_set_aside_records_make_no_source(void **state) {
@@ -2321,6 +2339,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_stale_source_and_recovery, teardown),
       cmocka_unit_test_teardown(test_duplicates, teardown),
       cmocka_unit_test_teardown(test_set_aside_records_make_no_source, teardown),
+      cmocka_unit_test_teardown(test_exit_before_enter, teardown),
       cmocka_unit_test_teardown(test_stray_hand_used_as_anonymous, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),
       cmocka_unit_test_teardown(test_null_ids_in_records, teardown),

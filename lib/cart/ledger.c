@@ -90,6 +90,24 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
   return 0;
 }
 
+/* Shopper i's cart, its own again and empty: a new visit. */
+static void start_afresh(rf__ledger *l, uint32_t i) {
+  forget_cart(l, i);
+  l->shoppers[i].cart = i;
+  rf__cart *cart = &l->carts[i];
+  memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
+  cart->receipted = cart->owner_left = cart->members_in = cart->has_exit = 0;
+  cart->flagged = 0;
+}
+
+/* Owner i starts a new visit: members of the old one who left keep no place in it — each has
+ * a cart of their own to come back to. */
+static void release_members(rf__ledger *l, uint32_t i) {
+  for (uint32_t s = 0; s < l->slots; ++s)
+    if (s != i && l->shoppers[s].in_use && l->shoppers[s].cart == i && !l->shoppers[s].present)
+      start_afresh(l, s);
+}
+
 int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
   uint32_t i;
   if (r->shopper == NULL || r->shopper[0] == '\0')
@@ -99,13 +117,12 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       return rf__error(err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
     if (cart->receipted) {
-      /* A new visit after the receipt: a new, empty cart of their own. */
-      forget_cart(l, i);
-      l->shoppers[i].cart = i;
+      /* A new visit after the receipt: a new, empty cart of their own; and those who shopped
+       * into the old one and have not come back are no members of the new one. */
+      uint32_t old = l->shoppers[i].cart;
+      start_afresh(l, i);
+      if (old == i) release_members(l, i);
       cart = &l->carts[i];
-      memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
-      cart->receipted = cart->owner_left = cart->members_in = cart->has_exit = 0;
-      cart->flagged = 0;
     }
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;

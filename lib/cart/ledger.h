@@ -87,6 +87,11 @@ static inline int rf__ledger_receipted(const rf__ledger *l, uint32_t cart) {
   return l->carts[cart].receipted;
 }
 
+/* Whether shopper s is in the store at t: entered at or before it, and not left since. */
+static inline int rf__ledger_in_at(const rf__ledger *l, uint32_t s, rf_time_us t) {
+  return l->shoppers[s].present && l->shoppers[s].entered <= t;
+}
+
 /* Whether shopper s is in the store now (entered, and not left since). */
 static inline int rf__ledger_present(const rf__ledger *l, uint32_t s) {
   return l->shoppers[s].present;

@@ -85,7 +85,7 @@ static int64_t shopper_slot(const rf_engine *e, const char *id) {
 
 static int link_ids(rf_engine *e, const rf_link_rec *l) {
   int64_t who = shopper_slot(e, l->shopper), into = shopper_slot(e, l->cart);
-  if (who < 0 || !rf__ledger_present(&e->ledger, (uint32_t)who))
+  if (who < 0 || !rf__ledger_in_at(&e->ledger, (uint32_t)who, l->t))
     return refuse(e, RF_SETASIDE_NOT_IN, "link: shopper '%s' is not in the store", l->shopper);
   /* A receipted cart is closed: nobody shops into it any more. */
   if (into < 0 || rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, (uint32_t)into)))
@@ -132,7 +132,8 @@ int rf__screen_ids(rf_engine *e, const rf_record *r, int *anonymous) {
       return -1;
     case RF_RECORD_EXIT:
       who = shopper_slot(e, r->u.exit.shopper);
-      if (who < 0 || !rf__ledger_present(&e->ledger, (uint32_t)who))
+      /* (In the store, and since before the exit: an exit dated before the enter is no exit.) */
+      if (who < 0 || !rf__ledger_in_at(&e->ledger, (uint32_t)who, r->u.exit.t))
         return refuse(e, RF_SETASIDE_NOT_IN, "exit: shopper '%s' is not in the store",
                       r->u.exit.shopper);
       return -1;

@@ -238,12 +238,15 @@ def test_run_scenario_errors(tmp_path):
     with pytest.raises(retailfuse.InputError, match=r"REVIEW_BELOW = -1 is outside \[0, 1\]"):
         retailfuse.run_scenario(store_only, params={"REVIEW_BELOW": -1})
     with path.open("a") as f:
-        f.write('{"type":"exit","t":0,"shopper":"A"}\n')       # 3 s behind the clock (5 - 2 s)
+        f.write('{"type":"exit","t":0,"shopper":"A"}\n')       # dated before A entered: set aside
+    assert retailfuse.run_scenario(path) == []
+    with path.open("a") as f:
+        f.write('{"type":"exit","t":6000000,"shopper":"A"}\n')
     assert retailfuse.run_scenario(path) == [
-        {"type": "receipt", "t": 7_000_000, "shopper": "A", "items": {}, "review": False}]
+        {"type": "receipt", "t": 13_000_000, "shopper": "A", "items": {}, "review": False}]
     with path.open("a") as f:
         f.write('{"type":"exit","t":0,"shopper":"A"\n')        # does not read
-    with pytest.raises(retailfuse.InputError, match=r"^line 8: malformed JSON near column 34$"):
+    with pytest.raises(retailfuse.InputError, match=r"^line 9: malformed JSON near column 34$"):
         retailfuse.run_scenario(path)
     with pytest.raises(FileNotFoundError):
         retailfuse.run_scenario(tmp_path / "missing.jsonl")

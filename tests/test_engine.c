@@ -1731,6 +1731,44 @@ static void test_duplicates(void **state) {
   assert_int_equal(source_of(x, 1).records, 4); /* cam-1: copies are counted as received */
 }
 
+/* A camera back from an outage: its hand visit comes after the take it bears on was decided
+ * without it (between two shoppers, a toss-up). Too late for the open changes, it still corrects
+ * that decision: undo and redo naming the diff, the hand's shopper now the likelier. One that
+ * says nothing new (the shopper already charged) is set aside as late. */
+static void test_late_hand_corrects_a_decision(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push_delta1(x, "A", 1000 * MS, 1400 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 1400 * MS + W), 1);
+  const char *chosen = x->out.rec[0].shopper, *other = strcmp(chosen, "S1") == 0 ? "S2" : "S1";
+  assert_int_equal(x->out.rec[0].review, 1);
+  assert_int_equal(advance(x, 20 * SEC), 1);
+  rf_record same = hand(chosen, "A", 900 * MS, 1500 * MS);
+  assert_int_equal(rf_engine_push(x->e, &same), RF_SETASIDE);
+  assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_LATE);
+  rf_record late = hand(other, "A", 900 * MS, 1450 * MS);
+  assert_int_equal(push(x, late), 3);
+  /* 0.5 for each before; the hand (its shopper's reach, or a browse) makes it about 0.8. */
+  const char *who[2] = {chosen, other};
+  for (size_t i = 1; i <= 2; ++i) {
+    const out_rec *o = &x->out.rec[i];
+    assert_int_equal(o->seq, (int64_t)i);
+    assert_int_equal(o->t, 20 * SEC);
+    assert_string_equal(o->shopper, who[i - 1]);
+    assert_string_equal(o->sku, "TEA1");
+    assert_int_equal(o->qty, i == 1 ? -1 : 1);
+    assert_int_equal(o->event, 0);
+    assert_true(o->has_corrects && o->corrects == 0);
+    assert_true(o->conf == 0.7967 && o->review == 1);
+  }
+  rf_engine_stats st = stats_of(x);
+  assert_int_equal(st.corrections, 2);
+  assert_int_equal(st.late_used, 1);
+  assert_int_equal(st.by_reason[RF_SETASIDE_LATE], 1);
+}
+
 /* An exit (or link) dated before the shopper's enter is no exit: set aside, the shopper stays in.
  */
 static void test_exit_before_enter(void **state) {
@@ -2340,6 +2378,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_duplicates, teardown),
       cmocka_unit_test_teardown(test_set_aside_records_make_no_source, teardown),
       cmocka_unit_test_teardown(test_exit_before_enter, teardown),
+      cmocka_unit_test_teardown(test_late_hand_corrects_a_decision, teardown),
       cmocka_unit_test_teardown(test_stray_hand_used_as_anonymous, teardown),
       cmocka_unit_test_teardown(test_null_arguments, teardown),
       cmocka_unit_test_teardown(test_null_ids_in_records, teardown),

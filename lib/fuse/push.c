@@ -6,6 +6,7 @@
 #include "catchup.h"
 #include "emit.h"
 #include "intake.h"
+#include "late.h"
 #include "record/record.h"
 #include "retailfuse/status.h"
 #include "screen.h"
@@ -214,8 +215,14 @@ static int screen_and_take(rf_engine *e, const rf_record *r, origin *o) {
     return set_aside(e, RF_SETASIDE_DUPLICATE);
   }
   if (e->has_clock && t1 < e->clock - rf__param_us(e, RF_PARAM_LATENESS_S)) {
+    /* Too late for the changes still open; it may still correct one decided without it. */
+    int used = r->type == RF_RECORD_HAND ? rf__late_hand_corrects(e, &r->u.hand) : 0;
+    if (used < 0) return used;
     conclude(e, o, print, t1, 0);
-    return late(e, r, t1);
+    if (!used) return late(e, r, t1);
+    e->stats.taken++;
+    e->stats.late_used++;
+    return 0;
   }
   int anonymous = 0, beyond_delay = 0;
   reason = rf__screen_ids(e, r, &anonymous);

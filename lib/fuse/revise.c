@@ -85,7 +85,9 @@ int rf__remember(rf_engine *e, const f_choice *ch, int64_t seq) {
   d->event = c->event;
   d->shelf = c->shelf;
   d->cart = ch->cart;
+  d->t0 = c->t0;
   d->t1 = c->t1;
+  d->center_x = c->center_x;
   d->parts = 1;
   d->product[0] = ch->w->product[0];
   d->qty[0] = ch->w->qty[0];

@@ -74,7 +74,8 @@ typedef struct f_alt {
 typedef struct f_decision {
   int64_t event;
   uint32_t shelf, cart;
-  rf_time_us t1;
+  rf_time_us t0, t1;
+  double center_x; /* where on the shelf the change's weight centred */
   int parts, corrected;
   uint32_t product[2];
   int64_t qty[2], seq[2];

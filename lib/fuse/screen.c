@@ -87,8 +87,10 @@ static int link_ids(rf_engine *e, const rf_link_rec *l) {
   int64_t who = shopper_slot(e, l->shopper), into = shopper_slot(e, l->cart);
   if (who < 0 || !rf__ledger_in_at(&e->ledger, (uint32_t)who, l->t))
     return refuse(e, RF_SETASIDE_NOT_IN, "link: shopper '%s' is not in the store", l->shopper);
-  /* A receipted cart is closed: nobody shops into it any more. */
-  if (into < 0 || rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, (uint32_t)into)))
+  /* Into the cart of someone in the store: a receipted cart is closed, and a cart nobody is in
+   * may be (its receipt may be out, or due). */
+  if (into < 0 || !rf__ledger_in_at(&e->ledger, (uint32_t)into, l->t) ||
+      rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, (uint32_t)into)))
     return refuse(e, RF_SETASIDE_UNKNOWN_CART, "link: cart '%s' is not in the store", l->cart);
   return -1;
 }

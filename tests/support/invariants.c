@@ -29,7 +29,9 @@ typedef struct inv_shopper {
   int present;    /* -1: no enter or exit fed; 0: left; 1: in the store */
   int exited;     /* an exit was fed during this visit */
   rf_time_us last_exit;
-  uint32_t visit; /* visits begun after a receipt */
+  int cart_exited; /* as an owner: someone left while shopping into this cart, this visit ... */
+  rf_time_us cart_last_exit; /* ... the last of those exits (a receipt's time follows it) */
+  uint32_t visit;            /* visits begun after a receipt */
   size_t receipt_record;
   inv_line *line; /* the cart as the diffs built it, sku by sku */
   size_t line_count, line_cap;
@@ -252,6 +254,7 @@ static void take_enter(inv_checker *inv, uint32_t s) {
     sh->closed = 0;
     sh->owner = s;
     sh->exited = 0;
+    sh->cart_exited = 0;
     sh->line_count = 0;
     sh->visit++;
   }
@@ -263,6 +266,10 @@ static void take_exit(inv_checker *inv, uint32_t s, rf_time_us t) {
   if (!sh->exited || t > sh->last_exit) sh->last_exit = t;
   sh->present = 0;
   sh->exited = 1;
+  /* The exit counts for the cart shopped into at the time, whoever is in it by its receipt. */
+  inv_shopper *cart = &inv->sh[sh->owner];
+  if (!cart->cart_exited || t > cart->cart_last_exit) cart->cart_last_exit = t;
+  cart->cart_exited = 1;
 }
 
 /* s joins the cart c shops into; s's own cart, with everyone in it, moves over when s owns
@@ -481,16 +488,10 @@ static int check_members(inv_checker *inv, const rf_receipt_rec *r, uint32_t s) 
   return 0;
 }
 
-/* With a wait set: t is the last exit of the cart's shoppers + the wait. */
+/* With a wait set: t is the last exit made while shopping into the cart + the wait. */
 static int check_receipt_time(inv_checker *inv, const rf_receipt_rec *r, uint32_t s) {
-  int any = 0;
-  rf_time_us last = 0;
-  for (uint32_t m = 0; m < inv->shoppers.count; ++m) {
-    const inv_shopper *sh = &inv->sh[m];
-    if (sh->owner != s || sh->closed || !sh->exited) continue;
-    if (!any || sh->last_exit > last) last = sh->last_exit;
-    any = 1;
-  }
+  int any = inv->sh[s].cart_exited;
+  rf_time_us last = inv->sh[s].cart_last_exit;
   if (inv->wait_us < 0 || !any || !r->has_t || r->t == last + inv->wait_us) return 0;
   return fail(inv, INV_TIME,
               RECEIPT_FMT "t %" PRId64 " is not the last exit %" PRId64 " + the wait %" PRId64,

@@ -62,7 +62,10 @@ static int explain_run(rf_engine *e, const f_change *c, const f_change *sub, int
   }
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
-    if (hv->shopper < 0) continue;
+    /* Named by a shopper who could have made it, and ended by the time it fell due (as the
+     * batch's columns: batch.c). */
+    if (hv->shopper < 0 || hv->t1 > c->t1 + wait || !rf__candidate(e, (uint32_t)hv->shopper, sub))
+      continue;
     double score = rf__hand_fit_at(e, hv, sub, run_lo, run_hi);
     if (score == -INFINITY) continue;
     if (sign > 0) {

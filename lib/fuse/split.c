@@ -116,11 +116,13 @@ static void scan_pairs(split *s, int pass) {
   const f_columns *k = s->k;
   for (size_t j1 = 0; j1 < k->cols; ++j1) {
     const f_hand *h1 = &e->hands[k->hand_of[j1]];
-    if (h1->shopper < 0) continue;
+    /* Named, and by a shopper who could have made it (in the store, no receipt out). */
+    if (h1->shopper < 0 || s->row->what[h1->shopper] == -INFINITY) continue;
     if (rf__hand_fit(e, h1, s->c) == -INFINITY) continue;
     for (size_t j2 = j1 + 1; j2 < k->cols; ++j2) {
       const f_hand *h2 = &e->hands[k->hand_of[j2]];
-      if (h2->shopper < 0 || h2->shopper == h1->shopper) continue;
+      if (h2->shopper < 0 || h2->shopper == h1->shopper || s->row->what[h2->shopper] == -INFINITY)
+        continue;
       if (rf__hand_fit(e, h2, s->c) == -INFINITY) continue;
       double who = log(rf__hand_who(e, s->row, h1, (uint32_t)h1->shopper)) +
                    log(rf__hand_who(e, s->row, h2, (uint32_t)h2->shopper)) + 2 * s->spared +

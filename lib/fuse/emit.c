@@ -138,6 +138,10 @@ int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
   e->item_len += o.item_count;
   e->stats.receipts++;
+  /* A receipt is final: the takes it bills are corrected no more (the same id entering again
+   * starts a new visit, and must not pay for the old one's corrections). */
+  for (size_t i = 0; i < e->decision_count; ++i)
+    if (rf__ledger_cart_of(&e->ledger, e->decisions[i].cart) == cart) e->decisions[i].corrected = 1;
   emit(e, &o);
   return 0;
 }

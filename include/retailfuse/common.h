@@ -42,8 +42,9 @@ typedef int64_t rf_time_us;
  * beyond any shelf (10 t), so a value past it is a fault of the sender, not a heavy item. */
 #define RF_WEIGHT_LIMIT_G 1e7
 
-/* How far behind the latest time seen a record may arrive, by default (s): the engine, the
- * baseline and the scenario checker share it. */
+/* How far behind the latest time seen a record may arrive, by default (s): the baseline's
+ * lateness, and the checker's delay for the tracker (and its LATENESS_S). The engine judges
+ * lateness on its sources' watermark instead (engine.h: *_DELAY_S, LATENESS_S). */
 #define RF_LATENESS_DEFAULT_S 2.0
 
 #ifdef __cplusplus

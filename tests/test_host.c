@@ -567,63 +567,50 @@ static void test_method_refusal_names_the_line(void **state) {
   rf_host_free(h);
 }
 
-/* An output callback's complaint comes back from the call that made the record. */
-static void test_output_complaint_passed_back(void **state) {
-  (void)state;
+/* Whether a call's rc is the complaint `want` (its message containing `says`); else it is 0. */
+static int complained(const rf_host *h, int rc, int want, const char *says) {
+  assert_true(rc == RF_OK || rc == want);
+  if (rc == want) assert_non_null(strstr(rf_host_errmsg(h), says));
+  return rc == want;
+}
+
+/* small.jsonl through a host whose output callback returns `fail_with` for every record: each
+ * push returns 0 or `want` (the message containing `says`); how many returned `want`. */
+static int run_complaining(int fail_with, int want, const char *says, rf_host_counts *counts) {
   static sink out;
   rf_host *h = NULL;
   assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
   memset(&out, 0, sizeof out);
-  out.fail_with = 77;
+  out.fail_with = fail_with;
   rf_host_set_output(h, sink_collect, &out);
   rf_scenario_reader *rd = NULL;
   const char *text = small_text();
   assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
   rf_record r;
   int complaints = 0;
-  while (rf_scenario_reader_next(rd, &r) == RF_OK) {
-    int rc = rf_host_push(h, &r);
-    assert_true(rc == RF_OK || rc == 77);
-    complaints += rc == 77;
-  }
+  while (rf_scenario_reader_next(rd, &r) == RF_OK)
+    complaints += complained(h, rf_host_push(h, &r), want, says);
+  complaints += complained(h, rf_host_finish(h), want, says);
   rf_scenario_reader_free(rd);
-  int rc = rf_host_finish(h);
-  assert_true(rc == RF_OK || rc == 77);
-  complaints += rc == 77;
-  assert_true(complaints >= 1);
+  rf_host_get_counts(h, counts);
   rf_host_free(h);
+  return complaints;
+}
+
+/* An output callback's complaint comes back from the call that made the record. */
+static void test_output_complaint_passed_back(void **state) {
+  (void)state;
+  rf_host_counts c;
+  assert_true(run_complaining(77, 77, "the output callback returned 77", &c) >= 1);
 }
 
 /* A callback returning 1 must not read as a record set aside (RF_SETASIDE is 1): the host says
  * what happened instead of counting a set-aside record with no reason. */
 static void test_callback_returning_one(void **state) {
   (void)state;
-  static sink out;
-  rf_host *h = NULL;
-  assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
-  memset(&out, 0, sizeof out);
-  out.fail_with = 1;
-  rf_host_set_output(h, sink_collect, &out);
-  rf_scenario_reader *rd = NULL;
-  const char *text = small_text();
-  assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
-  rf_record r;
-  int complaints = 0;
-  while (rf_scenario_reader_next(rd, &r) == RF_OK) {
-    int rc = rf_host_push(h, &r);
-    assert_true(rc == RF_OK || rc == RF_EINVAL);
-    if (rc == RF_EINVAL) {
-      assert_non_null(strstr(rf_host_errmsg(h), "the output callback returned 1"));
-      complaints++;
-    }
-  }
-  rf_scenario_reader_free(rd);
-  rf_host_finish(h);
   rf_host_counts c;
-  rf_host_get_counts(h, &c);
+  assert_true(run_complaining(1, RF_EINVAL, "the output callback returned 1", &c) >= 1);
   assert_int_equal(c.set_aside, 0);
-  assert_true(complaints >= 1);
-  rf_host_free(h);
 }
 
 /* ==== edges =================================================================================== */

@@ -17,29 +17,9 @@
 
 #include "retailfuse/retailfuse.h"
 #include "test_rng.h"
+#include "test_text.h"
 
 #define MAX_EVENTS 4096
-
-typedef struct text {
-  char *data;
-  size_t len, cap;
-} text;
-
-static int text_write(const char *data, size_t len, void *payload) {
-  text *t = payload;
-  if (t->len + len + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-    while (cap < t->len + len + 1) cap *= 2;
-    char *p = realloc(t->data, cap);
-    if (p == NULL) return RF_ENOMEM;
-    t->data = p;
-    t->cap = cap;
-  }
-  memcpy(t->data + t->len, data, len);
-  t->len += len;
-  t->data[t->len] = '\0';
-  return 0;
-}
 
 static int to_writer(const rf_record *r, void *payload) {
   return rf_scenario_writer_write(payload, r);
@@ -63,7 +43,7 @@ typedef struct event {
 #define MAX_SOURCES 16
 
 typedef struct scenario {
-  text all;
+  test_text all;
   rf_store *store;
   event ev[MAX_EVENTS];
   size_t count;
@@ -102,7 +82,7 @@ static void simulate(scenario *s, uint64_t seed, int cameras) {
     assert_int_equal(rf_sim_set(&p, "cameras", n), RF_OK);
   }
   rf_scenario_writer *w = NULL;
-  assert_int_equal(rf_scenario_writer_new(&w, text_write, &s->all, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, &s->all, NULL), RF_OK);
   assert_int_equal(rf_sim_run(&p, seed, to_writer, w, ignore, NULL, NULL), RF_OK);
   assert_int_equal(rf_scenario_writer_close(w), RF_OK);
   rf_scenario_reader *r = NULL;
@@ -167,13 +147,13 @@ static void push_line(rf_engine *e, const event *ev) {
 }
 
 /* The engine's whole output for the events in this order. */
-static void run(const scenario *s, const event *order, text *out) {
+static void run(const scenario *s, const event *order, test_text *out) {
   rf_engine *e = NULL;
   rf_scenario_writer *w = NULL;
   memset(out, 0, sizeof *out);
   assert_int_equal(rf_engine_new(&e, s->store, NULL), RF_OK);
   assert_int_equal(rf_engine_param_set(e, RF_PARAM_SOURCE_TIMEOUT_S, 3600.0), RF_OK);
-  assert_int_equal(rf_scenario_writer_new(&w, text_write, out, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, out, NULL), RF_OK);
   rf_engine_set_output(e, to_writer, w);
   for (size_t i = 0; i < s->count; ++i) push_line(e, &order[i]);
   assert_int_equal(rf_engine_finish(e), RF_OK);
@@ -190,7 +170,7 @@ static void test_interleavings_give_the_same_output(void **state) {
     int cameras = seed > 4 ? (int)seed - 3 : 0; /* seeds 5-8: 2 to 5 cameras */
     simulate(&s, seed, cameras);
     assert_true(s.sources >= (cameras > 0 ? 2 + cameras : 3)); /* the streams really are there */
-    text first, other;
+    test_text first, other;
     run(&s, s.ev, &first);
     assert_true(first.len > 0);
     for (int k = 0; k < 6; ++k) {

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "test_text.h"
+
 #include "retailfuse/retailfuse.h"
 #include "test_alloc.h"
 
@@ -362,26 +364,6 @@ static int collect(sim_out *o, const rf_record *r) {
 
 /* ---- running ---- */
 
-typedef struct membuf {
-  char *data;
-  size_t len, cap;
-} membuf;
-
-static int mem_write(const char *data, size_t len, void *payload) {
-  membuf *m = payload;
-  if (m->len + len > m->cap) {
-    size_t cap = m->cap ? m->cap : 4096;
-    while (cap < m->len + len) cap *= 2;
-    char *grown = realloc(m->data, cap);
-    if (grown == NULL) return RF_ENOMEM;
-    m->data = grown;
-    m->cap = cap;
-  }
-  memcpy(m->data + m->len, data, len);
-  m->len += len;
-  return 0;
-}
-
 /* One sink for both streams: check, write, collect — whichever is on. Failures are remembered,
  * not raised, so the simulator finishes and frees its memory before the test fails. */
 typedef struct sink_ctx {
@@ -411,7 +393,7 @@ static int sink(const rf_record *r, void *payload) {
 
 typedef struct run_opts {
   int check; /* pass every record through one rf_scenario_check */
-  membuf *scenario_text, *truth_text;
+  test_text *scenario_text, *truth_text;
   sink_ctx *scenario_ctx, *truth_ctx; /* optional: the counts afterwards */
 } run_opts;
 
@@ -429,9 +411,11 @@ static void run_sim(const rf_sim_params *p, uint64_t seed, sim_out *out, const r
     sc.check = tc.check = check;
   }
   if (opts->scenario_text)
-    assert_int_equal(rf_scenario_writer_new(&sc.writer, mem_write, opts->scenario_text, NULL), 0);
+    assert_int_equal(rf_scenario_writer_new(&sc.writer, test_text_write, opts->scenario_text, NULL),
+                     0);
   if (opts->truth_text)
-    assert_int_equal(rf_scenario_writer_new(&tc.writer, mem_write, opts->truth_text, NULL), 0);
+    assert_int_equal(rf_scenario_writer_new(&tc.writer, test_text_write, opts->truth_text, NULL),
+                     0);
   int rc = rf_sim_run(p, seed, sink, &sc, sink, &tc, NULL);
   if (sc.writer) assert_int_equal(rf_scenario_writer_close(sc.writer), 0);
   if (tc.writer) assert_int_equal(rf_scenario_writer_close(tc.writer), 0);
@@ -526,7 +510,7 @@ static void same_seed_same_text(void **state) {
   const char *presets[] = {"busy", "adversarial"};
   for (size_t k = 0; k < 2; ++k) {
     rf_sim_params p = params(presets[k], "shoppers=40");
-    membuf s[3], t[3];
+    test_text s[3], t[3];
     memset(s, 0, sizeof s);
     memset(t, 0, sizeof t);
     sink_ctx sc, tc;
@@ -548,7 +532,7 @@ static void same_seed_same_text(void **state) {
     memset(&read, 0, sizeof read);
     size_t lines[2] = {0, 0};
     for (int which = 0; which < 2; ++which) {
-      membuf *m = which == 0 ? &s[2] : &t[2];
+      test_text *m = which == 0 ? &s[2] : &t[2];
       rf_scenario_reader *r;
       assert_int_equal(rf_scenario_reader_from_memory(&r, m->data, m->len, NULL, NULL), 0);
       rf_record rec;
@@ -1630,7 +1614,7 @@ typedef struct stream {
   rf_scenario_writer *writer;
   rf_scenario_check *check; /* optional */
   size_t refused;
-  membuf text, truth;
+  test_text text, truth;
   rf_sim_faults faults;
 } stream;
 
@@ -1726,8 +1710,8 @@ static void run_stream(const char *preset, const char *sets, uint64_t seed, int 
   memset(s, 0, sizeof *s);
   rf_sim_params p = params(preset, sets);
   rf_scenario_writer *truth;
-  assert_int_equal(rf_scenario_writer_new(&s->writer, mem_write, &s->text, NULL), 0);
-  assert_int_equal(rf_scenario_writer_new(&truth, mem_write, &s->truth, NULL), 0);
+  assert_int_equal(rf_scenario_writer_new(&s->writer, test_text_write, &s->text, NULL), 0);
+  assert_int_equal(rf_scenario_writer_new(&truth, test_text_write, &s->truth, NULL), 0);
   if (check) assert_int_equal(rf_scenario_check_new(&s->check, NULL), 0);
   int rc = rf_sim_run_faults(&p, seed, stream_sink, s, truth_text_sink, truth, NULL, &s->faults);
   assert_int_equal(rc, 0);
@@ -1735,7 +1719,7 @@ static void run_stream(const char *preset, const char *sets, uint64_t seed, int 
   assert_int_equal(rf_scenario_writer_close(truth), 0);
   rf_scenario_check_free(s->check);
   s->check = NULL;
-  assert_int_equal(mem_write("", 1, &s->text), 0); /* ends the last line's string */
+  assert_int_equal(test_text_write("", 1, &s->text), 0); /* ends the last line's string */
   char *line = s->text.data;
   for (size_t k = 0; k < s->store_records + s->count; ++k) {
     char *nl = strchr(line, '\n');

@@ -100,32 +100,46 @@ static void place(f_print *table, size_t cap, f_print p) {
   table[i] = p;
 }
 
-/* The table rebuilt at `cap` slots with the prints still worth keeping. */
-static int rebuild(f_dedup *d, const rf_allocator *a, size_t cap, rf_time_us forget_before) {
-  f_print *table = rf__calloc(a, cap, sizeof *table);
-  if (table == NULL) return RF_ENOMEM;
+/* The prints still worth keeping, placed again into `into` (cap slots, zeroed here). */
+static size_t rehash(const f_dedup *d, f_print *into, size_t cap, rf_time_us forget_before) {
+  memset(into, 0, cap * sizeof *into);
   size_t count = 0;
   for (size_t i = 0; i < d->cap; ++i)
     if (d->table[i].hash != 0 && d->table[i].t >= forget_before) {
-      place(table, cap, d->table[i]);
+      place(into, cap, d->table[i]);
       count++;
     }
-  rf__free(a, d->table);
-  d->table = table;
-  d->cap = cap;
-  d->count = count;
-  return 0;
+  return count;
 }
 
 int rf__dedup_reserve(f_dedup *d, const rf_allocator *a, rf_time_us forget_before) {
   if (2 * (d->count + 1) <= d->cap) return 0;
-  /* Full to a half: count what is still worth keeping, and size for twice that. */
+  /* Full to a half: keep what is still worth it, in a table at least four times that. */
   size_t keep = 0;
   for (size_t i = 0; i < d->cap; ++i)
     keep += d->table[i].hash != 0 && d->table[i].t >= forget_before;
-  size_t cap = 64;
+  size_t cap = d->cap > 0 ? d->cap : 64;
   while (cap < 4 * (keep + 1)) cap *= 2;
-  return rebuild(d, a, cap, forget_before);
+  if (cap == d->cap) { /* as busy as before: the spare takes it, nothing is allocated */
+    d->count = rehash(d, d->spare, cap, forget_before);
+    f_print *old = d->table;
+    d->table = d->spare;
+    d->spare = old;
+    return 0;
+  }
+  f_print *table = rf__malloc(a, cap * sizeof *table), *spare = rf__malloc(a, cap * sizeof *spare);
+  if (table == NULL || spare == NULL) {
+    rf__free(a, table);
+    rf__free(a, spare);
+    return RF_ENOMEM;
+  }
+  d->count = rehash(d, table, cap, forget_before);
+  rf__free(a, d->table);
+  rf__free(a, d->spare);
+  d->table = table;
+  d->spare = spare;
+  d->cap = cap;
+  return 0;
 }
 
 void rf__dedup_add(f_dedup *d, uint64_t hash, rf_time_us t) {
@@ -135,5 +149,6 @@ void rf__dedup_add(f_dedup *d, uint64_t hash, rf_time_us t) {
 
 void rf__dedup_free(f_dedup *d, const rf_allocator *a) {
   rf__free(a, d->table);
+  rf__free(a, d->spare);
   memset(d, 0, sizeof *d);
 }

@@ -18,7 +18,8 @@ typedef struct f_print {
 
 typedef struct f_dedup {
   f_print *table; /* open addressing, linear probing */
-  size_t cap;     /* 0 or a power of two */
+  f_print *spare; /* as big: the next table is rebuilt into it, so a steady store allocates none */
+  size_t cap;     /* 0 or a power of two; it only grows, with the busiest moment */
   size_t count;
 } f_dedup;
 
@@ -31,7 +32,7 @@ uint64_t rf__fingerprint(const rf_record *r, const char *source);
 int rf__dedup_seen(const f_dedup *d, uint64_t hash);
 
 /* Room for one more print: prints of records before `forget_before` are dropped first, and the
- * table grows only if that is not enough. 0 or RF_ENOMEM (table unchanged). */
+ * table grows (allocating) only if that is not enough. 0 or RF_ENOMEM (table unchanged). */
 int rf__dedup_reserve(f_dedup *d, const rf_allocator *a, rf_time_us forget_before);
 
 /* Remembers a print not seen before, after a reserve. */

@@ -213,7 +213,7 @@ static int catch_up(rf_engine *e, int everything) {
   rf_time_us horizon = rf__param_us(e, RF_PARAM_REVISION_S);
   rf__forget_decisions(e, horizon);
   if (!everything) rf__ledger_release(&e->ledger, e->clock, horizon, slot_used, e);
-  if (e->pending_count == 0) e->g_len = 0;
+  rf__compact_changes(e);
   return rc;
 }
 
@@ -263,7 +263,9 @@ int rf_engine_advance(rf_engine *e, rf_time_us now) {
   e->output_rc = 0;
   int rc = rf__settle(e);
   if (rc != 0) return rc;
-  if (now < -RF__TIME_LIMIT || now > RF__TIME_LIMIT)
+  /* Within RF_TIME_LIMIT_US, as every time the engine takes: sums and differences never
+   * overflow, and its output stays within 2^53. */
+  if (now < -RF_TIME_LIMIT_US || now > RF_TIME_LIMIT_US)
     return rf__error(&e->err, RF_ERANGE, "advance: %lld us is beyond the engine's time range",
                      (long long)now);
   /* No readings can come from before the lateness any more: plates silent since are in a gap,

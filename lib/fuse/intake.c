@@ -20,21 +20,11 @@ static int hand_after(const f_hand *h, uint32_t shelf, rf_time_us t0, rf_time_us
 
 int rf__take_hand(rf_engine *e, const rf_hand_rec *r, const char *awaited) {
   uint32_t shelf, who;
-  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "hand: the shelf id is missing");
-  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "hand: t1 is before t0");
-  if (r->has_x && !isfinite(r->x)) return rf__error(&e->err, RF_EINVAL, "hand: x is not finite");
-  if (r->has_conf && !isfinite(r->conf))
-    return rf__error(&e->err, RF_EINVAL, "hand: conf is not finite");
-  if (r->has_conf && (r->conf < 0.0 || r->conf > 1.0))
-    return rf__error(&e->err, RF_ERANGE, "hand: conf must be within [0, 1]");
-  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
-    return rf__error(&e->err, RF_ENOTFOUND, "hand: shelf '%s' is not in the store", r->shelf);
-  int64_t shopper = -1;
-  if (r->shopper != NULL) {
-    int rc = rf__ledger_find(&e->ledger, r->shopper, &who, &e->err);
-    if (rc != 0) return rc;
-    shopper = who;
-  }
+  /* Screened (screen.c): the numbers are in range, the shelf and any shopper exist. */
+  rf_store_find_shelf(e->store, r->shelf, &shelf);
+  int64_t shopper = r->shopper != NULL && rf__ledger_lookup(&e->ledger, r->shopper, &who) == 0
+                        ? (int64_t)who
+                        : -1;
   char *copy = awaited != NULL ? rf__malloc(&e->alloc, strlen(awaited) + 1) : NULL;
   if ((awaited != NULL && copy == NULL) ||
       RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) {
@@ -137,6 +127,34 @@ static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t
   e->g_len += n;
 }
 
+/* The plates of pending change c (its shelf's). */
+static size_t plates_of(const rf_engine *e, const f_change *c) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  return def.plate_count;
+}
+
+void rf__compact_changes(rf_engine *e) {
+  size_t live = 0;
+  for (size_t q = 0; q < e->pending_count; ++q) live += plates_of(e, &e->pending[q]);
+  if (2 * live >= e->g_len) return;
+  /* Each change moves down, in the order they sit in the pool, so none overwrites another's
+   * plates (few are pending: the quadratic pick costs nothing). */
+  size_t to = 0, from = 0;
+  for (size_t moved = 0; moved < e->pending_count; ++moved) {
+    f_change *next = NULL;
+    for (size_t q = 0; q < e->pending_count; ++q)
+      if (e->pending[q].first_g >= from && (next == NULL || e->pending[q].first_g < next->first_g))
+        next = &e->pending[q];
+    size_t n = plates_of(e, next);
+    from = next->first_g + 1;
+    memmove(e->g_pool + to, e->g_pool + next->first_g, n * sizeof *e->g_pool);
+    next->first_g = to;
+    to += n;
+  }
+  e->g_len = to;
+}
+
 /* Room for `changes` more changes of up to `plates` plates each. */
 int rf__reserve_changes(rf_engine *e, size_t changes, size_t plates) {
   if (RF__RESERVE(&e->alloc, e->g_pool, e->g_cap, e->g_len + changes * plates) != 0 ||
@@ -146,30 +164,12 @@ int rf__reserve_changes(rf_engine *e, size_t changes, size_t plates) {
 }
 
 int rf__take_delta(rf_engine *e, const rf_delta_rec *r) {
-  uint32_t shelf, plate, plate_shelf;
-  if (r->shelf == NULL) return rf__error(&e->err, RF_EINVAL, "delta: the shelf id is missing");
-  if (r->t1 < r->t0) return rf__error(&e->err, RF_ERANGE, "delta: t1 is before t0");
-  if (r->plate_count == 0 || r->plates == NULL)
-    return rf__error(&e->err, RF_EINVAL, "delta: no plates");
-  if (rf_store_find_shelf(e->store, r->shelf, &shelf) != 0)
-    return rf__error(&e->err, RF_ENOTFOUND, "delta: shelf '%s' is not in the store", r->shelf);
+  uint32_t shelf, plate;
+  /* Screened (screen.c): times in order, changes finite, the shelf and its plates exist. */
+  rf_store_find_shelf(e->store, r->shelf, &shelf);
   rf_shelf_def def;
   rf_store_shelf(e->store, shelf, &def);
   uint32_t first = rf_store_shelf_first_plate(e->store, shelf);
-  for (size_t k = 0; k < r->plate_count; ++k) {
-    if (r->plates[k].plate == NULL)
-      return rf__error(&e->err, RF_EINVAL, "delta: a plate id is missing");
-    if (rf_store_find_plate(e->store, r->plates[k].plate, &plate) != 0)
-      return rf__error(&e->err, RF_ENOTFOUND, "delta: plate '%s' is not in the store",
-                       r->plates[k].plate);
-    rf_store_plate(e->store, plate, NULL, &plate_shelf);
-    if (plate_shelf != shelf)
-      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' is not on shelf '%s'",
-                       r->plates[k].plate, r->shelf);
-    if (!isfinite(r->plates[k].g))
-      return rf__error(&e->err, RF_EINVAL, "delta: plate '%s' change is not finite",
-                       r->plates[k].plate);
-  }
   if (rf__reserve_changes(e, 1, def.plate_count) != 0) return RF_ENOMEM;
   memset(e->event_g, 0, def.plate_count * sizeof *e->event_g);
   for (size_t k = 0; k < r->plate_count; ++k) {

@@ -1,5 +1,5 @@
-/* Internal: events taken into the engine's state. Each take checks its record first and
- * changes nothing when it refuses it (the engine's message says why). */
+/* Internal: events taken into the engine's state, after screening (screen.c) found them usable:
+ * a take fails only for memory, and then changes nothing. */
 #ifndef RF_FUSE_INTAKE_H
 #define RF_FUSE_INTAKE_H
 
@@ -25,6 +25,10 @@ int rf__take_delta(rf_engine *e, const rf_delta_rec *r);
 int rf__take_samples(rf_engine *e, const rf_samples_rec *r);
 int rf__take_shelf_event(const rf_shelf_event *ev, void *payload);
 int rf__pass_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *payload);
+
+/* Gives back the per-plate room of decided changes: the pending ones' plates are moved to the
+ * front of the pool once it is more than half spent, so a store never idle does not grow it. */
+void rf__compact_changes(rf_engine *e);
 
 /* Room for `changes` more pending changes of up to `plates` plates each: 0 or RF_ENOMEM. */
 int rf__reserve_changes(rf_engine *e, size_t changes, size_t plates);

@@ -17,10 +17,6 @@
 #include "retailfuse/engine.h"
 #include "retailfuse/loadcell.h"
 
-/* Times the engine takes: within ±2^52 us (RF_TIME_LIMIT_US), so sums and differences of two of
- * them, and of them and a parameter, never overflow, and its output stays within 2^53. */
-#define RF__TIME_LIMIT RF_TIME_LIMIT_US
-
 typedef struct f_hand {
   uint32_t shelf;
   int64_t shopper; /* -1: anonymous */

@@ -298,6 +298,10 @@ int rf_host_finish(rf_host *h) {
   rf__error_clear(&h->err);
   if (h->engine == NULL && h->greedy == NULL) return 0;
   int rc = h->method == RF_METHOD_FUSED ? rf_engine_finish(h->engine) : rf_greedy_finish(h->greedy);
+  if (rc == RF_SETASIDE) /* finishing takes no record: a 1 is the output callback's own */
+    return rf__error(&h->err, RF_EINVAL,
+                     "finishing: the output callback returned 1 (callbacks return 0 or a "
+                     "negative value)");
   if (rc != 0)
     return rf__error(&h->err, rc, "finishing: %s",
                      method_errmsg(h)[0] ? method_errmsg(h) : rf_strerror(rc));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "test_text.h"
 #include "invariants.h"
 #include "retailfuse/check.h"
 #include "retailfuse/scenario.h"
@@ -15,31 +16,11 @@
 
 enum { MAX_LINE = 1 << 16 };
 
-typedef struct membuf {
-  char *data;
-  size_t len, cap;
-} membuf;
-
-static int to_buf(const char *data, size_t len, void *payload) {
-  membuf *b = payload;
-  if (b->len + len > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + len) cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (p == NULL) return RF_ENOMEM;
-    b->data = p;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return 0;
-}
-
 /* The record as the writer writes it, into b (emptied first): 0, or the writer's refusal. */
-static int write_one(const rf_record *r, membuf *b) {
+static int write_one(const rf_record *r, test_text *b) {
   rf_scenario_writer *w;
   b->len = 0;
-  if (rf_scenario_writer_new(&w, to_buf, b, NULL) != 0) fuzz_die("writer: out of memory");
+  if (rf_scenario_writer_new(&w, test_text_write, b, NULL) != 0) fuzz_die("writer: out of memory");
   int rc = rf_scenario_writer_write(w, r);
   int closed = rf_scenario_writer_close(w);
   if (rc == 0 && closed != 0) fuzz_die("writer: close failed (%d)", closed);
@@ -48,7 +29,7 @@ static int write_one(const rf_record *r, membuf *b) {
 
 /* A written record reads back as one record of its type that writes the same bytes. */
 static void round_trip(const rf_record *r) {
-  membuf first = {0}, second = {0};
+  test_text first = {0}, second = {0};
   if (write_one(r, &first) == 0) {
     rf_scenario_reader *rd;
     rf_record back;

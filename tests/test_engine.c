@@ -556,6 +556,71 @@ static void test_put_back_home(void **state) {
   assert_true(conf_of(x, 1) > 0.9);
 }
 
+/* ==== staff ====================================================================================
+ */
+
+static rf_record staff_enter(rf_time_us t, const char *id) {
+  rf_record r = enter(t, id);
+  r.u.enter.staff = 1;
+  return r;
+}
+
+/* Staff restock a facing beside a shopper's reach: the restock is nobody's put-back (the
+ * shopper's cart keeps its tea), makes no diff, and staff get no receipt. */
+static void test_staff_restock_is_nobodys(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, staff_enter(0, "E1"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta2(x, "A", 1200 * MS, 1600 * MS, "A3", -300.1, "A4", -240.5);
+  push(x, hand("E1", "A", 20 * SEC, 24 * SEC));
+  push(x, hand("S1", "B", 20 * SEC, 21 * SEC));
+  push_delta2(x, "A", 20500 * MS, 23000 * MS, "A3", 1081.0, "A4", 1082.1); /* four teas */
+  push(x, leave(40 * SEC, "E1"));
+  push(x, leave(40 * SEC, "S1"));
+  assert_int_equal(finish(x), 2);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA2", 1, 0, 0);
+  const out_rec *o = &x->out.rec[1];
+  assert_int_equal(o->type, RF_RECORD_RECEIPT);
+  assert_string_equal(o->shopper, "S1");
+  assert_int_equal(o->item_count, 1);
+  rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_OK);
+  assert_int_equal(st.staff_moves, 4);
+  assert_int_equal(st.receipts, 1);
+}
+
+/* Staff taking items off a shelf (tidying, expired stock) is not a purchase: no diff, and the
+ * shopper beside them is not billed either. A stats caller of version 1 still gets its fields. */
+static void test_staff_take_is_no_purchase(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, staff_enter(0, "E1"));
+  push(x, hand("E1", "B", 1 * SEC, 3 * SEC));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "B", 1500 * MS, 2500 * MS, "B2", -660.2); /* two colas */
+  push(x, leave(10 * SEC, "E1"));
+  push(x, leave(10 * SEC, "S1"));
+  assert_int_equal(finish(x), 1);
+  const out_rec *o = &x->out.rec[0];
+  assert_int_equal(o->type, RF_RECORD_RECEIPT);
+  assert_string_equal(o->shopper, "S1");
+  assert_int_equal(o->item_count, 0);
+  rf_engine_stats st;
+  memset(&st, 0xab, sizeof st);
+  st.version = 1;
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_OK);
+  assert_int_equal(st.version, 1);
+  assert_int_equal(st.receipts, 1);
+  uint64_t untouched;
+  memset(&untouched, 0xab, sizeof untouched);
+  assert_memory_equal(&st.staff_moves, &untouched, sizeof untouched);
+  st.version = 3;
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_EVERSION);
+}
+
 /* An item put back on the wrong shelf lies there; someone else can take it from there. */
 static void test_put_back_elsewhere_then_taken(void **state) {
   (void)state;
@@ -2387,6 +2452,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_who_different_shelves_at_once, teardown),
       cmocka_unit_test_teardown(test_who_overlap_beats_earlier_visit, teardown),
       cmocka_unit_test_teardown(test_put_back_home, teardown),
+      cmocka_unit_test_teardown(test_staff_restock_is_nobodys, teardown),
+      cmocka_unit_test_teardown(test_staff_take_is_no_purchase, teardown),
       cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),

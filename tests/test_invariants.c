@@ -42,13 +42,19 @@ static step receipt(rf_time_us t, const char *shopper, const rf_item_qty *items,
 
 static step enter(rf_time_us t, const char *shopper) {
   step s = {1, {.type = RF_RECORD_ENTER}};
-  s.rec.u.enter = (rf_shopper_rec){t, shopper};
+  s.rec.u.enter = (rf_shopper_rec){t, shopper, 0};
+  return s;
+}
+
+static step staff_enters(rf_time_us t, const char *shopper) {
+  step s = enter(t, shopper);
+  s.rec.u.enter.staff = 1;
   return s;
 }
 
 static step leave(rf_time_us t, const char *shopper) {
   step s = {1, {.type = RF_RECORD_EXIT}};
-  s.rec.u.exit = (rf_shopper_rec){t, shopper};
+  s.rec.u.exit = (rf_shopper_rec){t, shopper, 0};
   return s;
 }
 
@@ -287,6 +293,19 @@ static void hold_and_release(void **state) {
   inv_free(inv);
 }
 
+/* Staff are named by no diff and get no receipt; their leaving asks for none. */
+static void staff_buy_nothing(void **state) {
+  (void)state;
+  step diffed[] = {staff_enters(0, "E"), diff(0, "E", "X", 1)};
+  breaks(diffed, N(diffed), "record 0: diff #0: names 'E', whose cart is staff's");
+  step receipted[] = {staff_enters(0, "E"), leave(5, "E"), receipt(9, "E", NONE)};
+  breaks(receipted, N(receipted), "record 0: receipt of 'E': staff get none");
+  step good[] = {staff_enters(0, "E"), enter(0, "A"), diff(0, "A", "X", 1),
+                 leave(5, "E"),        leave(5, "A"), receipt(9, "A", X1, 1)};
+  keeps(good, N(good));
+  assert_string_equal(inv_rule_name(INV_STAFF), "staff");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(seq_increases),
@@ -299,6 +318,7 @@ int main(void) {
       cmocka_unit_test(receipts_when_all_left),
       cmocka_unit_test(receipt_time),
       cmocka_unit_test(hold_and_release),
+      cmocka_unit_test(staff_buy_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

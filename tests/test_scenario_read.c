@@ -195,6 +195,26 @@ static void test_store_records(void **state) {
   free(text);
 }
 
+/* `staff` on enter: true, false or absent; never read on exit. */
+static void test_staff_field(void **state) {
+  (void)state;
+  char *text;
+  rf_scenario_reader *r = open_text("{'type':'enter','t':0,'shopper':'E1','staff':true}\n"
+                                    "{'type':'enter','t':0,'shopper':'E2','staff':false}\n"
+                                    "{'type':'enter','t':0,'shopper':'S1'}\n"
+                                    "{'type':'exit','t':9,'shopper':'E1','staff':true}\n",
+                                    &text);
+  rf_record rec;
+  const int staff[] = {1, 0, 0, 0};
+  for (size_t i = 0; i < 4; ++i) {
+    expect_next(r, &rec, i < 3 ? RF_RECORD_ENTER : RF_RECORD_EXIT, i + 1);
+    assert_int_equal(rec.u.enter.staff, staff[i]);
+  }
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  free(text);
+}
+
 static void test_event_records(void **state) {
   (void)state;
   char *text;
@@ -566,6 +586,8 @@ static const bad_case bad_cases[] = {
     {"[{'type':'enter','t':1,'shopper':'S1'}]", RF_EPARSE, NULL, "expected a JSON object"},
     {"42", RF_EPARSE, NULL, "expected a JSON object"},
     {"'enter'", RF_EPARSE, NULL, "expected a JSON object"},
+    {"{'type':'enter','t':1,'shopper':'S1','staff':1}", RF_EPARSE, "staff", NULL},
+    {"{'type':'enter','t':1,'shopper':'S1','staff':null}", RF_EPARSE, "staff", NULL},
     {"null", RF_EPARSE, NULL, "expected a JSON object"},
     {"true", RF_EPARSE, NULL, "expected a JSON object"},
     /* type */
@@ -1607,6 +1629,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_store_records),
       cmocka_unit_test(test_event_records),
+      cmocka_unit_test(test_staff_field),
       cmocka_unit_test(test_hand_records),
       cmocka_unit_test(test_output_records),
       cmocka_unit_test(test_unknown_fields_ignored),

@@ -137,8 +137,8 @@ static rf_record valid(rf_record_type type) {
     case RF_RECORD_FACING:
       r.u.facing = (rf_facing_def){"G1S3", "859000002121", 0.3048, 0.4064, 8};
       break;
-    case RF_RECORD_ENTER: r.u.enter = (rf_shopper_rec){0, "S1"}; break;
-    case RF_RECORD_EXIT: r.u.exit = (rf_shopper_rec){95000000, "S1"}; break;
+    case RF_RECORD_ENTER: r.u.enter = (rf_shopper_rec){0, "S1", 0}; break;
+    case RF_RECORD_EXIT: r.u.exit = (rf_shopper_rec){95000000, "S1", 0}; break;
     case RF_RECORD_LINK: r.u.link = (rf_link_rec){1000, "S2", "S1"}; break;
     case RF_RECORD_POSITION: r.u.position = (rf_position_rec){5000000, "S1", 2.1, 0.4}; break;
     case RF_RECORD_SAMPLES: r.u.samples = (rf_samples_rec){"G1S3P4", 1000000, 16667, v_g, 3}; break;
@@ -190,7 +190,11 @@ static void test_exact_output(void **state) {
 
   r = valid(RF_RECORD_ENTER);
   expect_line(&r, "{'type':'enter','t':0,'shopper':'S1'}");
+  r.u.enter.staff = 1;
+  expect_line(&r, "{'type':'enter','t':0,'shopper':'S1','staff':true}");
   r = valid(RF_RECORD_EXIT);
+  expect_line(&r, "{'type':'exit','t':95000000,'shopper':'S1'}");
+  r.u.exit.staff = 1; /* staff is said at the door on the way in only */
   expect_line(&r, "{'type':'exit','t':95000000,'shopper':'S1'}");
   r = valid(RF_RECORD_LINK);
   expect_line(&r, "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}");
@@ -578,6 +582,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
     case RF_RECORD_EXIT:
       assert_int_equal(a->u.enter.t, b->u.enter.t);
       same_str(a->u.enter.shopper, b->u.enter.shopper);
+      assert_int_equal(a->u.enter.staff, b->u.enter.staff);
       break;
     case RF_RECORD_LINK:
       assert_int_equal(a->u.link.t, b->u.link.t);
@@ -680,6 +685,8 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'facing','shelf':'G1S3','sku':'A','x0':0.1,'x1':0.2}\r\n"                            \
   "{'type':'enter','t':0,'shopper':'S1','ignored':[1,2,{'a':null}]}\n"                          \
   "{'shopper':'S2','type':'enter','t':10}\n"                                                    \
+  "{'type':'enter','t':11,'shopper':'E1','staff':true}\n"                                       \
+  "{'type':'enter','t':12,'shopper':'E2','staff':false}\n"                                      \
   "{'type':'link','t':1000,'shopper':'S2','cart':'S1'}\n"                                       \
   "{'type':'position','t':5000000,'shopper':'S1','x':2.1,'y':-1e-7}\n"                          \
   "{'type':'samples','plate':'G1S3P4','t':1000000,'dt_us':16667,"                               \
@@ -701,7 +708,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}\n"                  \
   "{'type':'truth','t':4503599627370496,'shopper':'S1','sku':'A','qty':-3}\n"                   \
   "{'type':'exit','t':95000000,'shopper':'S1'}"
-#define ROUND_TRIP_COUNT 23
+#define ROUND_TRIP_COUNT 25
 
 /* Reads text and writes every record; returns what was written. */
 static sink rewrite(const char *text, size_t len, size_t *count) {
@@ -754,6 +761,9 @@ static void test_round_trip(void **state) {
 
   /* Spot checks of the canonical form. */
   assert_true(contains(once.data, "{\"type\":\"enter\",\"t\":10,\"shopper\":\"S2\"}\n"));
+  assert_true(
+      contains(once.data, "{\"type\":\"enter\",\"t\":11,\"shopper\":\"E1\",\"staff\":true}\n"));
+  assert_true(contains(once.data, "{\"type\":\"enter\",\"t\":12,\"shopper\":\"E2\"}\n"));
   assert_true(contains(once.data, "\"name\":\"Sweet \\\"Tea\\\" \\\\ caf\xc3\xa9\""));
   assert_true(contains(once.data, "\"y\":-1e-7}"));
   assert_true(contains(once.data, "\"g\":[2210.4,2210.6,0.30000000000000004,-0,10000000,5e-324]"));

@@ -219,8 +219,9 @@ RF_EXTERN int rf_engine_cart(const rf_engine *engine, const char *shopper, int64
 RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);
 
 /* What the engine took, set aside and decided so far. Set `version` to RF_ENGINE_STATS_VERSION
- * before the call (RF_EVERSION otherwise): fields are only ever appended. */
-#define RF_ENGINE_STATS_VERSION 1
+ * (or an earlier version, to get that version's fields) before the call (RF_EVERSION
+ * otherwise): fields are only ever appended. */
+#define RF_ENGINE_STATS_VERSION 2
 typedef struct rf_engine_stats {
   uint32_t version;
   uint64_t taken;                               /* records used (anonymous hands included) */
@@ -234,6 +235,8 @@ typedef struct rf_engine_stats {
   size_t sources; /* rf_engine_get_source_stats(engine, 0 .. sources - 1) */
   int has_clock;
   rf_time_us clock; /* the watermark decisions wait on */
+  /* version 2: */
+  uint64_t staff_moves; /* items staff were found to move (restocks, tidying): no diffs */
 } rf_engine_stats;
 RF_EXTERN int rf_engine_get_stats(const rf_engine *engine, rf_engine_stats *out);
 

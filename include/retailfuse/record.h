@@ -52,6 +52,7 @@ RF_EXTERN const char *rf_record_type_name(rf_record_type type);
 typedef struct rf_shopper_rec {
   rf_time_us t;
   const char *shopper;
+  int staff; /* enter: 1 for staff (they restock; buy nothing; get no receipt), else 0; exit: 0 */
 } rf_shopper_rec;
 
 /* `shopper` shops into the cart of `cart`. */

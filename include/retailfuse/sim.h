@@ -72,12 +72,39 @@ typedef struct rf_sim_params {
   int outage_camera;         /* 0: none; else the camera whose records in the window are held
                                 back and delivered together when it ends */
   double outage_start_s, outage_s; /* the window: start on the store clock, length */
+  /* realism (docs/simulator.md gives each default's source), all off in the classic presets */
+  int layout;                /* 0: gondolas in a row of equal plates (the knobs above); 1: varied
+                                layouts drawn from the layout seed: aisles of 2-8 gondolas, 4-7
+                                shelves, 3-12 plates of 8-15 cm, catalogues of 50-500 products */
+  int layout_seed;           /* the store is built from this seed; 0: from the run's seed */
+  double track_hz;           /* 0: one exact position fix per reach; else continuous tracks at this
+                                rate, walked between the reaches */
+  double track_noise_m;      /* tracker position noise (sd, m, correlated over about a second) */
+  double track_dropout_rate; /* share of a track's time without fixes (gaps of 1-5 s) */
+  double track_swap_rate;    /* chance two shoppers passing within 0.5 m swap track ids */
+  double track_break_rate;   /* chance a shopper's track breaks into a new id for a while */
+  double merge_rate;         /* two hands overlapping on one shelf within 0.3 m seen as one visit */
+  double crowd_gain;         /* missed and anonymous rates grow by this per other shopper within
+                                1.5 m of the reach */
+  double wrong_id_nearby;    /* share of wrong ids naming the nearest other shopper (else anyone) */
+  double blind_share;        /* share of each shelf's zone time the cameras cannot see (per shelf
+                                between 2/3 and 4/3 of this) */
+  double pickup_share;       /* reaches that pick an item up and put it back 2-20 s later */
+  double two_hand_share;     /* reaches made together with a second hand on the same gondola */
+  double lean_share;         /* reaches whose hand rests on the shelf, pressing 50-500 g */
+  double group_together;     /* share of a group member's reaches made beside its cart's owner */
+  int staff;         /* staff members (`"staff": true`) who restock shelves during the run */
+  int rush_shoppers; /* shoppers who rush one gondola together at rush_at_s (15+: a rush) */
+  double rush_at_s;  /* when the rush starts on the store clock */
 } rf_sim_params;
 
-#define RF_SIM_PARAMS_VERSION 2
+#define RF_SIM_PARAMS_VERSION 3
 
-/* The presets: "easy", "busy", "adversarial", "day", "large", and "chaos" (busy with every
- * stream fault on). RF_ENOTFOUND for another name. */
+/* The presets: "easy", "busy", "adversarial", "day", "large", "chaos" (busy with every
+ * stream fault on), and the realistic ones: "realistic" (busy traffic in a varied layout with
+ * noisy tracks, imperfect cameras, browsing, leaning, staff), "rush" (15+ shoppers at one
+ * gondola), "group" (groups sharing carts, shopping side by side) and "blind" (cameras blind
+ * for 20-40 % of each shelf's zone time). RF_ENOTFOUND for another name. */
 RF_EXTERN int rf_sim_preset(rf_sim_params *out, const char *name);
 
 /* The knobs, by index: name, a one-line description, and the current value as text. */

@@ -258,12 +258,14 @@ static int decide(rf_greedy *g, const g_delta *d, rf_time_us t) {
       }
     }
   }
-  if (best_qty == 0) return 0;
+  /* What staff move is nobody's purchase. */
+  if (best_qty == 0 || rf__ledger_staff_cart(&g->ledger, cart)) return 0;
   return emit_diff(g, d, cart, best_product, d->total < 0 ? best_qty : -best_qty, t);
 }
 
 static int emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_greedy *g = payload;
+  if (rf__ledger_staff_cart(&g->ledger, cart)) return 0; /* staff get no receipt */
   rf_record rec;
   memset(&rec, 0, sizeof rec);
   rec.type = RF_RECORD_RECEIPT;

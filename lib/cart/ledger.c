@@ -125,6 +125,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       cart = &l->carts[i];
     }
     l->shoppers[i].present = 1;
+    l->shoppers[i].staff = r->staff != 0;
     l->shoppers[i].entered = r->t;
     if (l->shoppers[i].cart == i) cart->owner_left = 0; /* the owner is back */
     cart->members_in++;
@@ -135,6 +136,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
   l->shoppers[i].cart = i;
   l->shoppers[i].in_use = 1;
   l->shoppers[i].present = 1;
+  l->shoppers[i].staff = r->staff != 0;
   l->shoppers[i].entered = r->t;
   l->carts[i].members_in = 1;
   return 0;

@@ -30,6 +30,7 @@ typedef struct rf__shopper {
   uint32_t cart; /* index of the cart owner (itself unless linked) */
   int in_use;    /* 0: a released slot, free for the next shopper to enter */
   int present;
+  int staff;                /* entered as staff: their cart is nobody's purchase */
   rf_time_us entered, left; /* when last seen entering / leaving */
   rf__fix track[RF__TRACK]; /* a ring, oldest first from track_head */
   int track_count, track_head;
@@ -80,6 +81,12 @@ static inline uint32_t rf__ledger_cart_of(const rf__ledger *l, uint32_t s) {
 /* A cart's quantities, per product (read only: rf__ledger_add changes them). */
 static inline const int64_t *rf__ledger_qty(const rf__ledger *l, uint32_t cart) {
   return l->carts[cart].qty;
+}
+
+/* Whether the cart is staff's (its owner entered as staff): it takes no items and gets no
+ * receipt; what staff move is nobody's purchase. */
+static inline int rf__ledger_staff_cart(const rf__ledger *l, uint32_t cart) {
+  return l->shoppers[cart].staff;
 }
 
 /* Whether the cart's receipt is out. */

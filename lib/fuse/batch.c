@@ -277,6 +277,7 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
   int rc;
   if (ch.w->decision >= 0 && (rc = rf__correct(e, &ch, t)) != 0) return rc;
   if ((rc = emit_choice(e, &ch, list, count, hinted, t, &seq)) != 0) return rc;
+  if (rf__ledger_staff_cart(&e->ledger, ch.cart)) return 0; /* nothing to revise or mislay */
   if (c->total < 0 && ch.w->parts == 1 && ch.w->loose < 0 && rf__remember(e, &ch, seq) != 0)
     return RF_ENOMEM;
   return rf__note_loose(e, c, ch.w) != 0 ? RF_ENOMEM : 0;

@@ -82,6 +82,12 @@ int rf__emit_flags_review(const rf_engine *e, double conf) {
 
 int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, int64_t qty,
                   double conf, rf_time_us t, int64_t corrects, int64_t *seq) {
+  if (rf__ledger_staff_cart(&e->ledger, cart)) {
+    /* Staff restocking or tidying: nobody's purchase, so no diff (and nothing to correct). */
+    if (seq) *seq = -1;
+    e->stats.staff_moves += qty < 0 ? (uint64_t)-qty : (uint64_t)qty;
+    return 0;
+  }
   rf__ledger_add(&e->ledger, cart, product, qty);
   f_out o;
   memset(&o, 0, sizeof o);
@@ -125,6 +131,7 @@ int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t)
 
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_engine *e = payload;
+  if (rf__ledger_staff_cart(&e->ledger, cart)) return 0; /* staff get no receipt */
   if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0 ||
       rf__emit_reserve(e, 1) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");

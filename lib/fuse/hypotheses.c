@@ -114,6 +114,9 @@ void rf__takes_of(const rf_engine *e, const f_change *c, f_hyps *s) {
   s->loose_seen = e->loose_version;
 }
 
+/* The most items staff are read as putting on a facing at once. */
+#define RESTOCK_MOST 12
+
 /* The hypotheses of putting back q items of product p: home to its facing, or left here;
  * `prior` is added to each (an item not in the cart is costlier). */
 static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t max_q, double prior,
@@ -154,11 +157,39 @@ int rf__correctable(const rf_engine *e, const f_decision *d, uint32_t into) {
          rf__ledger_qty(l, from)[d->product[0]] >= d->qty[0];
 }
 
+/* Staff restocking: up to RESTOCK_MOST items of a facing of this shelf put on it. Staff carry
+ * stock, not a cart, so any facing's product, any count, equally likely. */
+static void add_restocks(const rf_engine *e, const f_change *c, f_hyps *s) {
+  const uint32_t *fac;
+  size_t nf;
+  rf_store_shelf_facings(e->store, c->shelf, &fac, &nf);
+  for (size_t i = 0; i < nf; ++i) {
+    rf_facing_def f;
+    rf_store_facing(e->store, fac[i], &f);
+    uint32_t p = e->facing_product[fac[i]];
+    double unit, sd;
+    rf__product_weight(e, p, &unit, &sd);
+    for (int64_t q = 1; q <= RESTOCK_MOST; ++q) {
+      f_what w = what_of(1, &p, &q);
+      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) -
+               log((double)RESTOCK_MOST);
+      w.lo = f.x0;
+      w.hi = f.x1;
+      add(s->puts, &s->put_count, &w);
+    }
+  }
+}
+
 double rf__enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shopper, f_hyps *s) {
   uint32_t cart = rf__ledger_cart_of(&e->ledger, shopper);
   s->put_count = 0;
   double total = -INFINITY;
   if (c->total <= 0) return total;
+  if (rf__ledger_staff_cart(&e->ledger, cart)) {
+    add_restocks(e, c, s);
+    for (size_t i = 0; i < s->put_count; ++i) total = rf__logsumexp_add(total, s->puts[i].logl);
+    return total;
+  }
   const int64_t *qty = rf__ledger_qty(&e->ledger, cart);
   for (uint32_t p = 0; p < e->products; ++p)
     if (qty[p] > 0) add_puts(e, c, p, qty[p], 0.0, -1, -1, s);

@@ -1,6 +1,7 @@
 /* What the engine tells its host about its sources and its work: delays set by name, a source
  * going stale or coming back, and the counts of rf_engine_stats. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "retailfuse/status.h"
@@ -31,12 +32,15 @@ void rf_engine_set_source_output(rf_engine *e, rf_engine_source_fn on_source, vo
 
 int rf_engine_get_stats(const rf_engine *e, rf_engine_stats *out) {
   if (e == NULL || out == NULL) return RF_EINVAL;
-  if (out->version != RF_ENGINE_STATS_VERSION) return RF_EVERSION;
-  *out = e->stats;
-  out->version = RF_ENGINE_STATS_VERSION;
-  out->sources = e->sources.count;
-  out->has_clock = e->has_clock;
-  out->clock = e->clock;
+  /* A caller built against version 1 has the struct without the fields version 2 added. */
+  uint32_t version = out->version;
+  if (version != 1 && version != RF_ENGINE_STATS_VERSION) return RF_EVERSION;
+  rf_engine_stats st = e->stats;
+  st.version = version;
+  st.sources = e->sources.count;
+  st.has_clock = e->has_clock;
+  st.clock = e->clock;
+  memcpy(out, &st, version == 1 ? offsetof(rf_engine_stats, staff_moves) : sizeof st);
   return 0;
 }
 

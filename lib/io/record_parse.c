@@ -321,6 +321,13 @@ static int parse_shopper(const ctx *c, rf_shopper_rec *s) {
   return 0;
 }
 
+static int parse_enter(const ctx *c, rf_shopper_rec *s) {
+  int rc, staff = RF_UNKNOWN;
+  if ((rc = parse_shopper(c, s)) || (rc = opt_bool(c, "staff", &staff))) return rc;
+  s->staff = staff == 1;
+  return 0;
+}
+
 static int parse_link(const ctx *c, rf_link_rec *l) {
   int rc;
   if ((rc = req_time(c, "t", &l->t)) || (rc = req_id(c, "shopper", &l->shopper)) ||
@@ -629,7 +636,7 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_PRODUCT: return parse_product(&c, &out->u.product);
     case RF_RECORD_SHELF: return parse_shelf(&c, &out->u.shelf);
     case RF_RECORD_FACING: return parse_facing(&c, &out->u.facing);
-    case RF_RECORD_ENTER: return parse_shopper(&c, &out->u.enter);
+    case RF_RECORD_ENTER: return parse_enter(&c, &out->u.enter);
     case RF_RECORD_EXIT: return parse_shopper(&c, &out->u.exit);
     case RF_RECORD_LINK: return parse_link(&c, &out->u.link);
     case RF_RECORD_POSITION: return parse_position(&c, &out->u.position);

@@ -400,6 +400,7 @@ static void emit_record(emit *e, const rf_record *rec) {
       const rf_shopper_rec *s = rec->type == RF_RECORD_ENTER ? &rec->u.enter : &rec->u.exit;
       integer(e, "t", s->t);
       id(e, "shopper", s->shopper);
+      if (rec->type == RF_RECORD_ENTER && s->staff) boolean(e, "staff", 1);
       break;
     }
     case RF_RECORD_LINK:

@@ -23,6 +23,16 @@ int rf__faults_on(const rf_sim_params *p) {
          p->stray_id_rate > 0 || p->unknown_shelf_rate > 0 || p->outage_camera > 0;
 }
 
+/* The store's gondolas (numbered from 0, their shelves in order), and how many shelves the
+ * first has: an unknown shelf is named like a real one, on a gondola beyond the last. */
+static int gondolas_of(const sim_world *w) { return w->shelves[w->shelf_count - 1].gondola + 1; }
+
+static int shelves_of_first_gondola(const sim_world *w) {
+  int n = 0;
+  while (n < w->shelf_count && w->shelves[n].gondola == 0) ++n;
+  return n;
+}
+
 /* Neighbouring shelves share a camera: shelf s of S goes to camera floor(s * N / S). */
 static int camera_of(const sim_world *w, int shelf) {
   return (int)((int64_t)shelf * w->p->cameras / w->shelf_count);
@@ -88,8 +98,8 @@ static int label(sim_world *w, const sensor_log *log, const out_event *base, siz
     all[m++] = se;
     if (!copy) continue;
     /* A shelf on a gondola beyond the declared ones, laid out like the original. */
-    se.unknown_g = p->gondolas + rf__rng_int(&w->rng_unknown, 1, 2);
-    se.unknown_s = rf__rng_int(&w->rng_unknown, 1, p->shelves_per_gondola);
+    se.unknown_g = gondolas_of(w) + rf__rng_int(&w->rng_unknown, 1, 2);
+    se.unknown_s = rf__rng_int(&w->rng_unknown, 1, shelves_of_first_gondola(w));
     all[m++] = se;
     f->unknown_shelves++;
   }

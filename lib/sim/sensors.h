@@ -5,7 +5,8 @@
 #include "sim_internal.h"
 
 typedef struct sensed_hand {
-  int shopper;      /* -1: anonymous */
+  int shopper;      /* -1: anonymous; <= -2: the broken-off track id k = -2 - shopper */
+  int merged;       /* it covers two reaches (two hands seen as one) */
   int shelf, reach; /* reach -1: a false visit */
   int64_t t0, t1, arrives;
   double x, conf;

@@ -13,6 +13,7 @@
 #include "samples.h"
 #include "sensors.h"
 #include "sim_internal.h"
+#include "tracker.h"
 
 static int by_arrival(const void *a, const void *b) {
   const out_event *x = a, *y = b;
@@ -36,6 +37,7 @@ typedef struct emitter {
   double *readings;
   rf_sim_faults *faults; /* what the stream faults injected */
   fault_names *names;    /* what labelled records point at */
+  char label[24];        /* a broken-off track's id, "T<k>" */
 } emitter;
 
 static int emit_store(emitter *e) {
@@ -87,6 +89,13 @@ static int emit_store(emitter *e) {
   return 0;
 }
 
+/* The id a tracker label stands for: a shopper's, or a broken-off track's "T<k+1>". */
+static const char *label_name(emitter *e, int label) {
+  if (label >= 0) return e->w->shoppers[label].id;
+  snprintf(e->label, sizeof e->label, "T%d", -label);
+  return e->label;
+}
+
 /* The record of an event, in rec (pointing into the world and the emitter's scratch). */
 static void build_event(emitter *e, const out_event *ev, rf_record *out) {
   sim_world *w = e->w;
@@ -99,6 +108,7 @@ static void build_event(emitter *e, const out_event *ev, rf_record *out) {
       rec.type = ev->kind == EV_ENTER ? RF_RECORD_ENTER : RF_RECORD_EXIT;
       rec.u.enter.t = ev->key;
       rec.u.enter.shopper = s->id;
+      rec.u.enter.staff = ev->kind == EV_ENTER && s->staff;
       break;
     }
     case EV_LINK: {
@@ -110,20 +120,32 @@ static void build_event(emitter *e, const out_event *ev, rf_record *out) {
       break;
     }
     case EV_POSITION: {
+      if (w->track != NULL) {
+        const sim_fix *f = rf__sim_fix_at(w, (size_t)ev->index);
+        rec.type = RF_RECORD_POSITION;
+        rec.u.position.t = f->t;
+        rec.u.position.shopper = label_name(e, f->label);
+        rec.u.position.x = f->x;
+        rec.u.position.y = f->y;
+        break;
+      }
+      /* No tracker: one exact fix as each reach begins. */
       const sim_reach *r = &w->reaches[ev->index];
-      const sim_shelf *sh = &w->shelves[r->shelf];
+      double x, y;
+      rf__sim_where(w, r->shopper, r->t0, &x, &y);
       rec.type = RF_RECORD_POSITION;
       rec.u.position.t = ev->key;
       rec.u.position.shopper = w->shoppers[r->shopper].id;
-      rec.u.position.x = (double)(int64_t)((sh->pos_x - sh->width / 2 + r->x) * 100 + 0.5) / 100;
-      rec.u.position.y = (double)(int64_t)((sh->pos_y + 0.5) * 100 + 0.5) / 100;
+      rec.u.position.x = round(x * 100) / 100;
+      rec.u.position.y = round(y * 100) / 100;
       break;
     }
     case EV_HAND: {
       const sensed_hand *h = &e->log->hands[ev->index];
       rf_hand_rec *o = &rec.u.hand;
       rec.type = RF_RECORD_HAND;
-      o->shopper = h->shopper >= 0 ? w->shoppers[h->shopper].id : NULL;
+      o->shopper = h->shopper == -1 ? NULL
+                                    : label_name(e, h->shopper >= 0 ? h->shopper : h->shopper + 1);
       o->shelf = w->shelves[h->shelf].id;
       o->t0 = h->t0;
       o->t1 = h->t1;
@@ -209,7 +231,8 @@ static int emit_events(emitter *e) {
   const sample_model *m = e->samples;
   size_t sample_records = m ? m->records_per_plate * (size_t)w->plate_count : 0;
   if (sample_records > (size_t)INT32_MAX) return RF_ELIMIT;
-  size_t n = 3 * (size_t)w->shopper_count + w->reach_count + e->log->hand_count +
+  size_t positions = w->track != NULL ? rf__sim_fix_count(w) : w->reach_count;
+  size_t n = 3 * (size_t)w->shopper_count + positions + e->log->hand_count +
              (m ? sample_records : e->log->delta_count);
   out_event *ev = rf__calloc(w->alloc, n + 1, sizeof *ev);
   if (ev == NULL) return RF_ENOMEM;
@@ -219,8 +242,13 @@ static int emit_events(emitter *e) {
     if (w->shoppers[s].cart != s) ev[k++] = (out_event){w->shoppers[s].enter_us, EV_LINK, s};
     ev[k++] = (out_event){w->shoppers[s].exit_us, EV_EXIT, s};
   }
-  for (size_t r = 0; r < w->reach_count; ++r)
-    ev[k++] = (out_event){w->reaches[r].t0, EV_POSITION, (int)r};
+  if (w->track != NULL) {
+    for (size_t f = 0; f < positions; ++f)
+      ev[k++] = (out_event){rf__sim_fix_at(w, f)->t, EV_POSITION, (int)f};
+  } else {
+    for (size_t r = 0; r < w->reach_count; ++r)
+      ev[k++] = (out_event){w->reaches[r].t0, EV_POSITION, (int)r};
+  }
   for (size_t h = 0; h < e->log->hand_count; ++h)
     ev[k++] = (out_event){e->log->hands[h].arrives, EV_HAND, (int)h};
   if (m != NULL) {
@@ -265,6 +293,8 @@ static int emit_truth(emitter *e) {
   rf_record rec;
   for (size_t q = 0; q < w->move_count && rc == 0; ++q) {
     const sim_move *m = &w->moves[keys[q].index];
+    /* A hand's pressure and staff's restocking are nobody's purchase. */
+    if (m->product < 0 || w->shoppers[m->cart].staff) continue;
     memset(&rec, 0, sizeof rec);
     rec.type = RF_RECORD_TRUTH;
     rec.u.truth.t = m->t;
@@ -276,7 +306,7 @@ static int emit_truth(emitter *e) {
   rf__free(w->alloc, keys);
   /* One receipt per cart owner, items in catalog order. */
   for (int s = 0; s < w->shopper_count && rc == 0; ++s) {
-    if (w->shoppers[s].cart != s) continue;
+    if (w->shoppers[s].cart != s || w->shoppers[s].staff) continue;
     memset(e->qty, 0, (size_t)w->product_count * sizeof *e->qty);
     const sim_cart *c = &w->carts[s];
     for (int i = 0; i < c->count; ++i) e->qty[c->items[i].product]++;
@@ -321,7 +351,7 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   memset(&w, 0, sizeof w);
   w.p = params;
   w.alloc = &a;
-  rf__rng_seed(&w.rng_store, seed, 1);
+  rf__rng_seed(&w.rng_store, params->layout_seed > 0 ? (uint64_t)params->layout_seed : seed, 1);
   rf__rng_seed(&w.rng_people, seed, 2);
   rf__rng_seed(&w.rng_actions, seed, 3);
   rf__rng_seed(&w.rng_camera, seed, 4);
@@ -330,6 +360,8 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   rf__rng_seed(&w.rng_unknown, seed, 7);
   rf__rng_seed(&w.rng_delivery, seed, 8);
   rf__rng_seed(&w.rng_duplicate, seed, 9);
+  rf__rng_seed(&w.rng_track, seed, 10);
+  rf__rng_seed(&w.rng_blind, seed, 11);
   sensor_log log;
   memset(&log, 0, sizeof log);
   emitter e;
@@ -343,14 +375,15 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   memset(&samples, 0, sizeof samples);
   if ((rc = rf__sim_build_store(&w)) == 0 &&
       (!params->samples_mode || (rc = rf__samples_prepare(&samples, &w, seed)) == 0) &&
-      (rc = rf__sim_shop(&w)) == 0 && (rc = rf__sim_sense(&w, &log)) == 0 &&
+      (rc = rf__sim_shop(&w)) == 0 && (rc = rf__sim_track(&w)) == 0 &&
+      (rc = rf__sim_sense(&w, &log)) == 0 &&
       (!params->samples_mode || (rc = rf__samples_plan(&samples, &w)) == 0)) {
     if (params->samples_mode) {
       e.samples = &samples;
       e.readings = rf__calloc(&a, (size_t)samples.per_record + 1, sizeof *e.readings);
       if (e.readings == NULL) rc = RF_ENOMEM;
     }
-    size_t most = (size_t)params->plates_max + (size_t)w.product_count + 1;
+    size_t most = (size_t)w.plate_count + (size_t)w.product_count + 1;
     e.plates = rf__calloc(&a, most, sizeof *e.plates);
     e.deltas = rf__calloc(&a, most, sizeof *e.deltas);
     e.items = rf__calloc(&a, most, sizeof *e.items);

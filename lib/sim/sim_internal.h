@@ -22,9 +22,13 @@ typedef struct sim_plate {
 
 typedef struct sim_shelf {
   char id[24];
+  int gondola; /* shelves of a gondola are neighbours in the shelf list */
   int first_plate, plate_count;
   int first_facing, facing_count;
-  double width, noise, pos_x, pos_y;
+  double width, noise;
+  double pos_x, pos_y; /* its front's centre on the floor plan (m) */
+  double ax, ay;       /* unit vector along the shelf, from its left edge (x = 0) */
+  double nx, ny;       /* unit normal from its front into the aisle, where shoppers stand */
 } sim_shelf;
 
 typedef struct sim_facing {
@@ -55,22 +59,37 @@ typedef struct sim_cart {
 typedef struct sim_shopper {
   char id[24];
   int64_t enter_us, exit_us;
-  int cart; /* index of the cart owner (itself unless linked) */
+  int cart;  /* index of the cart owner (itself unless linked) */
+  int staff; /* staff: restocks, buys nothing, gets no receipt */
   int first_reach, reach_count;
 } sim_shopper;
 
-enum { REACH_TAKE, REACH_MULTI, REACH_BROWSE, REACH_PUTBACK };
+enum {
+  REACH_TAKE,
+  REACH_MULTI,
+  REACH_BROWSE,
+  REACH_PUTBACK,
+  REACH_PICKUP,  /* takes an item to look at it ... */
+  REACH_RETURN,  /* ... and puts that item back where it was (its `pair`) */
+  REACH_RESTOCK, /* staff: fills a facing */
+  REACH_KINDS
+};
 
 typedef struct sim_reach {
   int shopper, shelf, kind;
+  int forced; /* a kind fixed when scheduled, or -1: drawn when the reach is played */
+  int pair;   /* a pick-up's return, a return's pick-up; -1 */
+  int lean;   /* the hand rests on the shelf for the whole reach */
   int64_t t0, t1;
   double x;
   int first_move, move_count;
-  int took, put; /* what the hand did: for the holding_* hints */
-  int product;   /* the (first) product moved, -1 if none */
+  int took, put;    /* what the hand did: for the holding_* hints */
+  int product;      /* the (first) product moved, -1 if none */
+  int facing, lane; /* where a pick-up's item came from (-1: loose or none) */
 } sim_reach;
 
-/* One item leaving (sign -1) or arriving on (+1) a shelf. */
+/* One item leaving (sign -1) or arriving on (+1) a shelf; or a hand's pressure (product -1,
+ * cart -1) pressing (+1) and lifting (-1). */
 typedef struct sim_move {
   int reach, shelf, product, sign, cart;
   int64_t t;
@@ -83,6 +102,7 @@ typedef struct sim_world {
   rf__rng rng_store, rng_people, rng_actions, rng_camera, rng_cells;
   /* stream faults (faults.c), one stream each so a fault's knob moves nothing else */
   rf__rng rng_stray, rng_unknown, rng_delivery, rng_duplicate;
+  rf__rng rng_track, rng_blind; /* the tracker (tracker.c); blind zones (sensors.c) */
   sim_product *products;
   int product_count;
   sim_shelf *shelves;
@@ -100,10 +120,15 @@ typedef struct sim_world {
   size_t reach_count, reach_cap;
   sim_move *moves;
   size_t move_count, move_cap;
+  struct sim_track *track; /* tracker.c: continuous tracks, when track_hz > 0 */
+  int rush_shelf;          /* a shelf of the gondola a rush goes to */
 } sim_world;
 
-/* world.c: the store and its full shelves. */
+/* world.c: the store and its full shelves (layout.c when p->layout is 1). */
 int rf__sim_build_store(sim_world *w);
+int rf__sim_build_varied(sim_world *w);
+/* Names product `index` (its sku from the index, a name drawn from rng_store). */
+void rf__sim_name_product(sim_world *w, sim_product *pr, int index);
 /* shoppers.c: arrivals, reaches, and what each reach does to the shelves and carts. */
 int rf__sim_shop(sim_world *w);
 void rf__sim_world_free(sim_world *w);

@@ -16,7 +16,7 @@ static const char *const kinds[] = {
     "Soup",      "Beans",     "Tuna",       "Cereal",          "Crackers",      "Cookies",
     "Shampoo",   "Soap",      "Toothpaste", "Yogurt",          "Peanut Butter", "Jam"};
 
-static void name_product(sim_world *w, sim_product *pr, int index) {
+void rf__sim_name_product(sim_world *w, sim_product *pr, int index) {
   snprintf(pr->sku, sizeof pr->sku, "%012llu",
            859000000000ULL + (unsigned long long)index * 7919ULL);
   const char *kind =
@@ -24,7 +24,7 @@ static void name_product(sim_world *w, sim_product *pr, int index) {
   snprintf(pr->name, sizeof pr->name, "%s %d", kind, index + 1);
 }
 
-int rf__sim_build_store(sim_world *w) {
+static int build_row(sim_world *w) {
   const rf_sim_params *p = w->p;
   rf__rng *r = &w->rng_store;
   int shelves = p->gondolas * p->shelves_per_gondola;
@@ -46,8 +46,11 @@ int rf__sim_build_store(sim_world *w) {
       sh->width = sh->plate_count * p->plate_width_m;
       sh->noise = p->noise_g * rf__rng_range(r, 0.7, 1.3);
       /* Gondolas stand in a row 2 m apart; a shelf's front centre is at its middle. */
+      sh->gondola = g;
       sh->pos_x = 2.0 * g + sh->width / 2;
       sh->pos_y = 0.3 + 0.35 * s;
+      sh->ax = 1.0;
+      sh->ny = 1.0;
       for (int k = 0; k < sh->plate_count; ++k) {
         sim_plate *pl = &w->plates[w->plate_count++];
         snprintf(pl->id, sizeof pl->id, "%sP%d", sh->id, k + 1);
@@ -68,7 +71,7 @@ int rf__sim_build_store(sim_world *w) {
         f->product = w->product_count++;
         f->x0 = x;
         f->x1 = x + width;
-        name_product(w, pr, f->product);
+        rf__sim_name_product(w, pr, f->product);
         pr->facing = index;
         if (previous_weight > 0.0 && rf__rng_chance(r, p->similar_weight_share)) {
           pr->weight = rf__rng_chance(r, p->equal_weight_share)
@@ -102,4 +105,8 @@ int rf__sim_build_store(sim_world *w) {
     }
   }
   return 0;
+}
+
+int rf__sim_build_store(sim_world *w) {
+  return w->p->layout == 1 ? rf__sim_build_varied(w) : build_row(w);
 }

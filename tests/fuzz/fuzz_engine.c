@@ -112,12 +112,14 @@ static void decode_samples(decoder *d, rf_record *r, rf_time_us t) {
 
 /* The next event into *r: 1, or 0 for an advance of the clock to *advance. */
 static int decode(decoder *d, rf_record *r, rf_time_us *advance) {
-  unsigned op = fuzz_byte(&d->in) % 8;
+  unsigned byte = fuzz_byte(&d->in), op = byte % 8;
   rf_time_us t = next_time(d);
   memset(r, 0, sizeof *r);
   switch (op) {
-    case 0: r->type = RF_RECORD_ENTER, r->u.enter = (rf_shopper_rec){t, shopper(d)}; break;
-    case 1: r->type = RF_RECORD_EXIT, r->u.exit = (rf_shopper_rec){t, shopper(d)}; break;
+    case 0: /* the top of the byte's range enters staff */
+      r->type = RF_RECORD_ENTER, r->u.enter = (rf_shopper_rec){t, shopper(d), byte >= 224};
+      break;
+    case 1: r->type = RF_RECORD_EXIT, r->u.exit = (rf_shopper_rec){t, shopper(d), 0}; break;
     case 2:
       r->type = RF_RECORD_LINK;
       r->u.link.t = t;

@@ -28,6 +28,7 @@ typedef struct inv_shopper {
   int closed;     /* this visit's receipt is out */
   int present;    /* -1: no enter or exit fed; 0: left; 1: in the store */
   int exited;     /* an exit was fed during this visit */
+  int staff;      /* entered as staff this visit: named by no diff and no receipt */
   rf_time_us last_exit;
   int cart_exited; /* as an owner: someone left while shopping into this cart, this visit ... */
   rf_time_us cart_last_exit; /* ... the last of those exits (a receipt's time follows it) */
@@ -156,8 +157,8 @@ void inv_free(inv_checker *inv) {
 
 void inv_set_wait(inv_checker *inv, rf_time_us wait_us) { inv->wait_us = wait_us; }
 
-static const char *const rule_names[INV_RULE_COUNT] = {"seq",    "receipt",  "negative", "final",
-                                                       "merged", "corrects", "present",  "time"};
+static const char *const rule_names[INV_RULE_COUNT] = {
+    "seq", "receipt", "negative", "final", "merged", "corrects", "present", "time", "staff"};
 
 const char *inv_rule_name(inv_rule rule) {
   return (unsigned)rule < INV_RULE_COUNT ? rule_names[rule] : NULL;
@@ -248,8 +249,9 @@ static int cart_add_checked(inv_shopper *s, uint32_t sku, int64_t qty, int64_t *
 /* ---- input events ---- */
 
 /* An enter after the visit's receipt begins a new visit: a new, empty cart of one's own. */
-static void take_enter(inv_checker *inv, uint32_t s) {
+static void take_enter(inv_checker *inv, uint32_t s, int staff) {
   inv_shopper *sh = &inv->sh[s];
+  sh->staff = staff;
   if (sh->closed) {
     sh->closed = 0;
     sh->owner = s;
@@ -291,7 +293,7 @@ int inv_input(inv_checker *inv, const rf_record *rec) {
   switch (rec->type) {
     case RF_RECORD_ENTER:
       if (shopper_get(inv, rec->u.enter.shopper, &s) != 0) return RF_ENOMEM;
-      take_enter(inv, s);
+      take_enter(inv, s, rec->u.enter.staff);
       break;
     case RF_RECORD_EXIT:
       if (shopper_get(inv, rec->u.exit.shopper, &s) != 0) return RF_ENOMEM;
@@ -411,6 +413,10 @@ static int check_diff(inv_checker *inv, const rf_diff_rec *d) {
   inv->has_seq = 1;
   inv->last_seq = d->seq;
   if (shopper_get(inv, d->shopper, &s) != 0 || sku_get(inv, d->sku, &k) != 0) return RF_ENOMEM;
+  if (inv->sh[inv->sh[s].owner].staff &&
+      fail(inv, INV_STAFF, DIFF_FMT "names '%s', whose cart is staff's", inv->records, d->seq,
+           d->shopper))
+    return INV_VIOLATION;
   int rc = check_cart_open(inv, d, s);
   if (rc == 0 && d->has_corrects) rc = check_correction(inv, d, s, k);
   if (rc != 0) return rc;
@@ -502,6 +508,8 @@ static int check_receipt(inv_checker *inv, const rf_receipt_rec *r) {
   uint32_t s;
   if (shopper_get(inv, r->shopper, &s) != 0) return RF_ENOMEM;
   inv_shopper *sh = &inv->sh[s];
+  if (sh->staff)
+    return fail(inv, INV_STAFF, RECEIPT_FMT "staff get none", inv->records, r->shopper);
   if (sh->closed)
     return fail(inv, INV_FINAL,
                 RECEIPT_FMT "a second receipt for this visit (the first: record %zu)", inv->records,
@@ -609,7 +617,7 @@ int inv_finish(inv_checker *inv) {
     return fail(inv, INV_CORRECTS, "finish: the undo #%" PRId64 " of #%" PRId64 " has no redo",
                 inv->undo_seq, inv->redo_for);
   for (uint32_t s = 0; s < inv->shoppers.count; ++s)
-    if (inv->sh[s].owner == s && !inv->sh[s].closed && all_left(inv, s))
+    if (inv->sh[s].owner == s && !inv->sh[s].closed && !inv->sh[s].staff && all_left(inv, s))
       return fail(inv, INV_PRESENT, "finish: no receipt for '%s', whose shoppers all left",
                   shopper_id(inv, s));
   return 0;

@@ -24,7 +24,9 @@
  *              event); a diff is corrected once;
  *   present    (with enter/exit fed) a receipt waits until every shopper of the cart has left,
  *              and by the end (inv_finish) every cart whose shoppers all left has its receipt;
- *   time       (with inv_set_wait) a receipt's t is its cart's last exit + the wait.
+ *   time       (with inv_set_wait) a receipt's t is its cart's last exit + the wait;
+ *   staff      (with enter fed) staff (`"staff": true` on the visit's enter) are named by no
+ *              diff and get no receipt: what they move is nobody's purchase.
  *
  * Order: an input record takes effect before every output its own push made. Hosts that get
  * output through a callback during the push call inv_hold before the push and inv_release
@@ -52,6 +54,7 @@ typedef enum inv_rule {
   INV_CORRECTS,
   INV_PRESENT,
   INV_TIME,
+  INV_STAFF,
   INV_RULE_COUNT
 } inv_rule;
 

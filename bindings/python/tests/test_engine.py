@@ -75,6 +75,22 @@ def test_take_diff_cart_receipt(tiny):
             stats["receipts"]) == (5, 0, 1, 1, 1)
 
 
+def test_staff_restock_makes_no_diff_and_no_receipt(tiny):
+    e = retailfuse.Engine(tiny)
+    e.push_enter(0, "A")
+    e.push_enter(0, "E", staff=True)
+    e.push_hand("E", "SH1", 1_000_000, 4_000_000, x=0.25, conf=0.9)
+    e.push_delta("SH1", 1_500_000, 3_000_000, {"P1": 1500.4, "P2": 0.1})  # three teas
+    e.push_exit(10_000_000, "E")
+    e.push_exit(10_000_000, "A")
+    e.finish()
+    assert e.output() == [{"type": "receipt", "t": 10_000_000 + WAIT_US, "shopper": "A",
+                           "items": {}, "review": False}]
+    stats = e.stats()
+    assert (stats["decisions"], stats["diffs"], stats["receipts"], stats["staff_moves"]) == \
+        (1, 0, 1, 3)
+
+
 def test_link_put_back_and_output_text(tiny):
     def run(engine):
         engine.push_enter(0, "A")

@@ -175,17 +175,23 @@ class Engine:
         return self._native.push(_lines(records))
 
     def stats(self):
-        """What the engine took, set aside (by reason) and decided, its clock (the sources'
-        watermark, None before the first record) and per source: records, last time, allowed
-        delay, measured delay p50/p99 (s), stale."""
+        """What the engine took, set aside (by reason) and decided, the items staff moved
+        (staff_moves: no diffs), its clock (the sources' watermark, None before the first
+        record) and per source: records, last time, allowed delay, measured delay p50/p99 (s),
+        stale."""
         return self._native.stats()
 
     def source_delay(self, source, seconds):
         """Gives one source its own allowed delay (s)."""
         self._native.source_delay(source, float(seconds))
 
-    def push_enter(self, t, shopper):
-        return self.push({"type": "enter", "t": t, "shopper": shopper})
+    def push_enter(self, t, shopper, staff=False):
+        """A shopper (or, with staff=True, a member of staff: they restock, buy nothing and get
+        no receipt) comes in."""
+        record = {"type": "enter", "t": t, "shopper": shopper}
+        if staff:
+            record["staff"] = True
+        return self.push(record)
 
     def push_exit(self, t, shopper):
         return self.push({"type": "exit", "t": t, "shopper": shopper})

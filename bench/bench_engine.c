@@ -143,7 +143,8 @@ static int on_record(const rf_record *rec, void *payload) {
   r->engine_s += dt;
   r->pushes++;
   note_latency(r, dt);
-  return rc == RF_ELATE ? 0 : rc;
+  /* A record set aside (a tracker's broken-off id, a stray) is the engine doing its job. */
+  return rc == RF_ELATE || rc == RF_SETASIDE ? 0 : rc;
 }
 
 static int ignore(const rf_record *rec, void *payload) {

@@ -395,6 +395,44 @@ static void realistic_presets_are_whole(void **state) {
     }
 }
 
+/* A layout seed fixes the store whatever the run's seed; without one the run's seed draws it. */
+typedef struct store_print {
+  double sum; /* of every product weight and plate edge, weighted by order */
+  int records;
+} store_print;
+
+static int print_store(const rf_record *r, void *payload) {
+  store_print *p = payload;
+  if (r->type == RF_RECORD_PRODUCT) p->sum += r->u.product.weight_g * ++p->records;
+  if (r->type == RF_RECORD_SHELF)
+    for (size_t k = 0; k < r->u.shelf.plate_count; ++k)
+      p->sum += r->u.shelf.plates[k].x1 * ++p->records;
+  return 0;
+}
+
+static int ignore(const rf_record *r, void *payload) {
+  (void)r, (void)payload;
+  return 0;
+}
+
+static store_print store_of(int layout_seed, uint64_t seed) {
+  rf_sim_params p;
+  assert_int_equal(rf_sim_preset(&p, "realistic"), 0);
+  p.layout_seed = layout_seed;
+  p.shoppers = 3;
+  store_print sp = {0, 0};
+  assert_int_equal(rf_sim_run(&p, seed, print_store, &sp, ignore, NULL, NULL), 0);
+  return sp;
+}
+
+static void layout_seed_fixes_the_store(void **state) {
+  (void)state;
+  store_print a = store_of(1001, 1), b = store_of(1001, 2), c = store_of(0, 1), d = store_of(0, 2);
+  assert_true(a.sum == b.sum && a.records == b.records);
+  assert_true(c.sum != d.sum);
+  assert_true(a.sum != c.sum);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(staff_restock_only),           cmocka_unit_test(pickups_come_back),
@@ -402,7 +440,7 @@ int main(void) {
       cmocka_unit_test(groups_shop_together),         cmocka_unit_test(two_hands_overlap),
       cmocka_unit_test(blind_zones_hide_their_share), cmocka_unit_test(merged_hands_cover_both),
       cmocka_unit_test(crowds_are_missed_more),       cmocka_unit_test(staff_in_the_stream),
-      cmocka_unit_test(realistic_presets_are_whole),
+      cmocka_unit_test(realistic_presets_are_whole),  cmocka_unit_test(layout_seed_fixes_the_store),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,8 @@ int cmd_sim(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; ++i)
     if (strcmp(argv[i], "--preset") == 0) preset = argv[i + 1];
   if (rf_sim_preset(&params, preset) != 0)
-    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large, chaos)",
+    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large, chaos, "
+                       "realistic, rush, group, blind)",
                        preset);
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -60,6 +61,12 @@ int cmd_sim(int argc, char **argv) {
       seed = strtoull(argv[i], &end, 10);
       if (errno != 0 || *end != '\0' || end == argv[i])
         return usage_error("sim: --seed needs a number");
+    } else if (strcmp(a, "--layout-seed") == 0) {
+      /* The store's own seed: held-out evaluations pair unseen runs with unseen layouts. */
+      if (++i >= argc) return usage_error("sim: --layout-seed needs a number");
+      if (rf_sim_set(&params, "layout_seed", argv[i]) != 0)
+        return usage_error(
+            "sim: --layout-seed needs a number from 0 (the run's seed) to 2147483647");
     } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
       if (++i >= argc) return usage_error("sim: %s needs a directory", a);
       out = argv[i];

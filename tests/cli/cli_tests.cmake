@@ -95,6 +95,7 @@ rf_cli_test(run_unknown_method ARGS run ${rf_examples}/small.jsonl --method magi
   STDERR "unknown method 'magic' \\(fused, greedy\\)")
 rf_cli_test(sim_needs_out ARGS sim --preset easy EXIT 2 STDERR "sim: --out DIR is required")
 rf_cli_test(sim_unknown_preset ARGS sim --preset chaotic --out x EXIT 2 STDERR "unknown preset 'chaotic'")
+rf_cli_test(sim_bad_layout_seed ARGS sim --layout-seed -5 --out x EXIT 2 STDERR "--layout-seed needs a number from 0")
 rf_cli_test(sim_unknown_knob ARGS sim --set wobble=1 --out x EXIT 2 STDERR "no knob 'wobble'")
 rf_cli_test(sim_bad_value ARGS sim --set shoppers=-3 --out x EXIT 2 STDERR "'-3' is not a valid value for shoppers")
 rf_cli_test(sim_list_knobs ARGS sim --preset adversarial --list-knobs EXIT 0

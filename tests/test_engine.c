@@ -621,6 +621,24 @@ static void test_staff_take_is_no_purchase(void **state) {
   assert_int_equal(rf_engine_get_stats(x->e, &st), RF_EVERSION);
 }
 
+/* A take decided for a shopper while staff stood as near is not corrected into staff by a late
+ * hand of theirs: a correction is an undo and a redo, and staff get no diff to redo it with. */
+static void test_late_staff_hand_corrects_nothing(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, staff_enter(0, "E1"));
+  push_delta1(x, "A", 1000 * MS, 1400 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 1400 * MS + W), 1);
+  assert_diff(x, 0, 0, 1400 * MS + W, "S1", "TEA1", 1, 0, 1);
+  assert_int_equal(advance(x, 20 * SEC), 1);
+  rf_record late = hand("E1", "A", 900 * MS, 1450 * MS);
+  assert_int_equal(rf_engine_push(x->e, &late), RF_SETASIDE);
+  assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_LATE);
+  assert_int_equal(x->out.count, 1);
+  assert_cart(x, "S1", 1, 0, 0, 0, 0);
+}
+
 /* An item put back on the wrong shelf lies there; someone else can take it from there. */
 static void test_put_back_elsewhere_then_taken(void **state) {
   (void)state;
@@ -2454,6 +2472,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_put_back_home, teardown),
       cmocka_unit_test_teardown(test_staff_restock_is_nobodys, teardown),
       cmocka_unit_test_teardown(test_staff_take_is_no_purchase, teardown),
+      cmocka_unit_test_teardown(test_late_staff_hand_corrects_nothing, teardown),
       cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),

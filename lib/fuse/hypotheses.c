@@ -153,8 +153,9 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
 int rf__correctable(const rf_engine *e, const f_decision *d, uint32_t into) {
   const rf__ledger *l = &e->ledger;
   uint32_t from = rf__ledger_cart_of(l, d->cart); /* where the items are now (links move them) */
+  /* Nor into staff's cart: a correction is an undo and a redo, and staff get no diffs. */
   return !d->corrected && !rf__ledger_receipted(l, from) && !rf__ledger_receipted(l, into) &&
-         rf__ledger_qty(l, from)[d->product[0]] >= d->qty[0];
+         !rf__ledger_staff_cart(l, into) && rf__ledger_qty(l, from)[d->product[0]] >= d->qty[0];
 }
 
 /* Staff restocking: up to RESTOCK_MOST items of a facing of this shelf put on it. Staff carry

@@ -45,8 +45,8 @@ void rf__takes_of(const rf_engine *e, const f_change *c, f_hyps *s);
 double rf__enumerate_puts(const rf_engine *e, const f_change *c, uint32_t shopper, f_hyps *s);
 
 /* Whether decision d may still be corrected into cart `into`: not corrected yet, neither cart
- * receipted, and the cart its items are in now (a link moves them) still holds them, so undoing
- * it takes no cart below zero. */
+ * receipted, `into` not staff's, and the cart its items are in now (a link moves them) still
+ * holds them, so undoing it takes no cart below zero. */
 int rf__correctable(const rf_engine *e, const f_decision *d, uint32_t into);
 
 /* log L(what | shopper): takes do not depend on the shopper (enumerated already), put-backs on

@@ -51,7 +51,8 @@ static rf_store *make_store(void) {
       snprintf(ids[s][k], sizeof ids[s][k], "S%dP%d", s, k);
       plates[k] = (rf_plate_def){ids[s][k], 0.1 * k, 0.1 * (k + 1)};
     }
-    rf_shelf_def shelf = {ids[s][PLATES_PER_SHELF], 1, 1.5, 0, 0.0, 0.0, plates, PLATES_PER_SHELF};
+    rf_shelf_def shelf = {ids[s][PLATES_PER_SHELF], 1, 1.5, 0,  0.0, 0.0, plates,
+                          PLATES_PER_SHELF,         0, 0.0, 0.0};
     if (rf_store_builder_add_shelf(b, &shelf) != 0) return NULL;
   }
   rf_store *store = NULL;

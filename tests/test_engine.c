@@ -57,8 +57,8 @@ static rf_store *build_store(void) {
                                                       {"CRISPS", NULL, 250.0, 1, 2.0},
                                                       {"COLA", NULL, 330.0, 1, 3.0},
                                                       {"NUTS", NULL, 120.0, 1, 1.5}};
-  static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4},
-                                         {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 4}};
+  static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4, 0, 0, 0},
+                                         {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 4, 0, 0, 0}};
   static const rf_facing_def facings[] = {{"A", "TEA1", 0.0, 0.2, 8},
                                           {"A", "TEA2", 0.2, 0.4, 8},
                                           {"B", "CRISPS", 0.0, 0.1, 10},
@@ -796,6 +796,27 @@ static void test_anonymous_hand_position_at_the_time(void **state) {
   eng *x = tea_with_two_placed(NULL, 0.2, 6.1); /* S1 at shelf A, S2 at shelf B */
   push(x, position(5 * SEC, "S1", 6.1, 0.5));   /* then S1 at B */
   push(x, position(5 * SEC, "S2", 0.2, 0.5));   /* and S2 at A */
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_true(conf_of(x, 0) > 0.95);
+}
+
+/* The same from a tracker reporting at 12 Hz: S1 stands at shelf A while the tea goes and walks
+ * to B, S2 the other way. The track keeps a fix every half second or so, so where each stood
+ * during the change is still known when it is decided (once, every new fix within half a second
+ * of the last stored replaced it: only the newest survived, and the tea went to S2). */
+static void test_anonymous_hand_continuous_track(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, hand(NULL, "A", 1 * SEC, 2 * SEC));
+  push_delta1(x, "A", 1200 * MS, 1600 * MS, "A1", -540.5);
+  for (rf_time_us t = 0; t <= 1600 * MS + W; t += 83 * MS) {
+    double walked = t < 3 * SEC ? 0.0 : fmin(1.0, (double)(t - 3 * SEC) / (4 * SEC));
+    push(x, position(t, "S1", 0.2 + 5.9 * walked, 0.5));
+    push(x, position(t, "S2", 6.1 - 5.9 * walked, 0.5));
+  }
   assert_int_equal(advance(x, 1600 * MS + W), 1);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
   assert_true(conf_of(x, 0) > 0.95);
@@ -2480,6 +2501,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_anonymous_hand_one_shopper_near, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_nearest_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_position_at_the_time, teardown),
+      cmocka_unit_test_teardown(test_anonymous_hand_continuous_track, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),
       cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),

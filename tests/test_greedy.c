@@ -84,8 +84,8 @@ static const rf_plate_def s4_plates[] = {{"U1", 0.0, 1.0}};
 static rf_store *basic_store(void) {
   static const rf_product_def products[] = {
       {"A", NULL, 100.0, 1, 0.5}, {"B", NULL, 200.5, 1, 10.0}, {"C", NULL, 300.0, 1, 1.0}};
-  static const rf_shelf_def shelves[] = {{"S1", 1, 0.5, 0, 0, 0, s1_plates, 2},
-                                         {"S2", 1, 0.5, 0, 0, 0, s2_plates, 1}};
+  static const rf_shelf_def shelves[] = {{"S1", 1, 0.5, 0, 0, 0, s1_plates, 2, 0, 0, 0},
+                                         {"S2", 1, 0.5, 0, 0, 0, s2_plates, 1, 0, 0, 0}};
   static const rf_facing_def facings[] = {
       {"S1", "A", 0.0, 0.5, 10}, {"S1", "B", 0.5, 1.0, 10}, {"S2", "C", 0.0, 0.5, 10}};
   return make_store(products, 3, shelves, 2, facings, 3);
@@ -99,10 +99,10 @@ static rf_store *weights_store(void) {
                                             {"B", NULL, 200.5, 1, 10.0},
                                             {"T", NULL, 200.5, 1, 0.01},
                                             {"E", NULL, 250.0, 1, 1.0}};
-  static const rf_shelf_def shelves[] = {{"S1", 1, 0.5, 0, 0, 0, s1_plates, 2},
-                                         {"S2", 1, 0.5, 0, 0, 0, s2_plates, 1},
-                                         {"S3", 1, 0.5, 0, 0, 0, s3_plates, 1},
-                                         {"S4", 1, 0.5, 0, 0, 0, s4_plates, 1}};
+  static const rf_shelf_def shelves[] = {{"S1", 1, 0.5, 0, 0, 0, s1_plates, 2, 0, 0, 0},
+                                         {"S2", 1, 0.5, 0, 0, 0, s2_plates, 1, 0, 0, 0},
+                                         {"S3", 1, 0.5, 0, 0, 0, s3_plates, 1, 0, 0, 0},
+                                         {"S4", 1, 0.5, 0, 0, 0, s4_plates, 1, 0, 0, 0}};
   static const rf_facing_def facings[] = {{"S1", "A", 0.0, 0.5, 10}, {"S1", "B", 0.5, 1.0, 10},
                                           {"S2", "A", 0.0, 0.5, 10}, {"S2", "T", 0.5, 1.0, 10},
                                           {"S3", "A", 0.0, 0.5, 10}, {"S4", "E", 0.0, 0.5, 10}};

@@ -48,8 +48,8 @@ static rf_store *build_store(void) {
       {"A1", 0.0, 0.1}, {"A2", 0.1, 0.2}, {"A3", 0.2, 0.3}, {"A4", 0.3, 0.4}};
   static const rf_plate_def plates_b[] = {{"B1", 0.0, 0.1}, {"B2", 0.1, 0.2}};
   static const rf_product_def product = {"TEA", NULL, 300.0, 1, 3.0};
-  static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4},
-                                         {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 2}};
+  static const rf_shelf_def shelves[] = {{"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4, 0, 0, 0},
+                                         {"B", 1, 1.5, 1, 6.0, 0.0, plates_b, 2, 0, 0, 0}};
   static const rf_facing_def facing = {"A", "TEA", 0.0, 0.4, 8};
   rf_store_builder *b = NULL;
   assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);

@@ -128,7 +128,7 @@ static void test_store_records(void **state) {
       "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[2.25,-0.5],'plates':[{'plate':'G1S3P1',"
       "'x0':0.0,'x1':0.1016},{'plate':'G1S3P2','x0':0.1016,'x1':0.2032},{'x1':0.3048,'x0':0.2032,"
       "'plate':'G1S3P3'}]}\n"
-      "{'type':'shelf','shelf':'S2','plates':[{'plate':'Q1','x0':0,'x1':0.1}]}\n"
+      "{'type':'shelf','shelf':'S2','dir':[0,-2.5],'plates':[{'plate':'Q1','x0':0,'x1':0.1}]}\n"
       "{'type':'facing','shelf':'G1S3','sku':'859000002121','x0':0.3048,'x1':0.4064,'count':8}\n"
       "{'type':'facing','shelf':'G1S3','sku':'A','x0':0.1,'x1':0.2}\n"
       "{'type':'facing','shelf':'G1S3','sku':'A','x0':0.1,'x1':0.2,'count':0}\n",
@@ -156,6 +156,7 @@ static void test_store_records(void **state) {
   assert_int_equal(s->has_pos, 1);
   assert_true(s->pos_x == 2.25);
   assert_true(s->pos_y == -0.5);
+  assert_int_equal(s->has_dir, 0);
   assert_int_equal(s->plate_count, 3);
   assert_string_equal(s->plates[0].plate, "G1S3P1");
   assert_true(s->plates[0].x0 == 0.0);
@@ -171,6 +172,8 @@ static void test_store_records(void **state) {
   assert_string_equal(rec.u.shelf.shelf, "S2");
   assert_int_equal(rec.u.shelf.has_noise, 0);
   assert_int_equal(rec.u.shelf.has_pos, 0);
+  assert_int_equal(rec.u.shelf.has_dir, 1); /* as written: the store normalises it */
+  assert_true(rec.u.shelf.dir_x == 0.0 && rec.u.shelf.dir_y == -2.5);
   assert_int_equal(rec.u.shelf.plate_count, 1);
   assert_string_equal(rec.u.shelf.plates[0].plate, "Q1");
   assert_true(rec.u.shelf.plates[0].x1 == 0.1);
@@ -645,6 +648,14 @@ static const bad_case bad_cases[] = {
      RF_EPARSE, "pos[1]", NULL},
     {"{'type':'shelf','shelf':'S','pos':[1e999,0],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
      RF_ERANGE, "pos[0]", "not finite"},
+    {"{'type':'shelf','shelf':'S','dir':[0,0],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
+     RF_ERANGE, "dir", "must not be [0, 0]"},
+    {"{'type':'shelf','shelf':'S','dir':[1],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}", RF_EPARSE,
+     "dir", NULL},
+    {"{'type':'shelf','shelf':'S','dir':[1,null],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
+     RF_EPARSE, "dir[1]", NULL},
+    {"{'type':'shelf','shelf':'S','dir':[-1e999,0],'plates':[{'plate':'P1','x0':0,'x1':0.1}]}",
+     RF_ERANGE, "dir[0]", "not finite"},
     /* facing */
     {"{'type':'facing','sku':'A','x0':0,'x1':0.1}", RF_EPARSE, "shelf", "missing"},
     {"{'type':'facing','shelf':'S','x0':0,'x1':0.1}", RF_EPARSE, "sku", "missing"},

@@ -132,7 +132,7 @@ static rf_record valid(rf_record_type type) {
       r.u.product = (rf_product_def){"859000002121", "Sweet Tea", 540.67, 1, 3.0};
       break;
     case RF_RECORD_SHELF:
-      r.u.shelf = (rf_shelf_def){"G1S3", 1, 1.5, 1, 2.25, -0.5, v_plates, 2};
+      r.u.shelf = (rf_shelf_def){"G1S3", 1, 1.5, 1, 2.25, -0.5, v_plates, 2, 0, 0, 0};
       break;
     case RF_RECORD_FACING:
       r.u.facing = (rf_facing_def){"G1S3", "859000002121", 0.3048, 0.4064, 8};
@@ -172,6 +172,13 @@ static void test_exact_output(void **state) {
   expect_line(&r, "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[2.25,-0.5],'plates':["
                   "{'plate':'G1S3P1','x0':0,'x1':0.1016},{'plate':'G1S3P2','x0':0.1016,"
                   "'x1':0.2032}]}");
+  r.u.shelf.has_dir = 1;
+  r.u.shelf.dir_x = -1;
+  r.u.shelf.dir_y = 0.5;
+  expect_line(&r, "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[2.25,-0.5],'dir':[-1,0.5],"
+                  "'plates':[{'plate':'G1S3P1','x0':0,'x1':0.1016},{'plate':'G1S3P2',"
+                  "'x0':0.1016,'x1':0.2032}]}");
+  r.u.shelf.has_dir = 0;
   r.u.shelf.has_noise = 0;
   r.u.shelf.has_pos = 0;
   r.u.shelf.plate_count = 1;
@@ -561,6 +568,9 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
       assert_int_equal(x->has_pos, y->has_pos);
       same_num(x->pos_x, y->pos_x);
       same_num(x->pos_y, y->pos_y);
+      assert_int_equal(x->has_dir, y->has_dir);
+      same_num(x->dir_x, y->dir_x);
+      same_num(x->dir_y, y->dir_y);
       assert_int_equal(x->plate_count, y->plate_count);
       for (size_t i = 0; i < x->plate_count; ++i) {
         same_str(x->plates[i].plate, y->plates[i].plate);
@@ -679,7 +689,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'product','sku':'A','weight_g':0.1}\n"                                               \
   "{'type':'shelf','shelf':'G1S3','noise_g':1.5,'pos':[2.25,-0.5],'plates':[{'plate':'G1S3P1'," \
   "'x0':0.0,'x1':0.1016},{'plate':'G1S3P2','x0':0.1016,'x1':0.2032}]}\n"                        \
-  "{'type':'shelf','shelf':'S2','plates':[{'plate':'Q1','x0':0,'x1':0.1}]}\n"                   \
+  "{'type':'shelf','shelf':'S2','dir':[0.6,-0.8],'plates':[{'plate':'Q1','x0':0,'x1':0.1}]}\n"  \
   "\n"                                                                                          \
   "{'type':'facing','shelf':'G1S3','sku':'859000002121','x0':0.3048,'x1':0.4064,'count':8}\n"   \
   "{'type':'facing','shelf':'G1S3','sku':'A','x0':0.1,'x1':0.2}\r\n"                            \
@@ -808,6 +818,9 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_SHELF, "noise_g", r->u.shelf.noise_g = -1)
   BAD(RF_RECORD_SHELF, "pos", r->u.shelf.pos_x = NaN)
   BAD(RF_RECORD_SHELF, "pos", r->u.shelf.pos_y = -Inf)
+  BAD(RF_RECORD_SHELF, "dir", r->u.shelf.has_dir = 1)
+  BAD(RF_RECORD_SHELF, "dir", r->u.shelf.has_dir = 1, r->u.shelf.dir_x = NaN)
+  BAD(RF_RECORD_SHELF, "dir", r->u.shelf.has_dir = 1, r->u.shelf.dir_y = Inf)
   BAD(RF_RECORD_SHELF, "x0", v_plates[0].x0 = NaN)
   BAD(RF_RECORD_SHELF, "x1", v_plates[1].x1 = Inf)
   BAD(RF_RECORD_SHELF, "plates.plate", v_plates[1].plate = NULL)

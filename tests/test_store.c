@@ -44,7 +44,7 @@ static rf_product_def product(const char *sku, double weight_g) {
 }
 
 static rf_shelf_def shelf(const char *id, const rf_plate_def *plates, size_t count) {
-  rf_shelf_def d = {id, 0, 0.0, 0, 0.0, 0.0, plates, count};
+  rf_shelf_def d = {id, 0, 0.0, 0, 0.0, 0.0, plates, count, 0, 0.0, 0.0};
   return d;
 }
 
@@ -204,7 +204,7 @@ static void test_build_and_read_back(void **state) {
   strcpy(pid[1], "S1-P1");
   strcpy(pid[2], "S1-P2");
   rf_plate_def p1[3] = {{pid[0], 1.0, 1.6}, {pid[1], 0.0, 0.5}, {pid[2], 0.5, 1.0}};
-  rf_shelf_def s1 = {sid, 1, 2.5, 1, 1.5, -2.0, p1, 3};
+  rf_shelf_def s1 = {sid, 1, 2.5, 1, 1.5, -2.0, p1, 3, 1, 0.0, -4.0}; /* dir kept as (0, -1) */
   assert_int_equal(rf_store_builder_add_shelf(b, &s1), RF_OK);
   assert_no_msg(b);
   scribble(sid, sizeof sid);
@@ -215,7 +215,7 @@ static void test_build_and_read_back(void **state) {
   strcpy(sid, "S2");
   strcpy(pid[0], "S2-P1");
   rf_plate_def p2[1] = {{pid[0], 0.0, 1.2}};
-  rf_shelf_def s2 = {sid, 0, 7.0, 0, 3.0, 4.0, p2, 1};
+  rf_shelf_def s2 = {sid, 0, 7.0, 0, 3.0, 4.0, p2, 1, 0, 5.0, 5.0};
   assert_int_equal(rf_store_builder_add_shelf(b, &s2), RF_OK);
   scribble(sid, sizeof sid);
   scribble(pid[0], sizeof pid[0]);
@@ -225,7 +225,7 @@ static void test_build_and_read_back(void **state) {
   strcpy(pid[0], "S3-P1");
   strcpy(pid[1], "S3-P2");
   rf_plate_def p3[2] = {{pid[0], 0.2, 0.6}, {pid[1], 0.6, 1.0}};
-  rf_shelf_def s3 = {sid, 1, 0.0, 1, -4.25, 8.0, p3, 2};
+  rf_shelf_def s3 = {sid, 1, 0.0, 1, -4.25, 8.0, p3, 2, 0, 0.0, 0.0};
   assert_int_equal(rf_store_builder_add_shelf(b, &s3), RF_OK);
   scribble(sid, sizeof sid);
   scribble(pid[0], sizeof pid[0]);
@@ -294,6 +294,8 @@ static void test_build_and_read_back(void **state) {
   assert_true(sh.noise_g == 2.5);
   assert_int_equal(sh.has_pos, 1);
   assert_true(sh.pos_x == 1.5 && sh.pos_y == -2.0);
+  assert_int_equal(sh.has_dir, 1);
+  assert_true(sh.dir_x == 0.0 && sh.dir_y == -1.0);
   assert_int_equal(sh.plate_count, 3);
   assert_non_null(sh.plates);
   assert_string_equal(sh.plates[0].plate, "S1-P3");
@@ -309,6 +311,8 @@ static void test_build_and_read_back(void **state) {
   assert_true(sh.noise_g == 0.0);
   assert_int_equal(sh.has_pos, 0);
   assert_true(sh.pos_x == 0.0 && sh.pos_y == 0.0);
+  assert_int_equal(sh.has_dir, 0); /* not declared: the values given are not kept */
+  assert_true(sh.dir_x == 0.0 && sh.dir_y == 0.0);
   assert_int_equal(sh.plate_count, 1);
   assert_string_equal(sh.plates[0].plate, "S2-P1");
   assert_true(sh.plates[0].x0 == 0.0 && sh.plates[0].x1 == 1.2);

@@ -84,8 +84,8 @@ typedef struct rf_sim_params {
   double track_swap_rate;    /* chance two shoppers passing within 0.5 m swap track ids */
   double track_break_rate;   /* chance a shopper's track breaks into a new id for a while */
   double merge_rate;         /* two hands overlapping on one shelf within 0.3 m seen as one visit */
-  double crowd_gain;         /* missed and anonymous rates grow by this per other shopper within
-                                1.5 m of the reach */
+  double crowd_gain;         /* missed, anonymous and wrong-id rates grow by this per other
+                                shopper within 1.5 m of the reach */
   double wrong_id_nearby;    /* share of wrong ids naming the nearest other shopper (else anyone) */
   double blind_share;        /* share of each shelf's zone time the cameras cannot see (per shelf
                                 between 2/3 and 4/3 of this) */

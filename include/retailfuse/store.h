@@ -47,7 +47,11 @@ typedef struct rf_shelf_def {
   int has_pos;         /* 0: no position */
   double pos_x, pos_y; /* the shelf's front centre in store metres */
   const rf_plate_def *plates;
-  size_t plate_count; /* at least 1 */
+  size_t plate_count;  /* at least 1 */
+  int has_dir;         /* 0: no direction */
+  double dir_x, dir_y; /* along the shelf, from its left edge (x = 0) to its right, on the same
+                          floor plan as pos: finite, not both 0; only the direction counts (the
+                          store keeps it as a unit vector) */
 } rf_shelf_def;
 
 /* No count given. */

@@ -218,9 +218,13 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
   if (!isfinite(r->x) || !isfinite(r->y)) return rf__error(err, RF_EINVAL, "position: not finite");
   rf__shopper *sh = &l->shoppers[i];
   rf__fix fix = {r->t, r->x, r->y};
-  if (sh->track_count > 0) {
+  if (sh->track_count > 1) {
+    /* The newest slot keeps the newest fix within a step of the slot before it: a step is
+     * measured from the fix kept before, not from the one replaced, or a tracker reporting
+     * faster than a step would keep replacing one fix and the track would hold only the last. */
     rf__fix *last = &sh->track[(sh->track_head + sh->track_count - 1) % RF__TRACK];
-    if (fix.t >= last->t && fix.t - last->t < RF__TRACK_STEP_US) {
+    const rf__fix *before = &sh->track[(sh->track_head + sh->track_count - 2) % RF__TRACK];
+    if (fix.t >= last->t && fix.t - before->t < RF__TRACK_STEP_US) {
       *last = fix;
       return 0;
     }

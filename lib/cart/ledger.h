@@ -18,11 +18,11 @@ typedef struct rf__fix {
   double x, y;
 } rf__fix;
 
-/* A shopper's recent track: one fix per RF__TRACK_STEP_US at most (a later fix within the step
- * replaces the last one), the last RF__TRACK of them: 32 s, more than a decision waits (WAIT_S)
- * plus how far the tracker may run ahead of the clock (the cameras' delay), so a change is
- * judged by where its shopper stood then — whatever the order the sources' records came in —
- * not where they went after. */
+/* A shopper's recent track: about one fix per RF__TRACK_STEP_US (the newest fix within a step
+ * of the one kept before replaces the newest kept), the last RF__TRACK of them: 32 s, more than a
+ * decision waits (WAIT_S) plus how far the tracker may run ahead of the clock (the cameras' delay),
+ * so a change is judged by where its shopper stood then — whatever the order the sources' records
+ * came in — not where they went after. */
 #define RF__TRACK 64
 #define RF__TRACK_STEP_US 500000
 
@@ -87,6 +87,17 @@ static inline const int64_t *rf__ledger_qty(const rf__ledger *l, uint32_t cart) 
  * receipt; what staff move is nobody's purchase. */
 static inline int rf__ledger_staff_cart(const rf__ledger *l, uint32_t cart) {
   return l->shoppers[cart].staff;
+}
+
+/* Shopper s's recent fixes, oldest first: rf__ledger_track_fix(l, s, k) for k below
+ * rf__ledger_track_count(l, s). */
+static inline int rf__ledger_track_count(const rf__ledger *l, uint32_t s) {
+  return l->shoppers[s].track_count;
+}
+
+static inline const rf__fix *rf__ledger_track_fix(const rf__ledger *l, uint32_t s, int k) {
+  const rf__shopper *sh = &l->shoppers[s];
+  return &sh->track[(sh->track_head + k) % RF__TRACK];
 }
 
 /* Whether the cart's receipt is out. */

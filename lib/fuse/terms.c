@@ -10,6 +10,12 @@
 #define UNEXPLAINED_SPAN_G 2000.0
 /* A shopper's track is wrong this often: their position then says nothing. */
 #define TRACK_WRONG_RATE 0.05
+/* Anyone standing within this of a shelf's front line can reach into it (m). */
+#define REACH_M 0.8
+/* The fixes that say where a shopper stood during a change: from this before its start to this
+ * after its end (us) — a reach begins a moment before the weight moves. */
+#define TRACK_BEFORE_US 1000000
+#define TRACK_AFTER_US 500000
 /* A shopper whose hand is seen in another shelf's zone within this of a change (us) is that
  * much less likely to have made it. */
 #define ELSEWHERE_MARGIN_US 500000
@@ -93,22 +99,63 @@ int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c) {
          !rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, s));
 }
 
+/* How dense a fix makes the shopper's presence where the change happened, with variance var:
+ * without the shelf's direction, around its front centre; with it, around the point of the
+ * front line where the change's weight centred — anyone within REACH_M of the front line can
+ * reach it, and along the shelf a reach lands within an arm of where they stand. */
+static double fix_density(const rf_shelf_def *def, double width, const f_change *c,
+                          const rf__fix *fix, double var, double floor_area) {
+  double dx = fix->x - def->pos_x, dy = fix->y - def->pos_y, d2;
+  if (def->has_dir) {
+    double along = dx * def->dir_x + dy * def->dir_y + width / 2;
+    double spot = fmin(fmax(c->center_x, 0.0), width);
+    double off = fmax(0.0, fabs(dx * def->dir_y - dy * def->dir_x) - REACH_M);
+    d2 = (along - spot) * (along - spot) + off * off;
+  } else {
+    d2 = dx * dx + dy * dy;
+  }
+  return exp(-0.5 * d2 / var) / fmin(TWO_PI * var, floor_area);
+}
+
+static double shelf_width(const rf_shelf_def *def) {
+  double w = 0.0;
+  for (size_t k = 0; k < def->plate_count; ++k) w = fmax(w, def->plates[k].x1);
+  return w;
+}
+
+/* The track's word on where shopper s stood during change c: the mean density of their fixes
+ * from TRACK_BEFORE_US before it to TRACK_AFTER_US after it (none later than the decision);
+ * with none then, the fix nearest in time, its variance grown by the wander since. -1: no
+ * fix at all. */
+static double track_density(const rf_engine *e, uint32_t s, const f_change *c,
+                            const rf_shelf_def *def) {
+  const rf__ledger *l = &e->ledger;
+  rf_time_us decided = c->t1 + rf__param_us(e, RF_PARAM_WAIT_S);
+  double scale = e->param[RF_PARAM_POSITION_SCALE_M], var = scale * scale, width = 0.0;
+  if (def->has_dir) width = shelf_width(def);
+  double sum = 0.0;
+  int in = 0;
+  for (int k = 0; k < rf__ledger_track_count(l, s); ++k) {
+    const rf__fix *f = rf__ledger_track_fix(l, s, k);
+    if (f->t > decided || f->t < c->t0 - TRACK_BEFORE_US || f->t > c->t1 + TRACK_AFTER_US) continue;
+    sum += fix_density(def, width, c, f, var, e->floor_area);
+    ++in;
+  }
+  if (in > 0) return sum / in;
+  rf__fix fix;
+  if (rf__ledger_fix_near(l, s, c->t0, decided, &fix) != 0) return -1.0;
+  double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
+  return fix_density(def, width, c, &fix, var + e->param[RF_PARAM_WANDER_M2_S] * age_s,
+                     e->floor_area);
+}
+
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   const double anywhere = 1.0 / e->floor_area;
   double p = anywhere;
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  rf__fix fix;
-  rf_time_us decided = c->t1 + rf__param_us(e, RF_PARAM_WAIT_S);
-  if (def.has_pos && rf__ledger_fix_near(&e->ledger, s, c->t0, decided, &fix) == 0) {
-    double dx = fix.x - def.pos_x, dy = fix.y - def.pos_y;
-    double scale = e->param[RF_PARAM_POSITION_SCALE_M];
-    double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
-    double var = scale * scale + e->param[RF_PARAM_WANDER_M2_S] * age_s;
-    p = (1.0 - TRACK_WRONG_RATE) * exp(-0.5 * (dx * dx + dy * dy) / var) /
-            fmin(TWO_PI * var, e->floor_area) +
-        TRACK_WRONG_RATE * anywhere;
-  }
+  double seen = def.has_pos ? track_density(e, s, c, &def) : -1.0;
+  if (seen >= 0) p = (1.0 - TRACK_WRONG_RATE) * seen + TRACK_WRONG_RATE * anywhere;
   for (size_t h = 0; h < e->hand_count; ++h) {
     const f_hand *hv = &e->hands[h];
     if (hv->shopper == (int64_t)s && hv->shelf != c->shelf &&

@@ -69,11 +69,13 @@ static inline double rf__quantity_prior(int64_t q) {
 int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c);
 
 /* How plausible it is that shopper s stands at the shelf of change c, as a density over the
- * floor (per m^2): a shopper reaching a shelf stands about POSITION_SCALE_M around its front
- * centre; their position seen nearest in time to the change, whose variance grows by
- * WANDER_M2_S a second between the two, says how likely they stood there then (never spread
- * thinner than the floor, with a 5 % chance the track was wrong); with no position, anywhere on
- * the floor. Less so with a hand seen on another shelf at the time. */
+ * floor (per m^2): a shopper reaching a shelf stands within POSITION_SCALE_M of its front
+ * centre — or, when the shelf's direction is known, of the point of its front line where the
+ * change's weight centred (anyone near the front line can reach in). Their track says how
+ * likely they stood there then: the mean over their fixes during the change or, with none then,
+ * the fix nearest in time, its variance grown by WANDER_M2_S a second between the two (never
+ * spread thinner than the floor, with a 5 % chance the track was wrong); with no position,
+ * anywhere on the floor. Less so with a hand seen on another shelf at the time. */
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c);
 
 /* log of how well hand visit h fits change c in time, and in place against the span [lo, hi]

@@ -253,9 +253,26 @@ static int parse_product(const ctx *c, rf_product_def *p) {
   return p->has_weight_sd ? weight_bound(c, "weight_sd_g", p->weight_sd_g) : 0;
 }
 
+/* An optional [x, y] pair of finite numbers: 0 and *has 0 when absent. */
+static int opt_pair(const ctx *c, const char *field, int *has, double *x, double *y) {
+  const cJSON *v = member(c, field);
+  char name[16];
+  int rc;
+  *has = 0;
+  if (v == NULL) return 0;
+  if (!cJSON_IsArray(v) || child_count(v) != 2)
+    return fail(c, RF_EPARSE, field, "expected an array [x, y], got %s", json_kind(v));
+  snprintf(name, sizeof name, "%s[0]", field);
+  if ((rc = number_value(c, v->child, name, x))) return rc;
+  snprintf(name, sizeof name, "%s[1]", field);
+  if ((rc = number_value(c, v->child->next, name, y))) return rc;
+  *has = 1;
+  return 0;
+}
+
 static int parse_shelf(const ctx *c, rf_shelf_def *s) {
   int rc;
-  const cJSON *plates = NULL, *pos = NULL;
+  const cJSON *plates = NULL;
   memset(s, 0, sizeof *s);
   if ((rc = req_id(c, "shelf", &s->shelf)) ||
       (rc = opt_number(c, "noise_g", &s->has_noise, &s->noise_g)) ||
@@ -264,14 +281,11 @@ static int parse_shelf(const ctx *c, rf_shelf_def *s) {
   if (s->has_noise && s->noise_g < 0.0)
     return fail(c, RF_ERANGE, "noise_g", "must be >= 0, got %g", s->noise_g);
   if (s->has_noise && (rc = weight_bound(c, "noise_g", s->noise_g))) return rc;
-  if ((pos = member(c, "pos")) != NULL) {
-    if (!cJSON_IsArray(pos) || child_count(pos) != 2)
-      return fail(c, RF_EPARSE, "pos", "expected an array [x, y], got %s", json_kind(pos));
-    if ((rc = number_value(c, pos->child, "pos[0]", &s->pos_x)) ||
-        (rc = number_value(c, pos->child->next, "pos[1]", &s->pos_y)))
-      return rc;
-    s->has_pos = 1;
-  }
+  if ((rc = opt_pair(c, "pos", &s->has_pos, &s->pos_x, &s->pos_y)) ||
+      (rc = opt_pair(c, "dir", &s->has_dir, &s->dir_x, &s->dir_y)))
+    return rc;
+  if (s->has_dir && s->dir_x == 0.0 && s->dir_y == 0.0)
+    return fail(c, RF_ERANGE, "dir", "must not be [0, 0]");
   size_t n = child_count(plates);
   if (n == 0) return fail(c, RF_EPARSE, "plates", "needs at least one plate");
   rf__record_scratch *sc = c->scratch;

@@ -174,6 +174,22 @@ static void emit_product(emit *e, const rf_product_def *p) {
   }
 }
 
+/* "k":[x,y], or a refusal (-1) when either is not finite. */
+static int pair(emit *e, const char *k, double x, double y) {
+  rf__jbuf *b = &e->w->out;
+  if (!isfinite(x) || !isfinite(y)) {
+    refuse(e, k, "is not finite");
+    return -1;
+  }
+  key(e, k);
+  rf__jbuf_raw(b, "[", 1);
+  rf__jbuf_double(b, x);
+  rf__jbuf_raw(b, ",", 1);
+  rf__jbuf_double(b, y);
+  rf__jbuf_raw(b, "]", 1);
+  return 0;
+}
+
 static void emit_shelf(emit *e, const rf_shelf_def *s) {
   rf__jbuf *b = &e->w->out;
   id(e, "shelf", s->shelf);
@@ -181,18 +197,12 @@ static void emit_shelf(emit *e, const rf_shelf_def *s) {
     weight(e, "noise_g", s->noise_g);
     if (s->noise_g < 0.0) refuse(e, "noise_g", "must be >= 0");
   }
-  if (s->has_pos) {
-    if (!isfinite(s->pos_x) || !isfinite(s->pos_y)) {
-      refuse(e, "pos", "is not finite");
-      return;
-    }
-    key(e, "pos");
-    rf__jbuf_raw(b, "[", 1);
-    rf__jbuf_double(b, s->pos_x);
-    rf__jbuf_raw(b, ",", 1);
-    rf__jbuf_double(b, s->pos_y);
-    rf__jbuf_raw(b, "]", 1);
+  if (s->has_pos && pair(e, "pos", s->pos_x, s->pos_y) != 0) return;
+  if (s->has_dir && (s->dir_x == 0.0 && s->dir_y == 0.0)) {
+    refuse(e, "dir", "must not be [0, 0]");
+    return;
   }
+  if (s->has_dir && pair(e, "dir", s->dir_x, s->dir_y) != 0) return;
   if (s->plate_count == 0 || s->plates == NULL) {
     refuse(e, "plates", "is empty");
     return;

@@ -73,7 +73,7 @@ static const knob knobs[] = {
     REAL_KNOB(track_swap_rate, 0, 1, "chance two shoppers passing within 0.5 m swap ids"),
     REAL_KNOB(track_break_rate, 0, 1, "chance a shopper's track breaks into a new id a while"),
     REAL_KNOB(merge_rate, 0, 1, "two hands overlapping on a shelf seen as one visit"),
-    REAL_KNOB(crowd_gain, 0, 10, "missed/anonymous rates grow by this per shopper within 1.5 m"),
+    REAL_KNOB(crowd_gain, 0, 10, "miss/anonymous/wrong-id rates grow this per shopper in 1.5 m"),
     REAL_KNOB(wrong_id_nearby, 0, 1, "share of wrong ids naming the nearest other shopper"),
     REAL_KNOB(blind_share, 0, 0.75, "share of each shelf's zone time the cameras cannot see"),
     REAL_KNOB(pickup_share, 0, 1, "reaches that pick an item up and put it back 2-20 s later"),

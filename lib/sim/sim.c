@@ -69,6 +69,9 @@ static int emit_store(emitter *e) {
     rec.u.shelf.has_pos = 1;
     rec.u.shelf.pos_x = sh->pos_x;
     rec.u.shelf.pos_y = sh->pos_y;
+    rec.u.shelf.has_dir = 1;
+    rec.u.shelf.dir_x = sh->ax;
+    rec.u.shelf.dir_y = sh->ay;
     rec.u.shelf.plates = e->plates;
     rec.u.shelf.plate_count = (size_t)sh->plate_count;
     if ((rc = e->sink(&rec, e->payload)) != 0) return rc;

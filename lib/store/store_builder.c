@@ -160,6 +160,11 @@ int rf_store_builder_add_shelf(rf_store_builder *b, const rf_shelf_def *def) {
                      def->shelf, def->noise_g);
   if (def->has_pos && !(isfinite(def->pos_x) && isfinite(def->pos_y)))
     return rf__error(&b->err, RF_ERANGE, "shelf '%s': pos must be finite", def->shelf);
+  if (def->has_dir &&
+      !(isfinite(def->dir_x) && isfinite(def->dir_y) && isfinite(hypot(def->dir_x, def->dir_y)) &&
+        hypot(def->dir_x, def->dir_y) > 0))
+    return rf__error(&b->err, RF_ERANGE, "shelf '%s': dir must be finite and not [0, 0]",
+                     def->shelf);
   if (def->plate_count == 0 || def->plates == NULL)
     return rf__error(&b->err, RF_EINVAL, "shelf '%s': has no plates", def->shelf);
   if (s->shelf_count >= RF__NONE || def->plate_count >= RF__NONE - s->plate_count)
@@ -185,6 +190,13 @@ int rf_store_builder_add_shelf(rf_store_builder *b, const rf_shelf_def *def) {
   sh->def.plates = NULL;
   if (!def->has_noise) sh->def.noise_g = 0.0;
   if (!def->has_pos) sh->def.pos_x = sh->def.pos_y = 0.0;
+  if (def->has_dir) {
+    double norm = hypot(def->dir_x, def->dir_y);
+    sh->def.dir_x = def->dir_x / norm;
+    sh->def.dir_y = def->dir_y / norm;
+  } else {
+    sh->def.dir_x = sh->def.dir_y = 0.0;
+  }
   sh->first_plate = (uint32_t)s->plate_count;
   sh->x_min = def->plates[0].x0;
   sh->x_max = def->plates[0].x1;

@@ -23,9 +23,9 @@ static const rf_product_def products[] = {{"tea", "Sweet Tea", 540.67, 1, 3.0},
 static const rf_plate_def plates0[] = {{"P0", 0.0, 0.1}, {"P1", 0.1, 0.2}, {"P2", 0.2, 0.3}};
 static const rf_plate_def plates1[] = {{"Q0", 0.0, 0.15}, {"Q1", 0.15, 0.3}};
 static const rf_plate_def plates2[] = {{"R0", 0.0, 0.2}};
-static const rf_shelf_def shelves[] = {{"S0", 1, 1.5, 1, 1.0, 0.5, plates0, 3},
-                                       {"S1", 1, 2.0, 1, 2.0, 0.5, plates1, 2},
-                                       {"S2", 0, 0.0, 0, 0.0, 0.0, plates2, 1}};
+static const rf_shelf_def shelves[] = {{"S0", 1, 1.5, 1, 1.0, 0.5, plates0, 3, 0, 0, 0},
+                                       {"S1", 1, 2.0, 1, 2.0, 0.5, plates1, 2, 0, 0, 0},
+                                       {"S2", 0, 0.0, 0, 0.0, 0.0, plates2, 1, 0, 0, 0}};
 static const rf_facing_def facings[] = {{"S0", "tea", 0.0, 0.15, 8},
                                         {"S0", "green", 0.15, 0.3, 8},
                                         {"S1", "bar", 0.0, 0.1, 24},

@@ -130,6 +130,8 @@ static eng *eng_open_mode(int polled) {
 
 static eng *eng_open(void) { return eng_open_mode(0); }
 
+static rf_engine_stats stats_of(eng *x); /* the engine's counts (below) */
+
 static void eng_close(eng *x) {
   rf_engine_free(x->e);
   x->e = NULL;
@@ -621,6 +623,37 @@ static void test_staff_take_is_no_purchase(void **state) {
   assert_int_equal(rf_engine_get_stats(x->e, &st), RF_EVERSION);
 }
 
+/* Staff share no cart: a link into staff's, or of staff into a shopper's, is set aside (once
+ * the items a shopper's cart held would have vanished into staff's, and staff's moves would
+ * have been billed to the shopper). Coming back before the receipt keeps the visit's role. */
+static void test_staff_share_no_cart(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, staff_enter(0, "E1"));
+  push(x, hand("S1", "A", 1 * SEC, 2 * SEC));
+  push_delta2(x, "A", 1200 * MS, 1600 * MS, "A3", -300.1, "A4", -240.5);
+  assert_int_equal(advance(x, 1600 * MS + W), 1);
+  rf_record into_staff = link_to(10 * SEC, "S1", "E1"), of_staff = link_to(10 * SEC, "E1", "S1");
+  assert_int_equal(rf_engine_push(x->e, &into_staff), RF_SETASIDE);
+  assert_int_equal(rf_engine_setaside_reason(x->e), RF_SETASIDE_UNKNOWN_CART);
+  assert_string_equal(rf_engine_errmsg(x->e), "link: cart 'E1' is staff's: they have none");
+  assert_int_equal(rf_engine_push(x->e, &of_staff), RF_SETASIDE);
+  assert_string_equal(rf_engine_errmsg(x->e), "link: 'E1' is staff, who share no cart");
+  /* E1 steps out and back in as if a shopper, before any receipt: still staff. */
+  push(x, leave(11 * SEC, "E1"));
+  push(x, enter(12 * SEC, "E1"));
+  push(x, hand("E1", "B", 13 * SEC, 14 * SEC));
+  push_delta1(x, "B", 13200 * MS, 13600 * MS, "B2", -330.4);
+  push(x, leave(20 * SEC, "E1"));
+  push(x, leave(20 * SEC, "S1"));
+  assert_int_equal(finish(x), 2);
+  assert_int_equal(x->out.rec[1].type, RF_RECORD_RECEIPT);
+  assert_string_equal(x->out.rec[1].shopper, "S1");
+  assert_int_equal(x->out.rec[1].item_count, 1);
+  assert_int_equal(stats_of(x).staff_moves, 1);
+}
+
 /* A take decided for a shopper while staff stood as near is not corrected into staff by a late
  * hand of theirs: a correction is an undo and a redo, and staff get no diff to redo it with. */
 static void test_late_staff_hand_corrects_nothing(void **state) {
@@ -820,6 +853,72 @@ static void test_anonymous_hand_continuous_track(void **state) {
   assert_int_equal(advance(x, 1600 * MS + W), 1);
   assert_diff(x, 0, 0, 1600 * MS + W, "S1", "TEA1", 1, 0, 0);
   assert_true(conf_of(x, 0) > 0.95);
+}
+
+/* Where the tracker puts "S1" and "S2" at t: two people walk from (0.2, 0.5) and (6.1, 0.5)
+ * past each other at 2 s (within 0.2 m) to the other's end, where they stay; the tracker swaps
+ * their ids as they pass, from `swap` until `back` (-1: never) — then each track jumps to the
+ * other's place. The person who ends at shelf A (x 0.2) is S2. */
+static void tracked(rf_time_us t, rf_time_us swap, rf_time_us back, double *s1, double *s2) {
+  double walked = fmin(1.0, (double)t / (4 * SEC));
+  double p1 = 0.2 + 5.9 * walked, p2 = 6.1 - 5.9 * walked; /* S1's body, S2's body */
+  int swapped = t >= swap && (back < 0 || t < back);
+  *s1 = swapped ? p2 : p1;
+  *s2 = swapped ? p1 : p2;
+}
+
+/* A tracker swaps two ids where two people pass, and a take at shelf A is decided for the one
+ * whose id the reaching person carried; when the tracker swaps them back (both tracks jump at
+ * once, each to where the other was), the take is corrected into the other's cart — undo and
+ * redo naming the diff. Without the jump back, or with only one track jumping, nothing
+ * changes. */
+static int swap_scenario(rf_time_us back, int both_jump, int pass_close) {
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  rf_time_us swap = 2 * SEC;
+  for (rf_time_us t = 0; t <= 30 * SEC; t += 100 * MS) {
+    double s1, s2;
+    tracked(t, swap, back, &s1, &s2);
+    if (!both_jump && back >= 0 && t >= back) s2 = 6.1; /* S2's track stays put */
+    push(x, position(t, "S1", s1, pass_close || t < 1 * SEC || t > 3 * SEC ? 0.5 : 1.8));
+    push(x, position(t, "S2", s2, 0.5));
+    if (t == 5 * SEC) {
+      push(x, hand("S1", "A", 5 * SEC, 6 * SEC)); /* the camera names the reach by the track */
+      push_delta1(x, "A", 5200 * MS, 5600 * MS, "A1", -540.5);
+    }
+  }
+  return (int)x->out.count;
+}
+
+static void test_tracker_swap_undone(void **state) {
+  (void)state;
+  assert_int_equal(swap_scenario(20 * SEC, 1, 1), 3);
+  eng *x = &g_eng[0];
+  assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  for (size_t i = 1; i <= 2; ++i) {
+    const out_rec *o = &x->out.rec[i];
+    assert_string_equal(o->shopper, i == 1 ? "S1" : "S2");
+    assert_int_equal(o->qty, i == 1 ? -1 : 1);
+    assert_true(o->has_corrects && o->corrects == 0);
+    assert_int_equal(o->event, 0);
+    assert_true(o->t >= 20 * SEC - 2 * SEC && o->t <= 20 * SEC);
+  }
+  assert_cart(x, "S1", 0, 0, 0, 0, 0);
+  assert_cart(x, "S2", 1, 0, 0, 0, 0);
+  assert_int_equal(stats_of(x).track_swaps, 1);
+}
+
+static void test_tracker_swap_needs_both_jumps_and_a_pass(void **state) {
+  (void)state;
+  const int cases[][3] = {{-1, 1, 1}, {20, 0, 1}, {20, 1, 0}};
+  for (size_t k = 0; k < 3; ++k) {
+    rf_time_us back = cases[k][0] < 0 ? -1 : cases[k][0] * SEC;
+    assert_int_equal(swap_scenario(back, cases[k][1], cases[k][2]), 1);
+    eng *x = &g_eng[k];
+    assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+    assert_int_equal(stats_of(x).track_swaps, 0);
+  }
 }
 
 /* A hand the camera gave S1 while S1 stood at the other shelf, 6 m away, and S2 stood at this
@@ -2494,6 +2593,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_staff_restock_is_nobodys, teardown),
       cmocka_unit_test_teardown(test_staff_take_is_no_purchase, teardown),
       cmocka_unit_test_teardown(test_late_staff_hand_corrects_nothing, teardown),
+      cmocka_unit_test_teardown(test_staff_share_no_cart, teardown),
       cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),
@@ -2502,6 +2602,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_anonymous_hand_nearest_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_position_at_the_time, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_continuous_track, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_undone, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_needs_both_jumps_and_a_pass, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),
       cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),

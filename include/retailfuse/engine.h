@@ -237,6 +237,8 @@ typedef struct rf_engine_stats {
   rf_time_us clock; /* the watermark decisions wait on */
   /* version 2: */
   uint64_t staff_moves; /* items staff were found to move (restocks, tidying): no diffs */
+  uint64_t track_swaps; /* tracker id swaps found (two tracks jumping to each other's place
+                           after passing close) and undone: their decisions corrected */
 } rf_engine_stats;
 RF_EXTERN int rf_engine_get_stats(const rf_engine *engine, rf_engine_stats *out);
 

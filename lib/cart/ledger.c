@@ -123,9 +123,10 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       start_afresh(l, i);
       if (old == i) release_members(l, i);
       cart = &l->carts[i];
+      l->shoppers[i].staff = r->staff != 0;
     }
+    /* Back before the receipt: the same visit goes on, in the role it began in. */
     l->shoppers[i].present = 1;
-    l->shoppers[i].staff = r->staff != 0;
     l->shoppers[i].entered = r->t;
     if (l->shoppers[i].cart == i) cart->owner_left = 0; /* the owner is back */
     cart->members_in++;
@@ -236,6 +237,43 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
     sh->track_head = (sh->track_head + 1) % RF__TRACK;
   }
   return 0;
+}
+
+/* The fixes of `keep` outside [t0, t1) and of `take` inside it, in time order, into out
+ * (room for 2 * RF__TRACK); returns how many. */
+static int merged_track(const rf__shopper *keep, const rf__shopper *take, rf_time_us t0,
+                        rf_time_us t1, rf__fix *out) {
+  int n = 0;
+  for (int k = 0; k < keep->track_count; ++k) {
+    const rf__fix *f = &keep->track[(keep->track_head + k) % RF__TRACK];
+    if (f->t < t0 || f->t >= t1) out[n++] = *f;
+  }
+  for (int k = 0; k < take->track_count; ++k) {
+    const rf__fix *f = &take->track[(take->track_head + k) % RF__TRACK];
+    if (f->t >= t0 && f->t < t1) out[n++] = *f;
+  }
+  for (int i = 1; i < n; ++i) /* few and nearly sorted: insertion */
+    for (int j = i; j > 0 && out[j].t < out[j - 1].t; --j) {
+      rf__fix x = out[j];
+      out[j] = out[j - 1];
+      out[j - 1] = x;
+    }
+  return n;
+}
+
+static void set_track(rf__shopper *sh, const rf__fix *fixes, int n) {
+  int first = n > RF__TRACK ? n - RF__TRACK : 0;
+  sh->track_head = 0;
+  sh->track_count = n - first;
+  for (int k = first; k < n; ++k) sh->track[k - first] = fixes[k];
+}
+
+void rf__ledger_swap_tracks(rf__ledger *l, uint32_t a, uint32_t b, rf_time_us t0, rf_time_us t1) {
+  rf__fix for_a[2 * RF__TRACK], for_b[2 * RF__TRACK];
+  int na = merged_track(&l->shoppers[a], &l->shoppers[b], t0, t1, for_a);
+  int nb = merged_track(&l->shoppers[b], &l->shoppers[a], t0, t1, for_b);
+  set_track(&l->shoppers[a], for_a, na);
+  set_track(&l->shoppers[b], for_b, nb);
 }
 
 int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_after,

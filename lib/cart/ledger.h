@@ -177,6 +177,10 @@ typedef int (*rf__slot_used_fn)(uint32_t slot, void *payload);
 void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
                         rf__slot_used_fn still_used, void *payload);
 
+/* Shoppers a and b exchange their fixes from t0 up to (not including) t1: a tracker had their
+ * ids swapped then. Each keeps its newest RF__TRACK fixes, in time order. */
+void rf__ledger_swap_tracks(rf__ledger *l, uint32_t a, uint32_t b, rf_time_us t0, rf_time_us t1);
+
 /* The fix of shopper s nearest in time to t among those not after `not_after`: 0 and *out, or
  * RF_ENOTFOUND when there is none. (A later fix may or may not have come in yet, depending on
  * how the sources' records interleaved: a decision never looks at one.) */

@@ -6,6 +6,7 @@
 #include "emit.h"
 #include "hypotheses.h"
 #include "retailfuse/status.h"
+#include "revise.h"
 #include "terms.h"
 
 /* The hand record as the engine keeps visits, for the likelihood terms. */
@@ -49,16 +50,6 @@ static double reweigh(const rf_engine *e, const f_decision *d, const f_hand *h, 
   return x / (x + d->conf + rest);
 }
 
-/* Undoes decision d and redoes it into cart `into`, with probability p, at t. */
-static void redo(rf_engine *e, f_decision *d, uint32_t into, double p, rf_time_us t) {
-  uint32_t from = rf__ledger_cart_of(&e->ledger, d->cart);
-  rf__emit_diff(e, d->event, from, d->product[0], -d->qty[0], p, t, d->seq[0], NULL);
-  rf__emit_diff(e, d->event, into, d->product[0], d->qty[0], p, t, d->seq[0], NULL);
-  d->corrected = 1;
-  if (d->review) rf__ledger_unflag(&e->ledger, from);
-  if (rf__emit_flags_review(e, p)) rf__ledger_flag(&e->ledger, into);
-}
-
 int rf__late_hand_corrects(rf_engine *e, const rf_hand_rec *r) {
   uint32_t shelf, who;
   if (r->shopper == NULL || rf_store_find_shelf(e->store, r->shelf, &shelf) != 0 ||
@@ -82,6 +73,6 @@ int rf__late_hand_corrects(rf_engine *e, const rf_hand_rec *r) {
   }
   if (best == NULL) return 0;
   if (rf__emit_reserve(e, 2) != 0) return RF_ENOMEM;
-  redo(e, best, into, best_p, e->clock);
+  rf__redo(e, best, into, best_p, e->clock);
   return 1;
 }

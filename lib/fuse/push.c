@@ -128,6 +128,21 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   return rc;
 }
 
+/* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
+static int take_position(rf_engine *e, const rf_position_rec *p) {
+  uint32_t who = 0;
+  rf__fix before;
+  int had = rf__ledger_lookup(&e->ledger, p->shopper, &who) == 0 &&
+            rf__ledger_track_count(&e->ledger, who) > 0;
+  if (had)
+    before = *rf__ledger_track_fix(&e->ledger, who, rf__ledger_track_count(&e->ledger, who) - 1);
+  int rc = rf__ledger_position(&e->ledger, p, &e->err);
+  if (rc != 0) return rc;
+  const rf__fix now = {p->t, p->x, p->y};
+  rc = rf__swaps_position(e, who, had ? &before : NULL, &now);
+  return rc < 0 ? rf__error(&e->err, rc, "out of memory") : 0;
+}
+
 /* A link: the joining cart's items move over as diffs first, then the ledger joins the carts. */
 static int take_link(rf_engine *e, const rf_link_rec *l) {
   uint32_t who, into;
@@ -144,7 +159,7 @@ static int take(rf_engine *e, const rf_record *r, int anonymous) {
     case RF_RECORD_ENTER: return take_enter(e, &r->u.enter);
     case RF_RECORD_EXIT: return rf__ledger_exit(&e->ledger, &r->u.exit, &e->err);
     case RF_RECORD_LINK: return take_link(e, &r->u.link);
-    case RF_RECORD_POSITION: return rf__ledger_position(&e->ledger, &r->u.position, &e->err);
+    case RF_RECORD_POSITION: return take_position(e, &r->u.position);
     case RF_RECORD_DELTA: return rf__take_delta(e, &r->u.delta);
     case RF_RECORD_SAMPLES: return rf__take_samples(e, &r->u.samples);
     case RF_RECORD_HAND: {

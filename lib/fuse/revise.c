@@ -99,6 +99,15 @@ int rf__remember(rf_engine *e, const f_choice *ch, int64_t seq) {
   return 0;
 }
 
+void rf__redo(rf_engine *e, f_decision *d, uint32_t into, double p, rf_time_us t) {
+  uint32_t from = rf__ledger_cart_of(&e->ledger, d->cart);
+  rf__emit_diff(e, d->event, from, d->product[0], -d->qty[0], p, t, d->seq[0], NULL);
+  rf__emit_diff(e, d->event, into, d->product[0], d->qty[0], p, t, d->seq[0], NULL);
+  d->corrected = 1;
+  if (d->review) rf__ledger_unflag(&e->ledger, from);
+  if (rf__emit_flags_review(e, p)) rf__ledger_flag(&e->ledger, into);
+}
+
 int rf__correct(rf_engine *e, const f_choice *ch, rf_time_us t) {
   f_decision *d = &e->decisions[ch->w->decision];
   const f_alt *alt = &d->alt[ch->w->alt];

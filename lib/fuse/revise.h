@@ -30,6 +30,10 @@ int rf__remember(rf_engine *e, const f_choice *ch, int64_t seq);
  * moves the receipt's doubt with the decision. 0, or the emission's error. */
 int rf__correct(rf_engine *e, const f_choice *ch, rf_time_us t);
 
+/* Undoes decision d where its items are now and redoes it into cart `into` (correctable), with
+ * probability p, at t: two diffs naming d's, room for which must be reserved. */
+void rf__redo(rf_engine *e, f_decision *d, uint32_t into, double p, rf_time_us t);
+
 /* Forgets the decisions the revision horizon no longer reaches. */
 void rf__forget_decisions(rf_engine *e, rf_time_us horizon);
 

@@ -92,6 +92,13 @@ static int link_ids(rf_engine *e, const rf_link_rec *l) {
   if (into < 0 || !rf__ledger_in_at(&e->ledger, (uint32_t)into, l->t) ||
       rf__ledger_receipted(&e->ledger, rf__ledger_cart_of(&e->ledger, (uint32_t)into)))
     return refuse(e, RF_SETASIDE_UNKNOWN_CART, "link: cart '%s' is not in the store", l->cart);
+  /* Staff buy nothing: they share no cart, nor does anyone shop into theirs. */
+  if (rf__ledger_staff_cart(&e->ledger, rf__ledger_cart_of(&e->ledger, (uint32_t)into)))
+    return refuse(e, RF_SETASIDE_UNKNOWN_CART, "link: cart '%s' is staff's: they have none",
+                  l->cart);
+  if (rf__ledger_staff_cart(&e->ledger, (uint32_t)who))
+    return refuse(e, RF_SETASIDE_UNKNOWN_CART, "link: '%s' is staff, who share no cart",
+                  l->shopper);
   return -1;
 }
 

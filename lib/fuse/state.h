@@ -11,6 +11,7 @@
 #include "core/slots.h"
 #include "dedup.h"
 #include "sources.h"
+#include "swaps.h"
 
 #include <math.h>
 #include "retailfuse/assign.h"
@@ -143,6 +144,7 @@ struct rf_engine {
   int has_clock;
   f_sources sources; /* who sends records, and the watermark they make */
   f_dedup dedup;     /* fingerprints of recent records */
+  f_swaps swaps;     /* tracks passing close, and jumps that may swap them back */
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */

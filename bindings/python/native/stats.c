@@ -47,10 +47,16 @@ PyObject *native_engine_stats(const rf_engine *engine) {
   const struct {
     const char *key;
     uint64_t value;
-  } counts[] = {
-      {"taken", st.taken},         {"set_aside", st.set_aside}, {"late_used", st.late_used},
-      {"decisions", st.decisions}, {"reviews", st.reviews},     {"corrections", st.corrections},
-      {"diffs", st.diffs},         {"receipts", st.receipts},   {"staff_moves", st.staff_moves}};
+  } counts[] = {{"taken", st.taken},
+                {"set_aside", st.set_aside},
+                {"late_used", st.late_used},
+                {"decisions", st.decisions},
+                {"reviews", st.reviews},
+                {"corrections", st.corrections},
+                {"diffs", st.diffs},
+                {"receipts", st.receipts},
+                {"staff_moves", st.staff_moves},
+                {"track_swaps", st.track_swaps}};
   for (size_t k = 0; k < sizeof counts / sizeof counts[0]; ++k)
     if (put(d, counts[k].key, PyLong_FromUnsignedLongLong(counts[k].value)) != 0) goto fail;
   if (put(d, "by_reason", by_reason(&st)) != 0 ||

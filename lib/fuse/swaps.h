@@ -1,0 +1,46 @@
+/* Internal: identity swaps between tracks. A tracker that mixes two people up where they pass
+ * close carries each one's id on the other's track until it notices and swaps them back: then
+ * both tracks jump at the same moment, each to where the other was. The engine keeps when
+ * tracks came close, spots such paired jumps, and reads the time since the two last came close
+ * as swapped: the decisions made for either in it are corrected into the other's cart, and the
+ * hand visits and fixes of that time change hands, for the changes still to be decided. */
+#ifndef RF_FUSE_SWAPS_H
+#define RF_FUSE_SWAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cart/ledger.h"
+#include "retailfuse/engine.h"
+
+/* Two shoppers' tracks within a step of each other, from `first` to `last`. */
+typedef struct f_episode {
+  uint32_t a, b; /* a < b, ledger slots */
+  rf_time_us first, last;
+} f_episode;
+
+/* A track that moved farther between two fixes than anyone walks. */
+typedef struct f_jump {
+  uint32_t who;
+  int spent; /* it made a swap back already */
+  rf_time_us t;
+  rf__fix from, to;
+} f_jump;
+
+#define RF__EPISODES 256
+#define RF__JUMPS 16
+
+/* Fixed rings: nothing is allocated, the oldest is overwritten. */
+typedef struct f_swaps {
+  f_episode episode[RF__EPISODES];
+  size_t episode_next, episode_count;
+  f_jump jump[RF__JUMPS];
+  size_t jump_next, jump_count;
+} f_swaps;
+
+/* A new fix `now` of shopper `who`, whose newest fix before it was *before (NULL: none): notes
+ * who they came close to, and, when this fix and another track's make a swap back, undoes the
+ * swap. 1 a swap was undone, 0 not, RF_ENOMEM (nothing changed). */
+int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now);
+
+#endif

@@ -625,7 +625,7 @@ static void test_staff_take_is_no_purchase(void **state) {
 
 /* Staff share no cart: a link into staff's, or of staff into a shopper's, is set aside (once
  * the items a shopper's cart held would have vanished into staff's, and staff's moves would
- * have been billed to the shopper). Coming back before the receipt keeps the visit's role. */
+ * have been billed to the shopper). A shopper back before the receipt goes on as a shopper. */
 static void test_staff_share_no_cart(void **state) {
   (void)state;
   eng *x = eng_open();
@@ -640,18 +640,25 @@ static void test_staff_share_no_cart(void **state) {
   assert_string_equal(rf_engine_errmsg(x->e), "link: cart 'E1' is staff's: they have none");
   assert_int_equal(rf_engine_push(x->e, &of_staff), RF_SETASIDE);
   assert_string_equal(rf_engine_errmsg(x->e), "link: 'E1' is staff, who share no cart");
-  /* E1 steps out and back in as if a shopper, before any receipt: still staff. */
+  /* S1 steps out and back in saying staff, before the receipt: still shopping, still billed.
+   * E1 steps out and back in as a shopper: staff hold nothing to go on with; now a shopper. */
+  push(x, leave(11 * SEC, "S1"));
+  push(x, staff_enter(12 * SEC, "S1"));
   push(x, leave(11 * SEC, "E1"));
   push(x, enter(12 * SEC, "E1"));
-  push(x, hand("E1", "B", 13 * SEC, 14 * SEC));
+  push(x, hand("S1", "B", 13 * SEC, 14 * SEC));
   push_delta1(x, "B", 13200 * MS, 13600 * MS, "B2", -330.4);
   push(x, leave(20 * SEC, "E1"));
   push(x, leave(20 * SEC, "S1"));
-  assert_int_equal(finish(x), 2);
-  assert_int_equal(x->out.rec[1].type, RF_RECORD_RECEIPT);
-  assert_string_equal(x->out.rec[1].shopper, "S1");
-  assert_int_equal(x->out.rec[1].item_count, 1);
-  assert_int_equal(stats_of(x).staff_moves, 1);
+  assert_int_equal(finish(x), 4);
+  assert_diff(x, 1, 1, 13600 * MS + W, "S1", "COLA", 1, 1, 0);
+  const char *who[2] = {"S1", "E1"};
+  for (size_t i = 0; i < 2; ++i) {
+    assert_int_equal(x->out.rec[2 + i].type, RF_RECORD_RECEIPT);
+    assert_string_equal(x->out.rec[2 + i].shopper, who[i]);
+    assert_int_equal(x->out.rec[2 + i].item_count, i == 0 ? 2 : 0);
+  }
+  assert_int_equal(stats_of(x).staff_moves, 0);
 }
 
 /* A take decided for a shopper while staff stood as near is not corrected into staff by a late
@@ -906,6 +913,56 @@ static void test_tracker_swap_undone(void **state) {
   }
   assert_cart(x, "S1", 0, 0, 0, 0, 0);
   assert_cart(x, "S2", 1, 0, 0, 0, 0);
+  assert_int_equal(stats_of(x).track_swaps, 1);
+}
+
+/* The same swap, ended by the door: the person carrying "S2" on the tracker leaves as S1 at
+ * `out` (the door knows who leaves); the tracker hands "S2" back to the one at shelf A, whose
+ * track then jumps to where "S1" last was. */
+static eng *swap_ended_by_exit(rf_time_us out) {
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  for (rf_time_us t = 0; t <= 30 * SEC; t += 100 * MS) {
+    double s1, s2;
+    tracked(t, 2 * SEC, -1, &s1, &s2);
+    if (t < out) push(x, position(t, "S1", s1, 0.5));
+    if (t == out) push(x, leave(t, "S1"));
+    push(x, position(t, "S2", t < out ? s2 : s1, 0.5));
+    if (t == 5 * SEC) {
+      push(x, hand("S1", "A", 5 * SEC, 6 * SEC));
+      push_delta1(x, "A", 5200 * MS, 5600 * MS, "A1", -540.5);
+    }
+  }
+  push(x, leave(31 * SEC, "S2"));
+  return x;
+}
+
+/* Decided already: the take is corrected into S2's cart before S1's receipt. */
+static void test_tracker_swap_undone_at_exit(void **state) {
+  (void)state;
+  eng *x = swap_ended_by_exit(25 * SEC);
+  assert_int_equal(finish(x), 5);
+  assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_string_equal(x->out.rec[1].shopper, "S1");
+  assert_int_equal(x->out.rec[1].qty, -1);
+  assert_string_equal(x->out.rec[2].shopper, "S2");
+  assert_int_equal(x->out.rec[2].qty, 1);
+  assert_true(x->out.rec[2].has_corrects && x->out.rec[2].corrects == 0);
+  assert_receipt(x, 3, 25 * SEC + W, "S1", NULL, 0);
+  assert_int_equal(x->out.rec[4].item_count, 1);
+  assert_int_equal(stats_of(x).track_swaps, 1);
+}
+
+/* Still open (the cameras and shelves hold the clock back): the hand visit and the fixes of the
+ * swapped time change hands first, and the take goes to S2 straight away. */
+static void test_tracker_swap_undone_before_the_decision(void **state) {
+  (void)state;
+  eng *x = swap_ended_by_exit(15 * SEC);
+  assert_int_equal(finish(x), 3);
+  assert_diff(x, 0, 0, 5600 * MS + W, "S2", "TEA1", 1, 0, 0);
+  assert_receipt(x, 1, 15 * SEC + W, "S1", NULL, 0);
+  assert_int_equal(x->out.rec[2].item_count, 1);
   assert_int_equal(stats_of(x).track_swaps, 1);
 }
 
@@ -2603,6 +2660,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_anonymous_hand_position_at_the_time, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_continuous_track, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_undone, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_undone_at_exit, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_undone_before_the_decision, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_needs_both_jumps_and_a_pass, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),

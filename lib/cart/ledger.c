@@ -116,16 +116,18 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     if (l->shoppers[i].present)
       return rf__error(err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
-    if (cart->receipted) {
+    int fresh = cart->receipted;
+    if (fresh) {
       /* A new visit after the receipt: a new, empty cart of their own; and those who shopped
        * into the old one and have not come back are no members of the new one. */
       uint32_t old = l->shoppers[i].cart;
       start_afresh(l, i);
       if (old == i) release_members(l, i);
       cart = &l->carts[i];
-      l->shoppers[i].staff = r->staff != 0;
     }
-    /* Back before the receipt: the same visit goes on, in the role it began in. */
+    /* Back before the receipt, a shopper's visit goes on as a shopper's; staff hold nothing to
+     * go on with, so they come back in the role they say. */
+    if (fresh || l->shoppers[i].staff) l->shoppers[i].staff = r->staff != 0;
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;
     if (l->shoppers[i].cart == i) cart->owner_left = 0; /* the owner is back */

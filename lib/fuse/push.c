@@ -128,6 +128,15 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   return rc;
 }
 
+/* An exit: the ledger's, then looked at for a tracker's id swap undone as they leave. */
+static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
+  uint32_t who = 0;
+  int rc = rf__ledger_exit(&e->ledger, x, &e->err);
+  if (rc != 0 || rf__ledger_lookup(&e->ledger, x->shopper, &who) != 0) return rc;
+  rc = rf__swaps_exit(e, who, x->t);
+  return rc < 0 ? rf__error(&e->err, rc, "out of memory") : 0;
+}
+
 /* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
 static int take_position(rf_engine *e, const rf_position_rec *p) {
   uint32_t who = 0;
@@ -157,7 +166,7 @@ static int take_link(rf_engine *e, const rf_link_rec *l) {
 static int take(rf_engine *e, const rf_record *r, int anonymous) {
   switch (r->type) {
     case RF_RECORD_ENTER: return take_enter(e, &r->u.enter);
-    case RF_RECORD_EXIT: return rf__ledger_exit(&e->ledger, &r->u.exit, &e->err);
+    case RF_RECORD_EXIT: return take_exit(e, &r->u.exit);
     case RF_RECORD_LINK: return take_link(e, &r->u.link);
     case RF_RECORD_POSITION: return take_position(e, &r->u.position);
     case RF_RECORD_DELTA: return rf__take_delta(e, &r->u.delta);

@@ -72,12 +72,17 @@ static int last_pass(const f_swaps *w, uint32_t a, uint32_t b, rf_time_us t, rf_
   return found ? 0 : -1;
 }
 
-/* A jump of another track that makes a swap back with j, or -1. */
+/* Whether j lands where o left (an exit lands nowhere known: the door). */
+static int lands_on(const f_jump *j, const f_jump *o) {
+  return j->exit || distance(&j->to, &o->from) < MATCH_M;
+}
+
+/* A jump of another track that makes a swap back with j, or -1. Two exits make none. */
 static int partner(const f_swaps *w, const f_jump *j) {
   for (size_t k = 0; k < w->jump_count; ++k) {
     const f_jump *o = &w->jump[k];
-    if (!o->spent && o->who != j->who && gap(o->t, j->t) <= PAIR_WITHIN_US &&
-        distance(&o->to, &j->from) < MATCH_M && distance(&j->to, &o->from) < MATCH_M)
+    if (!o->spent && o->who != j->who && !(o->exit && j->exit) &&
+        gap(o->t, j->t) <= PAIR_WITHIN_US && lands_on(o, j) && lands_on(j, o))
       return (int)k;
   }
   return -1;
@@ -119,26 +124,40 @@ static int undo_swap(rf_engine *e, uint32_t a, uint32_t b, rf_time_us since, rf_
   return 0;
 }
 
-int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now) {
+/* Jump j either completes a swap back with an earlier one (undone: 1) or is kept (0). */
+static int jumped(rf_engine *e, const f_jump *j) {
   f_swaps *w = &e->swaps;
+  int k = partner(w, j);
+  rf_time_us since = 0, until = k < 0 ? j->t : w->jump[k].t < j->t ? w->jump[k].t : j->t;
+  if (k < 0 || last_pass(w, j->who, w->jump[k].who, until, &since) != 0) {
+    w->jump[w->jump_next] = *j;
+    w->jump_next = (w->jump_next + 1) % RF__JUMPS;
+    if (w->jump_count < RF__JUMPS) w->jump_count++;
+    return 0;
+  }
+  int rc = undo_swap(e, j->who, w->jump[k].who, since, until);
+  if (rc != 0) return rc;
+  w->jump[k].spent = 1;
+  return 1;
+}
+
+int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now) {
   if (before == NULL || now->t < before->t || now->t - before->t > JUMP_WITHIN_US ||
       distance(before, now) <= JUMP_M) {
     note_passes(e, who, now);
     return 0;
   }
   /* A jump is no pass: it lands where the other track still is until that one jumps too. */
-  f_jump j = {who, 0, now->t, *before, *now};
-  int k = partner(w, &j);
-  rf_time_us since = 0, until = k < 0 ? now->t : w->jump[k].t < now->t ? w->jump[k].t : now->t;
-  if (k < 0 || last_pass(w, who, w->jump[k].who, until, &since) != 0) {
-    w->jump[w->jump_next] = j;
-    w->jump_next = (w->jump_next + 1) % RF__JUMPS;
-    if (w->jump_count < RF__JUMPS) w->jump_count++;
-    return 0;
-  }
-  uint32_t other = w->jump[k].who;
-  int rc = undo_swap(e, who, other, since, until);
-  if (rc != 0) return rc;
-  w->jump[k].spent = 1;
-  return 1;
+  const f_jump j = {who, 0, 0, now->t, *before, *now};
+  return jumped(e, &j);
+}
+
+int rf__swaps_exit(rf_engine *e, uint32_t who, rf_time_us t) {
+  const rf__ledger *l = &e->ledger;
+  int n = rf__ledger_track_count(l, who);
+  if (n == 0) return 0;
+  const rf__fix *last = rf__ledger_track_fix(l, who, n - 1);
+  if (t < last->t || t - last->t > JUMP_WITHIN_US) return 0; /* their track had ended already */
+  const f_jump j = {who, 0, 1, t, *last, *last};
+  return jumped(e, &j);
 }

@@ -19,10 +19,12 @@ typedef struct f_episode {
   rf_time_us first, last;
 } f_episode;
 
-/* A track that moved farther between two fixes than anyone walks. */
+/* A track that moved farther between two fixes than anyone walks — or ended: a shopper who
+ * leaves while their id is on another's track takes it back from there. */
 typedef struct f_jump {
   uint32_t who;
   int spent; /* it made a swap back already */
+  int exit;  /* the shopper left: `to` is unknown (the door) */
   rf_time_us t;
   rf__fix from, to;
 } f_jump;
@@ -42,5 +44,9 @@ typedef struct f_swaps {
  * who they came close to, and, when this fix and another track's make a swap back, undoes the
  * swap. 1 a swap was undone, 0 not, RF_ENOMEM (nothing changed). */
 int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now);
+
+/* Shopper `who` left at t: when another track just jumped to where theirs last was, or does
+ * within a second, the two were swapped (as rf__swaps_position). 1, 0 or RF_ENOMEM. */
+int rf__swaps_exit(rf_engine *e, uint32_t who, rf_time_us t);
 
 #endif

@@ -251,9 +251,10 @@ static int cart_add_checked(inv_shopper *s, uint32_t sku, int64_t qty, int64_t *
 /* An enter after the visit's receipt begins a new visit: a new, empty cart of one's own. */
 static void take_enter(inv_checker *inv, uint32_t s, int staff) {
   inv_shopper *sh = &inv->sh[s];
-  if (sh->present == -1) sh->staff = staff; /* the first visit */
+  /* The role of a new visit; a shopper back before the receipt goes on as a shopper (staff
+   * hold nothing to go on with: they come back in the role they say). */
+  if (sh->present == -1 || sh->closed || sh->staff) sh->staff = staff;
   if (sh->closed) {
-    sh->staff = staff;
     sh->closed = 0;
     sh->owner = s;
     sh->exited = 0;

@@ -661,6 +661,29 @@ static void test_staff_share_no_cart(void **state) {
   assert_int_equal(stats_of(x).staff_moves, 0);
 }
 
+/* A member whose cart's owner began a new visit has a cart of their own to come back to: a
+ * new visit, in the role its enter gives (once it went on as a shopper's, and staff's reach was
+ * billed to them). */
+static void test_released_member_back_as_staff(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  push(x, link_to(1 * SEC, "S2", "S1"));
+  push(x, leave(2 * SEC, "S2"));
+  push(x, leave(3 * SEC, "S1"));
+  assert_int_equal(advance(x, 3 * SEC + W), 1); /* S1's receipt */
+  push(x, enter(20 * SEC, "S1"));
+  push(x, staff_enter(21 * SEC, "S2"));
+  push(x, hand("S2", "B", 22 * SEC, 24 * SEC));
+  push_delta1(x, "B", 22500 * MS, 23500 * MS, "B2", -330.4);
+  push(x, leave(30 * SEC, "S2"));
+  push(x, leave(30 * SEC, "S1"));
+  assert_int_equal(finish(x), 2);
+  assert_receipt(x, 1, 30 * SEC + W, "S1", NULL, 0);
+  assert_int_equal(stats_of(x).staff_moves, 1);
+}
+
 /* A take decided for a shopper while staff stood as near is not corrected into staff by a late
  * hand of theirs: a correction is an undo and a redo, and staff get no diff to redo it with. */
 static void test_late_staff_hand_corrects_nothing(void **state) {
@@ -2651,6 +2674,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_staff_take_is_no_purchase, teardown),
       cmocka_unit_test_teardown(test_late_staff_hand_corrects_nothing, teardown),
       cmocka_unit_test_teardown(test_staff_share_no_cart, teardown),
+      cmocka_unit_test_teardown(test_released_member_back_as_staff, teardown),
       cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),

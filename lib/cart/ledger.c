@@ -94,6 +94,7 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
 static void start_afresh(rf__ledger *l, uint32_t i) {
   forget_cart(l, i);
   l->shoppers[i].cart = i;
+  l->shoppers[i].afresh = 1;
   rf__cart *cart = &l->carts[i];
   memset(cart->qty, 0, (size_t)l->products * sizeof *cart->qty);
   cart->receipted = cart->owner_left = cart->members_in = cart->has_exit = 0;
@@ -116,8 +117,7 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     if (l->shoppers[i].present)
       return rf__error(err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
-    int fresh = cart->receipted;
-    if (fresh) {
+    if (cart->receipted) {
       /* A new visit after the receipt: a new, empty cart of their own; and those who shopped
        * into the old one and have not come back are no members of the new one. */
       uint32_t old = l->shoppers[i].cart;
@@ -125,9 +125,11 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
       if (old == i) release_members(l, i);
       cart = &l->carts[i];
     }
-    /* Back before the receipt, a shopper's visit goes on as a shopper's; staff hold nothing to
-     * go on with, so they come back in the role they say. */
-    if (fresh || l->shoppers[i].staff) l->shoppers[i].staff = r->staff != 0;
+    /* A new visit (after the receipt, or the owner's new one) takes the role it says; back
+     * before the receipt, a shopper's visit goes on as a shopper's, and staff, who hold nothing
+     * to go on with, come back in the role they say. */
+    if (l->shoppers[i].afresh || l->shoppers[i].staff) l->shoppers[i].staff = r->staff != 0;
+    l->shoppers[i].afresh = 0;
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;
     if (l->shoppers[i].cart == i) cart->owner_left = 0; /* the owner is back */

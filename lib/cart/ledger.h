@@ -31,6 +31,7 @@ typedef struct rf__shopper {
   int in_use;    /* 0: a released slot, free for the next shopper to enter */
   int present;
   int staff;                /* entered as staff: their cart is nobody's purchase */
+  int afresh;               /* their next enter begins a new visit (a cart of their own) */
   rf_time_us entered, left; /* when last seen entering / leaving */
   rf__fix track[RF__TRACK]; /* a ring, oldest first from track_head */
   int track_count, track_head;

@@ -684,6 +684,19 @@ static void test_released_member_back_as_staff(void **state) {
   assert_int_equal(stats_of(x).staff_moves, 1);
 }
 
+/* Staff who come back begin a new visit whatever their silent receipt's state: its receipt is
+ * due after its own exits only (once the staff visit's later exit, arriving first, set it). */
+static void test_staff_back_is_a_new_visit(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  push(x, staff_enter(0, "E1"));
+  push(x, leave(20 * SEC, "E1"));
+  push(x, enter(16 * SEC, "E1")); /* the tracker's record of an earlier moment, late */
+  push(x, leave(17 * SEC, "E1"));
+  assert_int_equal(finish(x), 1);
+  assert_receipt(x, 0, 17 * SEC + W, "E1", NULL, 0);
+}
+
 /* A take decided for a shopper while staff stood as near is not corrected into staff by a late
  * hand of theirs: a correction is an undo and a redo, and staff get no diff to redo it with. */
 static void test_late_staff_hand_corrects_nothing(void **state) {
@@ -2675,6 +2688,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_late_staff_hand_corrects_nothing, teardown),
       cmocka_unit_test_teardown(test_staff_share_no_cart, teardown),
       cmocka_unit_test_teardown(test_released_member_back_as_staff, teardown),
+      cmocka_unit_test_teardown(test_staff_back_is_a_new_visit, teardown),
       cmocka_unit_test_teardown(test_put_back_elsewhere_then_taken, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_decided_together, teardown),
       cmocka_unit_test_teardown(test_take_and_put_back_at_finish, teardown),

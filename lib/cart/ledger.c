@@ -117,18 +117,18 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
     if (l->shoppers[i].present)
       return rf__error(err, RF_EEXISTS, "shopper '%s' is already in the store", r->shopper);
     rf__cart *cart = &l->carts[l->shoppers[i].cart];
-    if (cart->receipted) {
-      /* A new visit after the receipt: a new, empty cart of their own; and those who shopped
-       * into the old one and have not come back are no members of the new one. */
+    if (cart->receipted || l->shoppers[i].staff) {
+      /* A new visit after the receipt (or staff's, who hold nothing to go on with): a new,
+       * empty cart of their own; and those who shopped into the old one and have not come back
+       * are no members of the new one. */
       uint32_t old = l->shoppers[i].cart;
       start_afresh(l, i);
       if (old == i) release_members(l, i);
       cart = &l->carts[i];
     }
-    /* A new visit (after the receipt, or the owner's new one) takes the role it says; back
-     * before the receipt, a shopper's visit goes on as a shopper's, and staff, who hold nothing
-     * to go on with, come back in the role they say. */
-    if (l->shoppers[i].afresh || l->shoppers[i].staff) l->shoppers[i].staff = r->staff != 0;
+    /* A new visit (after the receipt, the owner's new one, or staff's) takes the role it says;
+     * back before the receipt, a shopper's visit goes on as a shopper's. */
+    if (l->shoppers[i].afresh) l->shoppers[i].staff = r->staff != 0;
     l->shoppers[i].afresh = 0;
     l->shoppers[i].present = 1;
     l->shoppers[i].entered = r->t;

@@ -173,9 +173,10 @@ static void trace_in(const rf_record *r, int rc) {
     case RF_RECORD_HAND: t0 = r->u.hand.t0, t1 = r->u.hand.t1, id = r->u.hand.shelf; break;
     default: t0 = r->u.samples.t, id = r->u.samples.plate; break;
   }
-  fprintf(stderr, "in  %-8s %lld..%lld %s%s%s -> %d\n", rf_record_type_name(r->type), (long long)t0,
-          (long long)t1, id, r->type == RF_RECORD_LINK ? " into " : "",
-          r->type == RF_RECORD_LINK ? r->u.link.cart : "", rc);
+  fprintf(stderr, "in  %-8s %lld..%lld %s%s%s%s -> %d\n", rf_record_type_name(r->type),
+          (long long)t0, (long long)t1, id, r->type == RF_RECORD_LINK ? " into " : "",
+          r->type == RF_RECORD_LINK ? r->u.link.cart : "",
+          r->type == RF_RECORD_ENTER && r->u.enter.staff ? " (staff)" : "", rc);
 }
 
 static void trace_out(const rf_record *r) {

@@ -251,10 +251,11 @@ static int cart_add_checked(inv_shopper *s, uint32_t sku, int64_t qty, int64_t *
 /* An enter after the visit's receipt begins a new visit: a new, empty cart of one's own. */
 static void take_enter(inv_checker *inv, uint32_t s, int staff) {
   inv_shopper *sh = &inv->sh[s];
-  /* The role of a new visit; a shopper back before the receipt goes on as a shopper (staff
-   * hold nothing to go on with: they come back in the role they say). */
-  if (sh->present == -1 || sh->closed || sh->staff) sh->staff = staff;
-  if (sh->closed) {
+  /* A new visit after the receipt, or staff's (who hold nothing to go on with), takes the role
+   * its enter gives; a shopper back before the receipt goes on as a shopper. */
+  int fresh = sh->closed || sh->staff;
+  if (sh->present == -1 || fresh) sh->staff = staff;
+  if (fresh) {
     sh->closed = 0;
     sh->owner = s;
     sh->exited = 0;

@@ -2076,6 +2076,67 @@ static void test_late_hand_corrects_a_decision(void **state) {
   assert_int_equal(st.by_reason[RF_SETASIDE_LATE], 1);
 }
 
+/* ==== learning the store's nuisance rates ===================================================== */
+
+/* n takes of a tea from shelf A, 20 s apart; named: each with a hand naming S1 (S1 is placed at
+ * shelf B, 6 m away, and S2 at A, before each); else no hand at all. */
+static eng *takes_for_learning(int n, int named, int learn) {
+  eng *x = eng_open();
+  assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_LEARN, learn), RF_OK);
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  for (int k = 0; k < n; ++k) {
+    rf_time_us t = (rf_time_us)k * 20 * SEC + SEC;
+    if (named) {
+      push(x, position(t, "S1", 6.0, 0.5));
+      push(x, position(t, "S2", 0.1, 0.5));
+      push(x, hand("S1", "A", t, t + SEC));
+    }
+    push_delta1(x, "A", t + 200 * MS, t + 600 * MS, "A1", -540.5);
+    x->out.count = 0; /* the diffs are not what is looked at */
+  }
+  advance(x, (rf_time_us)n * 20 * SEC + 2 * W);
+  return x;
+}
+
+/* Takes nobody's hand was seen in teach that the cameras miss reaches: the rate climbs from
+ * its prior 0.05 by the posterior mean (prior worth 200 observations), once 50 are seen. */
+static void test_learns_missed_hand_rate(void **state) {
+  (void)state;
+  eng *few = takes_for_learning(40, 0, 1), *many = takes_for_learning(100, 0, 1);
+  assert_true(rf_engine_param_get(few->e, RF_PARAM_MISSED_HAND_RATE) == 0.05);
+  double learnt = rf_engine_param_get(many->e, RF_PARAM_MISSED_HAND_RATE);
+  assert_true(fabs(learnt - (200 * 0.05 + 99) / (200 + 99)) < 0.01); /* the last still waits */
+  eng *off = takes_for_learning(100, 0, 0);
+  assert_true(rf_engine_param_get(off->e, RF_PARAM_MISSED_HAND_RATE) == 0.05);
+  assert_true(rf_engine_param_get(many->e, RF_PARAM_WRONG_ID_RATE) == 0.02); /* no names seen */
+}
+
+/* Named hands whose shopper stood 6 m away while another stood at the shelf teach that names
+ * are wrong more often; a rate the host set is kept. */
+static void test_learns_wrong_id_rate(void **state) {
+  (void)state;
+  eng *x = takes_for_learning(100, 1, 1);
+  double learnt = rf_engine_param_get(x->e, RF_PARAM_WRONG_ID_RATE);
+  print_message("wrong id rate learnt: %.4f\n", learnt);
+  assert_true(learnt > 0.2);
+  eng *fixed = eng_open();
+  assert_int_equal(rf_engine_param_set(fixed->e, RF_PARAM_WRONG_ID_RATE, 0.03), RF_OK);
+  push(fixed, enter(0, "S1"));
+  push(fixed, enter(0, "S2"));
+  for (int k = 0; k < 100; ++k) {
+    rf_time_us t = (rf_time_us)k * 20 * SEC + SEC;
+    push(fixed, position(t, "S1", 6.0, 0.5));
+    push(fixed, position(t, "S2", 0.1, 0.5));
+    push(fixed, hand("S1", "A", t, t + SEC));
+    push_delta1(fixed, "A", t + 200 * MS, t + 600 * MS, "A1", -540.5);
+    fixed->out.count = 0;
+  }
+  advance(fixed, 100 * 20 * SEC + 2 * W);
+  assert_true(rf_engine_param_get(fixed->e, RF_PARAM_WRONG_ID_RATE) == 0.03);
+  assert_true(rf_engine_param_get(fixed->e, RF_PARAM_MISSED_HAND_RATE) != 0.05); /* learnt */
+}
+
 /* The per-event path allocates only while the store is busier than it has been: a steady stream
  * of takes, hands, positions (and the duplicate prints and hands they leave, forgotten as they
  * age) allocates nothing once warm. */
@@ -2701,6 +2762,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_tracker_swap_undone_at_exit, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_undone_before_the_decision, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_needs_both_jumps_and_a_pass, teardown),
+      cmocka_unit_test_teardown(test_learns_missed_hand_rate, teardown),
+      cmocka_unit_test_teardown(test_learns_wrong_id_rate, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),
       cmocka_unit_test_teardown(test_anonymous_hand_group_cart, teardown),
       cmocka_unit_test_teardown(test_no_hand_one_shopper, teardown),

@@ -167,7 +167,7 @@ static void build_row(const rf_engine *e, f_batch *b, size_t r) {
  * pooled by cart (shoppers who share one pool theirs) into b->post; returns the best cart's
  * likeliest member, who stands for it (their hand's hints, their put-backs), and the
  * probability that nobody made the change in *unexplained_p. */
-static uint32_t row_posterior(const rf_engine *e, f_batch *b, size_t r, double *unexplained_p) {
+static uint32_t row_posterior(rf_engine *e, f_batch *b, size_t r, double *unexplained_p) {
   const f_row_terms *row = &b->rows[r];
   const f_change *c = &row->change;
   const size_t cols = b->cols;
@@ -180,16 +180,21 @@ static uint32_t row_posterior(const rf_engine *e, f_batch *b, size_t r, double *
     double pj = P[r * cols + j], lj = L[r * cols + j];
     if (pj <= 0 || lj <= 0) continue;
     const f_hand *hv = &e->hands[b->hand_of[j]];
-    double fitl = rf__visit_fit(e, c, &b->s, hv);
+    double fitl = rf__visit_fit(e, c, &b->s, hv), named = 0.0;
     for (uint32_t k = 0; k < b->shoppers; ++k) {
       double t = rf__column_term(e, row, hv, fitl, b->spared, k);
       if (t > -INFINITY) post[k] += pj * exp(t) / lj;
+      if (t > -INFINITY && (int64_t)k == hv->shopper) named = exp(t) / lj;
     }
+    /* A named visit that made the change: how likely its name was another's. */
+    if (hv->shopper >= 0) rf__learn_add(&e->learn, F_LEARN_WRONG_ID, pj, pj * (1.0 - named));
   }
   for (uint32_t k = 0; k < b->shoppers && L0[r] > 0; ++k) {
     double t = rf__missed_term(row, b->missed, k);
     if (t > -INFINITY) post[k] += P0[r] * exp(t) / L0[r];
   }
+  /* Made by someone: how likely through no visit at all (a reach the cameras missed). */
+  rf__learn_add(&e->learn, F_LEARN_MISSED, 1.0 - *unexplained_p, P0[r] - *unexplained_p);
   double *cart_post = post + b->shoppers + 1;
   const rf__ledger *l = &e->ledger;
   for (uint32_t k = 0; k < b->shoppers; ++k) cart_post[k] = 0.0;
@@ -362,10 +367,13 @@ static int decide_batch(rf_engine *e, int everything) {
   for (size_t r = 0; r < b.due; ++r)
     for (size_t j = 0; j < b.cols; ++j) b.L[r * b.cols + j] = b.L[r * (b.cols + 1) + j];
   int rc = rf_marginals(e->ws, b.L, b.L0, b.due, b.cols, RF_MARGINALS_AUTO, b.P, b.P0);
+  const f_learn learnt = e->learn; /* a try that fails for memory teaches nothing */
   for (size_t r = 0; r < b.due && rc == 0; ++r) rc = decide_row(e, &b, r);
   e->deciding_faulty = 0;
+  if (rc != 0) e->learn = learnt;
   if (rc == 0) {
     mark_used(e, &b);
+    rf__learn_apply(&e->learn, e->param);
     e->stats.decisions += b.due;
     /* Room was reserved: once the first diff is out nothing fails, and the batch is decided. */
     memmove(e->pending, e->pending + b.due, (e->pending_count - b.due) * sizeof *e->pending);

@@ -45,6 +45,7 @@ int rf_engine_param_set(rf_engine *e, rf_engine_param p, double value) {
     if (rc != 0) return rf__error(&e->err, rc, "LOADCELL_%s", rf_loadcell_errmsg(e->loadcell));
   }
   e->param[p] = value;
+  rf__learn_fix(&e->learn, p, value);
   return 0;
 }
 
@@ -99,6 +100,7 @@ int rf_engine_new(rf_engine **out, const rf_store *store, const rf_allocator *al
   e->alloc = a;
   e->store = store;
   rf__param_defaults(params, RF_PARAM_COUNT, e->param);
+  rf__learn_init(&e->learn, e->param);
   e->products = rf_store_product_count(store);
   e->shelves = rf_store_shelf_count(store);
   e->plates = rf_store_plate_count(store);

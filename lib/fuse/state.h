@@ -10,6 +10,7 @@
 #include "core/errbuf.h"
 #include "core/slots.h"
 #include "dedup.h"
+#include "learn.h"
 #include "sources.h"
 #include "swaps.h"
 
@@ -145,6 +146,7 @@ struct rf_engine {
   f_sources sources; /* who sends records, and the watermark they make */
   f_dedup dedup;     /* fingerprints of recent records */
   f_swaps swaps;     /* tracks passing close, and jumps that may swap them back */
+  f_learn learn;     /* the nuisance rates the store shows */
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */

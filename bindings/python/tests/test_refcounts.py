@@ -132,7 +132,7 @@ def test_queries_do_not_leak(engine, store, tiny):
         assert len(tiny.products()) == 2
         assert len(store.plates()) == 129
         assert store.counts["facings"] == 72
-        assert len(engine.params()) == 31
+        assert len(engine.params()) == 32
         stats = engine.stats()
         assert (stats["taken"], stats["set_aside"]) == (2, 0)
         assert [s["name"] for s in stats["sources"]] == \

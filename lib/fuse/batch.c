@@ -76,6 +76,7 @@ static int reserve_batch(rf_engine *e, f_batch *b) {
       b->column_of == NULL || b->L == NULL || b->L0 == NULL || b->P == NULL || b->P0 == NULL ||
       b->post == NULL || b->hand_of == NULL ||
       SLOT(F_SLOT_SPLIT_FIT, rf__split_fit_size(e), double) == NULL ||
+      SLOT(F_SLOT_MERGED, rf__merged_scratch_size(), double) == NULL ||
       SLOT(F_SLOT_HINTED, RF__MAX_WHAT, double) == NULL ||
       SLOT(F_SLOT_ORDER, RF__MAX_WHAT, int32_t) == NULL ||
       SLOT(F_SLOT_ORDER_TMP, RF__MAX_WHAT, int32_t) == NULL || reserve_outcomes(e, due) != 0)
@@ -303,7 +304,7 @@ static int decide_row(rf_engine *e, f_batch *b, size_t r) {
     if (split != 0) return split < 0 ? RF_ENOMEM : 0;
   }
   if (c->total < 0 && b->cols >= 1) {
-    int read = rf__explain_merged(e, c, row, &k, r, b->wait);
+    int read = rf__explain_merged(e, c, row, &k, r, b->wait, e->scratch.buf[F_SLOT_MERGED]);
     if (read != 0) return read < 0 ? RF_ENOMEM : 0;
   }
   if (b->shoppers == 0 || b->post[best] <= unexplained_p)

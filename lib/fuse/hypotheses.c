@@ -23,15 +23,22 @@ static f_what what_of(int parts, const uint32_t *p, const int64_t *q) {
   return w;
 }
 
+/* How well q items of a product (unit weight, spread sd) on the spans `on` fit the change. */
+static double items_fit(const f_change *c, const f_spans *on, int64_t q, double unit, double sd) {
+  double weight = (double)q * unit, var = (double)q * sd * sd;
+  return rf__fit_weights(c, on, &weight, &var);
+}
+
 /* q items of facing f (product p) for q up to `most`. */
 static void add_facing_takes(const rf_engine *e, const f_change *c, const rf_facing_def *f,
                              uint32_t p, int64_t most, f_hyps *s) {
   double unit, sd;
   rf__product_weight(e, p, &unit, &sd);
+  f_spans on;
+  rf__spans_of(e, c, &f->x0, &f->x1, 1, &on);
   for (int64_t q = 1; q <= most; ++q) {
     f_what w = what_of(1, &p, &q);
-    w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f->x0, f->x1) +
-             rf__quantity_prior(q);
+    w.logl = items_fit(c, &on, q, unit, sd) + rf__quantity_prior(q);
     w.lo = f->x0;
     w.hi = f->x1;
     add(s->takes, &s->take_count, &w);
@@ -50,13 +57,15 @@ static void add_pair_takes(const rf_engine *e, const f_change *c, const rf_facin
   double lo[2] = {f->x0, f2->x0}, hi[2] = {f->x1, f2->x1};
   double prior = log(RF__TWO_FACING_PRIOR);
   const uint32_t products[2] = {p, p2};
+  f_spans on;
+  rf__spans_of(e, c, lo, hi, 2, &on);
   for (int64_t q1 = 1; q1 < most; ++q1)
     for (int64_t q2 = 1; q1 + q2 <= most; ++q2) {
       const int64_t qs[2] = {q1, q2};
       f_what w = what_of(2, products, qs);
       double weights[2] = {(double)q1 * unit, (double)q2 * unit2};
       double vars[2] = {(double)q1 * sd * sd, (double)q2 * sd2 * sd2};
-      w.logl = rf__fit_spans(e, c, weights, vars, lo, hi, 2) + prior + rf__quantity_prior(q1 + q2);
+      w.logl = rf__fit_weights(c, &on, weights, vars) + prior + rf__quantity_prior(q1 + q2);
       w.lo = fmin(f->x0, f2->x0);
       w.hi = fmax(f->x1, f2->x1);
       add(s->takes, &s->take_count, &w);
@@ -68,15 +77,16 @@ static void add_loose_takes(const rf_engine *e, const f_change *c, int64_t most,
   for (size_t l = 0; l < e->loose_count; ++l) {
     const f_loose *lo = &e->loose[l];
     if (lo->shelf != c->shelf || lo->count <= 0) continue;
-    double unit, sd;
+    double unit, sd, span_lo = lo->x - RF__LOOSE_HALF_WIDTH, span_hi = lo->x + RF__LOOSE_HALF_WIDTH;
     rf__product_weight(e, lo->product, &unit, &sd);
+    f_spans on;
+    rf__spans_of(e, c, &span_lo, &span_hi, 1, &on);
     for (int64_t q = 1; q <= lo->count && q <= most; ++q) {
       f_what w = what_of(1, &lo->product, &q);
       w.loose = (int)l;
-      w.lo = lo->x - RF__LOOSE_HALF_WIDTH;
-      w.hi = lo->x + RF__LOOSE_HALF_WIDTH;
-      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, w.lo, w.hi) +
-               rf__quantity_prior(q) + log(RF__LOOSE_TAKE_PRIOR);
+      w.lo = span_lo;
+      w.hi = span_hi;
+      w.logl = items_fit(c, &on, q, unit, sd) + rf__quantity_prior(q) + log(RF__LOOSE_TAKE_PRIOR);
       add(s->takes, &s->take_count, &w);
     }
   }
@@ -133,19 +143,22 @@ static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t 
     uint32_t shelf;
     home_here = rf_store_find_shelf(e->store, f.shelf, &shelf) == 0 && shelf == c->shelf;
   }
+  f_spans at_home, here;
+  double here_lo = c->center_x - RF__LOOSE_HALF_WIDTH, here_hi = c->center_x + RF__LOOSE_HALF_WIDTH;
+  if (home_here) rf__spans_of(e, c, &f.x0, &f.x1, 1, &at_home);
+  rf__spans_of(e, c, &here_lo, &here_hi, 1, &here);
   for (int64_t q = 1; q <= max_q && q <= most; ++q) {
     f_what w = what_of(1, &p, &q);
     w.decision = decision;
     w.alt = alt;
     if (home_here) {
-      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) + log1p(-misplace) +
-               rf__quantity_prior(q) + prior;
+      w.logl = items_fit(c, &at_home, q, unit, sd) + log1p(-misplace) + rf__quantity_prior(q) +
+               prior;
       add(s->puts, &s->put_count, &w);
     }
     w.misplaced = 1;
-    w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd,
-                     c->center_x - RF__LOOSE_HALF_WIDTH, c->center_x + RF__LOOSE_HALF_WIDTH) +
-             log(misplace > 0 ? misplace : 1e-12) + rf__quantity_prior(q) + prior;
+    w.logl = items_fit(c, &here, q, unit, sd) + log(misplace > 0 ? misplace : 1e-12) +
+             rf__quantity_prior(q) + prior;
     add(s->puts, &s->put_count, &w);
   }
 }
@@ -170,10 +183,11 @@ static void add_restocks(const rf_engine *e, const f_change *c, f_hyps *s) {
     uint32_t p = e->facing_product[fac[i]];
     double unit, sd;
     rf__product_weight(e, p, &unit, &sd);
+    f_spans on;
+    rf__spans_of(e, c, &f.x0, &f.x1, 1, &on);
     for (int64_t q = 1; q <= RESTOCK_MOST; ++q) {
       f_what w = what_of(1, &p, &q);
-      w.logl = rf__fit(e, c, (double)q * unit, (double)q * sd * sd, f.x0, f.x1) -
-               log((double)RESTOCK_MOST);
+      w.logl = items_fit(c, &on, q, unit, sd) - log((double)RESTOCK_MOST);
       w.lo = f.x0;
       w.hi = f.x1;
       add(s->puts, &s->put_count, &w);

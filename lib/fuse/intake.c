@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "retailfuse/status.h"
+#include "terms.h"
 
 /* Whether visit h goes after one of (shelf, t0, t1, shopper) in the engine's order. */
 static int hand_after(const f_hand *h, uint32_t shelf, rf_time_us t0, rf_time_us t1,
@@ -58,6 +59,7 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r, const char *awaited) {
       h->hint_score = r->sku_scores[k].score;
     }
   }
+  rf__hint_terms(h, rf__shelf_facings(e, shelf));
   e->hand_count++;
   return 0;
 }

@@ -233,13 +233,17 @@ static void gather_hands(merged *m, const f_row_terms *row, const f_columns *k) 
 }
 
 /* The best reading into best_q and its log L (-inf: none), and every reading's summed, the
- * one-shopper evidence (single_log) included, in *all. */
-static double best_reading(const merged *m, double single_log, int64_t *best_q, double *all) {
+ * one-shopper evidence (single_log) included, in *all; each reading's log L with its spread in
+ * scored[], in the odometer's order (-inf: no reading), for agreement() to read again. */
+static double best_reading(const merged *m, double single_log, int64_t *best_q, double *all,
+                           double *scored) {
   int64_t q[MERGED_FACINGS] = {0};
   double spread, best = -INFINITY;
+  size_t at = 0;
   *all = single_log;
   while (next_quantities(q, m->n)) {
     double l = score_reading(m, q, &spread);
+    scored[at++] = l == -INFINITY ? l : l + spread;
     if (l == -INFINITY) continue;
     *all = rf__logsumexp_add(*all, l + spread);
     if (l > best) {
@@ -252,21 +256,28 @@ static double best_reading(const merged *m, double single_log, int64_t *best_q, 
 
 /* Each diff's confidence: the readings with as many items of its facing, times the share of
  * their hands that put them in its cart. */
-static void agreement(const merged *m, const int64_t *best_q, double all, double *agree) {
+static void agreement(const merged *m, const int64_t *best_q, double all, const double *scored,
+                      double *agree) {
   int64_t q[MERGED_FACINGS] = {0};
-  double spread;
+  size_t at = 0;
   for (size_t k = 0; k < m->n; ++k) agree[k] = 0.0;
   while (next_quantities(q, m->n)) {
-    double l = score_reading(m, q, &spread);
+    double l = scored[at++];
     if (l == -INFINITY) continue;
-    double p = exp(l + spread - all);
+    double p = exp(l - all);
     for (size_t k = 0; k < m->n; ++k)
       if (best_q[k] > 0 && q[k] == best_q[k]) agree[k] += p * m->share[k];
   }
 }
 
+size_t rf__merged_scratch_size(void) {
+  size_t n = 1;
+  for (int i = 0; i < MERGED_FACINGS; ++i) n *= MERGED_PER_FACING + 1;
+  return n;
+}
+
 int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row, const f_columns *k,
-                       size_t r, rf_time_us wait) {
+                       size_t r, rf_time_us wait, double *scored) {
   merged m;
   memset(&m, 0, sizeof m);
   m.e = e;
@@ -283,10 +294,10 @@ int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row, 
   const double single_log = log(rf__row_single(k, r));
   int64_t best_q[MERGED_FACINGS] = {0};
   double all;
-  double best = best_reading(&m, single_log, best_q, &all);
+  double best = best_reading(&m, single_log, best_q, &all, scored);
   if (best <= single_log) return 0;
   double agree[MERGED_FACINGS];
-  agreement(&m, best_q, all, agree);
+  agreement(&m, best_q, all, scored, agree);
   rf_time_us t = c->t1 + wait;
   for (size_t f = 0; f < m.n; ++f) {
     if (best_q[f] == 0) continue;

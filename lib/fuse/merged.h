@@ -16,6 +16,9 @@
  * Returns 1 when it decided (diffs out at c->t1 + wait), 0 when not, -1 when the output failed. Row
  * r of the batch: its one-shopper terms are in k. */
 int rf__explain_merged(rf_engine *e, const f_change *c, const f_row_terms *row, const f_columns *k,
-                       size_t r, rf_time_us wait);
+                       size_t r, rf_time_us wait, double *scored);
+
+/* How many doubles of scratch `scored` needs: one per reading the odometer visits. */
+size_t rf__merged_scratch_size(void);
 
 #endif

@@ -28,7 +28,9 @@ typedef struct f_hand {
   int holding_in, holding_out; /* RF_UNKNOWN when absent */
   int64_t hint_product;        /* the best-scored sku's product, -1 if none */
   double hint_score;
-  double used;   /* probability it explained a change decided in an earlier batch */
+  size_t hint_n;                 /* rf__hint_logl's terms, for this many facings: */
+  double hint_match, hint_other; /* for the hinted product, for any other (unweighted) */
+  double used;                   /* probability it explained a change decided in an earlier batch */
   char *awaited; /* owned: the id it named, not yet entered (anonymous till they do), or NULL */
 } f_hand;
 
@@ -101,6 +103,7 @@ typedef enum f_slot {
   F_SLOT_HINTED,    /* a decision's hypotheses, weighed by their hand ... */
   F_SLOT_ORDER,
   F_SLOT_ORDER_TMP, /* ... sorted so those making the same diffs are neighbours */
+  F_SLOT_MERGED,    /* each merged reading's score (merged.c) */
   F_SLOT_COUNT
 } f_slot;
 

@@ -43,45 +43,61 @@ void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
   *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
 }
 
-double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
-                     const double *var_items, const double *lo, const double *hi, int spans) {
+void rf__spans_of(const rf_engine *e, const f_change *c, const double *lo, const double *hi,
+                  int spans, f_spans *out) {
   rf_shelf_def def;
   rf_store_shelf(e->store, c->shelf, &def);
-  double sigma = rf__noise_of(e, c->shelf);
-  double w_sum = 0.0, v_sum = 0.0;
-  for (int i = 0; i < spans; ++i) {
-    w_sum += weight[i];
-    v_sum += var_items[i];
-  }
-  double var = v_sum + (double)c->reported * sigma * sigma;
-  double z = fabs(c->total) - w_sum;
-  double l = -0.5 * z * z / var - 0.5 * (RF__LOG_2PI + log(var));
+  const double sigma = rf__noise_of(e, c->shelf);
   const double *g = rf__change_g(e, c);
-  double mass[2] = {0.0, 0.0};
-  int plates_in[2] = {0, 0}, shared = 0;
+  out->spans = spans;
+  out->reported = c->reported;
+  out->sigma = sigma;
+  out->shared = 0;
+  out->outside = 0.0;
+  out->mass[0] = out->mass[1] = 0.0;
+  out->plates_in[0] = out->plates_in[1] = 0;
   for (size_t k = 0; k < def.plate_count; ++k) {
     int in[2] = {0, 0};
     /* Span i and the plate overlap (fmin/fmax written out: this is the engine's hottest loop). */
     for (int i = 0; i < spans; ++i)
       in[i] = hi[i] > lo[i] && hi[i] > def.plates[k].x0 && lo[i] < def.plates[k].x1;
-    if (!in[0] && !in[1]) l -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
-    if (in[0] && in[1]) shared = 1;
+    if (!in[0] && !in[1]) out->outside -= 0.5 * (g[k] / sigma) * (g[k] / sigma);
+    if (in[0] && in[1]) out->shared = 1;
     for (int i = 0; i < 2; ++i)
       if (in[i] && !in[1 - i]) {
-        mass[i] += c->total < 0 ? -g[k] : g[k];
-        plates_in[i]++;
+        out->mass[i] += c->total < 0 ? -g[k] : g[k];
+        out->plates_in[i]++;
       }
   }
-  if (spans == 2 && !shared && plates_in[0] > 0 && plates_in[1] > 0) {
+}
+
+double rf__fit_weights(const f_change *c, const f_spans *s, const double *weight,
+                       const double *var_items) {
+  double w_sum = 0.0, v_sum = 0.0, sigma = s->sigma;
+  for (int i = 0; i < s->spans; ++i) {
+    w_sum += weight[i];
+    v_sum += var_items[i];
+  }
+  double var = v_sum + (double)s->reported * sigma * sigma;
+  double z = fabs(c->total) - w_sum;
+  double l = -0.5 * z * z / var - 0.5 * (RF__LOG_2PI + log(var)) + s->outside;
+  if (s->spans == 2 && !s->shared && s->plates_in[0] > 0 && s->plates_in[1] > 0) {
     /* The first span's mass given the two spans' sum (independent normals). */
-    double v0 = var_items[0] + (double)plates_in[0] * sigma * sigma;
-    double v1 = var_items[1] + (double)plates_in[1] * sigma * sigma;
-    double mean = weight[0] + v0 / (v0 + v1) * (mass[0] + mass[1] - weight[0] - weight[1]);
+    double v0 = var_items[0] + (double)s->plates_in[0] * sigma * sigma;
+    double v1 = var_items[1] + (double)s->plates_in[1] * sigma * sigma;
+    double mean = weight[0] + v0 / (v0 + v1) * (s->mass[0] + s->mass[1] - weight[0] - weight[1]);
     double vc = v0 * v1 / (v0 + v1);
-    double d = mass[0] - mean;
+    double d = s->mass[0] - mean;
     l += -0.5 * d * d / vc - 0.5 * (RF__LOG_2PI + log(vc)) + log(fmax(fabs(c->total), 1.0));
   }
   return l;
+}
+
+double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
+                     const double *var_items, const double *lo, const double *hi, int spans) {
+  f_spans s;
+  rf__spans_of(e, c, lo, hi, spans, &s);
+  return rf__fit_weights(c, &s, weight, var_items);
 }
 
 double rf__unexplained_logl(const rf_engine *e) {
@@ -187,9 +203,19 @@ double rf__hand_fit_at(const rf_engine *e, const f_hand *h, const f_change *c, d
   return l;
 }
 
+void rf__hint_terms(f_hand *h, size_t n) {
+  h->hint_n = n;
+  if (h->hint_product < 0 || n < 2) return;
+  double score = fmin(fmax(h->hint_score, HINT_MIN), 1.0 - HINT_MIN);
+  h->hint_match = log(score) + log((double)n);
+  h->hint_other = log((1.0 - score) / (double)(n - 1)) + log((double)n);
+}
+
 double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n) {
   double weight = e->param[RF_PARAM_HINT_WEIGHT];
   if (weight <= 0 || h == NULL || h->hint_product < 0 || n < 2) return 0.0;
+  if (n == h->hint_n)
+    return weight * ((int64_t)p == h->hint_product ? h->hint_match : h->hint_other);
   double score = fmin(fmax(h->hint_score, HINT_MIN), 1.0 - HINT_MIN);
   double l = (int64_t)p == h->hint_product ? log(score) : log((1.0 - score) / (double)(n - 1));
   return weight * (l + log((double)n));

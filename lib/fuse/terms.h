@@ -51,6 +51,22 @@ void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd);
 double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
                      const double *var_items, const double *lo, const double *hi, int spans);
 
+/* What the plates say of items on given spans, whatever the items weigh: rf__fit_spans is
+ * rf__spans_of once per set of spans, then rf__fit_weights for each count of items on them (the
+ * plate loop is the engine's hottest: a facing's counts share one). */
+typedef struct f_spans {
+  int spans, reported, shared;
+  int plates_in[2]; /* plates under span i alone */
+  double mass[2];   /* the weight those plates lost (a take) or gained */
+  double outside;   /* log L of the plates under no span seeing only noise */
+  double sigma;     /* the shelf's plate noise */
+} f_spans;
+
+void rf__spans_of(const rf_engine *e, const f_change *c, const double *lo, const double *hi,
+                  int spans, f_spans *out);
+double rf__fit_weights(const f_change *c, const f_spans *s, const double *weight,
+                       const double *var_items);
+
 /* The same for one span. */
 static inline double rf__fit(const rf_engine *e, const f_change *c, double weight, double var_items,
                              double lo, double hi) {
@@ -92,6 +108,9 @@ static inline double rf__hand_fit(const rf_engine *e, const f_hand *h, const f_c
  * score and every other product of the shelf an equal share of the rest, against a hint-free
  * 1 / n each. 0 when the hand has no hint. */
 double rf__hint_logl(const rf_engine *e, const f_hand *h, uint32_t p, size_t n);
+
+/* Keeps h's hint terms for a shelf of n facings (its own), so rf__hint_logl takes no log. */
+void rf__hint_terms(f_hand *h, size_t n);
 
 /* log of how well hand visit h fits items of product p that were in [lo, hi]: its sku hint for
  * them, then its place and time (nf: the shelf's facings). */

@@ -48,11 +48,13 @@ static void fill_fits(split *s) {
       double wb, sb;
       rf__product_weight(e, e->facing_product[s->fac[b]], &wb, &sb);
       double lo[2] = {fa.x0, fb.x0}, hi[2] = {fa.x1, fb.x1};
+      f_spans on;
+      rf__spans_of(e, s->c, lo, hi, 2, &on); /* once for every count of items on them */
       for (int64_t qa = 1; qa < s->most; ++qa)
         for (int64_t qb = 1; qa + qb <= s->most; ++qb) {
           double weights[2] = {(double)qa * wa, (double)qb * wb};
           double vars[2] = {(double)qa * sa * sa, (double)qb * sb * sb};
-          *fit_at(s, a, b, qa, qb) = rf__fit_spans(e, s->c, weights, vars, lo, hi, 2) +
+          *fit_at(s, a, b, qa, qb) = rf__fit_weights(s->c, &on, weights, vars) +
                                      rf__quantity_prior(qa) + rf__quantity_prior(qb);
         }
     }

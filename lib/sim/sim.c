@@ -99,6 +99,27 @@ static const char *label_name(emitter *e, int label) {
   return e->label;
 }
 
+/* A position: the tracker's fix, or without a tracker one exact fix as each reach begins. */
+static void build_position(emitter *e, const out_event *ev, rf_record *rec) {
+  const sim_world *w = e->w;
+  rec->type = RF_RECORD_POSITION;
+  if (w->track != NULL) {
+    const sim_fix *f = rf__sim_fix_at(w, (size_t)ev->index);
+    rec->u.position.t = f->t;
+    rec->u.position.shopper = label_name(e, f->label);
+    rec->u.position.x = f->x;
+    rec->u.position.y = f->y;
+    return;
+  }
+  const sim_reach *r = &w->reaches[ev->index];
+  double x, y;
+  rf__sim_where(w, r->shopper, r->t0, &x, &y);
+  rec->u.position.t = ev->key;
+  rec->u.position.shopper = w->shoppers[r->shopper].id;
+  rec->u.position.x = round(x * 100) / 100;
+  rec->u.position.y = round(y * 100) / 100;
+}
+
 /* The record of an event, in rec (pointing into the world and the emitter's scratch). */
 static void build_event(emitter *e, const out_event *ev, rf_record *out) {
   sim_world *w = e->w;
@@ -122,27 +143,7 @@ static void build_event(emitter *e, const out_event *ev, rf_record *out) {
       rec.u.link.cart = w->shoppers[s->cart].id;
       break;
     }
-    case EV_POSITION: {
-      if (w->track != NULL) {
-        const sim_fix *f = rf__sim_fix_at(w, (size_t)ev->index);
-        rec.type = RF_RECORD_POSITION;
-        rec.u.position.t = f->t;
-        rec.u.position.shopper = label_name(e, f->label);
-        rec.u.position.x = f->x;
-        rec.u.position.y = f->y;
-        break;
-      }
-      /* No tracker: one exact fix as each reach begins. */
-      const sim_reach *r = &w->reaches[ev->index];
-      double x, y;
-      rf__sim_where(w, r->shopper, r->t0, &x, &y);
-      rec.type = RF_RECORD_POSITION;
-      rec.u.position.t = ev->key;
-      rec.u.position.shopper = w->shoppers[r->shopper].id;
-      rec.u.position.x = round(x * 100) / 100;
-      rec.u.position.y = round(y * 100) / 100;
-      break;
-    }
+    case EV_POSITION: build_position(e, ev, &rec); break;
     case EV_HAND: {
       const sensed_hand *h = &e->log->hands[ev->index];
       rf_hand_rec *o = &rec.u.hand;

@@ -101,12 +101,18 @@ static void start_afresh(rf__ledger *l, uint32_t i) {
   cart->flagged = 0;
 }
 
-/* Owner i starts a new visit: members of the old one who left keep no place in it — each has
- * a cart of their own to come back to. */
-static void release_members(rf__ledger *l, uint32_t i) {
-  for (uint32_t s = 0; s < l->slots; ++s)
-    if (s != i && l->shoppers[s].in_use && l->shoppers[s].cart == i && !l->shoppers[s].present)
-      start_afresh(l, s);
+/* Owner i starts a new visit after the receipt of `receipt_t`: members of the old one who left
+ * keep no place in it — each has a cart of their own to come back to — and their own visit
+ * ended with that receipt: a closed cart, no candidate for a change, released in its time. */
+static void release_members(rf__ledger *l, uint32_t i, rf_time_us receipt_t) {
+  for (uint32_t s = 0; s < l->slots; ++s) {
+    if (s == i || !l->shoppers[s].in_use || l->shoppers[s].cart != i || l->shoppers[s].present)
+      continue;
+    start_afresh(l, s);
+    l->carts[s].receipted = 1;
+    l->carts[s].receipt_t = receipt_t;
+    l->done[l->done_count++] = s; /* room for every slot, reserved with it */
+  }
 }
 
 int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
@@ -122,8 +128,10 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err) {
        * empty cart of their own; and those who shopped into the old one and have not come back
        * are no members of the new one. */
       uint32_t old = l->shoppers[i].cart;
+      int closed = cart->receipted;
+      rf_time_us receipt_t = cart->receipt_t;
       start_afresh(l, i);
-      if (old == i) release_members(l, i);
+      if (old == i && closed) release_members(l, i, receipt_t);
       cart = &l->carts[i];
     }
     /* A new visit (after the receipt, the owner's new one, or staff's) takes the role it says;

@@ -166,6 +166,33 @@ if acc:
                    f"mean gap {s['f1_mean'] - d['f1_mean']:+.4f}; {within}/{len(gaps)} seeds within",
                    within == len(gaps))
 
+# ---- generalisation and calibration (issue 14): bench/run-accuracy over every preset ----
+sets = load("accuracy_sets.json")
+if sets:
+    report["accuracy_sets"] = sets
+    held = {k.rsplit("/", 1)[0]: v for k, v in sets.items() if v.get("set") == "held-out"}
+    def fused(preset):
+        return held.get(f"{preset}/fused")
+    for preset, f1 in (("busy", 0.99), ("realistic", 0.99), ("adversarial", 0.95), ("rush", 0.97),
+                       ("group", 0.97), ("blind", 0.97)):
+        f = fused(preset)
+        if f:
+            target("accuracy", f"{preset}, held-out: receipt F1 >= {f1}", f"{f['f1_mean']:.3f}",
+                   f["f1_mean"] >= f1)
+    for preset, review in (("busy", 0.03), ("realistic", 0.03), ("adversarial", 0.08)):
+        f = fused(preset)
+        if f:
+            target("accuracy", f"{preset}, held-out: review <= {review * 100:.0f} %",
+                   f"{f['review_rate'] * 100:.1f} %", f["review_rate"] <= review)
+    fs = [v for k, v in held.items() if k.endswith("/fused")]
+    if fs:
+        target("accuracy", "held-out: F1 of unflagged diffs >= 0.995 (every preset)",
+               f"worst {min(v['f1_unflagged'] for v in fs):.3f}",
+               min(v["f1_unflagged"] for v in fs) >= 0.995)
+        target("accuracy", "held-out: calibration error <= 0.03 (every preset)",
+               f"worst {max(v['calibration_error'] for v in fs):.3f}",
+               max(v["calibration_error"] for v in fs) <= 0.03)
+
 report["targets"] = targets
 with open(os.path.join(out, "latest.json"), "w") as fh:
     json.dump(report, fh, indent=1)
@@ -291,6 +318,25 @@ if acc:
                   f"{r['f1_mean']:.3f} ({r['f1_min']:.3f}–{r['f1_max']:.3f}) | {r['exact']:.3f} | "
                   f"{r['review_rate']:.3f} | {r['calibration_error']:.3f} | {e['wrong_shopper']} / "
                   f"{e['wrong_product']} / {e['wrong_quantity']} / {e['missed']} / {e['spurious']} |")
+if sets:
+    md += ["", "## Generalisation and calibration (bench/run-accuracy)", "",
+           "Development seeds 1–N and held-out seeds 1001–1000+N, whose stores come from layout "
+           "seeds never used while developing; the reliability diagrams are in "
+           "`reliability.png`.", "",
+           "| preset | method | F1 dev | F1 held-out | gap | review held-out | F1 unflagged "
+           "held-out | ECE held-out |", "|---|---|---|---|---|---|---|---|"]
+    for key, v in sets.items():
+        if v.get("set") != "held-out":
+            continue
+        base = key.rsplit("/", 1)[0]
+        d = sets.get(base)
+        preset, method = base.split("/", 1)
+        dev = f"{d['f1_mean']:.3f}" if d else "—"
+        gap = f"{v['f1_mean'] - d['f1_mean']:+.3f}" if d else "—"
+        md.append(f"| {preset} | {method} | {dev} | {v['f1_mean']:.3f} | {gap} | "
+                  f"{v['review_rate']:.3f} | {v['f1_unflagged']:.3f} | "
+                  f"{v['calibration_error']:.3f} |")
+    charts.append(("reliability.png", "Reliability of the fused engine per preset and seed set"))
 if solvers:
     md += ["", "## Solvers against scipy (through the Python package)", "",
            "| workload | shape | ours | scipy | ratio |", "|---|---|---|---|---|"]

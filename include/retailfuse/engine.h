@@ -81,9 +81,9 @@ typedef struct rf_engine rf_engine;
   XX(WRONG_ID_RATE, 0.02, 0.0, 1.0, "chance a hand visit carries the wrong identity")              \
   XX(MISSED_HAND_RATE, 0.05, 0.0, 1.0, "chance a reach was not seen by the cameras")               \
   XX(BROWSE_RATE, 0.25, 0.001, 1.0, "chance a hand visit moves nothing (browsing, a false visit)") \
-  XX(POSITION_SCALE_M, 0.5, 0.01, 100.0,                                                           \
-     "spread of where a shopper reaching a shelf stands, "                                         \
-     "around its front centre (m)")                                                                \
+  XX(POSITION_SCALE_M, 0.3, 0.01, 100.0,                                                           \
+     "spread of where a shopper reaching a shelf stands, around the spot the change was "          \
+     "(along the shelf when its dir is known, else its front centre) (m)")                         \
   XX(WANDER_M2_S, 0.25, 0.0, 100.0,                                                                \
      "how fast the spread of a shopper's last known position "                                     \
      "grows, as variance per second (m^2/s)")                                                      \

@@ -80,7 +80,7 @@ def test_push_returns_each_reason(tiny):
     assert good_run(clean) == []
     assert good_run(noisy, [push for _, push in EVERY_REASON]) == REASONS
     # none of them changed anything: output, carts, decisions
-    want = ('{"type":"diff","seq":0,"t":8800000,"shopper":"A","sku":"111","qty":1,"conf":0.9916,'
+    want = ('{"type":"diff","seq":0,"t":8800000,"shopper":"A","sku":"111","qty":1,"conf":0.9934,'
             '"review":false,"event":0}\n'
             '{"type":"receipt","t":19000000,"shopper":"A","items":{"111":1},"review":false}\n'
             '{"type":"receipt","t":19000000,"shopper":"B","items":{},"review":false}\n')

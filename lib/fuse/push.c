@@ -128,13 +128,18 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   return rc;
 }
 
+/* Room for the corrections undoing a tracker's id swap may make (an undo and a redo for every
+ * kept decision), before anything changes: then undoing one cannot fail. */
+static int room_to_undo_a_swap(rf_engine *e) { return rf__emit_reserve(e, 2 * e->decision_count); }
+
 /* An exit: the ledger's, then looked at for a tracker's id swap undone as they leave. */
 static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
   uint32_t who = 0;
-  int rc = rf__ledger_exit(&e->ledger, x, &e->err);
+  int rc = room_to_undo_a_swap(e);
+  if (rc == 0) rc = rf__ledger_exit(&e->ledger, x, &e->err);
   if (rc != 0 || rf__ledger_lookup(&e->ledger, x->shopper, &who) != 0) return rc;
-  rc = rf__swaps_exit(e, who, x->t);
-  return rc < 0 ? rf__error(&e->err, rc, "out of memory") : 0;
+  rf__swaps_exit(e, who, x->t);
+  return 0;
 }
 
 /* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
@@ -145,11 +150,12 @@ static int take_position(rf_engine *e, const rf_position_rec *p) {
             rf__ledger_track_count(&e->ledger, who) > 0;
   if (had)
     before = *rf__ledger_track_fix(&e->ledger, who, rf__ledger_track_count(&e->ledger, who) - 1);
-  int rc = rf__ledger_position(&e->ledger, p, &e->err);
+  int rc = room_to_undo_a_swap(e);
+  if (rc == 0) rc = rf__ledger_position(&e->ledger, p, &e->err);
   if (rc != 0) return rc;
   const rf__fix now = {p->t, p->x, p->y};
-  rc = rf__swaps_position(e, who, had ? &before : NULL, &now);
-  return rc < 0 ? rf__error(&e->err, rc, "out of memory") : 0;
+  rf__swaps_position(e, who, had ? &before : NULL, &now);
+  return 0;
 }
 
 /* A link: the joining cart's items move over as diffs first, then the ledger joins the carts. */

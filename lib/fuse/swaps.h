@@ -42,7 +42,8 @@ typedef struct f_swaps {
 
 /* A new fix `now` of shopper `who`, whose newest fix before it was *before (NULL: none): notes
  * who they came close to, and, when this fix and another track's make a swap back, undoes the
- * swap. 1 a swap was undone, 0 not, RF_ENOMEM (nothing changed). */
+ * swap. 1 a swap was undone, 0 not, RF_ENOMEM (nothing changed; the caller reserves output room
+ * for two diffs per kept decision first, and then it cannot happen). */
 int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now);
 
 /* Shopper `who` left at t: when another track just jumped to where theirs last was, or does

@@ -2079,9 +2079,12 @@ static void test_late_hand_corrects_a_decision(void **state) {
 /* ==== learning the store's nuisance rates ===================================================== */
 
 /* n takes of a tea from shelf A, 20 s apart; named: each with a hand naming S1 (S1 is placed at
- * shelf B, 6 m away, and S2 at A, before each); else no hand at all. */
-static eng *takes_for_learning(int n, int named, int learn) {
+ * shelf B, 6 m away, and S2 at A, before each); else no hand at all. wrong_id >= 0: the host
+ * sets WRONG_ID_RATE to it first. */
+static eng *takes_for_learning(int n, int named, int learn, double wrong_id) {
   eng *x = eng_open();
+  if (wrong_id >= 0)
+    assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_WRONG_ID_RATE, wrong_id), RF_OK);
   assert_int_equal(rf_engine_param_set(x->e, RF_PARAM_LEARN, learn), RF_OK);
   push(x, enter(0, "S1"));
   push(x, enter(0, "S2"));
@@ -2103,11 +2106,11 @@ static eng *takes_for_learning(int n, int named, int learn) {
  * its prior 0.05 by the posterior mean (prior worth 200 observations), once 50 are seen. */
 static void test_learns_missed_hand_rate(void **state) {
   (void)state;
-  eng *few = takes_for_learning(40, 0, 1), *many = takes_for_learning(100, 0, 1);
+  eng *few = takes_for_learning(40, 0, 1, -1), *many = takes_for_learning(100, 0, 1, -1);
   assert_true(rf_engine_param_get(few->e, RF_PARAM_MISSED_HAND_RATE) == 0.05);
   double learnt = rf_engine_param_get(many->e, RF_PARAM_MISSED_HAND_RATE);
   assert_true(fabs(learnt - (200 * 0.05 + 99) / (200 + 99)) < 0.01); /* the last still waits */
-  eng *off = takes_for_learning(100, 0, 0);
+  eng *off = takes_for_learning(100, 0, 0, -1);
   assert_true(rf_engine_param_get(off->e, RF_PARAM_MISSED_HAND_RATE) == 0.05);
   assert_true(rf_engine_param_get(many->e, RF_PARAM_WRONG_ID_RATE) == 0.02); /* no names seen */
 }
@@ -2116,23 +2119,11 @@ static void test_learns_missed_hand_rate(void **state) {
  * are wrong more often; a rate the host set is kept. */
 static void test_learns_wrong_id_rate(void **state) {
   (void)state;
-  eng *x = takes_for_learning(100, 1, 1);
+  eng *x = takes_for_learning(100, 1, 1, -1);
   double learnt = rf_engine_param_get(x->e, RF_PARAM_WRONG_ID_RATE);
   print_message("wrong id rate learnt: %.4f\n", learnt);
   assert_true(learnt > 0.2);
-  eng *fixed = eng_open();
-  assert_int_equal(rf_engine_param_set(fixed->e, RF_PARAM_WRONG_ID_RATE, 0.03), RF_OK);
-  push(fixed, enter(0, "S1"));
-  push(fixed, enter(0, "S2"));
-  for (int k = 0; k < 100; ++k) {
-    rf_time_us t = (rf_time_us)k * 20 * SEC + SEC;
-    push(fixed, position(t, "S1", 6.0, 0.5));
-    push(fixed, position(t, "S2", 0.1, 0.5));
-    push(fixed, hand("S1", "A", t, t + SEC));
-    push_delta1(fixed, "A", t + 200 * MS, t + 600 * MS, "A1", -540.5);
-    fixed->out.count = 0;
-  }
-  advance(fixed, 100 * 20 * SEC + 2 * W);
+  eng *fixed = takes_for_learning(100, 1, 1, 0.03);
   assert_true(rf_engine_param_get(fixed->e, RF_PARAM_WRONG_ID_RATE) == 0.03);
   assert_true(rf_engine_param_get(fixed->e, RF_PARAM_MISSED_HAND_RATE) != 0.05); /* learnt */
 }

@@ -93,13 +93,6 @@ double rf__fit_weights(const f_change *c, const f_spans *s, const double *weight
   return l;
 }
 
-double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
-                     const double *var_items, const double *lo, const double *hi, int spans) {
-  f_spans s;
-  rf__spans_of(e, c, lo, hi, spans, &s);
-  return rf__fit_weights(c, &s, weight, var_items);
-}
-
 double rf__unexplained_logl(const rf_engine *e) {
   return log(fmax(e->param[RF_PARAM_NOBODY_PRIOR], 1e-300)) - log(UNEXPLAINED_SPAN_G);
 }

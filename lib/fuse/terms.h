@@ -47,13 +47,9 @@ void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd);
  * weight, and plates outside every span saw only noise. Two spans that share no plate say more:
  * how the total divides between their plates must follow their weights. That term is measured
  * against the one a single span implies (any division equally likely, density 1 / total), so
- * one- and two-span hypotheses stay comparable. */
-double rf__fit_spans(const rf_engine *e, const f_change *c, const double *weight,
-                     const double *var_items, const double *lo, const double *hi, int spans);
-
-/* What the plates say of items on given spans, whatever the items weigh: rf__fit_spans is
- * rf__spans_of once per set of spans, then rf__fit_weights for each count of items on them (the
- * plate loop is the engine's hottest: a facing's counts share one). */
+ * one- and two-span hypotheses stay comparable. In two steps: rf__spans_of, what the plates say
+ * whatever the items weigh, once per set of spans; then rf__fit_weights for each count of items
+ * on them (the plate loop is the engine's hottest: a facing's counts share one). */
 typedef struct f_spans {
   int spans, reported, shared;
   int plates_in[2]; /* plates under span i alone */
@@ -66,12 +62,6 @@ void rf__spans_of(const rf_engine *e, const f_change *c, const double *lo, const
                   int spans, f_spans *out);
 double rf__fit_weights(const f_change *c, const f_spans *s, const double *weight,
                        const double *var_items);
-
-/* The same for one span. */
-static inline double rf__fit(const rf_engine *e, const f_change *c, double weight, double var_items,
-                             double lo, double hi) {
-  return rf__fit_spans(e, c, &weight, &var_items, &lo, &hi, 1);
-}
 
 /* log L of "nobody: noise or an unknown item", spread flat over a couple of kilograms. */
 double rf__unexplained_logl(const rf_engine *e);

@@ -1014,6 +1014,61 @@ static void test_tracker_swap_needs_both_jumps_and_a_pass(void **state) {
   }
 }
 
+/* A swap seen as it begins: S1 stands at shelf A (x 0.2); S2 walks up from x 4 and stops beside
+ * them at x 0.7 at 2 s, where the tracker swaps their ids — both tracks step half a metre at
+ * once, each onto the other — and keeps them swapped (`swapped`: if it does at all). The camera
+ * takes its ids from the tracker, so S1's reach at 5 s is named "S2". S1 leaves at `out` (-1:
+ * never); the door knows who, and the tracker hands "S2" back to the one still at the shelf, who
+ * reaches again at 12 s, named rightly. */
+static eng *swap_seen_begin(int swapped, rf_time_us out) {
+  eng *x = eng_open();
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  for (rf_time_us t = 0; t <= 20 * SEC; t += 100 * MS) {
+    double s1 = 0.2, s2 = t >= 2 * SEC ? 0.7 : 4.0 - 3.3 * (double)t / (2 * SEC);
+    int crossed = swapped && t >= 2 * SEC && (out < 0 || t < out);
+    if (out < 0 || t < out) push(x, position(t, crossed ? "S2" : "S1", s1, 0.5));
+    if (t == out) push(x, leave(t, "S1"));
+    push(x, position(t, crossed ? "S1" : "S2", s2, 0.5));
+    if (t == 5 * SEC) {
+      push(x, hand(swapped ? "S2" : "S1", "A", 5 * SEC, 6 * SEC));
+      push_delta1(x, "A", 5200 * MS, 5600 * MS, "A1", -540.5);
+    }
+    if (t == 12 * SEC && out >= 0) {
+      push(x, hand("S2", "A", 12 * SEC, 13 * SEC));
+      push_delta1(x, "A", 12200 * MS, 12600 * MS, "A1", -540.5);
+    }
+  }
+  return x;
+}
+
+/* The reach named "S2" is S1's: the tracker's ids are read through the swap seen at 2 s, so the
+ * take goes to S1 straight away, with no correction (before, it went to S2). */
+static void test_tracker_swap_seen_begin(void **state) {
+  (void)state;
+  eng *x = swap_seen_begin(1, -1);
+  assert_int_equal(advance(x, 5600 * MS + W), 1);
+  assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_int_equal(stats_of(x).track_swaps, 1);
+  eng *y = swap_seen_begin(0, -1); /* the same people, no swap: the same take */
+  assert_int_equal(advance(y, 5600 * MS + W), 1);
+  assert_diff(y, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_int_equal(stats_of(y).track_swaps, 0);
+}
+
+/* S1 leaves at 10 s: the swap ends with them, and the reach named "S2" at 12 s is S2's (before,
+ * "S2" still read as S1, gone). */
+static void test_tracker_swap_seen_begin_ends_at_the_door(void **state) {
+  (void)state;
+  eng *x = swap_seen_begin(1, 10 * SEC);
+  assert_int_equal(advance(x, 12600 * MS + W), 3);
+  assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_int_equal(x->out.rec[1].type, RF_RECORD_RECEIPT);
+  assert_string_equal(x->out.rec[1].shopper, "S1");
+  assert_diff(x, 2, 1, 12600 * MS + W, "S2", "TEA1", 1, 1, 0);
+  assert_int_equal(stats_of(x).track_swaps, 2);
+}
+
 /* A hand the camera gave S1 while S1 stood at the other shelf, 6 m away, and S2 stood at this
  * one: a wrong identity is rare (WRONG_ID_RATE), but S1 reaching from 6 m is rarer. The tea is
  * S2's, with less confidence than a name and a place that agree give (about 0.84). */
@@ -2753,6 +2808,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_tracker_swap_undone_at_exit, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_undone_before_the_decision, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_needs_both_jumps_and_a_pass, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_seen_begin, teardown),
+      cmocka_unit_test_teardown(test_tracker_swap_seen_begin_ends_at_the_door, teardown),
       cmocka_unit_test_teardown(test_learns_missed_hand_rate, teardown),
       cmocka_unit_test_teardown(test_learns_wrong_id_rate, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),

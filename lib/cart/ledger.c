@@ -228,6 +228,10 @@ int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err
   uint32_t i;
   int rc = rf__ledger_find(l, r->shopper, &i, err);
   if (rc != 0) return rc;
+  return rf__ledger_position_of(l, i, r, err);
+}
+
+int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r, rf__errbuf *err) {
   if (!isfinite(r->x) || !isfinite(r->y)) return rf__error(err, RF_EINVAL, "position: not finite");
   rf__shopper *sh = &l->shoppers[i];
   rf__fix fix = {r->t, r->x, r->y};

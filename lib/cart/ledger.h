@@ -161,6 +161,8 @@ int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err);
 int rf__ledger_exit(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err);
 int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err);
 int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err);
+/* A fix for the shopper in slot i, whatever id the record names (one found to name another). */
+int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r, rf__errbuf *err);
 
 /* Hands each waiting cart whose receipt is due — clock past its last exit + wait, and no
  * undecided change begun before that exit (first_open_t0: the earliest start of one, or

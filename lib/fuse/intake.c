@@ -23,9 +23,11 @@ int rf__take_hand(rf_engine *e, const rf_hand_rec *r, const char *awaited) {
   uint32_t shelf, who;
   /* Screened (screen.c): the numbers are in range, the shelf and any shopper exist. */
   rf_store_find_shelf(e->store, r->shelf, &shelf);
-  int64_t shopper = r->shopper != NULL && rf__ledger_lookup(&e->ledger, r->shopper, &who) == 0
-                        ? (int64_t)who
-                        : -1;
+  /* Cameras name hands by the tracker's ids: mapped as the tracker's own fixes are. */
+  int64_t shopper =
+      r->shopper != NULL && rf__ledger_lookup(&e->ledger, r->shopper, &who) == 0
+          ? (int64_t)rf__aliases_map(&e->swaps.aliases, who, r->t0 + (r->t1 - r->t0) / 2)
+          : -1;
   char *copy = awaited != NULL ? rf__malloc(&e->alloc, strlen(awaited) + 1) : NULL;
   if ((awaited != NULL && copy == NULL) ||
       RF__RESERVE(&e->alloc, e->hands, e->hand_cap, e->hand_count + 1) != 0) {

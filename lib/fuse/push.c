@@ -123,14 +123,17 @@ static int set_aside(rf_engine *e, int reason) {
 static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   int rc = rf__ledger_enter(&e->ledger, r, &e->err);
   uint32_t slot;
-  if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0)
+  if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0) {
+    rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it yet */
     rf__hands_identify(e, r->shopper, slot, r->t);
+  }
   return rc;
 }
 
-/* Room for the corrections undoing a tracker's id swap may make (an undo and a redo for every
- * kept decision), before anything changes: then undoing one cannot fail. */
-static int room_to_undo_a_swap(rf_engine *e) { return rf__emit_reserve(e, 2 * e->decision_count); }
+/* Room for the corrections undoing tracker id swaps may make (an undo and a redo for every kept
+ * decision, twice: a record makes at most two undos), before anything changes: then undoing
+ * cannot fail. */
+static int room_to_undo_a_swap(rf_engine *e) { return rf__emit_reserve(e, 4 * e->decision_count); }
 
 /* An exit: the ledger's, then looked at for a tracker's id swap undone as they leave. */
 static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
@@ -144,14 +147,16 @@ static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
 
 /* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
 static int take_position(rf_engine *e, const rf_position_rec *p) {
-  uint32_t who = 0;
+  uint32_t id = 0;
+  int rc = rf__ledger_find(&e->ledger, p->shopper, &id, &e->err);
+  if (rc != 0) return rc;
+  const uint32_t who = rf__aliases_map(&e->swaps.aliases, id, p->t);
+  const int had = rf__ledger_track_count(&e->ledger, who) > 0;
   rf__fix before;
-  int had = rf__ledger_lookup(&e->ledger, p->shopper, &who) == 0 &&
-            rf__ledger_track_count(&e->ledger, who) > 0;
   if (had)
     before = *rf__ledger_track_fix(&e->ledger, who, rf__ledger_track_count(&e->ledger, who) - 1);
-  int rc = room_to_undo_a_swap(e);
-  if (rc == 0) rc = rf__ledger_position(&e->ledger, p, &e->err);
+  rc = room_to_undo_a_swap(e);
+  if (rc == 0) rc = rf__ledger_position_of(&e->ledger, who, p, &e->err);
   if (rc != 0) return rc;
   const rf__fix now = {p->t, p->x, p->y};
   rf__swaps_position(e, who, had ? &before : NULL, &now);

@@ -619,7 +619,13 @@ static void test_staff_take_is_no_purchase(void **state) {
   uint64_t untouched;
   memset(&untouched, 0xab, sizeof untouched);
   assert_memory_equal(&st.staff_moves, &untouched, sizeof untouched);
-  st.version = 3;
+  memset(&st, 0xab, sizeof st);
+  st.version = 2;
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_OK);
+  assert_int_equal(st.version, 2);
+  assert_int_equal(st.track_swaps, 0);
+  assert_memory_equal(&st.stitched, &untouched, sizeof untouched);
+  st.version = 4;
   assert_int_equal(rf_engine_get_stats(x->e, &st), RF_EVERSION);
 }
 
@@ -1067,6 +1073,53 @@ static void test_tracker_swap_seen_begin_ends_at_the_door(void **state) {
   assert_string_equal(x->out.rec[1].shopper, "S1");
   assert_diff(x, 2, 1, 12600 * MS + W, "S2", "TEA1", 1, 1, 0);
   assert_int_equal(stats_of(x).track_swaps, 2);
+}
+
+/* A tracker loses S1, standing at shelf A, at 3 s and finds them again at once as "T1", an id
+ * the store never announced; S2 stands at `s2_x`, their track ending at 3 s too when
+ * `s2_lost`. The camera names S1's reach at 5 s by the tracker's id, "T1". Returns how many of
+ * T1's fixes were set aside. */
+static int broken_track(eng *x, double s2_x, int s2_lost) {
+  push(x, enter(0, "S1"));
+  push(x, enter(0, "S2"));
+  int aside = 0;
+  for (rf_time_us t = 0; t <= 10 * SEC; t += 100 * MS) {
+    rf_record fix = position(t, t < 3 * SEC ? "S1" : "T1", 0.2, 0.5);
+    int rc = rf_engine_push(x->e, &fix);
+    assert_true(rc == RF_OK || (rc == RF_SETASIDE && t >= 3 * SEC));
+    aside += rc == RF_SETASIDE;
+    if (t < 3 * SEC || !s2_lost) push(x, position(t, "S2", s2_x, 0.5));
+  }
+  return aside;
+}
+
+/* T1 runs on from where S1's track stopped, and no one else's: it is S1's, and so is the reach
+ * named "T1" — taken as S1's (not set aside as anonymous). Only T1's first fixes, before its
+ * track could tell, are set aside. */
+static void test_broken_track_stitched(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  assert_int_equal(broken_track(x, 6.1, 0), 5);
+  rf_record h = hand("T1", "A", 5 * SEC, 6 * SEC);
+  assert_int_equal(rf_engine_push(x->e, &h), RF_OK);
+  push_delta1(x, "A", 5200 * MS, 5600 * MS, "A1", -540.5);
+  assert_int_equal(advance(x, 5600 * MS + W), 1);
+  assert_diff(x, 0, 0, 5600 * MS + W, "S1", "TEA1", 1, 0, 0);
+  assert_true(conf_of(x, 0) > 0.95);
+  rf_engine_stats st = stats_of(x);
+  assert_int_equal(st.stitched, 67); /* T1's fixes from 3.5 s to 10 s, and the hand */
+  assert_int_equal(st.by_reason[RF_SETASIDE_UNKNOWN_SHOPPER], 5);
+}
+
+/* S2's track ended at 3 s too, 0.4 m away: T1 could be either, so it is no one's — its fixes
+ * are set aside and its reach stays anonymous. */
+static void test_broken_track_ambiguous(void **state) {
+  (void)state;
+  eng *x = eng_open();
+  assert_int_equal(broken_track(x, 0.6, 1), 71);
+  rf_record h = hand("T1", "A", 5 * SEC, 6 * SEC);
+  assert_int_equal(rf_engine_push(x->e, &h), RF_SETASIDE);
+  assert_int_equal(stats_of(x).stitched, 0);
 }
 
 /* A hand the camera gave S1 while S1 stood at the other shelf, 6 m away, and S2 stood at this
@@ -2810,6 +2863,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_tracker_swap_needs_both_jumps_and_a_pass, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_seen_begin, teardown),
       cmocka_unit_test_teardown(test_tracker_swap_seen_begin_ends_at_the_door, teardown),
+      cmocka_unit_test_teardown(test_broken_track_stitched, teardown),
+      cmocka_unit_test_teardown(test_broken_track_ambiguous, teardown),
       cmocka_unit_test_teardown(test_learns_missed_hand_rate, teardown),
       cmocka_unit_test_teardown(test_learns_wrong_id_rate, teardown),
       cmocka_unit_test_teardown(test_named_hand_far_from_its_shopper, teardown),

@@ -224,7 +224,7 @@ RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);
 /* What the engine took, set aside and decided so far. Set `version` to RF_ENGINE_STATS_VERSION
  * (or an earlier version, to get that version's fields) before the call (RF_EVERSION
  * otherwise): fields are only ever appended. */
-#define RF_ENGINE_STATS_VERSION 2
+#define RF_ENGINE_STATS_VERSION 3
 typedef struct rf_engine_stats {
   uint32_t version;
   uint64_t taken;                               /* records used (anonymous hands included) */
@@ -240,8 +240,12 @@ typedef struct rf_engine_stats {
   rf_time_us clock; /* the watermark decisions wait on */
   /* version 2: */
   uint64_t staff_moves; /* items staff were found to move (restocks, tidying): no diffs */
-  uint64_t track_swaps; /* tracker id swaps found (two tracks jumping to each other's place
-                           after passing close) and undone: their decisions corrected */
+  uint64_t track_swaps; /* tracker id swaps found (two tracks stepping onto each other's
+                           place as they meet, or jumping back after passing close): their
+                           records read the other way round, their decisions corrected */
+  /* version 3: */
+  uint64_t stitched; /* fixes and hand visits naming an id the tracker broke off a shopper's
+                        track, taken as that shopper's */
 } rf_engine_stats;
 RF_EXTERN int rf_engine_get_stats(const rf_engine *engine, rf_engine_stats *out);
 

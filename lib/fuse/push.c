@@ -124,7 +124,8 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   int rc = rf__ledger_enter(&e->ledger, r, &e->err);
   uint32_t slot;
   if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0) {
-    rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it yet */
+    rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it or broken off it yet */
+    rf__stitch_forget(e, slot);
     rf__hands_identify(e, r->shopper, slot, r->t);
   }
   return rc;
@@ -232,6 +233,25 @@ static int take_screened(rf_engine *e, const rf_record *r, origin *o, int anonym
   return take(e, r, anonymous);
 }
 
+/* A fix or hand visit naming an id the tracker broke off a shopper's track names that shopper
+ * (stitch.h): r as the copy naming them, or r itself. */
+static const rf_record *stitched(rf_engine *e, const rf_record *r, rf_record *copy) {
+  uint32_t known;
+  const char *id = r->type == RF_RECORD_POSITION ? r->u.position.shopper
+                   : r->type == RF_RECORD_HAND   ? r->u.hand.shopper
+                                                 : NULL;
+  if (id == NULL || rf__ledger_lookup(&e->ledger, id, &known) == 0) return r;
+  int64_t slot = r->type == RF_RECORD_POSITION ? rf__stitch_position(e, &r->u.position)
+                                               : rf__stitch_lookup(e, id);
+  if (slot < 0) return r;
+  *copy = *r;
+  if (r->type == RF_RECORD_POSITION)
+    copy->u.position.shopper = rf__ledger_id(&e->ledger, (uint32_t)slot);
+  else copy->u.hand.shopper = rf__ledger_id(&e->ledger, (uint32_t)slot);
+  e->stats.stitched++;
+  return copy;
+}
+
 /* Screens, then takes: 0 taken, RF_SETASIDE with e->setaside, or an error (nothing changed). */
 static int screen_and_take(rf_engine *e, const rf_record *r, origin *o) {
   int reason = rf__screen_numbers(e, r);
@@ -260,6 +280,8 @@ static int screen_and_take(rf_engine *e, const rf_record *r, origin *o) {
     return 0;
   }
   int anonymous = 0, beyond_delay = 0;
+  rf_record renamed;
+  r = stitched(e, r, &renamed);
   reason = rf__screen_ids(e, r, &anonymous);
   if (reason >= 0 && !anonymous) {
     conclude(e, o, print, t1, 0);

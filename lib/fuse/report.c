@@ -32,15 +32,18 @@ void rf_engine_set_source_output(rf_engine *e, rf_engine_source_fn on_source, vo
 
 int rf_engine_get_stats(const rf_engine *e, rf_engine_stats *out) {
   if (e == NULL || out == NULL) return RF_EINVAL;
-  /* A caller built against version 1 has the struct without the fields version 2 added. */
+  /* A caller built against an earlier version has the struct without the fields added since. */
   uint32_t version = out->version;
-  if (version != 1 && version != RF_ENGINE_STATS_VERSION) return RF_EVERSION;
+  if (version < 1 || version > RF_ENGINE_STATS_VERSION) return RF_EVERSION;
   rf_engine_stats st = e->stats;
   st.version = version;
   st.sources = e->sources.count;
   st.has_clock = e->has_clock;
   st.clock = e->clock;
-  memcpy(out, &st, version == 1 ? offsetof(rf_engine_stats, staff_moves) : sizeof st);
+  memcpy(out, &st,
+         version == 1   ? offsetof(rf_engine_stats, staff_moves)
+         : version == 2 ? offsetof(rf_engine_stats, stitched)
+                        : sizeof st);
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "dedup.h"
 #include "learn.h"
 #include "sources.h"
+#include "stitch.h"
 #include "swaps.h"
 
 #include <math.h>
@@ -146,10 +147,11 @@ struct rf_engine {
   int64_t next_event, next_seq;
   rf_time_us clock;
   int has_clock;
-  f_sources sources; /* who sends records, and the watermark they make */
-  f_dedup dedup;     /* fingerprints of recent records */
-  f_swaps swaps;     /* tracks passing close, and jumps that may swap them back */
-  f_learn learn;     /* the nuisance rates the store shows */
+  f_sources sources;   /* who sends records, and the watermark they make */
+  f_dedup dedup;       /* fingerprints of recent records */
+  f_swaps swaps;       /* tracks passing close, and jumps that may swap them back */
+  f_stitches stitches; /* ids a tracker broke off from shoppers' tracks */
+  f_learn learn;       /* the nuisance rates the store shows */
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */

@@ -56,7 +56,8 @@ PyObject *native_engine_stats(const rf_engine *engine) {
                 {"diffs", st.diffs},
                 {"receipts", st.receipts},
                 {"staff_moves", st.staff_moves},
-                {"track_swaps", st.track_swaps}};
+                {"track_swaps", st.track_swaps},
+                {"stitched", st.stitched}};
   for (size_t k = 0; k < sizeof counts / sizeof counts[0]; ++k)
     if (put(d, counts[k].key, PyLong_FromUnsignedLongLong(counts[k].value)) != 0) goto fail;
   if (put(d, "by_reason", by_reason(&st)) != 0 ||

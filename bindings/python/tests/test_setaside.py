@@ -8,7 +8,7 @@ from conftest import TINY
 REASONS = ["duplicate", "unknown_shopper", "unknown_shelf", "unknown_plate", "unknown_cart",
            "already_in", "not_in", "late", "bad_number"]
 COUNTS = ["taken", "set_aside", "late_used", "decisions", "reviews", "corrections", "diffs",
-          "receipts", "staff_moves", "track_swaps"]
+          "receipts", "staff_moves", "track_swaps", "stitched"]
 SOURCE_KEYS = ["name", "records", "last_t", "delay_s", "delay_p50_s", "delay_p99_s", "stale",
                "went_stale"]
 WAIT_US = 7_000_000  # WAIT_S's default
@@ -212,7 +212,7 @@ def test_stats_after_a_scripted_run(tiny):
     sources = stats.pop("sources")
     assert stats == {"taken": 8, "set_aside": 5, "late_used": 0, "decisions": 1, "reviews": 0,
                      "corrections": 0, "diffs": 1, "receipts": 2, "staff_moves": 0,
-                     "track_swaps": 0,
+                     "track_swaps": 0, "stitched": 0,
                      "by_reason": reasons(duplicate=2, not_in=1, unknown_shopper=1, late=1),
                      # cam-1, silent since 2.6 s (9.4 s of the others' time), holds it: 2.6 - 3
                      "clock": -400_000}

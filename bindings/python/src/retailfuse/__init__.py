@@ -176,7 +176,8 @@ class Engine:
 
     def stats(self):
         """What the engine took, set aside (by reason) and decided, the items staff moved
-        (staff_moves: no diffs), the tracker id swaps it undid (track_swaps), its clock (the sources' watermark, None before the first
+        (staff_moves: no diffs), the tracker id swaps it found (track_swaps), the records of ids a tracker broke off a shopper's
+        track taken as theirs (stitched), its clock (the sources' watermark, None before the first
         record) and per source: records, last time, allowed delay, measured delay p50/p99 (s),
         stale."""
         return self._native.stats()

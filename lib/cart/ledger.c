@@ -19,6 +19,7 @@ void rf__ledger_free(rf__ledger *l) {
   for (uint32_t c = 0; c < l->slots; ++c) {
     rf__free(a, l->carts[c].qty);
     rf__free(a, l->ids[c]);
+    rf__track_free(&l->shoppers[c].track, a);
   }
   rf__idmap_free(&l->map, a);
   rf__free(a, l->ids);
@@ -81,7 +82,12 @@ static int take_slot(rf__ledger *l, const char *id, uint32_t *out) {
     memset(qty, 0, (size_t)l->products * sizeof *qty);
   }
   if (!fresh) forget_cart(l, i); /* (released only once off both lists; kept so) */
+  /* A reused slot keeps its track's room for the next shopper; a fresh one has none yet. */
+  rf__track track = {0};
+  if (!fresh) track = l->shoppers[i].track;
   memset(&l->shoppers[i], 0, sizeof l->shoppers[i]);
+  l->shoppers[i].track = track;
+  rf__track_clear(&l->shoppers[i].track);
   memset(&l->carts[i], 0, sizeof l->carts[i]);
   l->carts[i].qty = qty;
   l->ids[i] = copy;
@@ -224,82 +230,31 @@ int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err) {
   return 0;
 }
 
-int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err) {
-  uint32_t i;
-  int rc = rf__ledger_find(l, r->shopper, &i, err);
-  if (rc != 0) return rc;
-  return rf__ledger_position_of(l, i, r, err);
-}
-
-int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r, rf__errbuf *err) {
+int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r,
+                           rf_time_us keep_since, rf__errbuf *err) {
   if (!isfinite(r->x) || !isfinite(r->y)) return rf__error(err, RF_EINVAL, "position: not finite");
-  rf__shopper *sh = &l->shoppers[i];
-  rf__fix fix = {r->t, r->x, r->y};
-  if (sh->track_count > 1) {
-    /* The newest slot keeps the newest fix within a step of the slot before it: a step is
-     * measured from the fix kept before, not from the one replaced, or a tracker reporting
-     * faster than a step would keep replacing one fix and the track would hold only the last. */
-    rf__fix *last = &sh->track[(sh->track_head + sh->track_count - 1) % RF__TRACK];
-    const rf__fix *before = &sh->track[(sh->track_head + sh->track_count - 2) % RF__TRACK];
-    if (fix.t >= last->t && fix.t - before->t < RF__TRACK_STEP_US) {
-      *last = fix;
-      return 0;
-    }
-  }
-  if (sh->track_count < RF__TRACK) {
-    sh->track[(sh->track_head + sh->track_count++) % RF__TRACK] = fix;
-  } else {
-    sh->track[sh->track_head] = fix;
-    sh->track_head = (sh->track_head + 1) % RF__TRACK;
-  }
+  const rf__fix fix = {r->t, r->x, r->y};
+  if (rf__track_add(&l->shoppers[i].track, &l->alloc, &fix, keep_since) != 0)
+    return rf__error(err, RF_ENOMEM, "out of memory");
   return 0;
 }
 
-/* The fixes of `keep` outside [t0, t1) and of `take` inside it, in time order, into out
- * (room for 2 * RF__TRACK); returns how many. */
-static int merged_track(const rf__shopper *keep, const rf__shopper *take, rf_time_us t0,
-                        rf_time_us t1, rf__fix *out) {
-  int n = 0;
-  for (int k = 0; k < keep->track_count; ++k) {
-    const rf__fix *f = &keep->track[(keep->track_head + k) % RF__TRACK];
-    if (f->t < t0 || f->t >= t1) out[n++] = *f;
-  }
-  for (int k = 0; k < take->track_count; ++k) {
-    const rf__fix *f = &take->track[(take->track_head + k) % RF__TRACK];
-    if (f->t >= t0 && f->t < t1) out[n++] = *f;
-  }
-  for (int i = 1; i < n; ++i) /* few and nearly sorted: insertion */
-    for (int j = i; j > 0 && out[j].t < out[j - 1].t; --j) {
-      rf__fix x = out[j];
-      out[j] = out[j - 1];
-      out[j - 1] = x;
-    }
-  return n;
-}
-
-static void set_track(rf__shopper *sh, const rf__fix *fixes, int n) {
-  int first = n > RF__TRACK ? n - RF__TRACK : 0;
-  sh->track_head = 0;
-  sh->track_count = n - first;
-  for (int k = first; k < n; ++k) sh->track[k - first] = fixes[k];
+int rf__ledger_reserve_swap(rf__ledger *l, uint32_t a, uint32_t b) {
+  return rf__track_reserve_swap(&l->shoppers[a].track, &l->shoppers[b].track, &l->alloc);
 }
 
 void rf__ledger_swap_tracks(rf__ledger *l, uint32_t a, uint32_t b, rf_time_us t0, rf_time_us t1) {
-  rf__fix for_a[2 * RF__TRACK], for_b[2 * RF__TRACK];
-  int na = merged_track(&l->shoppers[a], &l->shoppers[b], t0, t1, for_a);
-  int nb = merged_track(&l->shoppers[b], &l->shoppers[a], t0, t1, for_b);
-  set_track(&l->shoppers[a], for_a, na);
-  set_track(&l->shoppers[b], for_b, nb);
+  rf__track_swap(&l->shoppers[a].track, &l->shoppers[b].track, t0, t1);
 }
 
-int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_after,
-                        rf__fix *out) {
-  const rf__shopper *sh = &l->shoppers[s];
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_before,
+                        rf_time_us not_after, rf__fix *out) {
+  const rf__track *tr = &l->shoppers[s].track;
   int best = -1;
   rf_time_us best_gap = 0;
-  for (int k = 0; k < sh->track_count; ++k) {
-    const rf__fix *f = &sh->track[(sh->track_head + k) % RF__TRACK];
-    if (f->t > not_after) continue;
+  for (int k = 0; k < tr->count; ++k) {
+    const rf__fix *f = rf__track_at(tr, k);
+    if (f->t > not_after || f->t < not_before) continue;
     rf_time_us gap = f->t > t ? f->t - t : t - f->t;
     if (best < 0 || gap <= best_gap) { /* ties: the later fix */
       best = k;
@@ -307,7 +262,7 @@ int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_u
     }
   }
   if (best < 0) return RF_ENOTFOUND;
-  *out = sh->track[(sh->track_head + best) % RF__TRACK];
+  *out = *rf__track_at(tr, best);
   return 0;
 }
 
@@ -376,7 +331,10 @@ void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
       rf__idmap_remove(&l->map, l->ids[s]);
       rf__free(&l->alloc, l->ids[s]);
       l->ids[s] = NULL;
+      rf__track track = l->shoppers[s].track;
       memset(&l->shoppers[s], 0, sizeof l->shoppers[s]);
+      l->shoppers[s].track = track;
+      rf__track_clear(&l->shoppers[s].track);
       l->shoppers[s].cart = s;
       l->free_slots[l->free_count++] = s; /* room for every slot, reserved with it */
     }

@@ -8,23 +8,10 @@
 
 #include "core/errbuf.h"
 #include "core/idmap.h"
+#include "track.h"
 #include "retailfuse/common.h"
 #include "retailfuse/record.h"
 #include "retailfuse/status.h"
-
-/* Where a shopper was seen standing, and when. */
-typedef struct rf__fix {
-  rf_time_us t;
-  double x, y;
-} rf__fix;
-
-/* A shopper's recent track: about one fix per RF__TRACK_STEP_US (the newest fix within a step
- * of the one kept before replaces the newest kept), the last RF__TRACK of them: 32 s, more than a
- * decision waits (WAIT_S) plus how far the tracker may run ahead of the clock (the cameras' delay),
- * so a change is judged by where its shopper stood then — whatever the order the sources' records
- * came in — not where they went after. */
-#define RF__TRACK 64
-#define RF__TRACK_STEP_US 500000
 
 typedef struct rf__shopper {
   uint32_t cart; /* index of the cart owner (itself unless linked) */
@@ -33,8 +20,7 @@ typedef struct rf__shopper {
   int staff;                /* entered as staff: their cart is nobody's purchase */
   int afresh;               /* their next enter begins a new visit (a cart of their own) */
   rf_time_us entered, left; /* when last seen entering / leaving */
-  rf__fix track[RF__TRACK]; /* a ring, oldest first from track_head */
-  int track_count, track_head;
+  rf__track track;          /* where they were seen (track.h) */
 } rf__shopper;
 
 typedef struct rf__cart {
@@ -93,12 +79,11 @@ static inline int rf__ledger_staff_cart(const rf__ledger *l, uint32_t cart) {
 /* Shopper s's recent fixes, oldest first: rf__ledger_track_fix(l, s, k) for k below
  * rf__ledger_track_count(l, s). */
 static inline int rf__ledger_track_count(const rf__ledger *l, uint32_t s) {
-  return l->shoppers[s].track_count;
+  return l->shoppers[s].track.count;
 }
 
 static inline const rf__fix *rf__ledger_track_fix(const rf__ledger *l, uint32_t s, int k) {
-  const rf__shopper *sh = &l->shoppers[s];
-  return &sh->track[(sh->track_head + k) % RF__TRACK];
+  return rf__track_at(&l->shoppers[s].track, k);
 }
 
 /* Whether the cart's receipt is out. */
@@ -160,9 +145,11 @@ int rf__ledger_find(const rf__ledger *l, const char *id, uint32_t *out, rf__errb
 int rf__ledger_enter(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err);
 int rf__ledger_exit(rf__ledger *l, const rf_shopper_rec *r, rf__errbuf *err);
 int rf__ledger_link(rf__ledger *l, const rf_link_rec *r, rf__errbuf *err);
-int rf__ledger_position(rf__ledger *l, const rf_position_rec *r, rf__errbuf *err);
-/* A fix for the shopper in slot i, whatever id the record names (one found to name another). */
-int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r, rf__errbuf *err);
+/* A fix for the shopper in slot i, whatever id the record names (one found to name another),
+ * kept with every fix since keep_since (track.h). RF_EINVAL for coordinates not finite,
+ * RF_ENOMEM; nothing changed. */
+int rf__ledger_position_of(rf__ledger *l, uint32_t i, const rf_position_rec *r,
+                           rf_time_us keep_since, rf__errbuf *err);
 
 /* Hands each waiting cart whose receipt is due — clock past its last exit + wait, and no
  * undecided change begun before that exit (first_open_t0: the earliest start of one, or
@@ -180,15 +167,18 @@ typedef int (*rf__slot_used_fn)(uint32_t slot, void *payload);
 void rf__ledger_release(rf__ledger *l, rf_time_us clock, rf_time_us after,
                         rf__slot_used_fn still_used, void *payload);
 
+/* Room for rf__ledger_swap_tracks of a and b: 0 or RF_ENOMEM (nothing changed). */
+int rf__ledger_reserve_swap(rf__ledger *l, uint32_t a, uint32_t b);
+
 /* Shoppers a and b exchange their fixes from t0 up to (not including) t1: a tracker had their
- * ids swapped then. Each keeps its newest RF__TRACK fixes, in time order. */
+ * ids swapped then. Room must have been reserved since the last fix came. */
 void rf__ledger_swap_tracks(rf__ledger *l, uint32_t a, uint32_t b, rf_time_us t0, rf_time_us t1);
 
-/* The fix of shopper s nearest in time to t among those not after `not_after`: 0 and *out, or
- * RF_ENOTFOUND when there is none. (A later fix may or may not have come in yet, depending on
+/* The fix of shopper s nearest in time to t among those from not_before to not_after: 0 and *out,
+ * or RF_ENOTFOUND when there is none. (A later fix may or may not have come in yet, depending on
  * how the sources' records interleaved: a decision never looks at one.) */
-int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_after,
-                        rf__fix *out);
+int rf__ledger_fix_near(const rf__ledger *l, uint32_t s, rf_time_us t, rf_time_us not_before,
+                        rf_time_us not_after, rf__fix *out);
 
 /* The items of a cart with qty > 0, in catalog order; items must hold `products` entries. */
 size_t rf__ledger_items(const rf__ledger *l, uint32_t cart, const struct rf_store *store,

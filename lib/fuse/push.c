@@ -10,6 +10,7 @@
 #include "record/record.h"
 #include "retailfuse/status.h"
 #include "screen.h"
+#include "terms.h"
 
 /* Prints of records this far behind the clock are dropped: a copy arriving later is late. */
 #define DEDUP_MARGIN_US ((rf_time_us)30000000)
@@ -146,6 +147,21 @@ static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
   return 0;
 }
 
+/* A change arriving as late as LATENESS_S allows may have begun this long before its end. */
+#define LATE_CHANGE_SPAN_US ((rf_time_us)30000000)
+
+/* The oldest fix a decision still to come may read: RF__TRACK_READ_BEFORE_US before the oldest
+ * change waiting, or before one arriving as late as it may. Kept whatever the tracker's lead
+ * over the clock, so a decision reads the same fixes however the sources' records interleave.
+ * Before the clock starts, everything. */
+static rf_time_us track_horizon(const rf_engine *e) {
+  if (!e->has_clock) return INT64_MIN;
+  rf_time_us from = e->clock - rf__param_us(e, RF_PARAM_LATENESS_S) - LATE_CHANGE_SPAN_US;
+  for (size_t q = 0; q < e->pending_count; ++q)
+    if (e->pending[q].t0 < from) from = e->pending[q].t0;
+  return from - RF__TRACK_READ_BEFORE_US;
+}
+
 /* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
 static int take_position(rf_engine *e, const rf_position_rec *p) {
   uint32_t id = 0;
@@ -157,7 +173,7 @@ static int take_position(rf_engine *e, const rf_position_rec *p) {
   if (had)
     before = *rf__ledger_track_fix(&e->ledger, who, rf__ledger_track_count(&e->ledger, who) - 1);
   rc = room_to_undo_a_swap(e);
-  if (rc == 0) rc = rf__ledger_position_of(&e->ledger, who, p, &e->err);
+  if (rc == 0) rc = rf__ledger_position_of(&e->ledger, who, p, track_horizon(e), &e->err);
   if (rc != 0) return rc;
   const rf__fix now = {p->t, p->x, p->y};
   rf__swaps_position(e, who, had ? &before : NULL, &now);

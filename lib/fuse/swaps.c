@@ -170,7 +170,8 @@ static int undo_swap(rf_engine *e, uint32_t a, uint32_t b, rf_time_us since, rf_
     const f_decision *d = &e->decisions[i];
     corrections += d->t0 >= since && d->t0 < until && swapped_cart(e, d, a, b) >= 0;
   }
-  if (rf__emit_reserve(e, 2 * corrections) != 0) return RF_ENOMEM;
+  if (rf__emit_reserve(e, 2 * corrections) != 0 || rf__ledger_reserve_swap(&e->ledger, a, b) != 0)
+    return RF_ENOMEM;
   rf_time_us t = e->has_clock ? e->clock : until;
   for (size_t i = 0; i < e->decision_count; ++i) {
     f_decision *d = &e->decisions[i];

@@ -134,8 +134,8 @@ static double shelf_width(const rf_shelf_def *def) {
 
 /* The track's word on where shopper s stood during change c: the mean density of their fixes
  * from TRACK_BEFORE_US before it to TRACK_AFTER_US after it (none later than the decision);
- * with none then, the fix nearest in time, its variance grown by the wander since. -1: no
- * fix at all. */
+ * with none then, the fix nearest in time (none older than RF__TRACK_READ_BEFORE_US before it),
+ * its variance grown by the wander since. -1: no fix at all. */
 static double track_density(const rf_engine *e, uint32_t s, const f_change *c,
                             const rf_shelf_def *def) {
   const rf__ledger *l = &e->ledger;
@@ -152,7 +152,8 @@ static double track_density(const rf_engine *e, uint32_t s, const f_change *c,
   }
   if (in > 0) return sum / in;
   rf__fix fix;
-  if (rf__ledger_fix_near(l, s, c->t0, decided, &fix) != 0) return -1.0;
+  if (rf__ledger_fix_near(l, s, c->t0, c->t0 - RF__TRACK_READ_BEFORE_US, decided, &fix) != 0)
+    return -1.0;
   double age_s = fabs((double)(fix.t - c->t0)) / 1e6;
   return fix_density(def, width, c, &fix, var + e->param[RF_PARAM_WANDER_M2_S] * age_s,
                      e->floor_area);

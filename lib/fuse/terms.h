@@ -79,10 +79,15 @@ int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c);
  * centre — or, when the shelf's direction is known, of the point of its front line where the
  * change's weight centred (anyone near the front line can reach in). Their track says how
  * likely they stood there then: the mean over their fixes during the change or, with none then,
- * the fix nearest in time, its variance grown by WANDER_M2_S a second between the two (never
- * spread thinner than the floor, with a 5 % chance the track was wrong); with no position,
- * anywhere on the floor. Less so with a hand seen on another shelf at the time. */
+ * the fix nearest in time (within RF__TRACK_READ_BEFORE_US before it), its variance grown by
+ * WANDER_M2_S a second between the two (never spread thinner than the floor, with a 5 % chance the
+ * track was wrong); with no position, anywhere on the floor. Less so with a hand seen on another
+ * shelf at the time. */
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c);
+
+/* How long before a change a track is read at most (the nearest fix, when none fell during
+ * it): the engine keeps every fix a decision still to come may read (push.c). */
+#define RF__TRACK_READ_BEFORE_US ((rf_time_us)10000000)
 
 /* log of how well hand visit h fits change c in time, and in place against the span [lo, hi]
  * of the shelf where the items were (-inf: not a candidate). */

@@ -19,7 +19,7 @@
 #include "test_rng.h"
 #include "test_text.h"
 
-#define MAX_EVENTS 4096
+#define MAX_EVENTS 32768
 
 static int to_writer(const rf_record *r, void *payload) {
   return rf_scenario_writer_write(payload, r);
@@ -67,14 +67,16 @@ static int source_of(rf_record_type type) {
   return type == RF_RECORD_DELTA || type == RF_RECORD_SAMPLES ? 1 : 0;
 }
 
-/* The busy preset, shortened: its store built by the checker, its events kept as lines. With
- * `cameras` > 0, the records name their sources: that many cameras, each its own stream. */
-static void simulate(scenario *s, uint64_t seed, int cameras) {
+/* A preset, shortened to `shoppers` over `duration` seconds: its store built by the checker, its
+ * events kept as lines. With `cameras` > 0, the records name their sources: that many cameras,
+ * each its own stream. */
+static void simulate(scenario *s, const char *preset, const char *shoppers, const char *duration,
+                     uint64_t seed, int cameras) {
   memset(s, 0, sizeof *s);
   rf_sim_params p;
-  assert_int_equal(rf_sim_preset(&p, "busy"), RF_OK);
-  assert_int_equal(rf_sim_set(&p, "duration_s", "150"), RF_OK);
-  assert_int_equal(rf_sim_set(&p, "shoppers", "8"), RF_OK);
+  assert_int_equal(rf_sim_preset(&p, preset), RF_OK);
+  assert_int_equal(rf_sim_set(&p, "duration_s", duration), RF_OK);
+  assert_int_equal(rf_sim_set(&p, "shoppers", shoppers), RF_OK);
   if (cameras > 0) {
     char n[8];
     snprintf(n, sizeof n, "%d", cameras);
@@ -141,18 +143,20 @@ static void push_line(rf_engine *e, const event *ev) {
   assert_int_equal(rf_scenario_reader_from_memory(&r, ev->line, ev->len, NULL, NULL), RF_OK);
   assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
   int rc = rf_engine_push(e, &rec);
-  if (rc != RF_OK)
+  if (rc != RF_OK && rc != RF_SETASIDE) /* (a broken-off track's first fixes are set aside) */
     fail_msg("%.*s: %s (%s)", (int)ev->len - 1, ev->line, rf_err_name(rc), rf_engine_errmsg(e));
   rf_scenario_reader_free(r);
 }
 
 /* The engine's whole output for the events in this order. */
-static void run(const scenario *s, const event *order, test_text *out) {
+static void run(const scenario *s, const event *order, double tracker_delay_s, test_text *out) {
   rf_engine *e = NULL;
   rf_scenario_writer *w = NULL;
   memset(out, 0, sizeof *out);
   assert_int_equal(rf_engine_new(&e, s->store, NULL), RF_OK);
   assert_int_equal(rf_engine_param_set(e, RF_PARAM_SOURCE_TIMEOUT_S, 3600.0), RF_OK);
+  if (tracker_delay_s > 0)
+    assert_int_equal(rf_engine_param_set(e, RF_PARAM_TRACKER_DELAY_S, tracker_delay_s), RF_OK);
   assert_int_equal(rf_scenario_writer_new(&w, test_text_write, out, NULL), RF_OK);
   rf_engine_set_output(e, to_writer, w);
   for (size_t i = 0; i < s->count; ++i) push_line(e, &order[i]);
@@ -161,39 +165,64 @@ static void run(const scenario *s, const event *order, test_text *out) {
   rf_engine_free(e);
 }
 
+/* Every interleaving of scenario s's records gives the output of the file's order. */
+static void same_output(scenario *s, uint64_t seed, int interleavings, double tracker_delay_s,
+                        uint64_t *rng) {
+  static event order[MAX_EVENTS];
+  test_text first, other;
+  run(s, s->ev, tracker_delay_s, &first);
+  assert_true(first.len > 0);
+  for (int k = 0; k < interleavings; ++k) {
+    interleave(s, rng, order);
+    run(s, order, tracker_delay_s, &other);
+    if (other.len != first.len || memcmp(other.data, first.data, first.len) != 0) {
+      size_t at = 0;
+      while (at < first.len && at < other.len && first.data[at] == other.data[at]) ++at;
+      while (at > 0 && first.data[at - 1] != '\n') --at;
+      fail_msg("seed %llu, interleaving %d differs from line:\n%.200s\n%.200s",
+               (unsigned long long)seed, k, first.data + at, other.data + at);
+    }
+    free(other.data);
+  }
+  free(first.data);
+  free(s->all.data);
+  rf_store_free(s->store);
+}
+
+/* The busy store: a fix per reach. */
 static void test_interleavings_give_the_same_output(void **state) {
   (void)state;
   static scenario s;
-  static event order[MAX_EVENTS];
   uint64_t rng = 0x5eed;
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     int cameras = seed > 4 ? (int)seed - 3 : 0; /* seeds 5-8: 2 to 5 cameras */
-    simulate(&s, seed, cameras);
+    simulate(&s, "busy", "8", "150", seed, cameras);
     assert_true(s.sources >= (cameras > 0 ? 2 + cameras : 3)); /* the streams really are there */
-    test_text first, other;
-    run(&s, s.ev, &first);
-    assert_true(first.len > 0);
-    for (int k = 0; k < 6; ++k) {
-      interleave(&s, &rng, order);
-      run(&s, order, &other);
-      if (other.len != first.len || memcmp(other.data, first.data, first.len) != 0) {
-        size_t at = 0;
-        while (at < first.len && at < other.len && first.data[at] == other.data[at]) ++at;
-        while (at > 0 && first.data[at - 1] != '\n') --at;
-        fail_msg("seed %llu, interleaving %d differs from line:\n%.200s\n%.200s",
-                 (unsigned long long)seed, k, first.data + at, other.data + at);
-      }
-      free(other.data);
-    }
-    free(first.data);
-    free(s.all.data);
-    rf_store_free(s.store);
+    same_output(&s, seed, 6, 0, &rng);
   }
+}
+
+/* The realistic store: a tracker reporting 12 times a second that runs ahead of the cameras,
+ * swaps ids and breaks tracks off under new ones. What it reveals about ids counts for the
+ * decisions due after the fix that revealed it, less TRACKER_DELAY_S — never for one due before,
+ * however early the fix came. The last seed again with a tracker allowed 5 s (more than it
+ * takes here), so swaps are applied while records of their time are still coming. */
+static void test_interleavings_with_a_tracker(void **state) {
+  (void)state;
+  static scenario s;
+  uint64_t rng = 0x7eed;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    simulate(&s, "realistic", "8", "240", seed, 0);
+    same_output(&s, seed, 3, 0, &rng);
+  }
+  simulate(&s, "realistic", "8", "240", 4, 0);
+  same_output(&s, 4, 3, 5.0, &rng);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_interleavings_give_the_same_output),
+      cmocka_unit_test(test_interleavings_with_a_tracker),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

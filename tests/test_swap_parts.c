@@ -30,9 +30,9 @@ static void test_alias_over_a_span(void **state) {
   assert_int_equal(rf__aliases_map(&x, 2, 25 * SEC), 2);
 }
 
-/* Flips compose in time order: ids 1 and 2 swap at 10 s, then the ids carrying shoppers 2 and 3
- * at 20 s — so id 1 (carrying 2 since 10 s) names shopper 3 from 20 s. A slot taken by a new
- * shopper loses its flips. */
+/* Flips compose as the tracker made them: ids 1 and 2 swap people at 10 s (id 1 then on
+ * shopper 2), then ids 2 and 3 at 20 s — id 2 was on shopper 1, so from 20 s id 3 is, and id 2
+ * on shopper 3; id 1 stays on shopper 2. A slot taken by a new shopper loses its flips. */
 static void test_alias_chain(void **state) {
   (void)state;
   static f_aliases x;
@@ -40,12 +40,13 @@ static void test_alias_chain(void **state) {
   rf__aliases_flip(&x, 1, 2, 10 * SEC);
   rf__aliases_flip(&x, 2, 3, 20 * SEC);
   assert_int_equal(rf__aliases_map(&x, 1, 15 * SEC), 2);
-  assert_int_equal(rf__aliases_map(&x, 1, 25 * SEC), 3);
-  assert_int_equal(rf__aliases_map(&x, 3, 25 * SEC), 2);
-  assert_int_equal(rf__aliases_map(&x, 2, 25 * SEC), 1);
+  assert_int_equal(rf__aliases_map(&x, 2, 15 * SEC), 1);
+  assert_int_equal(rf__aliases_map(&x, 1, 25 * SEC), 2);
+  assert_int_equal(rf__aliases_map(&x, 3, 25 * SEC), 1);
+  assert_int_equal(rf__aliases_map(&x, 2, 25 * SEC), 3);
   rf__aliases_forget(&x, 3);
   assert_int_equal(x.count, 1);
-  assert_int_equal(rf__aliases_map(&x, 1, 25 * SEC), 2);
+  assert_int_equal(rf__aliases_map(&x, 2, 25 * SEC), 1);
 }
 
 /* Full: the oldest flip goes, the newest are kept. */

@@ -7,7 +7,9 @@
 
 void rf__track_free(rf__track *tr, const rf_allocator *a) {
   rf__free(a, tr->fix);
+  rf_time_us step = tr->step_us;
   memset(tr, 0, sizeof *tr);
+  tr->step_us = step;
 }
 
 /* The fixes laid out oldest first from index 0, in room for `cap`. 0 or RF_ENOMEM. */
@@ -22,22 +24,30 @@ static int regrow(rf__track *tr, const rf_allocator *a, int cap) {
   return 0;
 }
 
+static rf_time_us floor_div(rf_time_us t, rf_time_us step) {
+  return t >= 0 ? t / step : -((-t + step - 1) / step);
+}
+
+int rf__track_reserve(rf__track *tr, const rf_allocator *a, rf_time_us keep_since) {
+  if (tr->count < tr->cap || tr->cap >= RF__TRACK_MAX ||
+      (tr->count > 0 && rf__track_at(tr, 0)->t < keep_since))
+    return 0; /* room, or the oldest goes */
+  int cap = tr->cap == 0 ? RF__TRACK_FIRST : 2 * tr->cap;
+  return regrow(tr, a, cap < RF__TRACK_MAX ? cap : RF__TRACK_MAX);
+}
+
 int rf__track_add(rf__track *tr, const rf_allocator *a, const rf__fix *f, rf_time_us keep_since) {
-  if (tr->count > 1) {
-    /* A step is measured from the fix kept before, not from the one replaced, or a tracker
-     * reporting faster than a step would keep replacing one fix and the track hold only it. */
+  if (tr->count > 0) {
+    /* The newest fix of each step of the clock's time is kept: a fixed grid, so which fixes
+     * stay does not depend on which others came in between (a swap of ids moves some over). */
     rf__fix *last = &tr->fix[(tr->head + tr->count - 1) % tr->cap];
-    const rf__fix *before = rf__track_at(tr, tr->count - 2);
-    if (f->t >= last->t && f->t - before->t < RF__TRACK_STEP_US) {
+    rf_time_us step = tr->step_us > 0 ? tr->step_us : RF__TRACK_STEP_US;
+    if (f->t >= last->t && floor_div(f->t, step) == floor_div(last->t, step)) {
       *last = *f;
       return 0;
     }
   }
-  if (tr->count == tr->cap && tr->cap < RF__TRACK_MAX &&
-      (tr->count == 0 || rf__track_at(tr, 0)->t >= keep_since)) {
-    int cap = tr->cap == 0 ? RF__TRACK_FIRST : 2 * tr->cap;
-    if (regrow(tr, a, cap < RF__TRACK_MAX ? cap : RF__TRACK_MAX) != 0) return RF_ENOMEM;
-  }
+  if (rf__track_reserve(tr, a, keep_since) != 0) return RF_ENOMEM;
   if (tr->count < tr->cap) {
     tr->fix[(tr->head + tr->count++) % tr->cap] = *f;
   } else {

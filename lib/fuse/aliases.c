@@ -16,7 +16,11 @@ void rf__aliases_flip(f_aliases *x, uint32_t a, uint32_t b, rf_time_us t) {
 }
 
 uint32_t rf__aliases_map(const f_aliases *x, uint32_t slot, rf_time_us t) {
-  for (size_t k = 0; k < x->count && x->flip[k].t <= t; ++k) {
+  /* Each flip exchanged two of the tracker's ids on whoever carried them then: the id is taken
+   * back through the latest flip first. */
+  size_t n = 0;
+  while (n < x->count && x->flip[n].t <= t) ++n;
+  for (size_t k = n; k-- > 0;) {
     if (slot == x->flip[k].a) slot = x->flip[k].b;
     else if (slot == x->flip[k].b) slot = x->flip[k].a;
   }

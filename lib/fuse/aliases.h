@@ -1,10 +1,11 @@
 /* Internal: whose a tracker's id is, at a given time. Once the engine has seen a tracker carry
  * two ids on each other's people (swaps.c), the records still to come that name either — fixes
  * from the tracker, hand visits from cameras that take their ids from it, some of them seconds
- * late — must go to the person, not the id. Each such finding is a flip: from time t on, ids a
- * and b name each other's shopper, on top of the flips before it. A record is mapped through
- * the flips up to its own time, so a late record lands where it belongs whatever its arrival.
- * A swap found over, [t0, t1), is two flips; one found beginning is one, until the swap back. */
+ * late — must go to the person, not the id. Each such finding is a flip: from time t on, the
+ * tracker's ids a and b are on each other's people, whoever those were by the flips before. A
+ * record is mapped through the flips up to its own time, so a late record lands where it belongs
+ * whatever its arrival. A swap found over, [t0, t1), is two flips; one found beginning is one,
+ * until the swap back. */
 #ifndef RF_FUSE_ALIASES_H
 #define RF_FUSE_ALIASES_H
 
@@ -27,7 +28,8 @@ typedef struct f_aliases {
   size_t count;
 } f_aliases;
 
-/* From t on, a and b name each other's shopper (a flip of whatever they named before). */
+/* From t on, the tracker's ids a and b are on each other's people: each names whom the other
+ * named before. */
 void rf__aliases_flip(f_aliases *x, uint32_t a, uint32_t b, rf_time_us t);
 
 /* The shopper that tracker id `slot` names at time t. */

@@ -10,12 +10,12 @@
 #define MIN_FIXES 3
 #define MIN_SPAN_US 1000000
 
-f_motion rf__motion_of(const rf__ledger *l, uint32_t s, rf_time_us t0, rf_time_us t1) {
+f_motion rf__motion_of(const rf__track *tr, rf_time_us t0, rf_time_us t1) {
   f_motion m = {0, 0, 0};
   double n = 0, st = 0, sx = 0, sy = 0, stt = 0, stx = 0, sty = 0;
   rf_time_us first = 0, last = 0;
-  for (int k = 0; k < rf__ledger_track_count(l, s); ++k) {
-    const rf__fix *f = rf__ledger_track_fix(l, s, k);
+  for (int k = 0; k < tr->count; ++k) {
+    const rf__fix *f = rf__track_at(tr, k);
     if (f->t < t0 || f->t > t1) continue;
     if (n == 0) first = f->t;
     last = f->t;

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "cart/ledger.h"
+#include "cart/track.h"
 
 /* A track's mean velocity over a window of its fixes (m/s); known 0 when too few to tell. */
 typedef struct f_motion {
@@ -18,9 +18,9 @@ typedef struct f_motion {
   int known;
 } f_motion;
 
-/* Shopper s's motion from their kept fixes in [t0, t1]: a least-squares slope, known when at
- * least three fixes span a second. */
-f_motion rf__motion_of(const rf__ledger *l, uint32_t s, rf_time_us t0, rf_time_us t1);
+/* A track's motion from its fixes in [t0, t1]: a least-squares slope, known when at least
+ * three fixes span a second. */
+f_motion rf__motion_of(const rf__track *tr, rf_time_us t0, rf_time_us t1);
 
 /* Log-odds that two ids crossed bodies in a pass lasting `pass_us`, from each track's motion
  * before it and after it: above 0 they crossed, below 0 they stayed, 0 when a motion is unknown.

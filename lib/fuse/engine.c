@@ -68,6 +68,7 @@ void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
   rf__ledger_free(&e->ledger);
+  rf__swaps_free(e);
   rf__sources_free(&e->sources, a);
   rf__dedup_free(&e->dedup, a);
   rf__hands_forget(e, e->hand_count);
@@ -186,12 +187,27 @@ static int receipts_due(rf_engine *e, rf_time_us upto, int everything) {
                              everything, rf__emit_receipt, e);
 }
 
-/* Decisions and receipts in the order they fell due, a batch at a time, whatever way the clock
- * got here: a receipt due before a decision goes out before it. */
+/* Decisions, receipts and tracker id swaps found, in the order they fell due, a batch at a time,
+ * whatever way the clock got here: a receipt due before a decision goes out before it, and a
+ * swap found before a decision is applied before it (after it, after it — however early the
+ * tracker's records came). */
 static int decide_and_receipt(rf_engine *e, int everything) {
   for (;;) {
     rf_time_us next = rf__next_due(e, everything);
     rf_time_us upto = next == INT64_MAX || next - 1 > e->clock ? e->clock : next - 1;
+    /* A swap counts from a tracker's lead before it was found: the tracker has surely sent
+     * every record that far ahead of the clock, so the swap is known by then however the
+     * records interleaved. */
+    rf_time_us found = rf__swaps_next_found(e);
+    if (found != INT64_MAX)
+      found -= rf__sources_lead_us(&e->sources, F_TRACKER, &e->param[RF_PARAM_SHELVES_DELAY_S]);
+    rf_time_us limit = !everything ? upto : next == INT64_MAX ? INT64_MAX - 1 : next - 1;
+    if (found <= limit) {
+      int rc = receipts_due(e, found - 1 < upto ? found - 1 : upto, 0);
+      if (rc == 0) rc = rf__swaps_apply_next(e, found);
+      if (rc != 0) return rc;
+      continue;
+    }
     int rc = receipts_due(e, upto, 0);
     if (rc == 0 && next != INT64_MAX) rc = rf__decide_next(e, everything);
     if (rc != 0 || next == INT64_MAX) return rc;
@@ -213,7 +229,7 @@ static int catch_up(rf_engine *e, int everything) {
     rf__hands_forget(e, stale);
   }
   rf_time_us horizon = rf__param_us(e, RF_PARAM_REVISION_S);
-  rf__forget_decisions(e, horizon);
+  rf__forget_decisions(e, horizon, e->clock);
   if (!everything) rf__ledger_release(&e->ledger, e->clock, horizon, slot_used, e);
   rf__compact_changes(e);
   return rc;

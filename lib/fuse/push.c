@@ -132,16 +132,11 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   return rc;
 }
 
-/* Room for the corrections undoing tracker id swaps may make (an undo and a redo for every kept
- * decision, twice: a record makes at most two undos), before anything changes: then undoing
- * cannot fail. */
-static int room_to_undo_a_swap(rf_engine *e) { return rf__emit_reserve(e, 4 * e->decision_count); }
-
-/* An exit: the ledger's, then looked at for a tracker's id swap undone as they leave. */
+/* An exit: the ledger's, then looked at for a tracker's id swap ended as they leave (applied
+ * when the clock passes it). */
 static int take_exit(rf_engine *e, const rf_shopper_rec *x) {
   uint32_t who = 0;
-  int rc = room_to_undo_a_swap(e);
-  if (rc == 0) rc = rf__ledger_exit(&e->ledger, x, &e->err);
+  int rc = rf__ledger_exit(&e->ledger, x, &e->err);
   if (rc != 0 || rf__ledger_lookup(&e->ledger, x->shopper, &who) != 0) return rc;
   rf__swaps_exit(e, who, x->t);
   return 0;
@@ -162,21 +157,18 @@ static rf_time_us track_horizon(const rf_engine *e) {
   return from - RF__TRACK_READ_BEFORE_US;
 }
 
-/* A fix: kept in the shopper's track, then looked at for a tracker's id swap undone. */
+/* A fix: kept in the track of the shopper its id names (through the swaps applied so far), and
+ * looked at, under the tracker's own id, for swaps of ids. */
 static int take_position(rf_engine *e, const rf_position_rec *p) {
   uint32_t id = 0;
   int rc = rf__ledger_find(&e->ledger, p->shopper, &id, &e->err);
   if (rc != 0) return rc;
   const uint32_t who = rf__aliases_map(&e->swaps.aliases, id, p->t);
-  const int had = rf__ledger_track_count(&e->ledger, who) > 0;
-  rf__fix before;
-  if (had)
-    before = *rf__ledger_track_fix(&e->ledger, who, rf__ledger_track_count(&e->ledger, who) - 1);
-  rc = room_to_undo_a_swap(e);
-  if (rc == 0) rc = rf__ledger_position_of(&e->ledger, who, p, track_horizon(e), &e->err);
+  if (rf__swaps_reserve(e, id, p->t) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  rc = rf__ledger_position_of(&e->ledger, who, p, track_horizon(e), &e->err);
   if (rc != 0) return rc;
   const rf__fix now = {p->t, p->x, p->y};
-  rf__swaps_position(e, who, had ? &before : NULL, &now);
+  rf__swaps_position(e, id, &now);
   return 0;
 }
 

@@ -6,13 +6,13 @@
 #include "core/alloc.h"
 #include "emit.h"
 
-void rf__forget_decisions(rf_engine *e, rf_time_us horizon) {
+void rf__forget_decisions(rf_engine *e, rf_time_us horizon, rf_time_us now) {
   /* Called on every push: a pass only when the oldest kept decision has aged out. */
-  if (e->decision_count == 0 || e->decisions_oldest_t1 + horizon >= e->clock) return;
+  if (e->decision_count == 0 || e->decisions_oldest_t1 + horizon >= now) return;
   size_t keep = 0;
   rf_time_us oldest = INT64_MAX;
   for (size_t i = 0; i < e->decision_count; ++i)
-    if (e->decisions[i].t1 + horizon >= e->clock) {
+    if (e->decisions[i].t1 + horizon >= now) {
       e->decisions[keep++] = e->decisions[i];
       if (e->decisions[i].t1 < oldest) oldest = e->decisions[i].t1;
     }
@@ -76,7 +76,10 @@ static void other_product(const rf_engine *e, const f_choice *ch, f_decision *d)
 }
 
 int rf__remember(rf_engine *e, const f_choice *ch, int64_t seq) {
-  rf__forget_decisions(e, rf__param_us(e, RF_PARAM_REVISION_S));
+  /* Aged by the decision's own time, not the clock: a tracker id swap found before it and applied
+   * after it then finds the same decisions, however far the clock had run. */
+  rf__forget_decisions(e, rf__param_us(e, RF_PARAM_REVISION_S),
+                       ch->c->t1 + rf__param_us(e, RF_PARAM_WAIT_S));
   if (RF__RESERVE(&e->alloc, e->decisions, e->decision_cap, e->decision_count + 1) != 0) return -1;
   const f_change *c = ch->c;
   if (e->decision_count == 0 || c->t1 < e->decisions_oldest_t1) e->decisions_oldest_t1 = c->t1;

@@ -34,8 +34,8 @@ int rf__correct(rf_engine *e, const f_choice *ch, rf_time_us t);
  * probability p, at t: two diffs naming d's, room for which must be reserved. */
 void rf__redo(rf_engine *e, f_decision *d, uint32_t into, double p, rf_time_us t);
 
-/* Forgets the decisions the revision horizon no longer reaches. */
-void rf__forget_decisions(rf_engine *e, rf_time_us horizon);
+/* Forgets the decisions the revision horizon no longer reaches at `now`. */
+void rf__forget_decisions(rf_engine *e, rf_time_us horizon, rf_time_us now);
 
 /* Whether a kept decision names this cart, or one of its alternatives this shopper. */
 int rf__decisions_name(const rf_engine *e, uint32_t slot);

@@ -120,6 +120,18 @@ int rf__sources_watermark(const f_sources *s, const double kind_delay_s[3], rf_t
   return any;
 }
 
+rf_time_us rf__sources_lead_us(const f_sources *s, f_source_kind kind,
+                               const double kind_delay_s[3]) {
+  rf_time_us lead = -1;
+  for (size_t k = 0; k < s->count; ++k) {
+    const f_source *o = &s->list[k];
+    if (!o->seen || o->stale || o->kind != kind) continue;
+    rf_time_us d = rf__sources_delay_us(s, k, kind_delay_s);
+    if (lead < 0 || d < lead) lead = d;
+  }
+  return lead < 0 ? 0 : lead;
+}
+
 double rf__sources_delay_quantile(const f_sources *s, size_t i, double q) {
   const f_source *src = &s->list[i];
   if (src->delays == 0) return 0.0;

@@ -63,6 +63,11 @@ rf_time_us rf__sources_delay_us(const f_sources *s, size_t i, const double kind_
  * bad one far ahead cannot make the good ones after it late. */
 void rf__sources_note(f_sources *s, size_t i, rf_time_us t, rf_time_us timeout_us, int taken);
 
+/* How far ahead of the watermark every live source of `kind` has surely sent all its records:
+ * the least of their allowed delays (a source's records come in its own order), 0 with none. */
+rf_time_us rf__sources_lead_us(const f_sources *s, f_source_kind kind,
+                               const double kind_delay_s[3]);
+
 /* The watermark: 1 and *out when a live source was seen, else 0. */
 int rf__sources_watermark(const f_sources *s, const double kind_delay_s[3], rf_time_us *out);
 

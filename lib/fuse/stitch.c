@@ -37,9 +37,9 @@ int64_t rf__stitch_lookup(const rf_engine *e, const char *id) {
  * is no candidate: not in the store, no track, or fixes after the new id began. */
 static double stopped_near(const rf_engine *e, uint32_t o, const f_stitch *st) {
   const rf__ledger *l = &e->ledger;
-  int n = rf__ledger_present(l, o) ? rf__ledger_track_count(l, o) : 0;
-  if (n == 0) return -1;
-  const rf__fix *last = rf__ledger_track_fix(l, o, n - 1);
+  const rf__track *tr = rf__ledger_present(l, o) ? rf__swaps_raw(e, o) : NULL;
+  if (tr == NULL || tr->count == 0) return -1;
+  const rf__fix *last = rf__track_at(tr, tr->count - 1); /* the tracker's own, as it named it */
   if (last->t > st->first.t || st->first.t - last->t > STOPPED_US) return -1;
   double d = hypot(last->x - st->first.x, last->y - st->first.y);
   double allowed = REACH_M + WALK_M_PER_S * (double)(st->first.t - last->t) / 1e6;

@@ -2,8 +2,10 @@
 #include "swaps.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "aliases.h"
+#include "core/alloc.h"
 #include "emit.h"
 #include "hypotheses.h"
 #include "retailfuse/status.h"
@@ -41,11 +43,21 @@ static double distance(const rf__fix *a, const rf__fix *b) {
 
 static rf_time_us gap(rf_time_us a, rf_time_us b) { return a > b ? a - b : b - a; }
 
+/* The tracker's own fixes of each id are kept RAW_KEEP_US back at about one per RAW_STEP_US:
+ * enough to read a pass's motion, and the step before a jump. */
+#define RAW_KEEP_US 4000000
+#define RAW_STEP_US 100000
 /* How long before and after a pass a track's motion is read. */
 #define MOTION_US 2000000
 /* A pass older than the latest one must look this much likelier crossed (log-odds) to be taken
  * as where a swap began: most passes tell nothing, and then the latest is the likeliest. */
 #define OLDER_MARGIN 1.0
+
+/* An id's motion over [t0, t1], from the tracker's own fixes of it. */
+static f_motion motion(const rf_engine *e, uint32_t id, rf_time_us t0, rf_time_us t1) {
+  const rf__track *tr = rf__swaps_raw(e, id);
+  return tr != NULL ? rf__motion_of(tr, t0, t1) : (f_motion){0, 0, 0};
+}
 
 /* Notes that a and b were close at t: the pass they are in, or a new one (with how each was
  * moving as it began). */
@@ -64,9 +76,12 @@ static void note_pass(rf_engine *e, uint32_t a, uint32_t b, rf_time_us t) {
     }
   }
   const rf_time_us from = t > MOTION_US ? t - MOTION_US : 0;
-  w->episode[w->episode_next] = (f_episode){
-      a, b, t, t, rf__motion_of(&e->ledger, a, from, t), rf__motion_of(&e->ledger, b, from, t),
-      0, 0};
+  w->episode[w->episode_next] = (f_episode){.a = a,
+                                            .b = b,
+                                            .first = t,
+                                            .last = t,
+                                            .a_before = motion(e, a, from, t),
+                                            .b_before = motion(e, b, from, t)};
   w->episode_next = (w->episode_next + 1) % RF__EPISODES;
   if (w->episode_count < RF__EPISODES) w->episode_count++;
 }
@@ -74,10 +89,10 @@ static void note_pass(rf_engine *e, uint32_t a, uint32_t b, rf_time_us t) {
 /* Every shopper in the store whose newest fix is near `now`, in time and place, passes `who`. */
 static void note_passes(rf_engine *e, uint32_t who, const rf__fix *now) {
   const rf__ledger *l = &e->ledger;
-  for (uint32_t o = 0; o < l->slots; ++o) {
-    int n = o == who || !rf__ledger_present(l, o) ? 0 : rf__ledger_track_count(l, o);
-    if (n == 0) continue;
-    const rf__fix *f = rf__ledger_track_fix(l, o, n - 1);
+  for (uint32_t o = 0; o < l->slots && o < e->swaps.raw_cap; ++o) {
+    const rf__track *tr = &e->swaps.raw[o];
+    if (o == who || !rf__ledger_present(l, o) || tr->count == 0) continue;
+    const rf__fix *f = rf__track_at(tr, tr->count - 1);
     if (gap(f->t, now->t) <= STEP_US && distance(f, now) < CLOSE_M) note_pass(e, who, o, now->t);
   }
 }
@@ -88,8 +103,8 @@ static void judge_passes(rf_engine *e, uint32_t who, rf_time_us now) {
   for (size_t k = 0; k < w->episode_count; ++k) {
     f_episode *p = &w->episode[k];
     if (p->judged || (p->a != who && p->b != who) || now < p->last + MOTION_US) continue;
-    f_motion a_after = rf__motion_of(&e->ledger, p->a, p->last, p->last + MOTION_US);
-    f_motion b_after = rf__motion_of(&e->ledger, p->b, p->last, p->last + MOTION_US);
+    f_motion a_after = motion(e, p->a, p->last, p->last + MOTION_US);
+    f_motion b_after = motion(e, p->b, p->last, p->last + MOTION_US);
     p->crossed =
         rf__crossing_log_odds(p->a_before, p->b_before, a_after, b_after, p->last - p->first);
     p->judged = 1;
@@ -152,42 +167,18 @@ static int partner(const f_swaps *w, const f_jump *j) {
   return -1;
 }
 
-/* The cart a decision made for one of a and b goes to once they are swapped back, or -1. */
-static int64_t swapped_cart(const rf_engine *e, const f_decision *d, uint32_t a, uint32_t b) {
-  const rf__ledger *l = &e->ledger;
-  uint32_t from = rf__ledger_cart_of(l, d->cart), ca = rf__ledger_cart_of(l, a),
-           cb = rf__ledger_cart_of(l, b);
-  if (ca == cb || (from != ca && from != cb)) return -1;
-  uint32_t into = from == ca ? cb : ca;
-  return rf__correctable(e, d, into) ? (int64_t)into : -1;
-}
-
-/* a and b were swapped from `since` until `until`: their decisions, visits and fixes of that
- * time change hands. 0 or RF_ENOMEM (nothing changed). */
-static int undo_swap(rf_engine *e, uint32_t a, uint32_t b, rf_time_us since, rf_time_us until) {
-  size_t corrections = 0;
-  for (size_t i = 0; i < e->decision_count; ++i) {
-    const f_decision *d = &e->decisions[i];
-    corrections += d->t0 >= since && d->t0 < until && swapped_cart(e, d, a, b) >= 0;
-  }
-  if (rf__emit_reserve(e, 2 * corrections) != 0 || rf__ledger_reserve_swap(&e->ledger, a, b) != 0)
-    return RF_ENOMEM;
-  rf_time_us t = e->has_clock ? e->clock : until;
-  for (size_t i = 0; i < e->decision_count; ++i) {
-    f_decision *d = &e->decisions[i];
-    int64_t into = d->t0 >= since && d->t0 < until ? swapped_cart(e, d, a, b) : -1;
-    if (into >= 0) rf__redo(e, d, (uint32_t)into, d->conf, t);
-  }
-  for (size_t h = 0; h < e->hand_count; ++h) {
-    f_hand *hv = &e->hands[h];
-    if (hv->t1 < since || hv->t0 >= until) continue;
-    if (hv->shopper == (int64_t)a) hv->shopper = b;
-    else if (hv->shopper == (int64_t)b) hv->shopper = a;
-  }
-  rf__ledger_swap_tracks(&e->ledger, a, b, since, until);
-  rf__aliases_flip(&e->swaps.aliases, a, b, since);
-  if (until != RF__FOREVER) rf__aliases_flip(&e->swaps.aliases, a, b, until);
-  e->stats.track_swaps++;
+/* The swap of a and b from `since` until `until` was found by the fix or exit at `found`: it
+ * is applied once every decision due before then is made (relabel.c). 0, or 1 when RF__FOUND
+ * found swaps wait already (the clock minutes behind the tracker): this one goes unapplied. */
+static int found_swap(rf_engine *e, uint32_t a, uint32_t b, rf_time_us since, rf_time_us until,
+                      rf_time_us found) {
+  f_swaps *w = &e->swaps;
+  if (w->found_count == RF__FOUND) return 1;
+  size_t at = w->found_count;
+  while (at > 0 && w->found[at - 1].found > found) --at;
+  memmove(w->found + at + 1, w->found + at, (w->found_count - at) * sizeof *w->found);
+  w->found[at] = (f_found){a, b, since, until, found};
+  w->found_count++;
   return 0;
 }
 
@@ -213,22 +204,22 @@ static int meeting(const f_swaps *w, uint32_t a, uint32_t b, rf_time_us t) {
   return 0;
 }
 
-/* Jumps j and o (found together) cross the ids of their tracks at t: 0, 1 if they cannot (a big
- * crossing with no pass before it), or RF_ENOMEM. A tracker swaps people only
+/* Jumps j and o (found together) cross the ids of their tracks at t: 0, or 1 if they cannot (a
+ * big crossing with no pass before it, or too many found waiting). A tracker swaps people only
  * where they stand close: a big crossing ends a swap — one seen begin, or else one begun at the
  * pass where the ids likeliest crossed — and a small one with no swap open begins one. */
 static int crossed(rf_engine *e, const f_jump *j, const f_jump *o, rf_time_us t) {
   f_swaps *w = &e->swaps;
-  rf_time_us since = t;
+  rf_time_us since = t, found = j->t > o->t ? j->t : o->t;
   if (open_swap(w, j->who, o->who, t, 0) ||
       ((small(j) || small(o)) && meeting(w, j->who, o->who, t))) {
-    int rc = undo_swap(e, j->who, o->who, t, RF__FOREVER);
+    int rc = found_swap(e, j->who, o->who, t, RF__FOREVER, found);
     if (rc == 0) open_swap(w, j->who, o->who, t, 1);
     return rc;
   }
   if (small(j) || small(o) || swap_start(w, j->who, o->who, t, &since) != 0)
     return 1; /* a step where people stand close, or no pass known: no swap seen */
-  return undo_swap(e, j->who, o->who, since, t);
+  return found_swap(e, j->who, o->who, since, t, found);
 }
 
 /* Jump j either crosses ids with an earlier one (1) or is kept (0). */
@@ -236,34 +227,54 @@ static int jumped(rf_engine *e, const f_jump *j) {
   f_swaps *w = &e->swaps;
   int k = partner(w, j);
   int rc = k < 0 ? 1 : crossed(e, j, &w->jump[k], w->jump[k].t < j->t ? w->jump[k].t : j->t);
-  if (rc == 1) {
+  if (rc != 0) {
     w->jump[w->jump_next] = *j;
     w->jump_next = (w->jump_next + 1) % RF__JUMPS;
     if (w->jump_count < RF__JUMPS) w->jump_count++;
     return 0;
   }
-  if (rc != 0) return rc;
   w->jump[k].spent = 1;
   return 1;
 }
 
-/* A swap seen begin and not end for longer than most last is taken as ended unseen: one a
- * call, so a record never makes more than two undos (this and a crossing). */
-static int expire(rf_engine *e, rf_time_us now) {
+/* A swap seen begin and not end for longer than most last is taken as ended unseen. */
+static void expire(rf_engine *e, rf_time_us now) {
   f_swaps *w = &e->swaps;
   for (size_t k = 0; k < w->open_count; ++k) {
     f_pair p = w->open[k];
-    if (now - p.since < OPEN_US) continue;
-    int rc = undo_swap(e, p.a, p.b, p.since + OPEN_US, RF__FOREVER);
-    if (rc == 0) w->open[k] = w->open[--w->open_count];
-    return rc;
+    if (now - p.since >= OPEN_US &&
+        found_swap(e, p.a, p.b, p.since + OPEN_US, RF__FOREVER, p.since + OPEN_US) == 0)
+      w->open[k--] = w->open[--w->open_count];
   }
-  return 0;
 }
 
-int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *before, const rf__fix *now) {
-  int rc = expire(e, now->t);
-  if (rc != 0) return rc;
+const rf__track *rf__swaps_raw(const rf_engine *e, uint32_t id) {
+  return id < e->swaps.raw_cap ? &e->swaps.raw[id] : NULL;
+}
+
+int rf__swaps_reserve(rf_engine *e, uint32_t who, rf_time_us t) {
+  f_swaps *w = &e->swaps;
+  size_t had = w->raw_cap;
+  if (who >= had && RF__RESERVE(&e->alloc, w->raw, w->raw_cap, (size_t)who + 1) != 0)
+    return RF_ENOMEM;
+  for (size_t k = had; k < w->raw_cap; ++k) w->raw[k] = (rf__track){.step_us = RAW_STEP_US};
+  return rf__track_reserve(&w->raw[who], &e->alloc, t - RAW_KEEP_US);
+}
+
+void rf__swaps_free(rf_engine *e) {
+  for (size_t k = 0; k < e->swaps.raw_cap; ++k) rf__track_free(&e->swaps.raw[k], &e->alloc);
+  rf__free(&e->alloc, e->swaps.raw);
+  e->swaps.raw = NULL;
+  e->swaps.raw_cap = 0;
+}
+
+int rf__swaps_position(rf_engine *e, uint32_t who, const rf__fix *now) {
+  rf__track *tr = &e->swaps.raw[who]; /* reserved: rf__swaps_reserve */
+  const int had = tr->count > 0;
+  const rf__fix before_fix = had ? *rf__track_at(tr, tr->count - 1) : *now;
+  const rf__fix *before = had ? &before_fix : NULL;
+  rf__track_add(tr, &e->alloc, now, now->t - RAW_KEEP_US); /* cannot fail: room reserved */
+  expire(e, now->t);
   rf_time_us dt = before == NULL || now->t < before->t ? JUMP_WITHIN_US + 1 : now->t - before->t;
   double moved = before == NULL ? 0 : distance(before, now);
   int big = dt <= JUMP_WITHIN_US && moved > JUMP_M;
@@ -289,6 +300,7 @@ static int64_t open_with(const f_swaps *w, uint32_t who) {
 void rf__swaps_forget(rf_engine *e, uint32_t slot) {
   f_swaps *w = &e->swaps;
   rf__aliases_forget(&w->aliases, slot);
+  if (slot < w->raw_cap) rf__track_clear(&w->raw[slot]);
   for (size_t k = 0; k < w->open_count; ++k)
     if (w->open[k].a == slot || w->open[k].b == slot) w->open[k--] = w->open[--w->open_count];
 }
@@ -297,14 +309,13 @@ int rf__swaps_exit(rf_engine *e, uint32_t who, rf_time_us t) {
   /* The door tells who left: a tracker takes back the ids it had swapped on that person. */
   int64_t other = open_with(&e->swaps, who);
   if (other >= 0) {
-    int rc = undo_swap(e, who, (uint32_t)other, t, RF__FOREVER);
-    if (rc == 0) open_swap(&e->swaps, who, (uint32_t)other, t, 1);
-    return rc == 0 ? 1 : rc;
+    if (found_swap(e, who, (uint32_t)other, t, RF__FOREVER, t) != 0) return 0;
+    open_swap(&e->swaps, who, (uint32_t)other, t, 1);
+    return 1;
   }
-  const rf__ledger *l = &e->ledger;
-  int n = rf__ledger_track_count(l, who);
-  if (n == 0) return 0;
-  const rf__fix *last = rf__ledger_track_fix(l, who, n - 1);
+  const rf__track *tr = rf__swaps_raw(e, who);
+  if (tr == NULL || tr->count == 0) return 0;
+  const rf__fix *last = rf__track_at(tr, tr->count - 1);
   if (t < last->t || t - last->t > JUMP_WITHIN_US) return 0; /* their track had ended already */
   const f_jump j = {who, 0, 1, t, *last, *last};
   return jumped(e, &j);

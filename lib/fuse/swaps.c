@@ -303,6 +303,15 @@ void rf__swaps_forget(rf_engine *e, uint32_t slot) {
   if (slot < w->raw_cap) rf__track_clear(&w->raw[slot]);
   for (size_t k = 0; k < w->open_count; ++k)
     if (w->open[k].a == slot || w->open[k].b == slot) w->open[k--] = w->open[--w->open_count];
+  size_t kept = 0; /* swaps found for the slot's old shopper are theirs, not the new one's */
+  for (size_t k = 0; k < w->found_count; ++k)
+    if (w->found[k].a != slot && w->found[k].b != slot) w->found[kept++] = w->found[k];
+  w->found_count = kept;
+  for (size_t k = 0; k < w->episode_count; ++k)
+    if (w->episode[k].a == slot || w->episode[k].b == slot)
+      w->episode[k].a = w->episode[k].b = UINT32_MAX; /* a pass of no one now */
+  for (size_t k = 0; k < w->jump_count; ++k)
+    if (w->jump[k].who == slot) w->jump[k].spent = 1;
 }
 
 int rf__swaps_exit(rf_engine *e, uint32_t who, rf_time_us t) {

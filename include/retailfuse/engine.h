@@ -66,7 +66,8 @@ typedef struct rf_engine rf_engine;
   XX(CAMERAS_DELAY_S, 5.0, 0.0, 60.0,                                                              \
      "allowed delay of a camera source (hand) unless set by name (s)")                             \
   XX(TRACKER_DELAY_S, 2.0, 0.0, 60.0,                                                              \
-     "allowed delay of a tracker source (enter, exit, link, position) unless set by name (s)")     \
+     "allowed delay of a tracker source (enter, exit, link, position) unless set by name (s); "    \
+     "a tracker id swap found counts for the decisions due from this long before it")              \
   XX(SOURCE_TIMEOUT_S, 10.0, 0.1, 3600.0,                                                          \
      "a source silent this long on the other sources' clock is stale: "                            \
      "it no longer holds decisions back (s)")                                                      \

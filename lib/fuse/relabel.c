@@ -1,13 +1,14 @@
 /* Swaps found, applied in the order they were found as the clock passes them: swaps.h says what
  * and why. */
+#include <string.h>
+
 #include "aliases.h"
 #include "emit.h"
-#include "revise.h"
+#include "hypotheses.h"
 #include "retailfuse/status.h"
+#include "revise.h"
 #include "state.h"
 #include "swaps.h"
-
-#include <string.h>
 
 /* A swap's ends moved up to the tracks' grid (track.h): a track keeps the newest fix of each
  * step, so a swap that splits no step moves the same fixes as mapping each as it comes would. */

@@ -6,10 +6,7 @@
 
 #include "aliases.h"
 #include "core/alloc.h"
-#include "emit.h"
-#include "hypotheses.h"
 #include "retailfuse/status.h"
-#include "revise.h"
 #include "state.h"
 
 /* Two tracks this close (m), in fixes this close in time (us), are passing each other: where a

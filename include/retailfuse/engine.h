@@ -96,8 +96,9 @@ typedef struct rf_engine rf_engine;
   XX(HINT_WEIGHT, 1.0, 0.0, 10.0, "how much holding and sku hints count (0: ignored)")             \
   XX(REVISION_S, 120.0, 0.0, 3600.0, "how far back a later change may correct a decided take (s)") \
   XX(LEARN, 1.0, 0.0, 1.0,                                                                         \
-     "1: learn MISSED_HAND_RATE and WRONG_ID_RATE from the store's own decisions, "                \
-     "starting from their values (a rate set by hand is kept); 0: keep them as set")
+     "1: learn MISSED_HAND_RATE, WRONG_ID_RATE, and NOISE_G and SD_FRACTION (for shelves and "     \
+     "products that declare none) from the store's own decisions, starting from their values "     \
+     "(a value set by hand is kept); 0: keep them as set")
 
 /* The engine's own parameters, then its load-cell segmenter's (loadcell.h) as LOADCELL_<name>:
  * RF_PARAM_LOADCELL_SETTLE_S, ... — set before the first samples record. */

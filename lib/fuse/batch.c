@@ -15,6 +15,7 @@
 #include "revise.h"
 #include "runs.h"
 #include "split.h"
+#include "weighing.h"
 
 typedef struct f_batch {
   size_t due;        /* rows: the first `due` pending changes */
@@ -277,6 +278,8 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
                            e->scratch.buf[F_SLOT_ORDER_TMP], &same);
   ch.conf = b->post[best] * exp(same - ch.all);
   if (ch.conf > 1.0) ch.conf = 1.0;
+  /* The reading teaches the store's weighing noise, as probable as it is whoever made it. */
+  rf__teach_weighing(e, c, ch.w, exp(same - ch.all));
   ch.cart = rf__ledger_cart_of(&e->ledger, best);
   rf_time_us t = c->t1 + b->wait;
   int64_t seq;

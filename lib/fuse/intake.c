@@ -98,10 +98,11 @@ void rf__hands_forget(rf_engine *e, size_t count) {
 }
 
 /* Adds a settled change of a shelf to those waiting to be decided: g[k] for each plate of the
- * shelf, `reported` plates of it moved. Room for it must have been reserved (rf__reserve_changes).
- * Its event number comes when it is decided (batch.c). */
+ * shelf, `reported` plates of it moved; `lists_quiet` when the plates it lists that did not move
+ * show their noise (a delta record's; the load cells list only plates that moved). Room for it must
+ * have been reserved (rf__reserve_changes). Its event number comes when it is decided (batch.c). */
 static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t1,
-                       const double *g_in, int reported, int faulty) {
+                       const double *g_in, int reported, int faulty, int lists_quiet) {
   rf_shelf_def def;
   rf_store_shelf(e->store, shelf, &def);
   size_t n = def.plate_count;
@@ -126,6 +127,7 @@ static void add_change(rf_engine *e, uint32_t shelf, rf_time_us t0, rf_time_us t
   c->first_g = e->g_len;
   c->reported = reported;
   c->faulty = faulty;
+  c->lists_quiet = lists_quiet;
   c->total = total;
   c->center_x = mass > 0 ? moment / mass : 0.5 * (def.plates[0].x0 + def.plates[n - 1].x1);
   e->g_len += n;
@@ -180,7 +182,7 @@ int rf__take_delta(rf_engine *e, const rf_delta_rec *r) {
     rf_store_find_plate(e->store, r->plates[k].plate, &plate);
     e->event_g[plate - first] += r->plates[k].g;
   }
-  add_change(e, shelf, r->t0, r->t1, e->event_g, (int)r->plate_count, 0);
+  add_change(e, shelf, r->t0, r->t1, e->event_g, (int)r->plate_count, 0, 1);
   return 0;
 }
 
@@ -201,7 +203,7 @@ int rf__take_shelf_event(const rf_shelf_event *ev, void *payload) {
   /* Reserved before the readings were handed over (rf__take_samples): this cannot fail. */
   if (e->pending_count == e->pending_cap || e->g_len + ev->plate_count > e->g_cap)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported, faulty);
+  add_change(e, ev->shelf, ev->t0, ev->t1, e->event_g, reported, faulty, 0);
   return 0;
 }
 

@@ -39,9 +39,10 @@ typedef struct f_change {
   uint32_t shelf;
   rf_time_us t0, t1;
   int64_t event;
-  size_t first_g; /* per-plate changes of the shelf in g_pool, plate_count of them */
-  int reported;   /* how many plates the record listed */
-  int faulty;     /* a plate that moved in it was faulty (raw readings only) */
+  size_t first_g;  /* per-plate changes of the shelf in g_pool, plate_count of them */
+  int reported;    /* how many plates the record listed */
+  int faulty;      /* a plate that moved in it was faulty (raw readings only) */
+  int lists_quiet; /* the plates listed that did not move show their noise (delta records) */
   double total, center_x;
 } f_change;
 

@@ -107,7 +107,6 @@ static void test_noise_kept_when_set_or_off(void **state) {
 typedef struct run {
   rf_host *host;
   rf_eval *eval;
-  int strip; /* drop the declared noise and spreads */
 } run;
 
 static int to_eval(const rf_record *rec, void *payload) {
@@ -115,11 +114,7 @@ static int to_eval(const rf_record *rec, void *payload) {
 }
 
 static int to_host(const rf_record *rec, void *payload) {
-  run *x = payload;
-  rf_record copy = *rec;
-  if (x->strip && copy.type == RF_RECORD_SHELF) copy.u.shelf.has_noise = 0;
-  if (x->strip && copy.type == RF_RECORD_PRODUCT) copy.u.product.has_weight_sd = 0;
-  int rc = rf_host_push(x->host, &copy);
+  int rc = rf_host_push(((run *)payload)->host, rec);
   return rc == RF_SETASIDE ? 0 : rc;
 }
 
@@ -127,15 +122,16 @@ static int to_truth(const rf_record *rec, void *payload) {
   return rf_eval_add_truth(((run *)payload)->eval, rec);
 }
 
-/* The busy store with 4 g shelves, shortened, run with LEARN `learn`; its receipt F1, and the
- * engine's NOISE_G and SD_FRACTION at the end. */
-static double run_store(int strip, int learn, double *noise_g, double *share) {
+/* The busy store with 4 g shelves, shortened, its noise and spreads `declared` or not, run with
+ * LEARN `learn`; its receipt F1, and the engine's NOISE_G and SD_FRACTION at the end. */
+static double run_store(int declared, int learn, double *noise_g, double *share) {
   rf_sim_params p;
   assert_int_equal(rf_sim_preset(&p, "busy"), RF_OK);
   assert_int_equal(rf_sim_set(&p, "noise_g", "4"), RF_OK);
   assert_int_equal(rf_sim_set(&p, "duration_s", "420"), RF_OK);
   assert_int_equal(rf_sim_set(&p, "shoppers", "16"), RF_OK);
-  run x = {.strip = strip};
+  assert_int_equal(rf_sim_set(&p, "declared", declared ? "1" : "0"), RF_OK);
+  run x = {0};
   assert_int_equal(rf_host_new(&x.host, RF_METHOD_FUSED, NULL), RF_OK);
   assert_int_equal(rf_eval_new(&x.eval, NULL), RF_OK);
   assert_int_equal(rf_host_param_set(x.host, "LEARN", learn), RF_OK);
@@ -158,10 +154,10 @@ static double run_store(int strip, int learn, double *noise_g, double *share) {
 static void test_undeclared_store_learns_its_noise(void **state) {
   (void)state;
   double noise, share, noise0, share0;
-  double declared = run_store(0, 1, &noise, &share);
+  double declared = run_store(1, 1, &noise, &share);
   assert_true(noise == 1.5 && share == 0.01);
-  double fixed = run_store(1, 0, &noise0, &share0);
-  double learnt = run_store(1, 1, &noise, &share);
+  double fixed = run_store(0, 0, &noise0, &share0);
+  double learnt = run_store(0, 1, &noise, &share);
   print_message("F1 declared %.4f, undeclared %.4f, learnt %.4f (noise %.2f g, spread %.4f)\n",
                 declared, fixed, learnt, noise, share);
   assert_true(noise0 == 1.5 && share0 == 0.01);

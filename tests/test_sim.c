@@ -1439,6 +1439,47 @@ static void check_catches_inconsistent_parameters(void **state) {
   assert_int_equal(rf_sim_preset(&p, NULL), RF_EINVAL);
 }
 
+/* ---- what the store declares ---- */
+
+typedef struct declares {
+  int shelves, products, noise, spread;
+} declares;
+
+static int count_declared(const rf_record *r, void *payload) {
+  declares *d = payload;
+  if (r->type == RF_RECORD_SHELF) {
+    d->shelves++;
+    d->noise += r->u.shelf.has_noise;
+  }
+  if (r->type == RF_RECORD_PRODUCT) {
+    d->products++;
+    d->spread += r->u.product.has_weight_sd;
+  }
+  return 0;
+}
+
+static int discard(const rf_record *r, void *payload) {
+  (void)r;
+  (void)payload;
+  return 0;
+}
+
+/* Every shelf declares its noise and every product its spread, unless `declared` is 0: then
+ * none does (a store that does not know them), on either layout. */
+static void stores_may_leave_noise_undeclared(void **state) {
+  (void)state;
+  const char *presets[2] = {"busy", "realistic"};
+  for (int k = 0; k < 2; ++k)
+    for (int declared = 0; declared <= 1; ++declared) {
+      rf_sim_params p = params(presets[k], declared ? "shoppers=2" : "shoppers=2 declared=0");
+      declares d = {0, 0, 0, 0};
+      assert_int_equal(rf_sim_run(&p, 5, count_declared, &d, discard, NULL, NULL), RF_OK);
+      assert_true(d.shelves > 0 && d.products > 0);
+      assert_int_equal(d.noise, declared ? d.shelves : 0);
+      assert_int_equal(d.spread, declared ? d.products : 0);
+    }
+}
+
 /* ---- sinks and allocation ---- */
 
 typedef struct stopper {
@@ -2254,6 +2295,7 @@ int main(void) {
       cmocka_unit_test(crowding_shares_shelves),
       cmocka_unit_test(load_cell_noise_is_as_configured),
       cmocka_unit_test(load_cells_without_noise_read_the_items),
+      cmocka_unit_test(stores_may_leave_noise_undeclared),
       cmocka_unit_test(browsers_take_nothing),
       cmocka_unit_test(no_putbacks_without_putback_share),
       cmocka_unit_test(wrong_shelf_putbacks),

@@ -96,9 +96,11 @@ typedef struct rf_sim_params {
   int staff;         /* staff members (`"staff": true`) who restock shelves during the run */
   int rush_shoppers; /* shoppers who rush one gondola together at rush_at_s (15+: a rush) */
   double rush_at_s;  /* when the rush starts on the store clock */
+  int declared;      /* 1: shelf records declare their noise and product records their items'
+                        spread; 0: neither (a store that does not know them) */
 } rf_sim_params;
 
-#define RF_SIM_PARAMS_VERSION 3
+#define RF_SIM_PARAMS_VERSION 4
 
 /* The presets: "easy", "busy", "adversarial", "day", "large", "chaos" (busy with every
  * stream fault on), and the realistic ones: "realistic" (busy traffic in a varied layout with

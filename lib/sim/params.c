@@ -83,6 +83,7 @@ static const knob knobs[] = {
     INT_KNOB(staff, 0, 100, "staff members who restock shelves during the run"),
     INT_KNOB(rush_shoppers, 0, 100000, "shoppers who rush one gondola together"),
     REAL_KNOB(rush_at_s, 0, 1e7, "when the rush starts (s)"),
+    INT_KNOB(declared, 0, 1, "1: shelves declare their noise, products their spread; 0: neither"),
 };
 
 #define KNOB_COUNT (sizeof knobs / sizeof knobs[0])
@@ -121,6 +122,7 @@ static void busy(rf_sim_params *p) {
   p->sample_hz = 60;
   p->drift_g_per_h = 5;
   p->cameras = 1; /* every stream fault off: sources, rates and the outage are 0 */
+  p->declared = 1;
 }
 
 /* Busy, with the stream faults a vendor sees in a live store, at rates that are bad but not

@@ -50,7 +50,7 @@ static int emit_store(emitter *e) {
     rec.u.product.sku = w->products[i].sku;
     rec.u.product.name = w->products[i].name;
     rec.u.product.weight_g = w->products[i].weight;
-    rec.u.product.has_weight_sd = 1;
+    rec.u.product.has_weight_sd = w->p->declared;
     rec.u.product.weight_sd_g = w->products[i].sd;
     if ((rc = e->sink(&rec, e->payload)) != 0) return rc;
   }
@@ -64,7 +64,7 @@ static int emit_store(emitter *e) {
     memset(&rec, 0, sizeof rec);
     rec.type = RF_RECORD_SHELF;
     rec.u.shelf.shelf = sh->id;
-    rec.u.shelf.has_noise = 1;
+    rec.u.shelf.has_noise = w->p->declared;
     rec.u.shelf.noise_g = (double)(int)(sh->noise * 100 + 0.5) / 100;
     rec.u.shelf.has_pos = 1;
     rec.u.shelf.pos_x = sh->pos_x;

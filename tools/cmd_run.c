@@ -181,7 +181,9 @@ int cmd_run(int argc, char **argv) {
   rf_scenario_writer *writer = NULL;
   if ((rc = rf_scenario_reader_open(&reader, a.path, NULL, NULL)) != 0)
     return cannot("open", a.path, rc);
-  if ((rc = rf_scenario_writer_open(&writer, a.out_path, NULL)) != 0) {
+  if ((rc = rf_scenario_writer_open(&writer, a.out_path, NULL)) != 0 ||
+      (rc = rf_scenario_writer_set_format(writer, rf_scenario_format_of_path(a.out_path))) != 0) {
+    rf_scenario_writer_close(writer);
     rf_scenario_reader_free(reader);
     return cannot("write", a.out_path, rc);
   }

@@ -42,6 +42,7 @@ int cmd_sim(int argc, char **argv) {
   const char *preset = "busy", *out = NULL, *weights = "deltas";
   uint64_t seed = 1;
   int list = 0;
+  rf_scenario_format format = RF_FORMAT_JSONL;
   rf_sim_params params;
   /* Presets first, so --set applies on top whatever the order on the line. */
   for (int i = 1; i + 1 < argc; ++i)
@@ -87,6 +88,11 @@ int cmd_sim(int argc, char **argv) {
       int rc = rf_sim_set(&params, knob, eq + 1);
       if (rc == RF_ENOTFOUND) return usage_error("sim: no knob '%s' (see --list-knobs)", knob);
       if (rc != 0) return usage_error("sim: '%s' is not a valid value for %s", eq + 1, knob);
+    } else if (strcmp(a, "--format") == 0) {
+      if (++i >= argc) return usage_error("sim: --format needs jsonl or pb");
+      if (strcmp(argv[i], "jsonl") == 0) format = RF_FORMAT_JSONL;
+      else if (strcmp(argv[i], "pb") == 0) format = RF_FORMAT_PB;
+      else return usage_error("sim: --format takes jsonl or pb, not '%s'", argv[i]);
     } else if (strcmp(a, "--list-knobs") == 0) {
       list = 1;
     } else {
@@ -108,11 +114,14 @@ int cmd_sim(int argc, char **argv) {
     return 1;
   }
   char scenario_path[4096], truth_path[4096];
-  snprintf(scenario_path, sizeof scenario_path, "%s/scenario.jsonl", out);
-  snprintf(truth_path, sizeof truth_path, "%s/truth.jsonl", out);
+  const char *ext = format == RF_FORMAT_PB ? "pb" : "jsonl";
+  snprintf(scenario_path, sizeof scenario_path, "%s/scenario.%s", out, ext);
+  snprintf(truth_path, sizeof truth_path, "%s/truth.%s", out, ext);
   counted_writer scenario = {NULL, 0}, truth = {NULL, 0};
   int rc = rf_scenario_writer_open(&scenario.writer, scenario_path, NULL);
   if (rc == 0) rc = rf_scenario_writer_open(&truth.writer, truth_path, NULL);
+  if (rc == 0) rc = rf_scenario_writer_set_format(scenario.writer, format);
+  if (rc == 0) rc = rf_scenario_writer_set_format(truth.writer, format);
   if (rc != 0) {
     fprintf(stderr, "retailfuse: cannot write into '%s': %s\n", out, strerror(errno));
     rf_scenario_writer_close(scenario.writer);
@@ -129,8 +138,8 @@ int cmd_sim(int argc, char **argv) {
     return 1;
   }
   print_faults(&faults);
-  printf("%s: preset %s, seed %" PRIu64 ": %" PRIu64 " records in scenario.jsonl, %" PRIu64
-         " in truth.jsonl\n",
-         out, preset, seed, scenario.records, truth.records);
+  printf("%s: preset %s, seed %" PRIu64 ": %" PRIu64 " records in scenario.%s, %" PRIu64
+         " in truth.%s\n",
+         out, preset, seed, scenario.records, ext, truth.records, ext);
   return 0;
 }

@@ -10,7 +10,8 @@ static const char help_text[] =
     "usage: retailfuse COMMAND [ARGS]\n"
     "\n"
     "Decides who took what in a cashier-less store from shelf weight changes and camera hand\n"
-    "visits, given as a JSON Lines scenario file.\n"
+    "visits, given as a scenario file: JSON Lines, or their protocol-buffer twins (.pb), which\n"
+    "every command reads alike.\n"
     "\n"
     "commands:\n"
     "  validate [--lateness SECONDS] [--source-delay SOURCE=SECONDS]... [--max-errors N] FILE\n"
@@ -18,19 +19,24 @@ static const char help_text[] =
     "        or the first errors with their line numbers (exit status 1)\n"
     "  run FILE [-o OUT] [--method fused|greedy] [--param NAME=VALUE]... [--list-params]\n"
     "      [--source-delay SOURCE=SECONDS]... [--rejects FILE] [--strict] [--sources]\n"
-    "        read a scenario and write cart diffs and receipts to OUT (default: standard output);\n"
+    "        read a scenario and write cart diffs and receipts to OUT (default: standard output;\n"
+    "        protocol buffers when OUT ends in .pb);\n"
     "        --param sets an engine parameter (--list-params shows them with their bounds);\n"
     "        records that cannot be used are set aside and counted (--rejects lists them, one\n"
     "        JSON line each); --strict stops at the first instead (exit status 1); --sources\n"
     "        prints each source's records and delays at the end\n"
     "  sim --out DIR [--preset NAME] [--seed N] [--layout-seed N] [--weights deltas|samples]\n"
-    "      [--set KNOB=VALUE]...\n"
-    "        simulate a store: DIR/scenario.jsonl and DIR/truth.jsonl; presets easy, busy,\n"
+    "      [--set KNOB=VALUE]... [--format jsonl|pb]\n"
+    "        simulate a store: DIR/scenario.jsonl and DIR/truth.jsonl (.pb); presets easy, busy,\n"
     "        adversarial, day, large, chaos (busy with late, duplicated and stray records);\n"
     "        --list-knobs shows every knob of the preset\n"
     "  eval --truth TRUTH OUTPUT [--json]\n"
     "        score an output against the ground truth: receipt precision, recall, F1, exact\n"
     "        receipts, review rate, calibration, errors by cause\n"
+    "  convert IN OUT [--to pb|jsonl]\n"
+    "        convert a scenario, output or truth file between JSON Lines and protocol buffers\n"
+    "        (the format from OUT's extension, .pb or other, unless --to says); records that\n"
+    "        cannot be read are reported and left out (exit status 1)\n"
     "  demo [--preset NAME] [--seed N]\n"
     "        simulate a store (busy by default), run the methods, and compare their scores\n"
     "\n"
@@ -71,5 +77,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
   if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);
+  if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", cmd);
 }

@@ -1,5 +1,6 @@
 /*
- * retailfuse/scenario.h — scenario files: JSON Lines records, read and written as streams.
+ * retailfuse/scenario.h — scenario files: JSON Lines records, or their protocol-buffer twins,
+ * read and written as streams.
  *
  * The format (a stable interface, specified in docs/format.md) has one JSON object per line
  * with its `type` first: the store description (product, shelf, facing), input events (enter,
@@ -15,6 +16,12 @@
  * for the times of engine output, diff and receipt) and grams beyond RF_WEIGHT_LIMIT_G by
  * magnitude (RF_ERANGE). JSON nested deeper than 1000 levels is an error that says so. After an
  * error the reader goes on with the next line, so a caller can collect several errors.
+ *
+ * The same records travel as protocol buffers (proto/retailfuse.proto, docs/format.md "Protocol
+ * buffers"): a header (magic, format version, flags), then frames of a varint length and one
+ * Record message. The reader takes either, telling them apart by the first bytes; frames are
+ * numbered like lines (rf_scenario_reader_line) and an error names the frame and its byte
+ * offset. The writer writes JSON Lines unless told otherwise (rf_scenario_writer_set_format).
  *
  * Ownership: a record returned by the reader, with every string and array it points to, belongs
  * to the reader and stays valid until the next call to rf_scenario_reader_next or _free. Records
@@ -32,6 +39,15 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The two encodings of a scenario stream. */
+typedef enum rf_scenario_format {
+  RF_FORMAT_JSONL = 0, /* JSON Lines */
+  RF_FORMAT_PB = 1     /* protocol buffers: a header, then length-prefixed Record messages */
+} rf_scenario_format;
+
+/* The format a path names by its extension: ".pb" protocol buffers, anything else JSON Lines. */
+RF_EXTERN rf_scenario_format rf_scenario_format_of_path(const char *path);
 
 /* ---- reading ---- */
 
@@ -76,8 +92,12 @@ RF_EXTERN int rf_scenario_reader_next(rf_scenario_reader *reader, rf_record *out
 /* The last error's detail, e.g. "line 7: field 't': expected an integer (microseconds)". */
 RF_EXTERN const char *rf_scenario_reader_errmsg(const rf_scenario_reader *reader);
 
-/* The number of the line last read (1-based; 0 before the first). */
+/* The number of the line (or frame) last read (1-based; 0 before the first). */
 RF_EXTERN uint64_t rf_scenario_reader_line(const rf_scenario_reader *reader);
+
+/* The format the stream is in: known once the first record (or the end) has been read,
+ * RF_FORMAT_JSONL before. */
+RF_EXTERN rf_scenario_format rf_scenario_reader_format(const rf_scenario_reader *reader);
 
 /* ---- writing ---- */
 
@@ -93,10 +113,14 @@ RF_EXTERN int rf_scenario_writer_new(rf_scenario_writer **out, rf_write_fn write
 RF_EXTERN int rf_scenario_writer_open(rf_scenario_writer **out, const char *path,
                                       const rf_allocator *allocator);
 
-/* Writes one record as one line, `type` first, numbers in the shortest form that reads back to
- * the same double. A record that breaks the format's rules (a NULL id, a non-finite number, qty
- * 0, text that is not UTF-8, grams beyond RF_WEIGHT_LIMIT_G, an integer or time beyond 2^53, …)
- * is refused with RF_EINVAL and nothing is written. Output is buffered. */
+/* Writes `format` from now on: RF_FORMAT_PB writes the stream's header at once. Only before the
+ * first record (RF_EMISUSE after); RF_EINVAL for another value. */
+RF_EXTERN int rf_scenario_writer_set_format(rf_scenario_writer *writer, rf_scenario_format format);
+
+/* Writes one record as one line (or one frame), `type` first, numbers in the shortest form that
+ * reads back to the same double. A record that breaks the format's rules (a NULL id, a non-finite
+ * number, qty 0, text that is not UTF-8, grams beyond RF_WEIGHT_LIMIT_G, an integer or time beyond
+ * 2^53, …) is refused with RF_EINVAL and nothing is written. Output is buffered. */
 RF_EXTERN int rf_scenario_writer_write(rf_scenario_writer *writer, const rf_record *record);
 
 /* Hands buffered output to the sink (and flushes a file). When the sink fails, during this call

@@ -14,6 +14,7 @@ void rf__jbuf_init(rf__jbuf *b, const rf_allocator *a) {
   b->data = NULL;
   b->len = b->cap = 0;
   b->failed = 0;
+  b->discard = 0;
 }
 
 void rf__jbuf_free(rf__jbuf *b) {
@@ -22,7 +23,7 @@ void rf__jbuf_free(rf__jbuf *b) {
 }
 
 void rf__jbuf_raw(rf__jbuf *b, const char *s, size_t n) {
-  if (b->failed) return;
+  if (b->failed || b->discard) return;
   if (RF__RESERVE(b->alloc, b->data, b->cap, b->len + n + 1) != 0) {
     b->failed = 1;
     return;
@@ -36,6 +37,7 @@ void rf__jbuf_cstr(rf__jbuf *b, const char *s) { rf__jbuf_raw(b, s, strlen(s)); 
 
 void rf__jbuf_string(rf__jbuf *b, const char *s) {
   static const char hex[] = "0123456789abcdef";
+  if (b->discard) return;
   rf__jbuf_raw(b, "\"", 1);
   const char *run = s;
   for (const char *p = s; *p; ++p) {
@@ -68,6 +70,7 @@ void rf__jbuf_string(rf__jbuf *b, const char *s) {
 }
 
 void rf__jbuf_int(rf__jbuf *b, int64_t v) {
+  if (b->discard) return;
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%" PRId64, v);
   rf__jbuf_raw(b, buf, (size_t)n);
@@ -100,6 +103,7 @@ size_t rf__format_double(char *buf, size_t cap, double v) {
 }
 
 void rf__jbuf_double(rf__jbuf *b, double v) {
+  if (b->discard) return;
   char buf[40];
   size_t n = rf__format_double(buf, sizeof buf, v);
   rf__jbuf_raw(b, buf, n);

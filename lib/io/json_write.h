@@ -13,6 +13,7 @@ typedef struct rf__jbuf {
   char *data;
   size_t len, cap;
   int failed;
+  int discard; /* takes nothing: a record emitted into it is only checked */
 } rf__jbuf;
 
 void rf__jbuf_init(rf__jbuf *b, const rf_allocator *a);

@@ -1,5 +1,6 @@
 /* Streaming JSON Lines: frames lines out of a byte source in a bounded buffer, parses each with
- * cJSON and converts it with record_parse. Memory is bounded by the longest line allowed. */
+ * cJSON and converts it with record_parse. Memory is bounded by the longest line allowed. A
+ * stream that begins with the protocol-buffer magic is read as frames instead (pb_codec). */
 #define _POSIX_C_SOURCE 200809L /* fileno, fstat */
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
+#include "pb_codec.h"
 #include "record_parse.h"
 #include "retailfuse/scenario.h"
 #include "retailfuse/status.h"
@@ -30,6 +32,11 @@ struct rf_scenario_reader {
   int fatal;              /* a stream error, returned from then on */
   int skipping;           /* discarding the rest of an over-long line */
   uint64_t line;
+  int sniffed;               /* the first bytes were looked at: the format is known */
+  rf_scenario_format format; /* RF_FORMAT_PB: frames */
+  unsigned pb_flags;         /* the header's flags (RF__PB_FLAG_CRC) */
+  uint64_t pos;              /* protocol buffers: the stream offset of buf[start] */
+  rf__pb_decoder pb;
   cJSON *root; /* the last record's parse tree; its strings are handed out */
   rf__record_scratch scratch;
   rf__errbuf err;
@@ -67,6 +74,7 @@ int rf_scenario_reader_new(rf_scenario_reader **out, rf_read_fn read, void *payl
   r->read = read;
   r->payload = payload;
   r->max_line = (options && options->max_line_bytes) ? options->max_line_bytes : DEFAULT_MAX_LINE;
+  rf__pb_decoder_init(&r->pb, &r->alloc);
   *out = r;
   return 0;
 }
@@ -121,6 +129,7 @@ void rf_scenario_reader_free(rf_scenario_reader *r) {
   if (r == NULL) return;
   if (r->file != NULL && r->file != stdin) fclose(r->file);
   cJSON_Delete(r->root);
+  rf__pb_decoder_free(&r->pb);
   rf__record_scratch_free(&r->scratch, &r->alloc);
   rf__free(&r->alloc, r->buf);
   rf_allocator a = r->alloc;
@@ -130,6 +139,10 @@ void rf_scenario_reader_free(rf_scenario_reader *r) {
 const char *rf_scenario_reader_errmsg(const rf_scenario_reader *r) { return r ? r->err.msg : ""; }
 
 uint64_t rf_scenario_reader_line(const rf_scenario_reader *r) { return r ? r->line : 0; }
+
+rf_scenario_format rf_scenario_reader_format(const rf_scenario_reader *r) {
+  return r ? r->format : RF_FORMAT_JSONL;
+}
 
 static int is_blank(const char *s, size_t n) {
   for (size_t i = 0; i < n; ++i)
@@ -232,12 +245,129 @@ static int fill(rf_scenario_reader *r) {
   return 0;
 }
 
+/* ---- protocol buffers ---- */
+
+/* Reads until `need` bytes are unread or the source ends. 0, or a stream error. */
+static int want(rf_scenario_reader *r, size_t need) {
+  while (r->end - r->start < need && !r->eof) {
+    int rc = fill(r);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+static void consume(rf_scenario_reader *r, size_t n) {
+  r->start += n;
+  r->pos += n;
+}
+
+/* A header this reader cannot read: reported once, and the stream ends there. */
+static int bad_header(rf_scenario_reader *r, int code) {
+  r->start = r->end;
+  r->eof = 1;
+  return code;
+}
+
+/* Whether the stream is protocol buffers: its magic, then a version this reader reads. 0 (either
+ * way: r->format says), a stream error, or a header it cannot read (reported once: the stream
+ * ends there). */
+static int sniff(rf_scenario_reader *r) {
+  r->sniffed = 1;
+  int rc = want(r, RF__PB_HEADER_MAX);
+  if (rc != 0) return rc;
+  const uint8_t *at = (const uint8_t *)r->buf + r->start;
+  size_t avail = r->end - r->start;
+  if (avail < RF__PB_MAGIC_LEN || memcmp(at, RF__PB_MAGIC, RF__PB_MAGIC_LEN) != 0) return 0;
+  r->format = RF_FORMAT_PB;
+  uint64_t version = 0, flags = 0;
+  int a = rf__pb_get_varint(at + RF__PB_MAGIC_LEN, avail - RF__PB_MAGIC_LEN, &version);
+  int b = a > 0 ? rf__pb_get_varint(at + RF__PB_MAGIC_LEN + a, avail - RF__PB_MAGIC_LEN - (size_t)a,
+                                    &flags)
+                : 0;
+  if (a <= 0 || b <= 0)
+    return bad_header(r, rf__error(&r->err, RF_EPARSE,
+                                   "byte %d: the protocol-buffer header is cut short",
+                                   RF__PB_MAGIC_LEN));
+  if (version != RF__PB_VERSION || (flags & ~(uint64_t)RF__PB_FLAG_CRC) != 0)
+    return bad_header(
+        r, rf__error(&r->err, RF_EVERSION,
+                     "byte %d: protocol buffers of format version %llu (flags %llu); this reader "
+                     "reads version %d",
+                     RF__PB_MAGIC_LEN, (unsigned long long)version, (unsigned long long)flags,
+                     RF__PB_VERSION));
+  r->pb_flags = (unsigned)flags;
+  consume(r, RF__PB_MAGIC_LEN + (size_t)a + (size_t)b);
+  return 0;
+}
+
+/* A frame the stream cannot go on from (its length unreadable, or cut short): reported once,
+ * and the stream ends there. */
+static int broken_frame(rf_scenario_reader *r, uint64_t at, const char *why) {
+  r->start = r->end;
+  r->eof = 1;
+  return rf__error(&r->err, RF_EPARSE, "frame %llu (byte %llu): %s", (unsigned long long)r->line,
+                   (unsigned long long)at, why);
+}
+
+/* The next frame's record. Errors as rf_scenario_reader_next's. */
+static int next_frame(rf_scenario_reader *r, rf_record *out) {
+  int rc = want(r, 10);
+  if (rc != 0) return rc;
+  size_t avail = r->end - r->start;
+  if (avail == 0) return RF_ITEROVER;
+  const uint64_t at = r->pos;
+  r->line++;
+  uint64_t len = 0;
+  int k = rf__pb_get_varint((const uint8_t *)r->buf + r->start, avail, &len);
+  if (k < 0) return broken_frame(r, at, "its length is not a varint");
+  if (k == 0) return broken_frame(r, at, "cut short in its length");
+  size_t crc = (r->pb_flags & RF__PB_FLAG_CRC) ? 4 : 0;
+  if (len > r->max_line) {
+    /* Too long to hold: skip it, a read at a time. */
+    uint64_t skip = (uint64_t)k + len + crc;
+    while (skip > 0) {
+      size_t n = r->end - r->start < skip ? r->end - r->start : (size_t)skip;
+      consume(r, n);
+      skip -= n;
+      if (skip > 0 && (r->eof || (rc = fill(r)) != 0))
+        return rc ? rc : broken_frame(r, at, "cut short");
+    }
+    return rf__error(&r->err, RF_ELIMIT, "frame %llu (byte %llu): longer than %zu bytes",
+                     (unsigned long long)r->line, (unsigned long long)at, r->max_line);
+  }
+  size_t total = (size_t)k + (size_t)len + crc;
+  if ((rc = want(r, total)) != 0) return rc;
+  if (r->end - r->start < total) return broken_frame(r, at, "cut short: the stream ends inside it");
+  const uint8_t *message = (const uint8_t *)r->buf + r->start + k;
+  if (crc && rf__crc32c(message, (size_t)len) != rf__pb_get_u32(message + len)) {
+    consume(r, total);
+    return rf__error(&r->err, RF_EPARSE, "frame %llu (byte %llu): its CRC does not match",
+                     (unsigned long long)r->line, (unsigned long long)at);
+  }
+  rf__errbuf why;
+  rf__error_clear(&why);
+  rc = rf__pb_decode(&r->pb, message, (size_t)len, out, &why);
+  consume(r, total);
+  if (rc == RF_ENOMEM) r->fatal = rc;
+  if (rc != 0)
+    return rf__error(&r->err, rc, "frame %llu (byte %llu): %s", (unsigned long long)r->line,
+                     (unsigned long long)at, why.msg);
+  out->line = r->line;
+  return 0;
+}
+
 int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
   if (r == NULL || out == NULL) return RF_EINVAL;
   cJSON_Delete(r->root);
   r->root = NULL;
   if (r->fatal) return r->fatal;
   rf__error_clear(&r->err);
+  if (!r->sniffed) {
+    int rc = sniff(r);
+    if (rc != 0 && rc != RF_EPARSE && rc != RF_EVERSION) r->fatal = rc; /* the stream failed */
+    if (rc != 0) return rc;
+  }
+  if (r->format == RF_FORMAT_PB) return next_frame(r, out);
   for (;;) {
     size_t avail = r->end - r->start;
     /* buf is NULL before the first fill, and even NULL + 0 is undefined. */

@@ -1,12 +1,15 @@
 /* Writing records as JSON Lines, `type` first, into a buffer handed to a sink in large pieces.
  * A record is emitted whole or not at all: on a refusal the buffer is cut back. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "json_write.h"
+#include "pb_codec.h"
+#include "record_check.h"
 #include "retailfuse/scenario.h"
 #include "retailfuse/status.h"
 
@@ -22,7 +25,15 @@ struct rf_scenario_writer {
   FILE *file; /* opened by rf_scenario_writer_open */
   rf__jbuf out;
   rf__errbuf err;
+  rf_scenario_format format;
+  int written;       /* a record was written: the format is set */
+  rf__pb_encoder pb; /* protocol buffers: the messages' arrays */
 };
+
+rf_scenario_format rf_scenario_format_of_path(const char *path) {
+  size_t n = path ? strlen(path) : 0;
+  return n >= 3 && strcmp(path + n - 3, ".pb") == 0 ? RF_FORMAT_PB : RF_FORMAT_JSONL;
+}
 
 static int write_file(const char *data, size_t len, void *payload) {
   rf_scenario_writer *w = payload;
@@ -42,6 +53,7 @@ int rf_scenario_writer_new(rf_scenario_writer **out, rf_write_fn write, void *pa
   w->write = write;
   w->payload = payload;
   rf__jbuf_init(&w->out, &w->alloc);
+  rf__pb_encoder_init(&w->pb, &w->alloc);
   *out = w;
   return 0;
 }
@@ -71,17 +83,17 @@ const char *rf_scenario_writer_errmsg(const rf_scenario_writer *w) { return w ? 
 /* ---- emitting one record; each helper checks its value and names the field if it is bad ---- */
 
 typedef struct emit {
-  rf_scenario_writer *w;
+  rf__jbuf *out;
+  rf__errbuf *err;
   const char *type;
   int rc;
 } emit;
 
 static void refuse(emit *e, const char *field, const char *why) {
-  if (e->rc == 0)
-    e->rc = rf__error(&e->w->err, RF_EINVAL, "%s: field '%s' %s", e->type, field, why);
+  if (e->rc == 0) e->rc = rf__error(e->err, RF_EINVAL, "%s: field '%s' %s", e->type, field, why);
 }
 
-static void key(emit *e, const char *k) { rf__jbuf_key(&e->w->out, k, 0); }
+static void key(emit *e, const char *k) { rf__jbuf_key(e->out, k, 0); }
 
 /* Whether text (an id, a name, a key) may be written: the reader takes only UTF-8. */
 static int text_ok(emit *e, const char *field, const char *v) {
@@ -97,7 +109,7 @@ static void id(emit *e, const char *k, const char *v) {
   }
   if (!text_ok(e, k, v)) return;
   key(e, k);
-  rf__jbuf_string(&e->w->out, v);
+  rf__jbuf_string(e->out, v);
 }
 
 static void number(emit *e, const char *k, double v) {
@@ -106,7 +118,7 @@ static void number(emit *e, const char *k, double v) {
     return;
   }
   key(e, k);
-  rf__jbuf_double(&e->w->out, v);
+  rf__jbuf_double(e->out, v);
 }
 
 /* Whether grams may be written: the reader refuses more than RF_WEIGHT_LIMIT_G by magnitude.
@@ -127,12 +139,12 @@ static void integer(emit *e, const char *k, int64_t v) {
     return;
   }
   key(e, k);
-  rf__jbuf_int(&e->w->out, v);
+  rf__jbuf_int(e->out, v);
 }
 
 static void boolean(emit *e, const char *k, int v) {
   key(e, k);
-  rf__jbuf_cstr(&e->w->out, v ? "true" : "false");
+  rf__jbuf_cstr(e->out, v ? "true" : "false");
 }
 
 static void conf(emit *e, const char *k, double v) {
@@ -164,7 +176,7 @@ static void emit_product(emit *e, const rf_product_def *p) {
   id(e, "sku", p->sku);
   if (p->name && text_ok(e, "name", p->name)) {
     key(e, "name");
-    rf__jbuf_string(&e->w->out, p->name);
+    rf__jbuf_string(e->out, p->name);
   }
   weight(e, "weight_g", p->weight_g);
   if (!(p->weight_g > 0.0)) refuse(e, "weight_g", "must be > 0");
@@ -176,7 +188,7 @@ static void emit_product(emit *e, const rf_product_def *p) {
 
 /* "k":[x,y], or a refusal (-1) when either is not finite. */
 static int pair(emit *e, const char *k, double x, double y) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   if (!isfinite(x) || !isfinite(y)) {
     refuse(e, k, "is not finite");
     return -1;
@@ -191,7 +203,7 @@ static int pair(emit *e, const char *k, double x, double y) {
 }
 
 static void emit_shelf(emit *e, const rf_shelf_def *s) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   id(e, "shelf", s->shelf);
   if (s->has_noise) {
     weight(e, "noise_g", s->noise_g);
@@ -242,7 +254,7 @@ static void emit_facing(emit *e, const rf_facing_def *f) {
 }
 
 static void emit_samples(emit *e, const rf_samples_rec *s) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   id(e, "plate", s->plate);
   integer(e, "t", s->t);
   if (s->dt_us <= 0) {
@@ -273,7 +285,7 @@ static void emit_samples(emit *e, const rf_samples_rec *s) {
 }
 
 static void emit_delta(emit *e, const rf_delta_rec *d) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   id(e, "shelf", d->shelf);
   span(e, d->t0, d->t1);
   if (d->plate_count == 0 || d->plates == NULL) {
@@ -299,7 +311,7 @@ static void emit_delta(emit *e, const rf_delta_rec *d) {
 }
 
 static void emit_hand(emit *e, const rf_hand_rec *h) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   key(e, "shopper");
   if (h->shopper == NULL) {
     rf__jbuf_cstr(b, "null");
@@ -355,7 +367,7 @@ static void emit_diff(emit *e, const rf_diff_rec *d) {
 }
 
 static void emit_receipt(emit *e, const rf_receipt_rec *r) {
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   if (r->has_t) integer(e, "t", r->t);
   id(e, "shopper", r->shopper);
   if (r->item_count > 0 && r->items == NULL) {
@@ -389,11 +401,11 @@ static void emit_receipt(emit *e, const rf_receipt_rec *r) {
 static void emit_record(emit *e, const rf_record *rec) {
   const char *type = rf_record_type_name(rec->type);
   if (type == NULL) {
-    e->rc = rf__error(&e->w->err, RF_EINVAL, "record: unknown type %d", (int)rec->type);
+    e->rc = rf__error(e->err, RF_EINVAL, "record: unknown type %d", (int)rec->type);
     return;
   }
   e->type = type;
-  rf__jbuf *b = &e->w->out;
+  rf__jbuf *b = e->out;
   rf__jbuf_raw(b, "{", 1);
   rf__jbuf_key(b, "type", 1);
   rf__jbuf_string(b, type);
@@ -440,12 +452,46 @@ static void emit_record(emit *e, const rf_record *rec) {
   rf__jbuf_raw(b, "}\n", 2);
 }
 
+int rf_scenario_writer_set_format(rf_scenario_writer *w, rf_scenario_format format) {
+  if (w == NULL || (format != RF_FORMAT_JSONL && format != RF_FORMAT_PB)) return RF_EINVAL;
+  if (w->written || w->out.len > 0)
+    return rf__error(&w->err, RF_EMISUSE, "the format is set before the first record");
+  w->format = format;
+  if (format == RF_FORMAT_PB) {
+    uint8_t header[RF__PB_HEADER_MAX];
+    size_t n = rf__pb_header(header, 0);
+    rf__jbuf_raw(&w->out, (const char *)header, n);
+    if (w->out.failed) {
+      w->out.failed = 0;
+      w->out.len = 0;
+      return rf__error(&w->err, RF_ENOMEM, "out of memory");
+    }
+  }
+  return 0;
+}
+
+/* rec as a frame at the end of the buffer, once emit_record (into nothing) has checked it. */
+static int write_frame(rf_scenario_writer *w, const rf_record *rec, emit *e) {
+  rf__jbuf none;
+  rf__jbuf_init(&none, NULL);
+  none.discard = 1;
+  e->out = &none;
+  emit_record(e, rec);
+  if (e->rc != 0) return e->rc;
+  uint8_t *data = (uint8_t *)w->out.data;
+  int rc = rf__pb_encode(&w->pb, rec, &data, &w->out.len, &w->out.cap);
+  w->out.data = (char *)data;
+  return rc == 0 ? 0 : rf__error(&w->err, rc, "%s: %s", e->type, rf_strerror(rc));
+}
+
 int rf_scenario_writer_write(rf_scenario_writer *w, const rf_record *rec) {
   if (w == NULL || rec == NULL) return RF_EINVAL;
   rf__error_clear(&w->err);
   size_t mark = w->out.len;
-  emit e = {w, "record", 0};
-  emit_record(&e, rec);
+  emit e = {&w->out, &w->err, "record", 0};
+  w->written = 1;
+  if (w->format == RF_FORMAT_PB) e.rc = write_frame(w, rec, &e);
+  else emit_record(&e, rec);
   if (e.rc == 0 && w->out.failed) e.rc = rf__error(&w->err, RF_ENOMEM, "%s: out of memory", e.type);
   if (e.rc != 0) {
     w->out.len = mark;
@@ -472,7 +518,58 @@ int rf_scenario_writer_close(rf_scenario_writer *w) {
   int rc = rf_scenario_writer_flush(w);
   if (w->file != NULL && w->file != stdout && fclose(w->file) != 0 && rc == 0) rc = RF_EIO;
   rf__jbuf_free(&w->out);
+  rf__pb_encoder_free(&w->pb);
   rf_allocator a = w->alloc;
   rf__free(&a, w);
   return rc;
+}
+
+/* ---- the rules alone, for records read in other formats ---- */
+
+/* Input and truth times keep within RF_TIME_LIMIT_US (engine output may pass it: its times are
+ * input times plus waits); the writer allows 2^53 for all. */
+static int input_time(rf__errbuf *err, const char *type, const char *field, rf_time_us t) {
+  if (t <= RF_TIME_LIMIT_US && t >= -RF_TIME_LIMIT_US) return 0;
+  return rf__error(err, RF_ERANGE,
+                   "%s: field '%s': out of range: more than 2^52 microseconds from 0", type, field);
+}
+
+static int input_times(const rf_record *rec, rf__errbuf *err) {
+  const char *type = rf_record_type_name(rec->type);
+  switch (rec->type) {
+    case RF_RECORD_ENTER:
+    case RF_RECORD_EXIT: return input_time(err, type, "t", rec->u.enter.t);
+    case RF_RECORD_LINK: return input_time(err, type, "t", rec->u.link.t);
+    case RF_RECORD_POSITION: return input_time(err, type, "t", rec->u.position.t);
+    case RF_RECORD_TRUTH: return input_time(err, type, "t", rec->u.truth.t);
+    case RF_RECORD_SAMPLES: {
+      const rf_samples_rec *s = &rec->u.samples;
+      if (input_time(err, type, "t", s->t) != 0) return RF_ERANGE;
+      double last = (double)s->t + (double)(s->count - 1) * (double)s->dt_us;
+      return fabs(last) > (double)RF_TIME_LIMIT_US ? input_time(err, type, "dt_us", INT64_MAX) : 0;
+    }
+    case RF_RECORD_DELTA:
+      return input_time(err, type, "t0", rec->u.delta.t0) ||
+                     input_time(err, type, "t1", rec->u.delta.t1)
+                 ? RF_ERANGE
+                 : 0;
+    case RF_RECORD_HAND:
+      return input_time(err, type, "t0", rec->u.hand.t0) ||
+                     input_time(err, type, "t1", rec->u.hand.t1)
+                 ? RF_ERANGE
+                 : 0;
+    default: return 0;
+  }
+}
+
+int rf__record_check(const rf_record *rec, rf__errbuf *err) {
+  rf__jbuf none;
+  rf__jbuf_init(&none, NULL);
+  none.discard = 1;
+  emit e = {&none, err, "record", 0};
+  emit_record(&e, rec);
+  /* The writer refuses with RF_EINVAL; a reader reports a bad record as one that does not parse,
+   * or a number out of range. */
+  if (e.rc == RF_EINVAL) e.rc = RF_EPARSE;
+  return e.rc != 0 ? e.rc : input_times(rec, err);
 }

@@ -217,3 +217,8 @@ rf_cli_test(run_hand_after_enter ARGS run ${rf_data}/review-enter-first.jsonl EX
 set(rf_cut_rejects ${CMAKE_CURRENT_BINARY_DIR}/utf8_cut_rejects.jsonl)
 rf_cli_test(run_rejects_cut_utf8 ARGS run ${rf_data}/review-utf8-cut.jsonl --rejects ${rf_cut_rejects} EXIT 0
   OUTPUT_FILE ${rf_cut_rejects} OUTPUT_MATCHES "\\\\ufffd\"")
+
+# Protocol buffers and JSON Lines say the same things (tests/cli/pb_round_trip.sh).
+add_test(NAME cli_pb_round_trip
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/pb_round_trip.sh $<TARGET_FILE:retailfuse_cli>
+          ${PROJECT_SOURCE_DIR}/tests/data ${CMAKE_CURRENT_BINARY_DIR}/pb_round_trip)

@@ -1,0 +1,706 @@
+/* Records as protocol buffers: pb_codec.h says what, proto/retailfuse.proto how. */
+#include "pb_codec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "json_write.h"
+#include "record_check.h"
+#include "retailfuse.pb-c.h"
+#include "retailfuse/status.h"
+
+/* ---- framing ---- */
+
+size_t rf__pb_put_varint(uint8_t *buf, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = (uint8_t)v;
+  return n;
+}
+
+int rf__pb_get_varint(const uint8_t *data, size_t len, uint64_t *v) {
+  uint64_t x = 0;
+  for (size_t i = 0; i < 10; ++i) {
+    if (i == len) return 0;
+    uint64_t bits = data[i] & 0x7f;
+    if (i == 9 && data[i] > 1) return -1; /* beyond 64 bits */
+    x |= bits << (7 * i);
+    if (!(data[i] & 0x80)) {
+      *v = x;
+      return (int)i + 1;
+    }
+  }
+  return -1;
+}
+
+size_t rf__pb_header(uint8_t *buf, unsigned flags) {
+  memcpy(buf, RF__PB_MAGIC, RF__PB_MAGIC_LEN);
+  size_t n = RF__PB_MAGIC_LEN;
+  n += rf__pb_put_varint(buf + n, RF__PB_VERSION);
+  n += rf__pb_put_varint(buf + n, flags);
+  return n;
+}
+
+/* CRC32C's table: the reflected Castagnoli polynomial 0x82F63B78 (iSCSI, ext4), byte by byte. */
+static const uint32_t crc32c_table[256] = {
+    0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu, 0x26a1e7e8u,
+    0xd4ca64ebu, 0x8ad958cfu, 0x78b2dbccu, 0x6be22838u, 0x9989ab3bu, 0x4d43cfd0u, 0xbf284cd3u,
+    0xac78bf27u, 0x5e133c24u, 0x105ec76fu, 0xe235446cu, 0xf165b798u, 0x030e349bu, 0xd7c45070u,
+    0x25afd373u, 0x36ff2087u, 0xc494a384u, 0x9a879fa0u, 0x68ec1ca3u, 0x7bbcef57u, 0x89d76c54u,
+    0x5d1d08bfu, 0xaf768bbcu, 0xbc267848u, 0x4e4dfb4bu, 0x20bd8edeu, 0xd2d60dddu, 0xc186fe29u,
+    0x33ed7d2au, 0xe72719c1u, 0x154c9ac2u, 0x061c6936u, 0xf477ea35u, 0xaa64d611u, 0x580f5512u,
+    0x4b5fa6e6u, 0xb93425e5u, 0x6dfe410eu, 0x9f95c20du, 0x8cc531f9u, 0x7eaeb2fau, 0x30e349b1u,
+    0xc288cab2u, 0xd1d83946u, 0x23b3ba45u, 0xf779deaeu, 0x05125dadu, 0x1642ae59u, 0xe4292d5au,
+    0xba3a117eu, 0x4851927du, 0x5b016189u, 0xa96ae28au, 0x7da08661u, 0x8fcb0562u, 0x9c9bf696u,
+    0x6ef07595u, 0x417b1dbcu, 0xb3109ebfu, 0xa0406d4bu, 0x522bee48u, 0x86e18aa3u, 0x748a09a0u,
+    0x67dafa54u, 0x95b17957u, 0xcba24573u, 0x39c9c670u, 0x2a993584u, 0xd8f2b687u, 0x0c38d26cu,
+    0xfe53516fu, 0xed03a29bu, 0x1f682198u, 0x5125dad3u, 0xa34e59d0u, 0xb01eaa24u, 0x42752927u,
+    0x96bf4dccu, 0x64d4cecfu, 0x77843d3bu, 0x85efbe38u, 0xdbfc821cu, 0x2997011fu, 0x3ac7f2ebu,
+    0xc8ac71e8u, 0x1c661503u, 0xee0d9600u, 0xfd5d65f4u, 0x0f36e6f7u, 0x61c69362u, 0x93ad1061u,
+    0x80fde395u, 0x72966096u, 0xa65c047du, 0x5437877eu, 0x4767748au, 0xb50cf789u, 0xeb1fcbadu,
+    0x197448aeu, 0x0a24bb5au, 0xf84f3859u, 0x2c855cb2u, 0xdeeedfb1u, 0xcdbe2c45u, 0x3fd5af46u,
+    0x7198540du, 0x83f3d70eu, 0x90a324fau, 0x62c8a7f9u, 0xb602c312u, 0x44694011u, 0x5739b3e5u,
+    0xa55230e6u, 0xfb410cc2u, 0x092a8fc1u, 0x1a7a7c35u, 0xe811ff36u, 0x3cdb9bddu, 0xceb018deu,
+    0xdde0eb2au, 0x2f8b6829u, 0x82f63b78u, 0x709db87bu, 0x63cd4b8fu, 0x91a6c88cu, 0x456cac67u,
+    0xb7072f64u, 0xa457dc90u, 0x563c5f93u, 0x082f63b7u, 0xfa44e0b4u, 0xe9141340u, 0x1b7f9043u,
+    0xcfb5f4a8u, 0x3dde77abu, 0x2e8e845fu, 0xdce5075cu, 0x92a8fc17u, 0x60c37f14u, 0x73938ce0u,
+    0x81f80fe3u, 0x55326b08u, 0xa759e80bu, 0xb4091bffu, 0x466298fcu, 0x1871a4d8u, 0xea1a27dbu,
+    0xf94ad42fu, 0x0b21572cu, 0xdfeb33c7u, 0x2d80b0c4u, 0x3ed04330u, 0xccbbc033u, 0xa24bb5a6u,
+    0x502036a5u, 0x4370c551u, 0xb11b4652u, 0x65d122b9u, 0x97baa1bau, 0x84ea524eu, 0x7681d14du,
+    0x2892ed69u, 0xdaf96e6au, 0xc9a99d9eu, 0x3bc21e9du, 0xef087a76u, 0x1d63f975u, 0x0e330a81u,
+    0xfc588982u, 0xb21572c9u, 0x407ef1cau, 0x532e023eu, 0xa145813du, 0x758fe5d6u, 0x87e466d5u,
+    0x94b49521u, 0x66df1622u, 0x38cc2a06u, 0xcaa7a905u, 0xd9f75af1u, 0x2b9cd9f2u, 0xff56bd19u,
+    0x0d3d3e1au, 0x1e6dcdeeu, 0xec064eedu, 0xc38d26c4u, 0x31e6a5c7u, 0x22b65633u, 0xd0ddd530u,
+    0x0417b1dbu, 0xf67c32d8u, 0xe52cc12cu, 0x1747422fu, 0x49547e0bu, 0xbb3ffd08u, 0xa86f0efcu,
+    0x5a048dffu, 0x8ecee914u, 0x7ca56a17u, 0x6ff599e3u, 0x9d9e1ae0u, 0xd3d3e1abu, 0x21b862a8u,
+    0x32e8915cu, 0xc083125fu, 0x144976b4u, 0xe622f5b7u, 0xf5720643u, 0x07198540u, 0x590ab964u,
+    0xab613a67u, 0xb831c993u, 0x4a5a4a90u, 0x9e902e7bu, 0x6cfbad78u, 0x7fab5e8cu, 0x8dc0dd8fu,
+    0xe330a81au, 0x115b2b19u, 0x020bd8edu, 0xf0605beeu, 0x24aa3f05u, 0xd6c1bc06u, 0xc5914ff2u,
+    0x37faccf1u, 0x69e9f0d5u, 0x9b8273d6u, 0x88d28022u, 0x7ab90321u, 0xae7367cau, 0x5c18e4c9u,
+    0x4f48173du, 0xbd23943eu, 0xf36e6f75u, 0x0105ec76u, 0x12551f82u, 0xe03e9c81u, 0x34f4f86au,
+    0xc69f7b69u, 0xd5cf889du, 0x27a40b9eu, 0x79b737bau, 0x8bdcb4b9u, 0x988c474du, 0x6ae7c44eu,
+    0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
+};
+
+uint32_t rf__crc32c(const uint8_t *data, size_t len) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < len; ++i) crc = crc32c_table[(crc ^ data[i]) & 0xFFu] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+/* ---- grams as centigrams ---- */
+
+/* Whether g is exactly a whole number of centigrams as a double (then *cg holds it): what the
+ * JSON "4610.3" reads as is 461030 / 100.0, correctly rounded both ways. -0 is not (the JSON
+ * writer writes it as "-0"). */
+static int centigrams(double g, int64_t *cg) {
+  if (g == 0.0 && signbit(g)) return 0; /* -0 reads back as 0: it goes as a double */
+  double c = g * 100.0;
+  if (!(fabs(c) < 9.0e15)) return 0;
+  int64_t k = llround(c);
+  if ((double)k / 100.0 != g) return 0;
+  *cg = k;
+  return 1;
+}
+
+/* ---- encoding ---- */
+
+enum { E_PLATES, E_PLATE_PTRS, E_DELTAS, E_DELTA_PTRS, E_SCORES, E_SCORE_PTRS, E_ITEMS, E_STEPS };
+
+void rf__pb_encoder_init(rf__pb_encoder *enc, const rf_allocator *a) {
+  memset(enc, 0, sizeof *enc);
+  enc->alloc = *a;
+}
+
+void rf__pb_encoder_free(rf__pb_encoder *enc) {
+  for (size_t k = 0; k < sizeof enc->slots / sizeof enc->slots[0]; ++k)
+    rf__free(&enc->alloc, enc->slots[k]);
+  memset(enc->slots, 0, sizeof enc->slots);
+  memset(enc->caps, 0, sizeof enc->caps);
+}
+
+/* Room for n elements of `size` bytes in the encoder's slot k, or NULL. */
+static void *slot(rf__pb_encoder *enc, int k, size_t n, size_t size) {
+  if (rf__reserve(&enc->alloc, &enc->slots[k], &enc->caps[k], n ? n : 1, size) != 0) return NULL;
+  return enc->slots[k];
+}
+
+/* The message's strings are the record's: protobuf-c only reads them while packing. */
+#define STR(s) ((char *)(uintptr_t)(s))
+
+static int encode_shelf(rf__pb_encoder *enc, const rf_shelf_def *s, Retailfuse__Shelf *m,
+                        Retailfuse__Point *pos, Retailfuse__Point *dir) {
+  m->shelf = STR(s->shelf);
+  m->has_noise_g = s->has_noise;
+  m->noise_g = s->noise_g;
+  if (s->has_pos) {
+    pos->x = s->pos_x;
+    pos->y = s->pos_y;
+    m->pos = pos;
+  }
+  if (s->has_dir) {
+    dir->x = s->dir_x;
+    dir->y = s->dir_y;
+    m->dir = dir;
+  }
+  Retailfuse__Plate *plates = slot(enc, E_PLATES, s->plate_count, sizeof *plates);
+  Retailfuse__Plate **ptrs = slot(enc, E_PLATE_PTRS, s->plate_count, sizeof *ptrs);
+  if (plates == NULL || ptrs == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < s->plate_count; ++i) {
+    retailfuse__plate__init(&plates[i]);
+    plates[i].plate = STR(s->plates[i].plate);
+    plates[i].x0 = s->plates[i].x0;
+    plates[i].x1 = s->plates[i].x1;
+    ptrs[i] = &plates[i];
+  }
+  m->n_plates = s->plate_count;
+  m->plates = ptrs;
+  return 0;
+}
+
+static int encode_samples(rf__pb_encoder *enc, const rf_samples_rec *s, Retailfuse__Samples *m) {
+  m->plate = STR(s->plate);
+  m->t = s->t;
+  m->dt_us = s->dt_us;
+  int64_t *steps = slot(enc, E_STEPS, s->count, sizeof *steps);
+  if (steps == NULL) return RF_ENOMEM;
+  int64_t before = 0, cg;
+  for (size_t i = 0; i < s->count; ++i) {
+    if (!centigrams(s->g[i], &cg)) { /* not centigrams: every reading as a double */
+      m->n_g = s->count;
+      m->g = (double *)(uintptr_t)s->g;
+      return 0;
+    }
+    steps[i] = cg - before;
+    before = cg;
+  }
+  m->n_cg_steps = s->count;
+  m->cg_steps = steps;
+  return 0;
+}
+
+static int encode_delta(rf__pb_encoder *enc, const rf_delta_rec *d, Retailfuse__Delta *m) {
+  m->shelf = STR(d->shelf);
+  m->t0 = d->t0;
+  m->t1 = d->t1;
+  Retailfuse__PlateDelta *plates = slot(enc, E_DELTAS, d->plate_count, sizeof *plates);
+  Retailfuse__PlateDelta **ptrs = slot(enc, E_DELTA_PTRS, d->plate_count, sizeof *ptrs);
+  if (plates == NULL || ptrs == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < d->plate_count; ++i) {
+    retailfuse__plate_delta__init(&plates[i]);
+    plates[i].plate = STR(d->plates[i].plate);
+    if (centigrams(d->plates[i].g, &plates[i].cg)) {
+      plates[i].has_cg = 1;
+    } else {
+      plates[i].has_g = 1;
+      plates[i].g = d->plates[i].g;
+    }
+    ptrs[i] = &plates[i];
+  }
+  m->n_plates = d->plate_count;
+  m->plates = ptrs;
+  return 0;
+}
+
+static int encode_hand(rf__pb_encoder *enc, const rf_hand_rec *h, Retailfuse__Hand *m,
+                       Retailfuse__SkuScores *scores) {
+  m->shopper = STR(h->shopper);
+  m->shelf = STR(h->shelf);
+  m->t0 = h->t0;
+  m->t1 = h->t1;
+  m->has_x = h->has_x;
+  m->x = h->x;
+  m->has_conf = h->has_conf;
+  m->conf = h->conf;
+  m->has_holding_in = h->holding_in != RF_UNKNOWN;
+  m->holding_in = h->holding_in == 1;
+  m->has_holding_out = h->holding_out != RF_UNKNOWN;
+  m->holding_out = h->holding_out == 1;
+  if (!h->has_sku_scores) return 0;
+  size_t n = h->sku_score_count;
+  Retailfuse__SkuScore *each = slot(enc, E_SCORES, n, sizeof *each);
+  Retailfuse__SkuScore **ptrs = slot(enc, E_SCORE_PTRS, n, sizeof *ptrs);
+  if (each == NULL || ptrs == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < n; ++i) {
+    retailfuse__sku_score__init(&each[i]);
+    each[i].sku = STR(h->sku_scores[i].sku);
+    each[i].score = h->sku_scores[i].score;
+    ptrs[i] = &each[i];
+  }
+  scores->n_scores = n;
+  scores->scores = ptrs;
+  m->sku_scores = scores;
+  return 0;
+}
+
+static int encode_receipt(rf__pb_encoder *enc, const rf_receipt_rec *r, Retailfuse__Receipt *m) {
+  m->has_t = r->has_t;
+  m->t = r->t;
+  m->shopper = STR(r->shopper);
+  m->has_review = r->review != RF_UNKNOWN;
+  m->review = r->review == 1;
+  /* The items and the pointers to them share one slot: items first, pointers after. */
+  size_t n = r->item_count;
+  char *room = slot(enc, E_ITEMS, n, sizeof(Retailfuse__ItemQty) + sizeof(Retailfuse__ItemQty *));
+  if (room == NULL) return RF_ENOMEM;
+  Retailfuse__ItemQty *items = (Retailfuse__ItemQty *)(void *)room;
+  Retailfuse__ItemQty **ptrs = (Retailfuse__ItemQty **)(void *)(room + n * sizeof *items);
+  for (size_t i = 0; i < n; ++i) {
+    retailfuse__item_qty__init(&items[i]);
+    items[i].sku = STR(r->items[i].sku);
+    items[i].qty = r->items[i].qty;
+    ptrs[i] = &items[i];
+  }
+  m->n_items = n;
+  m->items = ptrs;
+  return 0;
+}
+
+/* Every kind's message, on the stack of the one call that packs it. */
+typedef struct messages {
+  Retailfuse__Product product;
+  Retailfuse__Shelf shelf;
+  Retailfuse__Point pos, dir;
+  Retailfuse__Facing facing;
+  Retailfuse__Enter enter;
+  Retailfuse__Exit exit;
+  Retailfuse__Link link;
+  Retailfuse__Position position;
+  Retailfuse__Samples samples;
+  Retailfuse__Delta delta;
+  Retailfuse__Hand hand;
+  Retailfuse__SkuScores scores;
+  Retailfuse__Diff diff;
+  Retailfuse__Receipt receipt;
+  Retailfuse__Truth truth;
+} messages;
+
+static void init_messages(messages *m) {
+  retailfuse__product__init(&m->product);
+  retailfuse__shelf__init(&m->shelf);
+  retailfuse__point__init(&m->pos);
+  retailfuse__point__init(&m->dir);
+  retailfuse__facing__init(&m->facing);
+  retailfuse__enter__init(&m->enter);
+  retailfuse__exit__init(&m->exit);
+  retailfuse__link__init(&m->link);
+  retailfuse__position__init(&m->position);
+  retailfuse__samples__init(&m->samples);
+  retailfuse__delta__init(&m->delta);
+  retailfuse__hand__init(&m->hand);
+  retailfuse__sku_scores__init(&m->scores);
+  retailfuse__diff__init(&m->diff);
+  retailfuse__receipt__init(&m->receipt);
+  retailfuse__truth__init(&m->truth);
+}
+
+static void encode_store(const rf_record *rec, messages *m, Retailfuse__Record *r) {
+  if (rec->type == RF_RECORD_PRODUCT) {
+    const rf_product_def *p = &rec->u.product;
+    m->product.sku = STR(p->sku);
+    m->product.name = STR(p->name);
+    m->product.weight_g = p->weight_g;
+    m->product.has_weight_sd_g = p->has_weight_sd;
+    m->product.weight_sd_g = p->weight_sd_g;
+    r->kind_case = RETAILFUSE__RECORD__KIND_PRODUCT;
+    r->product = &m->product;
+  } else {
+    const rf_facing_def *f = &rec->u.facing;
+    m->facing.shelf = STR(f->shelf);
+    m->facing.sku = STR(f->sku);
+    m->facing.x0 = f->x0;
+    m->facing.x1 = f->x1;
+    m->facing.has_count = f->count != RF_COUNT_UNKNOWN;
+    m->facing.count = f->count;
+    r->kind_case = RETAILFUSE__RECORD__KIND_FACING;
+    r->facing = &m->facing;
+  }
+}
+
+static void encode_tracker(const rf_record *rec, messages *m, Retailfuse__Record *r) {
+  switch (rec->type) {
+    case RF_RECORD_ENTER:
+      m->enter.t = rec->u.enter.t;
+      m->enter.shopper = STR(rec->u.enter.shopper);
+      m->enter.has_staff = m->enter.staff = rec->u.enter.staff != 0;
+      r->kind_case = RETAILFUSE__RECORD__KIND_ENTER;
+      r->enter = &m->enter;
+      break;
+    case RF_RECORD_EXIT:
+      m->exit.t = rec->u.exit.t;
+      m->exit.shopper = STR(rec->u.exit.shopper);
+      r->kind_case = RETAILFUSE__RECORD__KIND_EXIT;
+      r->exit = &m->exit;
+      break;
+    case RF_RECORD_LINK:
+      m->link.t = rec->u.link.t;
+      m->link.shopper = STR(rec->u.link.shopper);
+      m->link.cart = STR(rec->u.link.cart);
+      r->kind_case = RETAILFUSE__RECORD__KIND_LINK;
+      r->link = &m->link;
+      break;
+    default:
+      m->position.t = rec->u.position.t;
+      m->position.shopper = STR(rec->u.position.shopper);
+      m->position.x = rec->u.position.x;
+      m->position.y = rec->u.position.y;
+      r->kind_case = RETAILFUSE__RECORD__KIND_POSITION;
+      r->position = &m->position;
+      break;
+  }
+}
+
+static void encode_outcome(const rf_record *rec, messages *m, Retailfuse__Record *r) {
+  if (rec->type == RF_RECORD_DIFF) {
+    const rf_diff_rec *d = &rec->u.diff;
+    m->diff.seq = d->seq;
+    m->diff.t = d->t;
+    m->diff.shopper = STR(d->shopper);
+    m->diff.sku = STR(d->sku);
+    m->diff.qty = d->qty;
+    m->diff.conf = d->conf;
+    m->diff.review = d->review != 0;
+    m->diff.event = d->event;
+    m->diff.has_corrects = d->has_corrects;
+    m->diff.corrects = d->corrects;
+    r->kind_case = RETAILFUSE__RECORD__KIND_DIFF;
+    r->diff = &m->diff;
+  } else {
+    const rf_truth_rec *t = &rec->u.truth;
+    m->truth.t = t->t;
+    m->truth.shopper = STR(t->shopper);
+    m->truth.sku = STR(t->sku);
+    m->truth.qty = t->qty;
+    r->kind_case = RETAILFUSE__RECORD__KIND_TRUTH;
+    r->truth = &m->truth;
+  }
+}
+
+/* rec's message into *r (pointing into m and the encoder's slots). */
+static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
+                         Retailfuse__Record *r) {
+  if (rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND) {
+    r->source = STR(rec->source);
+    r->has_seq = rec->has_seq;
+    r->seq = rec->seq;
+  }
+  switch (rec->type) {
+    case RF_RECORD_PRODUCT:
+    case RF_RECORD_FACING: encode_store(rec, m, r); return 0;
+    case RF_RECORD_SHELF:
+      r->kind_case = RETAILFUSE__RECORD__KIND_SHELF;
+      r->shelf = &m->shelf;
+      return encode_shelf(enc, &rec->u.shelf, &m->shelf, &m->pos, &m->dir);
+    case RF_RECORD_ENTER:
+    case RF_RECORD_EXIT:
+    case RF_RECORD_LINK:
+    case RF_RECORD_POSITION: encode_tracker(rec, m, r); return 0;
+    case RF_RECORD_SAMPLES:
+      r->kind_case = RETAILFUSE__RECORD__KIND_SAMPLES;
+      r->samples = &m->samples;
+      return encode_samples(enc, &rec->u.samples, &m->samples);
+    case RF_RECORD_DELTA:
+      r->kind_case = RETAILFUSE__RECORD__KIND_DELTA;
+      r->delta = &m->delta;
+      return encode_delta(enc, &rec->u.delta, &m->delta);
+    case RF_RECORD_HAND:
+      r->kind_case = RETAILFUSE__RECORD__KIND_HAND;
+      r->hand = &m->hand;
+      return encode_hand(enc, &rec->u.hand, &m->hand, &m->scores);
+    case RF_RECORD_RECEIPT:
+      r->kind_case = RETAILFUSE__RECORD__KIND_RECEIPT;
+      r->receipt = &m->receipt;
+      return encode_receipt(enc, &rec->u.receipt, &m->receipt);
+    case RF_RECORD_DIFF:
+    case RF_RECORD_TRUTH: encode_outcome(rec, m, r); return 0;
+    case RF_RECORD_TYPE_COUNT: break;
+  }
+  return RF_EINVAL;
+}
+
+int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size_t *len,
+                  size_t *cap) {
+  messages m;
+  init_messages(&m);
+  Retailfuse__Record r = RETAILFUSE__RECORD__INIT;
+  int rc = encode_record(enc, rec, &m, &r);
+  if (rc != 0) return rc;
+  size_t size = retailfuse__record__get_packed_size(&r);
+  if (rf__reserve(&enc->alloc, (void **)buf, cap, *len + size + 10, 1) != 0) return RF_ENOMEM;
+  *len += rf__pb_put_varint(*buf + *len, size);
+  *len += retailfuse__record__pack(&r, *buf + *len);
+  return 0;
+}
+
+/* ---- decoding ---- */
+
+enum { D_PLATES, D_DELTAS, D_SCORES, D_ITEMS, D_GRAMS, D_KEYS };
+
+static void *pb_alloc(void *data, size_t size) { return rf__malloc(data, size); }
+static void pb_free(void *data, void *ptr) { rf__free(data, ptr); }
+
+void rf__pb_decoder_init(rf__pb_decoder *dec, const rf_allocator *a) {
+  memset(dec, 0, sizeof *dec);
+  dec->alloc = *a;
+  dec->pb_alloc = (ProtobufCAllocator){pb_alloc, pb_free, &dec->alloc};
+}
+
+static void drop_message(rf__pb_decoder *dec) {
+  if (dec->message != NULL) retailfuse__record__free_unpacked(dec->message, &dec->pb_alloc);
+  dec->message = NULL;
+}
+
+void rf__pb_decoder_free(rf__pb_decoder *dec) {
+  drop_message(dec);
+  for (size_t k = 0; k < sizeof dec->slots / sizeof dec->slots[0]; ++k)
+    rf__free(&dec->alloc, dec->slots[k]);
+  memset(dec->slots, 0, sizeof dec->slots);
+  memset(dec->caps, 0, sizeof dec->caps);
+}
+
+static void *dslot(rf__pb_decoder *dec, int k, size_t n, size_t size) {
+  if (rf__reserve(&dec->alloc, &dec->slots[k], &dec->caps[k], n ? n : 1, size) != 0) return NULL;
+  return dec->slots[k];
+}
+
+static int by_string(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key JSON would hold in one object (a delta's plates, a hand's skus, a receipt's items) that
+ * comes twice: the JSON reader refuses that line, so the twin frame is refused too. */
+static const char *repeated_key(rf__pb_decoder *dec, const char *const *keys, size_t stride,
+                                size_t n, int *rc) {
+  *rc = 0;
+  const char **sorted = dslot(dec, D_KEYS, n, sizeof *sorted);
+  if (sorted == NULL) {
+    *rc = RF_ENOMEM;
+    return NULL;
+  }
+  for (size_t i = 0; i < n; ++i)
+    sorted[i] = *(const char *const *)((const char *)keys + i * stride);
+  qsort(sorted, n, sizeof *sorted, by_string);
+  for (size_t i = 1; i < n; ++i)
+    if (strcmp(sorted[i - 1], sorted[i]) == 0) return sorted[i];
+  return NULL;
+}
+
+static int decode_shelf(rf__pb_decoder *dec, const Retailfuse__Shelf *m, rf_shelf_def *s) {
+  s->shelf = m->shelf;
+  s->has_noise = m->has_noise_g;
+  s->noise_g = m->noise_g;
+  if ((s->has_pos = m->pos != NULL)) {
+    s->pos_x = m->pos->x;
+    s->pos_y = m->pos->y;
+  }
+  if ((s->has_dir = m->dir != NULL)) {
+    s->dir_x = m->dir->x;
+    s->dir_y = m->dir->y;
+  }
+  rf_plate_def *plates = dslot(dec, D_PLATES, m->n_plates, sizeof *plates);
+  if (plates == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < m->n_plates; ++i)
+    plates[i] = (rf_plate_def){m->plates[i]->plate, m->plates[i]->x0, m->plates[i]->x1};
+  s->plates = plates;
+  s->plate_count = m->n_plates;
+  return 0;
+}
+
+static int decode_samples(rf__pb_decoder *dec, const Retailfuse__Samples *m, rf_samples_rec *s,
+                          rf__errbuf *err) {
+  s->plate = m->plate;
+  s->t = m->t;
+  s->dt_us = m->dt_us;
+  if (m->n_cg_steps > 0 && m->n_g > 0)
+    return rf__error(err, RF_EPARSE, "samples: fields 'cg_steps' and 'g' are both present");
+  if (m->n_g > 0) {
+    s->g = m->g;
+    s->count = m->n_g;
+    return 0;
+  }
+  double *g = dslot(dec, D_GRAMS, m->n_cg_steps, sizeof *g);
+  if (g == NULL) return RF_ENOMEM;
+  int64_t cg = 0;
+  for (size_t i = 0; i < m->n_cg_steps; ++i) {
+    /* Each step and the sum stay within 2^50 centigrams, far beyond RF_WEIGHT_LIMIT_G. */
+    int64_t step = m->cg_steps[i];
+    if (step > ((int64_t)1 << 50) || step < -((int64_t)1 << 50) || cg + step > ((int64_t)1 << 50) ||
+        cg + step < -((int64_t)1 << 50))
+      return rf__error(err, RF_ERANGE, "samples: field 'g' is beyond 1e7 g");
+    cg += step;
+    g[i] = (double)cg / 100.0;
+  }
+  s->g = g;
+  s->count = m->n_cg_steps;
+  return 0;
+}
+
+static int decode_delta(rf__pb_decoder *dec, const Retailfuse__Delta *m, rf_delta_rec *d,
+                        rf__errbuf *err) {
+  d->shelf = m->shelf;
+  d->t0 = m->t0;
+  d->t1 = m->t1;
+  rf_plate_delta *plates = dslot(dec, D_DELTAS, m->n_plates, sizeof *plates);
+  if (plates == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < m->n_plates; ++i) {
+    const Retailfuse__PlateDelta *p = m->plates[i];
+    if (p->has_cg == p->has_g)
+      return rf__error(err, RF_EPARSE, "delta: field 'plates.%s' needs one of 'cg' and 'g'",
+                       p->plate);
+    if (p->has_cg && (p->cg > ((int64_t)1 << 50) || p->cg < -((int64_t)1 << 50)))
+      return rf__error(err, RF_ERANGE, "delta: field 'plates.%s' is beyond 1e7 g", p->plate);
+    plates[i] = (rf_plate_delta){p->plate, p->has_cg ? (double)p->cg / 100.0 : p->g};
+  }
+  d->plates = plates;
+  d->plate_count = m->n_plates;
+  int rc;
+  const char *twice = repeated_key(dec, &plates[0].plate, sizeof *plates, m->n_plates, &rc);
+  if (rc != 0) return rc;
+  if (twice) return rf__error(err, RF_EPARSE, "delta: field 'plates.%s' appears twice", twice);
+  return 0;
+}
+
+static int decode_hand(rf__pb_decoder *dec, const Retailfuse__Hand *m, rf_hand_rec *h,
+                       rf__errbuf *err) {
+  h->shopper = m->shopper;
+  h->shelf = m->shelf;
+  h->t0 = m->t0;
+  h->t1 = m->t1;
+  h->has_x = m->has_x;
+  h->x = m->x;
+  h->has_conf = m->has_conf;
+  h->conf = m->conf;
+  h->holding_in = m->has_holding_in ? m->holding_in != 0 : RF_UNKNOWN;
+  h->holding_out = m->has_holding_out ? m->holding_out != 0 : RF_UNKNOWN;
+  if ((h->has_sku_scores = m->sku_scores != NULL) == 0) return 0;
+  size_t n = m->sku_scores->n_scores;
+  rf_sku_score *scores = dslot(dec, D_SCORES, n, sizeof *scores);
+  if (scores == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < n; ++i)
+    scores[i] = (rf_sku_score){m->sku_scores->scores[i]->sku, m->sku_scores->scores[i]->score};
+  h->sku_scores = scores;
+  h->sku_score_count = n;
+  int rc;
+  const char *twice = repeated_key(dec, &scores[0].sku, sizeof *scores, n, &rc);
+  if (rc != 0) return rc;
+  if (twice) return rf__error(err, RF_EPARSE, "hand: field 'sku_scores.%s' appears twice", twice);
+  return 0;
+}
+
+static int decode_receipt(rf__pb_decoder *dec, const Retailfuse__Receipt *m, rf_receipt_rec *r,
+                          rf__errbuf *err) {
+  r->has_t = m->has_t;
+  r->t = m->t;
+  r->shopper = m->shopper;
+  r->review = m->has_review ? m->review != 0 : RF_UNKNOWN;
+  rf_item_qty *items = dslot(dec, D_ITEMS, m->n_items, sizeof *items);
+  if (items == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < m->n_items; ++i)
+    items[i] = (rf_item_qty){m->items[i]->sku, m->items[i]->qty};
+  r->items = items;
+  r->item_count = m->n_items;
+  int rc;
+  const char *twice = repeated_key(dec, &items[0].sku, sizeof *items, m->n_items, &rc);
+  if (rc != 0) return rc;
+  if (twice) return rf__error(err, RF_EPARSE, "receipt: field 'items.%s' appears twice", twice);
+  return 0;
+}
+
+/* The kinds whose message holds only scalars and strings. */
+static int decode_plain(const Retailfuse__Record *m, rf_record *out) {
+  switch (m->kind_case) {
+    case RETAILFUSE__RECORD__KIND_PRODUCT:
+      out->type = RF_RECORD_PRODUCT;
+      out->u.product = (rf_product_def){m->product->sku, m->product->name, m->product->weight_g,
+                                        m->product->has_weight_sd_g, m->product->weight_sd_g};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_FACING:
+      out->type = RF_RECORD_FACING;
+      out->u.facing = (rf_facing_def){m->facing->shelf, m->facing->sku, m->facing->x0,
+                                      m->facing->x1,
+                                      m->facing->has_count ? m->facing->count : RF_COUNT_UNKNOWN};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_ENTER:
+      out->type = RF_RECORD_ENTER;
+      out->u.enter =
+          (rf_shopper_rec){m->enter->t, m->enter->shopper, m->enter->has_staff && m->enter->staff};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_EXIT:
+      out->type = RF_RECORD_EXIT;
+      out->u.exit = (rf_shopper_rec){m->exit->t, m->exit->shopper, 0};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_LINK:
+      out->type = RF_RECORD_LINK;
+      out->u.link = (rf_link_rec){m->link->t, m->link->shopper, m->link->cart};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_POSITION:
+      out->type = RF_RECORD_POSITION;
+      out->u.position =
+          (rf_position_rec){m->position->t, m->position->shopper, m->position->x, m->position->y};
+      return 1;
+    case RETAILFUSE__RECORD__KIND_DIFF: {
+      const Retailfuse__Diff *d = m->diff;
+      out->type = RF_RECORD_DIFF;
+      out->u.diff = (rf_diff_rec){d->seq,  d->t,      d->shopper, d->sku,          d->qty,
+                                  d->conf, d->review, d->event,   d->has_corrects, d->corrects};
+      return 1;
+    }
+    case RETAILFUSE__RECORD__KIND_TRUTH:
+      out->type = RF_RECORD_TRUTH;
+      out->u.truth = (rf_truth_rec){m->truth->t, m->truth->shopper, m->truth->sku, m->truth->qty};
+      return 1;
+    default: return 0;
+  }
+}
+
+static int decode_kind(rf__pb_decoder *dec, const Retailfuse__Record *m, rf_record *out,
+                       rf__errbuf *err) {
+  if (decode_plain(m, out)) return 0;
+  switch (m->kind_case) {
+    case RETAILFUSE__RECORD__KIND_SHELF:
+      out->type = RF_RECORD_SHELF;
+      return decode_shelf(dec, m->shelf, &out->u.shelf);
+    case RETAILFUSE__RECORD__KIND_SAMPLES:
+      out->type = RF_RECORD_SAMPLES;
+      return decode_samples(dec, m->samples, &out->u.samples, err);
+    case RETAILFUSE__RECORD__KIND_DELTA:
+      out->type = RF_RECORD_DELTA;
+      return decode_delta(dec, m->delta, &out->u.delta, err);
+    case RETAILFUSE__RECORD__KIND_HAND:
+      out->type = RF_RECORD_HAND;
+      return decode_hand(dec, m->hand, &out->u.hand, err);
+    case RETAILFUSE__RECORD__KIND_RECEIPT:
+      out->type = RF_RECORD_RECEIPT;
+      return decode_receipt(dec, m->receipt, &out->u.receipt, err);
+    default: return rf__error(err, RF_EPARSE, "record: no known record kind");
+  }
+}
+
+int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
+                  rf__errbuf *err) {
+  drop_message(dec);
+  Retailfuse__Record *m = retailfuse__record__unpack(&dec->pb_alloc, len, data);
+  if (m == NULL)
+    return rf__error(err, RF_EPARSE,
+                     "not a Record message (malformed, or a required field is missing)");
+  dec->message = m;
+  /* protobuf-c ends each string at its length with a NUL and keeps what it does not know, so
+   * the message packs back to its own length unless a string held a NUL (or the writer spent
+   * more bytes than needed on a number, which no protobuf writer does). */
+  if (retailfuse__record__get_packed_size(m) != len)
+    return rf__error(err, RF_EPARSE, "a string holds a NUL (or a number is not packed shortest)");
+  memset(out, 0, sizeof *out);
+  int rc = decode_kind(dec, m, out, err);
+  if (rc != 0) return rc == RF_ENOMEM ? rf__error(err, rc, "out of memory") : rc;
+  if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
+    out->source = m->source;
+    out->has_seq = m->has_seq;
+    out->seq = m->seq;
+  }
+  return rf__record_check(out, err);
+}

@@ -1,0 +1,349 @@
+/* Scenario streams as protocol buffers (lib/io/pb_codec.c, the reader's and writer's frames):
+ * every record kind and every optional field travels and comes back the same, the reader tells
+ * the formats apart by themselves, and broken streams give their documented errors. */
+#define _GNU_SOURCE /* memmem */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "io/pb_codec.h"
+#include "retailfuse/scenario.h"
+#include "retailfuse/status.h"
+#include "test_text.h"
+
+static void test_text_free(test_text *t) {
+  free(t->data);
+  memset(t, 0, sizeof *t);
+}
+
+static void test_text_append(test_text *t, const char *data, size_t len) {
+  assert_int_equal(test_text_write(data, len, t), RF_OK);
+}
+
+/* Every record kind, every optional field present and absent, and the numbers the centigram
+ * coding must leave alone: -0, grams that are not whole centigrams, readings of both kinds. */
+static const char every_kind[] =
+    "{\"type\":\"product\",\"sku\":\"A\",\"weight_g\":540.67}\n"
+    "{\"type\":\"product\",\"sku\":\"B\",\"name\":\"Tea \xc3\xa9\",\"weight_g\":0.1,\"weight_sd_g\":0}\n"
+    "{\"type\":\"shelf\",\"shelf\":\"S\",\"plates\":[{\"plate\":\"P1\",\"x0\":0,\"x1\":0.5}]}\n"
+    "{\"type\":\"shelf\",\"shelf\":\"T\",\"noise_g\":1.5,\"pos\":[1,-2.5],\"dir\":[0,1],"
+    "\"plates\":[{\"plate\":\"Q1\",\"x0\":0,\"x1\":0.1},{\"plate\":\"Q2\",\"x0\":0.1,\"x1\":0.2}]}\n"
+    "{\"type\":\"facing\",\"shelf\":\"S\",\"sku\":\"A\",\"x0\":0,\"x1\":0.5}\n"
+    "{\"type\":\"facing\",\"shelf\":\"T\",\"sku\":\"B\",\"x0\":0,\"x1\":0.2,\"count\":0}\n"
+    "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
+    "{\"type\":\"enter\",\"source\":\"door\",\"seq\":7,\"t\":-5,\"shopper\":\"E1\",\"staff\":true}\n"
+    "{\"type\":\"link\",\"t\":3,\"shopper\":\"E1\",\"cart\":\"S1\"}\n"
+    "{\"type\":\"position\",\"t\":4,\"shopper\":\"S1\",\"x\":0.6735,\"y\":-0}\n"
+    "{\"type\":\"samples\",\"plate\":\"P1\",\"t\":10,\"dt_us\":16667,\"g\":[4610.3,4610.31,-0.01,0]}\n"
+    "{\"type\":\"samples\",\"plate\":\"Q1\",\"t\":10,\"dt_us\":1,\"g\":[1.005,0.1]}\n"
+    "{\"type\":\"delta\",\"shelf\":\"T\",\"t0\":5,\"t1\":9,\"plates\":{\"Q1\":-540.67,\"Q2\":-0,"
+    "\"P1\":0.123}}\n"
+    "{\"type\":\"hand\",\"shopper\":null,\"shelf\":\"S\",\"t0\":1,\"t1\":2}\n"
+    "{\"type\":\"hand\",\"source\":\"cam-2\",\"shopper\":\"S1\",\"shelf\":\"S\",\"t0\":1,\"t1\":2,"
+    "\"x\":0.25,\"conf\":1,\"holding_in\":false,\"holding_out\":true,\"sku_scores\":{}}\n"
+    "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"S\",\"t0\":1,\"t1\":1,"
+    "\"sku_scores\":{\"A\":0.9,\"B\":0.1}}\n"
+    "{\"type\":\"exit\",\"t\":30,\"shopper\":\"S1\"}\n"
+    "{\"type\":\"diff\",\"seq\":0,\"t\":9007199254740992,\"shopper\":\"S1\",\"sku\":\"A\","
+    "\"qty\":-2,\"conf\":0.5,\"review\":true,\"event\":3}\n"
+    "{\"type\":\"diff\",\"seq\":1,\"t\":12,\"shopper\":\"S1\",\"sku\":\"A\",\"qty\":1,\"conf\":0,"
+    "\"review\":false,\"event\":3,\"corrects\":0}\n"
+    "{\"type\":\"receipt\",\"t\":40,\"shopper\":\"S1\",\"items\":{\"A\":1,\"B\":0},\"review\":false}\n"
+    "{\"type\":\"receipt\",\"shopper\":\"S1\",\"items\":{}}\n"
+    "{\"type\":\"truth\",\"t\":2,\"shopper\":\"S1\",\"sku\":\"A\",\"qty\":1}\n";
+
+/* text, read in whatever format it is in, written as `format` into *out. */
+static void rewrite(const char *text, size_t len, rf_scenario_format format, test_text *out) {
+  rf_scenario_reader *r = NULL;
+  rf_scenario_writer *w = NULL;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, text, len, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, out, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_set_format(w, format), RF_OK);
+  rf_record rec;
+  int rc;
+  while ((rc = rf_scenario_reader_next(r, &rec)) == RF_OK) {
+    int wrc = rf_scenario_writer_write(w, &rec);
+    if (wrc != RF_OK) fail_msg("writing: %s", rf_scenario_writer_errmsg(w));
+  }
+  if (rc != RF_ITEROVER) fail_msg("reading: %s", rf_scenario_reader_errmsg(r));
+  rf_scenario_reader_free(r);
+  assert_int_equal(rf_scenario_writer_close(w), RF_OK);
+}
+
+/* JSON Lines to protocol buffers and back: the same text, byte for byte; and smaller. */
+static void test_every_kind_round_trips(void **state) {
+  (void)state;
+  test_text pb = {0}, back = {0};
+  rewrite(every_kind, sizeof every_kind - 1, RF_FORMAT_PB, &pb);
+  assert_memory_equal(pb.data, RF__PB_MAGIC, RF__PB_MAGIC_LEN);
+  rewrite(pb.data, pb.len, RF_FORMAT_JSONL, &back);
+  assert_int_equal(back.len, sizeof every_kind - 1);
+  assert_memory_equal(back.data, every_kind, back.len);
+  assert_true(pb.len < back.len);
+  test_text_free(&pb);
+  test_text_free(&back);
+}
+
+/* The reader says which format it found, and frames count as lines. */
+static void test_reader_tells_the_format(void **state) {
+  (void)state;
+  test_text pb = {0};
+  rewrite(every_kind, sizeof every_kind - 1, RF_FORMAT_PB, &pb);
+  rf_scenario_reader *r = NULL;
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, pb.data, pb.len, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_reader_format(r), RF_FORMAT_JSONL); /* not looked at yet */
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rf_scenario_reader_format(r), RF_FORMAT_PB);
+  assert_int_equal(rec.type, RF_RECORD_PRODUCT);
+  assert_int_equal(rec.line, 1);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rf_scenario_reader_line(r), 2);
+  assert_string_equal(rec.u.product.name, "Tea \xc3\xa9");
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+  assert_int_equal(rf_scenario_format_of_path("a/b.pb"), RF_FORMAT_PB);
+  assert_int_equal(rf_scenario_format_of_path("a/b.jsonl"), RF_FORMAT_JSONL);
+  assert_int_equal(rf_scenario_format_of_path("pb"), RF_FORMAT_JSONL);
+}
+
+/* Reads every record of data[0, len); the messages of the errors, joined by '|', in *errors
+ * (up to cap bytes), and the count of records read. */
+static size_t read_all(const char *data, size_t len, char *errors, size_t cap) {
+  rf_scenario_reader *r = NULL;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, data, len, NULL, NULL), RF_OK);
+  rf_record rec;
+  size_t records = 0, at = 0;
+  int rc;
+  errors[0] = '\0';
+  for (int guard = 0; guard < 1000 && (rc = rf_scenario_reader_next(r, &rec)) != RF_ITEROVER;
+       ++guard) {
+    if (rc == RF_OK) {
+      ++records;
+      continue;
+    }
+    at += (size_t)snprintf(errors + at, cap - at, "%s|", rf_scenario_reader_errmsg(r));
+    if (at >= cap || rc == RF_EVERSION || rc == RF_EIO || rc == RF_ENOMEM) break;
+  }
+  rf_scenario_reader_free(r);
+  return records;
+}
+
+/* A stream cut anywhere keeps every whole frame before the cut; a cut inside a frame is one
+ * error naming that frame and its byte, and the stream ends there. */
+static void test_torn_tails(void **state) {
+  (void)state;
+  test_text pb = {0};
+  rewrite(every_kind, sizeof every_kind - 1, RF_FORMAT_PB, &pb);
+  /* Where each frame starts. */
+  size_t starts[64], frames = 0, at = RF__PB_MAGIC_LEN + 2;
+  while (at < pb.len) {
+    uint64_t n;
+    int k = rf__pb_get_varint((const uint8_t *)pb.data + at, pb.len - at, &n);
+    assert_true(k > 0);
+    starts[frames++] = at;
+    at += (size_t)k + (size_t)n;
+  }
+  assert_int_equal(at, pb.len);
+  char errors[1024];
+  for (size_t cut = RF__PB_MAGIC_LEN + 2; cut <= pb.len; ++cut) {
+    size_t whole = 0;
+    while (whole < frames && (whole + 1 == frames ? pb.len : starts[whole + 1]) <= cut) ++whole;
+    size_t got = read_all(pb.data, cut, errors, sizeof errors);
+    assert_int_equal(got, whole);
+    if (whole == frames || starts[whole] == cut) {
+      assert_string_equal(errors, "");
+    } else {
+      char want[128];
+      snprintf(want, sizeof want, "frame %zu (byte %zu): ", whole + 1, starts[whole]);
+      assert_true(strncmp(errors, want, strlen(want)) == 0);
+      assert_non_null(strstr(errors, "cut short"));
+      assert_ptr_equal(strchr(errors, '|'), errors + strlen(errors) - 1); /* one error */
+    }
+  }
+  test_text_free(&pb);
+}
+
+/* A header of another version, or with flags this reader does not know, ends the reader with
+ * RF_EVERSION; a header cut short is malformed. */
+static void test_other_versions_refused(void **state) {
+  (void)state;
+  char errors[512];
+  static const char v2[] = RF__PB_MAGIC "\x02\x00";
+  assert_int_equal(read_all(v2, sizeof v2 - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "byte 8: protocol buffers of format version 2 (flags 0); this "
+                              "reader reads version 1|");
+  static const char flags[] = RF__PB_MAGIC "\x01\x04";
+  assert_int_equal(read_all(flags, sizeof flags - 1, errors, sizeof errors), 0);
+  assert_non_null(strstr(errors, "version 1 (flags 4)"));
+  static const char cut[] = RF__PB_MAGIC "\x01";
+  assert_int_equal(read_all(cut, sizeof cut - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "byte 8: the protocol-buffer header is cut short|");
+  /* The magic alone, nothing after it: not protocol buffers, and not JSON either. */
+  static const char only[] = RF__PB_MAGIC;
+  assert_int_equal(read_all(only, sizeof only - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "byte 8: the protocol-buffer header is cut short|");
+}
+
+/* One record as a whole stream: the header and its frame. */
+static void one_frame(const char *json, test_text *pb) {
+  rewrite(json, strlen(json), RF_FORMAT_PB, pb);
+}
+
+/* The same, from a record the JSON reader would refuse but the writer writes. */
+static void frame_of(const rf_record *rec, test_text *pb) {
+  rf_scenario_writer *w = NULL;
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, pb, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_PB), RF_OK);
+  assert_int_equal(rf_scenario_writer_write(w, rec), RF_OK);
+  assert_int_equal(rf_scenario_writer_close(w), RF_OK);
+}
+
+/* A frame whose message is broken is one error naming it; the frames after it are read. */
+static void test_bad_frames_are_reported_and_skipped(void **state) {
+  (void)state;
+  char errors[1024];
+  /* A NUL inside a string: protocol buffers allow it, the format does not. */
+  test_text a = {0};
+  one_frame("{\"type\":\"exit\",\"t\":30,\"shopper\":\"S12\"}\n", &a);
+  char *s = memmem(a.data, a.len, "S12", 3);
+  assert_non_null(s);
+  s[1] = '\0';
+  test_text twice = {0};
+  test_text_append(&twice, a.data, a.len);
+  test_text_append(&twice, a.data + RF__PB_MAGIC_LEN + 2, a.len - RF__PB_MAGIC_LEN - 2);
+  s[1] = '1';
+  test_text_append(&twice, a.data + RF__PB_MAGIC_LEN + 2, a.len - RF__PB_MAGIC_LEN - 2);
+  assert_int_equal(read_all(twice.data, twice.len, errors, sizeof errors), 1);
+  char want[256];
+  const size_t frame = a.len - (RF__PB_MAGIC_LEN + 2);
+  snprintf(want, sizeof want,
+           "frame 1 (byte 10): a string holds a NUL (or a number is not packed shortest)|"
+           "frame 2 (byte %zu): a string holds a NUL (or a number is not packed shortest)|",
+           10 + frame);
+  assert_string_equal(errors, want);
+  /* Not a message at all. */
+  static const char junk[] = RF__PB_MAGIC "\x01\x00\x03\xff\xff\xff";
+  assert_int_equal(read_all(junk, sizeof junk - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): not a Record message (malformed, or a required "
+                              "field is missing)|");
+  /* A plate named twice in a delta: its JSON twin would hold a key twice. */
+  test_text d = {0};
+  static const rf_plate_delta same[] = {{"Q1", -1.0}, {"Q1", 2.0}};
+  rf_record delta = {.type = RF_RECORD_DELTA};
+  delta.u.delta = (rf_delta_rec){"T", 5, 9, same, 2};
+  frame_of(&delta, &d);
+  assert_int_equal(read_all(d.data, d.len, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): delta: field 'plates.Q1' appears twice|");
+  test_text_free(&a);
+  test_text_free(&twice);
+  test_text_free(&d);
+}
+
+/* The format's rules hold for frames as for lines: an input time beyond 2^52, a confidence
+ * beyond 1. */
+static void test_rules_hold_for_frames(void **state) {
+  (void)state;
+  char errors[512];
+  test_text late = {0}, conf = {0};
+  one_frame("{\"type\":\"diff\",\"seq\":0,\"t\":9007199254740992,\"shopper\":\"S1\",\"sku\":\"A\","
+            "\"qty\":-2,\"conf\":0.5,\"review\":true,\"event\":3}\n",
+            &late);
+  assert_int_equal(read_all(late.data, late.len, errors, sizeof errors), 1); /* output: 2^53 */
+  /* The same time on an exit, an input: refused. */
+  test_text exit = {0};
+  rf_record late_exit = {.type = RF_RECORD_EXIT};
+  late_exit.u.exit = (rf_shopper_rec){((int64_t)1 << 52) + 1, "S1", 0};
+  frame_of(&late_exit, &exit);
+  assert_int_equal(read_all(exit.data, exit.len, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): exit: field 't': out of range: more than 2^52 "
+                              "microseconds from 0|");
+  /* A writer refuses what a reader would: conf is checked before any frame is made. */
+  rf_scenario_writer *w = NULL;
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, &conf, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_PB), RF_OK);
+  rf_record rec = {.type = RF_RECORD_DIFF};
+  rec.u.diff = (rf_diff_rec){0, 1, "S1", "A", 1, 1.5, 0, 0, 0, 0};
+  assert_int_equal(rf_scenario_writer_write(w, &rec), RF_EINVAL);
+  assert_string_equal(rf_scenario_writer_errmsg(w), "diff: field 'conf' must be within [0, 1]");
+  assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_JSONL), RF_EMISUSE);
+  assert_int_equal(rf_scenario_writer_close(w), RF_OK);
+  assert_int_equal(conf.len, RF__PB_MAGIC_LEN + 2); /* the header alone */
+  test_text_free(&late);
+  test_text_free(&exit);
+  test_text_free(&conf);
+}
+
+/* Frames that end in a CRC32C (journals): a flipped bit anywhere in a message is caught, that
+ * frame reported, the next one read. */
+static void test_crc_frames(void **state) {
+  (void)state;
+  assert_int_equal(rf__crc32c((const uint8_t *)"123456789", 9), 0xe3069283u);
+  test_text plain = {0};
+  one_frame("{\"type\":\"exit\",\"t\":30,\"shopper\":\"S1\"}\n", &plain);
+  const uint8_t *frame = (const uint8_t *)plain.data + RF__PB_MAGIC_LEN + 2;
+  size_t flen = plain.len - RF__PB_MAGIC_LEN - 2, mlen = flen - 1;
+  assert_int_equal(frame[0], mlen); /* a one-byte length */
+  uint8_t stream[256];
+  size_t n = rf__pb_header(stream, RF__PB_FLAG_CRC);
+  const size_t first = n;
+  for (int k = 0; k < 2; ++k) {
+    memcpy(stream + n, frame, flen);
+    n += flen;
+    uint32_t crc = rf__crc32c(frame + 1, mlen);
+    for (int b = 0; b < 4; ++b) stream[n++] = (uint8_t)(crc >> (8 * b));
+  }
+  char errors[512];
+  assert_int_equal(read_all((const char *)stream, n, errors, sizeof errors), 2);
+  assert_string_equal(errors, "");
+  for (size_t byte = 0; byte < mlen + 4; ++byte)
+    for (int bit = 0; bit < 8; ++bit) {
+      stream[first + 1 + byte] ^= (uint8_t)(1u << bit);
+      assert_int_equal(read_all((const char *)stream, n, errors, sizeof errors), 1);
+      assert_string_equal(errors, "frame 1 (byte 10): its CRC does not match|");
+      stream[first + 1 + byte] ^= (uint8_t)(1u << bit);
+    }
+  test_text_free(&plain);
+}
+
+/* A frame longer than the reader allows is an RF_ELIMIT error, and reading goes on after it. */
+static void test_long_frame_skipped(void **state) {
+  (void)state;
+  test_text pb = {0};
+  rewrite(every_kind, sizeof every_kind - 1, RF_FORMAT_PB, &pb);
+  rf_scenario_reader_options o = RF_SCENARIO_READER_OPTIONS_INIT;
+  o.max_line_bytes = 40; /* the shelf with two plates and the three-plate delta are longer */
+  rf_scenario_reader *r = NULL;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, pb.data, pb.len, &o, NULL), RF_OK);
+  rf_record rec;
+  int rc, ok = 0, limit = 0;
+  while ((rc = rf_scenario_reader_next(r, &rec)) != RF_ITEROVER) {
+    if (rc == RF_OK) ++ok;
+    else if (rc == RF_ELIMIT) ++limit;
+    else fail_msg("unexpected: %s", rf_scenario_reader_errmsg(r));
+  }
+  assert_true(limit >= 2);
+  assert_int_equal(ok + limit, 22);
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_kind_round_trips),
+      cmocka_unit_test(test_reader_tells_the_format),
+      cmocka_unit_test(test_torn_tails),
+      cmocka_unit_test(test_other_versions_refused),
+      cmocka_unit_test(test_bad_frames_are_reported_and_skipped),
+      cmocka_unit_test(test_rules_hold_for_frames),
+      cmocka_unit_test(test_crc_frames),
+      cmocka_unit_test(test_long_frame_skipped),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -31,7 +31,7 @@ def library():
     if build:
         return dict(include_dirs=[os.path.join(root, "include")],
                     extra_objects=[os.path.join(build, "lib", "libretailfuse.a")],
-                    libraries=["cjson", "m"])
+                    libraries=["cjson", "protobuf-c", "m"])
     try:
         cflags = shlex.split(subprocess.check_output(
             ["pkg-config", "--cflags", "retailfuse"], text=True))

@@ -60,6 +60,18 @@ if [ -x "$py" ] && "$py" -c "import venv, setuptools" 2>/dev/null; then
   (cd "$work" && "${pyenv[@]}" "$work/venv/bin/python" "$src/examples/python_host/host.py" \
     "$src/tests/data/correction.jsonl") >"$work/py-fix.out"
   diff -u "$src/tests/install/checkout_host_correction.expected" "$work/py-fix.out"
+  # Against the build tree instead (RETAILFUSE_BUILD: its static library and what it links).
+  "$py" -m venv --system-site-packages "$work/venv-build"
+  # A fresh copy (nothing built before reused) beside the headers, as in the source tree.
+  mkdir -p "$work/tree/bindings"
+  cp -r "$src/include" "$work/tree/include"
+  cp -r "$src/bindings/python" "$work/tree/bindings/python"
+  rm -rf "$work/tree/bindings/python/build" "$work/tree/bindings/python/tests"
+  RETAILFUSE_BUILD="$build" "$work/venv-build/bin/pip" install -q --no-build-isolation --no-index \
+    "$work/tree/bindings/python" >"$work/pip-build.log" 2>&1 || { cat "$work/pip-build.log"; exit 1; }
+  (cd "$work" && "${pyenv[@]}" "$work/venv-build/bin/python" "$src/examples/python_host/host.py" \
+    "$src/examples/small.jsonl") >"$work/py-build-host.out"
+  diff -u "$src/tests/install/checkout_host_small.expected" "$work/py-build-host.out"
   echo "pip install and the Python host work"
 fi
 echo "find_package and pkg-config consumers both work"

@@ -259,6 +259,39 @@ static PyObject *py_check(PyObject *module, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* convert(data: bytes, to_pb: bool) -> bytes (protocol buffers) or str (JSON Lines): every record
+ * of data, in either format, written in the other; InputError naming the first bad line or
+ * frame. */
+static PyObject *py_convert(PyObject *module, PyObject *args) {
+  native_state *st = native_state_of(module);
+  const char *data;
+  Py_ssize_t len;
+  int to_pb;
+  if (!PyArg_ParseTuple(args, "y#p", &data, &len, &to_pb)) return NULL;
+  text_buf out = {0};
+  rf_scenario_reader *rd = NULL;
+  rf_scenario_writer *w = text_writer(&out);
+  int rc = w ? rf_scenario_reader_from_memory(&rd, data, (size_t)len, NULL, NULL) : RF_ENOMEM;
+  if (rc == 0) rc = rf_scenario_writer_set_format(w, to_pb ? RF_FORMAT_PB : RF_FORMAT_JSONL);
+  char message[512] = "";
+  rf_record rec;
+  while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0)
+    if ((rc = rf_scenario_writer_write(w, &rec)) != 0)
+      snprintf(message, sizeof message, "%s", rf_scenario_writer_errmsg(w));
+  if (rc != 0 && rc != RF_ITEROVER && message[0] == '\0' && rd)
+    snprintf(message, sizeof message, "%s", rf_scenario_reader_errmsg(rd));
+  if (rc == RF_ITEROVER) rc = rf_scenario_writer_flush(w);
+  rf_scenario_reader_free(rd);
+  rf_scenario_writer_close(w);
+  PyObject *result = NULL;
+  if (rc != 0) native_raise(st, rc, message);
+  else if (out.failed) PyErr_NoMemory();
+  else if (to_pb) result = PyBytes_FromStringAndSize(out.data ? out.data : "", (Py_ssize_t)out.len);
+  else result = text_take(&out);
+  text_free(&out);
+  return result;
+}
+
 typedef struct sim_out {
   rf_scenario_writer *w;
 } sim_out;
@@ -485,6 +518,8 @@ static PyMethodDef native_methods[] = {
     {"kbest", py_kbest, METH_VARARGS, "kbest(cost, maximize, k) -> (assignments, totals)"},
     {"marginals", py_marginals, METH_VARARGS, "marginals(like, like_none, method) -> (P, P0)"},
     {"check", py_check, METH_VARARGS, "check(text): read and check scenario text"},
+    {"convert", py_convert, METH_VARARGS,
+     "convert(data, to_pb) -> bytes or str: records in the other format"},
     {"simulate", py_simulate, METH_VARARGS, "simulate(preset, seed, knobs) -> (scenario, truth)"},
     {"evaluate", py_evaluate, METH_VARARGS, "evaluate(truth, output) -> scores"},
     {"run", py_run, METH_VARARGS, "run(text, fused, params) -> output text"},

@@ -52,6 +52,40 @@ def test_engine_and_run_scenario_equal_the_command_line(cli, tmp_path, preset, s
                                                 retailfuse.read_scenario(truth))
 
 
+def test_protobuf_files_read_and_write_like_json_lines(cli, tmp_path):
+    """write_scenario writes .pb as the command line does; read_scenario, Store.from_file and
+    run_scenario read either format and see the same records."""
+    records, truth = retailfuse.simulate("busy", 4)
+    jsonl, pb = tmp_path / "s.jsonl", tmp_path / "s.pb"
+    retailfuse.write_scenario(jsonl, records)
+    retailfuse.write_scenario(pb, records)
+    assert pb.read_bytes().startswith(b"\x89RFP\r\n\x1a\n")
+    assert pb.stat().st_size < jsonl.stat().st_size / 1.9
+    converted = tmp_path / "c.pb"
+    subprocess.run([cli, "convert", str(jsonl), str(converted)], check=True, capture_output=True)
+    assert converted.read_bytes() == pb.read_bytes()
+    assert retailfuse.read_scenario(pb) == retailfuse.read_scenario(jsonl) == records
+    assert retailfuse.Store.from_file(pb).counts == retailfuse.Store.from_file(jsonl).counts
+    assert retailfuse.run_scenario(pb) == retailfuse.run_scenario(jsonl)
+    explicit = tmp_path / "explicit.bin"
+    retailfuse.write_scenario(explicit, truth, format="pb")
+    assert retailfuse.read_scenario(explicit) == truth
+    with pytest.raises(retailfuse.InputError, match="format"):
+        retailfuse.write_scenario(tmp_path / "x", truth, format="xml")
+
+
+def test_protobuf_errors_name_the_frame(tmp_path):
+    records, _ = retailfuse.simulate("easy", 1)
+    pb = tmp_path / "s.pb"
+    retailfuse.write_scenario(pb, records)
+    data = pb.read_bytes()
+    torn = tmp_path / "torn.pb"
+    torn.write_bytes(data[:-3])
+    with pytest.raises(retailfuse.InputError, match=r"frame %d \(byte \d+\): cut short"
+                       % len(records)):
+        retailfuse.read_scenario(torn)
+
+
 def test_written_scenario_runs_the_same(cli, tmp_path):
     records, _ = retailfuse.simulate("busy", 5)
     path = tmp_path / "written.jsonl"

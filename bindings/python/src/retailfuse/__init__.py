@@ -94,18 +94,41 @@ def _records(text):
     return [json.loads(line) for line in text.split("\n") if line.strip(" \t\r")]
 
 
-def read_scenario(path):
-    """Every record of a scenario file, as dicts; InputError names the first bad line."""
+# A protocol-buffer stream's first bytes (docs/format.md, section 10).
+_PB_MAGIC = b"\x89RFP\r\n\x1a\n"
+
+
+def _scenario_text(path):
+    """A scenario file's records as JSON Lines text, whichever format the file is in."""
+    with open(path, "rb") as f:
+        if f.read(len(_PB_MAGIC)) == _PB_MAGIC:
+            f.seek(0)
+            return _native.convert(f.read(), False)
     with open(path, encoding="utf-8") as f:
-        text = f.read()
+        return f.read()
+
+
+def read_scenario(path):
+    """Every record of a scenario file, JSON Lines or protocol buffers, as dicts; InputError
+    names the first bad line (or frame)."""
+    text = _scenario_text(path)
     _native.check(text)
     return _records(text)
 
 
-def write_scenario(path, records):
-    """Writes records as a scenario file (JSON Lines, the type first), checked first."""
+def write_scenario(path, records, format=None):
+    """Writes records as a scenario file, checked first: JSON Lines (the type first), or
+    protocol buffers when format is "pb" (by default when path ends in ".pb")."""
+    if format is None:
+        format = "pb" if str(path).endswith(".pb") else "jsonl"
+    if format not in ("pb", "jsonl"):
+        raise InputError(f"format: expected 'pb' or 'jsonl', got {format!r}")
     text = _lines(records)
     _native.check(text)
+    if format == "pb":
+        with open(path, "wb") as f:
+            f.write(_native.convert(text.encode("utf-8"), True))
+        return
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -124,9 +147,8 @@ class Store:
 
     @classmethod
     def from_file(cls, path):
-        """From a scenario file's store records."""
-        with open(path, encoding="utf-8") as f:
-            return cls(_native.Store(f.read()))
+        """From a scenario file's store records (JSON Lines or protocol buffers)."""
+        return cls(_native.Store(_scenario_text(path)))
 
     @property
     def counts(self):
@@ -298,8 +320,7 @@ def run_scenario(path, method="fused", params=None):
     """Runs a scenario file as `retailfuse run` does: the diffs and receipts, as dicts."""
     if method not in ("fused", "greedy"):
         raise InputError("method must be 'fused' or 'greedy'")
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    text = _scenario_text(path)
     return _records(_native.run(text, method == "fused",
                                 [(k, float(v)) for k, v in (params or {}).items()]))
 

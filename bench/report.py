@@ -118,13 +118,16 @@ ing = lines("ingest.jsonl")
 if ing:
     report["ingest"] = {}
     for w in ("deltas", "samples"):
-        runs = [r for r in ing if r["weights"] == w]
-        if runs:
-            t = statistics.median(r["seconds"] for r in runs)
-            report["ingest"][w] = {"preset": runs[0]["preset"], "records": runs[0]["records"],
-                                   "bytes": runs[0]["bytes"], "seconds": t,
-                                   "records_per_s": runs[0]["records"] / t,
-                                   "mb_per_s": runs[0]["bytes"] / t / 1e6}
+        for f in ("jsonl", "pb"):
+            runs = [r for r in ing if r["weights"] == w and r.get("format", "jsonl") == f]
+            if runs:
+                t = statistics.median(r["seconds"] for r in runs)
+                report["ingest"][f"{w}/{f}"] = {
+                    "preset": runs[0]["preset"], "records": runs[0]["records"],
+                    "bytes": runs[0]["bytes"], "seconds": t,
+                    "records_per_s": runs[0]["records"] / t,
+                    "readings_per_s": runs[0].get("readings", 0) / t,
+                    "mb_per_s": runs[0]["bytes"] / t / 1e6}
 
 # ---- Python ----
 pyr = load("python.json")
@@ -298,10 +301,17 @@ if "loadcell" in report:
                f"{d['precision']:.4f} | {d['recall']:.4f} | {d['err_median_g']:.2f} g | "
                f"{d['err_p95_g']:.2f} g | {d['faults']} |" for d in det]
 if "ingest" in report:
-    md += ["", "## Ingest (`retailfuse run` on a scenario file)", "",
-           "| weights | preset | records | MB | records/s | MB/s |", "|---|---|---|---|---|---|"]
+    md += ["", "## Ingest (`retailfuse run` on a scenario file, JSON Lines and protocol buffers)", "",
+           "| weights / format | preset | records | MB | records/s | readings/s | MB/s |",
+           "|---|---|---|---|---|---|---|"]
     md += [f"| {w} | {i['preset']} | {i['records']:,} | {i['bytes'] / 1e6:.1f} | "
-           f"{i['records_per_s']:,.0f} | {i['mb_per_s']:.1f} |" for w, i in report["ingest"].items()]
+           f"{i['records_per_s']:,.0f} | {i.get('readings_per_s', 0):,.0f} | {i['mb_per_s']:.1f} |"
+           for w, i in report["ingest"].items()]
+formats_txt = os.path.join(raw, "formats.txt")
+if os.path.exists(formats_txt):
+    with open(formats_txt) as f:
+        md += ["", "## Formats (`bench_formats`: the reader alone, in memory)", "", "```",
+               f.read().rstrip(), "```"]
 if pyr:
     md += ["", "## Python", "", "| what | per second |", "|---|---|"]
     md += [f"| {r['what']} | {r['per_s']:,.0f} |" for r in pyr["rates"]]

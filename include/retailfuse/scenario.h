@@ -85,8 +85,10 @@ RF_EXTERN int rf_scenario_reader_from_memory(rf_scenario_reader **out, const cha
 RF_EXTERN void rf_scenario_reader_free(rf_scenario_reader *reader);
 
 /* Reads the next record into *out. Returns 0, RF_ITEROVER at the end, or an error for this line
- * (RF_EPARSE, RF_ERANGE, RF_ELIMIT; reading may go on with the next call) or for the stream
- * (RF_EIO, RF_ENOMEM; the reader is then finished). Blank lines are skipped. */
+ * or frame (RF_EPARSE, RF_ERANGE, RF_ELIMIT; reading may go on with the next call) or for the
+ * stream (RF_EIO, RF_ENOMEM; the reader is then finished). A protocol-buffer stream of another
+ * version, or a frame that cannot be read past (its length unreadable, or cut short), is one
+ * RF_EVERSION or RF_EPARSE and then the end. Blank lines are skipped. */
 RF_EXTERN int rf_scenario_reader_next(rf_scenario_reader *reader, rf_record *out);
 
 /* The last error's detail, e.g. "line 7: field 't': expected an integer (microseconds)". */

@@ -334,6 +334,38 @@ static void test_long_frame_skipped(void **state) {
   test_text_free(&pb);
 }
 
+/* A source that hands out its bytes, then fails. */
+typedef struct failing {
+  const char *data;
+  size_t len, at;
+} failing;
+
+static long failing_read(char *buf, size_t cap, void *payload) {
+  failing *f = payload;
+  if (f->at == f->len) return RF_EIO;
+  size_t n = f->len - f->at < cap ? f->len - f->at : cap;
+  memcpy(buf, f->data + f->at, n);
+  f->at += n;
+  return (long)n;
+}
+
+/* A stream error while reading frames ends the reader: RF_EIO from then on. */
+static void test_stream_failure_is_final(void **state) {
+  (void)state;
+  test_text pb = {0};
+  one_frame("{\"type\":\"exit\",\"t\":30,\"shopper\":\"S1\"}\n", &pb);
+  failing f = {pb.data, pb.len, 0};
+  rf_scenario_reader *r = NULL;
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_new(&r, failing_read, &f, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.type, RF_RECORD_EXIT);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_EIO);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_EIO);
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips),
@@ -344,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_rules_hold_for_frames),
       cmocka_unit_test(test_crc_frames),
       cmocka_unit_test(test_long_frame_skipped),
+      cmocka_unit_test(test_stream_failure_is_final),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,6 +256,21 @@ static int want(rf_scenario_reader *r, size_t need) {
   return 0;
 }
 
+/* The varint `off` bytes into the unread ones, reading no further than it ends (a live stream
+ * may send nothing after it for a while): its length in bytes, 0 when the stream ends first,
+ * -1 when it is not a varint; *rc a stream error, if one came. */
+static int varint_at(rf_scenario_reader *r, size_t off, uint64_t *v, int *rc) {
+  *rc = 0;
+  for (;;) {
+    size_t avail = r->end - r->start;
+    int k = avail > off
+                ? rf__pb_get_varint((const uint8_t *)r->buf + r->start + off, avail - off, v)
+                : 0;
+    if (k != 0 || r->eof) return k;
+    if ((*rc = want(r, avail + 1)) != 0) return 0;
+  }
+}
+
 static void consume(rf_scenario_reader *r, size_t n) {
   r->start += n;
   r->pos += n;
@@ -273,17 +288,18 @@ static int bad_header(rf_scenario_reader *r, int code) {
  * ends there). */
 static int sniff(rf_scenario_reader *r) {
   r->sniffed = 1;
-  int rc = want(r, RF__PB_HEADER_MAX);
-  if (rc != 0) return rc;
-  const uint8_t *at = (const uint8_t *)r->buf + r->start;
-  size_t avail = r->end - r->start;
-  if (avail < RF__PB_MAGIC_LEN || memcmp(at, RF__PB_MAGIC, RF__PB_MAGIC_LEN) != 0) return 0;
+  /* JSON never begins with the magic's first byte: a JSON stream waits for no more bytes. */
+  int rc = want(r, 1);
+  if (rc != 0 || r->end == r->start || r->buf[r->start] != RF__PB_MAGIC[0]) return rc;
+  if ((rc = want(r, RF__PB_MAGIC_LEN)) != 0) return rc;
+  if (r->end - r->start < RF__PB_MAGIC_LEN ||
+      memcmp(r->buf + r->start, RF__PB_MAGIC, RF__PB_MAGIC_LEN) != 0)
+    return 0;
   r->format = RF_FORMAT_PB;
   uint64_t version = 0, flags = 0;
-  int a = rf__pb_get_varint(at + RF__PB_MAGIC_LEN, avail - RF__PB_MAGIC_LEN, &version);
-  int b = a > 0 ? rf__pb_get_varint(at + RF__PB_MAGIC_LEN + a, avail - RF__PB_MAGIC_LEN - (size_t)a,
-                                    &flags)
-                : 0;
+  int a = varint_at(r, RF__PB_MAGIC_LEN, &version, &rc);
+  int b = a > 0 && rc == 0 ? varint_at(r, RF__PB_MAGIC_LEN + (size_t)a, &flags, &rc) : 0;
+  if (rc != 0) return rc;
   if (a <= 0 || b <= 0)
     return bad_header(r, rf__error(&r->err, RF_EPARSE,
                                    "byte %d: the protocol-buffer header is cut short",
@@ -311,14 +327,14 @@ static int broken_frame(rf_scenario_reader *r, uint64_t at, const char *why) {
 
 /* The next frame's record. Errors as rf_scenario_reader_next's. */
 static int next_frame(rf_scenario_reader *r, rf_record *out) {
-  int rc = want(r, 10);
+  int rc = want(r, 1);
   if (rc != 0) return rc;
-  size_t avail = r->end - r->start;
-  if (avail == 0) return RF_ITEROVER;
+  if (r->end == r->start) return RF_ITEROVER;
   const uint64_t at = r->pos;
   r->line++;
   uint64_t len = 0;
-  int k = rf__pb_get_varint((const uint8_t *)r->buf + r->start, avail, &len);
+  int k = varint_at(r, 0, &len, &rc);
+  if (rc != 0) return rc;
   if (k < 0) return broken_frame(r, at, "its length is not a varint");
   if (k == 0) return broken_frame(r, at, "cut short in its length");
   size_t crc = (r->pb_flags & RF__PB_FLAG_CRC) ? 4 : 0;
@@ -367,7 +383,12 @@ int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
     if (rc != 0 && rc != RF_EPARSE && rc != RF_EVERSION) r->fatal = rc; /* the stream failed */
     if (rc != 0) return rc;
   }
-  if (r->format == RF_FORMAT_PB) return next_frame(r, out);
+  if (r->format == RF_FORMAT_PB) {
+    int rc = next_frame(r, out);
+    if (rc != 0 && rc != RF_ITEROVER && rc != RF_EPARSE && rc != RF_ERANGE && rc != RF_ELIMIT)
+      r->fatal = rc; /* the stream failed */
+    return rc;
+  }
   for (;;) {
     size_t avail = r->end - r->start;
     /* buf is NULL before the first fill, and even NULL + 0 is undefined. */

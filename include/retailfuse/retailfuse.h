@@ -14,6 +14,7 @@
 #include "store.h"
 #include "record.h"
 #include "scenario.h"
+#include "journal.h"
 #include "check.h"
 #include "assign.h"
 #include "sim.h"

@@ -423,18 +423,31 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
   return RF_EINVAL;
 }
 
+/* r packed after its length, at the end of *buf. */
+static int pack(rf__pb_encoder *enc, const Retailfuse__Record *r, uint8_t **buf, size_t *len,
+                size_t *cap) {
+  size_t size = retailfuse__record__get_packed_size(r);
+  if (rf__reserve(&enc->alloc, (void **)buf, cap, *len + size + 10, 1) != 0) return RF_ENOMEM;
+  *len += rf__pb_put_varint(*buf + *len, size);
+  *len += retailfuse__record__pack(r, *buf + *len);
+  return 0;
+}
+
 int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size_t *len,
                   size_t *cap) {
   messages m;
   init_messages(&m);
   Retailfuse__Record r = RETAILFUSE__RECORD__INIT;
   int rc = encode_record(enc, rec, &m, &r);
-  if (rc != 0) return rc;
-  size_t size = retailfuse__record__get_packed_size(&r);
-  if (rf__reserve(&enc->alloc, (void **)buf, cap, *len + size + 10, 1) != 0) return RF_ENOMEM;
-  *len += rf__pb_put_varint(*buf + *len, size);
-  *len += retailfuse__record__pack(&r, *buf + *len);
-  return 0;
+  return rc != 0 ? rc : pack(enc, &r, buf, len, cap);
+}
+
+int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, size_t *len,
+                          size_t *cap) {
+  Retailfuse__Record r = RETAILFUSE__RECORD__INIT;
+  r.kind_case = RETAILFUSE__RECORD__KIND_ADVANCE;
+  r.advance = clock;
+  return pack(enc, &r, buf, len, cap);
 }
 
 /* ---- decoding ---- */
@@ -683,6 +696,16 @@ static int decode_kind(rf__pb_decoder *dec, const Retailfuse__Record *m, rf_reco
 
 int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
                   rf__errbuf *err) {
+  int is_advance;
+  rf_time_us clock;
+  int rc = rf__pb_decode_entry(dec, data, len, out, &is_advance, &clock, err);
+  if (rc == 0 && is_advance) return rf__error(err, RF_EPARSE, "record: no known record kind");
+  return rc;
+}
+
+int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
+                        int *is_advance, rf_time_us *clock, rf__errbuf *err) {
+  *is_advance = 0;
   drop_message(dec);
   Retailfuse__Record *m = retailfuse__record__unpack(&dec->pb_alloc, len, data);
   if (m == NULL)
@@ -695,6 +718,11 @@ int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_recor
   if (retailfuse__record__get_packed_size(m) != len)
     return rf__error(err, RF_EPARSE, "a string holds a NUL (or a number is not packed shortest)");
   memset(out, 0, sizeof *out);
+  if (m->kind_case == RETAILFUSE__RECORD__KIND_ADVANCE) {
+    *is_advance = 1;
+    *clock = m->advance;
+    return 0;
+  }
   int rc = decode_kind(dec, m, out, err);
   if (rc != 0) return rc == RF_ENOMEM ? rf__error(err, rc, "out of memory") : rc;
   if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {

@@ -56,6 +56,10 @@ void rf__pb_encoder_free(rf__pb_encoder *enc);
 int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size_t *len,
                   size_t *cap);
 
+/* A journal's clock advance to `clock` as a frame appended to *buf, as rf__pb_encode. */
+int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, size_t *len,
+                          size_t *cap);
+
 /* What a decoder keeps between records: the last message, and the arrays handed out. */
 typedef struct rf__pb_decoder {
   rf_allocator alloc;
@@ -76,5 +80,10 @@ void rf__pb_decoder_free(rf__pb_decoder *dec);
  * out of range, a plate, sku or item named twice where JSON has an object. */
 int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
                   rf__errbuf *err);
+
+/* A journal's entry: a record (as rf__pb_decode; *is_advance 0) or a clock advance (*is_advance
+ * 1, the time in *clock). */
+int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
+                        int *is_advance, rf_time_us *clock, rf__errbuf *err);
 
 #endif

@@ -1,6 +1,8 @@
 /* retailfuse run: read a scenario and write what the method decides: cart diffs and receipts.
  * The fusion engine by default; --method greedy for the baseline. A record that cannot be used
- * is set aside and counted (listed with --rejects); --strict stops at the first instead. */
+ * is set aside and counted (listed with --rejects); --strict stops at the first instead. With
+ * --journal DIR every record is journaled before the method takes it; --resume restores a killed
+ * run from it (the output is written again from the start, the same bytes). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,8 +15,8 @@
 #define MOST_DELAYS 64
 
 typedef struct run_args {
-  const char *path, *out_path, *method, *rejects_path;
-  int strict, sources;
+  const char *path, *out_path, *method, *rejects_path, *journal, *journal_sync;
+  int strict, sources, resume;
   run_setting settings[RF_PARAM_COUNT];
   char names[RF_PARAM_COUNT][64];
   size_t setting_count;
@@ -99,10 +101,12 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
   for (int i = 1; i < argc; ++i) {
     char *v = NULL;
     int got = 0, rc = 0;
-    static const char *const with_value[] = {"-o",        "--output", "--param", "--source-delay",
-                                             "--rejects", "--method"};
+    static const char *const with_value[] = {"-o",        "--output",
+                                             "--param",   "--source-delay",
+                                             "--rejects", "--method",
+                                             "--journal", "--journal-sync"};
     int which = -1;
-    for (int k = 0; k < 6 && which < 0; ++k) {
+    for (int k = 0; k < 8 && which < 0; ++k) {
       got = option_value(argc, argv, &i, with_value[k], &v);
       if (got < 0) return -got;
       if (got > 0) which = k;
@@ -112,11 +116,14 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
     else if (which == 3) rc = add_delay(a, v);
     else if (which == 4) a->rejects_path = v;
     else if (which == 5) a->method = v;
+    else if (which == 6) a->journal = v;
+    else if (which == 7) a->journal_sync = v;
     if (rc != 0) return rc;
     if (which >= 0) continue;
     const char *arg = argv[i];
     if (strcmp(arg, "--strict") == 0) a->strict = 1;
     else if (strcmp(arg, "--sources") == 0) a->sources = 1;
+    else if (strcmp(arg, "--resume") == 0) a->resume = 1;
     else if (strcmp(arg, "--list-params") == 0) {
       list_params();
       *done = 1;
@@ -131,6 +138,12 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
     return usage_error("run: unknown method '%s' (fused, greedy)", a->method);
   if (a->delay_count > 0 && strcmp(a->method, "greedy") == 0)
     return usage_error("run: --source-delay is the engine's; the baseline has no sources");
+  if ((a->resume || a->journal_sync) && a->journal == NULL)
+    return usage_error("run: %s needs --journal DIR", a->resume ? "--resume" : "--journal-sync");
+  if (a->journal_sync && strcmp(a->journal_sync, "every") != 0 &&
+      strcmp(a->journal_sync, "interval") != 0 && strcmp(a->journal_sync, "never") != 0)
+    return usage_error("run: --journal-sync takes every, interval or never, not '%s'",
+                       a->journal_sync);
   return 0;
 }
 
@@ -140,9 +153,47 @@ static int cannot(const char *what, const char *path, int rc) {
   return 1;
 }
 
+/* The journal of --journal, opened (recovered) for the run, or NULL: on failure *status is 1. */
+static rf_journal *open_journal(const run_args *a, int *status) {
+  *status = 0;
+  if (a->journal == NULL) return NULL;
+  rf_journal_options jo = RF_JOURNAL_OPTIONS_INIT;
+  if (a->journal_sync && strcmp(a->journal_sync, "every") == 0) jo.sync = RF_JOURNAL_SYNC_EVERY;
+  if (a->journal_sync && strcmp(a->journal_sync, "never") == 0) jo.sync = RF_JOURNAL_SYNC_NEVER;
+  rf_journal *j = NULL;
+  int rc = rf_journal_open(&j, a->journal, &jo, NULL);
+  rf_journal_state st;
+  rf_journal_state_get(j, &st);
+  if (rc == 0 && st.entries > 0 && !a->resume) {
+    fprintf(stderr,
+            "retailfuse: run: the journal '%s' holds %llu entries: --resume goes on from them "
+            "(or give an empty directory)\n",
+            a->journal, (unsigned long long)st.entries);
+    rc = RF_EEXISTS;
+  } else if (rc != 0) {
+    fprintf(stderr, "retailfuse: run: journal '%s': %s\n", a->journal,
+            rf_journal_errmsg(j)[0] ? rf_journal_errmsg(j) : rf_strerror(rc));
+  } else if (st.torn_bytes > 0 || st.skipped > 0) {
+    fprintf(stderr,
+            "retailfuse: run: journal '%s': cut a torn tail of %llu bytes, skipped %llu "
+            "bad frames\n",
+            a->journal, (unsigned long long)st.torn_bytes, (unsigned long long)st.skipped);
+  }
+  if (rc == 0) return j;
+  rf_journal_close(j);
+  *status = 1;
+  return NULL;
+}
+
 /* The run itself, files open: 0 or 1. */
 static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_writer *writer,
                      FILE *rejects) {
+  int status;
+  rf_journal *journal = open_journal(a, &status);
+  if (status != 0) {
+    rf_scenario_writer_close(writer);
+    return status;
+  }
   run_options o = {.method = strcmp(a->method, "fused") == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY,
                    .settings = a->settings,
                    .setting_count = a->setting_count,
@@ -150,11 +201,17 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_
                    .delay_count = a->delay_count,
                    .strict = a->strict,
                    .rejects = rejects,
-                   .sources_to = a->sources ? stderr : NULL};
+                   .sources_to = a->sources ? stderr : NULL,
+                   .journal = journal,
+                   .resume = a->resume};
   char err[600] = "";
   run_report report;
   int rc = run_method(reader, writer, &o, &report, err, sizeof err);
   int closed = rf_scenario_writer_close(writer);
+  if (rf_journal_close(journal) != 0 && rc == 0) {
+    fprintf(stderr, "retailfuse: run: closing the journal '%s' failed\n", a->journal);
+    return 1;
+  }
   if (rc != 0) {
     fprintf(stderr, "%s: %s\n", a->path, err);
     return 1;

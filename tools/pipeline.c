@@ -124,6 +124,31 @@ static int goes_on(const run_options *o, int rc, uint64_t line, const char *reas
   return rc == RF_SETASIDE || rc == RF_EPARSE || rc == RF_ERANGE || rc == RF_ELIMIT;
 }
 
+/* One record read into the host: 0 to go on, else the run stops (err says why). */
+static int take(rf_host *host, const run_options *o, const rf_record *rec, char *err, size_t cap) {
+  int rc = rf_host_push(host, rec);
+  if (rc == 0 || rc == RF_EBEHIND) return 0; /* EBEHIND: taken, its decisions follow: go on */
+  snprintf(err, cap, "%s", rf_host_errmsg(host));
+  if (rc != RF_SETASIDE) return rc;
+  return goes_on(o, rc, rec->line, rf_host_reason_name(rf_host_setaside_reason(host)), err, rec)
+             ? 0
+             : rc;
+}
+
+typedef struct replaying {
+  rf_host *host;
+  const run_options *o;
+  char *err;
+  size_t cap;
+  uint64_t records;
+} replaying;
+
+static int replay_one(const rf_record *rec, void *payload) {
+  replaying *r = payload;
+  r->records++;
+  return take(r->host, r->o, rec, r->err, r->cap);
+}
+
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *o,
                run_report *report, char *err, size_t cap) {
   memset(report, 0, sizeof *report);
@@ -131,23 +156,28 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
   if (host == NULL) return RF_EINVAL;
   rf_record rec;
   int rc = 0;
-  while ((rc = rf_scenario_reader_next(in, &rec)) != RF_ITEROVER) {
+  replaying done = {host, o, err, cap, 0};
+  if (o->journal != NULL && o->resume &&
+      (rc = rf_journal_replay(o->journal, replay_one, NULL, &done)) != 0 && err[0] == '\0')
+    snprintf(err, cap, "resuming: %s", rf_journal_errmsg(o->journal));
+  uint64_t passed = 0; /* records of the input the journal held */
+  while (rc == 0 && (rc = rf_scenario_reader_next(in, &rec)) != RF_ITEROVER) {
     if (rc != 0) { /* a line that does not read: set aside unless strict (or the stream failed) */
       snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
       if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
       report->malformed++;
-      continue;
-    }
-    rc = rf_host_push(host, &rec);
-    if (rc == 0 || rc == RF_EBEHIND) { /* EBEHIND: taken, its decisions follow: go on */
       rc = 0;
       continue;
     }
-    snprintf(err, cap, "%s", rf_host_errmsg(host));
-    if (rc != RF_SETASIDE) break;
-    if (!goes_on(o, rc, rec.line, rf_host_reason_name(rf_host_setaside_reason(host)), err, &rec))
+    if (passed < done.records) {
+      ++passed;
+      continue;
+    }
+    if (o->journal != NULL && (rc = rf_journal_append(o->journal, &rec)) != 0) {
+      snprintf(err, cap, "journaling: %s", rf_journal_errmsg(o->journal));
       break;
-    rc = 0;
+    }
+    rc = take(host, o, &rec, err, cap);
   }
   if (rc == RF_ITEROVER) {
     rc = rf_host_finish(host);

@@ -35,6 +35,11 @@ typedef struct run_options {
   int strict;
   FILE *rejects;
   FILE *sources_to; /* when not NULL, a line per source at the end (the engine's stats) */
+  /* When not NULL, every record read is journaled before the host takes it; with `resume`, what
+   * the journal holds goes through the host first and the input's records it holds are read
+   * past (rf_journal, journal.h). */
+  rf_journal *journal;
+  int resume;
 } run_options;
 
 /* What a run set aside: the host's counts, and lines that did not read. */

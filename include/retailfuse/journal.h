@@ -75,7 +75,8 @@ RF_EXTERN int rf_journal_open(rf_journal **out, const char *dir, const rf_journa
 
 RF_EXTERN void rf_journal_state_get(const rf_journal *journal, rf_journal_state *out);
 
-/* Appends a record (any kind the scenario format has), or an advance of the engine's clock;
+/* Appends a record (any kind the scenario format has; its `line` is kept and replayed), or an
+ * advance of the engine's clock;
  * written at once, synced as the options say. RF_EINVAL for a record the format refuses
  * (nothing written), RF_EIO, RF_ENOMEM. */
 RF_EXTERN int rf_journal_append(rf_journal *journal, const rf_record *record);

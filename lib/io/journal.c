@@ -366,6 +366,7 @@ int rf_journal_open(rf_journal **out, const char *dir, const rf_journal_options 
   if (j->opt.sync_ms == 0) j->opt.sync_ms = DEFAULT_SYNC_MS;
   if (j->opt.segment_bytes == 0) j->opt.segment_bytes = DEFAULT_SEGMENT_BYTES;
   rf__pb_encoder_init(&j->enc, &j->alloc);
+  j->enc.with_line = 1;
   rf__pb_decoder_init(&j->dec, &j->alloc);
   j->dir = rf__strdup(&j->alloc, dir);
   int rc = j->dir ? open_dir(j) : RF_ENOMEM;

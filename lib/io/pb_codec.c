@@ -439,6 +439,8 @@ int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size
   init_messages(&m);
   Retailfuse__Record r = RETAILFUSE__RECORD__INIT;
   int rc = encode_record(enc, rec, &m, &r);
+  r.has_line = enc->with_line && rec->line > 0;
+  r.line = rec->line;
   return rc != 0 ? rc : pack(enc, &r, buf, len, cap);
 }
 
@@ -725,6 +727,7 @@ int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf
   }
   int rc = decode_kind(dec, m, out, err);
   if (rc != 0) return rc == RF_ENOMEM ? rf__error(err, rc, "out of memory") : rc;
+  if (m->has_line) out->line = m->line;
   if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
     out->source = m->source;
     out->has_seq = m->has_seq;

@@ -43,6 +43,7 @@ size_t rf__pb_header(uint8_t *buf, unsigned flags);
 /* What an encoder keeps between records (the arrays a message points into). */
 typedef struct rf__pb_encoder {
   rf_allocator alloc;
+  int with_line; /* journals: a record's `line` travels too */
   void *slots[8];
   size_t caps[8];
 } rf__pb_encoder;

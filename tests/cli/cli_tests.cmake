@@ -222,3 +222,9 @@ rf_cli_test(run_rejects_cut_utf8 ARGS run ${rf_data}/review-utf8-cut.jsonl --rej
 add_test(NAME cli_pb_round_trip
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/pb_round_trip.sh $<TARGET_FILE:retailfuse_cli>
           ${PROJECT_SOURCE_DIR}/tests/data ${CMAKE_CURRENT_BINARY_DIR}/pb_round_trip)
+
+# A journaled run killed 100 times at random moments and resumed: the same output each time.
+add_test(NAME cli_journal_kill
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/journal_kill.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/journal_kill 100 150)
+rf_cli_test(run_resume_needs_journal ARGS run x --resume EXIT 2 STDERR "--resume needs --journal DIR")

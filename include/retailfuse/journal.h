@@ -13,10 +13,12 @@
  * `advance`) followed by the CRC32C of its message. A segment is closed and a new one begun once
  * it holds `segment_bytes`.
  *
- * Durability: every entry is written to the file at once (a killed process loses nothing it
- * appended); the operating system's crash is what `sync` guards against — an fsync after every
- * entry (RF_JOURNAL_SYNC_EVERY), after the first entry that comes `sync_ms` or more after the last
- * fsync (RF_JOURNAL_SYNC_INTERVAL, the default, with 10 ms), or never (RF_JOURNAL_SYNC_NEVER).
+ * Durability (`sync`): RF_JOURNAL_SYNC_EVERY writes and fsyncs every entry before the append
+ * returns, so no entry appended is ever lost. RF_JOURNAL_SYNC_INTERVAL (the default) holds entries
+ * in memory and writes and fsyncs them together once 64 KiB wait or `sync_ms` (10 ms) have passed
+ * since the last time; RF_JOURNAL_SYNC_NEVER the same without the fsync. A crash then loses at
+ * most that last stretch of entries, and always whole ones from the end: a run resumed from the
+ * journal reads them again from its input. rf_journal_sync, _replay and _close write them first.
  *
  * Recovery: a frame of the last segment cut short is a torn tail, cut off (and counted). A frame
  * whose CRC does not match, or that does not decode, stops the opening (RF_EPARSE, naming the

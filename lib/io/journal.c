@@ -22,6 +22,8 @@
 
 #define DEFAULT_SYNC_MS 10
 #define DEFAULT_SEGMENT_BYTES ((uint64_t)64 << 20)
+/* Without an fsync per entry, entries wait in memory up to this many bytes or sync_ms. */
+#define PENDING_BYTES (64 * 1024)
 #define SEGMENT_FORMAT "journal-%06u.rfj"
 #define NAME_MAX_LEN 32
 
@@ -38,6 +40,8 @@ struct rf_journal {
   rf__pb_encoder enc;
   uint8_t *out; /* one frame being appended */
   size_t out_len, out_cap;
+  uint8_t *pending; /* frames not yet written (RF_JOURNAL_SYNC_INTERVAL, _NEVER) */
+  size_t pending_len, pending_cap;
   uint8_t *in; /* one segment being read */
   size_t in_cap;
   rf__pb_decoder dec;
@@ -251,7 +255,21 @@ static int new_segment(rf_journal *j) {
   return rc == 0 ? sync_dir(j) : rc;
 }
 
-/* The frame in j->out (its length, the message) with its CRC, into the last segment. */
+/* The frames waiting in memory written, and (RF_JOURNAL_SYNC_INTERVAL) synced. */
+static int flush_pending(rf_journal *j) {
+  int rc = write_all(j, j->pending, j->pending_len);
+  if (rc != 0) return rc;
+  j->pending_len = 0;
+  if (j->opt.sync == RF_JOURNAL_SYNC_INTERVAL && fdatasync(j->fd) != 0)
+    return io_error(j, "syncing", "the journal");
+  j->last_sync_ms = now_ms();
+  return 0;
+}
+
+/* The frame in j->out (its length, the message) with its CRC, into the last segment: written
+ * and synced at once (RF_JOURNAL_SYNC_EVERY), or held with the others until PENDING_BYTES or
+ * sync_ms since the last write (a process killed loses them, and the entries after them: a
+ * resumed run reads them again). */
 static int append_frame(rf_journal *j) {
   uint64_t len;
   int k = rf__pb_get_varint(j->out, j->out_len, &len);
@@ -262,17 +280,25 @@ static int append_frame(rf_journal *j) {
   memcpy(j->out + j->out_len, tail, 4);
   j->out_len += 4;
   int rc = 0;
-  if (j->seg_size > RF__PB_HEADER_MAX && j->seg_size + j->out_len > j->opt.segment_bytes)
+  uint64_t size = j->seg_size + j->pending_len;
+  if (size > RF__PB_HEADER_MAX && size + j->out_len > j->opt.segment_bytes &&
+      (rc = flush_pending(j)) == 0)
     rc = new_segment(j);
-  if (rc == 0) rc = write_all(j, j->out, j->out_len);
   if (rc != 0) return rc;
-  j->st.entries++;
-  double now = now_ms();
-  if (j->opt.sync == RF_JOURNAL_SYNC_EVERY ||
-      (j->opt.sync == RF_JOURNAL_SYNC_INTERVAL && now - j->last_sync_ms >= j->opt.sync_ms)) {
+  if (j->opt.sync == RF_JOURNAL_SYNC_EVERY) {
+    if ((rc = write_all(j, j->out, j->out_len)) != 0) return rc;
     if (fdatasync(j->fd) != 0) return io_error(j, "syncing", "the journal");
-    j->last_sync_ms = now;
+    j->st.entries++;
+    return 0;
   }
+  if (rf__reserve(&j->alloc, (void **)&j->pending, &j->pending_cap, j->pending_len + j->out_len,
+                  1) != 0)
+    return rf__error(&j->err, RF_ENOMEM, "out of memory");
+  memcpy(j->pending + j->pending_len, j->out, j->out_len);
+  j->pending_len += j->out_len;
+  j->st.entries++;
+  if (j->pending_len >= PENDING_BYTES || now_ms() - j->last_sync_ms >= j->opt.sync_ms)
+    return flush_pending(j);
   return 0;
 }
 
@@ -297,6 +323,8 @@ int rf_journal_advance(rf_journal *j, rf_time_us clock) {
 
 int rf_journal_sync(rf_journal *j) {
   if (j == NULL) return RF_EINVAL;
+  int rc = j->pending_len > 0 ? flush_pending(j) : 0;
+  if (rc != 0) return rc;
   if (j->fd >= 0 && fdatasync(j->fd) != 0) return io_error(j, "syncing", "the journal");
   j->last_sync_ms = now_ms();
   return 0;
@@ -383,7 +411,7 @@ int rf_journal_replay(rf_journal *j, rf_journal_record_fn on_record,
   if (j == NULL) return RF_EINVAL;
   rf__error_clear(&j->err);
   scan s = {on_record, on_advance, payload, 1, 0, 0};
-  int rc = 0;
+  int rc = j->pending_len > 0 ? flush_pending(j) : 0; /* they are replayed too */
   for (size_t i = 0; rc == 0 && i < j->st.segments; ++i) {
     char name[NAME_MAX_LEN];
     segment_name(name, j->segments[i]);
@@ -395,11 +423,12 @@ int rf_journal_replay(rf_journal *j, rf_journal_record_fn on_record,
 
 int rf_journal_close(rf_journal *j) {
   if (j == NULL) return 0;
-  int rc = 0;
+  int rc = j->fd >= 0 && j->pending_len > 0 ? flush_pending(j) : 0;
   if (j->fd >= 0 && (fdatasync(j->fd) != 0 || close(j->fd) != 0)) rc = RF_EIO;
   rf__pb_encoder_free(&j->enc);
   rf__pb_decoder_free(&j->dec);
   rf__free(&j->alloc, j->out);
+  rf__free(&j->alloc, j->pending);
   rf__free(&j->alloc, j->in);
   rf__free(&j->alloc, j->segments);
   rf__free(&j->alloc, j->dir);

@@ -226,5 +226,9 @@ add_test(NAME cli_pb_round_trip
 # A journaled run killed 100 times at random moments and resumed: the same output each time.
 add_test(NAME cli_journal_kill
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/journal_kill.sh $<TARGET_FILE:retailfuse_cli>
-          ${CMAKE_CURRENT_BINARY_DIR}/journal_kill 100 150)
+          ${CMAKE_CURRENT_BINARY_DIR}/journal_kill 100 150 every)
+# The same with the default durability (entries written together every 10 ms).
+add_test(NAME cli_journal_kill_interval
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/journal_kill.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/journal_kill_interval 30 60 interval)
 rf_cli_test(run_resume_needs_journal ARGS run x --resume EXIT 2 STDERR "--resume needs --journal DIR")

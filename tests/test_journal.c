@@ -278,6 +278,31 @@ static void test_segments_rotate(void **state) {
   remove_dir(dir);
 }
 
+/* A segment of another format version, or a file that is no segment at all, stops the opening
+ * with RF_EVERSION or RF_EPARSE naming the file; the file is left as it was. */
+static void test_other_versions_stop(void **state) {
+  (void)state;
+  char dir[64], path[128];
+  fresh_dir(dir, sizeof dir);
+  segment_path(dir, 1, path, sizeof path);
+  FILE *f = fopen(path, "wb");
+  fwrite("\x89RFP\r\n\x1a\n\x02\x01", 1, 10, f);
+  fclose(f);
+  rf_journal *j = NULL;
+  assert_int_equal(rf_journal_open(&j, dir, NULL, NULL), RF_EVERSION);
+  assert_string_equal(rf_journal_errmsg(j), "journal-000001.rfj: format version 2 (flags 1); this "
+                                            "journal reads version 1");
+  rf_journal_close(j);
+  f = fopen(path, "wb");
+  fputs("{\"type\":\"exit\"}\n", f);
+  fclose(f);
+  assert_int_equal(rf_journal_open(&j, dir, NULL, NULL), RF_EPARSE);
+  assert_string_equal(rf_journal_errmsg(j), "journal-000001.rfj: not a journal segment");
+  rf_journal_close(j);
+  assert_int_equal(file_size(path), 16);
+  remove_dir(dir);
+}
+
 /* ---- restoring an engine ---- */
 
 typedef struct host_run {
@@ -388,6 +413,7 @@ int main(void) {
       cmocka_unit_test(test_torn_tail_of_every_length),
       cmocka_unit_test(test_damaged_frame_stops_or_is_skipped),
       cmocka_unit_test(test_segments_rotate),
+      cmocka_unit_test(test_other_versions_stop),
       cmocka_unit_test(test_resumed_run_equals_unkilled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -224,8 +224,8 @@ static void test_bad_frames_are_reported_and_skipped(void **state) {
   char want[256];
   const size_t frame = a.len - (RF__PB_MAGIC_LEN + 2);
   snprintf(want, sizeof want,
-           "frame 1 (byte 10): a string holds a NUL (or a number is not packed shortest)|"
-           "frame 2 (byte %zu): a string holds a NUL (or a number is not packed shortest)|",
+           "frame 1 (byte 10): a string holds a NUL|"
+           "frame 2 (byte %zu): a string holds a NUL|",
            10 + frame);
   assert_string_equal(errors, want);
   /* Not a message at all. */
@@ -334,6 +334,24 @@ static void test_long_frame_skipped(void **state) {
   test_text_free(&pb);
 }
 
+/* Another writer's valid encoding reads the same: a samples record whose readings come unpacked
+ * (each a field of its own), written by hand. */
+static void test_unpacked_repeated_fields_read(void **state) {
+  (void)state;
+  static const char stream[] = RF__PB_MAGIC
+      "\x01\x00"
+      "\x10"                       /* the frame: 16 bytes */
+      "\x8a\x01"                   /* Record.samples (17), length-delimited */
+      "\x0d"                       /* 13 bytes */
+      "\x0a\x02P1\x10\x14\x18\x01" /* plate, t 10, dt_us 1 */
+      "\x20\xc8\x01\x20\x02";      /* cg_steps 100, then 1: unpacked */
+  test_text json = {0};
+  rewrite(stream, sizeof stream - 1, RF_FORMAT_JSONL, &json);
+  assert_string_equal(
+      json.data, "{\"type\":\"samples\",\"plate\":\"P1\",\"t\":10,\"dt_us\":1,\"g\":[1,1.01]}\n");
+  test_text_free(&json);
+}
+
 /* A source that hands out its bytes, then fails. */
 typedef struct failing {
   const char *data;
@@ -377,6 +395,7 @@ int main(void) {
       cmocka_unit_test(test_crc_frames),
       cmocka_unit_test(test_long_frame_skipped),
       cmocka_unit_test(test_stream_failure_is_final),
+      cmocka_unit_test(test_unpacked_repeated_fields_read),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

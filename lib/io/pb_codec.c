@@ -705,6 +705,43 @@ int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_recor
   return rc;
 }
 
+/* Whether a string field of the message data[0, len) of type `desc`, or of a message within it,
+ * holds a NUL: protobuf-c ends each string there, so the record would name a shorter id than the
+ * frame does. Run on a frame protobuf-c has unpacked (so well formed): 1, 0, or -1 if not. */
+static int holds_nul(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                     int depth) {
+  size_t at = 0;
+  while (at < len) {
+    uint64_t key, n = 0;
+    int k = rf__pb_get_varint(data + at, len - at, &key);
+    if (k <= 0 || depth > 8) return -1;
+    at += (size_t)k;
+    switch (key & 7) {
+      case 0:
+        k = rf__pb_get_varint(data + at, len - at, &n);
+        if (k <= 0) return -1;
+        at += (size_t)k;
+        continue;
+      case 1: at += 8; continue;
+      case 5: at += 4; continue;
+      case 2: break;
+      default: return -1;
+    }
+    k = rf__pb_get_varint(data + at, len - at, &n);
+    if (k <= 0 || n > len - at - (size_t)k) return -1;
+    at += (size_t)k;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3));
+    int nul = 0;
+    if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING) nul = memchr(data + at, 0, n) != NULL;
+    if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE)
+      nul = holds_nul(f->descriptor, data + at, (size_t)n, depth + 1);
+    if (nul != 0) return nul;
+    at += (size_t)n;
+  }
+  return at == len ? 0 : -1;
+}
+
 int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
                         int *is_advance, rf_time_us *clock, rf__errbuf *err) {
   *is_advance = 0;
@@ -714,11 +751,8 @@ int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf
     return rf__error(err, RF_EPARSE,
                      "not a Record message (malformed, or a required field is missing)");
   dec->message = m;
-  /* protobuf-c ends each string at its length with a NUL and keeps what it does not know, so
-   * the message packs back to its own length unless a string held a NUL (or the writer spent
-   * more bytes than needed on a number, which no protobuf writer does). */
-  if (retailfuse__record__get_packed_size(m) != len)
-    return rf__error(err, RF_EPARSE, "a string holds a NUL (or a number is not packed shortest)");
+  if (holds_nul(&retailfuse__record__descriptor, data, len, 0) != 0)
+    return rf__error(err, RF_EPARSE, "a string holds a NUL");
   memset(out, 0, sizeof *out);
   if (m->kind_case == RETAILFUSE__RECORD__KIND_ADVANCE) {
     *is_advance = 1;

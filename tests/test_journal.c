@@ -275,6 +275,20 @@ static void test_segments_rotate(void **state) {
   assert_true(st.segments >= 3);
   assert_string_equal(got.data, expected);
   free(got.data);
+  /* A segment cut short with segments after it is damage, not a torn tail: named, or skipped. */
+  assert_int_equal(truncate(segment_path(dir, 1, path, sizeof path), 12), 0);
+  rf_journal *j = NULL;
+  assert_int_equal(rf_journal_open(&j, dir, &o, NULL), RF_EPARSE);
+  assert_string_equal(rf_journal_errmsg(j),
+                      "journal-000001.rfj: cut short at byte 10, and segments follow it");
+  rf_journal_close(j);
+  o.skip_bad = 1;
+  assert_int_equal(rf_journal_open(&j, dir, &o, NULL), RF_OK);
+  rf_journal_state skipped;
+  rf_journal_state_get(j, &skipped);
+  assert_int_equal(skipped.skipped, 1);
+  assert_true(skipped.entries < st.entries && skipped.entries > 0);
+  rf_journal_close(j);
   remove_dir(dir);
 }
 

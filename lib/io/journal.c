@@ -341,9 +341,13 @@ static int recover_segment(rf_journal *j, size_t i) {
   scan s = {0};
   if (rc == 0) rc = scan_frames(j, &s, name, j->in, n);
   if (rc != 0 || !s.torn) return rc;
-  if (i + 1 < j->st.segments) {
-    rc = bad_frame(j, &s, name, 0, s.good_end, "cut short, and segments follow it");
-    return rc;
+  if (i + 1 < j->st.segments) { /* damage, not a torn tail: segments were begun after it */
+    if (j->opt.skip_bad) {
+      j->st.skipped++;
+      return 0;
+    }
+    return rf__error(&j->err, RF_EPARSE, "%s: cut short at byte %zu, and segments follow it", name,
+                     s.good_end);
   }
   char path[4096];
   path_of(j, name, path, sizeof path);

@@ -3,7 +3,6 @@
  * unless skipped, segments rotate, and a journal replayed into a new engine gives the output
  * of the engine that wrote it. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, truncate */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,27 +16,13 @@
 #include <cmocka.h>
 
 #include "retailfuse/retailfuse.h"
+#include "test_dir.h"
 #include "test_rng.h"
 #include "test_text.h"
 
 /* A fresh directory under /tmp for one test's journal. */
 static void fresh_dir(char *dir, size_t cap) {
-  snprintf(dir, cap, "/tmp/rf-journal-XXXXXX");
-  assert_non_null(mkdtemp(dir));
-}
-
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (d == NULL) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(d);
-  rmdir(dir);
+  assert_int_equal(test_dir_make(dir, cap, "rf-journal"), 0);
 }
 
 /* What a replay saw, as JSON Lines ("advance T" lines for the clock). */
@@ -129,7 +114,7 @@ static void test_entries_come_back_in_order(void **state) {
   assert_int_equal(strlen(got.data), 2 * strlen(expected));
   assert_memory_equal(got.data + strlen(expected), expected, strlen(expected));
   free(got.data);
-  remove_dir(dir);
+  test_dir_remove(dir);
 }
 
 static char *segment_path(const char *dir, unsigned n, char *buf, size_t cap) {
@@ -190,7 +175,7 @@ static void test_torn_tail_of_every_length(void **state) {
     assert_int_equal(file_size(path), cut < 10 ? 10 : (long)keep_bytes);
     free(got.data);
   }
-  remove_dir(dir);
+  test_dir_remove(dir);
 }
 
 /* A flipped bit in any byte of a frame stops the opening with a message naming the segment,
@@ -230,7 +215,7 @@ static void test_damaged_frame_stops_or_is_skipped(void **state) {
     fputc(c, f);
     fclose(f);
     if (file_size(path) < whole) { /* cut: write it again */
-      remove_dir(dir);
+      test_dir_remove(dir);
       fresh_dir(dir, sizeof dir);
       append_text(dir, &o, "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n");
       segment_path(dir, 1, path, sizeof path);
@@ -256,7 +241,7 @@ static void test_damaged_frame_stops_or_is_skipped(void **state) {
   assert_int_equal(st.entries, 1);
   assert_int_equal(st.skipped, 1);
   free(got.data);
-  remove_dir(dir);
+  test_dir_remove(dir);
 }
 
 /* Past segment_bytes a new segment begins; a replay reads them all in order. */
@@ -289,7 +274,7 @@ static void test_segments_rotate(void **state) {
   assert_int_equal(skipped.skipped, 1);
   assert_true(skipped.entries < st.entries && skipped.entries > 0);
   rf_journal_close(j);
-  remove_dir(dir);
+  test_dir_remove(dir);
 }
 
 /* A segment of another format version, or a file that is no segment at all, stops the opening
@@ -314,7 +299,7 @@ static void test_other_versions_stop(void **state) {
   assert_string_equal(rf_journal_errmsg(j), "journal-000001.rfj: not a journal segment");
   rf_journal_close(j);
   assert_int_equal(file_size(path), 16);
-  remove_dir(dir);
+  test_dir_remove(dir);
 }
 
 /* ---- restoring an engine ---- */
@@ -415,7 +400,7 @@ static void test_resumed_run_equals_unkilled(void **state) {
     assert_int_equal(resumed.out.len, whole.out.len);
     assert_memory_equal(resumed.out.data, whole.out.data, whole.out.len);
     free(resumed.out.data);
-    remove_dir(dir);
+    test_dir_remove(dir);
   }
   free(whole.out.data);
   free(scenario.data);

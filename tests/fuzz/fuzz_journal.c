@@ -4,7 +4,6 @@
  * opening finds the same entries and nothing more to cut — and a replay must hand out exactly
  * the entries counted, each record writing as the format allows. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +14,8 @@
 #include "retailfuse/journal.h"
 #include "retailfuse/scenario.h"
 #include "retailfuse/status.h"
+#include "test_dir.h"
 #include "test_text.h"
-
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (d == NULL) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(d);
-  rmdir(dir);
-}
 
 typedef struct counted {
   uint64_t entries;
@@ -54,8 +40,7 @@ static int on_advance(rf_time_us clock, void *payload) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char dir[64];
-  snprintf(dir, sizeof dir, "/tmp/rf-fuzz-journal-XXXXXX");
-  if (mkdtemp(dir) == NULL) fuzz_die("mkdtemp failed");
+  if (test_dir_make(dir, sizeof dir, "rf-fuzz-journal") != 0) fuzz_die("mkdtemp failed");
   char path[128];
   snprintf(path, sizeof path, "%s/journal-000001.rfj", dir);
   FILE *f = fopen(path, "wb");
@@ -90,6 +75,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                (unsigned long long)again.torn_bytes);
   }
   rf_journal_close(j);
-  remove_dir(dir);
+  test_dir_remove(dir);
   return 0;
 }

@@ -13,6 +13,9 @@ int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_feed(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...)

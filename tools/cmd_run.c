@@ -33,23 +33,10 @@ static void list_params(void) {
   }
 }
 
-/* NAME=NUMBER into *name (pointing into arg) and *value; 0, or a usage error's status. */
-static int name_value(const char *option, char *arg, const char **name, double *value) {
-  char *eq = strchr(arg, '=');
-  if (eq == NULL || eq == arg)
-    return usage_error("run: %s takes NAME=VALUE, got '%s'", option, arg);
-  char *end;
-  *value = strtod(eq + 1, &end);
-  if (end == eq + 1 || *end != '\0') return usage_error("run: '%s' is not a number", eq + 1);
-  *eq = '\0';
-  *name = arg;
-  return 0;
-}
-
 static int add_param(run_args *a, char *arg) {
   const char *name = NULL;
   double v = 0.0;
-  int rc = name_value("--param", arg, &name, &v);
+  int rc = name_value("run", "--param", arg, &name, &v);
   if (rc != 0) return rc;
   int found = -1;
   for (int p = 0; p < RF_PARAM_COUNT; ++p)
@@ -72,7 +59,7 @@ static int add_param(run_args *a, char *arg) {
 static int add_delay(run_args *a, char *arg) {
   const char *name = NULL;
   double v = 0.0;
-  int rc = name_value("--source-delay", arg, &name, &v);
+  int rc = name_value("run", "--source-delay", arg, &name, &v);
   if (rc != 0) return rc;
   if (!(v >= 0.0 && v <= 60.0))
     return usage_error("run: --source-delay %s = %g s is outside [0, 60]", name, v);

@@ -40,6 +40,15 @@ static const char help_text[] =
     "        convert a scenario, output or truth file between JSON Lines and protocol buffers\n"
     "        (the format from OUT's extension, .pb or other, unless --to says); records that\n"
     "        cannot be read are reported and left out (exit status 1)\n"
+    "  serve --store STORE --listen ADDR... [--journal DIR] [--param NAME=VALUE]... [...]\n"
+    "        run the store's engine as a service: gateways send records to ADDR\n"
+    "        (tcp://HOST:PORT or unix:PATH), subscribers get diffs and receipts as they are\n"
+    "        made; 'retailfuse serve --help' for every option\n"
+    "  feed FILE --to ADDR [--speed X] [--finish]\n"
+    "        send a scenario's events to a service, one connection per source, resending what\n"
+    "        was not acknowledged; --finish ends the day\n"
+    "  watch ADDR [-o OUT] [--from SEQ] [--until-finish]\n"
+    "        write a service's diffs and receipts as they are made, resuming after a drop\n"
     "  demo [--preset NAME] [--seed N]\n"
     "        simulate a store (busy by default), run the methods, and compare their scores\n"
     "\n"
@@ -77,6 +86,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
+  if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "feed") == 0) return cmd_feed(argc - 1, argv + 1);
+  if (strcmp(cmd, "watch") == 0) return cmd_watch(argc - 1, argv + 1);
   if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
   if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);

@@ -1,5 +1,7 @@
 #include "pipeline.h"
 
+#include "cli.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,4 +275,18 @@ void print_scores_json(FILE *f, const rf_eval_scores *s) {
             (unsigned long long)s->bin_count[b], s->bin_conf_sum[b],
             (unsigned long long)s->bin_right[b]);
   fprintf(f, "]}\n");
+}
+
+int name_value(const char *command, const char *option, char *arg, const char **name,
+               double *value) {
+  char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg)
+    return usage_error("%s: %s takes NAME=VALUE, got '%s'", command, option, arg);
+  char *end;
+  *value = strtod(eq + 1, &end);
+  if (end == eq + 1 || *end != '\0')
+    return usage_error("%s: '%s' is not a number", command, eq + 1);
+  *eq = '\0';
+  *name = arg;
+  return 0;
 }

@@ -17,6 +17,11 @@ typedef struct membuf {
 int membuf_write(const char *data, size_t len, void *payload);
 void membuf_free(membuf *b);
 
+/* NAME=NUMBER into *name (pointing into arg, cut at the '=') and *value; 0, or the status of a
+ * usage error naming the command and option. */
+int name_value(const char *command, const char *option, char *arg, const char **name,
+               double *value);
+
 /* A method parameter by name (rf_host_param_set). */
 typedef struct run_setting {
   const char *name;

@@ -94,6 +94,11 @@ RF_EXTERN void rf_host_set_source_output(rf_host *host, rf_engine_source_fn on_s
 /* The engine, once started (NULL for the baseline or before the first event): for its stats. */
 RF_EXTERN const rf_engine *rf_host_engine(const rf_host *host);
 
+/* Moves the engine's clock to `now` with no new record (rf_engine_advance): what a live host
+ * does when its sources are quiet. Nothing for the baseline, or before the method started.
+ * RF_ERANGE for a time beyond the engine's range; RF_ENOMEM and RF_EBEHIND as for a push. */
+RF_EXTERN int rf_host_advance(rf_host *host, rf_time_us now);
+
 /* End of input: the method decides what is left and emits the remaining receipts (nothing when
  * no event came). */
 RF_EXTERN int rf_host_finish(rf_host *host);

@@ -77,12 +77,21 @@ RF_EXTERN int rf_journal_open(rf_journal **out, const char *dir, const rf_journa
 
 RF_EXTERN void rf_journal_state_get(const rf_journal *journal, rf_journal_state *out);
 
+/* An advance to this time is the end of a day: the host finished its engine (rf_host_finish),
+ * and events after it begin a new one. */
+#define RF_JOURNAL_FINISH INT64_MAX
+
 /* Appends a record (any kind the scenario format has; its `line` is kept and replayed), or an
  * advance of the engine's clock;
  * written at once, synced as the options say. RF_EINVAL for a record the format refuses
  * (nothing written), RF_EIO, RF_ENOMEM. */
 RF_EXTERN int rf_journal_append(rf_journal *journal, const rf_record *record);
 RF_EXTERN int rf_journal_advance(rf_journal *journal, rf_time_us clock);
+
+/* How many entries (since the journal began: rf_journal_state's `entries` at opening, plus
+ * those appended since) are safe: written, and synced as the options say (SYNC_NEVER: written).
+ * A host acknowledges what it journaled once the entry is among them. */
+RF_EXTERN uint64_t rf_journal_durable(const rf_journal *journal);
 
 /* An fsync now, whatever the options say. */
 RF_EXTERN int rf_journal_sync(rf_journal *journal);

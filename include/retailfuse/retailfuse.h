@@ -15,6 +15,8 @@
 #include "record.h"
 #include "scenario.h"
 #include "journal.h"
+#include "wire.h"
+#include "service.h"
 #include "check.h"
 #include "assign.h"
 #include "sim.h"

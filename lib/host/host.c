@@ -293,6 +293,19 @@ int rf_host_push(rf_host *h, const rf_record *rec) {
   return 0;
 }
 
+int rf_host_advance(rf_host *h, rf_time_us now) {
+  if (h == NULL) return RF_EINVAL;
+  rf__error_clear(&h->err);
+  if (h->engine == NULL) return 0; /* not started, or the baseline: no clock to move */
+  int rc = rf_engine_advance(h->engine, now);
+  if (rc == RF_SETASIDE) /* advancing takes no record: a 1 is the output callback's own */
+    return rf__error(&h->err, RF_EINVAL,
+                     "advancing: the output callback returned 1 (callbacks return 0 or a "
+                     "negative value)");
+  if (rc != 0) return rf__error(&h->err, rc, "advancing: %s", method_errmsg(h));
+  return 0;
+}
+
 int rf_host_finish(rf_host *h) {
   if (h == NULL) return RF_EINVAL;
   rf__error_clear(&h->err);

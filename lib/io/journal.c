@@ -42,7 +42,8 @@ struct rf_journal {
   size_t out_len, out_cap;
   uint8_t *pending; /* frames not yet written (RF_JOURNAL_SYNC_INTERVAL, _NEVER) */
   size_t pending_len, pending_cap;
-  uint8_t *in; /* one segment being read */
+  uint64_t pending_entries; /* entries among them */
+  uint8_t *in;              /* one segment being read */
   size_t in_cap;
   rf__pb_decoder dec;
   rf__errbuf err;
@@ -260,6 +261,7 @@ static int flush_pending(rf_journal *j) {
   int rc = write_all(j, j->pending, j->pending_len);
   if (rc != 0) return rc;
   j->pending_len = 0;
+  j->pending_entries = 0;
   if (j->opt.sync == RF_JOURNAL_SYNC_INTERVAL && fdatasync(j->fd) != 0)
     return io_error(j, "syncing", "the journal");
   j->last_sync_ms = now_ms();
@@ -296,6 +298,7 @@ static int append_frame(rf_journal *j) {
     return rf__error(&j->err, RF_ENOMEM, "out of memory");
   memcpy(j->pending + j->pending_len, j->out, j->out_len);
   j->pending_len += j->out_len;
+  j->pending_entries++;
   j->st.entries++;
   if (j->pending_len >= PENDING_BYTES || now_ms() - j->last_sync_ms >= j->opt.sync_ms)
     return flush_pending(j);
@@ -319,6 +322,10 @@ int rf_journal_advance(rf_journal *j, rf_time_us clock) {
   int rc = rf__pb_encode_advance(&j->enc, clock, &j->out, &j->out_len, &j->out_cap);
   if (rc != 0) return rf__error(&j->err, rc, "%s", rf_strerror(rc));
   return append_frame(j);
+}
+
+uint64_t rf_journal_durable(const rf_journal *j) {
+  return j != NULL ? j->st.entries - j->pending_entries : 0;
 }
 
 int rf_journal_sync(rf_journal *j) {

@@ -340,8 +340,7 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
   return RF_EINVAL;
 }
 
-/* r packed after its length, at the end of *buf. */
-static int pack(rf__pb_encoder *enc, const Retailfuse__Record *r, uint8_t **buf, size_t *len,
+int rf__pb_pack(rf__pb_encoder *enc, const Retailfuse__Record *r, uint8_t **buf, size_t *len,
                 size_t *cap) {
   size_t size = retailfuse__record__get_packed_size(r);
   if (rf__reserve(&enc->alloc, (void **)buf, cap, *len + size + 10, 1) != 0) return RF_ENOMEM;
@@ -358,7 +357,7 @@ int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size
   int rc = encode_record(enc, rec, &m, &r);
   r.has_line = enc->with_line && rec->line > 0;
   r.line = rec->line;
-  return rc != 0 ? rc : pack(enc, &r, buf, len, cap);
+  return rc != 0 ? rc : rf__pb_pack(enc, &r, buf, len, cap);
 }
 
 int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, size_t *len,
@@ -366,7 +365,7 @@ int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, 
   Retailfuse__Record r = RETAILFUSE__RECORD__INIT;
   r.kind_case = RETAILFUSE__RECORD__KIND_ADVANCE;
   r.advance = clock;
-  return pack(enc, &r, buf, len, cap);
+  return rf__pb_pack(enc, &r, buf, len, cap);
 }
 
 /* ---- decoding ---- */
@@ -659,23 +658,25 @@ static int holds_nul(const ProtobufCMessageDescriptor *desc, const uint8_t *data
   return at == len ? 0 : -1;
 }
 
-int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
-                        int *is_advance, rf_time_us *clock, rf__errbuf *err) {
-  *is_advance = 0;
+const Retailfuse__Record *rf__pb_unpack(rf__pb_decoder *dec, const uint8_t *data, size_t len,
+                                        rf__errbuf *err) {
   drop_message(dec);
   Retailfuse__Record *m = retailfuse__record__unpack(&dec->pb_alloc, len, data);
-  if (m == NULL)
-    return rf__error(err, RF_EPARSE,
-                     "not a Record message (malformed, or a required field is missing)");
-  dec->message = m;
-  if (holds_nul(&retailfuse__record__descriptor, data, len, 0) != 0)
-    return rf__error(err, RF_EPARSE, "a string holds a NUL");
-  memset(out, 0, sizeof *out);
-  if (m->kind_case == RETAILFUSE__RECORD__KIND_ADVANCE) {
-    *is_advance = 1;
-    *clock = m->advance;
-    return 0;
+  if (m == NULL) {
+    rf__error(err, RF_EPARSE, "not a Record message (malformed, or a required field is missing)");
+    return NULL;
   }
+  dec->message = m;
+  if (holds_nul(&retailfuse__record__descriptor, data, len, 0) != 0) {
+    rf__error(err, RF_EPARSE, "a string holds a NUL");
+    return NULL;
+  }
+  return m;
+}
+
+int rf__pb_record_of(rf__pb_decoder *dec, const Retailfuse__Record *m, rf_record *out,
+                     rf__errbuf *err) {
+  memset(out, 0, sizeof *out);
   int rc = decode_kind(dec, m, out, err);
   if (rc != 0) return rc == RF_ENOMEM ? rf__error(err, rc, "out of memory") : rc;
   if (m->has_line) out->line = m->line;
@@ -685,4 +686,18 @@ int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf
     out->seq = m->seq;
   }
   return rf__record_check(out, err);
+}
+
+int rf__pb_decode_entry(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
+                        int *is_advance, rf_time_us *clock, rf__errbuf *err) {
+  *is_advance = 0;
+  const Retailfuse__Record *m = rf__pb_unpack(dec, data, len, err);
+  if (m == NULL) return RF_EPARSE;
+  if (m->kind_case == RETAILFUSE__RECORD__KIND_ADVANCE) {
+    memset(out, 0, sizeof *out);
+    *is_advance = 1;
+    *clock = m->advance;
+    return 0;
+  }
+  return rf__pb_record_of(dec, m, out, err);
 }

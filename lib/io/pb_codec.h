@@ -13,6 +13,9 @@
 #include "retailfuse/allocator.h"
 #include "retailfuse/record.h"
 
+/* protoc-c's message (retailfuse.pb-c.h, built into the io part only). */
+struct Retailfuse__Record;
+
 /* The stream's first bytes: not UTF-8 (0x89), and line ends that a text-mode copy would change. */
 #define RF__PB_MAGIC "\x89RFP\r\n\x1a\n"
 #define RF__PB_MAGIC_LEN 8
@@ -57,6 +60,10 @@ void rf__pb_encoder_free(rf__pb_encoder *enc);
 int rf__pb_encode(rf__pb_encoder *enc, const rf_record *rec, uint8_t **buf, size_t *len,
                   size_t *cap);
 
+/* The message r as a frame (its length first, as a varint) appended to *buf, as rf__pb_encode. */
+int rf__pb_pack(rf__pb_encoder *enc, const struct Retailfuse__Record *r, uint8_t **buf, size_t *len,
+                size_t *cap);
+
 /* A journal's clock advance to `clock` as a frame appended to *buf, as rf__pb_encode. */
 int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, size_t *len,
                           size_t *cap);
@@ -81,6 +88,15 @@ void rf__pb_decoder_free(rf__pb_decoder *dec);
  * out of range, a plate, sku or item named twice where JSON has an object. */
 int rf__pb_decode(rf__pb_decoder *dec, const uint8_t *data, size_t len, rf_record *out,
                   rf__errbuf *err);
+
+/* The Record message data[0, len), its strings checked for NULs; it stays the decoder's until
+ * the next call. NULL (RF_EPARSE in err) when it does not decode. */
+const struct Retailfuse__Record *rf__pb_unpack(rf__pb_decoder *dec, const uint8_t *data, size_t len,
+                                               rf__errbuf *err);
+
+/* The record an unpacked message of a record kind holds, checked as rf__pb_decode checks it. */
+int rf__pb_record_of(rf__pb_decoder *dec, const struct Retailfuse__Record *m, rf_record *out,
+                     rf__errbuf *err);
 
 /* A journal's entry: a record (as rf__pb_decode; *is_advance 0) or a clock advance (*is_advance
  * 1, the time in *clock). */

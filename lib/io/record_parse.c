@@ -674,3 +674,65 @@ void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a) {
   rf__free(a, s->keys);
   memset(s, 0, sizeof *s);
 }
+
+/* The JSON nesting depth (objects and arrays open) at `stop`, strings skipped. */
+static long depth_at(const char *text, const char *stop) {
+  long depth = 0;
+  int in_string = 0;
+  for (const char *p = text; p < stop; ++p) {
+    if (in_string) {
+      if (*p == '\\' && p + 1 < stop) ++p; /* an escaped character, perhaps a quote */
+      else if (*p == '"') in_string = 0;
+    } else if (*p == '"') {
+      in_string = 1;
+    } else if (*p == '{' || *p == '[') {
+      ++depth;
+    } else if (*p == '}' || *p == ']') {
+      --depth;
+    }
+  }
+  return depth;
+}
+
+long rf__json_first_nul_string(const char *text, size_t len) {
+  long index = -1;
+  int in_string = 0;
+  for (size_t i = 0; i < len; ++i) {
+    if (!in_string) {
+      if (text[i] == '"') {
+        in_string = 1;
+        ++index;
+      }
+    } else if (text[i] == '"') {
+      in_string = 0;
+    } else if (text[i] == '\\') {
+      if (len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0) return index;
+      ++i; /* whatever is escaped, including a quote or a backslash */
+    }
+  }
+  return -1;
+}
+
+static int malformed(rf__errbuf *err, uint64_t line, const char *text, const char *end) {
+  size_t column = (end != NULL && end >= text) ? (size_t)(end - text) + 1 : 1;
+  /* cJSON stops at its nesting limit without saying so: tell that apart from bad syntax. */
+  if (end != NULL && end >= text && depth_at(text, end) >= CJSON_NESTING_LIMIT)
+    return rf__error(err, RF_EPARSE,
+                     "line %llu: JSON nested too deep (more than %d levels) near column %zu",
+                     (unsigned long long)line, CJSON_NESTING_LIMIT, column);
+  return rf__error(err, RF_EPARSE, "line %llu: malformed JSON near column %zu",
+                   (unsigned long long)line, column);
+}
+
+int rf__json_line_parse(char *text, size_t len, uint64_t line, cJSON **root, rf__errbuf *err) {
+  if (len > 0 && text[len - 1] == '\r') text[--len] = '\0';
+  const char *end = NULL;
+  *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (*root == NULL) return malformed(err, line, text, end);
+  for (const char *p = end; p < text + len; ++p)
+    if (*p != ' ' && *p != '\t')
+      return rf__error(err, RF_EPARSE,
+                       "line %llu: unexpected text after the JSON value at column %zu",
+                       (unsigned long long)line, (size_t)(p - text) + 1);
+  return 0;
+}

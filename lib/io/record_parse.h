@@ -32,4 +32,14 @@ void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a);
 int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_record *out,
                          rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err);
 
+/* One line of JSON Lines, text[0, len) (NUL-terminated; a trailing \r is dropped), parsed into
+ * *root (set whenever cJSON allocated it: the caller deletes it). RF_EPARSE naming the line and
+ * column for bad syntax, nesting deeper than cJSON's limit, or text after the value. */
+int rf__json_line_parse(char *text, size_t len, uint64_t line, cJSON **root, rf__errbuf *err);
+
+/* The place among the strings of a well-formed JSON text (keys included, counted in file order
+ * from 0) of the first that holds a \u0000 escape, or -1. cJSON ends the string at the NUL, so
+ * this is the only way to know that it was there. */
+long rf__json_first_nul_string(const char *text, size_t len);
+
 #endif

@@ -150,72 +150,12 @@ static int is_blank(const char *s, size_t n) {
   return 1;
 }
 
-/* The JSON nesting depth (objects and arrays open) at `stop`, strings skipped. */
-static long depth_at(const char *text, const char *stop) {
-  long depth = 0;
-  int in_string = 0;
-  for (const char *p = text; p < stop; ++p) {
-    if (in_string) {
-      if (*p == '\\' && p + 1 < stop) ++p; /* an escaped character, perhaps a quote */
-      else if (*p == '"') in_string = 0;
-    } else if (*p == '"') {
-      in_string = 1;
-    } else if (*p == '{' || *p == '[') {
-      ++depth;
-    } else if (*p == '}' || *p == ']') {
-      --depth;
-    }
-  }
-  return depth;
-}
-
-/* The place among the strings of a well-formed JSON text (keys included, counted in file order
- * from 0) of the first that holds a \u0000 escape, or -1. cJSON ends the string at the NUL, so
- * this is the only way to know that it was there. */
-static long first_nul_string(const char *text, size_t len) {
-  long index = -1;
-  int in_string = 0;
-  for (size_t i = 0; i < len; ++i) {
-    if (!in_string) {
-      if (text[i] == '"') {
-        in_string = 1;
-        ++index;
-      }
-    } else if (text[i] == '"') {
-      in_string = 0;
-    } else if (text[i] == '\\') {
-      if (len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0) return index;
-      ++i; /* whatever is escaped, including a quote or a backslash */
-    }
-  }
-  return -1;
-}
-
-static int malformed(rf_scenario_reader *r, const char *text, const char *end) {
-  size_t column = (end != NULL && end >= text) ? (size_t)(end - text) + 1 : 1;
-  /* cJSON stops at its nesting limit without saying so: tell that apart from bad syntax. */
-  if (end != NULL && end >= text && depth_at(text, end) >= CJSON_NESTING_LIMIT)
-    return rf__error(&r->err, RF_EPARSE,
-                     "line %llu: JSON nested too deep (more than %d levels) near column %zu",
-                     (unsigned long long)r->line, CJSON_NESTING_LIMIT, column);
-  return rf__error(&r->err, RF_EPARSE, "line %llu: malformed JSON near column %zu",
-                   (unsigned long long)r->line, column);
-}
-
 /* Parses buf[from, from + len) (NUL-terminated by the caller) as the current line. */
 static int parse_line(rf_scenario_reader *r, char *text, size_t len, rf_record *out) {
-  if (len > 0 && text[len - 1] == '\r') text[--len] = '\0';
-  const char *end = NULL;
-  r->root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  if (r->root == NULL) return malformed(r, text, end);
-  for (const char *p = end; p < text + len; ++p)
-    if (*p != ' ' && *p != '\t')
-      return rf__error(&r->err, RF_EPARSE,
-                       "line %llu: unexpected text after the JSON value at "
-                       "column %zu",
-                       (unsigned long long)r->line, (size_t)(p - text) + 1);
-  return rf__record_from_json(r->root, r->line, first_nul_string(text, len), out, &r->scratch,
-                              &r->alloc, &r->err);
+  int rc = rf__json_line_parse(text, len, r->line, &r->root, &r->err);
+  if (rc != 0) return rc;
+  return rf__record_from_json(r->root, r->line, rf__json_first_nul_string(text, len), out,
+                              &r->scratch, &r->alloc, &r->err);
 }
 
 /* Reads more bytes after moving the unread ones to the front. 0, or a stream error. */

@@ -1,0 +1,103 @@
+/* A gateway's messages: each record journaled, then taken by the day's host, then acknowledged
+ * — taken, or set aside with its reason — once the journal holds it durably. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "retailfuse/status.h"
+
+static int is_event(rf_record_type type) {
+  return type >= RF_RECORD_ENTER && type <= RF_RECORD_HAND;
+}
+
+static uint64_t journal_entries(const rf_service *svc) {
+  rf_journal_state st = {0};
+  rf_journal_state_get(svc->journal, &st);
+  return st.entries;
+}
+
+/* The ack waits in c->enc until the journal holds what it answers. */
+static int queue_ack(svc_conn *c, const rf_wire_msg *ack) {
+  int rc = rf_wire_encode(c->enc, ack);
+  if (rc != 0) {
+    svc_close(c, "out of memory");
+    return rc;
+  }
+  c->pending_acks++;
+  if (c->svc->journal != NULL) c->ack_entries = journal_entries(c->svc);
+  return 0;
+}
+
+static int take_record(svc_conn *c, const rf_record *received) {
+  rf_service *svc = c->svc;
+  rf_record rec = *received;
+  if (rec.source == NULL) rec.source = c->source; /* a gateway's records are its source's */
+  rf_wire_msg ack = {.kind = RF_WIRE_ACK};
+  ack.u.ack = (rf_wire_ack){rec.source, rec.has_seq, rec.seq, NULL, NULL, 0};
+  char message[RF__ERRMSG_MAX], refused[RF__ERRMSG_MAX + 64];
+  int reason = -1, rc = 0;
+  if (!is_event(rec.type)) {
+    snprintf(refused, sizeof refused,
+             "frame %llu: a gateway sends input events; a %s record is not one",
+             (unsigned long long)rec.line, rf_record_type_name(rec.type));
+    ack.u.ack.reason = rf_host_reason_name(RF_HOST_INVALID);
+    ack.u.ack.message = refused;
+    svc->stats.set_aside++;
+    return queue_ack(c, &ack);
+  }
+  if (svc->journal != NULL && (rc = rf_journal_append(svc->journal, &rec)) != 0) {
+    snprintf(message, sizeof message, "the journal failed: %s", rf_journal_errmsg(svc->journal));
+    svc_close(c, message);
+    return rc;
+  }
+  svc->last_input_ms = uv_now(svc->loop);
+  rc = svc_take(svc, &rec, &reason, message, sizeof message);
+  svc->stats.records++;
+  if (rc == RF_SETASIDE) {
+    ack.u.ack.reason = rf_host_reason_name(reason);
+    ack.u.ack.message = message;
+    svc->stats.set_aside++;
+  } else if (rc != 0) {
+    snprintf(refused, sizeof refused, "the engine failed: %s", svc->err.msg);
+    svc_close(c, refused);
+    return rc;
+  }
+  return queue_ack(c, &ack);
+}
+
+/* The end of the day, journaled as such, answered once it is durable. */
+static int take_finish(svc_conn *c) {
+  rf_service *svc = c->svc;
+  int rc = svc->journal != NULL ? rf_journal_advance(svc->journal, RF_JOURNAL_FINISH) : 0;
+  if (rc != 0) {
+    char message[RF__ERRMSG_MAX];
+    snprintf(message, sizeof message, "the journal failed: %s", rf_journal_errmsg(svc->journal));
+    svc_close(c, message);
+    return rc;
+  }
+  if ((rc = svc_finish_day(svc)) != 0) svc_logf(svc, "%s", svc->err.msg);
+  rf_wire_msg ack = {.kind = RF_WIRE_ACK};
+  ack.u.ack.finish = 1;
+  return queue_ack(c, &ack);
+}
+
+int svc_gateway_message(svc_conn *c, const rf_wire_msg *m) {
+  if (m->kind == RF_WIRE_RECORD) return take_record(c, &m->u.record);
+  if (m->kind == RF_WIRE_FINISH) return take_finish(c);
+  char why[128];
+  snprintf(why, sizeof why, "message %llu: a gateway sends records and finish, not %s",
+           (unsigned long long)rf_wire_decoder_count(c->dec), rf_wire_kind_name(m->kind));
+  svc_close(c, why);
+  return RF_EPARSE;
+}
+
+void svc_release_acks(rf_service *svc) {
+  uint64_t durable = svc->journal != NULL ? rf_journal_durable(svc->journal) : UINT64_MAX;
+  for (svc_conn *c = svc->conns; c != NULL; c = c->next) {
+    if (c->role != SVC_GATEWAY || c->closing || c->pending_acks == 0 || c->ack_entries > durable)
+      continue;
+    svc->stats.acks += c->pending_acks;
+    c->pending_acks = 0;
+    svc_send_encoded(c);
+  }
+}

@@ -1,0 +1,215 @@
+/* retailfuse serve: a store's engine as a service (retailfuse/service.h). It prints the
+ * addresses it bound as its first line on standard output, what an operator should hear of on
+ * standard error, and stops cleanly — the journal synced, every durable record acknowledged —
+ * on SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cli.h"
+#include "pipeline.h"
+
+#define MOST_LISTENERS 8
+#define MOST_SETTINGS 128
+
+typedef struct serve_args {
+  const char *store, *journal, *journal_sync, *method;
+  const char *listen[MOST_LISTENERS];
+  int listen_count;
+  run_setting settings[MOST_SETTINGS]; /* --param, then --source-delay when is_delay */
+  int is_delay[MOST_SETTINGS];
+  int setting_count;
+  rf_service_options opt;
+} serve_args;
+
+static const char usage[] =
+    "usage: retailfuse serve --store STORE --listen ADDR [--listen ADDR]... [--journal DIR]\n"
+    "      [--journal-sync every|interval|never] [--method fused|greedy] [--param NAME=VALUE]...\n"
+    "      [--source-delay SOURCE=SECONDS]... [--idle SECONDS] [--max-frame BYTES]\n"
+    "      [--gateway-queue BYTES] [--subscriber-lag BYTES]\n"
+    "  ADDR is tcp://HOST:PORT (port 0: a free one) or unix:PATH; the addresses bound are the\n"
+    "  first line on standard output. STORE holds the store description (a scenario file's\n"
+    "  first records will do). --journal keeps every record, and restores the engine from it on\n"
+    "  a restart; --idle is how long every source may be quiet before wall time moves the clock\n"
+    "  (default 5 s, negative: never).\n";
+
+static void log_line(const char *line, void *payload) {
+  (void)payload;
+  fprintf(stderr, "retailfuse serve: %s\n", line);
+}
+
+static uv_signal_t sigint_handle, sigterm_handle;
+
+static void on_signal(uv_signal_t *h, int signum) {
+  (void)signum;
+  rf_service_stop(h->data);
+  uv_close((uv_handle_t *)&sigint_handle, NULL);
+  uv_close((uv_handle_t *)&sigterm_handle, NULL);
+}
+
+/* The store description at the start of `path`: its records up to the first event. */
+static int read_store(rf_service *svc, const char *path) {
+  rf_scenario_reader *r = NULL;
+  int rc = rf_scenario_reader_open(&r, path, NULL, NULL);
+  rf_record rec;
+  size_t taken = 0;
+  while (rc == 0 && (rc = rf_scenario_reader_next(r, &rec)) == 0) {
+    if (rec.type != RF_RECORD_PRODUCT && rec.type != RF_RECORD_SHELF &&
+        rec.type != RF_RECORD_FACING)
+      break;
+    if ((rc = rf_service_add_store(svc, &rec)) != 0)
+      fprintf(stderr, "retailfuse serve: %s: line %llu: %s\n", path, (unsigned long long)rec.line,
+              rf_service_errmsg(svc));
+    taken++;
+  }
+  if (rc != 0 && rc != RF_ITEROVER && r != NULL && rf_scenario_reader_errmsg(r)[0])
+    fprintf(stderr, "retailfuse serve: %s: %s\n", path, rf_scenario_reader_errmsg(r));
+  else if (rc != 0 && rc != RF_ITEROVER && r == NULL)
+    fprintf(stderr, "retailfuse serve: cannot read '%s': %s\n", path, rf_strerror(rc));
+  rf_scenario_reader_free(r);
+  if (rc == 0 || rc == RF_ITEROVER)
+    return taken > 0
+               ? 0
+               : (fprintf(stderr, "retailfuse serve: '%s' holds no store description\n", path), 1);
+  return 1;
+}
+
+static int size_value(const char *option, const char *v, size_t *out) {
+  char *end;
+  double x = strtod(v, &end);
+  if (end == v || *end != '\0' || !(x >= 1 && x < 1e15))
+    return usage_error("serve: %s takes a number of bytes, got '%s'", option, v);
+  *out = (size_t)x;
+  return 0;
+}
+
+/* One option with its value: 1 taken, 0 not this one, or -status. */
+static int option(int argc, char **argv, int *i, const char *name, const char **v) {
+  if (strcmp(argv[*i], name) != 0) return 0;
+  if (++*i >= argc) return -usage_error("serve: %s needs a value", name);
+  *v = argv[*i];
+  return 1;
+}
+
+static int parse_args(int argc, char **argv, serve_args *a) {
+  for (int i = 1; i < argc; ++i) {
+    const char *v = NULL;
+    int rc = 0, got;
+    const char *name;
+    double x;
+    if ((got = option(argc, argv, &i, "--store", &a->store)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--journal", &a->journal)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--journal-sync", &a->journal_sync)) != 0)
+      rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--method", &a->method)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--listen", &v)) != 0) {
+      if (got < 0) return -got;
+      if (a->listen_count == MOST_LISTENERS)
+        return usage_error("serve: more than %d --listen", MOST_LISTENERS);
+      a->listen[a->listen_count++] = v;
+    } else if ((got = option(argc, argv, &i, "--idle", &v)) != 0) {
+      char *end;
+      if (got < 0) return -got;
+      a->opt.idle_s = strtod(v, &end);
+      if (end == v || *end != '\0' || a->opt.idle_s == 0)
+        return usage_error("serve: --idle takes seconds (not 0), got '%s'", v);
+    } else if ((got = option(argc, argv, &i, "--max-frame", &v)) != 0)
+      rc = got < 0 ? -got : size_value("--max-frame", v, &a->opt.max_frame);
+    else if ((got = option(argc, argv, &i, "--gateway-queue", &v)) != 0)
+      rc = got < 0 ? -got : size_value("--gateway-queue", v, &a->opt.gateway_queue_bytes);
+    else if ((got = option(argc, argv, &i, "--subscriber-lag", &v)) != 0)
+      rc = got < 0 ? -got : size_value("--subscriber-lag", v, &a->opt.subscriber_lag_bytes);
+    else if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--source-delay") == 0) {
+      if (i + 1 >= argc) return usage_error("serve: %s needs NAME=VALUE", argv[i]);
+      if (a->setting_count == MOST_SETTINGS)
+        return usage_error("serve: more than %d settings", MOST_SETTINGS);
+      if ((rc = name_value("serve", argv[i], argv[i + 1], &name, &x)) != 0) return rc;
+      a->is_delay[a->setting_count] = argv[i][2] == 's';
+      a->settings[a->setting_count++] = (run_setting){name, x};
+      ++i;
+    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      fputs(usage, stdout);
+      return -1;
+    } else return usage_error("serve: unknown option '%s'", argv[i]);
+    if (rc != 0) return rc;
+  }
+  if (a->store == NULL) return usage_error("serve: no --store given");
+  if (a->listen_count == 0) return usage_error("serve: no --listen given");
+  return 0;
+}
+
+static int apply_args(const serve_args *a, rf_service *svc) {
+  for (int k = 0; k < a->setting_count; ++k) {
+    const run_setting *s = &a->settings[k];
+    int rc = a->is_delay[k] ? rf_service_source_delay(svc, s->name, s->value)
+                            : rf_service_param_set(svc, s->name, s->value);
+    if (rc != 0) return usage_error("serve: %s", rf_service_errmsg(svc));
+  }
+  return read_store(svc, a->store);
+}
+
+static int listen_all(const serve_args *a, rf_service *svc) {
+  char line[MOST_LISTENERS * 160] = "", bound[160];
+  for (int k = 0; k < a->listen_count; ++k) {
+    if (rf_service_listen(svc, a->listen[k], bound, sizeof bound) != 0) {
+      fprintf(stderr, "retailfuse serve: cannot listen: %s\n", rf_service_errmsg(svc));
+      return 1;
+    }
+    if (k > 0) strcat(line, " ");
+    strncat(line, bound, sizeof line - strlen(line) - 1);
+  }
+  printf("%s\n", line);
+  fflush(stdout);
+  return 0;
+}
+
+static int options_from(serve_args *a) {
+  if (a->method != NULL && strcmp(a->method, "greedy") == 0) a->opt.method = RF_METHOD_GREEDY;
+  else if (a->method != NULL && strcmp(a->method, "fused") != 0)
+    return usage_error("serve: unknown method '%s' (fused, greedy)", a->method);
+  a->opt.journal_dir = a->journal;
+  const char *sync = a->journal_sync;
+  if (sync != NULL && a->journal == NULL)
+    return usage_error("serve: --journal-sync needs --journal DIR");
+  if (sync == NULL || strcmp(sync, "interval") == 0) a->opt.sync = RF_JOURNAL_SYNC_INTERVAL;
+  else if (strcmp(sync, "every") == 0) a->opt.sync = RF_JOURNAL_SYNC_EVERY;
+  else if (strcmp(sync, "never") == 0) a->opt.sync = RF_JOURNAL_SYNC_NEVER;
+  else return usage_error("serve: --journal-sync takes every, interval or never, not '%s'", sync);
+  return 0;
+}
+
+int cmd_serve(int argc, char **argv) {
+  serve_args a = {.opt = RF_SERVICE_OPTIONS_INIT};
+  int rc = parse_args(argc, argv, &a);
+  if (rc != 0) return rc < 0 ? 0 : rc;
+  if ((rc = options_from(&a)) != 0) return rc;
+  rf_service *svc = NULL;
+  if (rf_service_new(&svc, NULL, &a.opt, NULL) != 0) {
+    fprintf(stderr, "retailfuse serve: out of memory\n");
+    return 1;
+  }
+  rf_service_set_log(svc, log_line, NULL);
+  rc = apply_args(&a, svc);
+  if (rc == 0 && rf_service_start(svc) != 0) {
+    fprintf(stderr, "retailfuse serve: %s\n", rf_service_errmsg(svc));
+    rc = 1;
+  }
+  if (rc == 0) rc = listen_all(&a, svc);
+  if (rc != 0) {
+    rf_service_stop(svc);
+    rf_service_run(svc);
+    rf_service_free(svc);
+    return rc;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_signal_init(rf_service_loop(svc), &sigint_handle);
+  uv_signal_init(rf_service_loop(svc), &sigterm_handle);
+  sigint_handle.data = sigterm_handle.data = svc;
+  uv_signal_start(&sigint_handle, on_signal, SIGINT);
+  uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+  rf_service_run(svc);
+  rf_service_free(svc);
+  return 0;
+}

@@ -232,3 +232,16 @@ add_test(NAME cli_journal_kill_interval
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/journal_kill.sh $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/journal_kill_interval 30 60 interval)
 rf_cli_test(run_resume_needs_journal ARGS run x --resume EXIT 2 STDERR "--resume needs --journal DIR")
+
+# The service (issue 16): feed and watch give run's output; killed and restarted, nothing
+# acknowledged is lost; the protocol's faults close only their own connection.
+add_test(NAME cli_serve_feed_watch
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_feed_watch.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_feed_watch ${rf_examples}/small.jsonl)
+add_test(NAME cli_serve_kill
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_kill.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_kill 10 interval)
+add_test(NAME cli_serve_kill_every
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_kill.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_kill_every 5 every)
+set_tests_properties(cli_serve_feed_watch cli_serve_kill cli_serve_kill_every PROPERTIES TIMEOUT 300)

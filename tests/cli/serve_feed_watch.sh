@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# retailfuse serve, fed by `retailfuse feed` and watched by `retailfuse watch`, gives the output of
+# `retailfuse run` on the same file, byte for byte: busy and day scenarios, over TCP and a Unix
+# socket, watched as JSON Lines and as protocol buffers (issue 16). Every wait is bounded.
+#   serve_feed_watch.sh RETAILFUSE WORKDIR OTHER_STORE
+set -euo pipefail
+rf=$1 work=$2
+rm -rf "$work"
+mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+serve_pid=
+cleanup() { [ -z "$serve_pid" ] || kill "$serve_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Starts a service for $1 (a scenario) with journal $2; its addresses in $tcp and $unix.
+start_service() {
+  "$rf" serve --store "$1" --listen tcp://127.0.0.1:0 --listen "unix:$work/s.sock" \
+    --journal "$2" >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.05; done
+  read -r tcp unix <"$work/serve.out" || fail "serve printed no addresses"
+  [[ "$tcp" =~ ^tcp://127\.0\.0\.1:[0-9]+$ ]] || fail "serve bound '$tcp'"
+  [ "$unix" = "unix:$work/s.sock" ] || fail "serve bound '$unix'"
+}
+
+stop_service() {
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || fail "serve did not exit 0 on SIGTERM"
+  serve_pid=
+}
+
+for preset in busy day; do
+  "$rf" sim --preset "$preset" --seed 3 --out "$work/$preset" >/dev/null
+  scenario="$work/$preset/scenario.jsonl"
+  "$rf" run "$scenario" -o "$work/$preset.ref.jsonl" 2>/dev/null
+  start_service "$scenario" "$work/$preset.journal"
+  timeout 120 "$rf" watch "$tcp" -o "$work/$preset.tcp.jsonl" --until-finish --timeout 20 \
+    2>/dev/null &
+  watch_tcp=$!
+  timeout 120 "$rf" watch "$unix" -o "$work/$preset.unix.pb" --until-finish --timeout 20 \
+    2>/dev/null &
+  watch_unix=$!
+  timeout 120 "$rf" feed "$scenario" --to "$unix" --finish --timeout 20 2>"$work/feed.err" ||
+    { cat "$work/feed.err" >&2; fail "$preset: feed failed"; }
+  grep -q "records acknowledged from 3 sources; the day finished" "$work/feed.err" ||
+    fail "$preset: feed said: $(cat "$work/feed.err")"
+  wait "$watch_tcp" || fail "$preset: watch over TCP failed"
+  wait "$watch_unix" || fail "$preset: watch over the Unix socket failed"
+  cmp "$work/$preset.ref.jsonl" "$work/$preset.tcp.jsonl" ||
+    fail "$preset: watched over TCP differs from run's output"
+  "$rf" convert "$work/$preset.unix.pb" "$work/$preset.unix.jsonl"
+  cmp "$work/$preset.ref.jsonl" "$work/$preset.unix.jsonl" ||
+    fail "$preset: watched as protocol buffers differs from run's output"
+  # A subscriber joining once the day is over gets all of it (from the output log).
+  timeout 60 "$rf" watch "$tcp" -o "$work/$preset.late.jsonl" --until-finish --timeout 20 \
+    2>/dev/null || fail "$preset: a late watch failed"
+  cmp "$work/$preset.ref.jsonl" "$work/$preset.late.jsonl" ||
+    fail "$preset: a late subscriber got other output"
+  stop_service
+done
+
+# The journal restores the service: started again on the busy journal, a subscriber gets the
+# whole day's output again, and the service exits 0 on SIGTERM.
+start_service "$work/busy/scenario.jsonl" "$work/busy.journal"
+timeout 60 "$rf" watch "$unix" -o "$work/again.jsonl" --until-finish --timeout 20 2>/dev/null ||
+  fail "watching a restarted service failed"
+cmp "$work/busy.ref.jsonl" "$work/again.jsonl" || fail "a restarted service gave other output"
+stop_service
+
+# Another store on the same journal is refused, naming why.
+if timeout 20 "$rf" serve --store "$3" --listen "unix:$work/s2.sock" \
+  --journal "$work/busy.journal" >/dev/null 2>"$work/refused.err"; then
+  fail "serve took a journal that began with another store"
+fi
+grep -q "the journal began with another store" "$work/refused.err" ||
+  fail "serve said: $(cat "$work/refused.err")"
+echo ok

@@ -10,6 +10,7 @@
 
 #define QUEUE_BYTES (256u << 10) /* written ahead of a subscriber at most */
 #define CHUNK_BYTES (64u << 10)
+#define SNDBUF_MOST (1u << 20)
 
 int svc_subscriber_hello(svc_conn *c, const rf_wire_msg *m) {
   rf_service *svc = c->svc;
@@ -20,6 +21,12 @@ int svc_subscriber_hello(svc_conn *c, const rf_wire_msg *m) {
   }
   c->role = SVC_SUBSCRIBER;
   svc->stats.subscribers++;
+  /* The kernel's send buffer is part of what a subscriber may lag by: left to grow on its own
+   * (to megabytes on loopback), it would hide a subscriber that never reads. */
+  int sndbuf = (int)(svc->opt.subscriber_lag_bytes / 2 < SNDBUF_MOST
+                         ? svc->opt.subscriber_lag_bytes / 2
+                         : SNDBUF_MOST);
+  uv_send_buffer_size(&c->h.handle, &sndbuf);
   c->joined_end = svc->out.pub_end;
   int rc = 0;
   if (rf_wire_decoder_format(c->dec) == RF_FORMAT_JSONL) { /* the log's frames are decoded */
@@ -69,7 +76,10 @@ static int too_slow(svc_conn *c) {
 void svc_pump(svc_conn *c) {
   rf_service *svc = c->svc;
   uint8_t chunk[CHUNK_BYTES];
-  while (!c->closing && c->off < svc->out.pub_end && svc_queued(c) < QUEUE_BYTES) {
+  /* never more written ahead than the lag a subscriber is allowed */
+  size_t ahead = svc->opt.subscriber_lag_bytes < QUEUE_BYTES ? svc->opt.subscriber_lag_bytes
+                                                             : QUEUE_BYTES;
+  while (!c->closing && c->off < svc->out.pub_end && svc_queued(c) < ahead) {
     long n = svc_outlog_read(&svc->out, c->off, chunk, sizeof chunk);
     int rc = n <= 0              ? RF_EIO
              : c->logdec != NULL ? send_as_json(c, chunk, (size_t)n)

@@ -244,4 +244,8 @@ add_test(NAME cli_serve_kill
 add_test(NAME cli_serve_kill_every
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_kill.sh $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/serve_kill_every 5 every)
-set_tests_properties(cli_serve_feed_watch cli_serve_kill cli_serve_kill_every PROPERTIES TIMEOUT 300)
+add_test(NAME cli_serve_faults
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_faults.py $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_faults)
+set_tests_properties(cli_serve_feed_watch cli_serve_kill cli_serve_kill_every cli_serve_faults
+  PROPERTIES TIMEOUT 300)

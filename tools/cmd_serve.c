@@ -15,7 +15,7 @@
 #define MOST_SETTINGS 128
 
 typedef struct serve_args {
-  const char *store, *journal, *journal_sync, *method;
+  const char *store, *journal, *journal_sync, *method, *http;
   const char *listen[MOST_LISTENERS];
   int listen_count;
   run_setting settings[MOST_SETTINGS]; /* --param, then --source-delay when is_delay */
@@ -25,12 +25,14 @@ typedef struct serve_args {
 } serve_args;
 
 static const char usage[] =
-    "usage: retailfuse serve --store STORE --listen ADDR [--listen ADDR]... [--journal DIR]\n"
+    "usage: retailfuse serve --store STORE --listen ADDR [--listen ADDR]... [--http HOST:PORT]\n"
+    "      [--journal DIR]\n"
     "      [--journal-sync every|interval|never] [--method fused|greedy] [--param NAME=VALUE]...\n"
     "      [--source-delay SOURCE=SECONDS]... [--idle SECONDS] [--max-frame BYTES]\n"
     "      [--gateway-queue BYTES] [--subscriber-lag BYTES]\n"
     "  ADDR is tcp://HOST:PORT (port 0: a free one) or unix:PATH; the addresses bound are the\n"
-    "  first line on standard output. STORE holds the store description (a scenario file's\n"
+    "  first line on standard output (then http://HOST:PORT for --http tcp://HOST:PORT, which\n"
+    "  serves GET /healthz, /metrics and /carts/<shopper>). STORE holds the store description (a scenario file's\n"
     "  first records will do). --journal keeps every record, and restores the engine from it on\n"
     "  a restart; --idle is how long every source may be quiet before wall time moves the clock\n"
     "  (default 5 s, negative: never).\n";
@@ -104,6 +106,7 @@ static int parse_args(int argc, char **argv, serve_args *a) {
     else if ((got = option(argc, argv, &i, "--journal-sync", &a->journal_sync)) != 0)
       rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--method", &a->method)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--http", &a->http)) != 0) rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--listen", &v)) != 0) {
       if (got < 0) return -got;
       if (a->listen_count == MOST_LISTENERS)
@@ -159,6 +162,14 @@ static int listen_all(const serve_args *a, rf_service *svc) {
     }
     if (k > 0) strcat(line, " ");
     strncat(line, bound, sizeof line - strlen(line) - 1);
+  }
+  if (a->http != NULL) {
+    if (rf_service_listen_http(svc, a->http, bound, sizeof bound) != 0) {
+      fprintf(stderr, "retailfuse serve: cannot listen for HTTP: %s\n", rf_service_errmsg(svc));
+      return 1;
+    }
+    strncat(line, " http://", sizeof line - strlen(line) - 1);
+    strncat(line, bound + 6, sizeof line - strlen(line) - 1); /* past "tcp://" */
   }
   printf("%s\n", line);
   fflush(stdout);

@@ -93,6 +93,9 @@ RF_EXTERN int rf_journal_advance(rf_journal *journal, rf_time_us clock);
  * A host acknowledges what it journaled once the entry is among them. */
 RF_EXTERN uint64_t rf_journal_durable(const rf_journal *journal);
 
+/* The journal's size in bytes: its segments, and entries not yet written. */
+RF_EXTERN uint64_t rf_journal_bytes(const rf_journal *journal);
+
 /* An fsync now, whatever the options say. */
 RF_EXTERN int rf_journal_sync(rf_journal *journal);
 

@@ -88,6 +88,14 @@ RF_EXTERN int rf_service_start(rf_service *service);
  * rf_service_start. RF_EINVAL for an address that does not parse, RF_EIO when it cannot bind. */
 RF_EXTERN int rf_service_listen(rf_service *service, const char *address, char *bound, size_t cap);
 
+/* HTTP on "tcp://HOST:PORT" (bound as above): GET /healthz ("ok"), GET /metrics (the Prometheus
+ * text format: records by source, set aside by reason, decisions, reviews, corrections, the
+ * latency from a record's arrival to the diff it settled being published, connections,
+ * subscriber bytes, the journal's size and sync time, each source's lag), GET /carts/<shopper>
+ * (today's cart as JSON; 404 for a shopper unknown). One request per connection. */
+RF_EXTERN int rf_service_listen_http(rf_service *service, const char *address, char *bound,
+                                     size_t cap);
+
 /* Runs the service's own loop until it is stopped and closed; RF_EMISUSE on a host's loop. */
 RF_EXTERN int rf_service_run(rf_service *service);
 

@@ -324,6 +324,19 @@ int rf_journal_advance(rf_journal *j, rf_time_us clock) {
   return append_frame(j);
 }
 
+uint64_t rf_journal_bytes(const rf_journal *j) {
+  if (j == NULL) return 0;
+  uint64_t total = j->seg_size + j->pending_len; /* the last segment, and what waits for it */
+  for (uint64_t i = 0; i + 1 < j->st.segments; ++i) {
+    char name[NAME_MAX_LEN], path[4096];
+    struct stat st;
+    segment_name(name, j->segments[i]);
+    path_of(j, name, path, sizeof path);
+    if (stat(path, &st) == 0) total += (uint64_t)st.st_size;
+  }
+  return total;
+}
+
 uint64_t rf_journal_durable(const rf_journal *j) {
   return j != NULL ? j->st.entries - j->pending_entries : 0;
 }

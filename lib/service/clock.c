@@ -40,8 +40,10 @@ static int synced(rf_service *svc) {
   uint64_t began = uv_hrtime();
   int rc = rf_journal_sync(svc->journal);
   svc->last_sync_ms = uv_now(svc->loop);
+  uint64_t took = uv_hrtime() - began;
   svc->stats.syncs++;
-  svc->stats.sync_ns += uv_hrtime() - began;
+  svc->stats.sync_ns += took;
+  svc_hist_observe(&svc->syncs, (double)took / 1e9);
   if (rc != 0) {
     svc_logf(svc, "the journal does not sync: %s", rf_journal_errmsg(svc->journal));
     return 0;
@@ -49,10 +51,20 @@ static int synced(rf_service *svc) {
   return 1;
 }
 
+/* The diffs published now: their latency from the arrival of what settled them. */
+static void observe_latency(rf_service *svc) {
+  uint64_t now = uv_hrtime();
+  for (size_t k = 0; k < svc->arrival_count; ++k)
+    svc_hist_observe(&svc->latency, (double)(now - svc->arrivals[k]) / 1e9);
+  svc->arrival_count = 0;
+}
+
 void svc_settle(rf_service *svc) {
   int all = synced(svc);
-  if (all && svc->out.pub_end < svc->out.end && svc_outlog_publish(&svc->out, &svc->err) != 0)
-    svc_logf(svc, "%s", svc->err.msg);
+  if (all && svc->out.pub_end < svc->out.end) {
+    if (svc_outlog_publish(&svc->out, &svc->err) != 0) svc_logf(svc, "%s", svc->err.msg);
+    else observe_latency(svc);
+  }
   svc->stats.published = svc->out.pub_count;
   svc_release_acks(svc);
   if (all) svc_pump_all(svc);

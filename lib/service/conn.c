@@ -199,6 +199,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   c->svc->input_this_round = 1;
+  c->svc->read_ns = uv_hrtime();
   if (rf_wire_decoder_feed(c->dec, c->svc->readbuf, (size_t)nread) != 0) {
     svc_close(c, "out of memory");
     return;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "internal.h"
 #include "retailfuse/status.h"
 
@@ -13,6 +14,10 @@ static int on_output(const rf_record *rec, void *payload) {
   rf_wire_msg m = {.kind = RF_WIRE_RECORD};
   m.u.record = *rec;
   svc->stats.outputs++;
+  /* the diff's latency is measured from the arrival of the record that settled it */
+  if (rec->type == RF_RECORD_DIFF && !svc->replaying &&
+      RF__RESERVE(&svc->alloc, svc->arrivals, svc->arrival_cap, svc->arrival_count + 1) == 0)
+    svc->arrivals[svc->arrival_count++] = svc->read_ns;
   return svc_outlog_append(&svc->out, &m);
 }
 
@@ -123,9 +128,20 @@ int svc_advance(rf_service *svc, rf_time_us to) {
   return 0;
 }
 
+/* The day's decisions, reviews and corrections, kept for the metrics when its engine goes. */
+static void keep_counts(rf_service *svc) {
+  const rf_engine *engine = svc->host ? rf_host_engine(svc->host) : NULL;
+  rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
+  if (engine == NULL || rf_engine_get_stats(engine, &st) != 0) return;
+  svc->past[0] += st.decisions;
+  svc->past[1] += st.reviews;
+  svc->past[2] += st.corrections;
+}
+
 int svc_finish_day(rf_service *svc) {
   int rc = svc->host != NULL ? rf_host_finish(svc->host) : 0;
   if (rc != 0) rf__error(&svc->err, rc, "finishing the day: %s", rf_host_errmsg(svc->host));
+  keep_counts(svc);
   svc_day_free(svc);
   svc->stats.days++;
   svc->has_latest = 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "internal.h"
 #include "retailfuse/status.h"
 
@@ -28,6 +29,22 @@ static int queue_ack(svc_conn *c, const rf_wire_msg *ack) {
   return 0;
 }
 
+void svc_count_source(rf_service *svc, const char *source) {
+  if (source == NULL) return;
+  size_t k = 0;
+  while (k < svc->source_count && strcmp(svc->sources[k].name, source) != 0) ++k;
+  if (k == svc->source_count) {
+    char *name = rf__strdup(&svc->alloc, source);
+    if (name == NULL ||
+        RF__RESERVE(&svc->alloc, svc->sources, svc->source_cap, svc->source_count + 1) != 0) {
+      rf__free(&svc->alloc, name);
+      return; /* a metric missed, nothing else */
+    }
+    svc->sources[svc->source_count++] = (svc_source){name, 0};
+  }
+  svc->sources[k].records++;
+}
+
 static int take_record(svc_conn *c, const rf_record *received) {
   rf_service *svc = c->svc;
   rf_record rec = *received;
@@ -43,6 +60,7 @@ static int take_record(svc_conn *c, const rf_record *received) {
     ack.u.ack.reason = rf_host_reason_name(RF_HOST_INVALID);
     ack.u.ack.message = refused;
     svc->stats.set_aside++;
+    svc->set_aside_by[RF_HOST_INVALID]++;
     return queue_ack(c, &ack);
   }
   if (svc->journal != NULL && (rc = rf_journal_append(svc->journal, &rec)) != 0) {
@@ -53,10 +71,12 @@ static int take_record(svc_conn *c, const rf_record *received) {
   svc->last_input_ms = uv_now(svc->loop);
   rc = svc_take(svc, &rec, &reason, message, sizeof message);
   svc->stats.records++;
+  svc_count_source(svc, rec.source);
   if (rc == RF_SETASIDE) {
     ack.u.ack.reason = rf_host_reason_name(reason);
     ack.u.ack.message = message;
     svc->stats.set_aside++;
+    if (reason >= 0 && reason < RF_HOST_REASON_COUNT) svc->set_aside_by[reason]++;
   } else if (rc != 0) {
     snprintf(refused, sizeof refused, "the engine failed: %s", svc->err.msg);
     svc_close(c, refused);

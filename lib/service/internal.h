@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "core/errbuf.h"
+#include "io/json_write.h"
 #include "retailfuse/service.h"
 #include "retailfuse/wire.h"
 
@@ -30,6 +31,21 @@ typedef struct svc_outlog {
 } svc_outlog;
 
 #define SVC_MARK_EVERY 256
+
+/* ---- metrics ---- */
+
+#define SVC_HIST_BUCKETS 12
+
+typedef struct svc_hist {
+  uint64_t buckets[SVC_HIST_BUCKETS]; /* cumulative: observations at or below each bound */
+  uint64_t count;
+  double sum;
+} svc_hist;
+
+typedef struct svc_source {
+  char *name;
+  uint64_t records;
+} svc_source;
 
 /* ---- connections ---- */
 
@@ -116,6 +132,15 @@ struct rf_service {
   svc_conn *conns;
   uint64_t next_conn_id;
   rf_service_stats stats;
+  /* metrics */
+  svc_source *sources;
+  size_t source_count, source_cap;
+  uint64_t set_aside_by[RF_HOST_REASON_COUNT];
+  uint64_t past[3];   /* decisions, reviews, corrections of the days finished */
+  uint64_t read_ns;   /* when the bytes being taken arrived */
+  uint64_t *arrivals; /* of the records that settled the diffs not yet published */
+  size_t arrival_count, arrival_cap;
+  svc_hist latency, syncs;
 };
 
 /* service.c */
@@ -144,6 +169,8 @@ long svc_outlog_read(const svc_outlog *log, uint64_t off, void *buf, size_t cap)
 
 /* listen.c */
 void svc_listeners_close(rf_service *svc);
+/* ingest.c: counts by source (metrics) */
+void svc_count_source(rf_service *svc, const char *source);
 
 /* conn.c */
 void svc_accept(uv_stream_t *server, int status);
@@ -161,6 +188,11 @@ void svc_release_acks(rf_service *svc);
 int svc_subscriber_hello(svc_conn *c, const rf_wire_msg *m);
 void svc_pump(svc_conn *c);
 void svc_pump_all(rf_service *svc);
+
+/* metrics.c, http.c */
+void svc_hist_observe(svc_hist *h, double seconds);
+int svc_metrics_text(const rf_service *svc, rf__jbuf *b);
+void svc_http_accept(uv_stream_t *server, int status);
 
 /* clock.c */
 int svc_clock_start(rf_service *svc);

@@ -56,9 +56,9 @@ void svc_listeners_close(rf_service *svc) {
 }
 
 static int listen_tcp(rf_service *svc, svc_listener *l, const struct sockaddr_storage *addr,
-                      const char *spec, char *bound, size_t cap) {
+                      const char *spec, char *bound, size_t cap, uv_connection_cb on_accept) {
   int rc = uv_tcp_bind(&l->h.tcp, (const struct sockaddr *)addr, 0);
-  if (rc == 0) rc = uv_listen(&l->h.stream, BACKLOG, svc_accept);
+  if (rc == 0) rc = uv_listen(&l->h.stream, BACKLOG, on_accept);
   if (rc != 0) return rf__error(&svc->err, RF_EIO, "tcp://%s: %s", spec, uv_strerror(rc));
   tcp_bound(&l->h.tcp, bound, cap);
   return 0;
@@ -75,11 +75,13 @@ static int listen_unix(rf_service *svc, svc_listener *l, const char *path, char 
   return 0;
 }
 
-int rf_service_listen(rf_service *svc, const char *address, char *bound, size_t cap) {
+static int listen_on(rf_service *svc, const char *address, char *bound, size_t cap, int http) {
   if (svc == NULL || address == NULL || (bound == NULL && cap > 0)) return RF_EINVAL;
   if (!svc->started || svc->stopping)
     return rf__error(&svc->err, RF_EMISUSE, "listening comes after the start");
   int is_tcp = strncmp(address, "tcp://", 6) == 0;
+  if (http && !is_tcp)
+    return rf__error(&svc->err, RF_EINVAL, "'%s': HTTP listens on tcp://HOST:PORT", address);
   if (!is_tcp && strncmp(address, "unix:", 5) != 0)
     return rf__error(&svc->err, RF_EINVAL, "'%s': an address is tcp://HOST:PORT or unix:PATH",
                      address);
@@ -100,8 +102,17 @@ int rf_service_listen(rf_service *svc, const char *address, char *bound, size_t 
   svc->open_handles++;
   char scratch[1];
   if (bound == NULL) bound = scratch, cap = sizeof scratch;
-  int rc = is_tcp ? listen_tcp(svc, l, &addr, address + 6, bound, cap)
+  int rc = is_tcp ? listen_tcp(svc, l, &addr, address + 6, bound, cap,
+                               http ? svc_http_accept : svc_accept)
                   : listen_unix(svc, l, address + 5, bound, cap);
   if (rc != 0) uv_close(&l->h.handle, listener_closed);
   return rc;
+}
+
+int rf_service_listen(rf_service *svc, const char *address, char *bound, size_t cap) {
+  return listen_on(svc, address, bound, cap, 0);
+}
+
+int rf_service_listen_http(rf_service *svc, const char *address, char *bound, size_t cap) {
+  return listen_on(svc, address, bound, cap, 1);
 }

@@ -223,6 +223,9 @@ void rf_service_free(rf_service *svc) {
   rf_wire_encoder_free(svc->given_store);
   rf_wire_encoder_free(svc->store);
   for (size_t k = 0; k < svc->setting_count; ++k) rf__free(&a, svc->settings[k].name);
+  for (size_t k = 0; k < svc->source_count; ++k) rf__free(&a, svc->sources[k].name);
+  rf__free(&a, svc->sources);
+  rf__free(&a, svc->arrivals);
   rf__free(&a, svc->settings);
   for (svc_listener *l = svc->listeners, *next; l != NULL; l = next) {
     next = l->next;

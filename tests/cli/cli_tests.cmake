@@ -247,5 +247,8 @@ add_test(NAME cli_serve_kill_every
 add_test(NAME cli_serve_faults
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_faults.py $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/serve_faults)
+add_test(NAME cli_serve_http
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_http.py $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_http)
 set_tests_properties(cli_serve_feed_watch cli_serve_kill cli_serve_kill_every cli_serve_faults
-  PROPERTIES TIMEOUT 300)
+  cli_serve_http PROPERTIES TIMEOUT 300)

@@ -15,7 +15,7 @@
 #define MOST_SETTINGS 128
 
 typedef struct serve_args {
-  const char *store, *journal, *journal_sync, *method, *http;
+  const char *store, *journal, *journal_sync, *method, *http, *mqtt, *topic;
   const char *listen[MOST_LISTENERS];
   int listen_count;
   run_setting settings[MOST_SETTINGS]; /* --param, then --source-delay when is_delay */
@@ -26,13 +26,14 @@ typedef struct serve_args {
 
 static const char usage[] =
     "usage: retailfuse serve --store STORE --listen ADDR [--listen ADDR]... [--http HOST:PORT]\n"
-    "      [--journal DIR]\n"
+    "      [--mqtt HOST:PORT --topic PREFIX] [--journal DIR]\n"
     "      [--journal-sync every|interval|never] [--method fused|greedy] [--param NAME=VALUE]...\n"
     "      [--source-delay SOURCE=SECONDS]... [--idle SECONDS] [--max-frame BYTES]\n"
     "      [--gateway-queue BYTES] [--subscriber-lag BYTES]\n"
     "  ADDR is tcp://HOST:PORT (port 0: a free one) or unix:PATH; the addresses bound are the\n"
     "  first line on standard output (then http://HOST:PORT for --http tcp://HOST:PORT, which\n"
-    "  serves GET /healthz, /metrics and /carts/<shopper>). STORE holds the store description (a scenario file's\n"
+    "  serves GET /healthz, /metrics and /carts/<shopper>). --mqtt takes records from\n"
+    "  PREFIX/in/# and publishes output to PREFIX/out/<kind>. STORE holds the store description (a scenario file's\n"
     "  first records will do). --journal keeps every record, and restores the engine from it on\n"
     "  a restart; --idle is how long every source may be quiet before wall time moves the clock\n"
     "  (default 5 s, negative: never).\n";
@@ -107,6 +108,8 @@ static int parse_args(int argc, char **argv, serve_args *a) {
       rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--method", &a->method)) != 0) rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--http", &a->http)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--mqtt", &a->mqtt)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--topic", &a->topic)) != 0) rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--listen", &v)) != 0) {
       if (got < 0) return -got;
       if (a->listen_count == MOST_LISTENERS)
@@ -140,6 +143,8 @@ static int parse_args(int argc, char **argv, serve_args *a) {
   }
   if (a->store == NULL) return usage_error("serve: no --store given");
   if (a->listen_count == 0) return usage_error("serve: no --listen given");
+  if ((a->mqtt == NULL) != (a->topic == NULL))
+    return usage_error("serve: --mqtt HOST:PORT and --topic PREFIX go together");
   return 0;
 }
 
@@ -176,6 +181,25 @@ static int listen_all(const serve_args *a, rf_service *svc) {
   return 0;
 }
 
+/* --mqtt HOST:PORT --topic PREFIX */
+static int start_mqtt(const serve_args *a, rf_service *svc) {
+  if (a->mqtt == NULL) return 0;
+  char host[256];
+  const char *colon = strrchr(a->mqtt, ':');
+  char *end;
+  long port = colon ? strtol(colon + 1, &end, 10) : 0;
+  if (colon == NULL || colon == a->mqtt || *end != '\0' || port <= 0 || port > 65535 ||
+      (size_t)(colon - a->mqtt) >= sizeof host)
+    return usage_error("serve: --mqtt takes HOST:PORT, got '%s'", a->mqtt);
+  memcpy(host, a->mqtt, (size_t)(colon - a->mqtt));
+  host[colon - a->mqtt] = '\0';
+  if (rf_service_mqtt(svc, host, (int)port, a->topic) != 0) {
+    fprintf(stderr, "retailfuse serve: %s\n", rf_service_errmsg(svc));
+    return 1;
+  }
+  return 0;
+}
+
 static int options_from(serve_args *a) {
   if (a->method != NULL && strcmp(a->method, "greedy") == 0) a->opt.method = RF_METHOD_GREEDY;
   else if (a->method != NULL && strcmp(a->method, "fused") != 0)
@@ -207,6 +231,7 @@ int cmd_serve(int argc, char **argv) {
     fprintf(stderr, "retailfuse serve: %s\n", rf_service_errmsg(svc));
     rc = 1;
   }
+  if (rc == 0) rc = start_mqtt(&a, svc);
   if (rc == 0) rc = listen_all(&a, svc);
   if (rc != 0) {
     rf_service_stop(svc);

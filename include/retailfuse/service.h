@@ -96,6 +96,15 @@ RF_EXTERN int rf_service_listen(rf_service *service, const char *address, char *
 RF_EXTERN int rf_service_listen_http(rf_service *service, const char *address, char *bound,
                                      size_t cap);
 
+/* MQTT through the broker at host:port (libmosquitto, on the service's loop): messages on
+ * PREFIX/in/# are records — one per message, a JSON object or a protobuf Record message; a record
+ * naming no source is its kind's default's, as in a file — or a finish ({"type":"finish"}); every
+ * output goes to PREFIX/out/<kind> (diff, receipt, fault, source, finish) as a JSON object, QoS 1,
+ * from the moment of the call on. The broker's QoS 1 handshake is done as a message arrives, so
+ * what came within the last journal sync can be lost in a crash (the socket protocol acknowledges
+ * only what is durable). Reconnects on its own. After rf_service_start; once. */
+RF_EXTERN int rf_service_mqtt(rf_service *service, const char *host, int port, const char *prefix);
+
 /* Runs the service's own loop until it is stopped and closed; RF_EMISUSE on a host's loop. */
 RF_EXTERN int rf_service_run(rf_service *service);
 

@@ -67,7 +67,9 @@ void svc_settle(rf_service *svc) {
   }
   svc->stats.published = svc->out.pub_count;
   svc_release_acks(svc);
-  if (all) svc_pump_all(svc);
+  if (!all) return;
+  svc_pump_all(svc);
+  svc_mqtt_publish(svc->mqtt);
 }
 
 /* Every source quiet for idle_s: the clock goes on from the latest time they brought, at the

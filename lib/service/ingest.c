@@ -45,57 +45,66 @@ void svc_count_source(rf_service *svc, const char *source) {
   svc->sources[k].records++;
 }
 
+int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message, size_t cap) {
+  *reason = -1;
+  if (!is_event(rec->type)) {
+    snprintf(message, cap, "frame %llu: a gateway sends input events; a %s record is not one",
+             (unsigned long long)rec->line, rf_record_type_name(rec->type));
+    *reason = RF_HOST_INVALID;
+  } else {
+    int rc = svc->journal != NULL ? rf_journal_append(svc->journal, rec) : 0;
+    if (rc != 0)
+      return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));
+    svc->last_input_ms = uv_now(svc->loop);
+    rc = svc_take(svc, rec, reason, message, cap);
+    svc->stats.records++;
+    svc_count_source(svc, rec->source);
+    if (rc != 0 && rc != RF_SETASIDE) {
+      char why[RF__ERRMSG_MAX];
+      memcpy(why, svc->err.msg, sizeof why);
+      return rf__error(&svc->err, rc, "the engine failed: %s", why);
+    }
+  }
+  if (*reason < 0) return 0;
+  svc->stats.set_aside++;
+  if (*reason < RF_HOST_REASON_COUNT) svc->set_aside_by[*reason]++;
+  return RF_SETASIDE;
+}
+
+int svc_ingest_finish(rf_service *svc) {
+  int rc = svc->journal != NULL ? rf_journal_advance(svc->journal, RF_JOURNAL_FINISH) : 0;
+  if (rc != 0)
+    return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));
+  if ((rc = svc_finish_day(svc)) != 0) svc_logf(svc, "%s", svc->err.msg);
+  return 0; /* the day is over either way */
+}
+
 static int take_record(svc_conn *c, const rf_record *received) {
-  rf_service *svc = c->svc;
   rf_record rec = *received;
   if (rec.source == NULL) rec.source = c->source; /* a gateway's records are its source's */
   rf_wire_msg ack = {.kind = RF_WIRE_ACK};
   ack.u.ack = (rf_wire_ack){rec.source, rec.has_seq, rec.seq, NULL, NULL, 0};
-  char message[RF__ERRMSG_MAX], refused[RF__ERRMSG_MAX + 64];
-  int reason = -1, rc = 0;
-  if (!is_event(rec.type)) {
-    snprintf(refused, sizeof refused,
-             "frame %llu: a gateway sends input events; a %s record is not one",
-             (unsigned long long)rec.line, rf_record_type_name(rec.type));
-    ack.u.ack.reason = rf_host_reason_name(RF_HOST_INVALID);
-    ack.u.ack.message = refused;
-    svc->stats.set_aside++;
-    svc->set_aside_by[RF_HOST_INVALID]++;
-    return queue_ack(c, &ack);
-  }
-  if (svc->journal != NULL && (rc = rf_journal_append(svc->journal, &rec)) != 0) {
-    snprintf(message, sizeof message, "the journal failed: %s", rf_journal_errmsg(svc->journal));
-    svc_close(c, message);
+  char message[RF__ERRMSG_MAX + 64];
+  int reason;
+  int rc = svc_ingest(c->svc, &rec, &reason, message, sizeof message);
+  if (rc != 0 && rc != RF_SETASIDE) {
+    svc_close(c, c->svc->err.msg);
     return rc;
   }
-  svc->last_input_ms = uv_now(svc->loop);
-  rc = svc_take(svc, &rec, &reason, message, sizeof message);
-  svc->stats.records++;
-  svc_count_source(svc, rec.source);
   if (rc == RF_SETASIDE) {
     ack.u.ack.reason = rf_host_reason_name(reason);
     ack.u.ack.message = message;
-    svc->stats.set_aside++;
-    if (reason >= 0 && reason < RF_HOST_REASON_COUNT) svc->set_aside_by[reason]++;
-  } else if (rc != 0) {
-    snprintf(refused, sizeof refused, "the engine failed: %s", svc->err.msg);
-    svc_close(c, refused);
-    return rc;
   }
   return queue_ack(c, &ack);
 }
 
 /* The end of the day, journaled as such, answered once it is durable. */
 static int take_finish(svc_conn *c) {
-  rf_service *svc = c->svc;
-  int rc = svc->journal != NULL ? rf_journal_advance(svc->journal, RF_JOURNAL_FINISH) : 0;
+  int rc = svc_ingest_finish(c->svc);
   if (rc != 0) {
-    char message[RF__ERRMSG_MAX];
-    snprintf(message, sizeof message, "the journal failed: %s", rf_journal_errmsg(svc->journal));
-    svc_close(c, message);
+    svc_close(c, c->svc->err.msg);
     return rc;
   }
-  if ((rc = svc_finish_day(svc)) != 0) svc_logf(svc, "%s", svc->err.msg);
   rf_wire_msg ack = {.kind = RF_WIRE_ACK};
   ack.u.ack.finish = 1;
   return queue_ack(c, &ack);

@@ -129,6 +129,7 @@ struct rf_service {
   char readbuf[64 * 1024];
   int open_handles;
   svc_listener *listeners;
+  struct svc_mqtt *mqtt;
   svc_conn *conns;
   uint64_t next_conn_id;
   rf_service_stats stats;
@@ -180,7 +181,10 @@ void svc_close(svc_conn *c, const char *why); /* an error message to the peer (i
 void svc_close_gently(svc_conn *c);           /* once what is queued for it has gone */
 size_t svc_queued(const svc_conn *c);
 
-/* ingest.c: a gateway's messages; acks once durable. */
+/* ingest.c: a record (or a day's end) from anywhere — journaled, then taken: 0, RF_SETASIDE
+ * (*reason, message), or an error (in svc->err); and a gateway's messages, acked once durable. */
+int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message, size_t cap);
+int svc_ingest_finish(rf_service *svc);
 int svc_gateway_message(svc_conn *c, const rf_wire_msg *m);
 void svc_release_acks(rf_service *svc);
 
@@ -193,6 +197,12 @@ void svc_pump_all(rf_service *svc);
 void svc_hist_observe(svc_hist *h, double seconds);
 int svc_metrics_text(const rf_service *svc, rf__jbuf *b);
 void svc_http_accept(uv_stream_t *server, int status);
+
+/* mqtt.c */
+typedef struct svc_mqtt svc_mqtt;
+void svc_mqtt_publish(svc_mqtt *m);
+void svc_mqtt_stop(svc_mqtt *m);
+void svc_mqtt_free(svc_mqtt *m, const rf_allocator *a);
 
 /* clock.c */
 int svc_clock_start(rf_service *svc);

@@ -207,6 +207,7 @@ void rf_service_stop(rf_service *svc) {
   if (!svc->started) return;
   svc_settle(svc); /* the journal synced, every durable record acknowledged */
   for (svc_conn *c = svc->conns; c != NULL; c = c->next) svc_close_gently(c);
+  svc_mqtt_stop(svc->mqtt);
   svc_clock_stop(svc);
 }
 
@@ -217,6 +218,7 @@ void rf_service_free(rf_service *svc) {
     uv_run(svc->loop, UV_RUN_NOWAIT); /* close callbacks still due */
     uv_loop_close(svc->loop);
   }
+  svc_mqtt_free(svc->mqtt, &a);
   rf_journal_close(svc->journal);
   svc_outlog_close(&svc->out);
   svc_day_free(svc);

@@ -250,5 +250,8 @@ add_test(NAME cli_serve_faults
 add_test(NAME cli_serve_http
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_http.py $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/serve_http)
+add_test(NAME cli_serve_mqtt
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/serve_mqtt.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/serve_mqtt)
 set_tests_properties(cli_serve_feed_watch cli_serve_kill cli_serve_kill_every cli_serve_faults
-  cli_serve_http PROPERTIES TIMEOUT 300)
+  cli_serve_http cli_serve_mqtt PROPERTIES TIMEOUT 300)

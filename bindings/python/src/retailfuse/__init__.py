@@ -22,11 +22,12 @@ import json
 
 from . import _native
 from ._native import Error, InputError, OutOfMemoryError
+from .client import Client, ServiceError
 
 __all__ = [
     "Error", "InputError", "OutOfMemoryError", "Store", "Engine", "read_scenario",
     "write_scenario", "simulate", "evaluate", "run_scenario", "linear_sum_assignment", "kbest",
-    "marginals", "__version__",
+    "marginals", "Client", "ServiceError", "__version__",
 ]
 
 __version__ = _native.version

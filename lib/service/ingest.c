@@ -72,6 +72,9 @@ int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message
 }
 
 int svc_ingest_finish(rf_service *svc) {
+  /* No record since the last finish: nothing to end. So a finish sent again (its ack lost with a
+   * connection) does not end an empty day. */
+  if (svc->host == NULL) return 0;
   int rc = svc->journal != NULL ? rf_journal_advance(svc->journal, RF_JOURNAL_FINISH) : 0;
   if (rc != 0)
     return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));

@@ -59,6 +59,40 @@ for preset in busy day; do
   stop_service
 done
 
+# Paced at 4000 times store time (the busy store's quarter hour in a quarter second), with a finish
+# sent twice (the second, an empty day's, ends nothing): the same output, one finish.
+start_service "$work/busy/scenario.jsonl" "$work/paced.journal"
+timeout 60 "$rf" watch "$unix" -o "$work/paced.jsonl" --until-finish --timeout 20 2>/dev/null &
+watch_paced=$!
+timeout 60 "$rf" feed "$work/busy/scenario.jsonl" --to "$tcp" --speed 4000 --finish \
+  --timeout 20 2>/dev/null || fail "a paced feed failed"
+wait "$watch_paced" || fail "watching a paced feed failed"
+cmp "$work/busy.ref.jsonl" "$work/paced.jsonl" || fail "a paced feed gave other output"
+printf '{"type":"hello","role":"gateway"}\n{"type":"finish"}\n' >"$work/finish.jsonl"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+s.sendall(open(sys.argv[2], "rb").read())
+print(s.recv(4096).decode(), end="")' "$work/s.sock" "$work/finish.jsonl" >"$work/finish.ack"
+[ "$(cat "$work/finish.ack")" = '{"type":"ack","finish":true}' ] ||
+  fail "a second finish was answered $(cat "$work/finish.ack")"
+finishes=$(python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.settimeout(0.5); s.connect(sys.argv[1])
+s.sendall(b"{\"type\":\"hello\",\"role\":\"subscriber\",\"from\":1}\n")
+data, end = b"", time.time() + 3
+while time.time() < end:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        break
+    if not chunk:
+        break
+    data += chunk
+print(sum(1 for line in data.split(b"\n") if line.startswith(b"{\"type\":\"finish\"")))' "$work/s.sock")
+[ "$finishes" = 1 ] || fail "the output log holds $finishes finishes, not 1"
+stop_service
+
 # The journal restores the service: started again on the busy journal, a subscriber gets the
 # whole day's output again, and the service exits 0 on SIGTERM.
 start_service "$work/busy/scenario.jsonl" "$work/busy.journal"

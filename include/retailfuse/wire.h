@@ -99,7 +99,8 @@ RF_EXTERN int rf_wire_encoder_new(rf_wire_encoder **out, rf_scenario_format form
 RF_EXTERN void rf_wire_encoder_free(rf_wire_encoder *encoder);
 
 /* Appends msg's bytes: 0; RF_EINVAL for a record the format refuses or a message missing what
- * it needs (nothing appended; rf_wire_encoder_errmsg says why); RF_ENOMEM. */
+ * it needs, with a string that is not UTF-8 or a number beyond 2^53 (nothing appended;
+ * rf_wire_encoder_errmsg says why); RF_ENOMEM. */
 RF_EXTERN int rf_wire_encode(rf_wire_encoder *encoder, const rf_wire_msg *msg);
 
 /* The bytes encoded since the last clear. */
@@ -114,20 +115,22 @@ RF_EXTERN int rf_wire_decoder_new(rf_wire_decoder **out, size_t max_frame,
                                   const rf_allocator *allocator);
 RF_EXTERN void rf_wire_decoder_free(rf_wire_decoder *decoder);
 
-/* Takes the next bytes of the stream (copied). RF_ENOMEM. */
+/* Takes the next bytes of the stream (copied; none is fine). RF_ENOMEM. */
 RF_EXTERN int rf_wire_decoder_feed(rf_wire_decoder *decoder, const void *data, size_t len);
 
 /* The next whole message: 0; RF_ITEROVER when the bytes fed end before it does. Errors, named
- * by the frame (or line) and its byte in rf_wire_decoder_errmsg: RF_EPARSE for a message that
- * does not decode or a record the format refuses (it is passed over: the next call goes on
- * after it) or a stream header that is not one; RF_EVERSION for a stream of another format
- * version; RF_ELIMIT for a frame longer than max_frame. After RF_EVERSION or RF_ELIMIT, or
- * RF_EPARSE for the header, the stream cannot be read further: every call returns the same. */
+ * by the frame (or line) and its byte in rf_wire_decoder_errmsg: RF_EPARSE (or RF_ERANGE, for a
+ * number out of its range) for a message that does not decode, a record the format refuses, or
+ * a service message whose strings are not UTF-8 or hold a NUL, or whose numbers pass 2^53 — it is
+ * passed over: the next call goes on after it; RF_EPARSE too for a stream header that is not one
+ * or a frame length that is not a varint; RF_EVERSION for a stream of another format version or
+ * with flags this library does not know; RF_ELIMIT for a frame or line longer than max_frame.
+ * After any of those last ones the stream cannot be read further: every call returns the same. */
 RF_EXTERN int rf_wire_decoder_next(rf_wire_decoder *decoder, rf_wire_msg *out);
 
-/* The stream's format, once its first byte came (RF_FORMAT_JSONL before). */
+/* The stream's format, once its first byte was fed (RF_FORMAT_JSONL before). */
 RF_EXTERN rf_scenario_format rf_wire_decoder_format(const rf_wire_decoder *decoder);
-/* Messages decoded (or passed over) so far. */
+/* Frames (or lines, blank ones included) read so far, those passed over included. */
 RF_EXTERN uint64_t rf_wire_decoder_count(const rf_wire_decoder *decoder);
 /* Bytes fed and not yet part of a whole message: a frame in progress. */
 RF_EXTERN size_t rf_wire_decoder_pending(const rf_wire_decoder *decoder);

@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
+#include "json_write.h"
 #include "pb_codec.h"
 #include "retailfuse.pb-c.h"
 #include "record_parse.h"
@@ -12,6 +13,7 @@
 #include "wire_names.h"
 
 #define DEFAULT_MAX_FRAME (16u << 20)
+#define RF__WIRE_INT_LIMIT 9007199254740992.0 /* 2^53: every integer within it is a double */
 
 struct rf_wire_decoder {
   rf_allocator alloc;
@@ -55,6 +57,12 @@ void rf_wire_decoder_free(rf_wire_decoder *d) {
 
 int rf_wire_decoder_feed(rf_wire_decoder *d, const void *data, size_t len) {
   if (d == NULL || (data == NULL && len > 0)) return RF_EINVAL;
+  if (len == 0) return 0;
+  if (!d->sniffed) { /* the format is known from the first byte on */
+    d->format = ((const uint8_t *)data)[0] == (uint8_t)RF__PB_MAGIC[0] ? RF_FORMAT_PB
+                                                                       : RF_FORMAT_JSONL;
+    d->sniffed = 1;
+  }
   if (d->start > 0 && d->start == d->len) d->start = d->len = 0;
   if (d->start > 0 && d->len + len + 1 > d->cap) { /* move the unread bytes to the front */
     memmove(d->buf, d->buf + d->start, d->len - d->start);
@@ -100,21 +108,58 @@ static int read_header(rf_wire_decoder *d) {
   if (k == 0 || l == 0) return RF_ITEROVER;
   if (version != RF__PB_VERSION)
     return die(d, rf__error(&d->err, RF_EVERSION,
-                            "the stream is of format version %llu; this library reads %d",
+                            "byte 8: the stream is of format version %llu; this library reads %d",
                             (unsigned long long)version, RF__PB_VERSION));
+  if ((flags & ~(uint64_t)RF__PB_FLAG_CRC) != 0)
+    return die(d, rf__error(&d->err, RF_EVERSION,
+                            "byte 8: the stream header sets flags this library does not know "
+                            "(%#llx)",
+                            (unsigned long long)flags));
   d->crc = (flags & RF__PB_FLAG_CRC) != 0;
   take(d, RF__PB_MAGIC_LEN + (size_t)k + (size_t)l);
   return 0;
 }
 
-static int sniff(rf_wire_decoder *d) {
-  if (d->len == d->start) return RF_ITEROVER;
-  d->format = d->buf[d->start] == (uint8_t)RF__PB_MAGIC[0] ? RF_FORMAT_PB : RF_FORMAT_JSONL;
-  d->sniffed = 1;
+/* ---- the service's messages ---- */
+
+/* A service message's strings are checked as a record's are: UTF-8 (protobuf-c and cJSON do not
+ * check it), and within 2^53 for its numbers. */
+static int string_ok(rf_wire_decoder *d, const char *what, const char *s) {
+  if (s == NULL || rf__utf8_valid(s)) return 1;
+  rf__error(&d->err, RF_EPARSE, "%s: not UTF-8", what);
   return 0;
 }
 
-/* ---- the service's messages ---- */
+static int number_ok(rf_wire_decoder *d, const char *what, int64_t v) {
+  if (v >= -(int64_t)RF__WIRE_INT_LIMIT && v <= (int64_t)RF__WIRE_INT_LIMIT) return 1;
+  rf__error(&d->err, RF_EPARSE, "%s: beyond 2^53", what);
+  return 0;
+}
+
+static int check_service(rf_wire_decoder *d, const rf_wire_msg *m) {
+  int ok = 1;
+  switch (m->kind) {
+    case RF_WIRE_HELLO:
+      ok = string_ok(d, "hello: source", m->u.hello.source) &&
+           number_ok(d, "hello: from", m->u.hello.from);
+      break;
+    case RF_WIRE_ACK:
+      ok = string_ok(d, "ack: source", m->u.ack.source) &&
+           string_ok(d, "ack: reason", m->u.ack.reason) &&
+           string_ok(d, "ack: message", m->u.ack.message) && number_ok(d, "ack: seq", m->u.ack.seq);
+      break;
+    case RF_WIRE_ERROR: ok = string_ok(d, "error: message", m->u.error); break;
+    case RF_WIRE_FAULT:
+      ok = string_ok(d, "fault: plate", m->u.fault.plate) && number_ok(d, "fault: t", m->u.fault.t);
+      break;
+    case RF_WIRE_SOURCE:
+      ok = string_ok(d, "source: source", m->u.source.source) &&
+           number_ok(d, "source: t", m->u.source.t);
+      break;
+    default: break;
+  }
+  return ok ? 0 : RF_EPARSE;
+}
 
 static int from_hello(rf_wire_decoder *d, const char *role, const char *source, int has_from,
                       int64_t from, rf_wire_msg *out) {
@@ -128,7 +173,7 @@ static int from_hello(rf_wire_decoder *d, const char *role, const char *source, 
   return 0;
 }
 
-static int from_proto(rf_wire_decoder *d, const Retailfuse__Record *m, rf_wire_msg *out) {
+static int from_proto_kind(rf_wire_decoder *d, const Retailfuse__Record *m, rf_wire_msg *out) {
   switch (m->kind_case) {
     case RETAILFUSE__RECORD__KIND_HELLO:
       return from_hello(d, m->hello->role, m->hello->source, m->hello->has_from, m->hello->from,
@@ -162,6 +207,11 @@ static int from_proto(rf_wire_decoder *d, const Retailfuse__Record *m, rf_wire_m
       out->kind = RF_WIRE_RECORD;
       return rf__pb_record_of(&d->pb, m, &out->u.record, &d->err);
   }
+}
+
+static int from_proto(rf_wire_decoder *d, const Retailfuse__Record *m, rf_wire_msg *out) {
+  int rc = from_proto_kind(d, m, out);
+  return rc == 0 && out->kind != RF_WIRE_RECORD ? check_service(d, out) : rc;
 }
 
 /* One whole frame of a protocol-buffer stream: 0, RF_ITEROVER, or an error. */
@@ -214,7 +264,8 @@ static int json_int(rf_wire_decoder *d, const cJSON *root, const char *key, int 
   *has = x != NULL;
   if (x == NULL) return 0;
   double f = cJSON_IsNumber(x) ? x->valuedouble : 0.5;
-  if (f != (double)(int64_t)f || f > 9007199254740992.0 || f < -9007199254740992.0)
+  /* the range first: casting a double beyond int64 is undefined */
+  if (!(f >= -RF__WIRE_INT_LIMIT && f <= RF__WIRE_INT_LIMIT) || f != (double)(int64_t)f)
     return rf__error(&d->err, RF_EPARSE, "field '%s' is not a whole number", key);
   *v = (int64_t)f;
   return 0;
@@ -266,6 +317,9 @@ static int parse_json(rf_wire_decoder *d, char *text, size_t len, uint64_t line,
                                 &d->scratch, &d->alloc, &d->err);
   }
   rc = json_service(d, kind, d->root, out);
+  if (rc == 0 && rf__json_first_nul_string(text, len) >= 0)
+    rc = rf__error(&d->err, RF_EPARSE, "a string holds a NUL");
+  if (rc == 0) rc = check_service(d, out);
   if (rc != 0) {
     char why[RF__ERRMSG_MAX];
     memcpy(why, d->err.msg, sizeof why);
@@ -307,8 +361,8 @@ int rf_wire_decoder_next(rf_wire_decoder *d, rf_wire_msg *out) {
   cJSON_Delete(d->root);
   d->root = NULL;
   memset(out, 0, sizeof *out);
-  int rc = d->sniffed ? 0 : sniff(d);
-  if (rc != 0) return rc;
+  if (!d->sniffed) return RF_ITEROVER; /* nothing fed yet */
+  int rc;
   if (d->format == RF_FORMAT_JSONL) return next_line(d, out);
   if (d->offset == 0 && (rc = read_header(d)) != 0) return rc;
   return next_frame(d, out);

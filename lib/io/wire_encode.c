@@ -107,16 +107,27 @@ static int strings_ok(rf_wire_encoder *e, const char *what, const char *s, int r
   return 1;
 }
 
+/* Whether a number is within 2^53, as every integer the format carries is (JSON's readers hold
+ * numbers as doubles). */
+static int number_ok(rf_wire_encoder *e, const char *what, int64_t v) {
+  if (v >= -((int64_t)1 << 53) && v <= ((int64_t)1 << 53)) return 1;
+  return rf__error(&e->err, RF_EINVAL, "%s: beyond 2^53", what), 0;
+}
+
 static int check_message(rf_wire_encoder *e, const rf_wire_msg *m) {
   switch (m->kind) {
     case RF_WIRE_HELLO:
       if (m->u.hello.role < RF_WIRE_GATEWAY || m->u.hello.role > RF_WIRE_SERVICE)
         return rf__error(&e->err, RF_EINVAL, "hello: no such role");
-      return strings_ok(e, "hello: source", m->u.hello.source, 0) ? 0 : RF_EINVAL;
+      return strings_ok(e, "hello: source", m->u.hello.source, 0) &&
+                     number_ok(e, "hello: from", m->u.hello.from)
+                 ? 0
+                 : RF_EINVAL;
     case RF_WIRE_ACK:
       return strings_ok(e, "ack: source", m->u.ack.source, 0) &&
                      strings_ok(e, "ack: reason", m->u.ack.reason, 0) &&
-                     strings_ok(e, "ack: message", m->u.ack.message, 0)
+                     strings_ok(e, "ack: message", m->u.ack.message, 0) &&
+                     number_ok(e, "ack: seq", m->u.ack.seq)
                  ? 0
                  : RF_EINVAL;
     case RF_WIRE_ERROR: return strings_ok(e, "error: message", m->u.error, 1) ? 0 : RF_EINVAL;
@@ -124,9 +135,15 @@ static int check_message(rf_wire_encoder *e, const rf_wire_msg *m) {
     case RF_WIRE_FAULT:
       if (rf_plate_fault_name(m->u.fault.fault) == NULL)
         return rf__error(&e->err, RF_EINVAL, "fault: no such fault");
-      return strings_ok(e, "fault: plate", m->u.fault.plate, 1) ? 0 : RF_EINVAL;
+      return strings_ok(e, "fault: plate", m->u.fault.plate, 1) &&
+                     number_ok(e, "fault: t", m->u.fault.t)
+                 ? 0
+                 : RF_EINVAL;
     case RF_WIRE_SOURCE:
-      return strings_ok(e, "source: source", m->u.source.source, 1) ? 0 : RF_EINVAL;
+      return strings_ok(e, "source: source", m->u.source.source, 1) &&
+                     number_ok(e, "source: t", m->u.source.t)
+                 ? 0
+                 : RF_EINVAL;
     default: return rf__error(&e->err, RF_EINVAL, "no such message kind");
   }
 }

@@ -94,6 +94,7 @@ int svc_send(svc_conn *c, const void *data, size_t len) {
     rf__free(&c->svc->alloc, w);
     return RF_EIO;
   }
+  c->sent_bytes += len;
   return 0;
 }
 
@@ -135,7 +136,13 @@ void svc_close(svc_conn *c, const char *why) {
   }
   svc->stats.refused++;
   svc_logf(svc, "connection %llu closed: %s", (unsigned long long)c->id, why);
-  rf_wire_encoder_clear(c->enc); /* acks not yet due stay unsent: their records come again */
+  /* Acks not yet due stay unsent (their records come again). An encoder that has sent nothing
+   * yet still owes the peer a protocol-buffer stream's header: a new one begins with it. */
+  if (c->sent_bytes == 0) {
+    rf_wire_encoder_free(c->enc);
+    c->enc = NULL;
+  }
+  rf_wire_encoder_clear(c->enc);
   rf_wire_msg m = {.kind = RF_WIRE_ERROR};
   m.u.error = why;
   if (c->enc == NULL && rf_wire_encoder_new(&c->enc, rf_wire_decoder_format(c->dec), &svc->alloc))

@@ -72,6 +72,7 @@ typedef struct svc_conn {
   uint64_t ack_entries; /* acks in enc wait for this many journal entries to be durable */
   uint64_t pending_acks;
   int close_after_write; /* its last message (an error) is on the way */
+  uint64_t sent_bytes;
   /* subscriber */
   uint64_t off;            /* the next byte of the output log it gets */
   uint64_t joined_end;     /* the log's published end when it came */

@@ -85,6 +85,9 @@ def expect_error(name, addr, payload, needle):
     s.close()
     if needle.encode() not in reply:
         fail(f"{name}: the service answered {reply!r}, not an error with {needle!r}")
+    # the answer is a stream of the format spoken: a protobuf one begins with its header
+    if payload.startswith(MAGIC) != reply.startswith(MAGIC):
+        fail(f"{name}: the answer {reply!r} is not a stream of the format spoken")
 
 
 def start_service(scenario):

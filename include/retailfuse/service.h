@@ -143,7 +143,8 @@ typedef struct rf_service_stats {
 } rf_service_stats;
 RF_EXTERN int rf_service_get_stats(const rf_service *service, rf_service_stats *out);
 
-/* The host running today's store (NULL before the first event of a day). */
+/* The host running today's store (NULL before the start, and after a day's finish until the
+ * next day's first record). */
 RF_EXTERN const rf_host *rf_service_host(const rf_service *service);
 
 RF_EXTERN const char *rf_service_errmsg(const rf_service *service);

@@ -113,6 +113,7 @@ int svc_take(rf_service *svc, const rf_record *rec, int *reason, char *message, 
   if (rc != 0 && rc != RF_EBEHIND) /* RF_EBEHIND: taken; the next call makes up the rest */
     return rf__error(&svc->err, rc, "%s", rf_host_errmsg(svc->host));
   if (!is_store_record(rec->type)) {
+    svc->day_has_events = 1;
     rf_time_us t = record_time(rec);
     if (!svc->has_latest || t > svc->latest) svc->latest = t;
     svc->has_latest = 1;
@@ -145,6 +146,7 @@ int svc_finish_day(rf_service *svc) {
   svc_day_free(svc);
   svc->stats.days++;
   svc->has_latest = 0;
+  svc->day_has_events = 0;
   svc->advanced_to = INT64_MIN;
   svc->stats.outputs++;
   int out = svc_outlog_append(&svc->out, &(rf_wire_msg){.kind = RF_WIRE_FINISH});

@@ -47,8 +47,10 @@ void svc_count_source(rf_service *svc, const char *source) {
 
 int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message, size_t cap) {
   *reason = -1;
+  svc->stats.records++;
+  svc_count_source(svc, rec->source);
   if (!is_event(rec->type)) {
-    snprintf(message, cap, "frame %llu: a gateway sends input events; a %s record is not one",
+    snprintf(message, cap, "line %llu: a gateway sends input events; a %s record is not one",
              (unsigned long long)rec->line, rf_record_type_name(rec->type));
     *reason = RF_HOST_INVALID;
   } else {
@@ -57,8 +59,6 @@ int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message
       return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));
     svc->last_input_ms = uv_now(svc->loop);
     rc = svc_take(svc, rec, reason, message, cap);
-    svc->stats.records++;
-    svc_count_source(svc, rec->source);
     if (rc != 0 && rc != RF_SETASIDE) {
       char why[RF__ERRMSG_MAX];
       memcpy(why, svc->err.msg, sizeof why);
@@ -72,9 +72,9 @@ int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message
 }
 
 int svc_ingest_finish(rf_service *svc) {
-  /* No record since the last finish: nothing to end. So a finish sent again (its ack lost with a
-   * connection) does not end an empty day. */
-  if (svc->host == NULL) return 0;
+  /* No event since the last finish (or the start): nothing to end. So a finish sent again (its
+   * ack lost with a connection) does not end an empty day. */
+  if (!svc->day_has_events) return 0;
   int rc = svc->journal != NULL ? rf_journal_advance(svc->journal, RF_JOURNAL_FINISH) : 0;
   if (rc != 0)
     return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));

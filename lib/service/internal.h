@@ -115,6 +115,7 @@ struct rf_service {
   rf_wire_encoder *store;       /* the store the journal began with */
   rf_host *host;                /* today's; NULL until the day's first record */
   int replaying;
+  int day_has_events; /* an event was taken since the day began */
   int has_latest;
   rf_time_us latest;      /* the latest time a record of the day brought */
   rf_time_us advanced_to; /* the latest time wall time moved the clock to */

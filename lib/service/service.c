@@ -99,7 +99,8 @@ int rf_service_add_store(rf_service *svc, const rf_record *rec) {
   if (svc->started) return rf__error(&svc->err, RF_EMISUSE, "the store comes before the start");
   if (rec->type != RF_RECORD_PRODUCT && rec->type != RF_RECORD_SHELF &&
       rec->type != RF_RECORD_FACING)
-    return rf__error(&svc->err, RF_EINVAL, "a %s record is not part of a store description",
+    return rf__error(&svc->err, RF_EINVAL,
+                     "a record of type '%s' is not part of a store description",
                      rf_record_type_name(rec->type));
   int rc =
       rf_wire_encode(svc->given_store, &(rf_wire_msg){.kind = RF_WIRE_RECORD, .u.record = *rec});

@@ -5,9 +5,11 @@
 # acknowledged once, and none acknowledged was lost (it would be missing from the output). Then a
 # SIGTERM during a feed: the service exits 0, and started again it carries on (issue 16).
 # Bounded: KILLS kills, every command under a timeout.
-#   serve_kill.sh RETAILFUSE WORKDIR [KILLS=10] [SYNC=interval]
+# SPEED, when given, paces the feed at that many times store time (a fast build finishes the day
+# before many kills land otherwise).
+#   serve_kill.sh RETAILFUSE WORKDIR [KILLS=10] [SYNC=interval] [SPEED]
 set -euo pipefail
-rf=$1 work=$2 kills=${3:-10} sync=${4:-interval}
+rf=$1 work=$2 kills=${3:-10} sync=${4:-interval} speed=${5:-}
 rm -rf "$work"
 mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -36,7 +38,8 @@ start_service() {
 run_day() { # $1: the output file; then the kills happen in the caller
   timeout 300 "$rf" watch "$addr" -o "$1" --until-finish --timeout 60 2>/dev/null &
   watch_pid=$!
-  timeout 300 "$rf" feed "$scenario" --to "$addr" --finish --timeout 60 2>"$work/feed.err" &
+  timeout 300 "$rf" feed "$scenario" --to "$addr" --finish --timeout 60 ${speed:+--speed "$speed"} \
+    2>"$work/feed.err" &
   feed_pid=$!
 }
 

@@ -108,6 +108,17 @@ static void on_connected(client_conn *c, int status) {
   }
 }
 
+/* What was acknowledged leaves the front of the gateway's bytes and queue, so that a long feed
+ * that never drains holds only what is in flight. */
+static void compact(gateway *g) {
+  size_t from = g->queue[g->head].off;
+  memmove(g->bytes, g->bytes + from, g->bytes_len - from);
+  g->bytes_len -= from;
+  memmove(g->queue, g->queue + g->head, g->count * sizeof *g->queue);
+  g->head = 0;
+  for (size_t k = 0; k < g->count; ++k) g->queue[k].off -= from;
+}
+
 /* The oldest record sent is acknowledged. */
 static int take_ack(gateway *g, const rf_wire_ack *ack) {
   feed *f = g->feed;
@@ -136,6 +147,7 @@ static int take_ack(gateway *g, const rf_wire_ack *ack) {
     f->set_aside++;
   }
   if (g->count == 0) g->head = g->bytes_len = 0;
+  else if (g->head >= 4096 && g->head > g->count) compact(g);
   return 0;
 }
 

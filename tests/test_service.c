@@ -845,6 +845,51 @@ static void test_finish_with_no_event_ends_nothing(void **state) {
   service_down(fx, svc);
 }
 
+/* A protobuf gateway's records are journaled as they came, with the source its hello named
+ * filled in: restarted on the journal, the engine knows the source by that name. */
+static void test_protobuf_records_keep_the_hellos_source(void **state) {
+  fixture *fx = *state;
+  rf_service *svc = service_up(fx, fx->dir);
+  client gw;
+  client_connect(&gw, &fx->loop, fx->path);
+  rf_wire_encoder *enc = NULL;
+  assert_int_equal(rf_wire_encoder_new(&enc, RF_FORMAT_PB, NULL), RF_OK);
+  rf_wire_msg m = {.kind = RF_WIRE_HELLO};
+  m.u.hello = (rf_wire_hello){RF_WIRE_GATEWAY, "door-cam", 0};
+  assert_int_equal(rf_wire_encode(enc, &m), RF_OK);
+  memset(&m, 0, sizeof m);
+  m.kind = RF_WIRE_RECORD;
+  m.u.record.type = RF_RECORD_ENTER;
+  m.u.record.has_seq = 1;
+  m.u.record.seq = 1;
+  m.u.record.u.enter = (rf_shopper_rec){1000000, "S1", 0}; /* no source: the hello's */
+  assert_int_equal(rf_wire_encode(enc, &m), RF_OK);
+  m.u.record.seq = 2;
+  m.u.record.source = "tracker-2"; /* its own source: kept */
+  m.u.record.u.enter = (rf_shopper_rec){1500000, "S2", 0};
+  assert_int_equal(rf_wire_encode(enc, &m), RF_OK);
+  client_send(&gw, enc);
+  RUN_UNTIL(&fx->loop, stats_of(svc).acks == 2);
+  client_close(&gw, &fx->loop);
+  rf_wire_encoder_free(enc);
+  service_down(fx, svc);
+
+  svc = service_up(fx, fx->dir);
+  assert_true(stats_of(svc).replayed > 0);
+  const rf_engine *engine = rf_host_engine(rf_service_host(svc));
+  assert_non_null(engine);
+  rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
+  assert_int_equal(rf_engine_get_stats(engine, &st), RF_OK);
+  assert_int_equal(st.sources, 2);
+  for (size_t i = 0; i < st.sources; ++i) {
+    rf_engine_source_stats src = {.version = RF_ENGINE_SOURCE_STATS_VERSION};
+    assert_int_equal(rf_engine_get_source_stats(engine, i, &src), RF_OK);
+    assert_true(strcmp(src.name, "door-cam") == 0 || strcmp(src.name, "tracker-2") == 0);
+    assert_int_equal(src.records, 1);
+  }
+  service_down(fx, svc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_gateway_acks_and_subscriber_gets_the_hosts_output, setup,
@@ -856,6 +901,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_set_aside_records_are_acked_with_their_reason, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_finish_with_no_event_ends_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_protobuf_records_keep_the_hellos_source, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

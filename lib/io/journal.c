@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/errbuf.h"
 #include "pb_codec.h"
+#include "journal_internal.h"
 #include "record_check.h"
 #include "retailfuse/status.h"
 
@@ -312,6 +313,29 @@ int rf_journal_append(rf_journal *j, const rf_record *rec) {
   j->out_len = 0;
   int rc = rf__pb_encode(&j->enc, rec, &j->out, &j->out_len, &j->out_cap);
   if (rc != 0) return rf__error(&j->err, rc, "%s", rf_strerror(rc));
+  return append_frame(j);
+}
+
+int rf__journal_append_message(rf_journal *j, const uint8_t *msg, size_t len, const char *source) {
+  rf__error_clear(&j->err);
+  size_t extra = source ? strlen(source) : 0;
+  size_t body = len + (source ? 1 + 10 + extra : 0);
+  if (rf__reserve(&j->alloc, (void **)&j->out, &j->out_cap, body + 10, 1) != 0)
+    return rf__error(&j->err, RF_ENOMEM, "out of memory");
+  uint8_t field[11]; /* Record.source (field 1, length-delimited): its key and length */
+  size_t field_len = 0;
+  if (source != NULL) {
+    field[0] = 0x0a;
+    field_len = 1 + rf__pb_put_varint(field + 1, extra);
+  }
+  j->out_len = rf__pb_put_varint(j->out, len + field_len + extra);
+  memcpy(j->out + j->out_len, msg, len);
+  j->out_len += len;
+  /* a field that comes again in a message replaces the earlier one: the source is the given */
+  memcpy(j->out + j->out_len, field, field_len);
+  j->out_len += field_len;
+  memcpy(j->out + j->out_len, source ? source : "", extra);
+  j->out_len += extra;
   return append_frame(j);
 }
 

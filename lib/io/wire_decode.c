@@ -9,6 +9,7 @@
 #include "pb_codec.h"
 #include "retailfuse.pb-c.h"
 #include "record_parse.h"
+#include "wire_internal.h"
 #include "retailfuse/status.h"
 #include "wire_names.h"
 
@@ -29,8 +30,15 @@ struct rf_wire_decoder {
   rf__pb_decoder pb;
   cJSON *root;
   rf__record_scratch scratch;
+  const uint8_t *message; /* the last record's Record message, as it came (protobuf) */
+  size_t message_len;
   rf__errbuf err;
 };
+
+const uint8_t *rf__wire_decoder_message(const rf_wire_decoder *d, size_t *len) {
+  *len = d ? d->message_len : 0;
+  return d ? d->message : NULL;
+}
 
 int rf_wire_decoder_new(rf_wire_decoder **out, size_t max_frame, const rf_allocator *allocator) {
   if (out == NULL) return RF_EINVAL;
@@ -240,8 +248,11 @@ static int next_frame(rf_wire_decoder *d, rf_wire_msg *out) {
                      (unsigned long long)frame, (unsigned long long)at);
   const Retailfuse__Record *m = rf__pb_unpack(&d->pb, msg, (size_t)size, &d->err);
   int rc = m != NULL ? from_proto(d, m, out) : RF_EPARSE;
-  if (rc == 0 && out->kind == RF_WIRE_RECORD && out->u.record.line == 0)
-    out->u.record.line = frame; /* named by its frame, as a file's record by its line */
+  if (rc == 0 && out->kind == RF_WIRE_RECORD) {
+    if (out->u.record.line == 0) out->u.record.line = frame; /* as a file's record its line */
+    d->message = msg;
+    d->message_len = (size_t)size;
+  }
   if (rc != 0) {
     char why[RF__ERRMSG_MAX];
     memcpy(why, d->err.msg, sizeof why);
@@ -360,6 +371,8 @@ int rf_wire_decoder_next(rf_wire_decoder *d, rf_wire_msg *out) {
   if (d->dead) return d->dead;
   cJSON_Delete(d->root);
   d->root = NULL;
+  d->message = NULL;
+  d->message_len = 0;
   memset(out, 0, sizeof *out);
   if (!d->sniffed) return RF_ITEROVER; /* nothing fed yet */
   int rc;

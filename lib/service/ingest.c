@@ -5,6 +5,8 @@
 
 #include "core/alloc.h"
 #include "internal.h"
+#include "io/journal_internal.h"
+#include "io/wire_internal.h"
 #include "retailfuse/status.h"
 
 static int is_event(rf_record_type type) {
@@ -45,7 +47,16 @@ void svc_count_source(rf_service *svc, const char *source) {
   svc->sources[k].records++;
 }
 
-int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message, size_t cap) {
+/* Journals rec: as the protobuf message it came in when there is one (its source filled in), else
+ * encoded again. */
+static int journal(rf_service *svc, const rf_record *rec, const svc_raw *raw) {
+  if (svc->journal == NULL) return 0;
+  if (raw == NULL || raw->message == NULL) return rf_journal_append(svc->journal, rec);
+  return rf__journal_append_message(svc->journal, raw->message, raw->len, raw->source);
+}
+
+int svc_ingest(rf_service *svc, const rf_record *rec, const svc_raw *raw, int *reason,
+               char *message, size_t cap) {
   *reason = -1;
   svc->stats.records++;
   svc_count_source(svc, rec->source);
@@ -54,7 +65,7 @@ int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message
              (unsigned long long)rec->line, rf_record_type_name(rec->type));
     *reason = RF_HOST_INVALID;
   } else {
-    int rc = svc->journal != NULL ? rf_journal_append(svc->journal, rec) : 0;
+    int rc = journal(svc, rec, raw);
     if (rc != 0)
       return rf__error(&svc->err, rc, "the journal failed: %s", rf_journal_errmsg(svc->journal));
     svc->last_input_ms = uv_now(svc->loop);
@@ -89,7 +100,9 @@ static int take_record(svc_conn *c, const rf_record *received) {
   ack.u.ack = (rf_wire_ack){rec.source, rec.has_seq, rec.seq, NULL, NULL, 0};
   char message[RF__ERRMSG_MAX + 64];
   int reason;
-  int rc = svc_ingest(c->svc, &rec, &reason, message, sizeof message);
+  svc_raw raw = {NULL, 0, received->source == NULL ? c->source : NULL};
+  raw.message = rf__wire_decoder_message(c->dec, &raw.len);
+  int rc = svc_ingest(c->svc, &rec, &raw, &reason, message, sizeof message);
   if (rc != 0 && rc != RF_SETASIDE) {
     svc_close(c, c->svc->err.msg);
     return rc;

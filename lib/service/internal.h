@@ -185,7 +185,13 @@ size_t svc_queued(const svc_conn *c);
 
 /* ingest.c: a record (or a day's end) from anywhere — journaled, then taken: 0, RF_SETASIDE
  * (*reason, message), or an error (in svc->err); and a gateway's messages, acked once durable. */
-int svc_ingest(rf_service *svc, const rf_record *rec, int *reason, char *message, size_t cap);
+typedef struct svc_raw { /* the Record message a record came in, if protobuf */
+  const uint8_t *message;
+  size_t len;
+  const char *source; /* its source, when the gateway's hello gave it */
+} svc_raw;
+int svc_ingest(rf_service *svc, const rf_record *rec, const svc_raw *raw, int *reason,
+               char *message, size_t cap);
 int svc_ingest_finish(rf_service *svc);
 int svc_gateway_message(svc_conn *c, const rf_wire_msg *m);
 void svc_release_acks(rf_service *svc);

@@ -62,7 +62,7 @@ static int take_message(svc_mqtt *m, const void *payload, size_t len) {
     svc_logf(m->svc, "mqtt: a message that is not a record: %s", rf_wire_decoder_errmsg(dec));
   else if (rc == 0 && msg.kind == RF_WIRE_FINISH) rc = svc_ingest_finish(m->svc);
   else if (rc == 0 && msg.kind == RF_WIRE_RECORD)
-    rc = svc_ingest(m->svc, &msg.u.record, &reason, message, sizeof message);
+    rc = svc_ingest(m->svc, &msg.u.record, NULL, &reason, message, sizeof message);
   else if (rc == 0) rc = RF_EPARSE;
   if (rc != 0 && rc != RF_SETASIDE && rc != RF_EPARSE)
     svc_logf(m->svc, "mqtt: %s", m->svc->err.msg);

@@ -101,6 +101,20 @@ timeout 60 "$rf" watch "$unix" -o "$work/again.jsonl" --until-finish --timeout 2
 cmp "$work/busy.ref.jsonl" "$work/again.jsonl" || fail "a restarted service gave other output"
 stop_service
 
+# A stream the service refuses (a frame over its --max-frame) ends the feed with status 1 and
+# the service's reason, instead of being sent again forever.
+"$rf" serve --store "$work/busy/scenario.jsonl" --listen "unix:$work/s3.sock" --max-frame 60 \
+  >"$work/serve3.out" 2>/dev/null &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$work/serve3.out" ] && break; sleep 0.05; done
+if timeout 60 "$rf" feed "$work/busy/scenario.jsonl" --to "unix:$work/s3.sock" --timeout 20 \
+  2>"$work/refused-feed.err"; then
+  fail "feed went on through a stream the service refused"
+fi
+grep -q "the service refused source '.*': frame [0-9]* (byte [0-9]*): [0-9]* bytes, over the limit of 60" \
+  "$work/refused-feed.err" || fail "feed said: $(cat "$work/refused-feed.err")"
+stop_service
+
 # Another store on the same journal is refused, naming why.
 if timeout 20 "$rf" serve --store "$3" --listen "unix:$work/s2.sock" \
   --journal "$work/busy.journal" >/dev/null 2>"$work/refused.err"; then

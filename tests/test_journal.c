@@ -406,6 +406,39 @@ static void test_resumed_run_equals_unkilled(void **state) {
   free(scenario.data);
 }
 
+/* What a group-committing host sees: entries appended in INTERVAL or NEVER mode wait in memory
+ * (not durable, the segment file shorter); rf_journal_flush writes them (durable for the host
+ * from then on) and rf_journal_bytes counts them all along. */
+static void test_flush_writes_what_waits(void **state) {
+  (void)state;
+  const rf_journal_sync_mode modes[] = {RF_JOURNAL_SYNC_INTERVAL, RF_JOURNAL_SYNC_NEVER};
+  for (size_t m = 0; m < 2; ++m) {
+    char dir[64], path[128];
+    fresh_dir(dir, sizeof dir);
+    rf_journal_options o = RF_JOURNAL_OPTIONS_INIT;
+    o.sync = modes[m];
+    o.sync_ms = 60000; /* nothing is written on its own during the test */
+    rf_journal *j = NULL;
+    assert_int_equal(rf_journal_open(&j, dir, &o, NULL), RF_OK);
+    long empty = file_size(segment_path(dir, 1, path, sizeof path));
+    assert_int_equal(rf_journal_durable(j), 0);
+    assert_int_equal(rf_journal_advance(j, 1000), RF_OK);
+    assert_int_equal(rf_journal_advance(j, 2000), RF_OK);
+    assert_int_equal(rf_journal_durable(j), 0);
+    assert_int_equal(file_size(path), empty);
+    uint64_t bytes = rf_journal_bytes(j);
+    assert_true(bytes > (uint64_t)empty);
+    assert_int_equal(rf_journal_flush(j), RF_OK);
+    assert_int_equal(rf_journal_durable(j), 2);
+    assert_int_equal(file_size(path), (long)bytes);
+    assert_int_equal(rf_journal_bytes(j), bytes);
+    assert_int_equal(rf_journal_flush(j), RF_OK); /* nothing waits: nothing to do */
+    assert_int_equal(rf_journal_close(j), RF_OK);
+    test_dir_remove(dir);
+  }
+  assert_int_equal(rf_journal_flush(NULL), RF_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_entries_come_back_in_order),
@@ -414,6 +447,7 @@ int main(void) {
       cmocka_unit_test(test_segments_rotate),
       cmocka_unit_test(test_other_versions_stop),
       cmocka_unit_test(test_resumed_run_equals_unkilled),
+      cmocka_unit_test(test_flush_writes_what_waits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

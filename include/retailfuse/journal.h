@@ -96,6 +96,10 @@ RF_EXTERN uint64_t rf_journal_durable(const rf_journal *journal);
 /* The journal's size in bytes: its segments, and entries not yet written. */
 RF_EXTERN uint64_t rf_journal_bytes(const rf_journal *journal);
 
+/* The entries held in memory written now, and synced as the options say (SYNC_NEVER: written
+ * only): what a host that commits in groups calls once a round of input is taken. */
+RF_EXTERN int rf_journal_flush(rf_journal *journal);
+
 /* An fsync now, whatever the options say. */
 RF_EXTERN int rf_journal_sync(rf_journal *journal);
 

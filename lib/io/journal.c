@@ -365,6 +365,11 @@ uint64_t rf_journal_durable(const rf_journal *j) {
   return j != NULL ? j->st.entries - j->pending_entries : 0;
 }
 
+int rf_journal_flush(rf_journal *j) {
+  if (j == NULL) return RF_EINVAL;
+  return j->pending_len > 0 ? flush_pending(j) : 0;
+}
+
 int rf_journal_sync(rf_journal *j) {
   if (j == NULL) return RF_EINVAL;
   int rc = j->pending_len > 0 ? flush_pending(j) : 0;

@@ -36,9 +36,9 @@ static int synced(rf_service *svc) {
   }
   uv_idle_stop(&svc->spin);
   uv_timer_stop(&svc->sync_timer);
-  uv_update_time(svc->loop);
   uint64_t began = uv_hrtime();
-  int rc = rf_journal_sync(svc->journal);
+  int rc = rf_journal_flush(svc->journal); /* fsynced unless the journal's mode says never */
+  uv_update_time(svc->loop);
   svc->last_sync_ms = uv_now(svc->loop);
   uint64_t took = uv_hrtime() - began;
   svc->stats.syncs++;

@@ -43,8 +43,10 @@ struct rf_journal {
   size_t out_len, out_cap;
   uint8_t *pending; /* frames not yet written (RF_JOURNAL_SYNC_INTERVAL, _NEVER) */
   size_t pending_len, pending_cap;
-  uint64_t pending_entries; /* entries among them */
-  uint8_t *in;              /* one segment being read */
+  uint64_t pending_entries; /* entries among them, not yet durable */
+  int broken;               /* a write or sync failed: nothing more is taken */
+  char broken_msg[RF__ERRMSG_MAX];
+  uint8_t *in; /* one segment being read */
   size_t in_cap;
   rf__pb_decoder dec;
   rf__errbuf err;
@@ -257,14 +259,21 @@ static int new_segment(rf_journal *j) {
   return rc == 0 ? sync_dir(j) : rc;
 }
 
-/* The frames waiting in memory written, and (RF_JOURNAL_SYNC_INTERVAL) synced. */
+/* The frames waiting in memory written, and (RF_JOURNAL_SYNC_INTERVAL) synced; only then are
+ * they durable. A write or sync that fails breaks the journal for good: after a failed fsync the
+ * kernel may have dropped the pages, and a second fsync that succeeds proves nothing. */
 static int flush_pending(rf_journal *j) {
-  int rc = write_all(j, j->pending, j->pending_len);
-  if (rc != 0) return rc;
-  j->pending_len = 0;
+  if (j->broken) return rf__error(&j->err, RF_EIO, "%s", j->broken_msg);
+  int rc = j->pending_len > 0 ? write_all(j, j->pending, j->pending_len) : 0;
+  if (rc == 0) j->pending_len = 0;
+  if (rc == 0 && j->opt.sync == RF_JOURNAL_SYNC_INTERVAL && fdatasync(j->fd) != 0)
+    rc = io_error(j, "syncing", "the journal");
+  if (rc != 0) {
+    j->broken = 1;
+    memcpy(j->broken_msg, j->err.msg, sizeof j->broken_msg);
+    return rc;
+  }
   j->pending_entries = 0;
-  if (j->opt.sync == RF_JOURNAL_SYNC_INTERVAL && fdatasync(j->fd) != 0)
-    return io_error(j, "syncing", "the journal");
   j->last_sync_ms = now_ms();
   return 0;
 }
@@ -289,8 +298,13 @@ static int append_frame(rf_journal *j) {
     rc = new_segment(j);
   if (rc != 0) return rc;
   if (j->opt.sync == RF_JOURNAL_SYNC_EVERY) {
-    if ((rc = write_all(j, j->out, j->out_len)) != 0) return rc;
-    if (fdatasync(j->fd) != 0) return io_error(j, "syncing", "the journal");
+    rc = write_all(j, j->out, j->out_len);
+    if (rc == 0 && fdatasync(j->fd) != 0) rc = io_error(j, "syncing", "the journal");
+    if (rc != 0) { /* the entry may be in the file or not: the journal is broken (above) */
+      j->broken = 1;
+      memcpy(j->broken_msg, j->err.msg, sizeof j->broken_msg);
+      return rc;
+    }
     j->st.entries++;
     return 0;
   }
@@ -309,6 +323,7 @@ static int append_frame(rf_journal *j) {
 int rf_journal_append(rf_journal *j, const rf_record *rec) {
   if (j == NULL || rec == NULL) return RF_EINVAL;
   rf__error_clear(&j->err);
+  if (j->broken) return rf__error(&j->err, RF_EIO, "%s", j->broken_msg);
   if (rf__record_check(rec, &j->err) != 0) return RF_EINVAL; /* it must read back */
   j->out_len = 0;
   int rc = rf__pb_encode(&j->enc, rec, &j->out, &j->out_len, &j->out_cap);
@@ -318,6 +333,7 @@ int rf_journal_append(rf_journal *j, const rf_record *rec) {
 
 int rf__journal_append_message(rf_journal *j, const uint8_t *msg, size_t len, const char *source) {
   rf__error_clear(&j->err);
+  if (j->broken) return rf__error(&j->err, RF_EIO, "%s", j->broken_msg);
   size_t extra = source ? strlen(source) : 0;
   size_t body = len + (source ? 1 + 10 + extra : 0);
   if (rf__reserve(&j->alloc, (void **)&j->out, &j->out_cap, body + 10, 1) != 0)
@@ -342,6 +358,7 @@ int rf__journal_append_message(rf_journal *j, const uint8_t *msg, size_t len, co
 int rf_journal_advance(rf_journal *j, rf_time_us clock) {
   if (j == NULL) return RF_EINVAL;
   rf__error_clear(&j->err);
+  if (j->broken) return rf__error(&j->err, RF_EIO, "%s", j->broken_msg);
   j->out_len = 0;
   int rc = rf__pb_encode_advance(&j->enc, clock, &j->out, &j->out_len, &j->out_cap);
   if (rc != 0) return rf__error(&j->err, rc, "%s", rf_strerror(rc));
@@ -367,7 +384,7 @@ uint64_t rf_journal_durable(const rf_journal *j) {
 
 int rf_journal_flush(rf_journal *j) {
   if (j == NULL) return RF_EINVAL;
-  return j->pending_len > 0 ? flush_pending(j) : 0;
+  return j->pending_entries > 0 || j->broken ? flush_pending(j) : 0;
 }
 
 int rf_journal_sync(rf_journal *j) {

@@ -15,6 +15,7 @@
 typedef struct http_conn {
   uv_tcp_t tcp;
   rf_service *svc;
+  struct http_conn *prev, *next; /* the service's open ones, closed at its stop */
   http_parser parser;
   char url[MOST_URL + 1];
   size_t url_len;
@@ -27,6 +28,9 @@ typedef struct http_conn {
 static void http_closed(uv_handle_t *h) {
   http_conn *c = h->data;
   rf_service *svc = c->svc;
+  if (c->prev) c->prev->next = c->next;
+  else svc->http_conns = c->next;
+  if (c->next) c->next->prev = c->prev;
   rf__jbuf_free(&c->out);
   rf__free(&svc->alloc, c);
   svc->open_handles--;
@@ -35,7 +39,7 @@ static void http_closed(uv_handle_t *h) {
 static void written(uv_write_t *req, int status) {
   (void)status;
   http_conn *c = req->data;
-  uv_close((uv_handle_t *)&c->tcp, http_closed);
+  if (!uv_is_closing((uv_handle_t *)&c->tcp)) uv_close((uv_handle_t *)&c->tcp, http_closed);
 }
 
 static void answer(http_conn *c, int code, const char *reason, const char *type, const char *body,
@@ -163,7 +167,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   http_conn *c = s->data;
-  if (c->answered) return;
+  if (c->answered || nread == 0) return; /* 0: nothing this time (not the end) */
   if (nread < 0) {
     uv_close((uv_handle_t *)&c->tcp, http_closed);
     return;
@@ -184,9 +188,17 @@ void svc_http_accept(uv_stream_t *server, int status) {
   uv_tcp_init(svc->loop, &c->tcp);
   c->tcp.data = c;
   svc->open_handles++;
+  c->next = svc->http_conns;
+  if (c->next) c->next->prev = c;
+  svc->http_conns = c;
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
       uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) != 0)
     uv_close((uv_handle_t *)&c->tcp, http_closed);
+}
+
+void svc_http_close_all(rf_service *svc) {
+  for (http_conn *c = svc->http_conns; c != NULL; c = c->next)
+    if (!uv_is_closing((uv_handle_t *)&c->tcp)) uv_close((uv_handle_t *)&c->tcp, http_closed);
 }

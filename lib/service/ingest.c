@@ -143,6 +143,6 @@ void svc_release_acks(rf_service *svc) {
       continue;
     svc->stats.acks += c->pending_acks;
     c->pending_acks = 0;
-    svc_send_encoded(c);
+    if (svc_send_encoded(c) != 0) svc_close(c, NULL); /* its records come again */
   }
 }

@@ -132,6 +132,7 @@ struct rf_service {
   int open_handles;
   svc_listener *listeners;
   struct svc_mqtt *mqtt;
+  struct http_conn *http_conns;
   svc_conn *conns;
   uint64_t next_conn_id;
   rf_service_stats stats;
@@ -205,6 +206,7 @@ void svc_pump_all(rf_service *svc);
 void svc_hist_observe(svc_hist *h, double seconds);
 int svc_metrics_text(const rf_service *svc, rf__jbuf *b);
 void svc_http_accept(uv_stream_t *server, int status);
+void svc_http_close_all(rf_service *svc); /* at the stop: every HTTP connection still open */
 
 /* mqtt.c */
 typedef struct svc_mqtt svc_mqtt;

@@ -224,11 +224,11 @@ int rf_service_mqtt(rf_service *svc, const char *host, int port, const char *pre
   if (m == NULL) return RF_ENOMEM;
   m->svc = svc;
   svc->mqtt = m;
-  int rc = setup(m, host, port, prefix);
-  if (rc != 0) return rf__error(&svc->err, rc, "mqtt: %s", rf_strerror(rc));
-  uv_timer_init(svc->loop, &m->tick);
+  uv_timer_init(svc->loop, &m->tick); /* first: the stop closes it whatever follows */
   m->tick.data = m;
   svc->open_handles++;
+  int rc = setup(m, host, port, prefix);
+  if (rc != 0) return rf__error(&svc->err, rc, "mqtt: %s", rf_strerror(rc));
   uv_timer_start(&m->tick, tick, TICK_MS, TICK_MS);
   m->last_attempt_ms = uv_now(svc->loop);
   rc = mosquitto_connect(m->mosq, host, port, KEEPALIVE_S);

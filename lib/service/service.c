@@ -108,13 +108,17 @@ int rf_service_add_store(rf_service *svc, const rf_record *rec) {
   return rc;
 }
 
+/* A record the engine failed on live (out of memory, say) was journaled all the same: replayed,
+ * it is logged and passed over as it was then, not a reason to refuse the journal. */
 static int replay_record(const rf_record *rec, void *payload) {
   rf_service *svc = payload;
   int reason;
   char message[RF__ERRMSG_MAX];
   int rc = svc_take(svc, rec, &reason, message, sizeof message);
   svc->stats.replayed++;
-  return rc == RF_SETASIDE ? 0 : rc;
+  if (rc != 0 && rc != RF_SETASIDE)
+    svc_logf(svc, "replaying line %llu: %s", (unsigned long long)rec->line, svc->err.msg);
+  return 0;
 }
 
 static int replay_advance(rf_time_us clock, void *payload) {
@@ -209,6 +213,7 @@ void rf_service_stop(rf_service *svc) {
   svc_settle(svc); /* the journal synced, every durable record acknowledged */
   for (svc_conn *c = svc->conns; c != NULL; c = c->next) svc_close_gently(c);
   svc_mqtt_stop(svc->mqtt);
+  svc_http_close_all(svc);
   svc_clock_stop(svc);
 }
 

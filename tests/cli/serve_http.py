@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -114,9 +115,17 @@ def main():
             fail("/nothing is not 404")
         if get(http + "/metrics", method="POST")[0] != 405:
             fail("POST /metrics is not 405")
+        # A client that opens the HTTP port and says nothing does not keep the service from
+        # stopping (it did: SIGTERM left the process running).
+        host, port = http[len("http://"):].rsplit(":", 1)
+        idle = socket.create_connection((host, int(port)), timeout=10)
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            fail("serve did not stop on SIGTERM with an HTTP client connected")
     if proc.returncode != 0:
         fail(f"serve exited {proc.returncode}")
     print("ok")

@@ -137,3 +137,24 @@ int client_write(client_conn *c, const void *data, size_t len) {
 size_t client_queued(const client_conn *c) {
   return c->open ? uv_stream_get_write_queue_size(&c->h.stream) : 0;
 }
+
+int client_hello(client_conn *c, rf_wire_role role, const char *source, int64_t from) {
+  rf_wire_encoder *enc = NULL;
+  rf_wire_msg hello = {.kind = RF_WIRE_HELLO};
+  hello.u.hello = (rf_wire_hello){role, source, from};
+  int rc = rf_wire_encoder_new(&enc, RF_FORMAT_PB, NULL);
+  if (rc == 0) rc = rf_wire_encode(enc, &hello);
+  if (rc == 0) {
+    size_t len;
+    const uint8_t *data = rf_wire_encoder_data(enc, &len);
+    client_write(c, data, len);
+  }
+  rf_wire_encoder_free(enc);
+  return rc;
+}
+
+unsigned client_backoff(unsigned *ms) {
+  unsigned now = *ms;
+  *ms = *ms * 2 > CLIENT_RETRY_MOST_MS ? CLIENT_RETRY_MOST_MS : *ms * 2;
+  return now;
+}

@@ -47,6 +47,16 @@ int client_write(client_conn *c, const void *data, size_t len);
 /* Closes; on_closed follows (with `why`, which may be NULL). */
 void client_close(client_conn *c, const char *why);
 
+/* Writes a protocol-buffer stream's header and a hello (a gateway's `source`, a subscriber's
+ * `from`). 0, or RF_ENOMEM / RF_EINVAL from the encoder. */
+int client_hello(client_conn *c, rf_wire_role role, const char *source, int64_t from);
+
+/* Reconnecting waits *ms (from CLIENT_RETRY_FIRST_MS), doubling each time up to
+ * CLIENT_RETRY_MOST_MS: returns the wait, and moves *ms on. */
+#define CLIENT_RETRY_FIRST_MS 50
+#define CLIENT_RETRY_MOST_MS 1000
+unsigned client_backoff(unsigned *ms);
+
 /* Bytes written and not yet taken by the socket. */
 size_t client_queued(const client_conn *c);
 

@@ -14,9 +14,7 @@
 #include "client.h"
 #include "pipeline.h"
 
-#define WINDOW 256         /* records sent and not yet acknowledged, over every source */
-#define RETRY_FIRST_MS 50  /* reconnecting waits this long, doubling ... */
-#define RETRY_MOST_MS 1000 /* ... up to this */
+#define WINDOW 256 /* records sent and not yet acknowledged, over every source */
 #define MOST_SOURCES 256
 
 typedef struct sent {
@@ -85,21 +83,12 @@ static void send_from(gateway *g, size_t from) {
 static void on_connected(client_conn *c, int status) {
   gateway *g = c->payload;
   if (status != 0) return; /* on_closed follows and retries */
-  rf_wire_encoder *hello_enc = NULL;
-  rf_wire_msg hello = {.kind = RF_WIRE_HELLO};
-  hello.u.hello = (rf_wire_hello){RF_WIRE_GATEWAY, g->source, 0};
-  if (rf_wire_encoder_new(&hello_enc, RF_FORMAT_PB, NULL) != 0 ||
-      rf_wire_encode(hello_enc, &hello) != 0) {
-    rf_wire_encoder_free(hello_enc);
+  if (client_hello(c, RF_WIRE_GATEWAY, g->source, 0) != 0) {
     client_close(c, "out of memory");
     return;
   }
-  size_t len;
-  const uint8_t *data = rf_wire_encoder_data(hello_enc, &len);
-  client_write(c, data, len);
-  rf_wire_encoder_free(hello_enc);
   g->up = 1;
-  g->retry_ms = RETRY_FIRST_MS;
+  g->retry_ms = CLIENT_RETRY_FIRST_MS;
   send_from(g, 0); /* whatever was not acknowledged, again */
   feed *f = g->feed;
   if (f->finish_sent && !f->finished && g == f->gateways[0]) { /* its ack may have been lost */
@@ -178,8 +167,7 @@ static void on_closed(client_conn *c, const char *why) {
   g->written = 0;
   (void)why;
   if (f->stopped) return;
-  uv_timer_start(&g->retry, retry_now, g->retry_ms, 0);
-  g->retry_ms = g->retry_ms * 2 > RETRY_MOST_MS ? RETRY_MOST_MS : g->retry_ms * 2;
+  uv_timer_start(&g->retry, retry_now, client_backoff(&g->retry_ms), 0);
 }
 
 static void connect_gateway(gateway *g) {
@@ -207,7 +195,7 @@ static gateway *gateway_of(feed *f, const char *source) {
   rf_wire_encoder_clear(g->enc); /* its stream header goes out with each connection's hello */
   g->feed = f;
   g->next_seq = 1;
-  g->retry_ms = RETRY_FIRST_MS;
+  g->retry_ms = CLIENT_RETRY_FIRST_MS;
   uv_timer_init(f->loop, &g->retry);
   g->retry.data = g;
   f->gateways[f->gateway_count++] = g;

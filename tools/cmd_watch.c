@@ -11,9 +11,6 @@
 #include "cli.h"
 #include "client.h"
 
-#define RETRY_FIRST_MS 50
-#define RETRY_MOST_MS 1000
-
 typedef struct watch {
   uv_loop_t *loop;
   const char *address, *out_path;
@@ -44,16 +41,11 @@ static void stop(watch *w) {
 static void on_connected(client_conn *c, int status) {
   watch *w = c->payload;
   if (status != 0) return;
-  rf_wire_encoder *enc = NULL;
-  rf_wire_msg hello = {.kind = RF_WIRE_HELLO};
-  hello.u.hello = (rf_wire_hello){RF_WIRE_SUBSCRIBER, NULL, w->next};
-  if (rf_wire_encoder_new(&enc, RF_FORMAT_PB, NULL) == 0 && rf_wire_encode(enc, &hello) == 0) {
-    size_t len;
-    const uint8_t *data = rf_wire_encoder_data(enc, &len);
-    client_write(c, data, len);
+  if (client_hello(c, RF_WIRE_SUBSCRIBER, NULL, w->next) != 0) {
+    client_close(c, "out of memory");
+    return;
   }
-  rf_wire_encoder_free(enc);
-  w->retry_ms = RETRY_FIRST_MS;
+  w->retry_ms = CLIENT_RETRY_FIRST_MS;
   w->down_since_ms = 0;
 }
 
@@ -111,8 +103,7 @@ static void on_closed(client_conn *c, const char *why) {
   (void)why;
   if (w->stopped) return;
   if (w->down_since_ms == 0) w->down_since_ms = uv_now(w->loop);
-  uv_timer_start(&w->retry, retry_now, w->retry_ms, 0);
-  w->retry_ms = w->retry_ms * 2 > RETRY_MOST_MS ? RETRY_MOST_MS : w->retry_ms * 2;
+  uv_timer_start(&w->retry, retry_now, client_backoff(&w->retry_ms), 0);
 }
 
 static void connect_now(watch *w) {
@@ -178,7 +169,7 @@ static int parse_args(int argc, char **argv, watch *w) {
 }
 
 int cmd_watch(int argc, char **argv) {
-  watch w = {.next = 1, .retry_ms = RETRY_FIRST_MS};
+  watch w = {.next = 1, .retry_ms = CLIENT_RETRY_FIRST_MS};
   int rc = parse_args(argc, argv, &w);
   if (rc != 0) return rc < 0 ? 0 : rc;
   const char *path = w.out_path ? w.out_path : "-";

@@ -736,3 +736,9 @@ int rf__json_line_parse(char *text, size_t len, uint64_t line, cJSON **root, rf_
                        (unsigned long long)line, (size_t)(p - text) + 1);
   return 0;
 }
+
+int rf__json_is_blank(const char *s, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
+  return 1;
+}

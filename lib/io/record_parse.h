@@ -42,4 +42,7 @@ int rf__json_line_parse(char *text, size_t len, uint64_t line, cJSON **root, rf_
  * this is the only way to know that it was there. */
 long rf__json_first_nul_string(const char *text, size_t len);
 
+/* Whether a line holds nothing but spaces, tabs and a carriage return (JSON Lines skip it). */
+int rf__json_is_blank(const char *s, size_t n);
+
 #endif

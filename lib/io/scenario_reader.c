@@ -144,12 +144,6 @@ rf_scenario_format rf_scenario_reader_format(const rf_scenario_reader *r) {
   return r ? r->format : RF_FORMAT_JSONL;
 }
 
-static int is_blank(const char *s, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
-  return 1;
-}
-
 /* Parses buf[from, from + len) (NUL-terminated by the caller) as the current line. */
 static int parse_line(rf_scenario_reader *r, char *text, size_t len, rf_record *out) {
   int rc = rf__json_line_parse(text, len, r->line, &r->root, &r->err);
@@ -346,7 +340,7 @@ int rf_scenario_reader_next(rf_scenario_reader *r, rf_record *out) {
         return rf__error(&r->err, RF_ELIMIT, "line %llu: longer than %zu bytes",
                          (unsigned long long)r->line, r->max_line);
       from[len] = '\0';
-      if (is_blank(from, len)) continue;
+      if (rf__json_is_blank(from, len)) continue;
       int rc = parse_line(r, from, len, out);
       if (rc == RF_ENOMEM) r->fatal = rc; /* a stream error: the reader is finished */
       return rc;

@@ -339,12 +339,6 @@ static int parse_json(rf_wire_decoder *d, char *text, size_t len, uint64_t line,
   return rc;
 }
 
-static int is_blank(const char *s, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return 0;
-  return 1;
-}
-
 /* The next non-blank whole line: 0, RF_ITEROVER, or an error. */
 static int next_line(rf_wire_decoder *d, rf_wire_msg *out) {
   for (;;) {
@@ -362,7 +356,7 @@ static int next_line(rf_wire_decoder *d, rf_wire_msg *out) {
     if (len > d->max_frame)
       return die(d, rf__error(&d->err, RF_ELIMIT, "line %llu: longer than the limit of %zu bytes",
                               (unsigned long long)line, d->max_frame));
-    if (!is_blank(text, len)) return parse_json(d, text, len, line, out);
+    if (!rf__json_is_blank(text, len)) return parse_json(d, text, len, line, out);
   }
 }
 

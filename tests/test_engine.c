@@ -2185,7 +2185,7 @@ static void test_late_hand_corrects_a_decision(void **state) {
     assert_int_equal(o->qty, i == 1 ? -1 : 1);
     assert_int_equal(o->event, 0);
     assert_true(o->has_corrects && o->corrects == 0);
-    assert_true(o->conf == 0.7967 && o->review == 1);
+    assert_true(o->conf == 0.7965 && o->review == 1);
   }
   rf_engine_stats st = stats_of(x);
   assert_int_equal(st.corrections, 2);

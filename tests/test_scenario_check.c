@@ -385,6 +385,115 @@ static void a_source_seq_may_not_come_twice(void **state) {
                  "line 10: enter: field 'seq': duplicate: source 'tracker' already sent seq 1");
 }
 
+#define RESTOCK(src, shelf, sku, t0, t1, qty)                                            \
+  "{\"type\":\"restock\"," src "\"shelf\":\"" shelf "\",\"sku\":\"" sku "\",\"t0\":" #t0 \
+  ",\"t1\":" #t1 ",\"qty\":" #qty "}\n"
+
+/* restock: the shelf and the sku exist; it is counted, and its times are its span. */
+static void restock_names_a_shelf_and_a_product(void **state) {
+  (void)state;
+  rf_scenario_check *c = new_check();
+  assert_int_equal(feed(c,
+                        STORE RESTOCK("", "S1", "B", 1000000, 9000000, 6)
+                            RESTOCK("", "S2", "A", 9000000, 9000000, -2),
+                        NULL),
+                   0);
+  rf_scenario_summary s;
+  rf_scenario_check_summary(c, &s);
+  assert_int_equal(s.records, 8);
+  assert_int_equal(s.refused, 0);
+  assert_int_equal(s.by_type[RF_RECORD_RESTOCK], 2);
+  assert_true(s.has_time);
+  assert_int_equal(s.t_min, 1000000);
+  assert_int_equal(s.t_max, 9000000);
+  rf_scenario_check_free(c);
+
+  expect_refusal(RESTOCK("", "S3", "A", 1, 2, 6), RF_ENOTFOUND, 7,
+                 "line 7: restock: field 'shelf': shelf 'S3' is not in the store");
+  expect_refusal(RESTOCK("", "S1", "Q", 1, 2, 6), RF_ENOTFOUND, 7,
+                 "line 7: restock: field 'sku': sku 'Q' is not in the store");
+  /* The product need not face on that shelf (A's facing is on S1); ids are exact: no 's2'. */
+  expect_refusal(RESTOCK("", "S2", "A", 1, 2, 6) RESTOCK("", "s2", "A", 3, 4, 6), RF_ENOTFOUND, 8,
+                 "field 'shelf': shelf 's2' is not in the store");
+
+  /* What the reader refuses, a record made in C can still hold: each is named by its field. */
+  c = new_check();
+  assert_int_equal(feed(c, STORE, NULL), 0);
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_RESTOCK;
+  r.line = 7;
+  r.u.restock = (rf_restock_rec){"S1", "A", 1000000, 2000000, 0};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c), "line 7: restock: field 'qty': must not be 0");
+  r.u.restock = (rf_restock_rec){"S1", "A", 2000000, 1999999, 3};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 7: restock: field 't1': t1 1999999 is before t0 2000000");
+  r.u.restock = (rf_restock_rec){"S1", "A", -RF_TIME_LIMIT_US - 1, 0, 3};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 7: restock: field 't0': time -4503599627370497 us is out of range "
+                      "(more than 2^52 us from 0)");
+  r.u.restock = (rf_restock_rec){"S1", "A", 0, INT64_MAX, 3};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_non_null(
+      strstr(rf_scenario_check_errmsg(c), "restock: field 't1': time 9223372036854775807"));
+  r.u.restock = (rf_restock_rec){"S1", "A", 0, 0, 3};
+  r.source = "";
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c), "line 7: restock: field 'source': is empty");
+  rf_scenario_summary after;
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.refused, 5);
+  assert_int_equal(after.by_type[RF_RECORD_RESTOCK], 0);
+  /* The same record, whole, is taken. */
+  r.source = NULL;
+  r.u.restock = (rf_restock_rec){"S1", "A", -RF_TIME_LIMIT_US, RF_TIME_LIMIT_US, -1};
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.by_type[RF_RECORD_RESTOCK], 1);
+  rf_scenario_check_free(c);
+}
+
+/* A restock naming no source is the "shelves" source's, with the shelves' delay (1 s), and its
+ * time is its t1: it shares the clock and the seqs of deltas and samples, not the tracker's. */
+static void restock_is_the_shelves_by_default(void **state) {
+  (void)state;
+  expect_sources(NULL, -1, DELTA("", 5000000) RESTOCK("", "S1", "A", 0, 4000000, 6), 0, 0, NULL);
+  expect_sources(NULL, -1, DELTA("", 5000000) RESTOCK("", "S1", "A", 0, 3999999, 6), RF_ELATE, 9,
+                 "line 9: restock: time 3.999999 s is 1.000001 s behind the latest time of source "
+                 "'shelves' (5.000000 s); at most 1.000000 s is allowed");
+  /* Its t1 moves the shelves' clock (t0 is long before). */
+  expect_sources(NULL, -1, RESTOCK("", "S1", "A", 0, 5000000, 6) DELTA("", 3999999), RF_ELATE, 9,
+                 "line 9: delta: time 3.999999 s is 1.000001 s behind the latest time of source "
+                 "'shelves' (5.000000 s); at most 1.000000 s is allowed");
+  /* Not the tracker's: an enter far behind is in time. */
+  const char *enter_u2 = "{\"type\":\"enter\",\"t\":1000000,\"shopper\":\"U2\"}\n";
+  char events[512];
+  snprintf(events, sizeof events, "%s%s", RESTOCK("", "S1", "A", 0, 60000000, 6), enter_u2);
+  expect_sources(NULL, -1, events, 0, 0, NULL);
+  /* One seq count with the deltas: the same seq from "shelves" is a duplicate. */
+  expect_sources(NULL, -1,
+                 "{\"type\":\"delta\",\"seq\":3,\"shelf\":\"S1\",\"t0\":0,\"t1\":1000000,"
+                 "\"plates\":{\"P1\":-100}}\n" RESTOCK("\"seq\":3,", "S1", "A", 0, 1000000, 6),
+                 RF_EEXISTS, 9,
+                 "line 9: restock: field 'seq': duplicate: source 'shelves' already sent seq 3");
+  /* Naming "shelves" joins the default; another name has its own clock, with the shelves'
+   * delay (its kind's). */
+  expect_sources(NULL, -1,
+                 DELTA("", 5000000) RESTOCK("\"source\":\"shelves\",", "S1", "A", 0, 3000000, 6),
+                 RF_ELATE, 9,
+                 "line 9: restock: time 3.000000 s is 2.000000 s behind the latest time of source "
+                 "'shelves' (5.000000 s); at most 1.000000 s is allowed");
+  expect_sources(NULL, -1,
+                 DELTA("", 5000000) RESTOCK("\"source\":\"staff-app\",", "S1", "A", 0, 3000000, 6)
+                     RESTOCK("\"source\":\"staff-app\",", "S1", "A", 0, 1999999, 6),
+                 RF_ELATE, 10,
+                 "line 10: restock: time 1.999999 s is 1.000001 s behind the latest time of source "
+                 "'staff-app' (3.000000 s); at most 1.000000 s is allowed");
+}
+
 /* An allocator that counts the bytes live and their peak. */
 typedef struct bytes_alloc {
   size_t live, peak;
@@ -694,6 +803,8 @@ int main(void) {
       cmocka_unit_test(each_source_has_its_own_clock_and_delay),
       cmocka_unit_test(delays_can_be_set_by_source_or_for_all),
       cmocka_unit_test(a_source_seq_may_not_come_twice),
+      cmocka_unit_test(restock_names_a_shelf_and_a_product),
+      cmocka_unit_test(restock_is_the_shelves_by_default),
       cmocka_unit_test(seqs_are_kept_within_the_delay_only),
       cmocka_unit_test(times_are_within_the_time_range),
       cmocka_unit_test(a_refused_record_changes_nothing),

@@ -49,6 +49,8 @@ static const char every_kind[] =
     "\"x\":0.25,\"conf\":1,\"holding_in\":false,\"holding_out\":true,\"sku_scores\":{}}\n"
     "{\"type\":\"hand\",\"shopper\":\"S1\",\"shelf\":\"S\",\"t0\":1,\"t1\":1,"
     "\"sku_scores\":{\"A\":0.9,\"B\":0.1}}\n"
+    "{\"type\":\"restock\",\"source\":\"staff-app\",\"seq\":4,\"shelf\":\"T\",\"sku\":\"B\","
+    "\"t0\":10,\"t1\":20,\"qty\":-3}\n"
     "{\"type\":\"exit\",\"t\":30,\"shopper\":\"S1\"}\n"
     "{\"type\":\"diff\",\"seq\":0,\"t\":9007199254740992,\"shopper\":\"S1\",\"sku\":\"A\","
     "\"qty\":-2,\"conf\":0.5,\"review\":true,\"event\":3}\n"
@@ -329,7 +331,7 @@ static void test_long_frame_skipped(void **state) {
     else fail_msg("unexpected: %s", rf_scenario_reader_errmsg(r));
   }
   assert_true(limit >= 2);
-  assert_int_equal(ok + limit, 22);
+  assert_int_equal(ok + limit, 23);
   rf_scenario_reader_free(r);
   test_text_free(&pb);
 }
@@ -350,6 +352,115 @@ static void test_unpacked_repeated_fields_read(void **state) {
   assert_string_equal(
       json.data, "{\"type\":\"samples\",\"plate\":\"P1\",\"t\":10,\"dt_us\":1,\"g\":[1,1.01]}\n");
   test_text_free(&json);
+}
+
+/* Restock records go to protocol buffers and back byte for byte, as Record field 23; each field
+ * comes back, source and seq included. */
+static void test_restock_round_trips(void **state) {
+  (void)state;
+  static const char json[] =
+      "{\"type\":\"restock\",\"shelf\":\"G1S3\",\"sku\":\"859000002121\",\"t0\":1000000,"
+      "\"t1\":9000000,\"qty\":6}\n"
+      "{\"type\":\"restock\",\"source\":\"staff-app\",\"seq\":41,\"shelf\":\"S\",\"sku\":\"A\","
+      "\"t0\":-4503599627370496,\"t1\":-4503599627370496,\"qty\":-9007199254740992}\n";
+  test_text pb = {0}, back = {0};
+  rewrite(json, sizeof json - 1, RF_FORMAT_PB, &pb);
+  /* The first frame: its length, then Record.restock (field 23, length-delimited: key 0xba 0x01)
+   * and nothing before it (no source, no seq). */
+  const uint8_t *frame = (const uint8_t *)pb.data + RF__PB_MAGIC_LEN + 2;
+  assert_int_equal(frame[1], 0xba);
+  assert_int_equal(frame[2], 0x01);
+  rewrite(pb.data, pb.len, RF_FORMAT_JSONL, &back);
+  assert_int_equal(back.len, sizeof json - 1);
+  assert_memory_equal(back.data, json, back.len);
+
+  rf_scenario_reader *r = NULL;
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, pb.data, pb.len, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rf_scenario_reader_format(r), RF_FORMAT_PB);
+  assert_int_equal(rec.type, RF_RECORD_RESTOCK);
+  assert_int_equal(rec.line, 1);
+  assert_string_equal(rec.u.restock.shelf, "G1S3");
+  assert_string_equal(rec.u.restock.sku, "859000002121");
+  assert_int_equal(rec.u.restock.t0, 1000000);
+  assert_int_equal(rec.u.restock.t1, 9000000);
+  assert_int_equal(rec.u.restock.qty, 6);
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.type, RF_RECORD_RESTOCK);
+  assert_string_equal(rec.source, "staff-app");
+  assert_int_equal(rec.has_seq, 1);
+  assert_int_equal(rec.seq, 41);
+  assert_string_equal(rec.u.restock.shelf, "S");
+  assert_string_equal(rec.u.restock.sku, "A");
+  assert_int_equal(rec.u.restock.t0, -4503599627370496LL);
+  assert_int_equal(rec.u.restock.t1, -4503599627370496LL);
+  assert_int_equal(rec.u.restock.qty, -9007199254740992LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+  test_text_free(&back);
+}
+
+/* Restock frames another writer made, breaking the format's rules: each is its frame's error,
+ * naming the field, as the JSON reader names it. */
+static void test_bad_restock_frames(void **state) {
+  (void)state;
+  char errors[512];
+  /* Record.restock (23) holding shelf "S", sku "A", t0 5, t1 9 and qty 0 (sint64: zigzag). */
+  static const char qty0[] = RF__PB_MAGIC "\x01\x00"
+                                          "\x0f\xba\x01\x0c"
+                                          "\x0a\x01"
+                                          "S"
+                                          "\x12\x01"
+                                          "A"
+                                          "\x18\x0a\x20\x12\x28\x00";
+  assert_int_equal(read_all(qty0, sizeof qty0 - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): restock: field 'qty' must not be 0|");
+  /* t0 9 after t1 5, qty 6. */
+  static const char order[] = RF__PB_MAGIC "\x01\x00"
+                                           "\x0f\xba\x01\x0c"
+                                           "\x0a\x01"
+                                           "S"
+                                           "\x12\x01"
+                                           "A"
+                                           "\x18\x12\x20\x0a\x28\x0c";
+  assert_int_equal(read_all(order, sizeof order - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): restock: field 't1' is before t0|");
+  /* An empty sku. */
+  static const char empty[] = RF__PB_MAGIC "\x01\x00"
+                                           "\x0e\xba\x01\x0b"
+                                           "\x0a\x01"
+                                           "S"
+                                           "\x12\x00"
+                                           "\x18\x0a\x20\x12\x28\x0c";
+  assert_int_equal(read_all(empty, sizeof empty - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): restock: field 'sku' is missing or empty|");
+  /* qty missing: a required field, so not a Record message at all. */
+  static const char no_qty[] = RF__PB_MAGIC "\x01\x00"
+                                            "\x0d\xba\x01\x0a"
+                                            "\x0a\x01"
+                                            "S"
+                                            "\x12\x01"
+                                            "A"
+                                            "\x18\x0a\x20\x12";
+  assert_int_equal(read_all(no_qty, sizeof no_qty - 1, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): not a Record message (malformed, or a required "
+                              "field is missing)|");
+  /* The writer refuses what the reader would, before any frame is made. */
+  test_text out = {0};
+  rf_scenario_writer *w = NULL;
+  assert_int_equal(rf_scenario_writer_new(&w, test_text_write, &out, NULL), RF_OK);
+  assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_PB), RF_OK);
+  rf_record rec = {.type = RF_RECORD_RESTOCK};
+  rec.u.restock = (rf_restock_rec){"S", "A", 5, 9, 0};
+  assert_int_equal(rf_scenario_writer_write(w, &rec), RF_EINVAL);
+  assert_string_equal(rf_scenario_writer_errmsg(w), "restock: field 'qty' must not be 0");
+  assert_int_equal(rf_scenario_writer_close(w), RF_OK);
+  assert_int_equal(out.len, RF__PB_MAGIC_LEN + 2); /* the header alone */
+  test_text_free(&out);
 }
 
 /* A source that hands out its bytes, then fails. */
@@ -396,6 +507,8 @@ int main(void) {
       cmocka_unit_test(test_long_frame_skipped),
       cmocka_unit_test(test_stream_failure_is_final),
       cmocka_unit_test(test_unpacked_repeated_fields_read),
+      cmocka_unit_test(test_restock_round_trips),
+      cmocka_unit_test(test_bad_restock_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

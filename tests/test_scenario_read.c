@@ -296,6 +296,49 @@ static void test_event_records(void **state) {
   free(text);
 }
 
+/* restock: every field, source and seq as every input event may carry them, t0 == t1, and
+ * quantities either way. */
+static void test_restock_records(void **state) {
+  (void)state;
+  char *text;
+  rf_scenario_reader *r = open_text(
+      "{'type':'restock','shelf':'G1S3','sku':'859000002121','t0':1000000,'t1':9000000,'qty':6}\n"
+      "{'qty':-2,'t1':7,'t0':7,'sku':'A','shelf':'S','type':'restock','source':'staff-app',"
+      "'seq':12}\n"
+      "{'type':'restock','source':null,'shelf':'S','sku':'A','t0':1e3,'t1':2000.0,'qty':1e1}\n",
+      &text);
+  rf_record rec;
+
+  expect_next(r, &rec, RF_RECORD_RESTOCK, 1);
+  assert_string_equal(rf_record_type_name(rec.type), "restock");
+  assert_string_equal(rec.u.restock.shelf, "G1S3");
+  assert_string_equal(rec.u.restock.sku, "859000002121");
+  assert_int_equal(rec.u.restock.t0, 1000000);
+  assert_int_equal(rec.u.restock.t1, 9000000);
+  assert_int_equal(rec.u.restock.qty, 6);
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+
+  expect_next(r, &rec, RF_RECORD_RESTOCK, 2); /* fields in any order */
+  assert_string_equal(rec.u.restock.shelf, "S");
+  assert_string_equal(rec.u.restock.sku, "A");
+  assert_int_equal(rec.u.restock.t0, 7);
+  assert_int_equal(rec.u.restock.t1, 7);
+  assert_int_equal(rec.u.restock.qty, -2);
+  assert_string_equal(rec.source, "staff-app");
+  assert_int_equal(rec.has_seq, 1);
+  assert_int_equal(rec.seq, 12);
+
+  expect_next(r, &rec, RF_RECORD_RESTOCK, 3); /* integers in any number form; null source */
+  assert_int_equal(rec.u.restock.t0, 1000);
+  assert_int_equal(rec.u.restock.t1, 2000);
+  assert_int_equal(rec.u.restock.qty, 10);
+  assert_null(rec.source);
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  free(text);
+}
+
 static void test_hand_records(void **state) {
   (void)state;
   char *text;
@@ -758,6 +801,50 @@ static const bad_case bad_cases[] = {
      "sku_scores.B", NULL},
     {"{'type':'hand','shelf':'S','t0':10,'t1':20,'sku_scores':{'':0.5}}", RF_EPARSE, "sku_scores",
      "empty"},
+    /* restock */
+    {"{'type':'restock','sku':'A','t0':10,'t1':20,'qty':6}", RF_EPARSE, "shelf", "missing"},
+    {"{'type':'restock','shelf':'S','t0':10,'t1':20,'qty':6}", RF_EPARSE, "sku", "is missing"},
+    {"{'type':'restock','shelf':'S','sku':'A','t1':20,'qty':6}", RF_EPARSE, "t0", "missing"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'qty':6}", RF_EPARSE, "t1", "missing"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20}", RF_EPARSE, "qty", "is missing"},
+    {"{'type':'restock','shelf':'','sku':'A','t0':10,'t1':20,'qty':6}", RF_EPARSE, "shelf",
+     "empty"},
+    {"{'type':'restock','shelf':'S','sku':'','t0':10,'t1':20,'qty':6}", RF_EPARSE, "sku",
+     "id is empty"},
+    {"{'type':'restock','shelf':'S','sku':5,'t0':10,'t1':20,'qty':6}", RF_EPARSE, "sku",
+     "expected a string id, got a number"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':0}", RF_ERANGE, "qty",
+     "line 2: restock: field 'qty': must not be 0"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':-0}", RF_ERANGE, "qty",
+     "must not be 0"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':1.5}", RF_ERANGE, "qty",
+     "expected an integer, got 1.5"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':'6'}", RF_EPARSE, "qty",
+     "expected an integer, got a string"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':null}", RF_EPARSE, "qty",
+     "got null"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':20,'qty':1e16}", RF_ERANGE, "qty",
+     "expected an integer"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':20,'t1':10,'qty':6}", RF_ERANGE, "t1",
+     "line 2: restock: field 't1': t1 10 is before t0 20"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':1.5,'t1':20,'qty':6}", RF_ERANGE, "t0",
+     "integer"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':-4503599627370497,'t1':20,'qty':6}", RF_ERANGE,
+     "t0", "out of range: more than 2^52 microseconds from 0"},
+    {"{'type':'restock','shelf':'S','sku':'A','t0':10,'t1':4503599627370497,'qty':6}", RF_ERANGE,
+     "t1", "out of range"},
+    {"{'type':'restock','source':'','shelf':'S','sku':'A','t0':10,'t1':20,'qty':6}", RF_EPARSE,
+     "source", "empty"},
+    {"{'type':'restock','source':7,'shelf':'S','sku':'A','t0':10,'t1':20,'qty':6}", RF_EPARSE,
+     "source", NULL},
+    {"{'type':'restock','seq':'3','shelf':'S','sku':'A','t0':10,'t1':20,'qty':6}", RF_EPARSE, "seq",
+     "expected an integer, got a string"},
+    {"{'type':'restock','seq':1.5,'shelf':'S','sku':'A','t0':10,'t1':20,'qty':6}", RF_ERANGE, "seq",
+     "integer"},
+    {"{'type':'restock','shelf':'S','sku':'A\\u0000','t0':10,'t1':20,'qty':6}", RF_EPARSE, "sku",
+     "contains a NUL"},
+    {"{'type':'restock','shelf':'S','sku':'A','sku':'B','t0':10,'t1':20,'qty':6}", RF_EPARSE, "sku",
+     "appears twice"},
     /* diff */
     {"{'type':'diff','t':10,'shopper':'S1','sku':'A','qty':1,'conf':0.5,'review':false,'event':2}",
      RF_EPARSE, "seq", "missing"},
@@ -1641,6 +1728,7 @@ int main(void) {
       cmocka_unit_test(test_store_records),
       cmocka_unit_test(test_event_records),
       cmocka_unit_test(test_staff_field),
+      cmocka_unit_test(test_restock_records),
       cmocka_unit_test(test_hand_records),
       cmocka_unit_test(test_output_records),
       cmocka_unit_test(test_unknown_fields_ignored),

@@ -152,6 +152,9 @@ static rf_record valid(rf_record_type type) {
       break;
     case RF_RECORD_RECEIPT: r.u.receipt = (rf_receipt_rec){1, 96000000, "S1", v_items, 2, 0}; break;
     case RF_RECORD_TRUTH: r.u.truth = (rf_truth_rec){1800000, "S1", "859000002121", 1}; break;
+    case RF_RECORD_RESTOCK:
+      r.u.restock = (rf_restock_rec){"G1S3", "859000002121", 1000000, 9000000, 6};
+      break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   return r;
@@ -267,6 +270,18 @@ static void test_exact_output(void **state) {
   r.u.truth.qty = -3;
   expect_line(&r, "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':-3}");
 
+  r = valid(RF_RECORD_RESTOCK);
+  expect_line(&r, "{'type':'restock','shelf':'G1S3','sku':'859000002121','t0':1000000,"
+                  "'t1':9000000,'qty':6}");
+  /* staff taking stock off, over an instant, from a named source with its own count */
+  r.u.restock.qty = -2;
+  r.u.restock.t1 = r.u.restock.t0;
+  r.source = "staff-app";
+  r.has_seq = 1;
+  r.seq = 41;
+  expect_line(&r, "{'type':'restock','source':'staff-app','seq':41,'shelf':'G1S3',"
+                  "'sku':'859000002121','t0':1000000,'t1':1000000,'qty':-2}");
+
   /* The `line` field is ignored. */
   r = valid(RF_RECORD_ENTER);
   r.line = 12345;
@@ -275,8 +290,8 @@ static void test_exact_output(void **state) {
 
 static void test_type_names(void **state) {
   (void)state;
-  const char *names[] = {"product", "shelf", "facing", "enter", "exit",    "link", "position",
-                         "samples", "delta", "hand",   "diff",  "receipt", "truth"};
+  const char *names[] = {"product", "shelf", "facing", "enter", "exit",    "link",  "position",
+                         "samples", "delta", "hand",   "diff",  "receipt", "truth", "restock"};
   assert_int_equal(sizeof names / sizeof names[0], RF_RECORD_TYPE_COUNT);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), names[i]);
@@ -679,6 +694,16 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
       same_str(a->u.truth.sku, b->u.truth.sku);
       assert_int_equal(a->u.truth.qty, b->u.truth.qty);
       break;
+    case RF_RECORD_RESTOCK:
+      same_str(a->u.restock.shelf, b->u.restock.shelf);
+      same_str(a->u.restock.sku, b->u.restock.sku);
+      assert_int_equal(a->u.restock.t0, b->u.restock.t0);
+      assert_int_equal(a->u.restock.t1, b->u.restock.t1);
+      assert_int_equal(a->u.restock.qty, b->u.restock.qty);
+      same_str(a->source, b->source);
+      assert_int_equal(a->has_seq, b->has_seq);
+      assert_int_equal(a->seq, b->seq);
+      break;
     case RF_RECORD_TYPE_COUNT: fail(); break;
   }
 }
@@ -717,8 +742,11 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'type':'receipt','shopper':'S9','items':{}}\n"                                              \
   "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}\n"                  \
   "{'type':'truth','t':4503599627370496,'shopper':'S1','sku':'A','qty':-3}\n"                   \
+  "{'type':'restock','shelf':'G1S3','sku':'859000002121','t0':1000000,'t1':9000000,'qty':6}\n"  \
+  "{'qty':-1e1,'t1':2e6,'t0':2e6,'sku':'A','shelf':'G1S3','seq':3,'source':'staff-app',"        \
+  "'type':'restock','note':'ignored'}\n"                                                        \
   "{'type':'exit','t':95000000,'shopper':'S1'}"
-#define ROUND_TRIP_COUNT 25
+#define ROUND_TRIP_COUNT 27
 
 /* Reads text and writes every record; returns what was written. */
 static sink rewrite(const char *text, size_t len, size_t *count) {
@@ -783,10 +811,62 @@ static void test_round_trip(void **state) {
   assert_true(contains(once.data, "{\"type\":\"hand\",\"shopper\":null,\"shelf\":\"G1S3\","
                                   "\"t0\":1,\"t1\":1,\"conf\":0,\"holding_in\":true,"
                                   "\"sku_scores\":{}}\n"));
+  /* A restock in any field order and number form comes out in the canonical order. */
+  assert_true(contains(once.data, "{\"type\":\"restock\",\"source\":\"staff-app\",\"seq\":3,"
+                                  "\"shelf\":\"G1S3\",\"sku\":\"A\",\"t0\":2000000,"
+                                  "\"t1\":2000000,\"qty\":-10}\n"));
   assert_false(contains(once.data, "ignored"));
   assert_false(contains(once.data, "\r"));
   sink_free(&once);
   sink_free(&twice);
+  free(orig);
+}
+
+/* Restock lines as the writer writes them read back and are written again byte for byte: with
+ * and without source and seq, putting on and taking off, over an instant. */
+static void test_restock_round_trip(void **state) {
+  (void)state;
+  char *orig = q("{'type':'restock','shelf':'G1S3','sku':'859000002121','t0':1000000,"
+                 "'t1':9000000,'qty':6}\n"
+                 "{'type':'restock','source':'staff-app','seq':0,'shelf':'S2','sku':'A',"
+                 "'t0':-5,'t1':-5,'qty':-1}\n"
+                 "{'type':'restock','seq':9007199254740992,'shelf':'G1S3','sku':'A',"
+                 "'t0':-4503599627370496,'t1':4503599627370496,'qty':-9007199254740992}\n");
+  size_t n;
+  sink once = rewrite(orig, strlen(orig), &n);
+  assert_int_equal(n, 3);
+  assert_string_equal(once.data, orig);
+
+  rf_scenario_reader *r;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, once.data, once.len, NULL, NULL), 0);
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.type, RF_RECORD_RESTOCK);
+  assert_string_equal(rec.u.restock.shelf, "G1S3");
+  assert_string_equal(rec.u.restock.sku, "859000002121");
+  assert_int_equal(rec.u.restock.t0, 1000000);
+  assert_int_equal(rec.u.restock.t1, 9000000);
+  assert_int_equal(rec.u.restock.qty, 6);
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_string_equal(rec.source, "staff-app");
+  assert_int_equal(rec.has_seq, 1);
+  assert_int_equal(rec.seq, 0);
+  assert_string_equal(rec.u.restock.shelf, "S2");
+  assert_string_equal(rec.u.restock.sku, "A");
+  assert_int_equal(rec.u.restock.t0, -5);
+  assert_int_equal(rec.u.restock.t1, -5);
+  assert_int_equal(rec.u.restock.qty, -1);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_null(rec.source);
+  assert_int_equal(rec.seq, 9007199254740992LL);
+  assert_int_equal(rec.u.restock.t0, -4503599627370496LL);
+  assert_int_equal(rec.u.restock.t1, 4503599627370496LL);
+  assert_int_equal(rec.u.restock.qty, -9007199254740992LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  sink_free(&once);
   free(orig);
 }
 
@@ -899,6 +979,17 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_TRUTH, "sku", r->u.truth.sku = NULL)
   BAD(RF_RECORD_TRUTH, "qty", r->u.truth.qty = 0)
   BAD(RF_RECORD_TRUTH, "t", r->u.truth.t = -9007199254740993LL)
+  BAD(RF_RECORD_RESTOCK, "shelf", r->u.restock.shelf = NULL)
+  BAD(RF_RECORD_RESTOCK, "shelf", r->u.restock.shelf = "")
+  BAD(RF_RECORD_RESTOCK, "sku", r->u.restock.sku = NULL)
+  BAD(RF_RECORD_RESTOCK, "sku", r->u.restock.sku = "")
+  BAD(RF_RECORD_RESTOCK, "t1", r->u.restock.t1 = r->u.restock.t0 - 1)
+  BAD(RF_RECORD_RESTOCK, "t0", r->u.restock.t0 = -9007199254740993LL)
+  BAD(RF_RECORD_RESTOCK, "t1", r->u.restock.t1 = 9007199254740993LL)
+  BAD(RF_RECORD_RESTOCK, "qty", r->u.restock.qty = 0)
+  BAD(RF_RECORD_RESTOCK, "qty", r->u.restock.qty = -9007199254740993LL)
+  BAD(RF_RECORD_RESTOCK, "source", r->source = "")
+  BAD(RF_RECORD_RESTOCK, "seq", r->has_seq = 1; r->seq = INT64_MAX)
   /* Grams beyond RF_WEIGHT_LIMIT_G, which the reader would refuse. */
   BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 10000000.000000002)
   BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 1e308)
@@ -917,6 +1008,7 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_HAND, "sku_scores", v_scores[1].sku = "\xff")
   BAD(RF_RECORD_RECEIPT, "items", v_items[0].sku = "A\xfe")
   BAD(RF_RECORD_LINK, "source", r->source = "cam\xff")
+  BAD(RF_RECORD_RESTOCK, "sku", r->u.restock.sku = "85900\xc3")
 #undef BAD
   if (i == k++) {
     *r = valid(RF_RECORD_ENTER);
@@ -1271,13 +1363,13 @@ static void test_alloc_failure(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exact_output),      cmocka_unit_test(test_type_names),
-      cmocka_unit_test(test_number_format),     cmocka_unit_test(test_double_round_trip),
-      cmocka_unit_test(test_string_escaping),   cmocka_unit_test(test_round_trip),
-      cmocka_unit_test(test_refusals),          cmocka_unit_test(test_edges_accepted),
-      cmocka_unit_test(test_bad_arguments),     cmocka_unit_test(test_sink_errors),
-      cmocka_unit_test(test_sink_large_output), cmocka_unit_test(test_file_writer),
-      cmocka_unit_test(test_alloc_failure),
+      cmocka_unit_test(test_exact_output),       cmocka_unit_test(test_type_names),
+      cmocka_unit_test(test_number_format),      cmocka_unit_test(test_double_round_trip),
+      cmocka_unit_test(test_string_escaping),    cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_restock_round_trip), cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_edges_accepted),     cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_sink_errors),        cmocka_unit_test(test_sink_large_output),
+      cmocka_unit_test(test_file_writer),        cmocka_unit_test(test_alloc_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,10 +46,7 @@ static played *play(const char *sets, uint64_t seed) {
   sim_world *w = &x->w;
   w->p = &x->p;
   w->alloc = &x->a;
-  rf__rng *streams[] = {&w->rng_store, &w->rng_people, &w->rng_actions, &w->rng_camera,
-                        &w->rng_cells, &w->rng_track,  &w->rng_blind};
-  const uint64_t ids[] = {1, 2, 3, 4, 5, 10, 11};
-  for (size_t k = 0; k < 7; ++k) rf__rng_seed(streams[k], seed, ids[k]);
+  rf__sim_seed(w, seed);
   assert_int_equal(rf__sim_build_store(w), 0);
   assert_int_equal(rf__sim_shop(w), 0);
   assert_int_equal(rf__sim_track(w), 0);

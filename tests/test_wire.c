@@ -64,6 +64,12 @@ static rf_wire_msg record_msg(rf_record_type type) {
       r->u.hand.sku_score_count = 2;
       break;
     case RF_RECORD_DIFF: r->u.diff = (rf_diff_rec){5, 2500, "S1", "A", -2, 0.5, 1, 3, 1, 4}; break;
+    case RF_RECORD_RESTOCK:
+      r->source = "staff-app";
+      r->has_seq = 1;
+      r->seq = 3;
+      r->u.restock = (rf_restock_rec){"S", "B", 1000000, 9000000, -6};
+      break;
     default: r->u.receipt = (rf_receipt_rec){1, 40000000, "S1", receipt_items, 2, 0}; break;
   }
   return m;
@@ -119,7 +125,7 @@ static rf_wire_msg source_msg(const char *source, int stale, rf_time_us t) {
 
 /* Every kind of message, and after decoding what each must come back as (a gateway's hello
  * carries no from: it comes back as 1, the default). */
-enum { EVERY_COUNT = 20 };
+enum { EVERY_COUNT = 21, EVERY_RECORDS = 5 };
 
 static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   size_t n = 0;
@@ -127,6 +133,7 @@ static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   sent[n++] = record_msg(RF_RECORD_HAND);
   sent[n++] = record_msg(RF_RECORD_DIFF);
   sent[n++] = record_msg(RF_RECORD_RECEIPT);
+  sent[n++] = record_msg(RF_RECORD_RESTOCK);
   sent[n++] = hello_msg(RF_WIRE_GATEWAY, "cam-1", 0);
   sent[n++] = hello_msg(RF_WIRE_SUBSCRIBER, NULL, 42);
   sent[n++] = hello_msg(RF_WIRE_SERVICE, NULL, 77);
@@ -141,8 +148,8 @@ static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   sent[n++] = source_msg("cam-2", 0, 9007199254740991LL);
   assert_int_equal(n, EVERY_COUNT);
   memcpy(back, sent, n * sizeof *sent);
-  back[4].u.hello.from = 1;
-  for (size_t i = 0; i < 4; ++i) back[i].u.record.line = i + 1; /* its line or frame */
+  back[EVERY_RECORDS].u.hello.from = 1;
+  for (size_t i = 0; i < EVERY_RECORDS; ++i) back[i].u.record.line = i + 1; /* its line or frame */
 }
 
 /* ---- comparing ---- */
@@ -221,6 +228,15 @@ static void same_record(const rf_record *want, const rf_record *got) {
         assert_int_equal(g->items[i].qty, w->items[i].qty);
       }
       assert_int_equal(g->review, w->review);
+      break;
+    }
+    case RF_RECORD_RESTOCK: {
+      const rf_restock_rec *w = &want->u.restock, *g = &got->u.restock;
+      same_string(w->shelf, g->shelf, "restock.shelf");
+      same_string(w->sku, g->sku, "restock.sku");
+      assert_int_equal(g->t0, w->t0);
+      assert_int_equal(g->t1, w->t1);
+      assert_int_equal(g->qty, w->qty);
       break;
     }
     default: fail_msg("no comparison for record type %d", (int)want->type);

@@ -60,7 +60,8 @@ typedef struct feed {
 } feed;
 
 static const char *default_source(rf_record_type type) {
-  if (type == RF_RECORD_DELTA || type == RF_RECORD_SAMPLES) return "shelves";
+  if (type == RF_RECORD_DELTA || type == RF_RECORD_SAMPLES || type == RF_RECORD_RESTOCK)
+    return "shelves";
   if (type == RF_RECORD_HAND) return "cameras";
   return "tracker";
 }
@@ -254,6 +255,7 @@ static rf_time_us record_time(const rf_record *r) {
     case RF_RECORD_SAMPLES: return r->u.samples.t;
     case RF_RECORD_DELTA: return r->u.delta.t1;
     case RF_RECORD_HAND: return r->u.hand.t1;
+    case RF_RECORD_RESTOCK: return r->u.restock.t1;
     case RF_RECORD_LINK: return r->u.link.t;
     case RF_RECORD_POSITION: return r->u.position.t;
     default: return r->u.enter.t;
@@ -304,7 +306,8 @@ static int read_next(feed *f) {
       f->skipped++;
       continue;
     }
-    if (f->held.type < RF_RECORD_ENTER || f->held.type > RF_RECORD_HAND) {
+    if ((f->held.type < RF_RECORD_ENTER || f->held.type > RF_RECORD_HAND) &&
+        f->held.type != RF_RECORD_RESTOCK) {
       f->skipped++; /* the store, outputs, truth: not a gateway's */
       continue;
     }

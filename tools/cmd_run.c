@@ -16,6 +16,7 @@
 
 typedef struct run_args {
   const char *path, *out_path, *method, *rejects_path, *journal, *journal_sync;
+  const char *calibration_out, *calibration_seed;
   int strict, sources, resume;
   run_setting settings[RF_PARAM_COUNT];
   char names[RF_PARAM_COUNT][64];
@@ -76,7 +77,7 @@ static int option_value(int argc, char **argv, int *i, const char *name, char **
   if (++*i >= argc)
     return -usage_error("run: %s needs %s", name,
                         name[1] == 'o' || strcmp(name, "--output") == 0 ||
-                                strcmp(name, "--rejects") == 0
+                                strcmp(name, "--rejects") == 0 || strncmp(name, "--calib", 7) == 0
                             ? "a file name"
                             : "a value");
   *value = argv[*i];
@@ -88,12 +89,11 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
   for (int i = 1; i < argc; ++i) {
     char *v = NULL;
     int got = 0, rc = 0;
-    static const char *const with_value[] = {"-o",        "--output",
-                                             "--param",   "--source-delay",
-                                             "--rejects", "--method",
-                                             "--journal", "--journal-sync"};
+    static const char *const with_value[] = {
+        "-o",       "--output",  "--param",        "--source-delay", "--rejects",
+        "--method", "--journal", "--journal-sync", "--calibration",  "--calibration-seed"};
     int which = -1;
-    for (int k = 0; k < 8 && which < 0; ++k) {
+    for (int k = 0; k < 10 && which < 0; ++k) {
       got = option_value(argc, argv, &i, with_value[k], &v);
       if (got < 0) return -got;
       if (got > 0) which = k;
@@ -105,6 +105,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
     else if (which == 5) a->method = v;
     else if (which == 6) a->journal = v;
     else if (which == 7) a->journal_sync = v;
+    else if (which == 8) a->calibration_out = v;
+    else if (which == 9) a->calibration_seed = v;
     if (rc != 0) return rc;
     if (which >= 0) continue;
     const char *arg = argv[i];
@@ -125,6 +127,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
     return usage_error("run: unknown method '%s' (fused, greedy)", a->method);
   if (a->delay_count > 0 && strcmp(a->method, "greedy") == 0)
     return usage_error("run: --source-delay is the engine's; the baseline has no sources");
+  if ((a->calibration_out || a->calibration_seed) && strcmp(a->method, "greedy") == 0)
+    return usage_error("run: --calibration is the engine's; the baseline has none");
   if ((a->resume || a->journal_sync) && a->journal == NULL)
     return usage_error("run: %s needs --journal DIR", a->resume ? "--resume" : "--journal-sync");
   if (a->journal_sync && strcmp(a->journal_sync, "every") != 0 &&
@@ -190,7 +194,9 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_
                    .rejects = rejects,
                    .sources_to = a->sources ? stderr : NULL,
                    .journal = journal,
-                   .resume = a->resume};
+                   .resume = a->resume,
+                   .calibration_seed = a->calibration_seed,
+                   .calibration_out = a->calibration_out};
   char err[600] = "";
   run_report report;
   int rc = run_method(reader, writer, &o, &report, err, sizeof err);

@@ -50,7 +50,13 @@ static rf_host *open_host(const run_options *o, rf_scenario_writer *out, char *e
     rc = rf_host_param_set(host, o->settings[k].name, o->settings[k].value);
   for (size_t k = 0; k < o->delay_count && rc == 0; ++k)
     rc = rf_host_source_delay(host, o->delays[k].name, o->delays[k].value);
+  if (rc == 0 && o->calibration_seed != NULL)
+    rc = read_calibration_seeds(o->calibration_seed, host, err, cap);
   if (rc == 0) return host;
+  if (err[0] != '\0') {
+    rf_host_free(host);
+    return NULL;
+  }
   snprintf(err, cap, "%s", rf_host_errmsg(host));
   rf_host_free(host);
   return NULL;
@@ -70,7 +76,7 @@ static size_t utf8_length(const unsigned char *s) {
 
 /* s as a JSON string: quotes, backslashes and control characters escaped; a byte that is not
  * part of a whole UTF-8 sequence (a message cut short mid-character) as U+FFFD. */
-static void put_json_string(FILE *f, const char *s) {
+void put_json_string(FILE *f, const char *s) {
   const unsigned char *p = (const unsigned char *)s;
   fputc('"', f);
   while (*p) {
@@ -187,6 +193,10 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
   }
   rf_host_get_counts(host, &report->counts);
   if (o->sources_to != NULL) print_sources(o->sources_to, rf_host_engine(host));
+  if (rc == 0 && o->calibration_out != NULL && rf_host_engine(host) != NULL &&
+      write_calibration(o->calibration_out, rf_host_engine(host), rf_host_store(host), err, cap) !=
+          0)
+    rc = RF_EIO;
   rf_host_free(host);
   return rc;
 }

@@ -45,6 +45,9 @@ typedef struct run_options {
    * past (rf_journal, journal.h). */
   rf_journal *journal;
   int resume;
+  /* When not NULL: the engine's calibration is seeded from this file before it starts, and
+   * written to that one at the end (read_calibration_seeds, write_calibration). */
+  const char *calibration_seed, *calibration_out;
 } run_options;
 
 /* What a run set aside: the host's counts, and lines that did not read. */
@@ -62,6 +65,20 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
 
 /* "12 records set aside: 9 duplicate, 3 unknown_shopper" (nothing when none was). */
 void print_setaside_summary(FILE *f, const char *path, const run_report *report);
+
+/* s as a JSON string: quotes, backslashes and control characters escaped. */
+void put_json_string(FILE *f, const char *s);
+
+/* The engine's calibration as one JSON object (docs/format.md, "Calibration"):
+ * {"plates":[{"plate","gain","sd","prior","evidence"}...],
+ *  "products":[{"sku","weight_g","sd_g","catalog_g","prior_g","evidence"}...]}. 0, or non-zero
+ * with a message in err. */
+int write_calibration(const char *path, const rf_engine *engine, const rf_store *store, char *err,
+                      size_t cap);
+
+/* Seeds the host's calibration from a file write_calibration wrote (yesterday's): each plate's
+ * gain and each product's weight_g, with their sd. 0, or non-zero with a message in err. */
+int read_calibration_seeds(const char *path, rf_host *host, char *err, size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */
 int score_output(rf_scenario_reader *truth, rf_scenario_reader *output, rf_eval_scores *scores,

@@ -26,12 +26,21 @@ def version():
     return subprocess.check_output(["pkg-config", "--modversion", "retailfuse"], text=True).strip()
 
 
+def blas_libraries(build):
+    """LAPACKE and OpenBLAS when the build tree calibrates with them (RF_WITH_BLAS)."""
+    try:
+        cache = open(os.path.join(build, "CMakeCache.txt")).read()
+    except OSError:
+        return []
+    return ["lapacke", "openblas"] if "RF_WITH_BLAS:BOOL=ON" in cache else []
+
+
 def library():
     build = os.environ.get("RETAILFUSE_BUILD")
     if build:
         return dict(include_dirs=[os.path.join(root, "include")],
                     extra_objects=[os.path.join(build, "lib", "libretailfuse.a")],
-                    libraries=["cjson", "protobuf-c", "m"])
+                    libraries=["cjson", "protobuf-c"] + blas_libraries(build) + ["m"])
     try:
         cflags = shlex.split(subprocess.check_output(
             ["pkg-config", "--cflags", "retailfuse"], text=True))

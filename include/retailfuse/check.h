@@ -10,14 +10,14 @@
  * from scenario records.
  *
  * Sources. Every input event comes from a source: its `source` (record.h), or else its kind's
- * default — "shelves" for delta and samples, "cameras" for hand, "tracker" for enter, exit, link
- * and position (a record naming "shelves" joins the default one). Each source keeps its own
- * latest time: a record is late, and refused (RF_ELATE), when its time (a delta's or hand's t1,
- * a samples record's last reading, otherwise its t) is earlier than its source's latest time
- * minus the delay allowed for the record, which is, first that applies:
+ * default — "shelves" for delta, samples and restock, "cameras" for hand, "tracker" for enter,
+ * exit, link and position (a record naming "shelves" joins the default one). Each source keeps
+ * its own latest time: a record is late, and refused (RF_ELATE), when its time (a delta's,
+ * hand's or restock's t1, a samples record's last reading, otherwise its t) is earlier than its
+ * source's latest time minus the delay allowed for the record, which is, first that applies:
  *   1. the delay set for the source by name (rf_scenario_check_source_delay);
  *   2. LATENESS_S, once it was set (rf_scenario_check_param_set): one delay for every source;
- *   3. the default of the record's kind: RF_CHECK_SHELVES_DELAY_S for delta and samples,
+ *   3. the default of the record's kind: RF_CHECK_SHELVES_DELAY_S for delta, samples and restock,
  *      RF_CHECK_CAMERAS_DELAY_S for hand, RF_CHECK_TRACKER_DELAY_S for the others (a named
  *      source takes the default of the kind of each record it sends).
  * A record exactly at the limit is in time. A record with a `seq` whose source already sent that

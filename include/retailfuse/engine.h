@@ -98,7 +98,22 @@ typedef struct rf_engine rf_engine;
   XX(LEARN, 1.0, 0.0, 1.0,                                                                         \
      "1: learn MISSED_HAND_RATE, WRONG_ID_RATE, and NOISE_G and SD_FRACTION (for shelves and "     \
      "products that declare none) from the store's own decisions, starting from their values "     \
-     "(a value set by hand is kept); 0: keep them as set")
+     "(a value set by hand is kept); 0: keep them as set")                                         \
+  XX(CALIBRATE, 1.0, 0.0, 1.0,                                                                     \
+     "1: learn each plate's gain and each product's item weight from confident readings and "      \
+     "announced restocks, and read changes with them (rf_engine_calibration); 0: unit gains and "  \
+     "the catalogue's weights")                                                                    \
+  XX(CALIB_CONF, 0.95, 0.5, 1.0, "readings at least this probable teach the calibration")          \
+  XX(CALIB_MEMORY_S, 14400.0, 60.0, 1e7,                                                           \
+     "the calibration forgets its evidence with this time constant (s): gains drift with "         \
+     "temperature, items' weights with their batch")                                               \
+  XX(GAIN_SD, 0.01, 1e-4, 0.5, "how far a plate's gain may be from 1 before any evidence (share)") \
+  XX(WEIGHT_SD, 0.02, 1e-4, 0.5,                                                                   \
+     "how far a product's mean item weight may be from its catalogue weight before any evidence "  \
+     "(share)")                                                                                    \
+  XX(CALIB_STEP, 0.003, 1e-5, 0.5,                                                                 \
+     "the most one reading moves a plate's gain or a product's weight (share): a wrong decision, " \
+     "however sure, cannot drag them")
 
 /* The engine's own parameters, then its load-cell segmenter's (loadcell.h) as LOADCELL_<name>:
  * RF_PARAM_LOADCELL_SETTLE_S, ... — set before the first samples record. */
@@ -132,7 +147,8 @@ RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double 
   XX(ALREADY_IN, "already_in", "an enter for a shopper already in the store")                      \
   XX(NOT_IN, "not_in", "an exit or link for a shopper not in the store")                           \
   XX(LATE, "late", "behind the clock by more than LATENESS_S, or readings older than the plate's") \
-  XX(BAD_NUMBER, "bad_number", "a number not finite, out of its range, or times out of order")
+  XX(BAD_NUMBER, "bad_number", "a number not finite, out of its range, or times out of order")     \
+  XX(UNKNOWN_SKU, "unknown_sku", "a restock of a product that is not in the store")
 
 typedef enum rf_setaside_reason {
 #define RF__SETASIDE_ENUM(name, str, desc) RF_SETASIDE_##name,
@@ -215,6 +231,40 @@ RF_EXTERN int rf_engine_finish(rf_engine *engine);
 
 /* The next output record in *out: 0, or RF_ITEROVER when none is waiting. */
 RF_EXTERN int rf_engine_poll(rf_engine *engine, rf_record *out);
+
+/* The calibration (CALIBRATE; docs/format.md, "Calibration"): every plate's gain and every
+ * product's item weight as the engine has learned them — from readings at least CALIB_CONF
+ * probable and from restocks staff announced — and reads the store's changes with. */
+typedef enum rf_scale_kind {
+  RF_SCALE_GAIN = 0,  /* a plate's gain: grams it reads per gram laid on it */
+  RF_SCALE_WEIGHT = 1 /* a product's mean item weight (g) */
+} rf_scale_kind;
+
+typedef struct rf_scale {
+  rf_scale_kind kind;
+  const char *id;  /* the plate's id, or the product's sku */
+  double value;    /* the gain, or the weight in grams */
+  double sd;       /* its uncertainty, in the same unit (a seed's: <= 0 for GAIN_SD, WEIGHT_SD) */
+  double prior;    /* what it started from: 1 or a seed; the catalogue's weight or a seed */
+  double evidence; /* the readings that involved it, each counted by its probability */
+} rf_scale;
+
+/* Receives one scale; a non-zero return stops the listing and is returned. */
+typedef int (*rf_scale_fn)(const rf_scale *scale, void *payload);
+
+/* Every plate's gain (in the store's plate order), then every product's weight, to fn. Before
+ * any decision or seed, or with CALIBRATE 0, the priors (unit gains, the catalogue) with no
+ * evidence. The values survive a journal restore as everything else does: the same records (and
+ * seeds) give the same values. RF_EINVAL for NULL. */
+RF_EXTERN int rf_engine_calibration(const rf_engine *engine, rf_scale_fn fn, void *payload);
+
+/* Seeds one scale — yesterday's estimate, say: the engine starts from `value` within `sd`
+ * instead of from 1 or the catalogue (kind and id name it; prior and evidence are ignored). Set
+ * the parameters first: the calibration is made at its first use (a seed, or the first decision)
+ * with the parameters of that moment. RF_ENOMEM; RF_ENOTFOUND for an id the store lacks; RF_ERANGE
+ * for a gain outside (0.5, 2), a weight outside half to twice the catalogue's, or an sd not finite;
+ * RF_EMISUSE with CALIBRATE 0; RF_EINVAL for NULL. */
+RF_EXTERN int rf_engine_calibration_seed(rf_engine *engine, const rf_scale *scale);
 
 /* A shopper's cart (its owner's, when linked): the quantity of every product into
  * qty[rf_store_product_count(store)]. RF_ENOTFOUND for a shopper who never entered, or one

@@ -57,6 +57,7 @@ typedef struct rf_host_counts {
   uint64_t diffs, receipts; /* output handed on */
   uint64_t set_aside;       /* records set aside (an anonymous hand is taken and set aside) */
   uint64_t by_reason[RF_HOST_REASON_COUNT];
+  uint64_t seeds_refused; /* calibration seeds the engine refused when it started */
 } rf_host_counts;
 
 RF_EXTERN int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator);
@@ -98,6 +99,13 @@ RF_EXTERN const rf_engine *rf_host_engine(const rf_host *host);
  * does when its sources are quiet. Nothing for the baseline, or before the method started.
  * RF_ERANGE for a time beyond the engine's range; RF_ENOMEM and RF_EBEHIND as for a push. */
 RF_EXTERN int rf_host_advance(rf_host *host, rf_time_us now);
+
+/* Seeds a scale of the engine's calibration (rf_engine_calibration_seed), applied when the engine
+ * starts, after the parameters: a host restarted from its journal seeds again and ends where it
+ * was. The id is copied. A seed the engine refuses then (an id its store lacks, a value out of
+ * range) is left out and counted (rf_host_counts.seeds_refused). RF_ENOTFOUND for the
+ * baseline; RF_EMISUSE once the method has started; RF_EINVAL for NULL; RF_ENOMEM. */
+RF_EXTERN int rf_host_calibration_seed(rf_host *host, const rf_scale *scale);
 
 /* End of input: the method decides what is left and emits the remaining receipts (nothing when
  * no event came). */

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-/* XX(name, type string) — in the order of docs/format.md. */
+/* XX(name, type string) — in the order of docs/format.md (restock, added later, last). */
 #define RF_RECORD_TYPE_MAP(XX) \
   XX(PRODUCT, "product")       \
   XX(SHELF, "shelf")           \
@@ -36,7 +36,8 @@ extern "C" {
   XX(HAND, "hand")             \
   XX(DIFF, "diff")             \
   XX(RECEIPT, "receipt")       \
-  XX(TRUTH, "truth")
+  XX(TRUTH, "truth")           \
+  XX(RESTOCK, "restock")
 
 typedef enum rf_record_type {
 #define RF__RECORD_ENUM(name, str) RF_RECORD_##name,
@@ -152,6 +153,17 @@ typedef struct rf_truth_rec {
   int64_t qty; /* != 0 */
 } rf_truth_rec;
 
+/* Staff announce that they put `qty` items of `sku` on `shelf` (qty > 0) or took them off it
+ * (qty < 0) over [t0, t1] — a store's staff app or back office says so. The shelf changes it
+ * explains are nobody's purchase, and each tells the engine's calibration what the items weigh
+ * on those plates. Appended after truth: the type numbers before it do not move. */
+typedef struct rf_restock_rec {
+  const char *shelf;
+  const char *sku;
+  rf_time_us t0, t1; /* t0 <= t1 */
+  int64_t qty;       /* != 0 */
+} rf_restock_rec;
+
 typedef struct rf_record {
   rf_record_type type;
   uint64_t line; /* 1-based line number when read; ignored by the writer */
@@ -176,6 +188,7 @@ typedef struct rf_record {
     rf_diff_rec diff;
     rf_receipt_rec receipt;
     rf_truth_rec truth;
+    rf_restock_rec restock;
   } u;
 } rf_record;
 

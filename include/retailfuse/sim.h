@@ -4,8 +4,10 @@
  * The simulator builds a store (gondolas of shelves of plates, a crowded catalog, facings of
  * items), lets shoppers walk in, reach into shelves, take and put back items (on the wrong shelf
  * too), and records what the sensors would report — load-cell weight changes and camera hand
- * visits with their imperfections — as scenario records, plus the truth: every real take and
- * put-back and every cart's final content. The same parameters and seed give the same records.
+ * visits with their imperfections, and staff's restock announcements when asked — as scenario
+ * records, plus the truth: every real take and put-back and every cart's final content. Plates
+ * may misread by a drifting gain and items weigh other than the catalogue says; rf_sim_scales
+ * tells by how much. The same parameters and seed give the same records.
  *
  * Parameters are named knobs (rf_sim_knob_count / rf_sim_knob) so a preset can be adjusted one
  * knob at a time, from code or from the command line (`retailfuse sim --set name=value`).
@@ -98,9 +100,21 @@ typedef struct rf_sim_params {
   double rush_at_s;  /* when the rush starts on the store clock */
   int declared;      /* 1: shelf records declare their noise and product records their items'
                         spread; 0: neither (a store that does not know them) */
+  /* scales and catalogue errors (docs/simulator.md), 0 in every preset: what a store's load
+   * cells and products really do, unlike what is declared. Drawn from streams of their own right
+   * after the store is built; rf_sim_scales reports the values a run uses */
+  double gain_sd;           /* each plate's gain: 1 + a normal of this sd (0.01: 1 %); a plate
+                               reads gain x load */
+  double gain_drift;        /* temperature: each plate's gain times 1 + a_k sin(2 pi t / 1 day +
+                               phi), a_k normal of this sd, phi one phase for the store */
+  double weight_error;      /* each product's true mean item weight: the catalogue's (its product
+                               record's) x (1 + u), u uniform in [-this, +this] */
+  double batch_sd;          /* batches (a facing's first stock, each restock): the batch's mean is
+                               the true mean x (1 + a normal of this sd) */
+  double restock_announced; /* share of staff restock reaches announced with a restock record */
 } rf_sim_params;
 
-#define RF_SIM_PARAMS_VERSION 4
+#define RF_SIM_PARAMS_VERSION 5
 
 /* The presets: "easy", "busy", "adversarial", "day", "large", "chaos" (busy with every
  * stream fault on), and the realistic ones: "realistic" (busy traffic in a varied layout with
@@ -149,6 +163,24 @@ RF_EXTERN int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_s
 
 /* Checks parameters; on error writes a message naming the knob into buf. */
 RF_EXTERN int rf_sim_check(const rf_sim_params *params, char *buf, size_t cap);
+
+/* The truth of the scales, for measuring calibration: receive one plate's gain at a time (a
+ * reading of a load L is gain x L), and one product's true mean item weight (before the spread
+ * of its batches) with its catalogue weight (what its product record says). A non-zero return
+ * stops rf_sim_scales with that code. */
+typedef int (*rf_sim_plate_fn)(const char *plate, double gain, void *payload);
+typedef int (*rf_sim_product_fn)(const char *sku, double true_mean_g, double catalog_g,
+                                 void *payload);
+
+/* Builds the store rf_sim_run builds with the same parameters and seed (no shoppers) and reports
+ * the values that run uses: every plate's gain at store time t (microseconds, as event times)
+ * to `plates`, in store order (shelf by shelf, left to right), then every product's weights to
+ * `products`, in catalogue order; either may be NULL. With every scale knob 0 each gain is 1 and
+ * each true mean is the catalogue weight. Returns 0, rf_sim_check's code for bad parameters,
+ * RF_EINVAL for NULL params, RF_ENOMEM, or a callback's code. */
+RF_EXTERN int rf_sim_scales(const rf_sim_params *params, uint64_t seed, rf_time_us t,
+                            rf_sim_plate_fn plates, rf_sim_product_fn products, void *payload,
+                            const rf_allocator *allocator);
 
 #ifdef __cplusplus
 }

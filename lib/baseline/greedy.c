@@ -336,6 +336,7 @@ int rf_greedy_push(rf_greedy *g, const rf_record *r) {
     case RF_RECORD_EXIT: rc = rf__ledger_exit(&g->ledger, &r->u.exit, &g->err); break;
     case RF_RECORD_LINK: rc = rf__ledger_link(&g->ledger, &r->u.link, &g->err); break;
     case RF_RECORD_POSITION: break; /* the baseline does not use positions */
+    case RF_RECORD_RESTOCK: break;  /* nor staff's restocks */
     case RF_RECORD_HAND: {
       int64_t who = -1;
       if (rf_store_find_shelf(g->store, r->u.hand.shelf, &shelf) != 0) {

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "calibrate.h"
 #include "core/alloc.h"
 #include "emit.h"
 #include "loose.h"
@@ -14,6 +15,7 @@
 #include "retailfuse/status.h"
 #include "revise.h"
 #include "runs.h"
+#include "restock.h"
 #include "split.h"
 #include "weighing.h"
 
@@ -280,6 +282,8 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
   if (ch.conf > 1.0) ch.conf = 1.0;
   /* The reading teaches the store's weighing noise, as probable as it is whoever made it. */
   rf__teach_weighing(e, c, ch.w, exp(same - ch.all));
+  /* And, when sure enough, the plates' gains and the items' weights. */
+  if (rf__teach_reading(e, c, ch.w, exp(same - ch.all)) != 0) return RF_ENOMEM;
   ch.cart = rf__ledger_cart_of(&e->ledger, best);
   rf_time_us t = c->t1 + b->wait;
   int64_t seq;
@@ -300,6 +304,8 @@ static int decide_row(rf_engine *e, f_batch *b, size_t r) {
   const f_change *c = &row->change;
   const f_columns k = {b->hand_of, b->cols, b->L, b->L0};
   e->deciding_faulty = c->faulty;
+  int restock = rf__restock_decide(e, c); /* staff said so: nobody's, no diff */
+  if (restock != 0) return restock < 0 ? RF_ENOMEM : 0;
   double unexplained_p;
   uint32_t best = row_posterior(e, b, r, &unexplained_p);
   if (c->total < 0 && b->cols >= 2) {
@@ -361,7 +367,9 @@ static int decide_batch(rf_engine *e, int everything) {
   }
   b.shoppers = rf__ledger_count(&e->ledger);
   b.hands = e->hand_count;
-  if (reserve_batch(e, &b) != 0) return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  if (reserve_batch(e, &b) != 0 || rf__calibration_ready(e) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
+  for (size_t r = 0; r < b.due; ++r) rf__calibrate_change(e, &e->pending[r]);
   b.missed = e->param[RF_PARAM_MISSED_HAND_RATE];
   /* A hand visit that explains no change must have moved nothing: explaining a change by it
    * spares that cost. Dividing every column by it is the same as charging the unused ones. */
@@ -374,8 +382,15 @@ static int decide_batch(rf_engine *e, int everything) {
   const f_learn learnt = e->learn; /* a try that fails for memory teaches nothing */
   for (size_t r = 0; r < b.due && rc == 0; ++r) rc = decide_row(e, &b, r);
   e->deciding_faulty = 0;
-  if (rc != 0) e->learn = learnt;
+  if (rc != 0) {
+    e->learn = learnt;
+    rf__calibration_unstage(e);
+    rf__restocks_unstage(e);
+  }
   if (rc == 0) {
+    rf__calibration_commit(e);
+    rf__restocks_commit(e);
+    rf__restocks_forget(e);
     mark_used(e, &b);
     rf__learn_apply(&e->learn, e->param);
     e->stats.decisions += b.due;

@@ -65,6 +65,10 @@ static uint64_t content_print(uint64_t h, const rf_record *r) {
         h = mix_double(mix_string(h, r->u.delta.plates[k].plate), r->u.delta.plates[k].g);
       return h;
     case RF_RECORD_HAND: return hand_print(h, &r->u.hand);
+    case RF_RECORD_RESTOCK:
+      h = mix_string(mix_string(h, r->u.restock.shelf), r->u.restock.sku);
+      h = mix(mix(h, (uint64_t)r->u.restock.t0), (uint64_t)r->u.restock.t1);
+      return mix(h, (uint64_t)r->u.restock.qty);
     default: return h;
   }
 }

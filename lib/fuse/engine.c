@@ -86,6 +86,8 @@ void rf_engine_free(rf_engine *e) {
   rf_assign_workspace_free(e->ws);
   rf_loadcell_free(e->loadcell);
   rf__free(a, e->event_g);
+  rf__calib_free(e->calib);
+  rf__free(a, e->restocks);
   rf_allocator copy = e->alloc;
   rf__free(&copy, e);
 }

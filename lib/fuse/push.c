@@ -7,6 +7,7 @@
 #include "emit.h"
 #include "intake.h"
 #include "late.h"
+#include "restock.h"
 #include "record/record.h"
 #include "retailfuse/status.h"
 #include "screen.h"
@@ -65,6 +66,9 @@ static int host_bug(rf_engine *e, const rf_record *r) {
       for (size_t k = 0; k < r->u.delta.plate_count; ++k)
         if (no_id(r->u.delta.plates[k].plate)) return missing(e, r, "plate id");
       return 0;
+    case RF_RECORD_RESTOCK:
+      if (no_id(r->u.restock.shelf)) return missing(e, r, "shelf id");
+      return no_id(r->u.restock.sku) ? missing(e, r, "sku") : 0;
     case RF_RECORD_HAND:
       if (no_id(r->u.hand.shelf)) return missing(e, r, "shelf id");
       if (r->u.hand.sku_score_count > 0 && r->u.hand.sku_scores == NULL)
@@ -89,9 +93,11 @@ typedef struct origin {
 static origin origin_of(const rf_engine *e, const rf_record *r) {
   static const char *const defaults[] = {"shelves", "cameras", "tracker"};
   origin o;
-  o.kind = r->type == RF_RECORD_HAND                                    ? F_CAMERAS
-           : r->type == RF_RECORD_DELTA || r->type == RF_RECORD_SAMPLES ? F_SHELVES
-                                                                        : F_TRACKER;
+  o.kind = r->type == RF_RECORD_HAND ? F_CAMERAS
+           : r->type == RF_RECORD_DELTA || r->type == RF_RECORD_SAMPLES ||
+                   r->type == RF_RECORD_RESTOCK
+               ? F_SHELVES
+               : F_TRACKER;
   o.name = r->source != NULL && r->source[0] != '\0' ? r->source : defaults[o.kind];
   o.index = rf__sources_find(&e->sources, o.name);
   return o;
@@ -191,6 +197,7 @@ static int take(rf_engine *e, const rf_record *r, int anonymous) {
     case RF_RECORD_POSITION: return take_position(e, &r->u.position);
     case RF_RECORD_DELTA: return rf__take_delta(e, &r->u.delta);
     case RF_RECORD_SAMPLES: return rf__take_samples(e, &r->u.samples);
+    case RF_RECORD_RESTOCK: return rf__take_restock(e, &r->u.restock);
     case RF_RECORD_HAND: {
       rf_hand_rec hand = r->u.hand;
       uint32_t known;

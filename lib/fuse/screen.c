@@ -68,6 +68,11 @@ int rf__screen_numbers(rf_engine *e, const rf_record *r) {
       return rc;
     }
     case RF_RECORD_HAND: return hand_numbers(e, r);
+    case RF_RECORD_RESTOCK: {
+      int rc = span_numbers(e, r, r->u.restock.t0, r->u.restock.t1);
+      if (rc < 0 && r->u.restock.qty == 0) rc = bad(e, r, "qty", "is 0");
+      return rc;
+    }
     default: return -1;
   }
 }
@@ -163,6 +168,14 @@ int rf__screen_ids(rf_engine *e, const rf_record *r, int *anonymous) {
                       r->u.delta.shelf);
       return plate_ids(e, &r->u.delta, found);
     case RF_RECORD_HAND: return hand_ids(e, &r->u.hand, anonymous);
+    case RF_RECORD_RESTOCK:
+      if (rf_store_find_shelf(e->store, r->u.restock.shelf, &found) != 0)
+        return refuse(e, RF_SETASIDE_UNKNOWN_SHELF, "restock: shelf '%s' is not in the store",
+                      r->u.restock.shelf);
+      if (rf_store_find_product(e->store, r->u.restock.sku, &found) != 0)
+        return refuse(e, RF_SETASIDE_UNKNOWN_SKU, "restock: sku '%s' is not in the store",
+                      r->u.restock.sku);
+      return -1;
     default: return -1;
   }
 }

@@ -6,6 +6,7 @@
 #ifndef RF_FUSE_STATE_H
 #define RF_FUSE_STATE_H
 
+#include "calib/calib.h"
 #include "cart/ledger.h"
 #include "core/errbuf.h"
 #include "core/slots.h"
@@ -43,8 +44,17 @@ typedef struct f_change {
   int reported;    /* how many plates the record listed */
   int faulty;      /* a plate that moved in it was faulty (raw readings only) */
   int lists_quiet; /* the plates listed that did not move show their noise (delta records) */
+  int calibrated;  /* its plates' changes were read with the calibration's gains (calibrate.h) */
   double total, center_x;
 } f_change;
+
+/* A restock staff announced (restock.h): `left` of its items not yet matched to a change, `held`
+ * of those matched in the batch being decided (theirs once it stands). */
+typedef struct f_restock {
+  uint32_t shelf, product;
+  rf_time_us t0, t1;
+  int64_t qty, left, held;
+} f_restock;
 
 typedef struct f_loose { /* an item put back where it does not belong */
   uint32_t shelf, product;
@@ -153,6 +163,9 @@ struct rf_engine {
   f_swaps swaps;       /* tracks passing close, and jumps that may swap them back */
   f_stitches stitches; /* ids a tracker broke off from shoppers' tracks */
   f_learn learn;       /* the nuisance rates the store shows */
+  rf__calib *calib;    /* plate gains and product weights (calibrate.h); NULL until first used */
+  f_restock *restocks; /* announced, in the order of their ends */
+  size_t restock_count, restock_cap;
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */

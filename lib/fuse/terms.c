@@ -5,6 +5,8 @@
 
 #include "terms.h"
 
+#include "calibrate.h"
+
 #define TWO_PI 6.283185307179586
 /* Nobody's change (noise, an unknown item) is spread flat over this many grams. */
 #define UNEXPLAINED_SPAN_G 2000.0
@@ -36,11 +38,17 @@ double rf__noise_of(const rf_engine *e, uint32_t shelf) {
   return n > 0.05 ? n : 0.05;
 }
 
-void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
+void rf__item_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
   rf_product_def def;
   rf_store_product(e->store, p, &def);
-  *w = def.weight_g;
-  *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * def.weight_g;
+  *w = rf__learned_weight(e, p, def.weight_g);
+  *sd = def.has_weight_sd ? def.weight_sd_g : e->param[RF_PARAM_SD_FRACTION] * *w;
+}
+
+void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd) {
+  rf__item_weight(e, p, w, sd);
+  const double scale = rf__scale_sd(e, p) * *w;
+  if (scale > 0) *sd = sqrt(*sd * *sd + scale * scale);
 }
 
 void rf__spans_of(const rf_engine *e, const f_change *c, const double *lo, const double *hi,

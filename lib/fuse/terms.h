@@ -39,8 +39,14 @@ static inline double rf__logsumexp_add(double a, double b) {
 /* The noise of the shelf's plates in grams (its own, else the engine's), at least 0.05. */
 double rf__noise_of(const rf_engine *e, uint32_t shelf);
 
-/* The weight of one item of product p and its spread (sd), in grams. */
+/* The weight of one item of product p and its spread (sd), in grams, as hypotheses weigh it:
+ * the calibration's learned weight, and the item's own spread widened by what the calibration
+ * does not know yet (a 3 % catalogue error is no surprise before any evidence, and 5 sd after a
+ * day of it). */
 void rf__product_weight(const rf_engine *e, uint32_t p, double *w, double *sd);
+
+/* The same with the item's own spread alone (what the store declared, or SD_FRACTION). */
+void rf__item_weight(const rf_engine *e, uint32_t p, double *w, double *sd);
 
 /* Log-likelihood of the change if weight[i] grams (spread var_items[i]) moved within the span
  * [lo[i], hi[i]] along the shelf, for each of `spans` spans (1 or 2): the total fits the summed

@@ -1,6 +1,7 @@
 /* What a decided reading teaches about the weighing noise: weighing.h and learn.h. */
 #include "weighing.h"
 
+#include "calibrate.h"
 #include "terms.h"
 
 /* Listed plates entirely outside [lo, hi] moved by noise alone when the reading is right: each
@@ -23,10 +24,11 @@ void rf__teach_weighing(rf_engine *e, const f_change *c, const f_what *w, double
   for (int k = 0; k < w->parts; ++k) {
     rf_product_def prod;
     rf_store_product(e->store, w->product[k], &prod);
-    const double q = (double)w->qty[k];
-    gap -= q * prod.weight_g;
+    const double q = (double)w->qty[k],
+                 weight = rf__learned_weight(e, w->product[k], prod.weight_g);
+    gap -= q * weight;
     if (prod.has_weight_sd) known += q * prod.weight_sd_g * prod.weight_sd_g;
-    else u += q * prod.weight_g * prod.weight_g;
+    else u += q * weight * weight;
   }
   double r = (double)c->reported;
   if (def.has_noise) {

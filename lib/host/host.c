@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
+#include "record/record.h"
 #include "retailfuse/check.h"
 #include "retailfuse/greedy.h"
 #include "retailfuse/host.h"
@@ -11,6 +12,12 @@
 
 #define MOST_SETTINGS 64
 #define MOST_SOURCES 256
+
+/* A seed kept until the engine starts: the scale, its id owned. */
+struct host_seed {
+  rf_scale scale;
+  char *id;
+};
 
 struct rf_host {
   rf_allocator alloc;
@@ -30,6 +37,8 @@ struct rf_host {
   int sources; /* delays to set by name when the engine starts */
   char *source[MOST_SOURCES];
   double source_delay[MOST_SOURCES];
+  struct host_seed *seeds; /* calibration seeds to give the engine when it starts */
+  size_t seed_count, seed_cap;
   int setaside; /* the last push's reason, -1 */
   rf_host_counts counts;
   rf__errbuf err;
@@ -61,6 +70,8 @@ void rf_host_free(rf_host *h) {
   rf_greedy_free(h->greedy);
   rf_scenario_check_free(h->check);
   for (int k = 0; k < h->sources; ++k) rf__free(&h->alloc, h->source[k]);
+  for (size_t k = 0; k < h->seed_count; ++k) rf__free(&h->alloc, h->seeds[k].id);
+  rf__free(&h->alloc, h->seeds);
   rf_allocator a = h->alloc;
   rf__free(&a, h);
 }
@@ -127,6 +138,24 @@ int rf_host_source_delay(rf_host *h, const char *source, double seconds) {
   return 0;
 }
 
+int rf_host_calibration_seed(rf_host *h, const rf_scale *scale) {
+  if (h == NULL || scale == NULL || scale->id == NULL) return RF_EINVAL;
+  rf__error_clear(&h->err);
+  if (h->method != RF_METHOD_FUSED)
+    return rf__error(&h->err, RF_ENOTFOUND, "%s: the baseline has no calibration", scale->id);
+  if (h->engine != NULL)
+    return rf__error(&h->err, RF_EMISUSE, "%s: seeds are set before the first event", scale->id);
+  char *id = rf__strdup(&h->alloc, scale->id);
+  if (id == NULL || RF__RESERVE(&h->alloc, h->seeds, h->seed_cap, h->seed_count + 1) != 0) {
+    rf__free(&h->alloc, id);
+    return rf__error(&h->err, RF_ENOMEM, "out of memory");
+  }
+  h->seeds[h->seed_count].scale = *scale;
+  h->seeds[h->seed_count].scale.id = id;
+  h->seeds[h->seed_count++].id = id;
+  return 0;
+}
+
 void rf_host_set_source_output(rf_host *h, rf_engine_source_fn on_source, void *payload) {
   if (h == NULL) return;
   h->on_source = on_source;
@@ -187,6 +216,12 @@ static int start_method_once(rf_host *h) {
              : rf_greedy_param_set(h->greedy, (rf_greedy_param)h->setting[k], h->value[k]);
     if (rc != 0) return rf__error(&h->err, rc, "%s", method_errmsg(h));
   }
+  h->counts.seeds_refused = 0;
+  for (size_t k = 0; k < h->seed_count; ++k) {
+    rc = rf_engine_calibration_seed(h->engine, &h->seeds[k].scale);
+    if (rc == RF_ENOMEM) return rf__error(&h->err, rc, "out of memory");
+    h->counts.seeds_refused += rc != 0;
+  }
   return 0;
 }
 
@@ -226,6 +261,11 @@ static int checker_reason(rf_host *h, const rf_record *rec, int rc) {
         return RF_SETASIDE_UNKNOWN_SHOPPER;
       if (rec->type == RF_RECORD_HAND || rec->type == RF_RECORD_DELTA)
         return RF_SETASIDE_UNKNOWN_SHELF;
+      if (rec->type == RF_RECORD_RESTOCK) /* its shelf, or else its sku, is not in the store */
+        return rf_store_find_shelf(rf_scenario_check_store(h->check), rec->u.restock.shelf,
+                                   &shelf) != 0
+                   ? RF_SETASIDE_UNKNOWN_SHELF
+                   : RF_SETASIDE_UNKNOWN_SKU;
       if (rec->type == RF_RECORD_SAMPLES) return RF_SETASIDE_UNKNOWN_PLATE;
       if (rec->type == RF_RECORD_POSITION) return RF_SETASIDE_UNKNOWN_SHOPPER;
       return RF_SETASIDE_NOT_IN;
@@ -280,7 +320,7 @@ int rf_host_push(rf_host *h, const rf_record *rec) {
   if (h == NULL || rec == NULL) return RF_EINVAL;
   rf__error_clear(&h->err);
   h->setaside = -1;
-  int event = rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND;
+  int event = rf__record_is_input(rec->type);
   int rc;
   /* The method starts before the first event is taken (asking for the store finishes it), so a
    * start that fails leaves the record untaken: push it again. */

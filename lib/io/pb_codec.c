@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "record/record.h"
 #include "record_check.h"
 #include "retailfuse.pb-c.h"
 #include "retailfuse/status.h"
@@ -195,6 +196,7 @@ typedef struct messages {
   Retailfuse__Diff diff;
   Retailfuse__Receipt receipt;
   Retailfuse__Truth truth;
+  Retailfuse__Restock restock;
 } messages;
 
 static void init_messages(messages *m) {
@@ -214,6 +216,7 @@ static void init_messages(messages *m) {
   retailfuse__diff__init(&m->diff);
   retailfuse__receipt__init(&m->receipt);
   retailfuse__truth__init(&m->truth);
+  retailfuse__restock__init(&m->restock);
 }
 
 static void encode_store(const rf_record *rec, messages *m, Retailfuse__Record *r) {
@@ -298,10 +301,20 @@ static void encode_outcome(const rf_record *rec, messages *m, Retailfuse__Record
   }
 }
 
+static void encode_restock(const rf_restock_rec *x, messages *m, Retailfuse__Record *r) {
+  m->restock.shelf = STR(x->shelf);
+  m->restock.sku = STR(x->sku);
+  m->restock.t0 = x->t0;
+  m->restock.t1 = x->t1;
+  m->restock.qty = x->qty;
+  r->kind_case = RETAILFUSE__RECORD__KIND_RESTOCK;
+  r->restock = &m->restock;
+}
+
 /* rec's message into *r (pointing into m and the encoder's slots). */
 static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
                          Retailfuse__Record *r) {
-  if (rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND) {
+  if (rf__record_is_input(rec->type)) {
     r->source = STR(rec->source);
     r->has_seq = rec->has_seq;
     r->seq = rec->seq;
@@ -335,6 +348,7 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
       return encode_receipt(enc, &rec->u.receipt, &m->receipt);
     case RF_RECORD_DIFF:
     case RF_RECORD_TRUTH: encode_outcome(rec, m, r); return 0;
+    case RF_RECORD_RESTOCK: encode_restock(&rec->u.restock, m, r); return 0;
     case RF_RECORD_TYPE_COUNT: break;
   }
   return RF_EINVAL;
@@ -585,6 +599,12 @@ static int decode_plain(const Retailfuse__Record *m, rf_record *out) {
       out->type = RF_RECORD_TRUTH;
       out->u.truth = (rf_truth_rec){m->truth->t, m->truth->shopper, m->truth->sku, m->truth->qty};
       return 1;
+    case RETAILFUSE__RECORD__KIND_RESTOCK: {
+      const Retailfuse__Restock *x = m->restock;
+      out->type = RF_RECORD_RESTOCK;
+      out->u.restock = (rf_restock_rec){x->shelf, x->sku, x->t0, x->t1, x->qty};
+      return 1;
+    }
     default: return 0;
   }
 }
@@ -680,7 +700,7 @@ int rf__pb_record_of(rf__pb_decoder *dec, const Retailfuse__Record *m, rf_record
   int rc = decode_kind(dec, m, out, err);
   if (rc != 0) return rc == RF_ENOMEM ? rf__error(err, rc, "out of memory") : rc;
   if (m->has_line) out->line = m->line;
-  if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
+  if (rf__record_is_input(out->type)) {
     out->source = m->source;
     out->has_seq = m->has_seq;
     out->seq = m->seq;

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "json_write.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 
 /* Largest magnitude at which every integer is exactly a double. */
@@ -495,6 +496,16 @@ static int parse_truth(const ctx *c, rf_truth_rec *t) {
   return 0;
 }
 
+static int parse_restock(const ctx *c, rf_restock_rec *r) {
+  int rc;
+  if ((rc = req_id(c, "shelf", &r->shelf)) || (rc = req_id(c, "sku", &r->sku)) ||
+      (rc = req_time(c, "t0", &r->t0)) || (rc = req_time(c, "t1", &r->t1)) ||
+      (rc = time_order(c, r->t0, r->t1)) || (rc = req_int(c, "qty", &r->qty)))
+    return rc;
+  if (r->qty == 0) return fail(c, RF_ERANGE, "qty", "must not be 0");
+  return 0;
+}
+
 /* ---- the whole object, before any field is read: text and keys ---- */
 
 /* A walk over the parse tree in file order, naming each value as the fields do ("plates[0].x0",
@@ -641,7 +652,7 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
                      (unsigned long long)line, json_kind(root));
   int rc = check_object(&c, nul_string, out);
   if (rc != 0) return rc;
-  if (out->type >= RF_RECORD_ENTER && out->type <= RF_RECORD_HAND) {
+  if (rf__record_is_input(out->type)) {
     rc = nullable_id(&c, "source", &out->source);
     if (rc == 0) rc = opt_int(&c, "seq", &out->has_seq, &out->seq);
     if (rc != 0) return rc;
@@ -660,6 +671,7 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_DIFF: return parse_diff(&c, &out->u.diff);
     case RF_RECORD_RECEIPT: return parse_receipt(&c, &out->u.receipt);
     case RF_RECORD_TRUTH: return parse_truth(&c, &out->u.truth);
+    case RF_RECORD_RESTOCK: return parse_restock(&c, &out->u.restock);
     case RF_RECORD_TYPE_COUNT: break;
   }
   return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);

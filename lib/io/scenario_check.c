@@ -156,16 +156,18 @@ void rf_scenario_check_summary(const rf_scenario_check *c, rf_scenario_summary *
 static const char *default_source(rf_record_type type) {
   switch (type) {
     case RF_RECORD_SAMPLES:
-    case RF_RECORD_DELTA: return "shelves";
+    case RF_RECORD_DELTA:
+    case RF_RECORD_RESTOCK: return "shelves";
     case RF_RECORD_HAND: return "cameras";
     default: return "tracker";
   }
 }
 
 static rf_time_us kind_delay_us(rf_record_type type) {
-  double s = type == RF_RECORD_SAMPLES || type == RF_RECORD_DELTA ? RF_CHECK_SHELVES_DELAY_S
-             : type == RF_RECORD_HAND                             ? RF_CHECK_CAMERAS_DELAY_S
-                                                                  : RF_CHECK_TRACKER_DELAY_S;
+  int shelves = type == RF_RECORD_SAMPLES || type == RF_RECORD_DELTA || type == RF_RECORD_RESTOCK;
+  double s = shelves                  ? RF_CHECK_SHELVES_DELAY_S
+             : type == RF_RECORD_HAND ? RF_CHECK_CAMERAS_DELAY_S
+                                      : RF_CHECK_TRACKER_DELAY_S;
   return (rf_time_us)llround(s * 1e6);
 }
 
@@ -320,6 +322,9 @@ static int times_in_range(const rec_ctx *x) {
     case RF_RECORD_HAND:
       rc = time_in_range(x, "t0", r->u.hand.t0, in);
       return rc != 0 ? rc : time_in_range(x, "t1", r->u.hand.t1, in);
+    case RF_RECORD_RESTOCK:
+      rc = time_in_range(x, "t0", r->u.restock.t0, in);
+      return rc != 0 ? rc : time_in_range(x, "t1", r->u.restock.t1, in);
     case RF_RECORD_DIFF: return time_in_range(x, "t", r->u.diff.t, out);
     case RF_RECORD_RECEIPT:
       return r->u.receipt.has_t ? time_in_range(x, "t", r->u.receipt.t, out) : 0;
@@ -378,7 +383,18 @@ static int check_hand(const rec_ctx *x, const rf_hand_rec *h) {
   return rc;
 }
 
-static int is_input_event(rf_record_type t) { return t >= RF_RECORD_ENTER && t <= RF_RECORD_HAND; }
+/* Restock: the shelf and the product exist (the reader checked the rest; a record made in C
+ * has not been through it, so qty and the times' order are checked here too). */
+static int check_restock(const rec_ctx *x, const rf_restock_rec *r, int ids) {
+  uint32_t shelf;
+  if (r->t1 < r->t0)
+    return refuse(x, RF_ERANGE, "field 't1': t1 %lld is before t0 %lld", (long long)r->t1,
+                  (long long)r->t0);
+  if (r->qty == 0) return refuse(x, RF_ERANGE, "field 'qty': must not be 0");
+  if (!ids) return 0;
+  int rc = check_shelf(x, r->shelf, &shelf);
+  return rc != 0 ? rc : check_sku(x, "sku", r->sku);
+}
 
 static int check_event(const rec_ctx *x) {
   const rf_record *r = x->rec;
@@ -412,6 +428,7 @@ static int check_event(const rec_ctx *x) {
     }
     case RF_RECORD_DELTA: return ids ? check_delta(x, &r->u.delta) : 0;
     case RF_RECORD_HAND: return ids ? check_hand(x, &r->u.hand) : 0;
+    case RF_RECORD_RESTOCK: return check_restock(x, &r->u.restock, ids);
     default: break;
   }
   return 0;
@@ -541,7 +558,7 @@ int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
     return refuse(&x, rc, "finishing the store: %s", rf_strerror(rc));
   }
   rc = times_in_range(&x);
-  if (rc == 0) rc = is_input_event(r->type) ? take_event(&x) : check_output(&x);
+  if (rc == 0) rc = rf__record_is_input(r->type) ? take_event(&x) : check_output(&x);
   if (rc != 0) {
     c->sum.refused++;
     return rc;

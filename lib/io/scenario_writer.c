@@ -9,6 +9,7 @@
 #include "core/errbuf.h"
 #include "json_write.h"
 #include "pb_codec.h"
+#include "record/record.h"
 #include "record_check.h"
 #include "retailfuse/scenario.h"
 #include "retailfuse/status.h"
@@ -409,7 +410,7 @@ static void emit_record(emit *e, const rf_record *rec) {
   rf__jbuf_raw(b, "{", 1);
   rf__jbuf_key(b, "type", 1);
   rf__jbuf_string(b, type);
-  if (rec->type >= RF_RECORD_ENTER && rec->type <= RF_RECORD_HAND) {
+  if (rf__record_is_input(rec->type)) {
     if (rec->source != NULL) id(e, "source", rec->source);
     if (rec->has_seq) integer(e, "seq", rec->seq);
   }
@@ -446,6 +447,12 @@ static void emit_record(emit *e, const rf_record *rec) {
       id(e, "shopper", rec->u.truth.shopper);
       id(e, "sku", rec->u.truth.sku);
       nonzero_qty(e, rec->u.truth.qty);
+      break;
+    case RF_RECORD_RESTOCK:
+      id(e, "shelf", rec->u.restock.shelf);
+      id(e, "sku", rec->u.restock.sku);
+      span(e, rec->u.restock.t0, rec->u.restock.t1);
+      nonzero_qty(e, rec->u.restock.qty);
       break;
     case RF_RECORD_TYPE_COUNT: break;
   }
@@ -556,6 +563,11 @@ static int input_times(const rf_record *rec, rf__errbuf *err) {
     case RF_RECORD_HAND:
       return input_time(err, type, "t0", rec->u.hand.t0) ||
                      input_time(err, type, "t1", rec->u.hand.t1)
+                 ? RF_ERANGE
+                 : 0;
+    case RF_RECORD_RESTOCK:
+      return input_time(err, type, "t0", rec->u.restock.t0) ||
+                     input_time(err, type, "t1", rec->u.restock.t1)
                  ? RF_ERANGE
                  : 0;
     default: return 0;

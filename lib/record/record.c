@@ -31,6 +31,10 @@ int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
       *t0 = r->u.hand.t0;
       *t1 = r->u.hand.t1;
       return 1;
+    case RF_RECORD_RESTOCK:
+      *t0 = r->u.restock.t0;
+      *t1 = r->u.restock.t1;
+      return 1;
     case RF_RECORD_DIFF: *t0 = *t1 = r->u.diff.t; return 1;
     case RF_RECORD_TRUTH: *t0 = *t1 = r->u.truth.t; return 1;
     case RF_RECORD_RECEIPT: *t0 = *t1 = r->u.receipt.t; return r->u.receipt.has_t;

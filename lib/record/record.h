@@ -8,4 +8,10 @@
  * receipt without t). An input event is complete at *t1: lateness is measured on that. */
 int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1);
 
+/* Whether records of `type` are input events (docs/format.md §3): those that carry `source` and
+ * `seq`. Restock came later than the others, so it is not within ENTER..HAND. */
+static inline int rf__record_is_input(rf_record_type type) {
+  return (type >= RF_RECORD_ENTER && type <= RF_RECORD_HAND) || type == RF_RECORD_RESTOCK;
+}
+
 #endif

@@ -92,6 +92,7 @@ static rf_time_us record_time(const rf_record *r) {
       return r->u.samples.t + (rf_time_us)(r->u.samples.count - 1) * r->u.samples.dt_us;
     case RF_RECORD_DELTA: return r->u.delta.t1;
     case RF_RECORD_HAND: return r->u.hand.t1;
+    case RF_RECORD_RESTOCK: return r->u.restock.t1;
     default: return 0;
   }
 }

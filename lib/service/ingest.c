@@ -7,11 +7,10 @@
 #include "internal.h"
 #include "io/journal_internal.h"
 #include "io/wire_internal.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 
-static int is_event(rf_record_type type) {
-  return type >= RF_RECORD_ENTER && type <= RF_RECORD_HAND;
-}
+static int is_event(rf_record_type type) { return rf__record_is_input(type); }
 
 static uint64_t journal_entries(const rf_service *svc) {
   rf_journal_state st = {0};

@@ -38,10 +38,12 @@ static int camera_of(const sim_world *w, int shelf) {
   return (int)((int64_t)shelf * w->p->cameras / w->shelf_count);
 }
 
+/* Staff's restock announcements come in the shelves' stream, numbered with the deltas. */
 static int source_of(const sim_world *w, const sensor_log *log, const out_event *ev) {
   switch (ev->kind) {
     case EV_SAMPLES:
-    case EV_DELTA: return SOURCE_SHELVES;
+    case EV_DELTA:
+    case EV_RESTOCK: return SOURCE_SHELVES;
     case EV_HAND: return SOURCE_CAMERA + camera_of(w, log->hands[ev->index].shelf);
     default: return SOURCE_TRACKER;
   }

@@ -10,7 +10,7 @@
 #include "sim_internal.h"
 
 /* Event kinds; at equal arrival times the plain stream delivers them in this order. */
-enum { EV_ENTER, EV_LINK, EV_POSITION, EV_SAMPLES, EV_HAND, EV_DELTA, EV_EXIT };
+enum { EV_ENTER, EV_LINK, EV_POSITION, EV_SAMPLES, EV_HAND, EV_DELTA, EV_RESTOCK, EV_EXIT };
 
 typedef struct out_event {
   int64_t key; /* when it reaches the host */

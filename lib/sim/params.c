@@ -84,6 +84,11 @@ static const knob knobs[] = {
     INT_KNOB(rush_shoppers, 0, 100000, "shoppers who rush one gondola together"),
     REAL_KNOB(rush_at_s, 0, 1e7, "when the rush starts (s)"),
     INT_KNOB(declared, 0, 1, "1: shelves declare their noise, products their spread; 0: neither"),
+    REAL_KNOB(gain_sd, 0, 0.1, "each plate's gain error (sd, share: 0.01 = 1 %)"),
+    REAL_KNOB(gain_drift, 0, 0.1, "each plate's daily temperature swing of gain (sd, share)"),
+    REAL_KNOB(weight_error, 0, 0.5, "true mean item weight off the catalogue's, up to this share"),
+    REAL_KNOB(batch_sd, 0, 0.1, "each batch's mean off the true mean (sd, share)"),
+    REAL_KNOB(restock_announced, 0, 1, "share of staff restocks announced with a restock record"),
 };
 
 #define KNOB_COUNT (sizeof knobs / sizeof knobs[0])

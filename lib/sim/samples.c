@@ -207,8 +207,11 @@ int64_t rf__samples_fill(const sample_model *m, const sim_world *w, int plate, s
     double load = m->initial[plate];
     for (size_t q = s0; q < s1 && m->steps[q].t < t; ++q)
       load += ramp(t, m->steps[q].t, m->steps[q].g);
-    double reading = m->offset[plate] + m->drift[plate] * (double)t / 1e6 + load +
-                     pressure(m, w, shelf, local, t, lo, end) +
+    /* The load on the plate (items and a hand's pressure) is read through its gain; the offset
+     * and drift are the cell's own. */
+    double gain = rf__sim_gain(w, plate, t);
+    double reading = m->offset[plate] + m->drift[plate] * (double)t / 1e6 + gain * load +
+                     gain * pressure(m, w, shelf, local, t, lo, end) +
                      pl->noise * hashed_normal(m->seed, (uint64_t)plate + 1000003ULL, index);
     out[i] = round(reading * 10) / 10;
   }

@@ -1,6 +1,6 @@
 /* Internal: raw plate readings, as a load cell under each plate would report them at a fixed
  * rate: an unknown offset, slow drift, noise, hand pressure while a hand rests on the shelf, and
- * the steps when items leave or arrive. */
+ * the steps when items leave or arrive, the load read through the plate's gain. */
 #ifndef RF_SIM_SAMPLES_H
 #define RF_SIM_SAMPLES_H
 

@@ -436,7 +436,8 @@ static int give_back(sim_world *w, sim_reach *reach, int64_t t) {
   return 0;
 }
 
-/* Staff fill the facing of the shelf that lacks most (2-6 items, as far as it has room). */
+/* Staff fill the facing of the shelf that lacks most (2-6 items, as far as it has room), with
+ * items of a new batch; a share of such restocks they announce. */
 static int restock(sim_world *w, sim_reach *reach, int64_t t) {
   rf__rng *r = &w->rng_actions;
   const sim_shelf *sh = &w->shelves[reach->shelf];
@@ -452,6 +453,8 @@ static int restock(sim_world *w, sim_reach *reach, int64_t t) {
   const sim_product *pr = &w->products[f->product];
   int items = rf__rng_int(r, 2, 6);
   if (items > most) items = most;
+  double mean = rf__sim_batch_mean(w, f->product);
+  reach->announced = rf__rng_chance(&w->rng_announce, w->p->restock_announced);
   for (int k = 0; k < items; ++k) {
     int lane = 0;
     for (int q = 1; q < f->lanes; ++q)
@@ -464,7 +467,7 @@ static int restock(sim_world *w, sim_reach *reach, int64_t t) {
     m.sign = 1;
     m.cart = reach->shopper;
     m.t = t;
-    m.weight = fmax(1.0, pr->weight + rf__rng_normal(r, pr->sd));
+    m.weight = fmax(1.0, mean + rf__rng_normal(r, pr->sd));
     m.x = f->x0 + (lane + 0.5) * f->lane_w;
     m.width = 0.9 * f->lane_w;
     f->weights[lane * f->depth + f->count[lane]++] = m.weight;

@@ -1,6 +1,7 @@
 /* rf_sim_run: builds the world, lets the shoppers shop, reads the sensors, and hands out the
- * scenario (store description, then every event in the order it would reach a host) and the
- * truth (every real take and put-back in time order, then one receipt per cart). */
+ * scenario (store description, then every event in the order it would reach a host, staff's
+ * restock announcements among them) and the truth (every real take and put-back in time order,
+ * then one receipt per cart). rf_sim_scales: the store's scales, as a run uses them. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,16 @@ static void build_event(emitter *e, const out_event *ev, rf_record *out) {
       rec.u.samples.count = count;
       break;
     }
+    case EV_RESTOCK: {
+      const sim_reach *r = &w->reaches[ev->index];
+      rec.type = RF_RECORD_RESTOCK;
+      rec.u.restock.shelf = w->shelves[r->shelf].id;
+      rec.u.restock.sku = w->products[r->product].sku;
+      rec.u.restock.t0 = r->t0;
+      rec.u.restock.t1 = r->t1;
+      rec.u.restock.qty = r->move_count;
+      break;
+    }
     case EV_DELTA: {
       const sensed_delta *d = &e->log->deltas[ev->index];
       rec.type = RF_RECORD_DELTA;
@@ -236,7 +247,9 @@ static int emit_events(emitter *e) {
   size_t sample_records = m ? m->records_per_plate * (size_t)w->plate_count : 0;
   if (sample_records > (size_t)INT32_MAX) return RF_ELIMIT;
   size_t positions = w->track != NULL ? rf__sim_fix_count(w) : w->reach_count;
-  size_t n = 3 * (size_t)w->shopper_count + positions + e->log->hand_count +
+  size_t restocks = 0;
+  for (size_t r = 0; r < w->reach_count; ++r) restocks += w->reaches[r].announced;
+  size_t n = 3 * (size_t)w->shopper_count + positions + e->log->hand_count + restocks +
              (m ? sample_records : e->log->delta_count);
   out_event *ev = rf__calloc(w->alloc, n + 1, sizeof *ev);
   if (ev == NULL) return RF_ENOMEM;
@@ -267,6 +280,9 @@ static int emit_events(emitter *e) {
     for (size_t d = 0; d < e->log->delta_count; ++d)
       ev[k++] = (out_event){e->log->deltas[d].t1, EV_DELTA, (int)d};
   }
+  /* An announced restock is sent when the staff member's reach ends. */
+  for (size_t r = 0; r < w->reach_count; ++r)
+    if (w->reaches[r].announced) ev[k++] = (out_event){w->reaches[r].t1, EV_RESTOCK, (int)r};
   qsort(ev, k, sizeof *ev, by_arrival);
   int rc = 0;
   if (rf__faults_on(w->p)) rc = emit_delivered(e, ev, k);
@@ -355,17 +371,7 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   memset(&w, 0, sizeof w);
   w.p = params;
   w.alloc = &a;
-  rf__rng_seed(&w.rng_store, params->layout_seed > 0 ? (uint64_t)params->layout_seed : seed, 1);
-  rf__rng_seed(&w.rng_people, seed, 2);
-  rf__rng_seed(&w.rng_actions, seed, 3);
-  rf__rng_seed(&w.rng_camera, seed, 4);
-  rf__rng_seed(&w.rng_cells, seed, 5);
-  rf__rng_seed(&w.rng_stray, seed, 6);
-  rf__rng_seed(&w.rng_unknown, seed, 7);
-  rf__rng_seed(&w.rng_delivery, seed, 8);
-  rf__rng_seed(&w.rng_duplicate, seed, 9);
-  rf__rng_seed(&w.rng_track, seed, 10);
-  rf__rng_seed(&w.rng_blind, seed, 11);
+  rf__sim_seed(&w, seed);
   sensor_log log;
   memset(&log, 0, sizeof log);
   emitter e;
@@ -411,5 +417,29 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   rf__sensor_log_free(&w, &log);
   rf__sim_world_free(&w);
   if (faults != NULL) *faults = injected;
+  return rc;
+}
+
+int rf_sim_scales(const rf_sim_params *params, uint64_t seed, rf_time_us t, rf_sim_plate_fn plates,
+                  rf_sim_product_fn products, void *payload, const rf_allocator *allocator) {
+  char msg[256];
+  if (params == NULL) return RF_EINVAL;
+  int rc = rf_sim_check(params, msg, sizeof msg);
+  if (rc != 0) return rc;
+  rf_allocator a;
+  if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
+  /* The run's world up to its store: seeded and built alike, its scales drawn as it is built. */
+  sim_world w;
+  memset(&w, 0, sizeof w);
+  w.p = params;
+  w.alloc = &a;
+  rf__sim_seed(&w, seed);
+  rc = rf__sim_build_store(&w);
+  for (int k = 0; k < w.plate_count && rc == 0 && plates != NULL; ++k)
+    rc = plates(w.plates[k].id, rf__sim_gain(&w, k, t), payload);
+  for (int i = 0; i < w.product_count && rc == 0 && products != NULL; ++i)
+    rc = products(w.products[i].sku, rf__sim_true_weight(&w.products[i]), w.products[i].weight,
+                  payload);
+  rf__sim_world_free(&w);
   return rc;
 }

@@ -11,13 +11,17 @@
 typedef struct sim_product {
   char sku[24];
   char name[48];
-  double weight, sd;
-  int facing; /* its home facing */
+  double weight, sd;   /* the catalogue's: what its product record says */
+  double weight_error; /* its true mean is weight x (1 + weight_error) (rf__sim_true_weight) */
+  int facing;          /* its home facing */
 } sim_product;
 
 typedef struct sim_plate {
   char id[48];
   double x0, x1, noise;
+  /* Its gain at t: (1 + gain_error) x (1 + gain_swing sin(2 pi t / 1 day + the store's phase))
+   * (rf__sim_gain); both 0, so a gain of exactly 1, unless the scale knobs are set. */
+  double gain_error, gain_swing;
 } sim_plate;
 
 typedef struct sim_shelf {
@@ -86,6 +90,7 @@ typedef struct sim_reach {
   int took, put;    /* what the hand did: for the holding_* hints */
   int product;      /* the (first) product moved, -1 if none */
   int facing, lane; /* where a pick-up's item came from (-1: loose or none) */
+  int announced;    /* a restock that staff announce with a restock record */
 } sim_reach;
 
 /* One item leaving (sign -1) or arriving on (+1) a shelf; or a hand's pressure (product -1,
@@ -103,6 +108,9 @@ typedef struct sim_world {
   /* stream faults (faults.c), one stream each so a fault's knob moves nothing else */
   rf__rng rng_stray, rng_unknown, rng_delivery, rng_duplicate;
   rf__rng rng_track, rng_blind; /* the tracker (tracker.c); blind zones (sensors.c) */
+  /* the scales (world.c): plates' gains, products' true weights, batches; announcements */
+  rf__rng rng_gain, rng_weight, rng_batch, rng_announce;
+  double gain_phase; /* the store's temperature cycle: phi of every plate's gain swing */
   sim_product *products;
   int product_count;
   sim_shelf *shelves;
@@ -124,11 +132,21 @@ typedef struct sim_world {
   int rush_shelf;          /* a shelf of the gondola a rush goes to */
 } sim_world;
 
-/* world.c: the store and its full shelves (layout.c when p->layout is 1). */
+/* world.c: every random stream of a run of `seed` (w->p set first; the store's from layout_seed
+ * when that is set). */
+void rf__sim_seed(sim_world *w, uint64_t seed);
+/* world.c: the store and its full shelves (layout.c when p->layout is 1), then its scales: the
+ * plates' gains, the products' true weights and each facing's batch, from their own streams. */
 int rf__sim_build_store(sim_world *w);
 int rf__sim_build_varied(sim_world *w);
 /* Names product `index` (its sku from the index, a name drawn from rng_store). */
 void rf__sim_name_product(sim_world *w, sim_product *pr, int index);
+/* world.c: plate `plate`'s gain at store time t (a reading of a load L is gain x L); a
+ * product's true mean item weight; a new batch of product `product`, its mean item weight
+ * (drawn from rng_batch). */
+double rf__sim_gain(const sim_world *w, int plate, int64_t t);
+double rf__sim_true_weight(const sim_product *pr);
+double rf__sim_batch_mean(sim_world *w, int product);
 /* shoppers.c: arrivals, reaches, and what each reach does to the shelves and carts. */
 int rf__sim_shop(sim_world *w);
 void rf__sim_world_free(sim_world *w);

@@ -1,7 +1,8 @@
 /* The simulated store: gondolas of shelves of plates, filled left to right with facings of a
  * crowded catalog — neighbours on a shelf often weigh within a few grams of each other, some
  * exactly the same, as in real stores — each facing a few lanes of items, each item with its
- * own true weight around its product's. */
+ * own true weight around its product's. The scales (drawn after the store is built) make plates
+ * misread by their gain and products weigh other than the catalogue says. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +108,66 @@ static int build_row(sim_world *w) {
   return 0;
 }
 
+void rf__sim_seed(sim_world *w, uint64_t seed) {
+  const rf_sim_params *p = w->p;
+  rf__rng_seed(&w->rng_store, p->layout_seed > 0 ? (uint64_t)p->layout_seed : seed, 1);
+  rf__rng_seed(&w->rng_people, seed, 2);
+  rf__rng_seed(&w->rng_actions, seed, 3);
+  rf__rng_seed(&w->rng_camera, seed, 4);
+  rf__rng_seed(&w->rng_cells, seed, 5);
+  rf__rng_seed(&w->rng_stray, seed, 6);
+  rf__rng_seed(&w->rng_unknown, seed, 7);
+  rf__rng_seed(&w->rng_delivery, seed, 8);
+  rf__rng_seed(&w->rng_duplicate, seed, 9);
+  rf__rng_seed(&w->rng_track, seed, 10);
+  rf__rng_seed(&w->rng_blind, seed, 11);
+  rf__rng_seed(&w->rng_gain, seed, 12);
+  rf__rng_seed(&w->rng_weight, seed, 13);
+  rf__rng_seed(&w->rng_batch, seed, 14);
+  rf__rng_seed(&w->rng_announce, seed, 15);
+}
+
+#define TWO_PI 6.283185307179586
+#define DAY_US 86400e6
+
+double rf__sim_gain(const sim_world *w, int plate, int64_t t) {
+  const sim_plate *pl = &w->plates[plate];
+  double gain = 1.0 + pl->gain_error;
+  if (pl->gain_swing == 0.0) return gain;
+  return gain * (1.0 + pl->gain_swing * sin(TWO_PI * (double)t / DAY_US + w->gain_phase));
+}
+
+double rf__sim_true_weight(const sim_product *pr) { return pr->weight * (1.0 + pr->weight_error); }
+
+double rf__sim_batch_mean(sim_world *w, int product) {
+  return rf__sim_true_weight(&w->products[product]) *
+         (1.0 + rf__rng_normal(&w->rng_batch, w->p->batch_sd));
+}
+
+/* The store as it really is, not as declared: each plate's gain and its daily swing, the
+ * temperature cycle's phase, each product's true mean, and each facing's first stock one batch:
+ * its items, drawn around the catalogue weight while building, moved to the batch's mean. Each
+ * from its own stream, in a fixed order, so none moves the store or anything after it; with the
+ * knobs 0 every value is exactly as built. */
+static void draw_scales(sim_world *w) {
+  const rf_sim_params *p = w->p;
+  w->gain_phase = rf__rng_range(&w->rng_gain, 0.0, TWO_PI);
+  for (int k = 0; k < w->plate_count; ++k) {
+    w->plates[k].gain_error = rf__rng_normal(&w->rng_gain, p->gain_sd);
+    w->plates[k].gain_swing = rf__rng_normal(&w->rng_gain, p->gain_drift);
+  }
+  for (int i = 0; i < w->product_count; ++i)
+    w->products[i].weight_error = rf__rng_range(&w->rng_weight, -p->weight_error, p->weight_error);
+  for (int f = 0; f < w->facing_count; ++f) {
+    sim_facing *fc = &w->facings[f];
+    double shift = rf__sim_batch_mean(w, fc->product) - w->products[fc->product].weight;
+    for (int q = 0; q < fc->lanes * fc->depth; ++q)
+      fc->weights[q] = fmax(1.0, fc->weights[q] + shift);
+  }
+}
+
 int rf__sim_build_store(sim_world *w) {
-  return w->p->layout == 1 ? rf__sim_build_varied(w) : build_row(w);
+  int rc = w->p->layout == 1 ? rf__sim_build_varied(w) : build_row(w);
+  if (rc == 0) draw_scales(w);
+  return rc;
 }

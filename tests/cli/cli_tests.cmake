@@ -174,10 +174,11 @@ rf_cli_test(run_correction ARGS run ${rf_data}/correction.jsonl -o ${CMAKE_CURRE
 # The most probable decision, not the most probable single hypothesis: A takes Y (the hand's
 # sku hint), then puts back 565.6 g where X's and Y's facings share a plate. "Y back home" and
 # "Y left here" make the same diff and together beat "that take was X after all, put back"
-# (0.52 to 0.48); before, the correction's single hypothesis won and undid a right take.
+# (0.59 to 0.41, the items' weights as uncertain as the calibration still is); before, the
+# correction's single hypothesis won and undid a right take.
 rf_cli_test(run_decision_sums_hypotheses ARGS run ${rf_data}/hint_then_put_back.jsonl -o ${CMAKE_CURRENT_BINARY_DIR}/hint_put_back.jsonl EXIT 0
   OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/hint_put_back.jsonl
-  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":1,\"conf\":0.5884,\"review\":true,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":28100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":-1,\"conf\":0.5197,\"review\":true,\"event\":1}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"A\",\"items\":{},\"review\":true}\n$")
+  OUTPUT_MATCHES "^{\"type\":\"diff\",\"seq\":0,\"t\":9100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":1,\"conf\":0.6294,\"review\":true,\"event\":0}\n{\"type\":\"diff\",\"seq\":1,\"t\":28100000,\"shopper\":\"A\",\"sku\":\"Y\",\"qty\":-1,\"conf\":0.588,\"review\":true,\"event\":1}\n{\"type\":\"receipt\",\"t\":47000000,\"shopper\":\"A\",\"items\":{},\"review\":true}\n$")
 
 # Three shoppers reach into one shelf at once, each at their own facing: the load cells see one
 # change. Nobody explains it whole; split into the runs of plates that lost weight, each run
@@ -206,7 +207,7 @@ rf_cli_test(run_seq_restarted ARGS run ${rf_data}/review-seq-restart.jsonl EXIT 
 rf_cli_test(run_receipts_in_due_order ARGS run ${rf_data}/review-receipt-order.jsonl EXIT 0
   STDOUT "^\\{\"type\":\"receipt\",\"t\":16500000,\"shopper\":\"A\"[^\n]*\n\\{\"type\":\"receipt\",\"t\":17000000,\"shopper\":\"B\"")
 # two shelf gateways interleaved either way give the same output;
-set(rf_two_gateways "^\\{\"type\":\"diff\",\"seq\":0,\"t\":16500000,\"shopper\":\"C\",\"sku\":\"040000004325\",\"qty\":1,\"conf\":0.909,[^\n]*\n\\{\"type\":\"diff\",\"seq\":1,\"t\":17000000,\"shopper\":\"A\",\"sku\":\"859000002121\",\"qty\":1,\"conf\":0.9969,")
+set(rf_two_gateways "^\\{\"type\":\"diff\",\"seq\":0,\"t\":16500000,\"shopper\":\"C\",\"sku\":\"040000004325\",\"qty\":1,\"conf\":0.9089,[^\n]*\n\\{\"type\":\"diff\",\"seq\":1,\"t\":17000000,\"shopper\":\"A\",\"sku\":\"859000002121\",\"qty\":1,\"conf\":0.9969,")
 rf_cli_test(run_two_gateways_one_way ARGS run ${rf_data}/review-xsrc1.jsonl EXIT 0 STDOUT "${rf_two_gateways}")
 rf_cli_test(run_two_gateways_other_way ARGS run ${rf_data}/review-xsrc2.jsonl EXIT 0 STDOUT "${rf_two_gateways}")
 # a hand that arrives before the tracker announces its shopper is still theirs;

@@ -242,7 +242,8 @@ static PyObject *engine_push(PyObject *self, PyObject *args) {
   }
   Py_BEGIN_ALLOW_THREADS
   while ((rc = rf_scenario_reader_next(rd, &rec)) == 0) {
-    if (rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) {
+    if ((rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) &&
+        rec.type != RF_RECORD_RESTOCK) {
       rc = RF_EINVAL;
       snprintf(message, sizeof message, "line %llu: %s is not an input event",
                (unsigned long long)rec.line, rf_record_type_name(rec.type));

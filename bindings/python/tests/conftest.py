@@ -6,7 +6,7 @@ import pytest
 
 import retailfuse
 
-EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand")
+EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
 
 
 def events(records):

@@ -91,6 +91,19 @@ def test_staff_restock_makes_no_diff_and_no_receipt(tiny):
         (1, 0, 1, 3)
 
 
+def test_restocks_go_in_one_by_one_and_in_bulk(tiny):
+    # a restock is an input event: push, push_restock and push_many take it as a dict
+    e = retailfuse.Engine(tiny)
+    assert e.push_restock("SH1", "111", 1_000_000, 3_000_000, 3) is None
+    assert e.push_many([{"type": "restock", "source": "staff-app", "seq": 1, "shelf": "SH1",
+                         "sku": "222", "t0": 4_000_000, "t1": 5_000_000, "qty": -1}]) == 1
+    assert e.stats()["taken"] == 2
+    with pytest.raises(retailfuse.InputError,
+                       match=r"^line 1: restock: field 'qty': must not be 0$"):
+        e.push_restock("SH1", "111", 6_000_000, 7_000_000, 0)
+    assert e.stats()["taken"] == 2
+
+
 def test_link_put_back_and_output_text(tiny):
     def run(engine):
         engine.push_enter(0, "A")
@@ -158,12 +171,15 @@ def test_push_many_counts_goes_on_and_stops_at_unreadable(tiny):
 def test_params_bounds_and_setting(tiny):
     e = retailfuse.Engine(tiny)
     params = e.params()
-    # the engine's own 23, then its load-cell segmenter's 9 as LOADCELL_<name>
-    assert len(params) == 32 and list(params)[:7] == [
+    # the engine's own 29, then its load-cell segmenter's 9 as LOADCELL_<name>
+    assert len(params) == 38 and list(params)[:7] == [
         "LATENESS_S", "SHELVES_DELAY_S", "CAMERAS_DELAY_S", "TRACKER_DELAY_S", "SOURCE_TIMEOUT_S",
         "WAIT_S", "REVIEW_BELOW"]
     assert list(params)[22] == "LEARN" and params["LEARN"]["default"] == 1
-    assert list(params)[23:] == ["LOADCELL_" + n for n in (
+    assert list(params)[23:29] == ["CALIBRATE", "CALIB_CONF", "CALIB_MEMORY_S", "GAIN_SD",
+                                   "WEIGHT_SD", "CALIB_STEP"]
+    assert params["CALIBRATE"]["default"] == 1
+    assert list(params)[29:] == ["LOADCELL_" + n for n in (
         "SETTLE_S", "MIN_STEP_G", "GROUP_S", "HOLD_S", "GAP_S", "STUCK_S", "MIN_G", "MAX_G",
         "MAX_JUMP_G")]
     assert {n: (p["default"], p["min"], p["max"]) for n, p in params.items()

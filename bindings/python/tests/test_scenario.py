@@ -308,6 +308,28 @@ def test_run_scenario_goes_on_past_records_set_aside(tmp_path):
     assert retailfuse.run_scenario(noisy) == want
 
 
+def test_restock_records_round_trip(tmp_path):
+    # a restock as a dict: written and read back the same, in either format, source and seq kept
+    restocks = [
+        {"type": "restock", "shelf": "SH1", "sku": "111", "t0": 1_000_000, "t1": 9_000_000,
+         "qty": 6},
+        {"type": "restock", "source": "staff-app", "seq": 3, "shelf": "SH1", "sku": "222",
+         "t0": 9_500_000, "t1": 9_500_000, "qty": -2}]
+    for name in ("s.jsonl", "s.pb"):
+        path = tmp_path / name
+        retailfuse.write_scenario(path, TINY + restocks)
+        assert retailfuse.read_scenario(path) == TINY + restocks
+    assert (tmp_path / "s.jsonl").read_text().splitlines()[-1] == (
+        '{"type":"restock","source":"staff-app","seq":3,"shelf":"SH1","sku":"222",'
+        '"t0":9500000,"t1":9500000,"qty":-2}')
+    bad = dict(restocks[0], qty=0)
+    with pytest.raises(retailfuse.InputError,
+                       match=r"^line 6: restock: field 'qty': must not be 0$"):
+        retailfuse.write_scenario(tmp_path / "bad.jsonl", TINY + [bad])
+    with pytest.raises(retailfuse.InputError, match=r"restock: field 'sku': sku 'X' is not in"):
+        retailfuse.write_scenario(tmp_path / "bad.jsonl", TINY + [dict(restocks[0], sku="X")])
+
+
 def test_event_types_are_the_formats():
     # the events conftest.events keeps are the input events the Engine takes
     assert set(EVENT_TYPES) == set(retailfuse._INPUT_TYPES)

@@ -32,7 +32,7 @@ __all__ = [
 
 __version__ = _native.version
 
-_INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand")
+_INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
 
 
 def _not_finite(value):
@@ -183,7 +183,8 @@ class Engine:
     # -- input --
 
     def push(self, record):
-        """Takes one input event (a dict): enter, exit, link, position, samples, delta, hand.
+        """Takes one input event (a dict): enter, exit, link, position, samples, delta, hand,
+        restock.
         Returns None when it was taken, or why it was set aside ("duplicate", "late", ...: see
         stats()); a record set aside changed nothing, except a hand naming a shopper not in the
         store ("unknown_shopper"), which is used as an anonymous visit. InputError only for a
@@ -235,6 +236,12 @@ class Engine:
         record = {"type": "hand", "shopper": shopper, "shelf": shelf, "t0": t0, "t1": t1}
         record.update(evidence)
         return self.push(record)
+
+    def push_restock(self, shelf, sku, t0, t1, qty):
+        """Staff put qty items of sku on the shelf (qty > 0) or took them off it (qty < 0) over
+        [t0, t1]: what moved there is nobody's purchase."""
+        return self.push({"type": "restock", "shelf": shelf, "sku": sku, "t0": t0, "t1": t1,
+                          "qty": qty})
 
     def push_samples(self, plate, t, dt_us, readings):
         """A plate's readings (any 1-D array of numbers), the i-th at t + i * dt_us. Returns as

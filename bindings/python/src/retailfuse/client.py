@@ -15,7 +15,10 @@ import time
 
 from ._native import Error
 
-_EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand")
+_EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
+# The source of an event that names none, by its kind (docs/format.md, section 3).
+_DEFAULT_SOURCE = {"samples": "shelves", "delta": "shelves", "restock": "shelves",
+                   "hand": "cameras"}
 
 
 class ServiceError(Error):
@@ -90,7 +93,8 @@ class Client:
             if r.get("type") not in _EVENT_TYPES:
                 continue
             r = dict(r)
-            key = r.get("source") or source or r["type"]
+            # numbered per source: the kinds that share a default source share its count
+            key = r.get("source") or source or _DEFAULT_SOURCE.get(r["type"], "tracker")
             if "seq" not in r:
                 seqs[key] = seqs.get(key, 0) + 1
                 r["seq"] = seqs[key]

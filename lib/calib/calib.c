@@ -225,7 +225,7 @@ void rf__calib_settle(rf__calib *c, int sweeps) {
    * the blocks they join, and the sweeps solve one symmetric system. */
   const int64_t latest = rf__calib_latest(c);
   for (size_t k = 0; k < c->blocks && latest > INT64_MIN; ++k)
-    if (c->block[k].has_t) rf__calib_age(c, k, latest, 1);
+    if (c->block[k].has_t) rf__calib_age(c, k, latest);
   for (int s = 0; s < sweeps; ++s)
     for (size_t k = 0; k < c->blocks; ++k)
       if (c->block[k].n > 0 && (c->block[k].couple_count > 0 || c->block[k].stale))

@@ -9,8 +9,10 @@
 #include "retailfuse/status.h"
 
 /* Forgetting is applied in steps of at least this much store time: often enough to follow a
- * drift of hours, rarely enough that a block is not factored twice for every equation. */
-#define FORGET_TICK_US 60000000
+ * drift of hours (a step forgets 1 - exp(-15 min / CALIB_MEMORY_S), 6 % at the default), rarely
+ * enough that a block is seldom factored anew for an equation — a busy shelf is read every
+ * minute or two. */
+#define FORGET_TICK_US 900000000
 
 /* The bounds of what an equation may say: a store's weights are grams to tonnes, its noise a
  * fraction of a gram and more. Beyond them the sums would overflow or one equation would be
@@ -102,18 +104,26 @@ void rf__calib_unstage(rf__calib *c) {
   for (size_t k = 0; k < c->blocks; ++k) c->block[k].couple_pending = 0;
 }
 
-double rf__calib_left(const rf__calib *c, int64_t from, int64_t to) {
-  return to > from ? exp(-(double)(to - from) / c->memory_us) : 1.0;
+/* The forgetting step t falls in. Every part of the data — a block's equations, the couplings
+ * the same equations make — is forgotten on this one grid, as if it came at its step's start:
+ * so the blocks and the couplings always add up to one positive definite system. */
+static int64_t step_of(int64_t t) {
+  return t >= 0 ? t / FORGET_TICK_US : -((-(t + 1)) / FORGET_TICK_US) - 1;
 }
 
-int rf__calib_age(rf__calib *c, size_t bi, int64_t t, int force) {
+double rf__calib_left(const rf__calib *c, int64_t from, int64_t to) {
+  const int64_t steps = step_of(to) - step_of(from);
+  return steps > 0 ? exp(-(double)steps * FORGET_TICK_US / c->memory_us) : 1.0;
+}
+
+int rf__calib_age(rf__calib *c, size_t bi, int64_t t) {
   c_block *k = &c->block[bi];
   if (!k->has_t) {
     k->has_t = 1;
     k->t_last = t;
     return 0;
   }
-  if (t <= k->t_last || (!force && t - k->t_last < FORGET_TICK_US)) return 0;
+  if (step_of(t) <= step_of(k->t_last)) return 0;
   const double f = rf__calib_left(c, k->t_last, t);
   for (size_t i = 0; i < k->n * k->n; ++i) k->h[i] *= f;
   for (size_t i = 0; i < k->n; ++i) k->b[i] *= f;
@@ -143,30 +153,34 @@ static void factor(rf__calib *c, c_block *k) {
   k->stale = 0;
 }
 
-/* For each weight of block k, the sd of a typical reading of it: a^T S a for a = (its home
- * gains' shares, -1 for the weight), S the block's posterior covariance, through its factor. */
-static void scale_sds(rf__calib *c, const c_block *k) {
+/* The sd of a typical reading of weight unknown u (in block k): a^T S a for a = (its home gains'
+ * shares, -1 for the weight), S the block's posterior covariance, through its factor. */
+static void scale_sd_of(rf__calib *c, const c_block *k, size_t u) {
   double *a = c->work + c->most_n;
-  for (size_t i = 0; i < k->n; ++i) {
-    const size_t u = k->ids[i];
-    if (u < c->gains) continue;
-    const size_t j = u - c->gains;
-    memset(a, 0, k->n * sizeof *a);
-    a[i] = -1.0;
-    for (size_t h = c->home_start ? c->home_start[j] : 0; c->home_start && h < c->home_start[j + 1];
-         ++h)
-      if (c->block_of[c->home_gain[h]] == c->block_of[u])
-        a[c->local_of[c->home_gain[h]]] += c->home_share[h];
-    c->spd->lower(k->l, k->n, a);
-    double v = 0.0;
-    for (size_t q = 0; q < k->n; ++q) v += a[q] * a[q];
-    c->scale_sd[j] = sqrt(v);
-  }
+  const size_t j = u - c->gains;
+  memset(a, 0, k->n * sizeof *a);
+  a[c->local_of[u]] = -1.0;
+  for (size_t h = c->home_start ? c->home_start[j] : 0; c->home_start && h < c->home_start[j + 1];
+       ++h)
+    if (c->block_of[c->home_gain[h]] == c->block_of[u])
+      a[c->local_of[c->home_gain[h]]] += c->home_share[h];
+  c->spd->lower(k->l, k->n, a);
+  double v = 0.0;
+  for (size_t q = 0; q < k->n; ++q) v += a[q] * a[q];
+  c->scale_sd[j] = sqrt(v);
+}
+
+/* Every weight's of block k: after it is factored anew (between, only the weights an equation
+ * was about move enough to matter, and commit_one updates those). */
+static void scale_sds(rf__calib *c, const c_block *k) {
+  for (size_t i = 0; i < k->n; ++i)
+    if (k->ids[i] >= c->gains) scale_sd_of(c, k, k->ids[i]);
 }
 
 void rf__calib_refresh(rf__calib *c, size_t bi) {
   c_block *k = &c->block[bi];
   if (k->n == 0) return;
+  const int refactored = k->stale;
   if (k->stale) factor(c, k);
   double *x = c->work;
   for (size_t i = 0; i < k->n; ++i) x[i] = k->b[i] + c->prior_p[k->ids[i]] * c->prior_m[k->ids[i]];
@@ -178,7 +192,7 @@ void rf__calib_refresh(rf__calib *c, size_t bi) {
   int finite = 1;
   for (size_t i = 0; i < k->n; ++i) finite &= isfinite(x[i]) != 0;
   for (size_t i = 0; i < k->n && finite; ++i) c->z[k->ids[i]] = x[i];
-  scale_sds(c, k);
+  if (refactored) scale_sds(c, k);
 }
 
 /* The distinct blocks of a staged equation's terms into out; 0 when there are more than cap
@@ -298,7 +312,7 @@ static void commit_one(rf__calib *c, const c_staged *s) {
   }
   int aged = 0;
   for (size_t i = 0; i < nb; ++i)
-    if (rf__calib_age(c, touched[i], s->t, 0)) {
+    if (rf__calib_age(c, touched[i], s->t)) {
       rf__calib_refresh(c, touched[i]);
       aged = 1;
     }
@@ -317,7 +331,19 @@ static void commit_one(rf__calib *c, const c_staged *s) {
   }
   for (size_t i = 0; i < nb; ++i) add_to_block(c, s, touched[i], w, s->y);
   for (size_t t = s->first; t < s->first + s->count; ++t) c->seen[c->terms[t].u] += s->p;
-  for (size_t i = 0; i < nb; ++i) rf__calib_refresh(c, touched[i]);
+  if (nb == 1) {
+    /* One block: the new solution is the old one moved along S a (Sherman-Morrison; S a is
+     * block_reach's, still in the work area), no solve needed. Its couplings' pull is taken up
+     * when it is next factored. */
+    const c_block *k = &c->block[touched[0]];
+    const double *sa = c->work + 2 * c->most_n, f = w * r / (1.0 + w * asa);
+    for (size_t i = 0; i < k->n; ++i) c->z[k->ids[i]] += f * sa[i];
+  } else {
+    for (size_t i = 0; i < nb; ++i) rf__calib_refresh(c, touched[i]);
+  }
+  for (size_t t = s->first; t < s->first + s->count; ++t)
+    if (c->terms[t].u >= c->gains)
+      scale_sd_of(c, &c->block[c->block_of[c->terms[t].u]], c->terms[t].u);
   c->counts.taken++;
   c->counts.cross += nb > 1;
 }

@@ -61,15 +61,16 @@ struct rf__calib {
   rf__calib_counts counts;
 };
 
-/* How much of data from time `from` is left at time `to` (1 when `to` is not later). */
+/* How much of data from time `from` is left at time `to`, in whole forgetting steps (1 when
+ * `to` is not in a later step). */
 double rf__calib_left(const rf__calib *c, int64_t from, int64_t to);
 
 /* The latest time any block's data is at: where rf__calib_settle and the dense solve look from. */
 int64_t rf__calib_latest(const rf__calib *c);
 
-/* Forgets block k's data up to time t: always when `force`, else in steps of a minute. Returns
- * whether it did. */
-int rf__calib_age(rf__calib *c, size_t k, int64_t t, int force);
+/* Forgets block k's data up to the forgetting step of time t (calib_commit.c). Returns whether
+ * it did. */
+int rf__calib_age(rf__calib *c, size_t k, int64_t t);
 
 /* Brings block k up to date: its factor, then its unknowns from its equations, its prior and the
  * other blocks' current values. */

@@ -9,7 +9,9 @@
  *                 and at the end, and the most after the first hour; the process's peak RSS
  *                 (simulator included) at the hour and at the end.
  *
- *   build-release/bin/bench_engine [PRESET...]   (default: busy large day)
+ *   build-release/bin/bench_engine [--param NAME=VALUE]... [--set KNOB=VALUE]... [PRESET...]
+ *                                                 (default: busy large day)
+ * --param sets an engine parameter (CALIBRATE=0, say), --set a simulator knob of every preset.
  * Prints one line per preset; with RF_BENCH_JSON=1 one JSON object per line instead, with the
  * engine's bytes every five minutes of store time and every decision's latency. */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
@@ -66,6 +68,16 @@ static double now_s(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+#define MOST_SETTINGS 16
+
+typedef struct setting {
+  char name[64];
+  const char *value;
+} setting;
+
+static setting params[MOST_SETTINGS], knobs[MOST_SETTINGS];
+static int param_count, knob_count;
+
 typedef struct run {
   rf_scenario_check *check;
   rf_engine *engine;
@@ -120,6 +132,17 @@ static int on_record(const rf_record *rec, void *payload) {
     const rf_store *store = rf_scenario_check_store(r->check);
     if (store == NULL || rf_engine_new(&r->engine, store, &r->alloc) != 0) return RF_ENOMEM;
     rf_engine_set_output(r->engine, on_output, r);
+    for (int k = 0; k < param_count; ++k) {
+      rf_engine_param which = RF_PARAM_COUNT;
+      for (int q = 0; q < RF_PARAM_COUNT; ++q)
+        if (strcmp(rf_engine_param_name((rf_engine_param)q), params[k].name) == 0)
+          which = (rf_engine_param)q;
+      if (which == RF_PARAM_COUNT ||
+          rf_engine_param_set(r->engine, which, strtod(params[k].value, NULL)) != 0) {
+        fprintf(stderr, "bench_engine: cannot set %s=%s\n", params[k].name, params[k].value);
+        exit(2);
+      }
+    }
   }
   rf_time_us t0 = 0, t1 = 0;
   switch (rec->type) {
@@ -157,8 +180,31 @@ static int by_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* NAME=VALUE into one of the settings; 0, or -1 when it has no '=' or there are too many. */
+static int add_setting(setting *list, int *count, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (eq == NULL || *count == MOST_SETTINGS || (size_t)(eq - arg) >= sizeof list->name) return -1;
+  memcpy(list[*count].name, arg, (size_t)(eq - arg));
+  list[*count].name[eq - arg] = '\0';
+  list[(*count)++].value = eq + 1;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   static const char *defaults[] = {"busy", "large", "day"};
+  int first = 1;
+  while (first + 1 < argc &&
+         (strcmp(argv[first], "--param") == 0 || strcmp(argv[first], "--set") == 0)) {
+    int param = strcmp(argv[first], "--param") == 0;
+    if (add_setting(param ? params : knobs, param ? &param_count : &knob_count, argv[first + 1]) !=
+        0) {
+      fprintf(stderr, "bench_engine: %s takes NAME=VALUE\n", argv[first]);
+      return 2;
+    }
+    first += 2;
+  }
+  argc -= first - 1;
+  argv += first - 1;
   int count = argc > 1 ? argc - 1 : 3;
   int json = getenv("RF_BENCH_JSON") != NULL;
   if (!json)
@@ -171,6 +217,11 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_engine: unknown preset '%s'\n", preset);
       return 2;
     }
+    for (int k = 0; k < knob_count; ++k)
+      if (rf_sim_set(&p, knobs[k].name, knobs[k].value) != 0) {
+        fprintf(stderr, "bench_engine: cannot set knob %s=%s\n", knobs[k].name, knobs[k].value);
+        return 2;
+      }
     run r;
     memset(&r, 0, sizeof r);
     r.last_event = -1;

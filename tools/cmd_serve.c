@@ -15,7 +15,7 @@
 #define MOST_SETTINGS 128
 
 typedef struct serve_args {
-  const char *store, *journal, *journal_sync, *method, *http, *mqtt, *topic;
+  const char *store, *journal, *journal_sync, *method, *http, *mqtt, *topic, *calibration_seed;
   const char *listen[MOST_LISTENERS];
   int listen_count;
   run_setting settings[MOST_SETTINGS]; /* --param, then --source-delay when is_delay */
@@ -29,14 +29,16 @@ static const char usage[] =
     "      [--mqtt HOST:PORT --topic PREFIX] [--journal DIR]\n"
     "      [--journal-sync every|interval|never] [--method fused|greedy] [--param NAME=VALUE]...\n"
     "      [--source-delay SOURCE=SECONDS]... [--idle SECONDS] [--max-frame BYTES]\n"
-    "      [--gateway-queue BYTES] [--subscriber-lag BYTES]\n"
+    "      [--gateway-queue BYTES] [--subscriber-lag BYTES] [--calibration-seed FILE]\n"
     "  ADDR is tcp://HOST:PORT (port 0: a free one) or unix:PATH; the addresses bound are the\n"
     "  first line on standard output (then http://HOST:PORT for --http tcp://HOST:PORT, which\n"
-    "  serves GET /healthz, /metrics and /carts/<shopper>). --mqtt takes records from\n"
+    "  serves GET /healthz, /metrics, /carts/<shopper> and /calibration). --mqtt takes records from\n"
     "  PREFIX/in/# and publishes output to PREFIX/out/<kind>. STORE holds the store description (a scenario file's\n"
     "  first records will do). --journal keeps every record, and restores the engine from it on\n"
     "  a restart; --idle is how long every source may be quiet before wall time moves the clock\n"
-    "  (default 5 s, negative: never).\n";
+    "  (default 5 s, negative: never). --calibration-seed starts the first day's plate gains and\n"
+    "  product weights from a file of `retailfuse run --calibration` (GET /calibration gives one);\n"
+    "  each later day starts from the day before's.\n";
 
 static void log_line(const char *line, void *payload) {
   (void)payload;
@@ -110,6 +112,8 @@ static int parse_args(int argc, char **argv, serve_args *a) {
     else if ((got = option(argc, argv, &i, "--http", &a->http)) != 0) rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--mqtt", &a->mqtt)) != 0) rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--topic", &a->topic)) != 0) rc = got < 0 ? -got : 0;
+    else if ((got = option(argc, argv, &i, "--calibration-seed", &a->calibration_seed)) != 0)
+      rc = got < 0 ? -got : 0;
     else if ((got = option(argc, argv, &i, "--listen", &v)) != 0) {
       if (got < 0) return -got;
       if (a->listen_count == MOST_LISTENERS)
@@ -148,12 +152,24 @@ static int parse_args(int argc, char **argv, serve_args *a) {
   return 0;
 }
 
+static int seed_service(const rf_scale *s, void *payload, char *err, size_t cap) {
+  if (rf_service_calibration_seed(payload, s) == 0) return 0;
+  snprintf(err, cap, "--calibration-seed: %s", rf_service_errmsg(payload));
+  return 1;
+}
+
 static int apply_args(const serve_args *a, rf_service *svc) {
   for (int k = 0; k < a->setting_count; ++k) {
     const run_setting *s = &a->settings[k];
     int rc = a->is_delay[k] ? rf_service_source_delay(svc, s->name, s->value)
                             : rf_service_param_set(svc, s->name, s->value);
     if (rc != 0) return usage_error("serve: %s", rf_service_errmsg(svc));
+  }
+  char err[512] = "";
+  if (a->calibration_seed != NULL &&
+      read_calibration_file(a->calibration_seed, seed_service, svc, err, sizeof err) != 0) {
+    fprintf(stderr, "retailfuse serve: %s\n", err);
+    return 1;
   }
   return read_store(svc, a->store);
 }

@@ -76,8 +76,13 @@ void put_json_string(FILE *f, const char *s);
 int write_calibration(const char *path, const rf_engine *engine, const rf_store *store, char *err,
                       size_t cap);
 
-/* Seeds the host's calibration from a file write_calibration wrote (yesterday's): each plate's
- * gain and each product's weight_g, with their sd. 0, or non-zero with a message in err. */
+/* Each scale of a file write_calibration wrote (yesterday's) to fn: each plate's gain and each
+ * product's weight_g, with their sd. 0, or non-zero with a message in err (fn's, or the file's
+ * naming it). */
+typedef int (*seed_fn)(const rf_scale *scale, void *payload, char *err, size_t cap);
+int read_calibration_file(const char *path, seed_fn fn, void *payload, char *err, size_t cap);
+
+/* The same, seeding the host's calibration (rf_host_calibration_seed). */
 int read_calibration_seeds(const char *path, rf_host *host, char *err, size_t cap);
 
 /* Scores `output` against `truth`. On failure returns non-zero with a message in err. */

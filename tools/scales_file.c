@@ -78,9 +78,9 @@ static char *slurp(const char *path) {
   return buf;
 }
 
-/* The seeds of one array: each element's id and value (and sd when given). */
-static int seed_array(const cJSON *array, rf_scale_kind kind, rf_host *host, char *err,
-                      size_t cap) {
+/* The seeds of one array: each element's id and value (and sd when given), to fn. */
+static int seed_array(const char *path, const cJSON *array, rf_scale_kind kind, seed_fn fn,
+                      void *payload, char *err, size_t cap) {
   const char *id_key = kind == RF_SCALE_GAIN ? "plate" : "sku";
   const char *value_key = kind == RF_SCALE_GAIN ? "gain" : "weight_g";
   const char *sd_key = kind == RF_SCALE_GAIN ? "sd" : "sd_g";
@@ -91,23 +91,19 @@ static int seed_array(const cJSON *array, rf_scale_kind kind, rf_host *host, cha
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, value_key);
     const cJSON *sd = cJSON_GetObjectItemCaseSensitive(item, sd_key);
     if (!cJSON_IsString(id) || !cJSON_IsNumber(value)) {
-      snprintf(err, cap, "--calibration-seed: %s %d has no '%s' or '%s'",
+      snprintf(err, cap, "--calibration-seed: '%s': %s[%d] has no '%s' or '%s'", path,
                kind == RF_SCALE_GAIN ? "plates" : "products", index, id_key, value_key);
       return 1;
     }
     rf_scale s = {
         kind, id->valuestring, value->valuedouble, cJSON_IsNumber(sd) ? sd->valuedouble : 0, 0, 0};
-    int rc = rf_host_calibration_seed(host, &s);
-    if (rc != 0) {
-      snprintf(err, cap, "--calibration-seed: %s", rf_host_errmsg(host));
-      return 1;
-    }
+    if (fn(&s, payload, err, cap) != 0) return 1;
     ++index;
   }
   return 0;
 }
 
-int read_calibration_seeds(const char *path, rf_host *host, char *err, size_t cap) {
+int read_calibration_file(const char *path, seed_fn fn, void *payload, char *err, size_t cap) {
   char *text = slurp(path);
   if (text == NULL) {
     snprintf(err, cap, "--calibration-seed: cannot read '%s': %s", path, strerror(errno));
@@ -121,11 +117,21 @@ int read_calibration_seeds(const char *path, rf_host *host, char *err, size_t ca
     rc = 1;
   }
   if (rc == 0)
-    rc =
-        seed_array(cJSON_GetObjectItemCaseSensitive(root, "plates"), RF_SCALE_GAIN, host, err, cap);
+    rc = seed_array(path, cJSON_GetObjectItemCaseSensitive(root, "plates"), RF_SCALE_GAIN, fn,
+                    payload, err, cap);
   if (rc == 0)
-    rc = seed_array(cJSON_GetObjectItemCaseSensitive(root, "products"), RF_SCALE_WEIGHT, host, err,
-                    cap);
+    rc = seed_array(path, cJSON_GetObjectItemCaseSensitive(root, "products"), RF_SCALE_WEIGHT, fn,
+                    payload, err, cap);
   cJSON_Delete(root);
   return rc;
+}
+
+static int seed_host(const rf_scale *s, void *payload, char *err, size_t cap) {
+  if (rf_host_calibration_seed(payload, s) == 0) return 0;
+  snprintf(err, cap, "--calibration-seed: %s", rf_host_errmsg(payload));
+  return 1;
+}
+
+int read_calibration_seeds(const char *path, rf_host *host, char *err, size_t cap) {
+  return read_calibration_file(path, seed_host, host, err, cap);
 }

@@ -78,6 +78,13 @@ RF_EXTERN int rf_service_param_set(rf_service *service, const char *name, double
 RF_EXTERN int rf_service_source_delay(rf_service *service, const char *source, double seconds);
 RF_EXTERN int rf_service_add_store(rf_service *service, const rf_record *record);
 
+/* Seeds the calibration (engine.h, rf_engine_calibration_seed) of the first day — yesterday's
+ * values, say; every later day starts from the day before's end values (their sd at least half
+ * of GAIN_SD or WEIGHT_SD, room for a night's drift). A restart restores both from the journal.
+ * A restart given the same seeds restores both from the journal. Before the start: RF_EMISUSE
+ * after it; RF_ENOTFOUND for the baseline; RF_ENOMEM. */
+RF_EXTERN int rf_service_calibration_seed(rf_service *service, const rf_scale *scale);
+
 /* Opens the journal and restores the engine from it (its first entries are the store it began
  * with: a store given now must be the same, else RF_EEXISTS), and makes the output log again.
  * RF_EIO, RF_EPARSE (a damaged journal), RF_EEXISTS, RF_ENOMEM. */
@@ -92,7 +99,8 @@ RF_EXTERN int rf_service_listen(rf_service *service, const char *address, char *
  * text format: records by source, set aside by reason, decisions, reviews, corrections, the
  * latency from a record's arrival to the diff it settled being published, connections,
  * subscriber bytes, the journal's size and sync time, each source's lag), GET /carts/<shopper>
- * (today's cart as JSON; 404 for a shopper unknown). One request per connection. */
+ * (today's cart as JSON; 404 for a shopper unknown), GET /calibration (today's plate gains and
+ * product weights, as retailfuse run --calibration writes them). One request per connection. */
 RF_EXTERN int rf_service_listen_http(rf_service *service, const char *address, char *bound,
                                      size_t cap);
 

@@ -70,6 +70,7 @@ static int begin_day(rf_service *svc) {
                      : rf_host_param_set(svc->host, s->name, s->value);
   }
   if (rc != 0) rf__error(&svc->err, rc, "%s", rf_host_errmsg(svc->host));
+  if (rc == 0 && svc->opt.method == RF_METHOD_FUSED) rc = svc_scales_apply(svc);
   if (rc == 0 && svc->stats.days > 0) rc = push_store(svc);
   if (rc == 0) return 0;
   svc_day_free(svc);
@@ -143,6 +144,8 @@ static void keep_counts(rf_service *svc) {
 int svc_finish_day(rf_service *svc) {
   int rc = svc->host != NULL ? rf_host_finish(svc->host) : 0;
   if (rc != 0) rf__error(&svc->err, rc, "finishing the day: %s", rf_host_errmsg(svc->host));
+  /* What today learned seeds tomorrow (a failure for memory leaves the old seeds: no day lost). */
+  if (rc == 0) svc_scales_carry(svc);
   keep_counts(svc);
   svc_day_free(svc);
   svc->stats.days++;

@@ -1,6 +1,6 @@
 /* The service's HTTP port (Debian's http-parser over libuv): GET /healthz, GET /metrics (the
- * Prometheus text format), GET /carts/<shopper> (JSON). One request per connection: the answer
- * ends with the connection closed. */
+ * Prometheus text format), GET /carts/<shopper> (JSON), GET /calibration (JSON). One request per
+ * connection: the answer ends with the connection closed. */
 #include <http_parser.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +106,17 @@ static void cart(http_conn *c, const char *shopper) {
   rf__jbuf_free(&b);
 }
 
+/* Today's calibration as JSON (scales.c); 404 before the day's first record. */
+static void calibration(http_conn *c) {
+  rf__jbuf b;
+  rf__jbuf_init(&b, &c->svc->alloc);
+  int rc = svc_scales_json(c->svc, &b);
+  if (rc == RF_ENOTFOUND) text(c, 404, "Not Found", "no day has begun\n");
+  else if (rc != 0) text(c, 503, "Service Unavailable", "out of memory\n");
+  else answer(c, 200, "OK", "application/json", b.data, b.len);
+  rf__jbuf_free(&b);
+}
+
 /* "%41" and the like in a path, decoded in place; -1 for a bad escape or a NUL. */
 static int unescape(char *s) {
   char *w = s;
@@ -140,7 +151,8 @@ static void route(http_conn *c) {
   if (strncmp(c->url, "/carts/", 7) == 0 && c->url[7] != '\0' && unescape(c->url + 7) == 0 &&
       rf__utf8_valid(c->url + 7))
     return cart(c, c->url + 7);
-  text(c, 404, "Not Found", "GET /healthz, /metrics or /carts/<shopper>\n");
+  if (strcmp(c->url, "/calibration") == 0) return calibration(c);
+  text(c, 404, "Not Found", "GET /healthz, /metrics, /carts/<shopper> or /calibration\n");
 }
 
 static int on_url(http_parser *p, const char *at, size_t len) {

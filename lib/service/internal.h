@@ -99,6 +99,17 @@ typedef struct svc_setting {
   int is_delay;
 } svc_setting;
 
+/* A calibration seed the service keeps: the scale, its id owned (scales.c). */
+typedef struct svc_scale {
+  rf_scale scale;
+  char *id;
+} svc_scale;
+
+typedef struct svc_scales {
+  svc_scale *list;
+  size_t count, cap;
+} svc_scales;
+
 struct rf_service {
   rf_allocator alloc;
   rf_service_options opt;
@@ -111,6 +122,7 @@ struct rf_service {
   /* the day */
   svc_setting *settings;
   size_t setting_count, setting_cap;
+  svc_scales seeds; /* the calibration's seeds: the operator's, then each day's end values */
   rf_wire_encoder *given_store; /* the store given before the start */
   rf_wire_encoder *store;       /* the store the journal began with */
   rf_host *host;                /* today's; NULL until the day's first record */
@@ -160,6 +172,14 @@ int svc_take(rf_service *svc, const rf_record *rec, int *reason, char *message, 
 int svc_advance(rf_service *svc, rf_time_us to);
 int svc_finish_day(rf_service *svc);
 void svc_day_free(rf_service *svc);
+
+/* scales.c: the calibration across days — the seeds given before the start seed the first
+ * day; each day's end values (their sd at least half the prior's, room for a night's drift)
+ * seed the next, so a service restored from its journal carries the same; GET /calibration. */
+int svc_scales_apply(rf_service *svc);
+int svc_scales_carry(rf_service *svc);
+void svc_scales_free(rf_service *svc);
+int svc_scales_json(const rf_service *svc, rf__jbuf *out);
 
 /* outlog.c */
 int svc_outlog_open(svc_outlog *log, const char *dir, const rf_allocator *a, rf__errbuf *err);

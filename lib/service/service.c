@@ -230,6 +230,7 @@ void rf_service_free(rf_service *svc) {
   svc_day_free(svc);
   rf_wire_encoder_free(svc->given_store);
   rf_wire_encoder_free(svc->store);
+  svc_scales_free(svc);
   for (size_t k = 0; k < svc->setting_count; ++k) rf__free(&a, svc->settings[k].name);
   for (size_t k = 0; k < svc->source_count; ++k) rf__free(&a, svc->sources[k].name);
   rf__free(&a, svc->sources);

@@ -220,6 +220,11 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_
           " diffs, %" PRIu64 " receipts (method %s)\n",
           a->path, c->events, c->deltas, c->hands, c->diffs, c->receipts, a->method);
   print_setaside_summary(stderr, a->path, &report);
+  if (c->seeds_refused > 0)
+    fprintf(stderr,
+            "%s: %" PRIu64
+            " calibration seed%s of '%s' left out (not in the store, or out of range)\n",
+            a->path, c->seeds_refused, c->seeds_refused == 1 ? "" : "s", a->calibration_seed);
   return 0;
 }
 

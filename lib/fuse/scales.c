@@ -60,6 +60,8 @@ int rf_engine_calibration_seed(rf_engine *e, const rf_scale *s) {
   if (found != 0)
     return rf__error(&e->err, RF_ENOTFOUND, "%s '%s' is not in the store",
                      s->kind == RF_SCALE_GAIN ? "plate" : "sku", s->id);
+  if (!isfinite(s->sd))
+    return rf__error(&e->err, RF_ERANGE, "%s: an sd of %g is not a number", s->id, s->sd);
   if (rf__calibration_ready(e) != 0) return RF_ENOMEM;
   double sd = s->sd > 0 ? s->sd : 0.0;
   int rc = s->kind == RF_SCALE_GAIN ? rf__calib_seed_gain(e->calib, i, s->value, sd)

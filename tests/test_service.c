@@ -6,8 +6,11 @@
  * an rf_host gives for the same records, then a finish; the stats count it all; a restart on the
  * journal replays the day and gives the same output again, and refuses another store; the API's
  * errors are the documented codes; a record set aside comes back acked with its reason; a finish
- * with no event since the last ends nothing. */
+ * with no event since the last ends nothing. The calibration's seeds (rf_service_calibration_seed)
+ * are taken before the start only, and by the fused method only; seeded, the first day starts
+ * from them, and the next from the first's end values (an rf_host's on the same records). */
 #define _GNU_SOURCE /* uv.h needs POSIX threads' types; mkdtemp, nanosleep */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -890,6 +893,225 @@ static void test_protobuf_records_keep_the_hellos_source(void **state) {
   service_down(fx, svc);
 }
 
+/* ---- 8. the calibration across days --------------------------------------------------------- */
+
+/* A day's scales as rf_engine_calibration lists them: the store's 8 plates, then its 5
+ * products. */
+enum { MAX_SCALES = 16 };
+
+typedef struct scale_list {
+  size_t n;
+  rf_scale s[MAX_SCALES];
+  char id[MAX_SCALES][32];
+} scale_list;
+
+static int collect_scale(const rf_scale *s, void *payload) {
+  scale_list *l = payload;
+  assert_true(l->n < MAX_SCALES);
+  assert_true(strlen(s->id) < sizeof l->id[0]);
+  strcpy(l->id[l->n], s->id);
+  l->s[l->n] = *s;
+  l->s[l->n].id = l->id[l->n];
+  l->n++;
+  return 0;
+}
+
+/* Into *l, in place (its scales' ids point into it). */
+static void scales_of(const rf_engine *engine, scale_list *l) {
+  memset(l, 0, sizeof *l);
+  assert_non_null(engine);
+  assert_int_equal(rf_engine_calibration(engine, collect_scale, l), RF_OK);
+  assert_int_equal(l->n, 8 + 5);
+}
+
+/* a within a relative 1e-12 of b */
+static void assert_close(double a, double b, const char *what, const char *id) {
+  if (!(fabs(a - b) <= 1e-12 * fabs(b))) fail_msg("%s of %s: %.17g, not %.17g", what, id, a, b);
+}
+
+/* Yesterday's values: G1S1P1 read 2 % high within 0.001 (tighter than half GAIN_SD), a product
+ * at its catalogue weight within 0.5 g (tighter than half WEIGHT_SD, 1 % of 540.67 g), and a
+ * plate the store lacks (left out when the engine starts, counted). */
+static const rf_scale seeds[] = {
+    {RF_SCALE_GAIN, "G1S1P1", 1.02, 0.001, 0, 0},
+    {RF_SCALE_WEIGHT, "859000002138", 540.67, 0.5, 0, 0},
+    {RF_SCALE_GAIN, "NO_SUCH_PLATE", 1.01, 0.0, 0, 0},
+};
+enum { SEEDS = sizeof seeds / sizeof seeds[0] };
+
+static int ignore_output(const rf_record *rec, void *payload) {
+  (void)rec;
+  (void)payload;
+  return 0;
+}
+
+/* small.jsonl's day on an rf_host seeded as above, finished: the end values the service's second
+ * day must start from. */
+static void seeded_day(scale_list *end) {
+  rf_host *h = NULL;
+  assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
+  rf_host_set_output(h, ignore_output, NULL);
+  for (size_t k = 0; k < SEEDS; ++k) assert_int_equal(rf_host_calibration_seed(h, &seeds[k]), 0);
+  rf_scenario_reader *r = NULL;
+  assert_int_equal(rf_scenario_reader_open(&r, SMALL_PATH, NULL, NULL), RF_OK);
+  const char *names[] = {"shelves", "cameras", "tracker"};
+  int64_t seqs[3] = {0, 0, 0};
+  rf_record rec;
+  int rc;
+  while ((rc = rf_scenario_reader_next(r, &rec)) == RF_OK) {
+    if (is_event(rec.type)) { /* numbered as the feed's gateway numbers them */
+      rec.source = default_source(rec.type);
+      size_t k = 0;
+      while (strcmp(names[k], rec.source) != 0) ++k;
+      rec.has_seq = 1;
+      rec.seq = ++seqs[k];
+    }
+    int prc = rf_host_push(h, &rec);
+    if (prc != RF_OK && prc != RF_SETASIDE)
+      fail_msg("line %llu: %s: %s", (unsigned long long)rec.line, rf_err_name(prc),
+               rf_host_errmsg(h));
+  }
+  assert_int_equal(rc, RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  assert_int_equal(rf_host_finish(h), RF_OK);
+  rf_host_counts counts;
+  rf_host_get_counts(h, &counts);
+  assert_int_equal(counts.seeds_refused, 1);
+  scales_of(rf_host_engine(h), end);
+  /* it learned: G1S1P1 moved from its seed, and ends tighter than half GAIN_SD */
+  assert_string_equal(end->s[0].id, "G1S1P1");
+  assert_true(end->s[0].evidence > 0);
+  assert_true(end->s[0].value != 1.02);
+  assert_true(end->s[0].sd < 0.005);
+  assert_string_equal(end->s[9].id, "859000002138");
+  assert_true(end->s[9].evidence > 0);
+  assert_true(end->s[9].sd < 0.01 * 540.67);
+  rf_host_free(h);
+}
+
+static void test_calibration_seed_api(void **state) {
+  fixture *fx = *state;
+  /* NULL */
+  rf_service *svc = NULL;
+  rf_service_options o = options(NULL);
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  assert_int_equal(rf_service_calibration_seed(NULL, &seeds[0]), RF_EINVAL);
+  assert_int_equal(rf_service_calibration_seed(svc, NULL), RF_EINVAL);
+  rf_scale no_id = seeds[0];
+  no_id.id = NULL;
+  assert_int_equal(rf_service_calibration_seed(svc, &no_id), RF_EINVAL);
+  /* before the start: taken (the one the store lacks too: the engine leaves it out) */
+  for (size_t k = 0; k < SEEDS; ++k)
+    assert_int_equal(rf_service_calibration_seed(svc, &seeds[k]), RF_OK);
+  assert_string_equal(rf_service_errmsg(svc), "");
+  add_store(svc, 0);
+  assert_int_equal(rf_service_start(svc), RF_OK);
+  /* after it: refused */
+  assert_int_equal(rf_service_calibration_seed(svc, &seeds[0]), RF_EMISUSE);
+  assert_string_equal(rf_service_errmsg(svc), "seeds come before the start");
+  service_down(fx, svc);
+
+  /* the baseline has none */
+  o.method = RF_METHOD_GREEDY;
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  assert_int_equal(rf_service_calibration_seed(svc, &seeds[0]), RF_ENOTFOUND);
+  assert_string_equal(rf_service_errmsg(svc), "the baseline has no calibration");
+  assert_int_equal(rf_service_calibration_seed(svc, NULL), RF_EINVAL);
+  add_store(svc, 0);
+  assert_int_equal(rf_service_start(svc), RF_OK);
+  assert_int_equal(rf_service_calibration_seed(svc, &seeds[0]), RF_EMISUSE);
+  service_down(fx, svc);
+}
+
+/* Seeded, the service's first day starts from the seeds; its second from the first's end values
+ * (an rf_host's on the same records and seeds), each sd at least half GAIN_SD (0.005) or half
+ * WEIGHT_SD (1 % of the weight). */
+static void test_calibration_carries_over_the_days(void **state) {
+  fixture *fx = *state;
+  scale_list end1;
+  seeded_day(&end1);
+
+  rf_service_options o = options(NULL);
+  rf_service *svc = NULL;
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  rf_service_set_log(svc, log_line, &fx->log);
+  for (size_t k = 0; k < SEEDS; ++k)
+    assert_int_equal(rf_service_calibration_seed(svc, &seeds[k]), RF_OK);
+  add_store(svc, 0);
+  assert_int_equal(rf_service_start(svc), RF_OK);
+  char bound[256];
+  assert_int_equal(rf_service_listen(svc, fx->address, bound, sizeof bound), RF_OK);
+
+  /* day 1: the feed's events, its finish held back */
+  client gw;
+  client_connect(&gw, &fx->loop, fx->path);
+  size_t len;
+  const char *bytes = (const char *)rf_wire_encoder_data(fx->f.gateway, &len);
+  const char *finish = "{\"type\":\"finish\"}\n";
+  assert_true(len > strlen(finish));
+  assert_memory_equal(bytes + len - strlen(finish), finish, strlen(finish)); /* not NUL-ended */
+  client_send_bytes(&gw, bytes, len - strlen(finish));
+  RUN_UNTIL(&fx->loop, count_lines(&gw.got) >= fx->f.events);
+  const rf_host *host = rf_service_host(svc);
+  assert_non_null(host);
+  rf_host_counts counts;
+  rf_host_get_counts(host, &counts);
+  assert_int_equal(counts.seeds_refused, 1); /* NO_SUCH_PLATE */
+  scale_list day1;
+  scales_of(rf_host_engine(host), &day1);
+  assert_string_equal(day1.s[0].id, "G1S1P1");
+  assert_close(day1.s[0].prior, 1.02, "day 1's prior", "G1S1P1");
+  assert_string_equal(day1.s[9].id, "859000002138");
+  assert_close(day1.s[9].prior, 540.67, "day 1's prior", "859000002138");
+  for (size_t k = 1; k < 8; ++k) assert_close(day1.s[k].prior, 1.0, "day 1's prior", day1.id[k]);
+
+  /* its end */
+  client_send_bytes(&gw, finish, strlen(finish));
+  RUN_UNTIL(&fx->loop, count_lines(&gw.got) >= fx->f.events + 1);
+  assert_null(rf_service_host(svc));
+  assert_int_equal(stats_of(svc).days, 1);
+
+  /* day 2: an enter begins it (seq 1 again: the day before has ended) */
+  rf_wire_encoder *enc = NULL;
+  assert_int_equal(rf_wire_encoder_new(&enc, RF_FORMAT_JSONL, NULL), RF_OK);
+  rf_wire_msg m = {.kind = RF_WIRE_RECORD};
+  m.u.record.type = RF_RECORD_ENTER;
+  m.u.record.source = "tracker";
+  m.u.record.has_seq = 1;
+  m.u.record.seq = 1;
+  m.u.record.u.enter = (rf_shopper_rec){1000000, "S1", 0};
+  assert_int_equal(rf_wire_encode(enc, &m), RF_OK);
+  client_send(&gw, enc);
+  RUN_UNTIL(&fx->loop, count_lines(&gw.got) >= fx->f.events + 2);
+  const char *ack = "{\"type\":\"ack\",\"source\":\"tracker\",\"seq\":1}\n"; /* taken */
+  assert_true(gw.got.len > strlen(ack));
+  assert_string_equal(gw.got.data + gw.got.len - strlen(ack), ack);
+  host = rf_service_host(svc);
+  assert_non_null(host);
+  rf_host_get_counts(host, &counts);
+  assert_int_equal(counts.seeds_refused, 0); /* day 1's scales: the store's own */
+  scale_list day2;
+  scales_of(rf_host_engine(host), &day2);
+  for (size_t k = 0; k < day2.n; ++k) {
+    const rf_scale *got = &day2.s[k], *was = &end1.s[k];
+    assert_int_equal(got->kind, was->kind);
+    assert_string_equal(got->id, was->id);
+    const double floor = got->kind == RF_SCALE_GAIN ? 0.005 : 0.01 * was->prior;
+    assert_close(got->prior, was->value, "day 2's prior", got->id);
+    assert_close(got->value, was->value, "day 2's value", got->id);
+    assert_close(got->sd, was->sd > floor ? was->sd : floor, "day 2's sd", got->id);
+    assert_true(got->evidence == 0.0);
+  }
+  /* the tight seeds: their sd floored */
+  assert_close(day2.s[0].sd, 0.005, "day 2's sd", "G1S1P1");
+  assert_close(day2.s[9].sd, 5.4067, "day 2's sd", "859000002138");
+
+  rf_wire_encoder_free(enc);
+  client_close(&gw, &fx->loop);
+  service_down(fx, svc);
+  assert_int_equal(fx->log.len, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_gateway_acks_and_subscriber_gets_the_hosts_output, setup,
@@ -903,6 +1125,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_finish_with_no_event_ends_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_protobuf_records_keep_the_hellos_source, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_calibration_seed_api, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_calibration_carries_over_the_days, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,7 +282,7 @@ static void pace_due(uv_timer_t *t) { refill(t->data); }
  * source's connection in turn, takes them close to the file's order), and with --speed its
  * moment has come (else a timer is set). */
 static int may_send(feed *f) {
-  rf_time_us oldest;
+  rf_time_us oldest = 0;
   if (f->in_flight >= WINDOW) return 0;
   if (oldest_in_flight(f, &oldest) && (double)(f->clock - oldest) > f->window_s * 1e6) return 0;
   if (f->speed <= 0) return 1;

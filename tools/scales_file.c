@@ -116,6 +116,15 @@ int read_calibration_file(const char *path, seed_fn fn, void *payload, char *err
     snprintf(err, cap, "--calibration-seed: '%s' is not a JSON object", path);
     rc = 1;
   }
+  const cJSON *plates = cJSON_GetObjectItemCaseSensitive(root, "plates");
+  const cJSON *products = cJSON_GetObjectItemCaseSensitive(root, "products");
+  /* An array each, when there: a file that says nothing of either, or something else, is not
+   * one write_calibration wrote — starting unseeded without a word would hide it. */
+  if (rc == 0 && ((plates == NULL && products == NULL) || (plates && !cJSON_IsArray(plates)) ||
+                  (products && !cJSON_IsArray(products)))) {
+    snprintf(err, cap, "--calibration-seed: '%s' has no \"plates\" or \"products\" array", path);
+    rc = 1;
+  }
   if (rc == 0)
     rc = seed_array(path, cJSON_GetObjectItemCaseSensitive(root, "plates"), RF_SCALE_GAIN, fn,
                     payload, err, cap);

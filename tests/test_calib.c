@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "calib/calib.h"
+#include "calib/calib_internal.h" /* a block's covariance, against a fresh inverse */
 #include "calib/spd.h"
 #include "retailfuse/status.h"
 #include "test_alloc.h"
@@ -896,8 +897,9 @@ static void test_dense_system_positive_definite_after_idle_block(void **state) {
 }
 
 /* A known SPD system, column-major: A = L L^T with L = [2 0 0; 1 3 0; -1 1 2], so
- * A = [4 2 -2; 2 10 2; -2 2 6]; A x = b for x = (1, -1, 2), b = (-2, -4, 8); L^-1 b = (-1, -1, 4).
- * The strict upper triangle holds a sentinel, neither read nor written. */
+ * A = [4 2 -2; 2 10 2; -2 2 6]; A x = b for x = (1, -1, 2), b = (-2, -4, 8); A^-1 = [56 -16 24;
+ * -16 20 -12; 24 -12 36] / 144. The factor's strict upper triangle holds a sentinel, neither
+ * read nor written. */
 static void check_spd_ops(const rf__spd_ops *ops, const char *name) {
   const double s = 12345.0;
   double a[9] = {4, 2, -2, s, 10, 2, s, s, 6};
@@ -908,10 +910,11 @@ static void check_spd_ops(const rf__spd_ops *ops, const char *name) {
   ops->solve(a, 3, b);
   const double x[3] = {1, -1, 2};
   for (unsigned i = 0; i < 3; ++i) assert_near(b[i], x[i], 1e-14, name, i);
-  double y[3] = {-2, -4, 8};
-  ops->lower(a, 3, y);
-  const double want[3] = {-1, -1, 4};
-  for (unsigned i = 0; i < 3; ++i) assert_near(y[i], want[i], 1e-14, name, i);
+  double inv[9];
+  ops->inverse(a, 3, inv);
+  const double want[9] = {56, -16, 24, -16, 20, -12, 24, -12, 36};
+  for (unsigned i = 0; i < 9; ++i) assert_near(inv[i], want[i] / 144.0, 1e-15, name, i);
+  for (unsigned i = 0; i < 9; ++i) assert_near(a[i], l[i], 0.0, name, i); /* the factor kept */
   /* 1 x 1, and matrices that are not positive definite. */
   double one[1] = {9.0}, rhs[1] = {3.0};
   assert_int_equal(ops->factor(one, 1), 0);
@@ -942,7 +945,7 @@ static void test_spd_ops_known_answers(void **state) {
   check_spd_ops(lapack, "lapack");
   /* A larger random SPD matrix: both factors agree. */
   enum { N = 12 };
-  double m[N * N], p[N * N], q[N * N], bp[N], bq[N], lp[N], lq[N];
+  double m[N * N], p[N * N], q[N * N], bp[N], bq[N], ip[N * N], iq[N * N];
   uint64_t rng = 91;
   for (int j = 0; j < N; ++j)
     for (int i = 0; i < N; ++i) m[j * N + i] = test_rng_uniform(&rng) - 0.5;
@@ -952,52 +955,51 @@ static void test_spd_ops_known_answers(void **state) {
       for (int k = 0; k < N; ++k) v += m[k * N + i] * m[k * N + j];
       p[j * N + i] = q[j * N + i] = v;
     }
-  for (int i = 0; i < N; ++i) bp[i] = bq[i] = lp[i] = lq[i] = test_rng_uniform(&rng) - 0.5;
+  for (int i = 0; i < N; ++i) bp[i] = bq[i] = test_rng_uniform(&rng) - 0.5;
   assert_int_equal(rf__spd(RF__SPD_PLAIN)->factor(p, N), 0);
   assert_int_equal(lapack->factor(q, N), 0);
   rf__spd(RF__SPD_PLAIN)->solve(p, N, bp);
   lapack->solve(q, N, bq);
-  rf__spd(RF__SPD_PLAIN)->lower(p, N, lp);
-  lapack->lower(q, N, lq);
+  rf__spd(RF__SPD_PLAIN)->inverse(p, N, ip);
+  lapack->inverse(q, N, iq);
   for (unsigned j = 0; j < N; ++j) {
     for (unsigned i = j; i < N; ++i) assert_near(p[j * N + i], q[j * N + i], 1e-12, "L", i);
     assert_near(bp[j], bq[j], 1e-9, "solve", j);
-    assert_near(lp[j], lq[j], 1e-12, "lower", j);
+    for (unsigned i = 0; i < N; ++i) {
+      assert_near(ip[j * N + i], iq[j * N + i], 1e-9 * fabs(ip[j * N + j]), "inverse", i);
+      assert_near(ip[j * N + i], ip[i * N + j], 0.0, "inverse symmetric", i);
+    }
   }
 }
 
-/* The rank-one update (rf__spd_update, both kinds' one): from L, the factor of A, and x, the
- * factor of A + x x^T, the same as factoring that afresh — here A as above and x = (0, 2, -1),
- * a zero first entry included (A + x x^T = [4 2 -2; 2 14 0; -2 0 7]); the strict upper triangle
- * is left alone. */
-static void test_spd_update_known_answer(void **state) {
+/* A block's covariance follows each one-block equation by a rank-one (Sherman-Morrison) update,
+ * not a new inverse: after many equations (no forgetting step between them) it equals the
+ * inverse of its normal equations made afresh, (h + P)^-1, within 1e-9 of its scale. */
+static void test_covariance_follows_equations(void **state) {
   (void)state;
-  const double s = 12345.0;
-  double l[9] = {2, 1, -1, s, 3, 1, s, s, 2}, x[3] = {0, 2, -1};
-  double want[9] = {4, 2, -2, s, 14, 0, s, s, 7};
-  assert_int_equal(rf__spd(RF__SPD_PLAIN)->factor(want, 3), 0);
-  rf__spd_update(l, 3, x);
-  for (unsigned i = 0; i < 9; ++i) assert_near(l[i], want[i], 1e-14, "updated L", i);
-  /* Many updates in a row, against the factor of the sum. */
-  enum { N = 7 };
-  double a[N * N], f[N * N], v[N];
+  const world w = one_block_world();
+  rf__calib_config cfg = config(4, 2, 1, one_block_gains, one_block_weights, one_block_catalog);
+  rf__calib *c = make(&cfg);
   uint64_t rng = 93;
-  memset(a, 0, sizeof a);
-  for (int i = 0; i < N; ++i) a[i * N + i] = 2.0;
-  memcpy(f, a, sizeof f);
-  assert_int_equal(rf__spd(RF__SPD_PLAIN)->factor(f, N), 0);
-  for (int r = 0; r < 20; ++r) {
-    for (int i = 0; i < N; ++i) v[i] = i == r % N ? 0.0 : 100.0 * (test_rng_uniform(&rng) - 0.5);
-    for (int j = 0; j < N; ++j)
-      for (int i = 0; i < N; ++i) a[j * N + i] += v[i] * v[j];
-    rf__spd_update(f, N, v);
+  for (int n = 0; n < 60; ++n) {
+    eqbuf e;
+    eq_random(&e, &w, 1000 + n, one_block_plates, 4, one_block_prods, 2, 4.0, 2.0, &rng);
+    take(c, &e);
   }
-  double g[N * N];
-  memcpy(g, a, sizeof g);
-  assert_int_equal(rf__spd(RF__SPD_PLAIN)->factor(g, N), 0);
-  for (unsigned j = 0; j < N; ++j)
-    for (unsigned i = j; i < N; ++i)
-      assert_near(f[j * N + i], g[j * N + i], 1e-9 * fabs(g[j * N + j]), "updated L", i);
+  rf__calib_counts k;
+  rf__calib_get_counts(c, &k);
+  assert_true(k.taken > 50);
+  const c_block *b = &c->block[0];
+  enum { N = 6 };
+  double f[N * N], fresh[N * N];
+  memcpy(f, b->h, sizeof f);
+  for (int i = 0; i < N; ++i) f[i * (N + 1)] += c->prior_p[b->ids[i]];
+  assert_int_equal(rf__spd(RF__SPD_PLAIN)->factor(f, N), 0);
+  rf__spd(RF__SPD_PLAIN)->inverse(f, N, fresh);
+  assert_false(b->stale);
+  for (unsigned i = 0; i < N * N; ++i)
+    assert_near(b->cov[i], fresh[i], 1e-9 * fabs(fresh[(i / N) * (N + 1)]), "covariance", i);
+  drop(c);
 }
 
 /* The same equation stream through a calibration on plain C and one on LAPACK gives the same
@@ -1241,7 +1243,7 @@ int main(void) {
       cmocka_unit_test_teardown(test_gauss_seidel_matches_dense_after_idle_block, drop_all),
       cmocka_unit_test_teardown(test_dense_system_positive_definite_after_idle_block, drop_all),
       cmocka_unit_test_teardown(test_spd_ops_known_answers, drop_all),
-      cmocka_unit_test_teardown(test_spd_update_known_answer, drop_all),
+      cmocka_unit_test_teardown(test_covariance_follows_equations, drop_all),
       cmocka_unit_test_teardown(test_lapack_and_plain_agree, drop_all),
       cmocka_unit_test_teardown(test_unstaged_teach_nothing, drop_all),
       cmocka_unit_test_teardown(test_seeds, drop_all),

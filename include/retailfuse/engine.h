@@ -104,9 +104,9 @@ typedef struct rf_engine rf_engine;
      "announced restocks, and read changes with them (rf_engine_calibration); 0: unit gains and "  \
      "the catalogue's weights")                                                                    \
   XX(CALIB_CONF, 0.95, 0.5, 1.0, "readings at least this probable teach the calibration")          \
-  XX(CALIB_MEMORY_S, 14400.0, 60.0, 1e7,                                                           \
-     "the calibration forgets its evidence with this time constant (s): gains drift with "         \
-     "temperature, items' weights with their batch")                                               \
+  XX(CALIB_MEMORY_S, 14400.0, 3600.0, 1e7,                                                         \
+     "the calibration forgets its evidence with this time constant, in hourly steps (s): gains "   \
+     "drift with temperature, items' weights with their batch")                                    \
   XX(GAIN_SD, 0.01, 1e-4, 0.5, "how far a plate's gain may be from 1 before any evidence (share)") \
   XX(WEIGHT_SD, 0.02, 1e-4, 0.5,                                                                   \
      "how far a product's mean item weight may be from its catalogue weight before any evidence "  \
@@ -180,10 +180,10 @@ RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn 
                                           void *payload);
 
 /* Sources (docs/format.md, "Sources and the clock"). Every event comes from a source: the one
- * its record names, or its kind's default ("shelves", "cameras", "tracker"). Each source has an
- * allowed delay: its kind's *_DELAY_S parameter, or one set by name here (before or after its
- * first record). The engine's clock is the watermark: the least, over live sources, of (the
- * source's latest time - its delay); decisions wait on it, so a slow source delays them
+ * its record names, or its kind's default ("shelves", "cameras", "tracker"). Each source has
+ * an allowed delay: its kind's *_DELAY_S parameter, or one set by name here (before or after
+ * its first record). The engine's clock is the watermark: the least, over live sources, of
+ * (the source's latest time - its delay); decisions wait on it, so a slow source delays them
  * instead of losing its records. A source silent for SOURCE_TIMEOUT_S on the other sources'
  * clock is stale: it holds nothing back until it sends again. RF_ERANGE for a delay outside
  * [0, 60] s or not finite; RF_EINVAL for a NULL or empty name. */
@@ -213,7 +213,8 @@ RF_EXTERN int rf_engine_push(rf_engine *engine, const rf_record *record);
 /* Why the last push returned RF_SETASIDE; -1 when it did not. */
 RF_EXTERN int rf_engine_setaside_reason(const rf_engine *engine);
 
-/* The same, one function per event kind, for hosts that hold their events as separate types. */
+/* The same, one function per event kind, for hosts that hold their events as separate types.
+ */
 RF_EXTERN int rf_engine_push_enter(rf_engine *engine, const rf_shopper_rec *enter);
 RF_EXTERN int rf_engine_push_exit(rf_engine *engine, const rf_shopper_rec *exit);
 RF_EXTERN int rf_engine_push_link(rf_engine *engine, const rf_link_rec *link);
@@ -222,8 +223,8 @@ RF_EXTERN int rf_engine_push_delta(rf_engine *engine, const rf_delta_rec *delta)
 RF_EXTERN int rf_engine_push_hand(rf_engine *engine, const rf_hand_rec *hand);
 RF_EXTERN int rf_engine_push_samples(rf_engine *engine, const rf_samples_rec *samples);
 
-/* Moves the clock to `now` (store time) with no new event, making decisions that are due; plates
- * whose readings stopped more than the lateness ago are in a gap from then. */
+/* Moves the clock to `now` (store time) with no new event, making decisions that are due;
+ * plates whose readings stopped more than the lateness ago are in a gap from then. */
 RF_EXTERN int rf_engine_advance(rf_engine *engine, rf_time_us now);
 
 /* End of input: decides everything still waiting and emits the remaining receipts. */
@@ -254,16 +255,16 @@ typedef int (*rf_scale_fn)(const rf_scale *scale, void *payload);
 
 /* Every plate's gain (in the store's plate order), then every product's weight, to fn. Before
  * any decision or seed, or with CALIBRATE 0, the priors (unit gains, the catalogue) with no
- * evidence. The values survive a journal restore as everything else does: the same records (and
- * seeds) give the same values. RF_EINVAL for NULL. */
+ * evidence. The values survive a journal restore as everything else does: the same records
+ * (and seeds) give the same values. RF_EINVAL for NULL. */
 RF_EXTERN int rf_engine_calibration(const rf_engine *engine, rf_scale_fn fn, void *payload);
 
 /* Seeds one scale — yesterday's estimate, say: the engine starts from `value` within `sd`
- * instead of from 1 or the catalogue (kind and id name it; prior and evidence are ignored). Set
- * the parameters first: the calibration is made at its first use (a seed, or the first decision)
- * with the parameters of that moment. RF_ENOMEM; RF_ENOTFOUND for an id the store lacks; RF_ERANGE
- * for a gain outside (0.5, 2), a weight outside half to twice the catalogue's, or an sd not finite;
- * RF_EMISUSE with CALIBRATE 0; RF_EINVAL for NULL. */
+ * instead of from 1 or the catalogue (kind and id name it; prior and evidence are ignored).
+ * Set the parameters first: the calibration is made at its first use (a seed, or the first
+ * decision) with the parameters of that moment. RF_ENOMEM; RF_ENOTFOUND for an id the store
+ * lacks; RF_ERANGE for a gain outside (0.5, 2), a weight outside half to twice the
+ * catalogue's, or an sd not finite; RF_EMISUSE with CALIBRATE 0; RF_EINVAL for NULL. */
 RF_EXTERN int rf_engine_calibration_seed(rf_engine *engine, const rf_scale *scale);
 
 /* A shopper's cart (its owner's, when linked): the quantity of every product into

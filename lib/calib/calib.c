@@ -34,29 +34,45 @@ static int lay_out_blocks(rf__calib *c, const rf__calib_config *cfg) {
     c->block_of[u] = block_of_unknown(cfg, u);
     c->local_of[u] = (uint32_t)k->n++;
   }
+  /* Every block's numbers in one allocation (a store of thousands of plates has hundreds of
+   * blocks): h, cov (n x n each) and b (n) per block, then every block's ids. */
+  size_t doubles = 0;
+  for (size_t i = 0; i < c->blocks; ++i) {
+    const size_t n = c->block[i].n;
+    doubles += 2 * n * n + n;
+    if (n > c->most_n) c->most_n = n;
+  }
+  c->numbers = rf__calloc(&c->alloc, doubles + 1, sizeof *c->numbers);
+  c->ids = rf__calloc(&c->alloc, c->unknowns + 1, sizeof *c->ids);
+  if (c->numbers == NULL || c->ids == NULL) return RF_ENOMEM;
+  double *at = c->numbers;
+  uint32_t *id = c->ids;
   for (size_t i = 0; i < c->blocks; ++i) {
     c_block *k = &c->block[i];
-    size_t n = k->n > 0 ? k->n : 1;
-    k->ids = rf__calloc(&c->alloc, n, sizeof *k->ids);
-    k->h = rf__calloc(&c->alloc, n * n, sizeof *k->h);
-    k->l = rf__calloc(&c->alloc, n * n, sizeof *k->l);
-    k->b = rf__calloc(&c->alloc, n, sizeof *k->b);
-    if (k->ids == NULL || k->h == NULL || k->l == NULL || k->b == NULL) return RF_ENOMEM;
-    k->stale = 1;
-    if (k->n > c->most_n) c->most_n = k->n;
+    k->h = at;
+    k->cov = at + k->n * k->n;
+    k->b = at + 2 * k->n * k->n;
+    at += 2 * k->n * k->n + k->n;
+    k->ids = id;
+    id += k->n;
   }
   for (size_t u = 0; u < c->unknowns; ++u)
     c->block[c->block_of[u]].ids[c->local_of[u]] = (uint32_t)u;
   return 0;
 }
 
+/* Each unknown's prior, and each block's covariance before any evidence: the priors' own,
+ * diagonal — no factorisation until an equation or a forgetting step changes it. */
 static void set_priors(rf__calib *c) {
   for (size_t u = 0; u < c->unknowns; ++u) {
     double sd = u < c->gains ? c->gain_sd : c->weight_sd;
     c->prior_m[u] = 0.0;
     c->prior_p[u] = 1.0 / (sd * sd);
     c->z[u] = 0.0;
+    c_block *k = &c->block[c->block_of[u]];
+    k->cov[c->local_of[u] * (k->n + 1)] = sd * sd;
   }
+  for (size_t k = 0; k < c->blocks; ++k) c->block[k].stale = 0;
 }
 
 static int copy_homes(rf__calib *c, const rf__calib_config *cfg) {
@@ -72,6 +88,22 @@ static int copy_homes(rf__calib *c, const rf__calib_config *cfg) {
     c->home_share[i] = cfg->home_share[i];
   }
   return 0;
+}
+
+/* Each weight's reading sd before any evidence, when its block's covariance is the priors' alone
+ * (diagonal): the sum of its home gains' shares squared over their precisions, and its own.
+ * A block is factored only once an equation touches it: a store of thousands of plates starts
+ * without a factorisation. */
+static void priors_scale_sds(rf__calib *c) {
+  for (size_t j = 0; j < c->weights; ++j) {
+    const size_t u = c->gains + j;
+    double v = 1.0 / c->prior_p[u];
+    for (size_t h = c->home_start ? c->home_start[j] : 0; c->home_start && h < c->home_start[j + 1];
+         ++h)
+      if (c->block_of[c->home_gain[h]] == c->block_of[u])
+        v += c->home_share[h] * c->home_share[h] / c->prior_p[c->home_gain[h]];
+    c->scale_sd[j] = sqrt(v);
+  }
 }
 
 int rf__calib_new(rf__calib **out, const rf_allocator *alloc, const rf__calib_config *cfg) {
@@ -107,8 +139,9 @@ int rf__calib_new(rf__calib **out, const rf_allocator *alloc, const rf__calib_co
                : lay_out_blocks(c, cfg);
   if (rc == 0) {
     c->work = rf__calloc(&c->alloc, 3 * (c->most_n + 1), sizeof *c->work);
+    c->factor = rf__calloc(&c->alloc, c->most_n * c->most_n + 1, sizeof *c->factor);
     c->scale_sd = rf__calloc(&c->alloc, c->weights + 1, sizeof *c->scale_sd);
-    if (c->work == NULL || c->scale_sd == NULL) rc = RF_ENOMEM;
+    if (c->work == NULL || c->factor == NULL || c->scale_sd == NULL) rc = RF_ENOMEM;
   }
   if (rc == 0 && cfg->home_start != NULL) rc = copy_homes(c, cfg);
   if (rc != 0) {
@@ -117,7 +150,7 @@ int rf__calib_new(rf__calib **out, const rf_allocator *alloc, const rf__calib_co
   }
   if (c->weights > 0) memcpy(c->catalog, cfg->catalog, c->weights * sizeof *c->catalog);
   set_priors(c);
-  for (size_t k = 0; k < c->blocks; ++k) rf__calib_refresh(c, k); /* the priors' scale sds */
+  priors_scale_sds(c);
   *out = c;
   return 0;
 }
@@ -126,13 +159,11 @@ void rf__calib_free(rf__calib *c) {
   if (c == NULL) return;
   const rf_allocator *a = &c->alloc;
   for (size_t i = 0; c->block != NULL && i < c->blocks; ++i) {
-    rf__free(a, c->block[i].ids);
-    rf__free(a, c->block[i].h);
-    rf__free(a, c->block[i].l);
-    rf__free(a, c->block[i].b);
     rf__free(a, c->block[i].couple);
   }
   rf__free(a, c->block);
+  rf__free(a, c->numbers);
+  rf__free(a, c->ids);
   rf__free(a, c->block_of);
   rf__free(a, c->local_of);
   rf__free(a, c->catalog);
@@ -143,6 +174,7 @@ void rf__calib_free(rf__calib *c) {
   rf__free(a, c->terms);
   rf__free(a, c->staged);
   rf__free(a, c->work);
+  rf__free(a, c->factor);
   rf__free(a, c->scale_sd);
   rf__free(a, c->home_start);
   rf__free(a, c->home_gain);
@@ -159,18 +191,13 @@ double rf__calib_weight(const rf__calib *c, uint32_t weight) {
   return c->catalog[weight] * (1.0 + c->z[c->gains + weight]);
 }
 
-/* The posterior sd of unknown u, as a share: sqrt(e_u^T (H + P)^-1 e_u) from its block's
- * factor. */
+/* The posterior sd of unknown u, as a share: its block's covariance's diagonal (before the
+ * block is first made, from the priors and its data's diagonal alone). */
 static double posterior_sd(const rf__calib *c, size_t u) {
   const c_block *k = &c->block[c->block_of[u]];
-  if (k->stale) return 1.0 / sqrt(c->prior_p[u] + k->h[c->local_of[u] * (k->n + 1)]);
-  double *e = c->work;
-  memset(e, 0, k->n * sizeof *e);
-  e[c->local_of[u]] = 1.0;
-  c->spd->lower(k->l, k->n, e);
-  double s = 0.0;
-  for (size_t i = 0; i < k->n; ++i) s += e[i] * e[i];
-  return sqrt(s);
+  const size_t i = c->local_of[u];
+  if (k->stale) return 1.0 / sqrt(c->prior_p[u] + k->h[i * (k->n + 1)]);
+  return sqrt(k->cov[i * (k->n + 1)]);
 }
 
 double rf__calib_gain_sd(const rf__calib *c, uint32_t gain) { return posterior_sd(c, gain); }

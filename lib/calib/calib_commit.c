@@ -8,11 +8,11 @@
 #include "core/alloc.h"
 #include "retailfuse/status.h"
 
-/* Forgetting is applied in steps of at least this much store time: often enough to follow a
- * drift of hours (a step forgets 1 - exp(-15 min / CALIB_MEMORY_S), 6 % at the default), rarely
- * enough that a block is seldom factored anew for an equation — a busy shelf is read every
- * minute or two. */
-#define FORGET_TICK_US 900000000
+/* Forgetting is applied in steps of this much store time: often enough to follow a drift of
+ * hours (a step forgets 1 - exp(-1 h / CALIB_MEMORY_S), 22 % at the default), rarely enough that
+ * a block's covariance is seldom made anew (a factorisation and an inverse) for an equation:
+ * between steps, each equation updates it by a rank-one correction. */
+#define FORGET_TICK_US 3600000000
 
 /* The bounds of what an equation may say: a store's weights are grams to tonnes, its noise a
  * fraction of a gram and more. Beyond them the sums would overflow or one equation would be
@@ -139,39 +139,46 @@ int64_t rf__calib_latest(const rf__calib *c) {
   return latest;
 }
 
-/* Factors h + P into l; a block whose numbers went wrong (they cannot: every input is checked)
- * would start again from its priors rather than carry a NaN. */
-static void factor(rf__calib *c, c_block *k) {
+/* Makes block k's covariance anew: (h + P)^-1 through its Cholesky factor. A block whose numbers
+ * went wrong (they cannot: every input is checked) would start again from its priors rather than
+ * carry a NaN. */
+static void make_cov(rf__calib *c, c_block *k) {
+  const size_t n = k->n;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    memcpy(k->l, k->h, k->n * k->n * sizeof *k->l);
-    for (size_t i = 0; i < k->n; ++i) k->l[i * (k->n + 1)] += c->prior_p[k->ids[i]];
-    if (c->spd->factor(k->l, k->n) == 0) break;
-    memset(k->h, 0, k->n * k->n * sizeof *k->h);
-    memset(k->b, 0, k->n * sizeof *k->b);
+    memcpy(c->factor, k->h, n * n * sizeof *c->factor);
+    for (size_t i = 0; i < n; ++i) c->factor[i * (n + 1)] += c->prior_p[k->ids[i]];
+    if (c->spd->factor(c->factor, n) == 0) break;
+    memset(k->h, 0, n * n * sizeof *k->h);
+    memset(k->b, 0, n * sizeof *k->b);
     k->couple_count = 0;
   }
+  c->spd->inverse(c->factor, n, k->cov);
   k->stale = 0;
 }
 
 /* The sd of a typical reading of weight unknown u (in block k): a^T S a for a = (its home gains'
- * shares, -1 for the weight), S the block's posterior covariance, through its factor. */
+ * shares, -1 for the weight), S the block's covariance — a handful of its entries. */
 static void scale_sd_of(rf__calib *c, const c_block *k, size_t u) {
-  double *a = c->work + c->most_n;
-  const size_t j = u - c->gains;
-  memset(a, 0, k->n * sizeof *a);
-  a[c->local_of[u]] = -1.0;
-  for (size_t h = c->home_start ? c->home_start[j] : 0; c->home_start && h < c->home_start[j + 1];
-       ++h)
-    if (c->block_of[c->home_gain[h]] == c->block_of[u])
-      a[c->local_of[c->home_gain[h]]] += c->home_share[h];
-  c->spd->lower(k->l, k->n, a);
+  const size_t j = u - c->gains, n = k->n;
+  size_t at[65];
+  double a[65];
+  size_t m = 0;
+  at[m] = c->local_of[u];
+  a[m++] = -1.0;
+  for (size_t h = c->home_start ? c->home_start[j] : 0;
+       c->home_start && h < c->home_start[j + 1] && m < 65; ++h)
+    if (c->block_of[c->home_gain[h]] == c->block_of[u]) {
+      at[m] = c->local_of[c->home_gain[h]];
+      a[m++] = c->home_share[h];
+    }
   double v = 0.0;
-  for (size_t q = 0; q < k->n; ++q) v += a[q] * a[q];
-  c->scale_sd[j] = sqrt(v);
+  for (size_t p = 0; p < m; ++p)
+    for (size_t q = 0; q < m; ++q) v += a[p] * a[q] * k->cov[at[p] * n + at[q]];
+  c->scale_sd[j] = sqrt(fmax(v, 0.0));
 }
 
-/* Every weight's of block k: after it is factored anew (between, only the weights an equation
- * was about move enough to matter, and commit_one updates those). */
+/* Every weight's of block k: after its covariance is made anew (between, only the weights an
+ * equation was about move enough to matter, and commit_one updates those). */
 static void scale_sds(rf__calib *c, const c_block *k) {
   for (size_t i = 0; i < k->n; ++i)
     if (k->ids[i] >= c->gains) scale_sd_of(c, k, k->ids[i]);
@@ -179,20 +186,25 @@ static void scale_sds(rf__calib *c, const c_block *k) {
 
 void rf__calib_refresh(rf__calib *c, size_t bi) {
   c_block *k = &c->block[bi];
-  if (k->n == 0) return;
-  const int refactored = k->stale;
-  if (k->stale) factor(c, k);
-  double *x = c->work;
-  for (size_t i = 0; i < k->n; ++i) x[i] = k->b[i] + c->prior_p[k->ids[i]] * c->prior_m[k->ids[i]];
+  const size_t n = k->n;
+  if (n == 0) return;
+  const int remade = k->stale;
+  if (k->stale) make_cov(c, k);
+  double *rhs = c->work, *x = c->work + c->most_n;
+  for (size_t i = 0; i < n; ++i) rhs[i] = k->b[i] + c->prior_p[k->ids[i]] * c->prior_m[k->ids[i]];
   for (size_t q = 0; q < k->couple_count; ++q) {
     const c_coupling *cp = &k->couple[q];
-    x[cp->local] -= cp->v * rf__calib_left(c, cp->t, k->t_last) * c->z[cp->other];
+    rhs[cp->local] -= cp->v * rf__calib_left(c, cp->t, k->t_last) * c->z[cp->other];
   }
-  c->spd->solve(k->l, k->n, x);
   int finite = 1;
-  for (size_t i = 0; i < k->n; ++i) finite &= isfinite(x[i]) != 0;
-  for (size_t i = 0; i < k->n && finite; ++i) c->z[k->ids[i]] = x[i];
-  if (refactored) scale_sds(c, k);
+  for (size_t i = 0; i < n; ++i) {
+    double v = 0.0;
+    for (size_t q = 0; q < n; ++q) v += k->cov[q * n + i] * rhs[q];
+    x[i] = v;
+    finite &= isfinite(v) != 0;
+  }
+  for (size_t i = 0; i < n && finite; ++i) c->z[k->ids[i]] = x[i];
+  if (remade) scale_sds(c, k);
 }
 
 /* The distinct blocks of a staged equation's terms into out; 0 when there are more than cap
@@ -209,47 +221,30 @@ static size_t blocks_of(const rf__calib *c, const c_staged *s, uint32_t *out, si
   return n;
 }
 
-/* The equation's coefficients on block k's unknowns into v (dense, k->n). */
-static void local_vector(const rf__calib *c, const c_staged *s, uint32_t bi, double *v) {
-  memset(v, 0, c->block[bi].n * sizeof *v);
-  for (size_t t = s->first; t < s->first + s->count; ++t)
-    if (c->block_of[c->terms[t].u] == bi) v[c->local_of[c->terms[t].u]] += c->terms[t].a;
-}
-
-/* For block k: a^T S a (S its posterior covariance) and the largest |S a| — how far the
- * estimate moves per unit of residual, before the update's denominator. */
-static void block_reach(const rf__calib *c, const c_staged *s, uint32_t bi, double *asa,
+/* For block k: S a (S its covariance, a the equation's coefficients on its unknowns) into sa,
+ * a^T S a and the largest |S a| — how far the estimate moves per unit of residual, before the
+ * update's denominator. a is sparse: a column of S per term. */
+static void block_reach(const rf__calib *c, const c_staged *s, uint32_t bi, double *sa, double *asa,
                         double *most) {
   const c_block *k = &c->block[bi];
-  double *v = c->work + c->most_n, *sa = c->work + 2 * c->most_n;
-  local_vector(c, s, bi, v);
-  memcpy(sa, v, k->n * sizeof *sa);
-  c->spd->solve(k->l, k->n, sa);
-  double q = 0.0, m = 0.0;
-  for (size_t i = 0; i < k->n; ++i) {
-    q += v[i] * sa[i];
-    m = fmax(m, fabs(sa[i]));
+  const size_t n = k->n;
+  memset(sa, 0, n * sizeof *sa);
+  for (size_t t = s->first; t < s->first + s->count; ++t) {
+    if (c->block_of[c->terms[t].u] != bi) continue;
+    const double a = c->terms[t].a, *col = k->cov + (size_t)c->local_of[c->terms[t].u] * n;
+    for (size_t i = 0; i < n; ++i) sa[i] += a * col[i];
   }
+  double q = 0.0, m = 0.0;
+  for (size_t t = s->first; t < s->first + s->count; ++t)
+    if (c->block_of[c->terms[t].u] == bi) q += c->terms[t].a * sa[c->local_of[c->terms[t].u]];
+  for (size_t i = 0; i < n; ++i) m = fmax(m, fabs(sa[i]));
   *asa = q;
   *most = m;
 }
 
-/* Adds the equation, weight w and right-hand side y, to block k: its own terms, and couplings
- * to the other blocks' unknowns. */
-static void add_to_block(rf__calib *c, const c_staged *s, uint32_t bi, double w, double y) {
+/* Couplings of the equation's terms in block k to the other blocks' (room reserved at staging). */
+static void couple(rf__calib *c, const c_staged *s, uint32_t bi, double w) {
   c_block *k = &c->block[bi];
-  double *v = c->work + c->most_n;
-  local_vector(c, s, bi, v);
-  for (size_t j = 0; j < k->n; ++j) {
-    if (v[j] == 0.0) continue;
-    k->b[j] += w * v[j] * y;
-    for (size_t i = 0; i < k->n; ++i) k->h[j * k->n + i] += w * v[i] * v[j];
-  }
-  if (!k->stale) { /* the factor follows by a rank-one update: no new factorisation */
-    const double root = sqrt(w);
-    for (size_t i = 0; i < k->n; ++i) v[i] *= root;
-    rf__spd_update(k->l, k->n, v);
-  }
   for (size_t t = s->first; t < s->first + s->count; ++t) {
     const c_term *own = &c->terms[t];
     if (c->block_of[own->u] != bi) continue;
@@ -261,7 +256,7 @@ static void add_to_block(rf__calib *c, const c_staged *s, uint32_t bi, double w,
              (k->couple[q].local != c->local_of[own->u] || k->couple[q].other != other->u))
         ++q;
       c_coupling *cp = &k->couple[q];
-      if (q == k->couple_count) { /* room was reserved when it was staged */
+      if (q == k->couple_count) {
         cp->local = c->local_of[own->u];
         cp->other = other->u;
         cp->v = 0.0;
@@ -275,6 +270,23 @@ static void add_to_block(rf__calib *c, const c_staged *s, uint32_t bi, double w,
   }
 }
 
+/* Adds the equation, weight w and right-hand side y, to block k: its own terms to h and b, and
+ * couplings to the other blocks' unknowns. */
+static void add_to_block(rf__calib *c, const c_staged *s, uint32_t bi, double w, double y) {
+  c_block *k = &c->block[bi];
+  const size_t n = k->n;
+  for (size_t t = s->first; t < s->first + s->count; ++t) {
+    if (c->block_of[c->terms[t].u] != bi) continue;
+    const size_t j = c->local_of[c->terms[t].u];
+    const double aj = c->terms[t].a;
+    k->b[j] += w * aj * y;
+    for (size_t o = s->first; o < s->first + s->count; ++o)
+      if (c->block_of[c->terms[o].u] == bi)
+        k->h[j * n + c->local_of[c->terms[o].u]] += w * aj * c->terms[o].a;
+  }
+  couple(c, s, bi, w);
+}
+
 /* The equation's residual at the current estimate, and over its blocks a^T S a and the largest
  * |S a|. */
 static double residual(const rf__calib *c, const c_staged *s, const uint32_t *touched, size_t nb,
@@ -285,7 +297,7 @@ static double residual(const rf__calib *c, const c_staged *s, const uint32_t *to
   *most = 0.0;
   for (size_t i = 0; i < nb; ++i) {
     double q, m;
-    block_reach(c, s, touched[i], &q, &m);
+    block_reach(c, s, touched[i], c->work + 2 * c->most_n, &q, &m);
     *asa += q;
     *most = fmax(*most, m);
   }
@@ -332,14 +344,20 @@ static void commit_one(rf__calib *c, const c_staged *s) {
   for (size_t i = 0; i < nb; ++i) add_to_block(c, s, touched[i], w, s->y);
   for (size_t t = s->first; t < s->first + s->count; ++t) c->seen[c->terms[t].u] += s->p;
   if (nb == 1) {
-    /* One block: the new solution is the old one moved along S a (Sherman-Morrison; S a is
-     * block_reach's, still in the work area), no solve needed. Its couplings' pull is taken up
-     * when it is next factored. */
-    const c_block *k = &c->block[touched[0]];
-    const double *sa = c->work + 2 * c->most_n, f = w * r / (1.0 + w * asa);
-    for (size_t i = 0; i < k->n; ++i) c->z[k->ids[i]] += f * sa[i];
+    /* One block: Sherman-Morrison — the estimate moves along S a, and S loses w S a (S a)^T /
+     * (1 + w a^T S a) — with S a block_reach's, still in the work area: no factorisation. Its
+     * couplings' pull is taken up when it is next made anew. */
+    c_block *k = &c->block[touched[0]];
+    const size_t n = k->n;
+    const double *sa = c->work + 2 * c->most_n, g = w / (1.0 + w * asa);
+    for (size_t i = 0; i < n; ++i) c->z[k->ids[i]] += g * r * sa[i];
+    for (size_t j = 0; j < n; ++j)
+      for (size_t i = 0; i < n; ++i) k->cov[j * n + i] -= g * sa[i] * sa[j];
   } else {
-    for (size_t i = 0; i < nb; ++i) rf__calib_refresh(c, touched[i]);
+    for (size_t i = 0; i < nb; ++i) {
+      c->block[touched[i]].stale = 1;
+      rf__calib_refresh(c, touched[i]);
+    }
   }
   for (size_t t = s->first; t < s->first + s->count; ++t)
     if (c->terms[t].u >= c->gains)

@@ -18,13 +18,13 @@ typedef struct c_block {
   size_t n;
   uint32_t *ids; /* its unknowns' global numbers */
   double *h, *b; /* the data's normal equations, n x n and n */
-  double *l;     /* the Cholesky factor of h + the priors' precisions */
+  double *cov;   /* (h + the priors' precisions)^-1: the posterior covariance, n x n */
   c_coupling *couple;
   size_t couple_count, couple_cap;
   size_t couple_pending; /* room staged equations may take */
   int64_t t_last;        /* the data is forgotten up to here */
   int has_t;
-  int stale; /* h changed since l was factored */
+  int stale; /* h changed other than by one equation since cov was made */
 } c_block;
 
 typedef struct c_term {
@@ -44,6 +44,8 @@ struct rf__calib {
   size_t gains, weights, unknowns, blocks, most_n;
   double memory_us, step, reject_z, gain_sd, weight_sd;
   c_block *block;
+  double *numbers;               /* every block's h, cov and b */
+  uint32_t *ids;                 /* every block's ids */
   uint32_t *block_of, *local_of; /* per unknown */
   double *catalog;               /* per weight */
   double *z;                     /* per unknown: the estimate, as a share */
@@ -57,7 +59,8 @@ struct rf__calib {
   size_t term_count, term_cap;
   c_staged *staged;
   size_t staged_count, staged_cap;
-  double *work; /* 3 x most_n */
+  double *work;   /* 3 x most_n */
+  double *factor; /* most_n x most_n: a block's Cholesky factor, while its cov is made */
   rf__calib_counts counts;
 };
 

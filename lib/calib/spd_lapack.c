@@ -1,5 +1,8 @@
-/* The same calls through LAPACK (spd.h): LAPACKE's column-major entry points, so nothing is
+/* The same calls through LAPACK (spd.h): LAPACKE's column-major entry points (their _work forms,
+ * which skip LAPACKE's NaN scans: the calibration checks its numbers itself), so nothing is
  * transposed on the way; Debian's liblapack.so.3 is OpenBLAS's when libopenblas is installed. */
+#include <string.h>
+
 #include "spd.h"
 
 #ifdef RF_WITH_BLAS
@@ -13,12 +16,15 @@ static void lapack_solve(const double *l, size_t n, double *b) {
   LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, l, (lapack_int)n, b, (lapack_int)n);
 }
 
-static void lapack_lower(const double *l, size_t n, double *b) {
-  LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'L', 'N', 'N', (lapack_int)n, 1, l, (lapack_int)n, b,
-                      (lapack_int)n);
+/* dpotri makes the inverse's lower triangle from the factor in place: on a copy, mirrored. */
+static void lapack_inverse(const double *l, size_t n, double *out) {
+  memcpy(out, l, n * n * sizeof *out);
+  LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, out, (lapack_int)n);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t i = j + 1; i < n; ++i) out[i * n + j] = out[j * n + i];
 }
 
-static const rf__spd_ops lapack_ops = {lapack_factor, lapack_solve, lapack_lower};
+static const rf__spd_ops lapack_ops = {lapack_factor, lapack_solve, lapack_inverse};
 #endif
 
 const rf__spd_ops *rf__spd(rf__spd_kind k) {

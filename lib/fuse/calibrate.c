@@ -40,8 +40,9 @@ static void lay_out(const rf_engine *e, uint32_t *plate_block, uint32_t *product
 }
 
 /* Each product's home: the plates under its (first) facing, each with the share of the facing's
- * width over it — where a typical item of it lies (calib.h). Room: e->plates entries at most. */
-static void homes(const rf_engine *e, size_t *start, uint32_t *gain, double *share) {
+ * width over it — where a typical item of it lies (calib.h). With gain NULL, only counted: the
+ * entries needed are returned. */
+static size_t homes(const rf_engine *e, size_t *start, uint32_t *gain, double *share) {
   size_t n = 0;
   for (uint32_t p = 0; p < e->products; ++p) {
     start[p] = n;
@@ -56,11 +57,15 @@ static void homes(const rf_engine *e, size_t *start, uint32_t *gain, double *sha
     for (size_t k = 0; k < def.plate_count && f.x1 > f.x0; ++k) {
       double over = fmin(f.x1, def.plates[k].x1) - fmax(f.x0, def.plates[k].x0);
       if (over <= 0) continue;
-      gain[n] = first + (uint32_t)k;
-      share[n++] = over / (f.x1 - f.x0);
+      if (gain != NULL) {
+        gain[n] = first + (uint32_t)k;
+        share[n] = over / (f.x1 - f.x0);
+      }
+      ++n;
     }
   }
   start[e->products] = n;
+  return n;
 }
 
 int rf__calibration_ready(rf_engine *e) {
@@ -69,11 +74,10 @@ int rf__calibration_ready(rf_engine *e) {
   uint32_t *plate_block = rf__calloc(a, (size_t)e->plates + 1, sizeof *plate_block);
   uint32_t *product_block = rf__calloc(a, (size_t)e->products + 1, sizeof *product_block);
   double *catalog = rf__calloc(a, (size_t)e->products + 1, sizeof *catalog);
-  /* A facing's plates are its shelf's: a product's home is at most a shelf's plates. */
-  const size_t most = (size_t)e->products * (e->plates < 64 ? e->plates : 64) + 1;
   size_t *home_start = rf__calloc(a, (size_t)e->products + 1, sizeof *home_start);
-  uint32_t *home_gain = rf__calloc(a, most, sizeof *home_gain);
-  double *home_share = rf__calloc(a, most, sizeof *home_share);
+  const size_t entries = home_start != NULL ? homes(e, home_start, NULL, NULL) : 0;
+  uint32_t *home_gain = rf__calloc(a, entries + 1, sizeof *home_gain);
+  double *home_share = rf__calloc(a, entries + 1, sizeof *home_share);
   int rc = RF_ENOMEM;
   if (plate_block != NULL && product_block != NULL && catalog != NULL && home_start != NULL &&
       home_gain != NULL && home_share != NULL) {

@@ -1,7 +1,8 @@
 /* The calibration's update, timed (bench/run-calibration): on the store of the `large` preset
  * (2,526 plates, 1,416 products, 240 shelves), every weight change of its scenario becomes an
- * equation — its plates' readings against round(total / weight) items of the product faced
- * under its heaviest plate — and is committed to a calibration:
+ * equation (the half hour played eight times, an hour apart: time_blocks) — its plates' readings
+ * against round(total / weight) items of the product faced under its heaviest plate — and is
+ * committed to a calibration:
  *
  *   block   each equation staged and committed (its blocks checked, updated, solved): the
  *           engine's path; per update;
@@ -164,12 +165,19 @@ static rf__calib *calib_for(const rf_store *store, const rf__spd_ops *spd) {
 }
 
 /* Seconds per update of the block path over the whole stream. */
+/* The scenario's half hour of equations is played REPLAYS times, each an hour later than the
+ * one before, as a day of the store: every block then crosses forgetting steps and has its
+ * covariance made anew (a factorisation and an inverse, plain C or LAPACK) as a store's would,
+ * not only rank-one updates. */
+#define REPLAYS 8
+#define HOUR_US 3600000000LL
+
 static double time_blocks(const stream *s, const rf__spd_ops *spd, rf__calib **keep) {
   rf__calib *c = calib_for(s->store, spd);
   double t0 = now_s();
-  for (size_t i = 0; i < s->n; ++i) {
-    const equation *e = &s->eq[i];
-    rf__calib_eq eq = {e->t,
+  for (size_t i = 0; i < REPLAYS * s->n; ++i) {
+    const equation *e = &s->eq[i % s->n];
+    rf__calib_eq eq = {e->t + (int64_t)(i / s->n) * HOUR_US,
                        e->count,
                        s->plate + e->first,
                        s->reading + e->first,
@@ -181,7 +189,7 @@ static double time_blocks(const stream *s, const rf__spd_ops *spd, rf__calib **k
     rf__calib_stage(c, &eq);
     rf__calib_commit(c);
   }
-  double dt = (now_s() - t0) / (double)s->n;
+  double dt = (now_s() - t0) / (double)(REPLAYS * s->n);
   if (keep != NULL) *keep = c;
   else rf__calib_free(c);
   return dt;

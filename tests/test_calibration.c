@@ -450,10 +450,10 @@ static void test_calibrate_off(void **state) {
 
   rf_scale pins[N_PLATES + N_PRODUCTS];
   for (int k = 0; k < N_PLATES; ++k)
-    pins[k] = (rf_scale){RF_SCALE_GAIN, plate_ids[k], 1.0, 1e-7, 0, 0};
+    pins[k] = (rf_scale){RF_SCALE_GAIN, plate_ids[k], 1.0, 1e-6, 0, 0};
   for (int p = 0; p < N_PRODUCTS; ++p)
     pins[N_PLATES + p] = (rf_scale){
-        RF_SCALE_WEIGHT, skus[p], products[p].weight_g, 1e-7 * products[p].weight_g, 0, 0};
+        RF_SCALE_WEIGHT, skus[p], products[p].weight_g, 1e-6 * products[p].weight_g, 0, 0};
   run_engine(&s, weigh_fits, 2, pins, N_PLATES + N_PRODUCTS, &o_pinned, &c);
   run_engine(&s, weigh_fits, 2, NULL, 0, &o_on, &c);
   assert_int_equal(o_off.diffs, TAKES);
@@ -640,6 +640,90 @@ static void test_restock_must_fit(void **state) {
 /* A seed is what the listing starts from (value, sd, prior; no evidence), before any event; the
  * other scales keep their priors exactly. Refused seeds — an id the store lacks, a value out of
  * range, a seed with CALIBRATE 0 — change nothing. */
+/* A refused seed changes nothing — not even by making the calibration early with the
+ * parameters of that moment: GAIN_SD set after it still counts (it did not, when the
+ * calibration was made before the seed's range was checked). An sd of 1e200, or one that
+ * would pin the value (1e-9 of it), is refused. */
+static void test_refused_seed_changes_nothing(void **state) {
+  (void)state;
+  outs o;
+  rf_engine *e = engine_new(&o, NULL, 0);
+  const rf_scale wide = {RF_SCALE_GAIN, "A1", 1.01, 1e200, 0, 0};
+  const rf_scale pin = {RF_SCALE_WEIGHT, "X", 250.0, 250e-9, 0, 0};
+  assert_int_equal(rf_engine_calibration_seed(e, &wide), RF_ERANGE);
+  assert_int_equal(rf_engine_calibration_seed(e, &pin), RF_ERANGE);
+  assert_int_equal(rf_engine_param_set(e, RF_PARAM_GAIN_SD, 0.005), RF_OK);
+  const rf_scale ok = {RF_SCALE_GAIN, "A1", 1.01, 0.001, 0, 0};
+  assert_int_equal(rf_engine_calibration_seed(e, &ok), RF_OK);
+  scales c;
+  listing(e, &c);
+  assert_untouched_plate(&c, PL_A2, 0.005);
+  assert_true(fabs(plate(&c, PL_A1)->value - 1.01) < 1e-12);
+}
+
+/* Bytes live through an allocator, the most ever, for the memory test below. */
+typedef struct counting {
+  size_t live, peak;
+} counting;
+
+static void *count_malloc(size_t n, void *payload) {
+  counting *k = payload;
+  size_t *p = malloc(n + sizeof(size_t) * 2);
+  if (p == NULL) return NULL;
+  p[0] = n;
+  k->live += n;
+  if (k->live > k->peak) k->peak = k->live;
+  return p + 2;
+}
+
+static void count_free(void *ptr, void *payload) {
+  if (ptr == NULL) return;
+  counting *k = payload;
+  size_t *p = (size_t *)ptr - 2;
+  k->live -= p[0];
+  free(p);
+}
+
+static void *count_realloc(void *ptr, size_t n, void *payload) {
+  if (ptr == NULL) return count_malloc(n, payload);
+  size_t old = ((size_t *)ptr - 2)[0];
+  void *fresh = count_malloc(n, payload);
+  if (fresh == NULL) return NULL;
+  memcpy(fresh, ptr, old < n ? old : n);
+  count_free(ptr, payload);
+  return fresh;
+}
+
+/* Products with no facing (sold from a counter, or not yet placed) each make a block of their
+ * own: 3,000 of them cost kilobytes, where one shared block cost 3,000^2 doubles three times
+ * over (216 MB) and an inverse of that size for every reading of one. A seed of one is taken. */
+static void test_products_without_facing_stay_small(void **state) {
+  (void)state;
+  enum { LOOSE = 3000 };
+  rf_store_builder *b = NULL;
+  assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);
+  static char ids[LOOSE][12];
+  for (int i = 0; i < LOOSE; ++i) {
+    snprintf(ids[i], sizeof ids[i], "P%d", i);
+    const rf_product_def d = {ids[i], NULL, 100.0 + i, 1, 1.0};
+    assert_int_equal(rf_store_builder_add_product(b, &d), RF_OK);
+  }
+  assert_int_equal(rf_store_builder_add_shelf(b, &shelves[1]), RF_OK);
+  rf_store *st = NULL;
+  assert_int_equal(rf_store_builder_finish(b, &st), RF_OK);
+  rf_store_builder_free(b);
+  counting k = {0, 0};
+  const rf_allocator a = {count_malloc, count_realloc, count_free, &k};
+  rf_engine *e = NULL;
+  assert_int_equal(rf_engine_new(&e, st, &a), RF_OK);
+  const rf_scale seed = {RF_SCALE_WEIGHT, "P7", 108.0, 0.5, 0, 0};
+  assert_int_equal(rf_engine_calibration_seed(e, &seed), RF_OK);
+  assert_true(k.peak < 8u << 20); /* 8 MB, the engine included */
+  rf_engine_free(e);
+  rf_store_free(st);
+  assert_int_equal(k.live, 0);
+}
+
 static void test_engine_seeds(void **state) {
   (void)state;
   outs o;
@@ -959,6 +1043,8 @@ int main(void) {
       cmocka_unit_test_teardown(test_restock_set_aside, teardown),
       cmocka_unit_test_teardown(test_restock_must_fit, teardown),
       cmocka_unit_test_teardown(test_engine_seeds, teardown),
+      cmocka_unit_test_teardown(test_refused_seed_changes_nothing, teardown),
+      cmocka_unit_test_teardown(test_products_without_facing_stay_small, teardown),
       cmocka_unit_test_teardown(test_seed_sd_nan, teardown),
       cmocka_unit_test_teardown(test_listing_stops, teardown),
       cmocka_unit_test_teardown(test_host_seeds, teardown),

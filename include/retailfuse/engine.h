@@ -259,12 +259,16 @@ typedef int (*rf_scale_fn)(const rf_scale *scale, void *payload);
  * (and seeds) give the same values. RF_EINVAL for NULL. */
 RF_EXTERN int rf_engine_calibration(const rf_engine *engine, rf_scale_fn fn, void *payload);
 
-/* Seeds one scale — yesterday's estimate, say: the engine starts from `value` within `sd`
- * instead of from 1 or the catalogue (kind and id name it; prior and evidence are ignored).
- * Set the parameters first: the calibration is made at its first use (a seed, or the first
- * decision) with the parameters of that moment. RF_ENOMEM; RF_ENOTFOUND for an id the store
- * lacks; RF_ERANGE for a gain outside (0.5, 2), a weight outside half to twice the
- * catalogue's, or an sd not finite; RF_EMISUSE with CALIBRATE 0; RF_EINVAL for NULL. */
+/* Seeds one scale — yesterday's estimate, say: its prior becomes `value` within `sd` instead
+ * of 1 or the catalogue (kind and id name it; prior and evidence are ignored), fitted with
+ * whatever evidence there is. The sd is taken as given (a host carrying a day's values over
+ * may widen it for the night's drift, as the service does). Set the parameters first: the
+ * calibration is made at its first use (a seed, or the first decision) with the parameters of
+ * that moment, and GAIN_SD, WEIGHT_SD, CALIB_MEMORY_S and CALIB_STEP set later are not used.
+ * RF_ENOMEM; RF_ENOTFOUND for an id the store lacks; RF_ERANGE for a gain outside (0.5, 2), a
+ * weight outside half to twice the catalogue's, or an sd not finite or, as a share of the
+ * value, outside 1e-6..1 (<= 0: the default) — refused, nothing changes; RF_EMISUSE with
+ * CALIBRATE 0; RF_EINVAL for NULL. */
 RF_EXTERN int rf_engine_calibration_seed(rf_engine *engine, const rf_scale *scale);
 
 /* A shopper's cart (its owner's, when linked): the quantity of every product into

@@ -80,9 +80,9 @@ RF_EXTERN int rf_service_add_store(rf_service *service, const rf_record *record)
 
 /* Seeds the calibration (engine.h, rf_engine_calibration_seed) of the first day — yesterday's
  * values, say; every later day starts from the day before's end values (their sd at least half
- * of GAIN_SD or WEIGHT_SD, room for a night's drift). A restart restores both from the journal.
- * A restart given the same seeds restores both from the journal. Before the start: RF_EMISUSE
- * after it; RF_ENOTFOUND for the baseline; RF_ENOMEM. */
+ * of GAIN_SD or WEIGHT_SD, room for a night's drift). The seeds are not journaled: a restart
+ * given the same seeds replays the same days from the journal, and ends with the same scales.
+ * Before the start: RF_EMISUSE after it; RF_ENOTFOUND for the baseline; RF_ENOMEM. */
 RF_EXTERN int rf_service_calibration_seed(rf_service *service, const rf_scale *scale);
 
 /* Opens the journal and restores the engine from it (its first entries are the store it began

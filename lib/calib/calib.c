@@ -231,8 +231,14 @@ static void seed(rf__calib *c, size_t u, double mean, double sd, double default_
   rf__calib_refresh(c, c->block_of[u]);
 }
 
+/* A seed's sd, as a share: <= 0 for the default, else within [1e-6, 1] — tighter, it would pin
+ * the value against any evidence (and 1 / sd^2 overflow); looser, it would leave it free. */
+static int sd_ok(double share) { return share <= 0 || (share >= 1e-6 && share <= 1.0); }
+
 int rf__calib_seed_gain(rf__calib *c, uint32_t gain, double value, double sd) {
-  if (gain >= c->gains || !(value > 0.5 && value < 2.0) || !isfinite(sd)) return RF_EINVAL;
+  if (gain >= c->gains || !(value > 0.5 && value < 2.0) || !isfinite(sd) ||
+      !sd_ok(sd / (value * value)))
+    return RF_EINVAL;
   /* The correction is the gain's inverse: its sd, to first order, the gain's over value^2. */
   seed(c, gain, 1.0 / value - 1.0, sd / (value * value), c->gain_sd);
   return 0;
@@ -242,7 +248,7 @@ int rf__calib_seed_weight(rf__calib *c, uint32_t weight, double value_g, double 
   if (weight >= c->weights || !(value_g > 0) || !isfinite(value_g) || !isfinite(sd_g))
     return RF_EINVAL;
   const double cat = c->catalog[weight];
-  if (value_g < 0.5 * cat || value_g > 2.0 * cat) return RF_EINVAL;
+  if (value_g < 0.5 * cat || value_g > 2.0 * cat || !sd_ok(sd_g / cat)) return RF_EINVAL;
   seed(c, c->gains + weight, value_g / cat - 1.0, sd_g / cat, c->weight_sd);
   return 0;
 }

@@ -16,14 +16,20 @@
  *
  * Structure. An equation's plates are one shelf's and its items mostly that shelf's products, so
  * the unknowns fall into blocks, one per shelf (its plates, and the products whose facing is
- * there); an item put back on another shelf couples two blocks. Each block's normal equations
- * are kept dense and solved with its Cholesky factor (spd.h); couplings are kept as sparse
- * off-block terms and enter a block's right-hand side at the other blocks' current values —
- * block Gauss-Seidel, one block per equation, converging as equations come.
+ * there; a product with no facing is a block alone); an item put back on another shelf couples
+ * two blocks. Each block keeps its normal equations and their inverse, the posterior covariance
+ * S = (H + P)^-1: an equation within one block moves the estimate along S a and updates S by
+ * Sherman-Morrison (its few nonzero coefficients: no solve); S is made anew — a Cholesky factor,
+ * then its inverse (spd.h) — only at a forgetting step or for an equation joining two blocks.
+ * Couplings are kept as sparse off-block terms and enter a block's right-hand side at the other
+ * blocks' current values when it is made anew — block Gauss-Seidel, converging as equations
+ * come.
  * rf__calib_solve_dense solves the whole system at once instead (the benchmark's and the tests'
  * reference).
  *
- * Robustness. Before an equation is added its residual at the current estimate is measured
+ * Robustness. An equation's blocks are first forgotten up to its time (whatever becomes of it:
+ * a block whose every reading is now rejected must still forget, so that it can follow a step
+ * in a gain). Then its residual at the current estimate is measured
  * against what its noise and the estimate's own uncertainty allow: beyond `reject_z` sds it is
  * set aside (most likely the decision was wrong after all); and however confident, it may move
  * no value by more than `step` (a share) — its weight is lowered to that — so one wrong
@@ -114,7 +120,8 @@ double rf__calib_weight_prior(const rf__calib *c, uint32_t weight);
 double rf__calib_scale_sd(const rf__calib *c, uint32_t weight);
 
 /* A host's prior for a plate's gain or a product's weight (yesterday's estimate, say), with its
- * sd (same unit; <= 0: the default share): the estimate restarts from it. RF_EINVAL out of range.
+ * sd (same unit; <= 0: the default share), fitted with whatever evidence there is. RF_EINVAL
+ * out of range, the sd included (as a share of the value, 1e-6..1).
  */
 int rf__calib_seed_gain(rf__calib *c, uint32_t gain, double value, double sd);
 int rf__calib_seed_weight(rf__calib *c, uint32_t weight, double value_g, double sd_g);

@@ -147,12 +147,18 @@ static void make_cov(rf__calib *c, c_block *k) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     memcpy(c->factor, k->h, n * n * sizeof *c->factor);
     for (size_t i = 0; i < n; ++i) c->factor[i * (n + 1)] += c->prior_p[k->ids[i]];
-    if (c->spd->factor(c->factor, n) == 0) break;
+    if (c->spd->factor(c->factor, n) == 0) {
+      c->spd->inverse(c->factor, n, k->cov);
+      k->stale = 0;
+      return;
+    }
     memset(k->h, 0, n * n * sizeof *k->h);
     memset(k->b, 0, n * sizeof *k->b);
-    k->couple_count = 0;
   }
-  c->spd->inverse(c->factor, n, k->cov);
+  /* Not even the priors factor (a prior precision out of any range: refused at seeding, so
+   * never): the priors' diagonal, which is what a block with no data has. */
+  memset(k->cov, 0, n * n * sizeof *k->cov);
+  for (size_t i = 0; i < n; ++i) k->cov[i * (n + 1)] = 1.0 / c->prior_p[k->ids[i]];
   k->stale = 0;
 }
 
@@ -315,20 +321,17 @@ static void commit_one(rf__calib *c, const c_staged *s) {
   uint32_t touched[16];
   size_t nb = blocks_of(c, s, touched, 16);
   if (nb == 0) return;
+  /* Forgotten up to the equation's time first, set aside or not: a block whose every reading is
+   * now rejected (a plate re-tared, a batch far off) must still forget, so its uncertainty grows
+   * back until the new readings fit and teach. Forgetting depends on time alone. */
   for (size_t i = 0; i < nb; ++i)
-    if (c->block[touched[i]].stale) rf__calib_refresh(c, touched[i]);
+    if (rf__calib_age(c, touched[i], s->t) || c->block[touched[i]].stale)
+      rf__calib_refresh(c, touched[i]);
   double asa, most, r = residual(c, s, touched, nb, &asa, &most);
-  if (rejected(c, s, r, asa)) { /* judged before forgetting: set aside, it changes nothing */
+  if (rejected(c, s, r, asa)) {
     c->counts.rejected++;
     return;
   }
-  int aged = 0;
-  for (size_t i = 0; i < nb; ++i)
-    if (rf__calib_age(c, touched[i], s->t)) {
-      rf__calib_refresh(c, touched[i]);
-      aged = 1;
-    }
-  if (aged) r = residual(c, s, touched, nb, &asa, &most);
   /* Its weight, lowered until the move it makes (most w |r| / (1 + w a^T S a), a Kalman step) is
    * no more than `step`: a doubtful reading counts for less, as in a Huber fit, rather than
    * being told it was closer than it was — which would pull the estimate back to its start. */

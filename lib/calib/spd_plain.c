@@ -51,10 +51,6 @@ static void plain_inverse(const double *l, size_t n, double *out) {
       out[j * n + i] = -s / l[i * n + i];
     }
   }
-  /* (M^T M)[i][j] = sum over k >= i of M[k][i] M[k][j], for i >= j: entry (i, j) needs M's
-   * column i and column j from row i down; rows of column j below i are still M's when
-   * (i, j) is made, going i upward from n - 1 to j, and column i (i > j) is never written again
-   * — so each column j is done whole, top of its range last, after every column to its right. */
   for (size_t j = 0; j < n; ++j)
     for (size_t i = j; i < n; ++i) {
       double s = 0.0;

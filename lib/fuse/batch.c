@@ -390,7 +390,7 @@ static int decide_batch(rf_engine *e, int everything) {
   if (rc == 0) {
     rf__calibration_commit(e);
     rf__restocks_commit(e);
-    rf__restocks_forget(e);
+    rf__restocks_forget(e, b.decided_at);
     mark_used(e, &b);
     rf__learn_apply(&e->learn, e->param);
     e->stats.decisions += b.due;

@@ -16,10 +16,12 @@
 
 static int calibrating(const rf_engine *e) { return e->param[RF_PARAM_CALIBRATE] != 0; }
 
-/* Each plate's block (its shelf) and each product's (its facing's shelf, or one past the
- * last). */
-static void lay_out(const rf_engine *e, uint32_t *plate_block, uint32_t *product_block,
-                    double *catalog) {
+/* Each plate's block (its shelf) and each product's (its facing's shelf; a product with no
+ * facing, one of its own after the shelves': nothing couples it, and one shared block of
+ * thousands would be a dense matrix of thousands squared). Returns the blocks. */
+static size_t lay_out(const rf_engine *e, uint32_t *plate_block, uint32_t *product_block,
+                      double *catalog) {
+  size_t blocks = e->shelves;
   for (uint32_t s = 0; s < e->shelves; ++s) {
     rf_shelf_def def;
     rf_store_shelf(e->store, s, &def);
@@ -30,13 +32,15 @@ static void lay_out(const rf_engine *e, uint32_t *plate_block, uint32_t *product
     rf_product_def def;
     rf_store_product(e->store, p, &def);
     catalog[p] = def.weight_g > 0 ? def.weight_g : 1.0;
-    product_block[p] = e->shelves;
-    if (e->product_facing[p] >= 0) {
-      rf_facing_def f;
-      rf_store_facing(e->store, (uint32_t)e->product_facing[p], &f);
-      rf_store_find_shelf(e->store, f.shelf, &product_block[p]);
+    if (e->product_facing[p] < 0) {
+      product_block[p] = (uint32_t)blocks++;
+      continue;
     }
+    rf_facing_def f;
+    rf_store_facing(e->store, (uint32_t)e->product_facing[p], &f);
+    rf_store_find_shelf(e->store, f.shelf, &product_block[p]);
   }
+  return blocks > 0 ? blocks : 1;
 }
 
 /* Each product's home: the plates under its (first) facing, each with the share of the facing's
@@ -81,12 +85,12 @@ int rf__calibration_ready(rf_engine *e) {
   int rc = RF_ENOMEM;
   if (plate_block != NULL && product_block != NULL && catalog != NULL && home_start != NULL &&
       home_gain != NULL && home_share != NULL) {
-    lay_out(e, plate_block, product_block, catalog);
+    const size_t blocks = lay_out(e, plate_block, product_block, catalog);
     homes(e, home_start, home_gain, home_share);
     rf__calib_config cfg = {
         .gains = e->plates,
         .weights = e->products,
-        .blocks = (size_t)e->shelves + 1,
+        .blocks = blocks,
         .gain_block = plate_block,
         .weight_block = product_block,
         .catalog = catalog,

@@ -14,6 +14,16 @@
 #define FIT_SDS 4.0
 #define FIT_SHARE 0.03
 
+/* Whether a goes after b: by end, then start, shelf, product and quantity — so announcements
+ * that end together are tried in the same order however they arrived. */
+static int after(const f_restock *a, const f_restock *b) {
+  if (a->t1 != b->t1) return a->t1 > b->t1;
+  if (a->t0 != b->t0) return a->t0 > b->t0;
+  if (a->shelf != b->shelf) return a->shelf > b->shelf;
+  if (a->product != b->product) return a->product > b->product;
+  return a->qty > b->qty;
+}
+
 int rf__take_restock(rf_engine *e, const rf_restock_rec *r) {
   if (RF__RESERVE(&e->alloc, e->restocks, e->restock_cap, e->restock_count + 1) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
@@ -27,7 +37,7 @@ int rf__take_restock(rf_engine *e, const rf_restock_rec *r) {
   /* In the order of their ends, so the same announcements match the same changes however
    * they arrived. */
   size_t at = e->restock_count;
-  while (at > 0 && e->restocks[at - 1].t1 > k.t1) --at;
+  while (at > 0 && after(&e->restocks[at - 1], &k)) --at;
   memmove(e->restocks + at + 1, e->restocks + at, (e->restock_count - at) * sizeof k);
   e->restocks[at] = k;
   e->restock_count++;
@@ -72,11 +82,11 @@ void rf__restocks_unstage(rf_engine *e) {
   for (size_t i = 0; i < e->restock_count; ++i) e->restocks[i].held = 0;
 }
 
-void rf__restocks_forget(rf_engine *e) {
-  if (!e->has_clock) return;
+void rf__restocks_forget(rf_engine *e, rf_time_us decided_at) {
   /* A change that could still match began before the announcement's end (and margin), and is
-   * decided at its own end and wait: allow it LATENESS_S and half a minute more. */
-  const rf_time_us before = e->clock - rf__param_us(e, RF_PARAM_WAIT_S) -
+   * decided at its own end and wait, after this batch's: allow it LATENESS_S and half a minute
+   * more. Measured from the batch, not the clock, which jumps as the sources' records come. */
+  const rf_time_us before = decided_at - rf__param_us(e, RF_PARAM_WAIT_S) -
                             rf__param_us(e, RF_PARAM_LATENESS_S) - 30000000 - RF__RESTOCK_MARGIN_US;
   size_t kept = 0;
   for (size_t i = 0; i < e->restock_count; ++i)

@@ -21,7 +21,8 @@ int rf__restock_decide(rf_engine *e, const f_change *c);
 void rf__restocks_commit(rf_engine *e);
 void rf__restocks_unstage(rf_engine *e);
 
-/* Forgets announcements no change still to be decided can match. */
-void rf__restocks_forget(rf_engine *e);
+/* Forgets announcements no change still to be decided can match, after a batch whose latest
+ * change fell due at decided_at. */
+void rf__restocks_forget(rf_engine *e, rf_time_us decided_at);
 
 #endif

@@ -47,6 +47,25 @@ int rf_engine_calibration(const rf_engine *e, rf_scale_fn fn, void *payload) {
   return rc != 0 ? rc : list_weights(e, fn, payload);
 }
 
+/* The ranges lib/calib takes (calib.h), judged before the calibration is made, so a refused seed
+ * changes nothing: a gain in (0.5, 2), a weight within half to twice the catalogue's, an sd
+ * <= 0 (the default) or within 1e-6..1 of the value's scale. */
+static int in_range(const rf_engine *e, const rf_scale *s, uint32_t i) {
+  if (!isfinite(s->value) || !isfinite(s->sd)) return 0;
+  double scale = 1.0, share;
+  if (s->kind == RF_SCALE_GAIN) {
+    if (!(s->value > 0.5 && s->value < 2.0)) return 0;
+    share = s->sd / (s->value * s->value);
+  } else {
+    rf_product_def def;
+    rf_store_product(e->store, i, &def);
+    scale = def.weight_g;
+    if (!(s->value >= 0.5 * scale && s->value <= 2.0 * scale)) return 0;
+    share = s->sd / scale;
+  }
+  return s->sd <= 0 || (share >= 1e-6 && share <= 1.0);
+}
+
 int rf_engine_calibration_seed(rf_engine *e, const rf_scale *s) {
   if (e == NULL || s == NULL || s->id == NULL) return RF_EINVAL;
   rf__error_clear(&e->err);
@@ -60,8 +79,9 @@ int rf_engine_calibration_seed(rf_engine *e, const rf_scale *s) {
   if (found != 0)
     return rf__error(&e->err, RF_ENOTFOUND, "%s '%s' is not in the store",
                      s->kind == RF_SCALE_GAIN ? "plate" : "sku", s->id);
-  if (!isfinite(s->sd))
-    return rf__error(&e->err, RF_ERANGE, "%s: an sd of %g is not a number", s->id, s->sd);
+  if (!in_range(e, s, i))
+    return rf__error(&e->err, RF_ERANGE, "%s: a seed of %g (sd %g) is out of range", s->id,
+                     s->value, s->sd);
   if (rf__calibration_ready(e) != 0) return RF_ENOMEM;
   double sd = s->sd > 0 ? s->sd : 0.0;
   int rc = s->kind == RF_SCALE_GAIN ? rf__calib_seed_gain(e->calib, i, s->value, sd)

@@ -70,7 +70,10 @@ int rf__screen_numbers(rf_engine *e, const rf_record *r) {
     case RF_RECORD_HAND: return hand_numbers(e, r);
     case RF_RECORD_RESTOCK: {
       int rc = span_numbers(e, r, r->u.restock.t0, r->u.restock.t1);
-      if (rc < 0 && r->u.restock.qty == 0) rc = bad(e, r, "qty", "is 0");
+      const int64_t q = r->u.restock.qty;
+      if (rc < 0 && q == 0) rc = bad(e, r, "qty", "is 0");
+      if (rc < 0 && (q > ((int64_t)1 << 53) || q < -((int64_t)1 << 53)))
+        rc = bad(e, r, "qty", "is beyond 2^53 items");
       return rc;
     }
     default: return -1;

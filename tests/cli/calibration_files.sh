@@ -6,7 +6,11 @@
 #     calibration file, byte for byte, as one never stopped — and the same output; with seeds
 #     too (given again at the restart);
 #  3. the same with a simulated store whose plates and products are off (gain_sd, weight_error)
-#     and whose staff announce their restocks.
+#     and whose staff announce their restocks;
+#  4. the same records interleaved otherwise across their sources give the same calibration:
+#     a late camera's hand arriving before or after a restock's change (restock announcements
+#     were forgotten by the clock, which jumped with it), and two staff apps announcing restocks
+#     that end together in either order (they were tried in arrival order).
 #   calibration_files.sh RETAILFUSE DATA_DIR WORKDIR
 set -euo pipefail
 rf=$1 data=$2 work=$3
@@ -72,4 +76,16 @@ resumes high_seeded "$high" --calibration-seed "$work/a.json"
 grep -q '"prior":1.0022' "$work/high_seeded.resumed.json" || fail "high_seeded: not seeded"
 resumes sim "$work/sim/scenario.jsonl"
 grep -q '"type":"restock"' "$work/sim/scenario.jsonl" || fail "the simulated store announces no restock"
+same_either_way() { # NAME: restock_NAME_a and _b hold the same records, interleaved otherwise
+  for v in a b; do
+    "$rf" run "$data/restock_$1_$v.jsonl" -o "$work/$1_$v.jsonl" --param SOURCE_TIMEOUT_S=1000 \
+      --calibration "$work/$1_$v.json" 2>/dev/null
+  done
+  cmp "$work/$1_a.json" "$work/$1_b.json" || fail "$1: the calibration depends on arrival order"
+  cmp "$work/$1_a.jsonl" "$work/$1_b.jsonl" || fail "$1: the output depends on arrival order"
+  grep -q '"sku":"X","weight_g":[0-9.]*,"sd_g":[0-9.]*,"catalog_g":250.0000,"prior_g":250.0000,"evidence":1.00' \
+    "$work/$1_a.json" || fail "$1: the restock did not teach X"
+}
+same_either_way late_hand
+same_either_way same_end
 echo "calibration files ok"

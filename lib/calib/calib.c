@@ -90,22 +90,6 @@ static int copy_homes(rf__calib *c, const rf__calib_config *cfg) {
   return 0;
 }
 
-/* Each weight's reading sd before any evidence, when its block's covariance is the priors' alone
- * (diagonal): the sum of its home gains' shares squared over their precisions, and its own.
- * A block is factored only once an equation touches it: a store of thousands of plates starts
- * without a factorisation. */
-static void priors_scale_sds(rf__calib *c) {
-  for (size_t j = 0; j < c->weights; ++j) {
-    const size_t u = c->gains + j;
-    double v = 1.0 / c->prior_p[u];
-    for (size_t h = c->home_start ? c->home_start[j] : 0; c->home_start && h < c->home_start[j + 1];
-         ++h)
-      if (c->block_of[c->home_gain[h]] == c->block_of[u])
-        v += c->home_share[h] * c->home_share[h] / c->prior_p[c->home_gain[h]];
-    c->scale_sd[j] = sqrt(v);
-  }
-}
-
 int rf__calib_new(rf__calib **out, const rf_allocator *alloc, const rf__calib_config *cfg) {
   rf_allocator a;
   *out = NULL;
@@ -150,7 +134,7 @@ int rf__calib_new(rf__calib **out, const rf_allocator *alloc, const rf__calib_co
   }
   if (c->weights > 0) memcpy(c->catalog, cfg->catalog, c->weights * sizeof *c->catalog);
   set_priors(c);
-  priors_scale_sds(c);
+  for (size_t k = 0; k < c->blocks; ++k) rf__calib_scale_sds(c, k); /* the priors' */
   *out = c;
   return 0;
 }

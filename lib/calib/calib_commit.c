@@ -183,9 +183,8 @@ static void scale_sd_of(rf__calib *c, const c_block *k, size_t u) {
   c->scale_sd[j] = sqrt(fmax(v, 0.0));
 }
 
-/* Every weight's of block k: after its covariance is made anew (between, only the weights an
- * equation was about move enough to matter, and commit_one updates those). */
-static void scale_sds(rf__calib *c, const c_block *k) {
+void rf__calib_scale_sds(rf__calib *c, size_t bi) {
+  const c_block *k = &c->block[bi];
   for (size_t i = 0; i < k->n; ++i)
     if (k->ids[i] >= c->gains) scale_sd_of(c, k, k->ids[i]);
 }
@@ -210,7 +209,7 @@ void rf__calib_refresh(rf__calib *c, size_t bi) {
     finite &= isfinite(v) != 0;
   }
   for (size_t i = 0; i < n && finite; ++i) c->z[k->ids[i]] = x[i];
-  if (remade) scale_sds(c, k);
+  if (remade) rf__calib_scale_sds(c, bi);
 }
 
 /* The distinct blocks of a staged equation's terms into out; 0 when there are more than cap

@@ -75,6 +75,10 @@ int64_t rf__calib_latest(const rf__calib *c);
  * it did. */
 int rf__calib_age(rf__calib *c, size_t k, int64_t t);
 
+/* Every weight's of block k, rf__calib_scale_sd: when its covariance is made (at the start, the
+ * priors' diagonal; then anew); between, commit_one updates those of an equation's products. */
+void rf__calib_scale_sds(rf__calib *c, size_t k);
+
 /* Brings block k up to date: its factor, then its unknowns from its equations, its prior and the
  * other blocks' current values. */
 void rf__calib_refresh(rf__calib *c, size_t k);

@@ -122,6 +122,16 @@ static void build_position(emitter *e, const out_event *ev, rf_record *rec) {
 }
 
 /* The record of an event, in rec (pointing into the world and the emitter's scratch). */
+/* Staff's announcement of restock reach r: the items it put on its shelf. */
+static void restock_record(const sim_world *w, const sim_reach *r, rf_record *rec) {
+  rec->type = RF_RECORD_RESTOCK;
+  rec->u.restock.shelf = w->shelves[r->shelf].id;
+  rec->u.restock.sku = w->products[r->product].sku;
+  rec->u.restock.t0 = r->t0;
+  rec->u.restock.t1 = r->t1;
+  rec->u.restock.qty = r->move_count;
+}
+
 static void build_event(emitter *e, const out_event *ev, rf_record *out) {
   sim_world *w = e->w;
   rf_record rec;
@@ -188,16 +198,7 @@ static void build_event(emitter *e, const out_event *ev, rf_record *out) {
       rec.u.samples.count = count;
       break;
     }
-    case EV_RESTOCK: {
-      const sim_reach *r = &w->reaches[ev->index];
-      rec.type = RF_RECORD_RESTOCK;
-      rec.u.restock.shelf = w->shelves[r->shelf].id;
-      rec.u.restock.sku = w->products[r->product].sku;
-      rec.u.restock.t0 = r->t0;
-      rec.u.restock.t1 = r->t1;
-      rec.u.restock.qty = r->move_count;
-      break;
-    }
+    case EV_RESTOCK: restock_record(w, &w->reaches[ev->index], &rec); break;
     case EV_DELTA: {
       const sensed_delta *d = &e->log->deltas[ev->index];
       rec.type = RF_RECORD_DELTA;

@@ -16,6 +16,8 @@ int cmd_convert(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_zones(int argc, char **argv);
+int cmd_cameras(int argc, char **argv);
 
 /* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...)

@@ -52,6 +52,10 @@ static const char help_text[] =
     "        was not acknowledged; --finish ends the day\n"
     "  watch ADDR [-o OUT] [--from SEQ] [--until-finish]\n"
     "        write a service's diffs and receipts as they are made, resuming after a drop\n"
+    "  zones --config ZONES.jsonl (--y4m FILE | --camera ID) [--name CAMERA] [-o OUT]\n"
+    "        find hands in a camera's shelf zones and write them as hand records\n"
+    "  cameras\n"
+    "        list the cameras libcamera sees on this machine\n"
     "  demo [--preset NAME] [--seed N]\n"
     "        simulate a store (busy by default), run the methods, and compare their scores\n"
     "\n"
@@ -94,6 +98,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "watch") == 0) return cmd_watch(argc - 1, argv + 1);
   if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
   if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
+  if (strcmp(cmd, "zones") == 0) return cmd_zones(argc - 1, argv + 1);
+  if (strcmp(cmd, "cameras") == 0) return cmd_cameras(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", cmd);

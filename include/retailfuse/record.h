@@ -22,7 +22,8 @@
 extern "C" {
 #endif
 
-/* XX(name, type string) — in the order of docs/format.md (restock, added later, last). */
+/* XX(name, type string) — in the order of docs/format.md (restock, camera and zone, added
+ * later, last). */
 #define RF_RECORD_TYPE_MAP(XX) \
   XX(PRODUCT, "product")       \
   XX(SHELF, "shelf")           \
@@ -37,7 +38,9 @@ extern "C" {
   XX(DIFF, "diff")             \
   XX(RECEIPT, "receipt")       \
   XX(TRUTH, "truth")           \
-  XX(RESTOCK, "restock")
+  XX(RESTOCK, "restock")       \
+  XX(CAMERA, "camera")         \
+  XX(ZONE, "zone")
 
 typedef enum rf_record_type {
 #define RF__RECORD_ENUM(name, str) RF_RECORD_##name,
@@ -164,6 +167,42 @@ typedef struct rf_restock_rec {
   int64_t qty;       /* != 0 */
 } rf_restock_rec;
 
+/* A camera of the store (store description): the size of its image and when its frame 0 was
+ * taken. Frame i of a video is at t0 + round(i x 10^6 x den / num) microseconds, num:den being
+ * the video's own frame rate (a Y4M header's F); fps is the nominal rate, for live capture. */
+typedef struct rf_camera_rec {
+  const char *camera;
+  int width, height; /* pixels, >= 1 */
+  double fps;        /* > 0 */
+  rf_time_us t0;     /* 0 when the field is absent */
+} rf_camera_rec;
+
+/* The side of a zone that faces the aisle: hands come in from there. */
+typedef enum rf_zone_front {
+  RF_FRONT_TOP,
+  RF_FRONT_BOTTOM,
+  RF_FRONT_LEFT,
+  RF_FRONT_RIGHT,
+  RF_FRONT_COUNT
+} rf_zone_front;
+
+/* The JSON name of a front ("top", "bottom", "left", "right"), or NULL for a value out of range;
+ * and back: the front named `name`, or -1. */
+RF_EXTERN const char *rf_zone_front_name(rf_zone_front front);
+RF_EXTERN int rf_zone_front_parse(const char *name);
+
+/* A shelf's zone in a camera's image (store description): the pixels [x0, x1) x [y0, y1), within
+ * the camera's image. Pixel columns map linearly to metres along the shelf: the rectangle's left
+ * edge (x0) is shelf_x0, its right edge (x1) shelf_x1, so column c's centre is at
+ * shelf_x0 + (c + 0.5 - x0) / (x1 - x0) x (shelf_x1 - shelf_x0). */
+typedef struct rf_zone_rec {
+  const char *camera; /* a camera record's, given before it */
+  const char *shelf;  /* a shelf of the store */
+  int x0, y0, x1, y1; /* x0 < x1, y0 < y1 */
+  rf_zone_front front;
+  double shelf_x0, shelf_x1; /* finite, different */
+} rf_zone_rec;
+
 typedef struct rf_record {
   rf_record_type type;
   uint64_t line; /* 1-based line number when read; ignored by the writer */
@@ -189,6 +228,8 @@ typedef struct rf_record {
     rf_receipt_rec receipt;
     rf_truth_rec truth;
     rf_restock_rec restock;
+    rf_camera_rec camera;
+    rf_zone_rec zone;
   } u;
 } rf_record;
 

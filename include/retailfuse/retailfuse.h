@@ -20,6 +20,8 @@
 #include "check.h"
 #include "assign.h"
 #include "sim.h"
+#include "camera.h"
+#include "capture.h"
 #include "eval.h"
 #include "greedy.h"
 #include "loadcell.h"

@@ -349,6 +349,8 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
     case RF_RECORD_DIFF:
     case RF_RECORD_TRUTH: encode_outcome(rec, m, r); return 0;
     case RF_RECORD_RESTOCK: encode_restock(&rec->u.restock, m, r); return 0;
+    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
+    case RF_RECORD_ZONE:
     case RF_RECORD_TYPE_COUNT: break;
   }
   return RF_EINVAL;

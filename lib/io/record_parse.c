@@ -672,6 +672,8 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_RECEIPT: return parse_receipt(&c, &out->u.receipt);
     case RF_RECORD_TRUTH: return parse_truth(&c, &out->u.truth);
     case RF_RECORD_RESTOCK: return parse_restock(&c, &out->u.restock);
+    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
+    case RF_RECORD_ZONE:
     case RF_RECORD_TYPE_COUNT: break;
   }
   return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);

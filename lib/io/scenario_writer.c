@@ -454,6 +454,8 @@ static void emit_record(emit *e, const rf_record *rec) {
       span(e, rec->u.restock.t0, rec->u.restock.t1);
       nonzero_qty(e, rec->u.restock.qty);
       break;
+    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
+    case RF_RECORD_ZONE: e->rc = rf__error(e->err, RF_EINVAL, "record: not written yet"); break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   rf__jbuf_raw(b, "}\n", 2);

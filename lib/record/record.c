@@ -1,5 +1,6 @@
-/* Record type names, from the one table in record.h. */
+/* Record type names and zone fronts, from the tables in record.h. */
 #include "record.h"
+#include <string.h>
 
 const char *rf_record_type_name(rf_record_type type) {
   static const char *const names[] = {
@@ -40,4 +41,18 @@ int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
     case RF_RECORD_RECEIPT: *t0 = *t1 = r->u.receipt.t; return r->u.receipt.has_t;
     default: return 0;
   }
+}
+
+static const char *const front_names[RF_FRONT_COUNT] = {"top", "bottom", "left", "right"};
+
+const char *rf_zone_front_name(rf_zone_front front) {
+  if ((int)front < 0 || front >= RF_FRONT_COUNT) return NULL;
+  return front_names[front];
+}
+
+int rf_zone_front_parse(const char *name) {
+  if (name == NULL) return -1;
+  for (int i = 0; i < RF_FRONT_COUNT; i++)
+    if (strcmp(name, front_names[i]) == 0) return i;
+  return -1;
 }

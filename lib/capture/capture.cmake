@@ -1,0 +1,1 @@
+# Being written (issue 18): the libcamera shim behind RF_WITH_LIBCAMERA.

@@ -36,8 +36,11 @@ RF_EXTERN rf_time_us rf_frame_time(rf_time_us t0, int64_t index, int num, int de
 /* ---- Y4M (YUV4MPEG2) ------------------------------------------------------------------------
  * A header line "YUV4MPEG2 W<w> H<h> F<num>:<den> [I<i>] [A<n>:<d>] [C<space>] [X<...>]...\n",
  * then frames, each "FRAME[ params]\n" and the planes. Read: the 4:2:0 colour spaces (C420jpeg,
- * C420paldv, C420mpeg2, C420; no C tag means 4:2:0) and Cmono; only the luma plane is kept.
- * Written: Cmono, or C420jpeg with grey chroma (128). */
+ * C420paldv, C420mpeg2, C420; no C tag means 4:2:0) and Cmono; only the luma plane is kept (a
+ * 4:2:0 frame's two chroma planes, ceil(w/2) x ceil(h/2) bytes each, are read past, never sought:
+ * the file may be a pipe). Other tags (X...) and frame parameters are ignored. W and H are 1 to
+ * 32768; the header line and a FRAME line are at most 4096 bytes.
+ * Written: the info's space (Cmono, or a 4:2:0 one with grey chroma, 128). */
 
 typedef enum rf_y4m_space {
   RF_Y4M_420JPEG,
@@ -117,6 +120,7 @@ typedef struct rf_detector_options {
   double gap_s;             /* a hand unseen this long has left (0.1) */
   double hand_max_m;        /* a hand (or hand with an item) is at most this wide along the
                                shelf (0.3): wider foreground is a body or an occluder */
+  int step;                 /* zones are read every `step` pixels both ways, 1..8 (2) */
 } rf_detector_options;
 
 #define RF_DETECTOR_OPTIONS_VERSION 1

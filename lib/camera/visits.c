@@ -63,7 +63,9 @@ static int track_end(rf_detector *d, cam_zone *z, cam_track *t) {
   r.u.hand.t0 = t->first_t;
   r.u.hand.t1 = t->last_t;
   r.u.hand.has_x = 1;
-  r.u.hand.x = rf__cam_zone_metres(z, rf__cam_zone_column(z, t->deep_l, t->reach - 1));
+  /* To a tenth of a millimetre: finer than any camera resolves, and printed as it reads. */
+  double x = rf__cam_zone_metres(z, rf__cam_zone_column(z, t->deep_l, t->reach - 1));
+  r.u.hand.x = round(x * 1e4) / 1e4;
   r.u.hand.has_conf = 1;
   r.u.hand.conf = round((0.5 + 0.49 * lasting * deep * seen) * 1000) / 1000;
   r.u.hand.holding_in = r.u.hand.holding_out = RF_UNKNOWN;

@@ -35,12 +35,22 @@ def blas_libraries(build):
     return ["lapacke", "openblas"] if "RF_WITH_BLAS:BOOL=ON" in cache else []
 
 
+def camera_libraries(build):
+    """libcamera and the C++ runtime when the build tree captures through it (RF_WITH_LIBCAMERA)."""
+    try:
+        cache = open(os.path.join(build, "CMakeCache.txt")).read()
+    except OSError:
+        return []
+    return ["camera", "camera-base", "stdc++"] if "RF_WITH_LIBCAMERA:BOOL=ON" in cache else []
+
+
 def library():
     build = os.environ.get("RETAILFUSE_BUILD")
     if build:
         return dict(include_dirs=[os.path.join(root, "include")],
                     extra_objects=[os.path.join(build, "lib", "libretailfuse.a")],
-                    libraries=["cjson", "protobuf-c"] + blas_libraries(build) + ["m"])
+                    libraries=["cjson", "protobuf-c"] + blas_libraries(build)
+                    + camera_libraries(build) + ["m"])
     try:
         cflags = shlex.split(subprocess.check_output(
             ["pkg-config", "--cflags", "retailfuse"], text=True))

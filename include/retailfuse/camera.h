@@ -63,7 +63,8 @@ typedef struct rf_y4m_reader rf_y4m_reader;
 
 /* Reads the header from `in` (a file open for reading; the reader does not close it). Returns 0
  * and a reader; RF_EPARSE for a malformed or unsupported header, RF_EIO for a read error,
- * RF_ENOMEM — with a message in err (when not NULL) naming what was wrong. */
+ * RF_ENOMEM, RF_EINVAL (NULL out or in, an allocator without a hook) — with a message in err
+ * (when not NULL) naming what was wrong. */
 RF_EXTERN int rf_y4m_reader_new(rf_y4m_reader **out, FILE *in, const rf_allocator *allocator,
                                 char *err, size_t err_cap);
 RF_EXTERN void rf_y4m_reader_free(rf_y4m_reader *reader);

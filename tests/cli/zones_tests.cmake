@@ -1,1 +1,4 @@
-# Being written (issue 18).
+# retailfuse zones: hand records from a Y4M file made by the test (tests/cli/zones.sh).
+add_test(NAME cli_zones
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/zones.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/zones)

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "calib/calib.h"
+#include "record/record.h"
 #include "retailfuse/retailfuse.h"
 #ifdef RF_WITH_BLAS
 #  include <cblas.h>
@@ -115,7 +116,7 @@ static void add_delta(stream *s, const rf_delta_rec *d) {
 
 static int on_record(const rf_record *rec, void *payload) {
   stream *s = payload;
-  if (rec->type <= RF_RECORD_FACING) return rf_scenario_check_record(s->check, rec);
+  if (rf__record_is_store(rec->type)) return rf_scenario_check_record(s->check, rec);
   if (s->store == NULL) s->store = rf_scenario_check_store(s->check);
   if (rec->type == RF_RECORD_DELTA && s->store != NULL) add_delta(s, &rec->u.delta);
   return 0;

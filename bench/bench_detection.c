@@ -60,7 +60,8 @@ static int on_fault(uint32_t plate, rf_plate_fault fault, rf_time_us t, void *pa
 
 static int on_record(const rf_record *rec, void *payload) {
   run *r = payload;
-  if (rec->type <= RF_RECORD_FACING) return rf_scenario_check_record(r->check, rec);
+  if (rec->type <= RF_RECORD_FACING || rec->type == RF_RECORD_CAMERA || rec->type == RF_RECORD_ZONE)
+    return rf_scenario_check_record(r->check, rec); /* the store, cameras and zones */
   const rf_store *store = rf_scenario_check_store(r->check);
   if (store == NULL) return RF_EINVAL;
   if (rec->type == RF_RECORD_DELTA) {

@@ -126,7 +126,8 @@ static void note_latency(run *r, double dt) {
 
 static int on_record(const rf_record *rec, void *payload) {
   run *r = payload;
-  if (rec->type <= RF_RECORD_FACING) return rf_scenario_check_record(r->check, rec);
+  if (rec->type <= RF_RECORD_FACING || rec->type == RF_RECORD_CAMERA || rec->type == RF_RECORD_ZONE)
+    return rf_scenario_check_record(r->check, rec); /* the store, cameras and zones */
   if (rec->type < RF_RECORD_ENTER || rec->type > RF_RECORD_HAND) return 0;
   if (r->engine == NULL) {
     const rf_store *store = rf_scenario_check_store(r->check);

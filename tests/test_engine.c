@@ -1932,6 +1932,12 @@ static size_t bad_cases(bad_case *out) {
        "shelf is not an input event", 0},
       {"facing record", 6, shopper_record(RF_RECORD_FACING, 0, "x"), RF_EINVAL, -1,
        "facing is not an input event", 0},
+      /* Cameras and zones describe the store as products do (the zone detector's, not the
+       * engine's). */
+      {"camera record", 6, shopper_record(RF_RECORD_CAMERA, 0, "x"), RF_EINVAL, -1,
+       "camera is not an input event", 0},
+      {"zone record", 6, shopper_record(RF_RECORD_ZONE, 0, "x"), RF_EINVAL, -1,
+       "zone is not an input event", 0},
       {"diff record", 6, shopper_record(RF_RECORD_DIFF, 0, "x"), RF_EINVAL, -1,
        "diff is not an input event", 0},
       {"receipt record", 6, shopper_record(RF_RECORD_RECEIPT, 0, "x"), RF_EINVAL, -1,

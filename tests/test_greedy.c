@@ -482,6 +482,14 @@ static void test_refusals(void **state) {
   r.u.product.weight_g = 100.0;
   expect_refusal(fx, r, RF_EINVAL, "product is not an input event");
   memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_CAMERA; /* cameras and zones describe the store as products do */
+  r.u.camera = (rf_camera_rec){"C1", 640, 480, 30, 0};
+  expect_refusal(fx, r, RF_EINVAL, "camera is not an input event");
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_ZONE;
+  r.u.zone = (rf_zone_rec){"C1", "S1", 0, 0, 640, 480, RF_FRONT_BOTTOM, 0, 1};
+  expect_refusal(fx, r, RF_EINVAL, "zone is not an input event");
+  memset(&r, 0, sizeof r);
   r.type = RF_RECORD_TRUTH;
   r.u.truth.t = 100 * SEC;
   r.u.truth.shopper = "S1";

@@ -248,6 +248,95 @@ static void test_greedy_equals_the_baseline_driven_directly(void **state) {
   assert_true(differ);
 }
 
+/* small.jsonl with two cameras and three zones among its store records, as a store that has
+ * cameras describes them (the last zone overlapping the first, of another camera). */
+static const char *small_with_cameras(void) {
+  static char buf[16384];
+  const char *s = small_text();
+  const char *facings = strstr(s, "{\"type\":\"facing\"");
+  const char *first_event = strstr(s, "{\"type\":\"enter\"");
+  assert_non_null(facings);
+  assert_non_null(first_event);
+  int n = snprintf(buf, sizeof buf, "%.*s%s%.*s%s%s%s", (int)(facings - s), s,
+                   "{\"type\":\"camera\",\"camera\":\"C1\",\"width\":640,\"height\":480,\"fps\":30,"
+                   "\"t0\":0}\n"
+                   "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"G1S1\",\"px\":[0,40,600,200],"
+                   "\"front\":\"bottom\",\"shelf_x\":[0,0.4064]}\n",
+                   (int)(first_event - facings), facings,
+                   "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"G1S2\",\"px\":[0,260,600,420],"
+                   "\"front\":\"bottom\",\"shelf_x\":[0,0.4064]}\n",
+                   "{\"type\":\"camera\",\"camera\":\"C2\",\"width\":1920,\"height\":1080,"
+                   "\"fps\":29.97}\n"
+                   "{\"type\":\"zone\",\"camera\":\"C2\",\"shelf\":\"G1S1\",\"px\":[0,0,1920,300],"
+                   "\"front\":\"top\",\"shelf_x\":[0.4064,0]}\n",
+                   first_event);
+  assert_true(n > 0 && (size_t)n < sizeof buf);
+  return buf;
+}
+
+/* Cameras and zones are the zone detector's: a scenario with them runs as one without them, for
+ * either method, and they are counted as records taken. */
+static void test_cameras_and_zones_change_nothing(void **state) {
+  (void)state;
+  static sink plain, with, direct;
+  for (int m = 0; m < 2; ++m) {
+    rf_method method = m == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY;
+    rf_host_counts pc, wc;
+    run_host(method, NULL, 0, small_text(), &plain, &pc);
+    run_host(method, NULL, 0, small_with_cameras(), &with, &wc);
+    run_direct(method, NULL, 0, small_text(), &direct);
+    assert_true(count_type(&with, RF_RECORD_DIFF) >= 1);
+    assert_int_equal(count_type(&with, RF_RECORD_RECEIPT), 2);
+    assert_same_output(&with, &plain);
+    assert_same_output(&with, &direct);
+    assert_int_equal(wc.records, pc.records + 5);
+    assert_int_equal(wc.events, 16);
+    assert_int_equal(wc.set_aside, 0);
+    wc.records = pc.records;
+    assert_memory_equal(&wc, &pc, sizeof wc);
+  }
+}
+
+/* A camera or zone after the first event is set aside as any store record there is: invalid,
+ * named by its line, changing nothing. */
+static void test_late_camera_set_aside(void **state) {
+  (void)state;
+  static sink clean, out;
+  run_host(RF_METHOD_FUSED, NULL, 0, small_text(), &clean, NULL);
+  rf_host *h = NULL;
+  assert_int_equal(rf_host_new(&h, RF_METHOD_FUSED, NULL), RF_OK);
+  memset(&out, 0, sizeof out);
+  rf_host_set_output(h, sink_collect, &out);
+  rf_scenario_reader *rd = NULL;
+  const char *text = small_text();
+  assert_int_equal(rf_scenario_reader_from_memory(&rd, text, strlen(text), NULL, NULL), RF_OK);
+  rf_record r, camera = {.type = RF_RECORD_CAMERA, .line = 99};
+  camera.u.camera = (rf_camera_rec){"C1", 640, 480, 30, 0};
+  rf_record zone = {.type = RF_RECORD_ZONE, .line = 100};
+  zone.u.zone = (rf_zone_rec){"C1", "G1S1", 0, 0, 640, 480, RF_FRONT_BOTTOM, 0, 0.4064};
+  while (rf_scenario_reader_next(rd, &r) == RF_OK) {
+    assert_int_equal(rf_host_push(h, &r), RF_OK);
+    if (r.line != 20) continue;
+    assert_int_equal(rf_host_push(h, &camera), RF_SETASIDE);
+    assert_int_equal(rf_host_setaside_reason(h), RF_HOST_INVALID);
+    assert_string_equal(rf_host_errmsg(h),
+                        "line 99: camera: the store description must come before the first event");
+    assert_int_equal(rf_host_push(h, &zone), RF_SETASIDE);
+    assert_int_equal(rf_host_setaside_reason(h), RF_HOST_INVALID);
+    assert_string_equal(rf_host_errmsg(h),
+                        "line 100: zone: the store description must come before the first event");
+  }
+  rf_scenario_reader_free(rd);
+  assert_int_equal(rf_host_finish(h), RF_OK);
+  rf_host_counts c;
+  rf_host_get_counts(h, &c);
+  assert_int_equal(c.set_aside, 2);
+  assert_int_equal(c.by_reason[RF_HOST_INVALID], 2);
+  assert_int_equal(c.records, 28);
+  rf_host_free(h);
+  assert_same_output(&out, &clean);
+}
+
 /* ==== parameters by name ====================================================================== */
 
 /* REVIEW_BELOW = 0.99 by name reaches the engine: more diffs are flagged, and the output is the
@@ -833,6 +922,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fused_equals_the_engine_driven_directly),
       cmocka_unit_test(test_greedy_equals_the_baseline_driven_directly),
+      cmocka_unit_test(test_cameras_and_zones_change_nothing),
+      cmocka_unit_test(test_late_camera_set_aside),
       cmocka_unit_test(test_param_by_name_reaches_the_engine),
       cmocka_unit_test(test_param_by_name_reaches_the_baseline),
       cmocka_unit_test(test_param_refusals),

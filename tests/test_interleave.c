@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "record/record.h"
 #include "retailfuse/retailfuse.h"
 #include "test_rng.h"
 #include "test_text.h"
@@ -95,7 +96,7 @@ static void simulate(scenario *s, const char *preset, const char *shoppers, cons
   rf_record rec;
   while (rf_scenario_reader_next(r, &rec) == RF_OK) {
     const char *end = strchr(at, '\n');
-    if (rec.type <= RF_RECORD_FACING) {
+    if (rf__record_is_store(rec.type)) {
       assert_int_equal(rf_scenario_check_record(check, &rec), RF_OK);
     } else {
       assert_true(s->count < MAX_EVENTS);

@@ -121,6 +121,233 @@ static void store_records_must_come_first(void **state) {
       RF_EMISUSE, 8, "shelf: the store description");
 }
 
+#define CAMERA(id, w, h) \
+  "{\"type\":\"camera\",\"camera\":\"" id "\",\"width\":" #w ",\"height\":" #h ",\"fps\":30}\n"
+#define ZONE(cam, shelf, px, front, a, b)                                        \
+  "{\"type\":\"zone\",\"camera\":\"" cam "\",\"shelf\":\"" shelf "\",\"px\":" px \
+  ",\"front\":\"" front "\",\"shelf_x\":[" #a "," #b "]}\n"
+
+#define CAMERAS \
+  CAMERA("C1", 640, 480) CAMERA("C2", 64, 48) ZONE("C2", "S1", "[0,0,64,48]", "top", 0, 1)
+#define ENTER_U1 "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
+
+/* Checks STORE + `records`, expecting exactly one refusal, with `code` and `message` whole. */
+static void expect_exact(const char *records, int code, uint64_t line, const char *message) {
+  char text[4096];
+  snprintf(text, sizeof text, "%s%s", STORE, records);
+  rf_scenario_check *c = new_check();
+  uint64_t at = 0;
+  assert_int_equal(feed(c, text, &at), code);
+  assert_int_equal(at, line);
+  assert_string_equal(rf_scenario_check_errmsg(c), message);
+  rf_scenario_summary s;
+  rf_scenario_check_summary(c, &s);
+  assert_int_equal(s.refused, 1);
+  rf_scenario_check_free(c);
+}
+
+/* Cameras and zones are store records: counted with the store (no time: a camera's t0 is when
+ * its frame 0 was taken, not an event), zones of several cameras on one shelf and several of
+ * one camera, overlapping, and the store built is the one without them. */
+static void cameras_and_zones_are_checked_and_counted(void **state) {
+  (void)state;
+  const char *text = STORE
+      "{\"type\":\"camera\",\"camera\":\"C1\",\"width\":640,\"height\":480,\"fps\":30}\n"
+      "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"S1\",\"px\":[0,40,600,120],"
+      "\"front\":\"bottom\",\"shelf_x\":[0,0.2]}\n"
+      "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"S2\",\"px\":[0,0,640,480],"
+      "\"front\":\"top\",\"shelf_x\":[0.1,0]}\n"
+      "{\"type\":\"camera\",\"camera\":\"C2\",\"width\":1920,\"height\":1080,\"fps\":29.97,"
+      "\"t0\":-5000000}\n"
+      "{\"type\":\"zone\",\"camera\":\"C2\",\"shelf\":\"S1\",\"px\":[100,100,1900,1000],"
+      "\"front\":\"left\",\"shelf_x\":[0.2,0]}\n"
+      "{\"type\":\"zone\",\"camera\":\"C2\",\"shelf\":\"S1\",\"px\":[0,0,1,1],"
+      "\"front\":\"right\",\"shelf_x\":[0,1]}\n"
+      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n";
+  rf_scenario_check *c = new_check();
+  assert_int_equal(feed(c, text, NULL), 0);
+  rf_scenario_summary s;
+  rf_scenario_check_summary(c, &s);
+  assert_int_equal(s.records, 13);
+  assert_int_equal(s.refused, 0);
+  assert_int_equal(s.products, 2);
+  assert_int_equal(s.shelves, 2);
+  assert_int_equal(s.plates, 3);
+  assert_int_equal(s.facings, 2);
+  assert_int_equal(s.cameras, 2);
+  assert_int_equal(s.zones, 4);
+  assert_int_equal(s.by_type[RF_RECORD_CAMERA], 2);
+  assert_int_equal(s.by_type[RF_RECORD_ZONE], 4);
+  assert_int_equal(s.by_type[RF_RECORD_ENTER], 1);
+  assert_true(s.has_time);
+  assert_int_equal(s.t_min, 0);
+  assert_int_equal(s.t_max, 0);
+  const rf_store *store = rf_scenario_check_store(c);
+  assert_non_null(store);
+  assert_int_equal(rf_store_shelf_count(store), 2);
+  assert_int_equal(rf_store_facing_count(store), 2);
+  rf_scenario_check_free(c);
+  /* A camera may come first, before the products and shelves. */
+  c = new_check();
+  assert_int_equal(
+      feed(c,
+           "{\"type\":\"camera\",\"camera\":\"C1\",\"width\":640,\"height\":480,\"fps\":30}\n"
+           "{\"type\":\"shelf\",\"shelf\":\"S1\",\"plates\":[{\"plate\":\"P1\",\"x0\":0,"
+           "\"x1\":1}]}\n"
+           "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"S1\",\"px\":[0,0,640,480],"
+           "\"front\":\"bottom\",\"shelf_x\":[0,1]}\n",
+           NULL),
+      0);
+  rf_scenario_check_summary(c, &s);
+  assert_int_equal(s.cameras, 1);
+  assert_int_equal(s.zones, 1);
+  assert_int_equal(s.shelves, 1);
+  assert_false(s.has_time);
+  rf_scenario_check_free(c);
+}
+
+/* Every rule of a camera or zone, each refusal whole: what the reader cannot know (ids given
+ * before, the camera's image) from a file, and the rest from records made in C. */
+static void camera_and_zone_rules(void **state) {
+  (void)state;
+  expect_exact(CAMERA("C1", 640, 480) CAMERA("C1", 320, 240), RF_EEXISTS, 8,
+               "line 8: camera: field 'camera': camera 'C1' is defined twice");
+  expect_exact(CAMERA("C1", 640, 480) ZONE("C9", "S1", "[0,0,10,10]", "top", 0, 1), RF_ENOTFOUND, 8,
+               "line 8: zone: field 'camera': camera 'C9' is not defined (cameras come before "
+               "their zones)");
+  expect_exact(CAMERA("C1", 640, 480) ZONE("C1", "S9", "[0,0,10,10]", "top", 0, 1), RF_ENOTFOUND, 8,
+               "line 8: zone: field 'shelf': shelf 'S9' is not in the store (shelves come before "
+               "their zones)");
+  expect_exact(CAMERA("C1", 640, 480) ZONE("C1", "S1", "[0,40,641,120]", "bottom", 0, 1), RF_ERANGE,
+               8,
+               "line 8: zone: field 'px': [0, 40, 641, 120] is not within the image of camera 'C1' "
+               "(640 x 480)");
+  expect_exact(CAMERA("C1", 640, 480) CAMERA("C2", 64, 48)
+                   ZONE("C1", "S1", "[0,0,640,480]", "bottom", 0, 1)
+                       ZONE("C2", "S1", "[0,0,64,49]", "bottom", 0, 1),
+               RF_ERANGE, 10,
+               "line 10: zone: field 'px': [0, 0, 64, 49] is not within the image of camera 'C2' "
+               "(64 x 48)");
+  expect_exact(ENTER_U1 CAMERA("C1", 640, 480), RF_EMISUSE, 8,
+               "line 8: camera: the store description must come before the first event");
+  expect_exact(CAMERA("C1", 640, 480) ENTER_U1 ZONE("C1", "S1", "[0,0,10,10]", "top", 0, 1),
+               RF_EMISUSE, 9,
+               "line 9: zone: the store description must come before the first event");
+  /* A zone's camera and shelf come before it, as a facing's shelf and product do. */
+  rf_scenario_check *c = new_check();
+  uint64_t at = 0;
+  assert_int_equal(feed(c, STORE ZONE("C1", "S1", "[0,0,10,10]", "top", 0, 1), &at), RF_ENOTFOUND);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 7: zone: field 'camera': camera 'C1' is not defined (cameras come "
+                      "before their zones)");
+  assert_int_equal(
+      feed(c, CAMERA("C1", 640, 480) ZONE("C1", "S1", "[0,0,10,10]", "top", 0, 1), NULL), 0);
+  rf_scenario_check_free(c);
+  c = new_check();
+  assert_int_equal(feed(c, CAMERA("C1", 640, 480) ZONE("C1", "S1", "[0,0,10,10]", "top", 0, 1),
+                        &at),
+                   RF_ENOTFOUND);
+  assert_int_equal(at, 2);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 2: zone: field 'shelf': shelf 'S1' is not in the store (shelves come "
+                      "before their zones)");
+  assert_int_equal(feed(c,
+                        "{\"type\":\"shelf\",\"shelf\":\"S1\",\"plates\":[{\"plate\":\"P1\","
+                        "\"x0\":0,\"x1\":1}]}\n" ZONE("C1", "S1", "[0,0,10,10]", "top", 0, 1),
+                        NULL),
+                   0);
+  rf_scenario_check_free(c);
+
+  /* What the reader refuses, a record made in C can still hold: each is named by its field, and
+   * changes nothing. */
+  c = new_check();
+  assert_int_equal(feed(c, STORE CAMERA("C1", 640, 480), NULL), 0);
+  rf_scenario_summary before, after;
+  rf_scenario_check_summary(c, &before);
+  static const struct {
+    rf_record rec;
+    int code;
+    const char *message;
+  } cases[] = {
+      {{.type = RF_RECORD_CAMERA, .line = 9, .u.camera = {NULL, 640, 480, 30, 0}},
+       RF_EINVAL,
+       "line 9: camera: field 'camera': id is missing or empty"},
+      {{.type = RF_RECORD_CAMERA, .line = 9, .u.camera = {"C2", 0, 480, 30, 0}},
+       RF_ERANGE,
+       "line 9: camera: field 'width': must be within [1, 65535], got 0"},
+      {{.type = RF_RECORD_CAMERA, .line = 9, .u.camera = {"C2", 640, 65536, 30, 0}},
+       RF_ERANGE,
+       "line 9: camera: field 'height': must be within [1, 65535], got 65536"},
+      {{.type = RF_RECORD_CAMERA, .line = 9, .u.camera = {"C2", 640, 480, NAN, 0}},
+       RF_ERANGE,
+       "line 9: camera: field 'fps': must be a finite number > 0, got nan"},
+      {{.type = RF_RECORD_CAMERA, .line = 9, .u.camera = {"C2", 640, 480, 0, 0}},
+       RF_ERANGE,
+       "line 9: camera: field 'fps': must be a finite number > 0, got 0"},
+      {{.type = RF_RECORD_CAMERA,
+        .line = 9,
+        .u.camera = {"C2", 640, 480, 30, -RF_TIME_LIMIT_US - 1}},
+       RF_ERANGE,
+       "line 9: camera: field 't0': time -4503599627370497 us is out of range (more than 2^52 us "
+       "from 0)"},
+      {{.type = RF_RECORD_ZONE, .line = 9, .u.zone = {"C1", "", 0, 0, 10, 10, RF_FRONT_TOP, 0, 1}},
+       RF_EINVAL,
+       "line 9: zone: field 'shelf': id is missing or empty"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {NULL, "S1", 0, 0, 10, 10, RF_FRONT_TOP, 0, 1}},
+       RF_EINVAL,
+       "line 9: zone: field 'camera': id is missing or empty"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", 10, 0, 10, 10, RF_FRONT_TOP, 0, 1}},
+       RF_ERANGE,
+       "line 9: zone: field 'px': x1 10 must be greater than x0 10"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", 0, 20, 10, 10, RF_FRONT_TOP, 0, 1}},
+       RF_ERANGE,
+       "line 9: zone: field 'px': y1 10 must be greater than y0 20"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", -1, 0, 10, 10, RF_FRONT_TOP, 0, 1}},
+       RF_ERANGE,
+       "line 9: zone: field 'px': [-1, 0, 10, 10] is not within the image of camera 'C1' (640 x "
+       "480)"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", 0, 0, 10, 10, RF_FRONT_COUNT, 0, 1}},
+       RF_ERANGE,
+       "line 9: zone: field 'front': must be top, bottom, left or right, got 4"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", 0, 0, 10, 10, RF_FRONT_TOP, NAN, 1}},
+       RF_ERANGE,
+       "line 9: zone: field 'shelf_x': must be finite, got [nan, 1]"},
+      {{.type = RF_RECORD_ZONE,
+        .line = 9,
+        .u.zone = {"C1", "S1", 0, 0, 10, 10, RF_FRONT_TOP, 0, -0.0}},
+       RF_ERANGE,
+       "line 9: zone: field 'shelf_x': its two ends must differ, got 0 twice"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    assert_int_equal(rf_scenario_check_record(c, &cases[k].rec), cases[k].code);
+    if (strcmp(rf_scenario_check_errmsg(c), cases[k].message) != 0)
+      fail_msg("case %zu: '%s', wanted '%s'", k, rf_scenario_check_errmsg(c), cases[k].message);
+  }
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.refused, before.refused + sizeof cases / sizeof cases[0]);
+  after.refused = before.refused;
+  assert_memory_equal(&before, &after, sizeof before);
+  /* The camera refused above was not kept: a C2 is new still, and its zone fits. */
+  assert_int_equal(
+      feed(c, CAMERA("C2", 64, 48) ZONE("C2", "S2", "[0,0,64,48]", "left", 1, 0), NULL), 0);
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.cameras, 2);
+  assert_int_equal(after.zones, 1);
+  rf_scenario_check_free(c);
+}
+
 static void store_errors_name_line_and_id(void **state) {
   (void)state;
   expect_refusal("{\"type\":\"product\",\"sku\":\"A\",\"weight_g\":5}\n", RF_EEXISTS, 7,
@@ -749,8 +976,8 @@ static void params_are_checked(void **state) {
 
 static void allocation_failure_is_clean_at_every_point(void **state) {
   (void)state;
-  const char *text = STORE
-      "{\"type\":\"enter\",\"t\":0,\"shopper\":\"U1\"}\n"
+  /* Cameras are kept by name: the checker allocates for them too. */
+  const char *text = STORE CAMERAS ENTER_U1
       "{\"type\":\"enter\",\"t\":1,\"shopper\":\"U2\"}\n"
       "{\"type\":\"enter\",\"t\":2,\"shopper\":\"U3\"}\n"
       "{\"type\":\"delta\",\"shelf\":\"S1\",\"t0\":1000000,\"t1\":1500000,\"plates\":{\"P1\":-100}}\n"
@@ -779,8 +1006,9 @@ static void allocation_failure_is_clean_at_every_point(void **state) {
       rf_scenario_reader_free(r);
       rf_scenario_summary s;
       rf_scenario_check_summary(c, &s);
-      assert_int_equal(s.records, 12);
+      assert_int_equal(s.records, 15);
       assert_int_equal(s.shoppers, 4);
+      assert_int_equal(s.cameras, 2);
     } else {
       assert_int_equal(rc, RF_ENOMEM);
       assert_null(c);
@@ -797,6 +1025,8 @@ int main(void) {
       cmocka_unit_test(a_valid_scenario_is_counted),
       cmocka_unit_test(store_records_must_come_first),
       cmocka_unit_test(store_errors_name_line_and_id),
+      cmocka_unit_test(cameras_and_zones_are_checked_and_counted),
+      cmocka_unit_test(camera_and_zone_rules),
       cmocka_unit_test(events_must_name_what_exists),
       cmocka_unit_test(shoppers_enter_before_they_act),
       cmocka_unit_test(times_may_lag_by_the_lateness_only),

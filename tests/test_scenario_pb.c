@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/alloc.h"
 #include "io/pb_codec.h"
 #include "retailfuse/scenario.h"
 #include "retailfuse/status.h"
@@ -36,6 +37,9 @@ static const char every_kind[] =
     "\"plates\":[{\"plate\":\"Q1\",\"x0\":0,\"x1\":0.1},{\"plate\":\"Q2\",\"x0\":0.1,\"x1\":0.2}]}\n"
     "{\"type\":\"facing\",\"shelf\":\"S\",\"sku\":\"A\",\"x0\":0,\"x1\":0.5}\n"
     "{\"type\":\"facing\",\"shelf\":\"T\",\"sku\":\"B\",\"x0\":0,\"x1\":0.2,\"count\":0}\n"
+    "{\"type\":\"camera\",\"camera\":\"C1\",\"width\":640,\"height\":480,\"fps\":30,\"t0\":-7}\n"
+    "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"T\",\"px\":[0,40,600,120],"
+    "\"front\":\"bottom\",\"shelf_x\":[0.2,-0]}\n"
     "{\"type\":\"enter\",\"t\":0,\"shopper\":\"S1\"}\n"
     "{\"type\":\"enter\",\"source\":\"door\",\"seq\":7,\"t\":-5,\"shopper\":\"E1\",\"staff\":true}\n"
     "{\"type\":\"link\",\"t\":3,\"shopper\":\"E1\",\"cart\":\"S1\"}\n"
@@ -331,7 +335,7 @@ static void test_long_frame_skipped(void **state) {
     else fail_msg("unexpected: %s", rf_scenario_reader_errmsg(r));
   }
   assert_true(limit >= 2);
-  assert_int_equal(ok + limit, 23);
+  assert_int_equal(ok + limit, 25);
   rf_scenario_reader_free(r);
   test_text_free(&pb);
 }
@@ -463,6 +467,156 @@ static void test_bad_restock_frames(void **state) {
   test_text_free(&out);
 }
 
+/* Camera and zone records go to protocol buffers and back byte for byte, as Record fields 24 and
+ * 25; each field comes back. */
+static void test_camera_zone_round_trips(void **state) {
+  (void)state;
+  static const char json[] =
+      "{\"type\":\"camera\",\"camera\":\"C1\",\"width\":640,\"height\":480,\"fps\":30,"
+      "\"t0\":0}\n"
+      "{\"type\":\"camera\",\"camera\":\"cam-2\",\"width\":65535,\"height\":1,"
+      "\"fps\":29.97002997002997,\"t0\":-4503599627370496}\n"
+      "{\"type\":\"zone\",\"camera\":\"C1\",\"shelf\":\"G1S3\",\"px\":[0,40,600,120],"
+      "\"front\":\"bottom\",\"shelf_x\":[0,1.2]}\n"
+      "{\"type\":\"zone\",\"camera\":\"cam-2\",\"shelf\":\"S\",\"px\":[65534,0,65535,1],"
+      "\"front\":\"left\",\"shelf_x\":[-0,-1e-7]}\n";
+  test_text pb = {0}, back = {0};
+  rewrite(json, sizeof json - 1, RF_FORMAT_PB, &pb);
+  /* The first frame: its length, then Record.camera (field 24, length-delimited: key 0xc2
+   * 0x01); the third's Record.zone (field 25: 0xca 0x01). */
+  const uint8_t *frame = (const uint8_t *)pb.data + RF__PB_MAGIC_LEN + 2;
+  assert_int_equal(frame[1], 0xc2);
+  assert_int_equal(frame[2], 0x01);
+  frame += 1 + frame[0];
+  frame += 1 + frame[0];
+  assert_int_equal(frame[1], 0xca);
+  assert_int_equal(frame[2], 0x01);
+  rewrite(pb.data, pb.len, RF_FORMAT_JSONL, &back);
+  assert_int_equal(back.len, sizeof json - 1);
+  assert_memory_equal(back.data, json, back.len);
+
+  rf_scenario_reader *r = NULL;
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, pb.data, pb.len, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.type, RF_RECORD_CAMERA);
+  assert_string_equal(rec.u.camera.camera, "C1");
+  assert_int_equal(rec.u.camera.width, 640);
+  assert_int_equal(rec.u.camera.height, 480);
+  assert_true(rec.u.camera.fps == 30.0);
+  assert_int_equal(rec.u.camera.t0, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.u.camera.width, 65535);
+  assert_int_equal(rec.u.camera.height, 1);
+  assert_true(rec.u.camera.fps == 30000.0 / 1001.0);
+  assert_int_equal(rec.u.camera.t0, -4503599627370496LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.type, RF_RECORD_ZONE);
+  assert_int_equal(rec.line, 3);
+  assert_string_equal(rec.u.zone.camera, "C1");
+  assert_string_equal(rec.u.zone.shelf, "G1S3");
+  assert_int_equal(rec.u.zone.x0, 0);
+  assert_int_equal(rec.u.zone.y0, 40);
+  assert_int_equal(rec.u.zone.x1, 600);
+  assert_int_equal(rec.u.zone.y1, 120);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_BOTTOM);
+  assert_true(rec.u.zone.shelf_x0 == 0.0 && rec.u.zone.shelf_x1 == 1.2);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.u.zone.x0, 65534);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_LEFT);
+  assert_true(rec.u.zone.shelf_x1 == -1e-7);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+  test_text_free(&back);
+}
+
+/* A stream holding rec's frame as rf__pb_encode makes it, whatever rec holds: the frames another
+ * writer could send. */
+static void stream_of(const rf_record *rec, test_text *stream) {
+  rf_allocator a;
+  assert_int_equal(rf__allocator_init(&a, NULL), 0);
+  rf__pb_encoder enc;
+  rf__pb_encoder_init(&enc, &a);
+  uint8_t header[RF__PB_HEADER_MAX], *buf = NULL;
+  size_t len = 0, cap = 0;
+  assert_int_equal(rf__pb_encode(&enc, rec, &buf, &len, &cap), RF_OK);
+  memset(stream, 0, sizeof *stream);
+  test_text_append(stream, (const char *)header, rf__pb_header(header, 0));
+  test_text_append(stream, (const char *)buf, len);
+  rf__free(&a, buf);
+  rf__pb_encoder_free(&enc);
+}
+
+/* Camera and zone frames another writer made, breaking the format's rules: each is its frame's
+ * error, named as the writer names it. */
+static void test_bad_camera_zone_frames(void **state) {
+  (void)state;
+  static const struct {
+    rf_record rec;
+    const char *error;
+  } cases[] = {
+      {{.type = RF_RECORD_CAMERA, .u.camera = {"C1", 0, 480, 30, 0}},
+       "frame 1 (byte 10): camera: field 'width' must be within [1, 65535]|"},
+      {{.type = RF_RECORD_CAMERA, .u.camera = {"C1", 640, 70000, 30, 0}},
+       "frame 1 (byte 10): camera: field 'height' must be within [1, 65535]|"},
+      {{.type = RF_RECORD_CAMERA, .u.camera = {"C1", 640, 480, -1, 0}},
+       "frame 1 (byte 10): camera: field 'fps' must be > 0|"},
+      {{.type = RF_RECORD_CAMERA, .u.camera = {"", 640, 480, 30, 0}},
+       "frame 1 (byte 10): camera: field 'camera' is missing or empty|"},
+      {{.type = RF_RECORD_CAMERA, .u.camera = {"C1", 640, 480, 30, 4503599627370497LL}},
+       "frame 1 (byte 10): camera: field 't0': out of range: more than 2^52 microseconds from "
+       "0|"},
+      {{.type = RF_RECORD_ZONE, .u.zone = {"C1", "S", 5, 0, 5, 10, RF_FRONT_TOP, 0, 1}},
+       "frame 1 (byte 10): zone: field 'px' must have x1 greater than x0|"},
+      {{.type = RF_RECORD_ZONE, .u.zone = {"C1", "S", -1, 0, 5, 10, RF_FRONT_TOP, 0, 1}},
+       "frame 1 (byte 10): zone: field 'px' must be within [0, 65535]|"},
+      {{.type = RF_RECORD_ZONE, .u.zone = {"C1", "S", 0, 0, 5, 10, RF_FRONT_TOP, 1, 1}},
+       "frame 1 (byte 10): zone: field 'shelf_x' must have two different ends|"},
+      {{.type = RF_RECORD_ZONE, .u.zone = {"C1", "", 0, 0, 5, 10, RF_FRONT_TOP, 0, 1}},
+       "frame 1 (byte 10): zone: field 'shelf' is missing or empty|"},
+  };
+  char errors[512];
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    test_text stream;
+    stream_of(&cases[k].rec, &stream);
+    assert_int_equal(read_all(stream.data, stream.len, errors, sizeof errors), 0);
+    if (strcmp(errors, cases[k].error) != 0)
+      fail_msg("case %zu: '%s', wanted '%s'", k, errors, cases[k].error);
+    test_text_free(&stream);
+  }
+  /* A front that is no front's name: the frame of a valid zone with "bottom" made "bottoM". */
+  rf_record zone = {.type = RF_RECORD_ZONE};
+  zone.u.zone = (rf_zone_rec){"C1", "S", 0, 0, 5, 10, RF_FRONT_BOTTOM, 0, 1};
+  test_text stream;
+  stream_of(&zone, &stream);
+  char *front = memmem(stream.data, stream.len, "bottom", 6);
+  assert_non_null(front);
+  front[5] = 'M';
+  assert_int_equal(read_all(stream.data, stream.len, errors, sizeof errors), 0);
+  assert_string_equal(errors,
+                      "frame 1 (byte 10): zone: field 'front' must be top, bottom, left or right|");
+  /* Without its px (a required field), not a Record message at all: the zone message is cut
+   * where px begins (its key 0x1a), and the lengths before it shortened to match. */
+  test_text_free(&stream);
+  stream_of(&zone, &stream);
+  uint8_t *frame = (uint8_t *)stream.data + RF__PB_MAGIC_LEN + 2;
+  /* frame: its length, 0xca 0x01, the zone's length, camera (0x0a 0x02 "C1"), shelf (0x12 0x01
+   * "S"), px (0x1a, its length, ...) */
+  assert_int_equal(frame[1], 0xca);
+  assert_int_equal(frame[8], 0x12);
+  assert_int_equal(frame[11], 0x1a);
+  size_t px_at = (size_t)(frame + 11 - (uint8_t *)stream.data), px_len = 2 + frame[12];
+  memmove(frame + 11, frame + 11 + px_len, stream.len - px_at - px_len);
+  stream.len -= px_len;
+  frame[0] = (uint8_t)(frame[0] - px_len);
+  frame[3] = (uint8_t)(frame[3] - px_len);
+  assert_int_equal(read_all(stream.data, stream.len, errors, sizeof errors), 0);
+  assert_string_equal(errors, "frame 1 (byte 10): not a Record message (malformed, or a required "
+                              "field is missing)|");
+  test_text_free(&stream);
+}
+
 /* A source that hands out its bytes, then fails. */
 typedef struct failing {
   const char *data;
@@ -509,6 +663,8 @@ int main(void) {
       cmocka_unit_test(test_unpacked_repeated_fields_read),
       cmocka_unit_test(test_restock_round_trips),
       cmocka_unit_test(test_bad_restock_frames),
+      cmocka_unit_test(test_camera_zone_round_trips),
+      cmocka_unit_test(test_bad_camera_zone_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

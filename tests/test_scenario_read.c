@@ -339,6 +339,204 @@ static void test_restock_records(void **state) {
   free(text);
 }
 
+/* camera and zone: every field, t0 absent (0), integers in any number form, every front, and
+ * `source` and `seq` not read (store records carry neither). */
+static void test_camera_zone_records(void **state) {
+  (void)state;
+  char *text;
+  rf_scenario_reader *r = open_text(
+      "{'type':'camera','camera':'C1','width':640,'height':480,'fps':30,'t0':0}\n"
+      "{'fps':29.97,'t0':-1500000,'height':1.08e3,'width':1920.0,'camera':'C2','type':'camera'}\n"
+      "{'type':'camera','camera':'C3','width':1,'height':65535,'fps':1e-3,'source':'x','seq':1}\n"
+      "{'type':'zone','camera':'C1','shelf':'G1S3','px':[0,40,600,120],'front':'bottom',"
+      "'shelf_x':[0.0,1.2]}\n"
+      "{'shelf_x':[1.5,-0.25],'front':'top','px':[1e2,0,1920,1080.0],'shelf':'G1S1',"
+      "'camera':'C2','type':'zone'}\n"
+      "{'type':'zone','camera':'C2','shelf':'G1S1','px':[0,0,1,1],'front':'left','shelf_x':[0,1]}\n"
+      "{'type':'zone','camera':'C3','shelf':'S','px':[0,0,1,65535],'front':'right',"
+      "'shelf_x':[2,1],'source':'cam','seq':3}\n",
+      &text);
+  rf_record rec;
+
+  expect_next(r, &rec, RF_RECORD_CAMERA, 1);
+  assert_string_equal(rf_record_type_name(rec.type), "camera");
+  assert_string_equal(rec.u.camera.camera, "C1");
+  assert_int_equal(rec.u.camera.width, 640);
+  assert_int_equal(rec.u.camera.height, 480);
+  assert_true(rec.u.camera.fps == 30.0);
+  assert_int_equal(rec.u.camera.t0, 0);
+
+  expect_next(r, &rec, RF_RECORD_CAMERA, 2); /* fields in any order */
+  assert_string_equal(rec.u.camera.camera, "C2");
+  assert_int_equal(rec.u.camera.width, 1920);
+  assert_int_equal(rec.u.camera.height, 1080);
+  assert_true(rec.u.camera.fps == 29.97);
+  assert_int_equal(rec.u.camera.t0, -1500000);
+
+  expect_next(r, &rec, RF_RECORD_CAMERA, 3); /* t0 absent: 0; the smallest and largest sizes */
+  assert_int_equal(rec.u.camera.width, 1);
+  assert_int_equal(rec.u.camera.height, 65535);
+  assert_true(rec.u.camera.fps == 1e-3);
+  assert_int_equal(rec.u.camera.t0, 0);
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+
+  expect_next(r, &rec, RF_RECORD_ZONE, 4);
+  assert_string_equal(rf_record_type_name(rec.type), "zone");
+  assert_string_equal(rec.u.zone.camera, "C1");
+  assert_string_equal(rec.u.zone.shelf, "G1S3");
+  assert_int_equal(rec.u.zone.x0, 0);
+  assert_int_equal(rec.u.zone.y0, 40);
+  assert_int_equal(rec.u.zone.x1, 600);
+  assert_int_equal(rec.u.zone.y1, 120);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_BOTTOM);
+  assert_true(rec.u.zone.shelf_x0 == 0.0 && rec.u.zone.shelf_x1 == 1.2);
+
+  expect_next(r, &rec, RF_RECORD_ZONE, 5); /* right to left along the shelf */
+  assert_string_equal(rec.u.zone.camera, "C2");
+  assert_string_equal(rec.u.zone.shelf, "G1S1");
+  assert_int_equal(rec.u.zone.x0, 100);
+  assert_int_equal(rec.u.zone.y0, 0);
+  assert_int_equal(rec.u.zone.x1, 1920);
+  assert_int_equal(rec.u.zone.y1, 1080);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_TOP);
+  assert_true(rec.u.zone.shelf_x0 == 1.5 && rec.u.zone.shelf_x1 == -0.25);
+
+  expect_next(r, &rec, RF_RECORD_ZONE, 6); /* one pixel */
+  assert_int_equal(rec.u.zone.x1 - rec.u.zone.x0, 1);
+  assert_int_equal(rec.u.zone.y1 - rec.u.zone.y0, 1);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_LEFT);
+
+  expect_next(r, &rec, RF_RECORD_ZONE, 7);
+  assert_int_equal(rec.u.zone.y1, 65535);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_RIGHT);
+  assert_true(rec.u.zone.shelf_x0 == 2.0 && rec.u.zone.shelf_x1 == 1.0);
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  free(text);
+}
+
+typedef struct exact_case {
+  const char *json; /* one line, single-quoted */
+  int code;
+  const char *message; /* the whole message */
+} exact_case;
+
+#define CAM "{'type':'camera','camera':'C1',"
+#define ZONE "{'type':'zone','camera':'C1','shelf':'S',"
+
+/* Every refusal of a camera or zone line, with its whole message. */
+static const exact_case camera_zone_refusals[] = {
+    {CAM "'height':480,'fps':30}", RF_EPARSE, "line 1: camera: field 'width': is missing"},
+    {"{'type':'camera','width':640,'height':480,'fps':30}", RF_EPARSE,
+     "line 1: camera: field 'camera': is missing"},
+    {"{'type':'camera','camera':'','width':640,'height':480,'fps':30}", RF_EPARSE,
+     "line 1: camera: field 'camera': id is empty"},
+    {"{'type':'camera','camera':7,'width':640,'height':480,'fps':30}", RF_EPARSE,
+     "line 1: camera: field 'camera': expected a string id, got a number"},
+    {CAM "'width':0,'height':480,'fps':30}", RF_ERANGE,
+     "line 1: camera: field 'width': must be within [1, 65535], got 0"},
+    {CAM "'width':65536,'height':480,'fps':30}", RF_ERANGE,
+     "line 1: camera: field 'width': must be within [1, 65535], got 65536"},
+    {CAM "'width':640.5,'height':480,'fps':30}", RF_ERANGE,
+     "line 1: camera: field 'width': expected an integer, got 640.5"},
+    {CAM "'width':'640','height':480,'fps':30}", RF_EPARSE,
+     "line 1: camera: field 'width': expected an integer, got a string"},
+    {CAM "'width':640,'fps':30}", RF_EPARSE, "line 1: camera: field 'height': is missing"},
+    {CAM "'width':640,'height':-480,'fps':30}", RF_ERANGE,
+     "line 1: camera: field 'height': must be within [1, 65535], got -480"},
+    {CAM "'width':640,'height':1e10,'fps':30}", RF_ERANGE,
+     "line 1: camera: field 'height': must be within [1, 65535], got 10000000000"},
+    {CAM "'width':640,'height':480}", RF_EPARSE, "line 1: camera: field 'fps': is missing"},
+    {CAM "'width':640,'height':480,'fps':0}", RF_ERANGE,
+     "line 1: camera: field 'fps': must be > 0, got 0"},
+    {CAM "'width':640,'height':480,'fps':-25}", RF_ERANGE,
+     "line 1: camera: field 'fps': must be > 0, got -25"},
+    {CAM "'width':640,'height':480,'fps':1e999}", RF_ERANGE,
+     "line 1: camera: field 'fps': number is not finite"},
+    {CAM "'width':640,'height':480,'fps':'30'}", RF_EPARSE,
+     "line 1: camera: field 'fps': expected a number, got a string"},
+    {CAM "'width':640,'height':480,'fps':30,'t0':0.5}", RF_ERANGE,
+     "line 1: camera: field 't0': expected an integer (microseconds), got 0.5"},
+    {CAM "'width':640,'height':480,'fps':30,'t0':null}", RF_EPARSE,
+     "line 1: camera: field 't0': expected an integer (microseconds), got null"},
+    {CAM "'width':640,'height':480,'fps':30,'t0':4503599627370497}", RF_ERANGE,
+     "line 1: camera: field 't0': out of range: more than 2^52 microseconds from 0, got "
+     "4503599627370497"},
+    {CAM "'width':640,'height':480,'fps':30,'fps':25}", RF_EPARSE,
+     "line 1: camera: field 'fps': appears twice"},
+    {"{'type':'zone','shelf':'S','px':[0,0,1,1],'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'camera': is missing"},
+    {"{'type':'zone','camera':'C1','px':[0,0,1,1],'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'shelf': is missing"},
+    {"{'type':'zone','camera':'C1','shelf':'','px':[0,0,1,1],'front':'top','shelf_x':[0,1]}",
+     RF_EPARSE, "line 1: zone: field 'shelf': id is empty"},
+    {ZONE "'front':'top','shelf_x':[0,1]}", RF_EPARSE, "line 1: zone: field 'px': is missing"},
+    {ZONE "'px':{'x0':0},'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'px': expected an array [x0, y0, x1, y1] of 4 integers, got an object"},
+    {ZONE "'px':[0,0,1],'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'px': expected an array [x0, y0, x1, y1] of 4 integers, got 3 values"},
+    {ZONE "'px':[0,0,1,1,1],'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'px': expected an array [x0, y0, x1, y1] of 4 integers, got 5 values"},
+    {ZONE "'px':[0,-1,1,1],'front':'top','shelf_x':[0,1]}", RF_ERANGE,
+     "line 1: zone: field 'px[1]': must be within [0, 65535], got -1"},
+    {ZONE "'px':[0,0,65536,1],'front':'top','shelf_x':[0,1]}", RF_ERANGE,
+     "line 1: zone: field 'px[2]': must be within [0, 65535], got 65536"},
+    {ZONE "'px':[0,0,1,0.5],'front':'top','shelf_x':[0,1]}", RF_ERANGE,
+     "line 1: zone: field 'px[3]': expected an integer, got 0.5"},
+    {ZONE "'px':['0',0,1,1],'front':'top','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'px[0]': expected an integer, got a string"},
+    {ZONE "'px':[40,0,40,1],'front':'top','shelf_x':[0,1]}", RF_ERANGE,
+     "line 1: zone: field 'px': x1 40 must be greater than x0 40"},
+    {ZONE "'px':[0,40,600,10],'front':'top','shelf_x':[0,1]}", RF_ERANGE,
+     "line 1: zone: field 'px': y1 10 must be greater than y0 40"},
+    {ZONE "'px':[0,0,1,1],'shelf_x':[0,1]}", RF_EPARSE, "line 1: zone: field 'front': is missing"},
+    {ZONE "'px':[0,0,1,1],'front':'Bottom','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'front': expected \"top\", \"bottom\", \"left\" or \"right\", got "
+     "'Bottom'"},
+    {ZONE "'px':[0,0,1,1],'front':'aisle','shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'front': expected \"top\", \"bottom\", \"left\" or \"right\", got "
+     "'aisle'"},
+    {ZONE "'px':[0,0,1,1],'front':1,'shelf_x':[0,1]}", RF_EPARSE,
+     "line 1: zone: field 'front': expected a string, got a number"},
+    {ZONE "'px':[0,0,1,1],'front':'top'}", RF_EPARSE, "line 1: zone: field 'shelf_x': is missing"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':1.2}", RF_EPARSE,
+     "line 1: zone: field 'shelf_x': expected an array [a, b] of 2 numbers, got a number"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':[1.2]}", RF_EPARSE,
+     "line 1: zone: field 'shelf_x': expected an array [a, b] of 2 numbers, got 1 value"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':[0,null]}", RF_EPARSE,
+     "line 1: zone: field 'shelf_x[1]': expected a number, got null"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':[-1e999,0]}", RF_ERANGE,
+     "line 1: zone: field 'shelf_x[0]': number is not finite"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':[0.5,0.5]}", RF_ERANGE,
+     "line 1: zone: field 'shelf_x': its two ends must differ, got 0.5 twice"},
+    {ZONE "'px':[0,0,1,1],'front':'top','shelf_x':[0,-0]}", RF_ERANGE,
+     "line 1: zone: field 'shelf_x': its two ends must differ, got 0 twice"},
+};
+
+static void test_camera_zone_refusals(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof camera_zone_refusals / sizeof camera_zone_refusals[0]; ++i) {
+    const exact_case *x = &camera_zone_refusals[i];
+    char *text;
+    rf_scenario_reader *r = open_text(x->json, &text);
+    rf_record rec;
+    set_case("camera/zone refusal %zu: %s", i, x->json);
+    int rc = rf_scenario_reader_next(r, &rec);
+    if (rc != x->code || strcmp(rf_scenario_reader_errmsg(r), x->message) != 0) {
+      print_case();
+      fail_msg("got %s '%s', expected %s '%s'", rf_err_name(rc), rf_scenario_reader_errmsg(r),
+               rf_err_name(x->code), x->message);
+    }
+    expect_end(r);
+    rf_scenario_reader_free(r);
+    free(text);
+  }
+  current_case[0] = '\0';
+}
+
 static void test_hand_records(void **state) {
   (void)state;
   char *text;
@@ -1729,6 +1927,8 @@ int main(void) {
       cmocka_unit_test(test_event_records),
       cmocka_unit_test(test_staff_field),
       cmocka_unit_test(test_restock_records),
+      cmocka_unit_test(test_camera_zone_records),
+      cmocka_unit_test(test_camera_zone_refusals),
       cmocka_unit_test(test_hand_records),
       cmocka_unit_test(test_output_records),
       cmocka_unit_test(test_unknown_fields_ignored),

@@ -155,8 +155,10 @@ static rf_record valid(rf_record_type type) {
     case RF_RECORD_RESTOCK:
       r.u.restock = (rf_restock_rec){"G1S3", "859000002121", 1000000, 9000000, 6};
       break;
-    case RF_RECORD_CAMERA: /* TODO(issue 18) */
+    case RF_RECORD_CAMERA: r.u.camera = (rf_camera_rec){"C1", 640, 480, 29.97, 1500000}; break;
     case RF_RECORD_ZONE:
+      r.u.zone = (rf_zone_rec){"C1", "G1S3", 0, 40, 600, 120, RF_FRONT_BOTTOM, 0.0, 1.2};
+      break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   return r;
@@ -284,6 +286,32 @@ static void test_exact_output(void **state) {
   expect_line(&r, "{'type':'restock','source':'staff-app','seq':41,'shelf':'G1S3',"
                   "'sku':'859000002121','t0':1000000,'t1':1000000,'qty':-2}");
 
+  r = valid(RF_RECORD_CAMERA);
+  expect_line(&r, "{'type':'camera','camera':'C1','width':640,'height':480,'fps':29.97,"
+                  "'t0':1500000}");
+  /* t0 is written when 0 too (a record cannot tell 0 from absent), and never source or seq:
+   * a store record carries neither. */
+  r.u.camera.t0 = 0;
+  r.u.camera.fps = 30;
+  r.source = "cam";
+  r.has_seq = 1;
+  r.seq = 3;
+  expect_line(&r, "{'type':'camera','camera':'C1','width':640,'height':480,'fps':30,'t0':0}");
+
+  r = valid(RF_RECORD_ZONE);
+  expect_line(&r, "{'type':'zone','camera':'C1','shelf':'G1S3','px':[0,40,600,120],"
+                  "'front':'bottom','shelf_x':[0,1.2]}");
+  const char *fronts[] = {"top", "bottom", "left", "right"};
+  for (int f = RF_FRONT_TOP; f < RF_FRONT_COUNT; ++f) {
+    char want[160];
+    r.u.zone = (rf_zone_rec){"C2", "S", 1, 2, 65535, 65535, (rf_zone_front)f, 2.5, -0.125};
+    snprintf(want, sizeof want,
+             "{'type':'zone','camera':'C2','shelf':'S','px':[1,2,65535,65535],'front':'%s',"
+             "'shelf_x':[2.5,-0.125]}",
+             fronts[f]);
+    expect_line(&r, want);
+  }
+
   /* The `line` field is ignored. */
   r = valid(RF_RECORD_ENTER);
   r.line = 12345;
@@ -292,8 +320,9 @@ static void test_exact_output(void **state) {
 
 static void test_type_names(void **state) {
   (void)state;
-  const char *names[] = {"product", "shelf", "facing", "enter", "exit",    "link",  "position",
-                         "samples", "delta", "hand",   "diff",  "receipt", "truth", "restock"};
+  const char *names[] = {"product",  "shelf",   "facing", "enter", "exit", "link",
+                         "position", "samples", "delta",  "hand",  "diff", "receipt",
+                         "truth",    "restock", "camera", "zone"};
   assert_int_equal(sizeof names / sizeof names[0], RF_RECORD_TYPE_COUNT);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), names[i]);
@@ -706,8 +735,26 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
       assert_int_equal(a->has_seq, b->has_seq);
       assert_int_equal(a->seq, b->seq);
       break;
-    case RF_RECORD_CAMERA: /* TODO(issue 18) */
-    case RF_RECORD_ZONE:
+    case RF_RECORD_CAMERA:
+      same_str(a->u.camera.camera, b->u.camera.camera);
+      assert_int_equal(a->u.camera.width, b->u.camera.width);
+      assert_int_equal(a->u.camera.height, b->u.camera.height);
+      same_num(a->u.camera.fps, b->u.camera.fps);
+      assert_int_equal(a->u.camera.t0, b->u.camera.t0);
+      break;
+    case RF_RECORD_ZONE: {
+      const rf_zone_rec *x = &a->u.zone, *y = &b->u.zone;
+      same_str(x->camera, y->camera);
+      same_str(x->shelf, y->shelf);
+      assert_int_equal(x->x0, y->x0);
+      assert_int_equal(x->y0, y->y0);
+      assert_int_equal(x->x1, y->x1);
+      assert_int_equal(x->y1, y->y1);
+      assert_int_equal(x->front, y->front);
+      same_num(x->shelf_x0, y->shelf_x0);
+      same_num(x->shelf_x1, y->shelf_x1);
+      break;
+    }
     case RF_RECORD_TYPE_COUNT: fail(); break;
   }
 }
@@ -722,6 +769,12 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "\n"                                                                                          \
   "{'type':'facing','shelf':'G1S3','sku':'859000002121','x0':0.3048,'x1':0.4064,'count':8}\n"   \
   "{'type':'facing','shelf':'G1S3','sku':'A','x0':0.1,'x1':0.2}\r\n"                            \
+  "{'type':'camera','camera':'C1','width':640,'height':480,'fps':30,'t0':0}\n"                  \
+  "{'fps':12.5,'height':1.08e3,'width':1920.0,'camera':'C2','type':'camera'}\n"                 \
+  "{'type':'zone','camera':'C1','shelf':'G1S3','px':[0,40,600,120],'front':'bottom',"           \
+  "'shelf_x':[0.0,1.2]}\n"                                                                      \
+  "{'shelf_x':[0.2032,-0],'front':'left','px':[1e1,0,20.0,1080],'shelf':'S2','camera':'C2',"    \
+  "'type':'zone'}\n"                                                                            \
   "{'type':'enter','t':0,'shopper':'S1','ignored':[1,2,{'a':null}]}\n"                          \
   "{'shopper':'S2','type':'enter','t':10}\n"                                                    \
   "{'type':'enter','t':11,'shopper':'E1','staff':true}\n"                                       \
@@ -750,7 +803,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
   "{'qty':-1e1,'t1':2e6,'t0':2e6,'sku':'A','shelf':'G1S3','seq':3,'source':'staff-app',"        \
   "'type':'restock','note':'ignored'}\n"                                                        \
   "{'type':'exit','t':95000000,'shopper':'S1'}"
-#define ROUND_TRIP_COUNT 27
+#define ROUND_TRIP_COUNT 31
 
 /* Reads text and writes every record; returns what was written. */
 static sink rewrite(const char *text, size_t len, size_t *count) {
@@ -819,6 +872,12 @@ static void test_round_trip(void **state) {
   assert_true(contains(once.data, "{\"type\":\"restock\",\"source\":\"staff-app\",\"seq\":3,"
                                   "\"shelf\":\"G1S3\",\"sku\":\"A\",\"t0\":2000000,"
                                   "\"t1\":2000000,\"qty\":-10}\n"));
+  /* Cameras and zones likewise; a camera without t0 gets it written. */
+  assert_true(contains(once.data, "{\"type\":\"camera\",\"camera\":\"C2\",\"width\":1920,"
+                                  "\"height\":1080,\"fps\":12.5,\"t0\":0}\n"));
+  assert_true(contains(once.data, "{\"type\":\"zone\",\"camera\":\"C2\",\"shelf\":\"S2\","
+                                  "\"px\":[10,0,20,1080],\"front\":\"left\","
+                                  "\"shelf_x\":[0.2032,-0]}\n"));
   assert_false(contains(once.data, "ignored"));
   assert_false(contains(once.data, "\r"));
   sink_free(&once);
@@ -868,6 +927,53 @@ static void test_restock_round_trip(void **state) {
   assert_int_equal(rec.u.restock.t0, -4503599627370496LL);
   assert_int_equal(rec.u.restock.t1, 4503599627370496LL);
   assert_int_equal(rec.u.restock.qty, -9007199254740992LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  sink_free(&once);
+  free(orig);
+}
+
+/* Camera and zone lines as the writer writes them read back and are written again byte for
+ * byte, at the edges of what they allow. */
+static void test_camera_zone_round_trip(void **state) {
+  (void)state;
+  char *orig = q("{'type':'camera','camera':'C1','width':640,'height':480,'fps':30,'t0':0}\n"
+                 "{'type':'camera','camera':'cam-\xc3\xa9','width':65535,'height':1,"
+                 "'fps':0.1,'t0':-4503599627370496}\n"
+                 "{'type':'camera','camera':'C3','width':1,'height':65535,'fps':5e-324,"
+                 "'t0':4503599627370496}\n"
+                 "{'type':'zone','camera':'C1','shelf':'G1S3','px':[0,40,600,120],"
+                 "'front':'bottom','shelf_x':[0,1.2]}\n"
+                 "{'type':'zone','camera':'C1','shelf':'G1S3','px':[0,0,65535,65535],"
+                 "'front':'top','shelf_x':[0.30000000000000004,-1e-7]}\n"
+                 "{'type':'zone','camera':'C1','shelf':'G1S3','px':[65534,0,65535,1],"
+                 "'front':'right','shelf_x':[-0,1e21]}\n");
+  size_t n;
+  sink once = rewrite(orig, strlen(orig), &n);
+  assert_int_equal(n, 6);
+  assert_string_equal(once.data, orig);
+
+  rf_scenario_reader *r;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, once.data, once.len, NULL, NULL), 0);
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_string_equal(rec.u.camera.camera, "cam-\xc3\xa9");
+  assert_int_equal(rec.u.camera.width, 65535);
+  assert_int_equal(rec.u.camera.height, 1);
+  assert_true(rec.u.camera.fps == 0.1);
+  assert_int_equal(rec.u.camera.t0, -4503599627370496LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_true(rec.u.camera.fps == 5e-324);
+  assert_int_equal(rec.u.camera.t0, 4503599627370496LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_true(rec.u.zone.shelf_x0 == 0.30000000000000004 && rec.u.zone.shelf_x1 == -1e-7);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.u.zone.x0, 65534);
+  assert_int_equal(rec.u.zone.front, RF_FRONT_RIGHT);
+  assert_true(rec.u.zone.shelf_x0 == 0.0 && signbit(rec.u.zone.shelf_x0));
+  assert_true(rec.u.zone.shelf_x1 == 1e21);
   assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
   rf_scenario_reader_free(r);
   sink_free(&once);
@@ -994,6 +1100,27 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_RESTOCK, "qty", r->u.restock.qty = -9007199254740993LL)
   BAD(RF_RECORD_RESTOCK, "source", r->source = "")
   BAD(RF_RECORD_RESTOCK, "seq", r->has_seq = 1; r->seq = INT64_MAX)
+  BAD(RF_RECORD_CAMERA, "camera", r->u.camera.camera = NULL)
+  BAD(RF_RECORD_CAMERA, "camera", r->u.camera.camera = "")
+  BAD(RF_RECORD_CAMERA, "width", r->u.camera.width = 0)
+  BAD(RF_RECORD_CAMERA, "width", r->u.camera.width = 65536)
+  BAD(RF_RECORD_CAMERA, "height", r->u.camera.height = -1)
+  BAD(RF_RECORD_CAMERA, "fps", r->u.camera.fps = 0)
+  BAD(RF_RECORD_CAMERA, "fps", r->u.camera.fps = -30)
+  BAD(RF_RECORD_CAMERA, "fps", r->u.camera.fps = NaN)
+  BAD(RF_RECORD_CAMERA, "fps", r->u.camera.fps = Inf)
+  BAD(RF_RECORD_CAMERA, "t0", r->u.camera.t0 = 9007199254740993LL)
+  BAD(RF_RECORD_ZONE, "camera", r->u.zone.camera = NULL)
+  BAD(RF_RECORD_ZONE, "shelf", r->u.zone.shelf = "")
+  BAD(RF_RECORD_ZONE, "px", r->u.zone.x0 = -1)
+  BAD(RF_RECORD_ZONE, "px", r->u.zone.y1 = 65536)
+  BAD(RF_RECORD_ZONE, "px", r->u.zone.x1 = r->u.zone.x0)
+  BAD(RF_RECORD_ZONE, "px", r->u.zone.y0 = r->u.zone.y1 + 1)
+  BAD(RF_RECORD_ZONE, "front", r->u.zone.front = RF_FRONT_COUNT)
+  BAD(RF_RECORD_ZONE, "front", r->u.zone.front = (rf_zone_front)-1)
+  BAD(RF_RECORD_ZONE, "shelf_x", r->u.zone.shelf_x0 = NaN)
+  BAD(RF_RECORD_ZONE, "shelf_x", r->u.zone.shelf_x1 = -Inf)
+  BAD(RF_RECORD_ZONE, "shelf_x", r->u.zone.shelf_x1 = r->u.zone.shelf_x0)
   /* Grams beyond RF_WEIGHT_LIMIT_G, which the reader would refuse. */
   BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 10000000.000000002)
   BAD(RF_RECORD_PRODUCT, "weight_g", r->u.product.weight_g = 1e308)
@@ -1013,6 +1140,8 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_RECEIPT, "items", v_items[0].sku = "A\xfe")
   BAD(RF_RECORD_LINK, "source", r->source = "cam\xff")
   BAD(RF_RECORD_RESTOCK, "sku", r->u.restock.sku = "85900\xc3")
+  BAD(RF_RECORD_CAMERA, "camera", r->u.camera.camera = "C\xff")
+  BAD(RF_RECORD_ZONE, "shelf", r->u.zone.shelf = "G1\xc0\x80")
 #undef BAD
   if (i == k++) {
     *r = valid(RF_RECORD_ENTER);
@@ -1060,7 +1189,66 @@ static void test_refusals(void **state) {
     assert_string_equal(sink_text(&s), ENTER_LINE EXIT_LINE);
     sink_free(&s);
   }
-  assert_true(cases > 110);
+  assert_true(cases > 130);
+}
+
+/* A camera's and a zone's refusals, message by message. */
+static void test_camera_zone_refusal_messages(void **state) {
+  (void)state;
+  static const struct {
+    rf_record_type type;
+    int what;
+    const char *message;
+  } cases[] = {
+      {RF_RECORD_CAMERA, 0, "camera: field 'camera' is missing or empty"},
+      {RF_RECORD_CAMERA, 1, "camera: field 'width' must be within [1, 65535]"},
+      {RF_RECORD_CAMERA, 2, "camera: field 'height' must be within [1, 65535]"},
+      {RF_RECORD_CAMERA, 3, "camera: field 'fps' must be > 0"},
+      {RF_RECORD_CAMERA, 4, "camera: field 'fps' is not finite"},
+      {RF_RECORD_CAMERA, 5, "camera: field 't0' is beyond 2^53"},
+      {RF_RECORD_CAMERA, 6, "camera: field 'camera' is not valid UTF-8"},
+      {RF_RECORD_ZONE, 0, "zone: field 'camera' is missing or empty"},
+      {RF_RECORD_ZONE, 1, "zone: field 'shelf' is missing or empty"},
+      {RF_RECORD_ZONE, 2, "zone: field 'px' must be within [0, 65535]"},
+      {RF_RECORD_ZONE, 3, "zone: field 'px' must have x1 greater than x0"},
+      {RF_RECORD_ZONE, 4, "zone: field 'px' must have y1 greater than y0"},
+      {RF_RECORD_ZONE, 5, "zone: field 'front' must be top, bottom, left or right"},
+      {RF_RECORD_ZONE, 6, "zone: field 'shelf_x' is not finite"},
+      {RF_RECORD_ZONE, 7, "zone: field 'shelf_x' must have two different ends"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    rf_record r = valid(cases[k].type);
+    rf_camera_rec *c = &r.u.camera;
+    rf_zone_rec *z = &r.u.zone;
+    if (cases[k].type == RF_RECORD_CAMERA) {
+      const int what = cases[k].what;
+      if (what == 0) c->camera = NULL;
+      if (what == 1) c->width = 0;
+      if (what == 2) c->height = 65536;
+      if (what == 3) c->fps = -0.0;
+      if (what == 4) c->fps = NAN;
+      if (what == 5) c->t0 = INT64_MIN;
+      if (what == 6) c->camera = "\xed\xa0\x80";
+    } else {
+      const int what = cases[k].what;
+      if (what == 0) z->camera = "";
+      if (what == 1) z->shelf = NULL;
+      if (what == 2) z->y0 = -40;
+      if (what == 3) z->x1 = 0;
+      if (what == 4) z->y1 = 39;
+      if (what == 5) z->front = (rf_zone_front)7;
+      if (what == 6) z->shelf_x0 = INFINITY;
+      if (what == 7) z->shelf_x1 = 0.0;
+    }
+    sink s;
+    rf_scenario_writer *w = new_writer(&s);
+    assert_int_equal(rf_scenario_writer_write(w, &r), RF_EINVAL);
+    if (strcmp(rf_scenario_writer_errmsg(w), cases[k].message) != 0)
+      fail_msg("case %zu: '%s', wanted '%s'", k, rf_scenario_writer_errmsg(w), cases[k].message);
+    assert_int_equal(rf_scenario_writer_close(w), 0);
+    assert_int_equal(s.len, 0);
+    sink_free(&s);
+  }
 }
 
 /* Values at the edges that are allowed. */
@@ -1367,13 +1555,22 @@ static void test_alloc_failure(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exact_output),       cmocka_unit_test(test_type_names),
-      cmocka_unit_test(test_number_format),      cmocka_unit_test(test_double_round_trip),
-      cmocka_unit_test(test_string_escaping),    cmocka_unit_test(test_round_trip),
-      cmocka_unit_test(test_restock_round_trip), cmocka_unit_test(test_refusals),
-      cmocka_unit_test(test_edges_accepted),     cmocka_unit_test(test_bad_arguments),
-      cmocka_unit_test(test_sink_errors),        cmocka_unit_test(test_sink_large_output),
-      cmocka_unit_test(test_file_writer),        cmocka_unit_test(test_alloc_failure),
+      cmocka_unit_test(test_exact_output),
+      cmocka_unit_test(test_type_names),
+      cmocka_unit_test(test_number_format),
+      cmocka_unit_test(test_double_round_trip),
+      cmocka_unit_test(test_string_escaping),
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_restock_round_trip),
+      cmocka_unit_test(test_camera_zone_round_trip),
+      cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_camera_zone_refusal_messages),
+      cmocka_unit_test(test_edges_accepted),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_sink_errors),
+      cmocka_unit_test(test_sink_large_output),
+      cmocka_unit_test(test_file_writer),
+      cmocka_unit_test(test_alloc_failure),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

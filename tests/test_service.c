@@ -324,6 +324,18 @@ static void add_store(rf_service *svc, int other) {
   assert_int_equal(n, 12);
 }
 
+/* small.jsonl's store and, after it, a camera and its zones on both shelves: 15 records. */
+static void add_store_with_cameras(rf_service *svc) {
+  add_store(svc, 0);
+  rf_record cam = {.type = RF_RECORD_CAMERA}, zone = {.type = RF_RECORD_ZONE};
+  cam.u.camera = (rf_camera_rec){"C1", 640, 480, 30, 0};
+  assert_int_equal(rf_service_add_store(svc, &cam), RF_OK);
+  zone.u.zone = (rf_zone_rec){"C1", "G1S1", 0, 40, 600, 200, RF_FRONT_BOTTOM, 0, 0.4064};
+  assert_int_equal(rf_service_add_store(svc, &zone), RF_OK);
+  zone.u.zone = (rf_zone_rec){"C1", "G1S2", 0, 260, 600, 420, RF_FRONT_BOTTOM, 0, 0.4064};
+  assert_int_equal(rf_service_add_store(svc, &zone), RF_OK);
+}
+
 static rf_service_options options(const char *journal_dir) {
   rf_service_options o = RF_SERVICE_OPTIONS_INIT;
   o.journal_dir = journal_dir;
@@ -579,6 +591,69 @@ static void test_restart_on_the_journal_gives_the_same_output(void **state) {
   assert_int_equal(rf_service_listen(svc, fx->address, bound, sizeof bound), RF_EMISUSE);
   rf_service_free(svc);
   assert_int_equal(uv_loop_alive(&fx->loop), 0);
+}
+
+/* ---- 3b. a store with cameras and zones ------------------------------------------------------ */
+
+/* A store may describe its cameras and zones (`serve --store` reads them with the rest): the
+ * day's output is the one without them, they are journaled with the store, each new day's host
+ * takes them again, and a restart on the journal knows the store by them. */
+static void test_a_store_with_cameras_and_zones(void **state) {
+  fixture *fx = *state;
+  const char *journal = fx->dir;
+  rf_service_options o = options(journal);
+  rf_service *svc = NULL;
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  rf_service_set_log(svc, log_line, &fx->log);
+  add_store_with_cameras(svc);
+  assert_int_equal(rf_service_start(svc), RF_OK);
+  char bound[256];
+  assert_int_equal(rf_service_listen(svc, fx->address, bound, sizeof bound), RF_OK);
+  serve_day(fx, svc); /* the output of small.jsonl, which has no camera */
+  assert_int_equal(stats_of(svc).journal_entries, 15 + fx->f.events + 1);
+
+  /* day 2: an enter begins it, on the store of day 1, cameras and zones included */
+  client gw;
+  client_connect(&gw, &fx->loop, fx->path);
+  rf_wire_encoder *enc = NULL;
+  assert_int_equal(rf_wire_encoder_new(&enc, RF_FORMAT_JSONL, NULL), RF_OK);
+  rf_wire_msg hello = {.kind = RF_WIRE_HELLO};
+  hello.u.hello = (rf_wire_hello){RF_WIRE_GATEWAY, "tracker", 0};
+  assert_int_equal(rf_wire_encode(enc, &hello), RF_OK);
+  rf_wire_msg m = {.kind = RF_WIRE_RECORD};
+  m.u.record.type = RF_RECORD_ENTER;
+  m.u.record.source = "tracker";
+  m.u.record.has_seq = 1;
+  m.u.record.seq = 1;
+  m.u.record.u.enter = (rf_shopper_rec){1000000, "S1", 0};
+  assert_int_equal(rf_wire_encode(enc, &m), RF_OK);
+  client_send(&gw, enc);
+  RUN_UNTIL(&fx->loop, count_lines(&gw.got) >= 1);
+  assert_string_equal(gw.got.data, "{\"type\":\"ack\",\"source\":\"tracker\",\"seq\":1}\n");
+  const rf_host *host = rf_service_host(svc);
+  assert_non_null(host);
+  rf_host_counts counts;
+  rf_host_get_counts(host, &counts);
+  assert_int_equal(counts.records, 15 + 1);
+  assert_int_equal(counts.set_aside, 0);
+  rf_wire_encoder_free(enc);
+  client_close(&gw, &fx->loop);
+  service_down(fx, svc);
+
+  /* the same store again: the journal replays; without its cameras it is another store */
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  add_store_with_cameras(svc);
+  assert_int_equal(rf_service_start(svc), RF_OK);
+  assert_int_equal(stats_of(svc).replayed, 15 + fx->f.events + 1 + 1);
+  service_down(fx, svc);
+  assert_int_equal(rf_service_new(&svc, &fx->loop, &o, NULL), RF_OK);
+  add_store(svc, 0);
+  assert_int_equal(rf_service_start(svc), RF_EEXISTS);
+  assert_string_equal(rf_service_errmsg(svc),
+                      "the journal began with another store: start with that store, or a new "
+                      "journal");
+  rf_service_free(svc);
+  assert_int_equal(fx->log.len, 0);
 }
 
 /* ---- 4. the API's errors --------------------------------------------------------------------- */
@@ -1119,6 +1194,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stats_count_the_day, setup, teardown),
       cmocka_unit_test_setup_teardown(test_restart_on_the_journal_gives_the_same_output, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_a_store_with_cameras_and_zones, setup, teardown),
       cmocka_unit_test_setup_teardown(test_api_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_set_aside_records_are_acked_with_their_reason, setup,
                                       teardown),

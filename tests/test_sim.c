@@ -18,6 +18,7 @@
 
 #include "test_text.h"
 
+#include "record/record.h"
 #include "retailfuse/retailfuse.h"
 #include "test_alloc.h"
 
@@ -1734,7 +1735,7 @@ static int stream_sink(const rf_record *r, void *payload) {
   stream *s = payload;
   if (s->check && rf_scenario_check_record(s->check, r) != 0) s->refused++;
   assert_int_equal(rf_scenario_writer_write(s->writer, r), 0);
-  if (r->type <= RF_RECORD_FACING) stream_store(s, r);
+  if (rf__record_is_store(r->type)) stream_store(s, r);
   else {
     stream_person(s, r);
     stream_event(s, r);

@@ -67,14 +67,32 @@ static void linked_version_matches_headers(void **state) {
 
 static void record_type_names_follow_the_format(void **state) {
   (void)state;
-  /* restock, added later, comes last: the numbers of the types before it hold */
-  const char *expected[] = {"product", "shelf", "facing", "enter", "exit",    "link",  "position",
-                            "samples", "delta", "hand",   "diff",  "receipt", "truth", "restock"};
-  assert_int_equal(RF_RECORD_TYPE_COUNT, 14);
+  /* restock, then camera and zone, added later, come last: the numbers of the types before
+   * them hold */
+  const char *expected[] = {"product",  "shelf",   "facing", "enter", "exit", "link",
+                            "position", "samples", "delta",  "hand",  "diff", "receipt",
+                            "truth",    "restock", "camera", "zone"};
+  assert_int_equal(RF_RECORD_TYPE_COUNT, 16);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), expected[i]);
   assert_null(rf_record_type_name(RF_RECORD_TYPE_COUNT));
   assert_null(rf_record_type_name((rf_record_type)-1));
+}
+
+static void zone_fronts_read_and_write_by_name(void **state) {
+  (void)state;
+  const char *expected[] = {"top", "bottom", "left", "right"};
+  assert_int_equal(RF_FRONT_COUNT, 4);
+  for (int i = 0; i < RF_FRONT_COUNT; ++i) {
+    assert_string_equal(rf_zone_front_name((rf_zone_front)i), expected[i]);
+    assert_int_equal(rf_zone_front_parse(expected[i]), i);
+  }
+  assert_null(rf_zone_front_name(RF_FRONT_COUNT));
+  assert_null(rf_zone_front_name((rf_zone_front)-1));
+  assert_int_equal(rf_zone_front_parse("Top"), -1); /* exact, as every name of the format */
+  assert_int_equal(rf_zone_front_parse("front"), -1);
+  assert_int_equal(rf_zone_front_parse(""), -1);
+  assert_int_equal(rf_zone_front_parse(NULL), -1);
 }
 
 int main(void) {
@@ -83,6 +101,7 @@ int main(void) {
       cmocka_unit_test(known_codes_read_as_documented),
       cmocka_unit_test(unknown_codes_are_named_unknown),
       cmocka_unit_test(linked_version_matches_headers),
+      cmocka_unit_test(zone_fronts_read_and_write_by_name),
       cmocka_unit_test(record_type_names_follow_the_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,10 @@ static rf_wire_msg record_msg(rf_record_type type) {
       r->seq = 3;
       r->u.restock = (rf_restock_rec){"S", "B", 1000000, 9000000, -6};
       break;
+    case RF_RECORD_CAMERA: r->u.camera = (rf_camera_rec){"C1", 1920, 1080, 29.97, -2500000}; break;
+    case RF_RECORD_ZONE:
+      r->u.zone = (rf_zone_rec){"C1", "S", 100, 700, 1800, 1080, RF_FRONT_BOTTOM, 1.2, 0};
+      break;
     default: r->u.receipt = (rf_receipt_rec){1, 40000000, "S1", receipt_items, 2, 0}; break;
   }
   return m;
@@ -125,7 +129,7 @@ static rf_wire_msg source_msg(const char *source, int stale, rf_time_us t) {
 
 /* Every kind of message, and after decoding what each must come back as (a gateway's hello
  * carries no from: it comes back as 1, the default). */
-enum { EVERY_COUNT = 21, EVERY_RECORDS = 5 };
+enum { EVERY_COUNT = 23, EVERY_RECORDS = 7 };
 
 static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   size_t n = 0;
@@ -134,6 +138,8 @@ static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   sent[n++] = record_msg(RF_RECORD_DIFF);
   sent[n++] = record_msg(RF_RECORD_RECEIPT);
   sent[n++] = record_msg(RF_RECORD_RESTOCK);
+  sent[n++] = record_msg(RF_RECORD_CAMERA); /* a store description travels too (serve's store) */
+  sent[n++] = record_msg(RF_RECORD_ZONE);
   sent[n++] = hello_msg(RF_WIRE_GATEWAY, "cam-1", 0);
   sent[n++] = hello_msg(RF_WIRE_SUBSCRIBER, NULL, 42);
   sent[n++] = hello_msg(RF_WIRE_SERVICE, NULL, 77);
@@ -237,6 +243,28 @@ static void same_record(const rf_record *want, const rf_record *got) {
       assert_int_equal(g->t0, w->t0);
       assert_int_equal(g->t1, w->t1);
       assert_int_equal(g->qty, w->qty);
+      break;
+    }
+    case RF_RECORD_CAMERA: {
+      const rf_camera_rec *w = &want->u.camera, *g = &got->u.camera;
+      same_string(w->camera, g->camera, "camera.camera");
+      assert_int_equal(g->width, w->width);
+      assert_int_equal(g->height, w->height);
+      same_double(w->fps, g->fps, "camera.fps");
+      assert_int_equal(g->t0, w->t0);
+      break;
+    }
+    case RF_RECORD_ZONE: {
+      const rf_zone_rec *w = &want->u.zone, *g = &got->u.zone;
+      same_string(w->camera, g->camera, "zone.camera");
+      same_string(w->shelf, g->shelf, "zone.shelf");
+      assert_int_equal(g->x0, w->x0);
+      assert_int_equal(g->y0, w->y0);
+      assert_int_equal(g->x1, w->x1);
+      assert_int_equal(g->y1, w->y1);
+      assert_int_equal(g->front, w->front);
+      same_double(w->shelf_x0, g->shelf_x0, "zone.shelf_x0");
+      same_double(w->shelf_x1, g->shelf_x1, "zone.shelf_x1");
       break;
     }
     default: fail_msg("no comparison for record type %d", (int)want->type);

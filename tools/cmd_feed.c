@@ -308,7 +308,7 @@ static int read_next(feed *f) {
     }
     if ((f->held.type < RF_RECORD_ENTER || f->held.type > RF_RECORD_HAND) &&
         f->held.type != RF_RECORD_RESTOCK) {
-      f->skipped++; /* the store, outputs, truth: not a gateway's */
+      f->skipped++; /* the store (its cameras and zones too), outputs, truth: not a gateway's */
       continue;
     }
     f->held_for = gateway_of(f, f->held.source ? f->held.source : default_source(f->held.type));

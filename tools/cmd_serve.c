@@ -61,8 +61,7 @@ static int read_store(rf_service *svc, const char *path) {
   rf_record rec;
   size_t taken = 0;
   while (rc == 0 && (rc = rf_scenario_reader_next(r, &rec)) == 0) {
-    if (rec.type != RF_RECORD_PRODUCT && rec.type != RF_RECORD_SHELF &&
-        rec.type != RF_RECORD_FACING)
+    if (rec.type > RF_RECORD_FACING && rec.type != RF_RECORD_CAMERA && rec.type != RF_RECORD_ZONE)
       break;
     if ((rc = rf_service_add_store(svc, &rec)) != 0)
       fprintf(stderr, "retailfuse serve: %s: line %llu: %s\n", path, (unsigned long long)rec.line,

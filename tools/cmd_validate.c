@@ -66,18 +66,27 @@ static int parse_options(int argc, char **argv, options *o, rf_scenario_check *c
   return o->path == NULL ? usage_error("validate: no FILE given") : 0;
 }
 
+static int is_store(int type) {
+  return type <= RF_RECORD_FACING || type == RF_RECORD_CAMERA || type == RF_RECORD_ZONE;
+}
+
 static void print_summary(const char *path, const rf_scenario_summary *s) {
   printf("%s: valid\n", path);
   printf("store: %" PRIu32 " products, %" PRIu32 " shelves, %" PRIu32 " plates, %" PRIu32
-         " facings\n",
+         " facings",
          s->products, s->shelves, s->plates, s->facings);
-  printf("records: %" PRIu64, s->records);
+  if (s->cameras > 0 || s->zones > 0) /* files before cameras read as they always did */
+    printf(", %" PRIu32 " cameras, %" PRIu32 " zones", s->cameras, s->zones);
+  printf("\nrecords: %" PRIu64, s->records);
   const char *sep = " (";
-  for (int t = 0; t < RF_RECORD_TYPE_COUNT; ++t) {
-    if (s->by_type[t] == 0) continue;
-    printf("%s%s %" PRIu64, sep, rf_record_type_name((rf_record_type)t), s->by_type[t]);
-    sep = ", ";
-  }
+  /* The store's kinds first (cameras and zones were added after the events' kinds), then the
+   * others, each in the order of docs/format.md. */
+  for (int store = 1; store >= 0; --store)
+    for (int t = 0; t < RF_RECORD_TYPE_COUNT; ++t) {
+      if (s->by_type[t] == 0 || is_store(t) != store) continue;
+      printf("%s%s %" PRIu64, sep, rf_record_type_name((rf_record_type)t), s->by_type[t]);
+      sep = ", ";
+    }
   printf("%s\n", s->records ? ")" : "");
   printf("shoppers: %" PRIu32 "\n", s->shoppers);
   if (s->samples) printf("plate readings: %" PRIu64 "\n", s->samples);

@@ -2,12 +2,15 @@
  * retailfuse/check.h — checking a scenario as a whole, record by record.
  *
  * The reader checks each line on its own; the checker checks how records fit together: the store
- * description comes before any event and builds a valid store; events name shelves, plates,
- * products and shoppers that exist; shoppers enter before they act and do not enter twice; every
- * time lies within RF_TIME_LIMIT_US of 0 (engine output, diff and receipt times, within 2^53);
- * and, source by source, times do not go back by more than that source's delay and a source's
- * `seq` does not come twice. It is what `retailfuse validate` runs, and the way to build a store
- * from scenario records.
+ * description comes before any event and builds a valid store (each camera defined once, each
+ * zone naming a camera and a shelf given before it and lying within that camera's image);
+ * events name shelves, plates, products and shoppers that exist; shoppers enter before they act
+ * and do not enter twice; every time lies within RF_TIME_LIMIT_US of 0 (engine output, diff and
+ * receipt times, within 2^53); and, source by source, times do not go back by more than that
+ * source's delay and a source's `seq` does not come twice. It is what `retailfuse validate`
+ * runs, and the way to build a store from scenario records. The store (store.h) holds products,
+ * shelves and facings; cameras and zones are checked and counted, and kept by whoever needs
+ * them (the zone detector).
  *
  * Sources. Every input event comes from a source: its `source` (record.h), or else its kind's
  * default — "shelves" for delta, samples and restock, "cameras" for hand, "tracker" for enter,
@@ -80,6 +83,7 @@ typedef struct rf_scenario_summary {
   uint64_t refused;                       /* records refused by rf_scenario_check_record */
   uint64_t by_type[RF_RECORD_TYPE_COUNT]; /* records accepted, by type */
   uint32_t products, shelves, plates, facings;
+  uint32_t cameras, zones; /* the cameras and their shelf zones (store description) */
   uint32_t shoppers;       /* distinct shopper ids that entered */
   uint64_t samples;        /* plate readings in all samples records */
   int has_time;            /* 0: no timed record seen */

@@ -3,10 +3,10 @@
  * read and written as streams.
  *
  * The format (a stable interface, specified in docs/format.md) has one JSON object per line
- * with its `type` first: the store description (product, shelf, facing), input events (enter,
- * exit, link, position, samples, delta, hand), engine output (diff, receipt) and ground truth
- * (truth, receipt), each line one rf_record (record.h). Times are integer microseconds on the
- * store clock, weights grams, positions metres.
+ * with its `type` first: the store description (product, shelf, facing, camera, zone), input
+ * events (enter, exit, link, position, samples, delta, hand, restock), engine output (diff,
+ * receipt) and ground truth (truth, receipt), each line one rf_record (record.h). Times are
+ * integer microseconds on the store clock, weights grams, positions metres.
  *
  * Reading is one line at a time in constant memory (bounded by the longest line). Unknown fields
  * are ignored; an unknown type, a missing required field, a wrong JSON type, a non-finite number

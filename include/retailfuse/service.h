@@ -73,7 +73,7 @@ RF_EXTERN int rf_service_new(rf_service **out, struct uv_loop_s *loop,
 
 /* Before rf_service_start: a method parameter by name (rf_host_param_set), a source's delay
  * (rf_host_source_delay), and the store description, one record at a time (product, shelf,
- * facing; RF_EINVAL for another kind). Errors as rf_host's. */
+ * facing, camera, zone; RF_EINVAL for another kind). Errors as rf_host's. */
 RF_EXTERN int rf_service_param_set(rf_service *service, const char *name, double value);
 RF_EXTERN int rf_service_source_delay(rf_service *service, const char *source, double seconds);
 RF_EXTERN int rf_service_add_store(rf_service *service, const rf_record *record);

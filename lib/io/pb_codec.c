@@ -197,6 +197,10 @@ typedef struct messages {
   Retailfuse__Receipt receipt;
   Retailfuse__Truth truth;
   Retailfuse__Restock restock;
+  Retailfuse__Camera camera;
+  Retailfuse__Zone zone;
+  Retailfuse__PixelRect px;
+  Retailfuse__ShelfSpan shelf_x;
 } messages;
 
 static void init_messages(messages *m) {
@@ -217,6 +221,10 @@ static void init_messages(messages *m) {
   retailfuse__receipt__init(&m->receipt);
   retailfuse__truth__init(&m->truth);
   retailfuse__restock__init(&m->restock);
+  retailfuse__camera__init(&m->camera);
+  retailfuse__zone__init(&m->zone);
+  retailfuse__pixel_rect__init(&m->px);
+  retailfuse__shelf_span__init(&m->shelf_x);
 }
 
 static void encode_store(const rf_record *rec, messages *m, Retailfuse__Record *r) {
@@ -311,6 +319,33 @@ static void encode_restock(const rf_restock_rec *x, messages *m, Retailfuse__Rec
   r->restock = &m->restock;
 }
 
+static void encode_camera(const rf_camera_rec *c, messages *m, Retailfuse__Record *r) {
+  m->camera.camera = STR(c->camera);
+  m->camera.width = c->width;
+  m->camera.height = c->height;
+  m->camera.fps = c->fps;
+  m->camera.has_t0 = 1; /* always, as the JSON writer writes it */
+  m->camera.t0 = c->t0;
+  r->kind_case = RETAILFUSE__RECORD__KIND_CAMERA;
+  r->camera = &m->camera;
+}
+
+static void encode_zone(const rf_zone_rec *z, messages *m, Retailfuse__Record *r) {
+  m->zone.camera = STR(z->camera);
+  m->zone.shelf = STR(z->shelf);
+  m->px.x0 = z->x0;
+  m->px.y0 = z->y0;
+  m->px.x1 = z->x1;
+  m->px.y1 = z->y1;
+  m->zone.px = &m->px;
+  m->zone.front = STR(rf_zone_front_name(z->front));
+  m->shelf_x.x0 = z->shelf_x0;
+  m->shelf_x.x1 = z->shelf_x1;
+  m->zone.shelf_x = &m->shelf_x;
+  r->kind_case = RETAILFUSE__RECORD__KIND_ZONE;
+  r->zone = &m->zone;
+}
+
 /* rec's message into *r (pointing into m and the encoder's slots). */
 static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
                          Retailfuse__Record *r) {
@@ -349,8 +384,8 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
     case RF_RECORD_DIFF:
     case RF_RECORD_TRUTH: encode_outcome(rec, m, r); return 0;
     case RF_RECORD_RESTOCK: encode_restock(&rec->u.restock, m, r); return 0;
-    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
-    case RF_RECORD_ZONE:
+    case RF_RECORD_CAMERA: encode_camera(&rec->u.camera, m, r); return 0;
+    case RF_RECORD_ZONE: encode_zone(&rec->u.zone, m, r); return 0;
     case RF_RECORD_TYPE_COUNT: break;
   }
   return RF_EINVAL;
@@ -605,6 +640,28 @@ static int decode_plain(const Retailfuse__Record *m, rf_record *out) {
       const Retailfuse__Restock *x = m->restock;
       out->type = RF_RECORD_RESTOCK;
       out->u.restock = (rf_restock_rec){x->shelf, x->sku, x->t0, x->t1, x->qty};
+      return 1;
+    }
+    case RETAILFUSE__RECORD__KIND_CAMERA: {
+      const Retailfuse__Camera *c = m->camera;
+      out->type = RF_RECORD_CAMERA;
+      out->u.camera = (rf_camera_rec){c->camera, c->width, c->height, c->fps, c->t0};
+      return 1;
+    }
+    case RETAILFUSE__RECORD__KIND_ZONE: {
+      const Retailfuse__Zone *z = m->zone;
+      /* A front that is no front's name stays out of range: the checks after refuse it. */
+      int front = rf_zone_front_parse(z->front);
+      out->type = RF_RECORD_ZONE;
+      out->u.zone = (rf_zone_rec){z->camera,
+                                  z->shelf,
+                                  z->px->x0,
+                                  z->px->y0,
+                                  z->px->x1,
+                                  z->px->y1,
+                                  front < 0 ? RF_FRONT_COUNT : (rf_zone_front)front,
+                                  z->shelf_x->x0,
+                                  z->shelf_x->x1};
       return 1;
     }
     default: return 0;

@@ -254,15 +254,19 @@ static int parse_product(const ctx *c, rf_product_def *p) {
   return p->has_weight_sd ? weight_bound(c, "weight_sd_g", p->weight_sd_g) : 0;
 }
 
-/* An optional [x, y] pair of finite numbers: 0 and *has 0 when absent. */
-static int opt_pair(const ctx *c, const char *field, int *has, double *x, double *y) {
+/* An optional pair of finite numbers, `shape` naming them ("[x, y]"): *has 0 when absent. */
+static int opt_pair(const ctx *c, const char *field, const char *shape, int *has, double *x,
+                    double *y) {
   const cJSON *v = member(c, field);
   char name[16];
   int rc;
   *has = 0;
   if (v == NULL) return 0;
-  if (!cJSON_IsArray(v) || child_count(v) != 2)
-    return fail(c, RF_EPARSE, field, "expected an array [x, y], got %s", json_kind(v));
+  if (!cJSON_IsArray(v))
+    return fail(c, RF_EPARSE, field, "expected an array %s, got %s", shape, json_kind(v));
+  if (child_count(v) != 2)
+    return fail(c, RF_EPARSE, field, "expected an array %s, got %zu value%s", shape, child_count(v),
+                child_count(v) == 1 ? "" : "s");
   snprintf(name, sizeof name, "%s[0]", field);
   if ((rc = number_value(c, v->child, name, x))) return rc;
   snprintf(name, sizeof name, "%s[1]", field);
@@ -282,8 +286,8 @@ static int parse_shelf(const ctx *c, rf_shelf_def *s) {
   if (s->has_noise && s->noise_g < 0.0)
     return fail(c, RF_ERANGE, "noise_g", "must be >= 0, got %g", s->noise_g);
   if (s->has_noise && (rc = weight_bound(c, "noise_g", s->noise_g))) return rc;
-  if ((rc = opt_pair(c, "pos", &s->has_pos, &s->pos_x, &s->pos_y)) ||
-      (rc = opt_pair(c, "dir", &s->has_dir, &s->dir_x, &s->dir_y)))
+  if ((rc = opt_pair(c, "pos", "[x, y]", &s->has_pos, &s->pos_x, &s->pos_y)) ||
+      (rc = opt_pair(c, "dir", "[x, y]", &s->has_dir, &s->dir_x, &s->dir_y)))
     return rc;
   if (s->has_dir && s->dir_x == 0.0 && s->dir_y == 0.0)
     return fail(c, RF_ERANGE, "dir", "must not be [0, 0]");
@@ -506,6 +510,91 @@ static int parse_restock(const ctx *c, rf_restock_rec *r) {
   return 0;
 }
 
+/* An integer within [lo, hi] (pixels: a camera's size, a zone's corners). */
+static int int_within(const ctx *c, const cJSON *v, const char *field, int64_t lo, int64_t hi,
+                      int *out) {
+  int64_t n = 0;
+  int rc = int_value(c, v, field, &n);
+  if (rc != 0) return rc;
+  if (n < lo || n > hi)
+    return fail(c, RF_ERANGE, field, "must be within [%lld, %lld], got %lld", (long long)lo,
+                (long long)hi, (long long)n);
+  *out = (int)n;
+  return 0;
+}
+
+static int req_int_within(const ctx *c, const char *field, int64_t lo, int64_t hi, int *out) {
+  const cJSON *v = member(c, field);
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  return int_within(c, v, field, lo, hi, out);
+}
+
+static int parse_camera(const ctx *c, rf_camera_rec *cam) {
+  int rc, has_t0;
+  memset(cam, 0, sizeof *cam);
+  if ((rc = req_id(c, "camera", &cam->camera)) ||
+      (rc = req_int_within(c, "width", 1, RF__IMAGE_MAX, &cam->width)) ||
+      (rc = req_int_within(c, "height", 1, RF__IMAGE_MAX, &cam->height)) ||
+      (rc = req_number(c, "fps", &cam->fps)) || (rc = opt_time(c, "t0", &has_t0, &cam->t0)))
+    return rc;
+  if (cam->fps <= 0.0) return fail(c, RF_ERANGE, "fps", "must be > 0, got %g", cam->fps);
+  return 0;
+}
+
+/* A zone's px: [x0, y0, x1, y1], each within an image, the rectangle not empty. Whether it lies
+ * within its camera's image is the checker's to say: the camera is another record. */
+static int parse_px(const ctx *c, rf_zone_rec *z) {
+  const cJSON *px = member(c, "px");
+  int rc;
+  if (px == NULL) return fail(c, RF_EPARSE, "px", "is missing");
+  if (!cJSON_IsArray(px))
+    return fail(c, RF_EPARSE, "px", "expected an array [x0, y0, x1, y1] of 4 integers, got %s",
+                json_kind(px));
+  if (child_count(px) != 4)
+    return fail(c, RF_EPARSE, "px",
+                "expected an array [x0, y0, x1, y1] of 4 integers, got %zu value%s",
+                child_count(px), child_count(px) == 1 ? "" : "s");
+  int *corner[4] = {&z->x0, &z->y0, &z->x1, &z->y1};
+  const cJSON *e = px->child;
+  for (int k = 0; k < 4; ++k, e = e->next) {
+    char field[16];
+    snprintf(field, sizeof field, "px[%d]", k);
+    if ((rc = int_within(c, e, field, 0, RF__IMAGE_MAX, corner[k]))) return rc;
+  }
+  if (z->x1 <= z->x0)
+    return fail(c, RF_ERANGE, "px", "x1 %d must be greater than x0 %d", z->x1, z->x0);
+  if (z->y1 <= z->y0)
+    return fail(c, RF_ERANGE, "px", "y1 %d must be greater than y0 %d", z->y1, z->y0);
+  return 0;
+}
+
+static int parse_front(const ctx *c, rf_zone_front *out) {
+  const cJSON *v = member(c, "front");
+  if (v == NULL) return fail(c, RF_EPARSE, "front", "is missing");
+  if (!cJSON_IsString(v))
+    return fail(c, RF_EPARSE, "front", "expected a string, got %s", json_kind(v));
+  int front = rf_zone_front_parse(v->valuestring);
+  if (front < 0)
+    return fail(c, RF_EPARSE, "front",
+                "expected \"top\", \"bottom\", \"left\" or \"right\", got '%.32s'", v->valuestring);
+  *out = (rf_zone_front)front;
+  return 0;
+}
+
+static int parse_zone(const ctx *c, rf_zone_rec *z) {
+  int rc, has;
+  memset(z, 0, sizeof *z);
+  if ((rc = req_id(c, "camera", &z->camera)) || (rc = req_id(c, "shelf", &z->shelf)) ||
+      (rc = parse_px(c, z)) || (rc = parse_front(c, &z->front)))
+    return rc;
+  if (member(c, "shelf_x") == NULL) return fail(c, RF_EPARSE, "shelf_x", "is missing");
+  if ((rc = opt_pair(c, "shelf_x", "[a, b] of 2 numbers", &has, &z->shelf_x0, &z->shelf_x1)))
+    return rc;
+  if (z->shelf_x0 == z->shelf_x1)
+    return fail(c, RF_ERANGE, "shelf_x", "its two ends must differ, got %g twice", z->shelf_x0);
+  return 0;
+}
+
 /* ---- the whole object, before any field is read: text and keys ---- */
 
 /* A walk over the parse tree in file order, naming each value as the fields do ("plates[0].x0",
@@ -672,8 +761,8 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_RECEIPT: return parse_receipt(&c, &out->u.receipt);
     case RF_RECORD_TRUTH: return parse_truth(&c, &out->u.truth);
     case RF_RECORD_RESTOCK: return parse_restock(&c, &out->u.restock);
-    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
-    case RF_RECORD_ZONE:
+    case RF_RECORD_CAMERA: return parse_camera(&c, &out->u.camera);
+    case RF_RECORD_ZONE: return parse_zone(&c, &out->u.zone);
     case RF_RECORD_TYPE_COUNT: break;
   }
   return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);

@@ -13,6 +13,7 @@
 #include "record/record.h"
 #include "retailfuse/check.h"
 #include "retailfuse/status.h"
+#include "store/store_internal.h"
 
 enum { SHOPPER_PRESENT = 1, SHOPPER_LEFT = 2 };
 
@@ -29,6 +30,11 @@ typedef struct seq_slot {
   int64_t seq;
   rf_time_us deadline; /* NO_SEQ: the slot is free */
 } seq_slot;
+
+/* A camera's image, which its zones must lie within. */
+typedef struct image_size {
+  int width, height;
+} image_size;
 
 /* One source of events (a gateway, a camera, the tracker), by name. */
 typedef struct source {
@@ -48,6 +54,9 @@ struct rf_scenario_check {
   rf_store_builder *builder; /* until the first event */
   rf_store *store;           /* NULL before the first event and after it was taken */
   int store_taken;
+  rf__names cameras; /* every camera defined, numbering `images` */
+  image_size *images;
+  size_t image_cap;
   rf__names shoppers; /* every shopper id that entered */
   unsigned char *shopper_state;
   size_t shopper_cap;
@@ -102,6 +111,7 @@ int rf_scenario_check_new(rf_scenario_check **out, const rf_allocator *allocator
     rf__free(&a, c);
     return rc;
   }
+  rf__names_init(&c->cameras);
   rf__names_init(&c->shoppers);
   rf__names_init(&c->source_names);
   *out = c;
@@ -112,6 +122,8 @@ void rf_scenario_check_free(rf_scenario_check *c) {
   if (c == NULL) return;
   rf_store_builder_free(c->builder);
   rf_store_free(c->store);
+  rf__names_free(&c->cameras, &c->alloc);
+  rf__free(&c->alloc, c->images);
   rf__names_free(&c->shoppers, &c->alloc);
   rf__free(&c->alloc, c->shopper_state);
   for (uint32_t i = 0; i < c->source_names.count; ++i) rf__free(&c->alloc, c->sources[i].seqs);
@@ -462,22 +474,106 @@ static void count_record(rf_scenario_summary *s, const rf_record *r) {
   s->has_time = 1;
 }
 
+/* ---- cameras and zones: checked here, for the store (store.h) does not hold them ---- */
+
+static int no_id(const char *s) { return s == NULL || s[0] == '\0'; }
+
+/* A camera: its own rules (records made in C have not been through the reader), and a name no
+ * camera had. Reserves before it changes anything. */
+static int add_camera(const rec_ctx *x, const rf_camera_rec *cam) {
+  rf_scenario_check *c = x->c;
+  uint32_t i;
+  if (no_id(cam->camera)) return refuse(x, RF_EINVAL, "field 'camera': id is missing or empty");
+  if (cam->width < 1 || cam->width > RF__IMAGE_MAX)
+    return refuse(x, RF_ERANGE, "field 'width': must be within [1, %d], got %d", RF__IMAGE_MAX,
+                  cam->width);
+  if (cam->height < 1 || cam->height > RF__IMAGE_MAX)
+    return refuse(x, RF_ERANGE, "field 'height': must be within [1, %d], got %d", RF__IMAGE_MAX,
+                  cam->height);
+  if (!(isfinite(cam->fps) && cam->fps > 0.0))
+    return refuse(x, RF_ERANGE, "field 'fps': must be a finite number > 0, got %g", cam->fps);
+  int rc = time_in_range(x, "t0", cam->t0, RF_TIME_LIMIT_US);
+  if (rc != 0) return rc;
+  if (rf__names_find(&c->cameras, cam->camera, &i) == 0)
+    return refuse(x, RF_EEXISTS, "field 'camera': camera '%s' is defined twice", cam->camera);
+  if ((rc = RF__RESERVE(&c->alloc, c->images, c->image_cap, c->cameras.count + 1)) != 0 ||
+      (rc = rf__names_intern(&c->cameras, &c->alloc, cam->camera, &i, NULL)) != 0)
+    return refuse(x, rc, "%s", rf_strerror(rc));
+  c->images[i] = (image_size){cam->width, cam->height};
+  return 0;
+}
+
+/* A zone: a camera and a shelf given before it, a rectangle within the camera's image, a front,
+ * and shelf ends that map its columns to metres. */
+static int check_zone(const rec_ctx *x, const rf_zone_rec *z) {
+  rf_scenario_check *c = x->c;
+  uint32_t cam, shelf;
+  if (no_id(z->camera)) return refuse(x, RF_EINVAL, "field 'camera': id is missing or empty");
+  if (no_id(z->shelf)) return refuse(x, RF_EINVAL, "field 'shelf': id is missing or empty");
+  if (rf__names_find(&c->cameras, z->camera, &cam) != 0)
+    return refuse(x, RF_ENOTFOUND,
+                  "field 'camera': camera '%s' is not defined (cameras come before their zones)",
+                  z->camera);
+  if (rf_store_find_shelf(rf__store_builder_peek(c->builder), z->shelf, &shelf) != 0)
+    return refuse(x, RF_ENOTFOUND,
+                  "field 'shelf': shelf '%s' is not in the store (shelves come before their zones)",
+                  z->shelf);
+  if (z->x1 <= z->x0)
+    return refuse(x, RF_ERANGE, "field 'px': x1 %d must be greater than x0 %d", z->x1, z->x0);
+  if (z->y1 <= z->y0)
+    return refuse(x, RF_ERANGE, "field 'px': y1 %d must be greater than y0 %d", z->y1, z->y0);
+  const image_size *im = &c->images[cam];
+  if (z->x0 < 0 || z->y0 < 0 || z->x1 > im->width || z->y1 > im->height)
+    return refuse(x, RF_ERANGE,
+                  "field 'px': [%d, %d, %d, %d] is not within the image of camera '%s' (%d x %d)",
+                  z->x0, z->y0, z->x1, z->y1, z->camera, im->width, im->height);
+  if (rf_zone_front_name(z->front) == NULL)
+    return refuse(x, RF_ERANGE, "field 'front': must be top, bottom, left or right, got %d",
+                  (int)z->front);
+  if (!isfinite(z->shelf_x0) || !isfinite(z->shelf_x1))
+    return refuse(x, RF_ERANGE, "field 'shelf_x': must be finite, got [%g, %g]", z->shelf_x0,
+                  z->shelf_x1);
+  if (z->shelf_x0 == z->shelf_x1)
+    return refuse(x, RF_ERANGE, "field 'shelf_x': its two ends must differ, got %g twice",
+                  z->shelf_x0);
+  return 0;
+}
+
+/* Products, shelves and facings go into the store being built. */
+static int build(const rec_ctx *x) {
+  rf_store_builder *b = x->c->builder;
+  const rf_record *r = x->rec;
+  int rc = r->type == RF_RECORD_PRODUCT ? rf_store_builder_add_product(b, &r->u.product)
+           : r->type == RF_RECORD_SHELF ? rf_store_builder_add_shelf(b, &r->u.shelf)
+                                        : rf_store_builder_add_facing(b, &r->u.facing);
+  return rc != 0 ? refuse(x, rc, "%s", rf_store_builder_errmsg(b)) : 0;
+}
+
+static void count_store(rf_scenario_summary *s, const rf_record *r) {
+  switch (r->type) {
+    case RF_RECORD_PRODUCT: s->products++; break;
+    case RF_RECORD_SHELF:
+      s->shelves++;
+      s->plates += (uint32_t)r->u.shelf.plate_count;
+      break;
+    case RF_RECORD_FACING: s->facings++; break;
+    case RF_RECORD_CAMERA: s->cameras++; break;
+    case RF_RECORD_ZONE: s->zones++; break;
+    default: break;
+  }
+}
+
 static int add_store_record(const rec_ctx *x) {
   rf_scenario_check *c = x->c;
   const rf_record *r = x->rec;
   if (c->builder == NULL)
     return refuse(x, RF_EMISUSE, "the store description must come before the first event");
-  int rc = r->type == RF_RECORD_PRODUCT ? rf_store_builder_add_product(c->builder, &r->u.product)
-           : r->type == RF_RECORD_SHELF ? rf_store_builder_add_shelf(c->builder, &r->u.shelf)
-                                        : rf_store_builder_add_facing(c->builder, &r->u.facing);
-  if (rc != 0) return refuse(x, rc, "%s", rf_store_builder_errmsg(c->builder));
+  int rc = r->type == RF_RECORD_CAMERA ? add_camera(x, &r->u.camera)
+           : r->type == RF_RECORD_ZONE ? check_zone(x, &r->u.zone)
+                                       : build(x);
+  if (rc != 0) return rc;
   count_record(&c->sum, r);
-  if (r->type == RF_RECORD_PRODUCT) c->sum.products++;
-  if (r->type == RF_RECORD_SHELF) {
-    c->sum.shelves++;
-    c->sum.plates += (uint32_t)r->u.shelf.plate_count;
-  }
-  if (r->type == RF_RECORD_FACING) c->sum.facings++;
+  count_store(&c->sum, r);
   return 0;
 }
 
@@ -548,7 +644,7 @@ int rf_scenario_check_record(rf_scenario_check *c, const rf_record *r) {
   if (type == NULL) return rf__error(&c->err, RF_EINVAL, "record: unknown type %d", (int)r->type);
   rec_ctx x = {c, r, type};
   int rc;
-  if (r->type <= RF_RECORD_FACING) {
+  if (rf__record_is_store(r->type)) {
     rc = add_store_record(&x);
     if (rc != 0) c->sum.refused++;
     return rc;

@@ -399,6 +399,51 @@ static void emit_receipt(emit *e, const rf_receipt_rec *r) {
   if (r->review != RF_UNKNOWN) boolean(e, "review", r->review);
 }
 
+/* A size or corner in pixels, within [lo, RF__IMAGE_MAX]; written only when it is. */
+static int pixels_ok(emit *e, const char *field, int v, int lo) {
+  if (v >= lo && v <= RF__IMAGE_MAX) return 1;
+  refuse(e, field, lo == 0 ? "must be within [0, 65535]" : "must be within [1, 65535]");
+  return 0;
+}
+
+static void emit_camera(emit *e, const rf_camera_rec *c) {
+  id(e, "camera", c->camera);
+  if (pixels_ok(e, "width", c->width, 1)) integer(e, "width", c->width);
+  if (pixels_ok(e, "height", c->height, 1)) integer(e, "height", c->height);
+  number(e, "fps", c->fps);
+  if (!(c->fps > 0.0)) refuse(e, "fps", "must be > 0");
+  integer(e, "t0", c->t0); /* always: a record cannot tell 0 from absent */
+}
+
+static void emit_zone(emit *e, const rf_zone_rec *z) {
+  rf__jbuf *b = e->out;
+  id(e, "camera", z->camera);
+  id(e, "shelf", z->shelf);
+  const int px[4] = {z->x0, z->y0, z->x1, z->y1};
+  for (int k = 0; k < 4; ++k)
+    if (!pixels_ok(e, "px", px[k], 0)) return;
+  if (z->x1 <= z->x0 || z->y1 <= z->y0) {
+    refuse(e, "px",
+           z->x1 <= z->x0 ? "must have x1 greater than x0" : "must have y1 greater than y0");
+    return;
+  }
+  key(e, "px");
+  for (int k = 0; k < 4; ++k) {
+    rf__jbuf_raw(b, k ? "," : "[", 1);
+    rf__jbuf_int(b, px[k]);
+  }
+  rf__jbuf_raw(b, "]", 1);
+  const char *front = rf_zone_front_name(z->front);
+  if (front == NULL) {
+    refuse(e, "front", "must be top, bottom, left or right");
+    return;
+  }
+  key(e, "front");
+  rf__jbuf_string(b, front);
+  if (pair(e, "shelf_x", z->shelf_x0, z->shelf_x1) == 0 && z->shelf_x0 == z->shelf_x1)
+    refuse(e, "shelf_x", "must have two different ends");
+}
+
 static void emit_record(emit *e, const rf_record *rec) {
   const char *type = rf_record_type_name(rec->type);
   if (type == NULL) {
@@ -454,8 +499,8 @@ static void emit_record(emit *e, const rf_record *rec) {
       span(e, rec->u.restock.t0, rec->u.restock.t1);
       nonzero_qty(e, rec->u.restock.qty);
       break;
-    case RF_RECORD_CAMERA: /* TODO(issue 18): being written */
-    case RF_RECORD_ZONE: e->rc = rf__error(e->err, RF_EINVAL, "record: not written yet"); break;
+    case RF_RECORD_CAMERA: emit_camera(e, &rec->u.camera); break;
+    case RF_RECORD_ZONE: emit_zone(e, &rec->u.zone); break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   rf__jbuf_raw(b, "}\n", 2);
@@ -535,8 +580,8 @@ int rf_scenario_writer_close(rf_scenario_writer *w) {
 
 /* ---- the rules alone, for records read in other formats ---- */
 
-/* Input and truth times keep within RF_TIME_LIMIT_US (engine output may pass it: its times are
- * input times plus waits); the writer allows 2^53 for all. */
+/* Input, truth and camera times keep within RF_TIME_LIMIT_US (engine output may pass it: its
+ * times are input times plus waits); the writer allows 2^53 for all. */
 static int input_time(rf__errbuf *err, const char *type, const char *field, rf_time_us t) {
   if (t <= RF_TIME_LIMIT_US && t >= -RF_TIME_LIMIT_US) return 0;
   return rf__error(err, RF_ERANGE,
@@ -572,6 +617,7 @@ static int input_times(const rf_record *rec, rf__errbuf *err) {
                      input_time(err, type, "t1", rec->u.restock.t1)
                  ? RF_ERANGE
                  : 0;
+    case RF_RECORD_CAMERA: return input_time(err, type, "t0", rec->u.camera.t0);
     default: return 0;
   }
 }

@@ -4,6 +4,10 @@
 
 #include "retailfuse/record.h"
 
+/* The largest width or height of a camera's image, in pixels (docs/format.md, `camera`): beyond
+ * any camera's, and small enough that a frame's pixel count (width x height) fits in 32 bits. */
+#define RF__IMAGE_MAX 65535
+
 /* The time span a record covers in *t0..*t1; returns 0 if it has none (store records, a
  * receipt without t). An input event is complete at *t1: lateness is measured on that. */
 int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1);
@@ -12,6 +16,12 @@ int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1);
  * `seq`. Restock came later than the others, so it is not within ENTER..HAND. */
 static inline int rf__record_is_input(rf_record_type type) {
   return (type >= RF_RECORD_ENTER && type <= RF_RECORD_HAND) || type == RF_RECORD_RESTOCK;
+}
+
+/* Whether records of `type` describe the store (docs/format.md §2), coming before any event.
+ * Cameras and zones came later than the others, so they are not within PRODUCT..FACING. */
+static inline int rf__record_is_store(rf_record_type type) {
+  return (unsigned)type <= RF_RECORD_FACING || type == RF_RECORD_CAMERA || type == RF_RECORD_ZONE;
 }
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "internal.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 
 static int on_output(const rf_record *rec, void *payload) {
@@ -37,10 +38,6 @@ static void on_source(const char *source, int stale, rf_time_us t, void *payload
   m.u.source = (rf_wire_source){source, stale, t};
   svc->stats.outputs++;
   if (svc_outlog_append(&svc->out, &m) != 0) svc_logf(svc, "out of memory logging a source");
-}
-
-static int is_store_record(rf_record_type type) {
-  return type == RF_RECORD_PRODUCT || type == RF_RECORD_SHELF || type == RF_RECORD_FACING;
 }
 
 /* Every day after the first begins with the store the first began with. */
@@ -102,7 +99,7 @@ int svc_take(rf_service *svc, const rf_record *rec, int *reason, char *message, 
   *reason = -1;
   int rc = svc->host == NULL ? begin_day(svc) : 0;
   if (rc != 0) return rc;
-  if (is_store_record(rec->type) && svc->stats.days == 0 &&
+  if (rf__record_is_store(rec->type) && svc->stats.days == 0 &&
       (rc = rf_wire_encode(svc->store, &(rf_wire_msg){.kind = RF_WIRE_RECORD, .u.record = *rec})) !=
           0)
     return rf__error(&svc->err, rc, "the store: %s", rf_wire_encoder_errmsg(svc->store));
@@ -114,7 +111,7 @@ int svc_take(rf_service *svc, const rf_record *rec, int *reason, char *message, 
   }
   if (rc != 0 && rc != RF_EBEHIND) /* RF_EBEHIND: taken; the next call makes up the rest */
     return rf__error(&svc->err, rc, "%s", rf_host_errmsg(svc->host));
-  if (!is_store_record(rec->type)) {
+  if (!rf__record_is_store(rec->type)) {
     svc->day_has_events = 1;
     rf_time_us t = record_time(rec);
     if (!svc->has_latest || t > svc->latest) svc->latest = t;

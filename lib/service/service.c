@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "internal.h"
+#include "record/record.h"
 #include "retailfuse/status.h"
 
 void svc_logf(rf_service *svc, const char *fmt, ...) {
@@ -97,8 +98,7 @@ int rf_service_source_delay(rf_service *svc, const char *source, double seconds)
 int rf_service_add_store(rf_service *svc, const rf_record *rec) {
   if (svc == NULL || rec == NULL) return RF_EINVAL;
   if (svc->started) return rf__error(&svc->err, RF_EMISUSE, "the store comes before the start");
-  if (rec->type != RF_RECORD_PRODUCT && rec->type != RF_RECORD_SHELF &&
-      rec->type != RF_RECORD_FACING)
+  if (!rf__record_is_store(rec->type))
     return rf__error(&svc->err, RF_EINVAL,
                      "a record of type '%s' is not part of a store description",
                      rf_record_type_name(rec->type));

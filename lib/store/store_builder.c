@@ -51,6 +51,10 @@ const char *rf_store_builder_errmsg(const rf_store_builder *b) {
   return b == NULL ? "" : b->err.msg;
 }
 
+const rf_store *rf__store_builder_peek(const rf_store_builder *b) {
+  return b == NULL ? NULL : b->store;
+}
+
 static int begin_add(rf_store_builder *b, const void *def) {
   if (b == NULL) return RF_EINVAL;
   rf__error_clear(&b->err);

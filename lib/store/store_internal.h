@@ -51,4 +51,9 @@ struct rf_store {
 /* Frees a store or a builder's unfinished store; NULL is harmless. */
 void rf__store_destroy(rf_store *s);
 
+/* The store a builder is filling, NULL once finished: ids added so far are looked up in it with
+ * rf_store_find_shelf and the others (counts and definitions by index wait for the finish). The
+ * checker finds a zone's shelf so before the store is finished. */
+const rf_store *rf__store_builder_peek(const rf_store_builder *b);
+
 #endif

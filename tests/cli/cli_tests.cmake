@@ -219,6 +219,16 @@ set(rf_cut_rejects ${CMAKE_CURRENT_BINARY_DIR}/utf8_cut_rejects.jsonl)
 rf_cli_test(run_rejects_cut_utf8 ARGS run ${rf_data}/review-utf8-cut.jsonl --rejects ${rf_cut_rejects} EXIT 0
   OUTPUT_FILE ${rf_cut_rejects} OUTPUT_MATCHES "\\\\ufffd\"")
 
+# Cameras and zones (docs/format.md): validate counts them with the store and names every rule
+# broken; run, convert, the journal and the service take them and give the output without them.
+rf_cli_test(validate_small_with_cameras ARGS validate ${rf_data}/small_with_cameras.jsonl EXIT 0
+  STDOUT "small_with_cameras.jsonl: valid\nstore: 5 products, 2 shelves, 8 plates, 5 facings, 2 cameras, 3 zones\nrecords: 33 \\(product 5, shelf 2, facing 5, camera 2, zone 3, enter 3, exit 3, link 1, position 1, delta 4, hand 4\\)\nshoppers: 3\ntime: 0.000000 s to 45.000000 s\n$")
+rf_cli_test(validate_camera_errors ARGS validate ${rf_data}/camera_errors.jsonl EXIT 1
+  STDERR "^[^\n]*camera_errors.jsonl: line 4: camera: field 'camera': camera 'C1' is defined twice\n[^\n]*: line 5: camera: field 'height': must be within \\[1, 65535\\], got 0\n[^\n]*: line 6: zone: field 'px': \\[0, 40, 641, 120\\] is not within the image of camera 'C1' \\(640 x 480\\)\n[^\n]*: line 7: zone: field 'camera': camera 'C3' is not defined \\(cameras come before their zones\\)\n[^\n]*: line 8: zone: field 'shelf': shelf 'S2' is not in the store \\(shelves come before their zones\\)\n[^\n]*: line 9: zone: field 'px': x1 600 must be greater than x0 600\n[^\n]*: line 10: zone: field 'front': expected \"top\", \"bottom\", \"left\" or \"right\", got 'aisle'\n[^\n]*: line 11: zone: field 'shelf_x': its two ends must differ, got 1 twice\n[^\n]*: line 14: camera: the store description must come before the first event\n[^\n]*: line 15: zone: the store description must come before the first event\n[^\n]*camera_errors.jsonl: 10 errors\n$")
+add_test(NAME cli_camera_zone_records
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/camera_zone_records.sh $<TARGET_FILE:retailfuse_cli>
+          ${rf_data} ${rf_examples} ${CMAKE_CURRENT_BINARY_DIR}/camera_zone_records)
+
 # Protocol buffers and JSON Lines say the same things (tests/cli/pb_round_trip.sh).
 add_test(NAME cli_pb_round_trip
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/pb_round_trip.sh $<TARGET_FILE:retailfuse_cli>

@@ -23,6 +23,12 @@ static void store_dealloc(PyObject *self) {
   Py_DECREF(type);
 }
 
+/* Whether a record describes the store: its cameras and zones are checked with it, though the
+ * store keeps only products, shelves and facings. */
+static int is_store_record(rf_record_type type) {
+  return type <= RF_RECORD_FACING || type == RF_RECORD_CAMERA || type == RF_RECORD_ZONE;
+}
+
 /* Store(text): the store records of a scenario (events are ignored). */
 static PyObject *store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
   native_state *st = native_state_of_type(type);
@@ -37,7 +43,7 @@ static PyObject *store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
   rf_record rec;
   char message[512] = "";
   while (rc == 0 && (rc = rf_scenario_reader_next(rd, &rec)) == 0) {
-    if (rec.type > RF_RECORD_FACING) continue;
+    if (!is_store_record(rec.type)) continue;
     if ((rc = rf_scenario_check_record(check, &rec)) != 0)
       snprintf(message, sizeof message, "%s", rf_scenario_check_errmsg(check));
   }

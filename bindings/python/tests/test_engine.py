@@ -41,6 +41,26 @@ def test_store_optional_fields_and_from_file(tiny, tmp_path):
     # events among the records are ignored
     mixed = retailfuse.Store.from_records(TINY + [{"type": "enter", "t": 0, "shopper": "A"}])
     assert mixed.plates() == tiny.plates()
+    # cameras and zones are checked with the store, and not kept in it
+    cameras = [
+        {"type": "camera", "camera": "C1", "width": 640, "height": 480, "fps": 30, "t0": 0},
+        {"type": "zone", "camera": "C1", "shelf": "SH1", "px": [0, 40, 600, 120],
+         "front": "bottom", "shelf_x": [0, 1]}]
+    with_cameras = retailfuse.Store.from_records(TINY + cameras)
+    assert with_cameras.counts == tiny.counts and with_cameras.plates() == tiny.plates()
+    retailfuse.write_scenario(path, TINY + cameras + [{"type": "enter", "t": 0, "shopper": "A"}])
+    assert retailfuse.Store.from_file(path).counts == tiny.counts
+    with pytest.raises(retailfuse.InputError,
+                       match=r"^line 7: zone: field 'shelf': shelf 'SH9' is not in the store "
+                             r"\(shelves come before their zones\)$"):
+        retailfuse.Store.from_records(TINY + [cameras[0], dict(cameras[1], shelf="SH9")])
+    # an engine takes events only: a camera is refused as a product is
+    e = retailfuse.Engine(tiny)
+    for record in (cameras[0], TINY[0]):
+        with pytest.raises(retailfuse.InputError,
+                           match=rf"^line 1: {record['type']} is not an input event$"):
+            e.push(record)
+    assert e.stats()["taken"] == 0
     empty = retailfuse.Store.from_records([])
     assert empty.counts == {"products": 0, "shelves": 0, "plates": 0, "facings": 0}
     assert empty.products() == [] and empty.plates() == []

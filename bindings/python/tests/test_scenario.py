@@ -330,6 +330,78 @@ def test_restock_records_round_trip(tmp_path):
         retailfuse.write_scenario(tmp_path / "bad.jsonl", TINY + [dict(restocks[0], sku="X")])
 
 
+CAMERAS = [
+    {"type": "camera", "camera": "C1", "width": 640, "height": 480, "fps": 30, "t0": 0},
+    {"type": "zone", "camera": "C1", "shelf": "SH1", "px": [0, 40, 600, 120], "front": "bottom",
+     "shelf_x": [0, 1.2]},
+    {"type": "camera", "camera": "C2", "width": 1920, "height": 1080, "fps": 29.97,
+     "t0": -1_500_000},
+    {"type": "zone", "camera": "C2", "shelf": "SH1", "px": [100, 0, 1920, 1080], "front": "left",
+     "shelf_x": [1.0, -0.25]}]
+
+
+def test_camera_and_zone_records_round_trip(tmp_path):
+    # cameras and zones as dicts: written and read back the same, in either format
+    for name in ("s.jsonl", "s.pb"):
+        path = tmp_path / name
+        retailfuse.write_scenario(path, TINY + CAMERAS)
+        assert retailfuse.read_scenario(path) == TINY + CAMERAS
+    # as the library writes them
+    text = retailfuse._native.convert((tmp_path / "s.pb").read_bytes(), False)
+    assert text.splitlines()[-4:] == [
+        '{"type":"camera","camera":"C1","width":640,"height":480,"fps":30,"t0":0}',
+        '{"type":"zone","camera":"C1","shelf":"SH1","px":[0,40,600,120],"front":"bottom",'
+        '"shelf_x":[0,1.2]}',
+        '{"type":"camera","camera":"C2","width":1920,"height":1080,"fps":29.97,"t0":-1500000}',
+        '{"type":"zone","camera":"C2","shelf":"SH1","px":[100,0,1920,1080],"front":"left",'
+        '"shelf_x":[1,-0.25]}']
+    # a camera without t0 is one at 0: through the library, it comes back with it
+    path = tmp_path / "no_t0.pb"
+    retailfuse.write_scenario(path, TINY + [{k: v for k, v in CAMERAS[0].items() if k != "t0"}])
+    assert retailfuse.read_scenario(path)[-1] == CAMERAS[0]
+
+
+@pytest.mark.parametrize("record, message", [
+    (dict(CAMERAS[0], width=0),
+     r"^line 6: camera: field 'width': must be within \[1, 65535\], got 0$"),
+    (dict(CAMERAS[0], fps=0), r"^line 6: camera: field 'fps': must be > 0, got 0$"),
+    (dict(CAMERAS[1], front="aisle"),
+     r"^line 6: zone: field 'front': expected \"top\", \"bottom\", \"left\" or \"right\", "
+     r"got 'aisle'$"),
+    (dict(CAMERAS[1], px=[0, 40, 600]),
+     r"^line 6: zone: field 'px': expected an array \[x0, y0, x1, y1\] of 4 integers, got 3 "
+     r"values$"),
+    (dict(CAMERAS[1], shelf_x=[1.2, 1.2]),
+     r"^line 6: zone: field 'shelf_x': its two ends must differ, got 1.2 twice$"),
+])
+def test_bad_camera_and_zone_records(tmp_path, record, message):
+    with pytest.raises(retailfuse.InputError, match=message):
+        retailfuse.write_scenario(tmp_path / "bad.jsonl", TINY + [record])
+
+
+@pytest.mark.parametrize("records, message", [
+    ([CAMERAS[1]], r"^line 6: zone: field 'camera': camera 'C1' is not defined \(cameras come "
+                   r"before their zones\)$"),
+    ([CAMERAS[0], dict(CAMERAS[1], shelf="SH9")],
+     r"^line 7: zone: field 'shelf': shelf 'SH9' is not in the store \(shelves come before "
+     r"their zones\)$"),
+    ([CAMERAS[0], dict(CAMERAS[1], px=[0, 40, 641, 120])],
+     r"^line 7: zone: field 'px': \[0, 40, 641, 120\] is not within the image of camera 'C1' "
+     r"\(640 x 480\)$"),
+    ([CAMERAS[0], CAMERAS[0]], r"^line 7: camera: field 'camera': camera 'C1' is defined twice$"),
+])
+def test_cameras_and_zones_are_checked(tmp_path, records, message):
+    with pytest.raises(retailfuse.InputError, match=message):
+        retailfuse.write_scenario(tmp_path / "bad.jsonl", TINY + records)
+    # after the first event, a camera is out of place as a product is (not an input error)
+    for record in (CAMERAS[0], TINY[0]):
+        with pytest.raises(retailfuse.Error,
+                           match=rf"^line 7: {record['type']}: the store description must come "
+                                 r"before the first event$"):
+            retailfuse.write_scenario(tmp_path / "bad.jsonl",
+                                      TINY + [{"type": "enter", "t": 0, "shopper": "A"}, record])
+
+
 def test_event_types_are_the_formats():
     # the events conftest.events keeps are the input events the Engine takes
     assert set(EVENT_TYPES) == set(retailfuse._INPUT_TYPES)

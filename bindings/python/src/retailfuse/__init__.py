@@ -32,6 +32,7 @@ __all__ = [
 
 __version__ = _native.version
 
+_STORE_TYPES = ("product", "shelf", "facing", "camera", "zone")
 _INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
 
 
@@ -142,9 +143,11 @@ class Store:
 
     @classmethod
     def from_records(cls, records):
-        """From product, shelf and facing records (other records are ignored)."""
+        """From product, shelf and facing records, and camera and zone records, which are
+        checked (a zone's camera and shelf, its place in the image) but not kept (other records
+        are ignored)."""
         return cls(_native.Store(_lines(r for r in records if not isinstance(r, dict) or
-                                        r.get("type") in ("product", "shelf", "facing"))))
+                                        r.get("type") in _STORE_TYPES)))
 
     @classmethod
     def from_file(cls, path):

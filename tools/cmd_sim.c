@@ -1,6 +1,9 @@
-/* retailfuse sim: write a simulated store's scenario and its ground truth. */
+/* retailfuse sim: write a simulated store's scenario and its ground truth, and with --render
+ * its cameras' video (render.c's job here: sim_render). */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +41,228 @@ static void print_faults(const rf_sim_faults *f) {
           f->duplicates, f->stray_ids, f->unknown_shelves, f->outage_held);
 }
 
+/* ---- --render: the cameras' video ---- */
+
+/* --video WxH, --fps NUM[:DEN], --video-set NAME=VALUE into *o; 0 or a usage error's status. */
+static int sim_video_option(rf_sim_video_options *o, const char *flag, const char *value) {
+  char *end;
+  if (strcmp(flag, "--video") == 0) {
+    long w = strtol(value, &end, 10), h = 0;
+    if (end != value && (*end == 'x' || *end == 'X')) h = strtol(end + 1, &end, 10);
+    if (*end != '\0' || w < 32 || w > 8192 || h < 32 || h > 8192)
+      return usage_error("sim: --video needs WIDTHxHEIGHT, each 32 to 8192, got '%s'", value);
+    o->width = (int)w;
+    o->height = (int)h;
+    return 0;
+  }
+  if (strcmp(flag, "--fps") == 0) {
+    long num = strtol(value, &end, 10), den = 1;
+    if (end != value && *end == ':') den = strtol(end + 1, &end, 10);
+    if (*end != '\0' || num < 1 || den < 1 || num > 1000000 || den > 1000000 || num > 1000 * den)
+      return usage_error("sim: --fps needs NUM[:DEN], at most 1000 frames a second, got '%s'",
+                         value);
+    o->fps_num = (int)num;
+    o->fps_den = (int)den;
+    return 0;
+  }
+  static const struct {
+    const char *name;
+    size_t offset;
+  } knobs[] = {{"noise_sd", offsetof(rf_sim_video_options, noise_sd)},
+               {"flicker", offsetof(rf_sim_video_options, flicker)},
+               {"drift", offsetof(rf_sim_video_options, drift)},
+               {"steps_per_hour", offsetof(rf_sim_video_options, steps_per_hour)},
+               {"passers_per_min", offsetof(rf_sim_video_options, passers_per_min)},
+               {"shakes_per_hour", offsetof(rf_sim_video_options, shakes_per_hour)}};
+  const char *eq = strchr(value, '=');
+  for (size_t k = 0; eq != NULL && k < sizeof knobs / sizeof knobs[0]; ++k) {
+    if (strlen(knobs[k].name) != (size_t)(eq - value) ||
+        strncmp(value, knobs[k].name, (size_t)(eq - value)) != 0)
+      continue;
+    double x = strtod(eq + 1, &end);
+    if (end == eq + 1 || *end != '\0' || !(x >= 0 && x <= 3600))
+      return usage_error("sim: --video-set %s needs a number", knobs[k].name);
+    *(double *)((char *)o + knobs[k].offset) = x;
+    return 0;
+  }
+  return usage_error("sim: --video-set needs NAME=VALUE, NAME one of noise_sd, flicker, drift, "
+                     "steps_per_hour, passers_per_min, shakes_per_hour; got '%s'",
+                     value);
+}
+
+/* The cameras' ids, in camera order, from their layout records. */
+typedef struct camera_ids {
+  char (*id)[64];
+  size_t count;
+} camera_ids;
+
+static int keep_camera_id(const rf_record *rec, void *payload) {
+  camera_ids *ids = payload;
+  if (rec->type == RF_RECORD_CAMERA)
+    snprintf(ids->id[ids->count++], sizeof ids->id[0], "%s", rec->u.camera.camera);
+  return 0;
+}
+
+/* DIR/NAME written with `emit` (the layout or the visits) as JSON Lines. */
+static int write_jsonl(const rf_sim_video *v, const char *dir, const char *name,
+                       int (*emit)(const rf_sim_video *, rf_sim_sink, void *), uint64_t *records) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  counted_writer cw = {NULL, 0};
+  int rc = rf_scenario_writer_open(&cw.writer, path, NULL);
+  if (rc != 0) {
+    fprintf(stderr, "retailfuse: cannot write '%s': %s\n", path, strerror(errno));
+    return rc;
+  }
+  rc = emit(v, write_record, &cw);
+  if (rc != 0)
+    fprintf(stderr, "retailfuse: sim: %s: %s\n", path, rf_scenario_writer_errmsg(cw.writer));
+  int closed = rf_scenario_writer_close(cw.writer);
+  if (rc == 0 && closed != 0) fprintf(stderr, "retailfuse: sim: cannot write '%s'\n", path);
+  *records = cw.records;
+  return rc != 0 ? rc : closed;
+}
+
+/* Cameras rendered on up to two threads, each taking the next camera not yet taken. */
+typedef struct render_work {
+  const rf_sim_video *video;
+  const char *dir;
+  const camera_ids *ids;
+  rf_y4m_info info;
+  pthread_mutex_t lock;
+  size_t next;
+  int rc; /* the first failure */
+} render_work;
+
+static int write_frame(size_t camera, int64_t index, rf_time_us t, const uint8_t *luma,
+                       void *payload) {
+  (void)camera, (void)index, (void)t;
+  return rf_y4m_write(payload, luma);
+}
+
+/* DIR/<camera>.y4m: camera k's frames, Y4M mono. */
+static int render_camera(const render_work *work, size_t k) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.y4m", work->dir, work->ids->id[k]);
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) {
+    fprintf(stderr, "retailfuse: cannot write '%s': %s\n", path, strerror(errno));
+    return RF_EIO;
+  }
+  rf_y4m_writer *w = NULL;
+  int rc = rf_y4m_writer_new(&w, f, &work->info, NULL);
+  if (rc == 0) rc = rf_sim_video_render(work->video, k, write_frame, w);
+  rf_y4m_writer_free(w);
+  if (fclose(f) != 0 && rc == 0) rc = RF_EIO;
+  if (rc != 0) fprintf(stderr, "retailfuse: sim: %s: %s\n", path, rf_strerror(rc));
+  return rc;
+}
+
+static void *render_worker(void *arg) {
+  render_work *work = arg;
+  for (;;) {
+    pthread_mutex_lock(&work->lock);
+    size_t k = work->next++;
+    int stop = work->rc != 0 || k >= work->ids->count;
+    pthread_mutex_unlock(&work->lock);
+    if (stop) return NULL;
+    int rc = render_camera(work, k);
+    pthread_mutex_lock(&work->lock);
+    if (rc != 0 && work->rc == 0) work->rc = rc;
+    pthread_mutex_unlock(&work->lock);
+  }
+}
+
+/* Every camera's video, two at a time (a thread each; this one is the second). */
+static int render_all(render_work *work) {
+  pthread_t helper;
+  int threads = work->ids->count > 1 && pthread_create(&helper, NULL, render_worker, work) == 0;
+  render_worker(work);
+  if (threads) pthread_join(helper, NULL);
+  return work->rc;
+}
+
+static const char *video_error(int rc) {
+  if (rc == RF_ELIMIT) return "the image is too small for a gondola's shelves";
+  if (rc == RF_EINVAL) return "a video option is out of range (docs/simulator.md, \"Video\")";
+  return rf_strerror(rc);
+}
+
+/* --render DIR: cameras.jsonl (camera and zone records), visits.jsonl (the hand visits'
+ * truth) and a Y4M file per camera. */
+static int sim_render(const rf_sim_video *v, const rf_sim_video_options *o, const char *dir) {
+  int rc;
+  camera_ids ids = {calloc(rf_sim_video_camera_count(v) + 1, sizeof *ids.id), 0};
+  uint64_t layout = 0, visits = 0;
+  rc = ids.id == NULL ? RF_ENOMEM : rf_sim_video_layout(v, keep_camera_id, &ids);
+  if (rc == 0) rc = write_jsonl(v, dir, "cameras.jsonl", rf_sim_video_layout, &layout);
+  if (rc == 0) rc = write_jsonl(v, dir, "visits.jsonl", rf_sim_video_visits, &visits);
+  if (rc == 0) {
+    render_work work = {v,
+                        dir,
+                        &ids,
+                        {o->width, o->height, o->fps_num, o->fps_den, RF_Y4M_MONO, '?', 0, 0},
+                        PTHREAD_MUTEX_INITIALIZER,
+                        0,
+                        0};
+    rc = render_all(&work);
+  }
+  if (rc == 0)
+    printf("%s: %zu cameras, %" PRId64 " frames each (%dx%d at %d:%d) in <camera>.y4m, %" PRIu64
+           " camera and zone records in cameras.jsonl, %" PRIu64 " visits in visits.jsonl\n",
+           dir, ids.count, rf_sim_video_frame_count(v), o->width, o->height, o->fps_num, o->fps_den,
+           layout, visits);
+  free(ids.id);
+  return rc == 0 ? 0 : 1;
+}
+
+static int make_dir(const char *dir) {
+  if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+  fprintf(stderr, "retailfuse: cannot create '%s': %s\n", dir, strerror(errno));
+  return 1;
+}
+
+/* DIR/scenario and DIR/truth, in `format`; 0, or 1 after saying why on stderr. */
+static int simulate(const rf_sim_params *params, uint64_t seed, const char *preset, const char *out,
+                    rf_scenario_format format) {
+  char scenario_path[4096], truth_path[4096];
+  const char *ext = format == RF_FORMAT_PB ? "pb" : "jsonl";
+  snprintf(scenario_path, sizeof scenario_path, "%s/scenario.%s", out, ext);
+  snprintf(truth_path, sizeof truth_path, "%s/truth.%s", out, ext);
+  counted_writer scenario = {NULL, 0}, truth = {NULL, 0};
+  int rc = rf_scenario_writer_open(&scenario.writer, scenario_path, NULL);
+  if (rc == 0) rc = rf_scenario_writer_open(&truth.writer, truth_path, NULL);
+  if (rc == 0) rc = rf_scenario_writer_set_format(scenario.writer, format);
+  if (rc == 0) rc = rf_scenario_writer_set_format(truth.writer, format);
+  if (rc != 0) {
+    fprintf(stderr, "retailfuse: cannot write into '%s': %s\n", out, strerror(errno));
+    rf_scenario_writer_close(scenario.writer);
+    rf_scenario_writer_close(truth.writer);
+    return 1;
+  }
+  rf_sim_faults faults;
+  rc =
+      rf_sim_run_faults(params, seed, write_record, &scenario, write_record, &truth, NULL, &faults);
+  int close_scenario = rf_scenario_writer_close(scenario.writer);
+  int close_truth = rf_scenario_writer_close(truth.writer);
+  if (rc == 0) rc = close_scenario ? close_scenario : close_truth;
+  if (rc != 0) {
+    fprintf(stderr, "retailfuse: sim failed: %s\n", rf_strerror(rc));
+    return 1;
+  }
+  print_faults(&faults);
+  printf("%s: preset %s, seed %" PRIu64 ": %" PRIu64 " records in scenario.%s, %" PRIu64
+         " in truth.%s\n",
+         out, preset, seed, scenario.records, ext, truth.records, ext);
+  return 0;
+}
+
 int cmd_sim(int argc, char **argv) {
-  const char *preset = "busy", *out = NULL, *weights = "deltas";
+  const char *preset = "busy", *out = NULL, *weights = "deltas", *render = NULL;
   uint64_t seed = 1;
-  int list = 0;
+  int list = 0, video_args = 0;
+  rf_sim_video_options video;
+  rf_sim_video_options_init(&video);
   rf_scenario_format format = RF_FORMAT_JSONL;
   rf_sim_params params;
   /* Presets first, so --set applies on top whatever the order on the line. */
@@ -95,6 +316,15 @@ int cmd_sim(int argc, char **argv) {
       else return usage_error("sim: --format takes jsonl or pb, not '%s'", argv[i]);
     } else if (strcmp(a, "--list-knobs") == 0) {
       list = 1;
+    } else if (strcmp(a, "--render") == 0) {
+      if (++i >= argc) return usage_error("sim: --render needs a directory");
+      render = argv[i];
+    } else if (strcmp(a, "--video") == 0 || strcmp(a, "--fps") == 0 ||
+               strcmp(a, "--video-set") == 0) {
+      if (++i >= argc) return usage_error("sim: %s needs a value", a);
+      int rc = sim_video_option(&video, a, argv[i]);
+      if (rc != 0) return rc;
+      video_args = 1;
     } else {
       return usage_error("sim: unknown argument '%s'", a);
     }
@@ -103,43 +333,26 @@ int cmd_sim(int argc, char **argv) {
     list_knobs(&params, preset);
     return 0;
   }
-  if (out == NULL) return usage_error("sim: --out DIR is required");
+  if (video_args && render == NULL)
+    return usage_error("sim: --video, --fps and --video-set go with --render DIR");
+  if (out == NULL) out = render; /* the scenario and truth beside the video */
+  if (out == NULL) return usage_error("sim: --out DIR is required (or --render DIR)");
   char msg[256];
   if (rf_sim_check(&params, msg, sizeof msg) != 0) {
     fprintf(stderr, "retailfuse: sim: %s\n", msg);
     return 1;
   }
-  if (mkdir(out, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "retailfuse: cannot create '%s': %s\n", out, strerror(errno));
+  /* The video first, so a size or option it refuses stops the command before it writes. */
+  rf_sim_video *v = NULL;
+  int made = render != NULL ? rf_sim_video_new(&v, &params, seed, &video, NULL) : 0;
+  if (made != 0) {
+    fprintf(stderr, "retailfuse: sim: cannot render: %s\n", video_error(made));
     return 1;
   }
-  char scenario_path[4096], truth_path[4096];
-  const char *ext = format == RF_FORMAT_PB ? "pb" : "jsonl";
-  snprintf(scenario_path, sizeof scenario_path, "%s/scenario.%s", out, ext);
-  snprintf(truth_path, sizeof truth_path, "%s/truth.%s", out, ext);
-  counted_writer scenario = {NULL, 0}, truth = {NULL, 0};
-  int rc = rf_scenario_writer_open(&scenario.writer, scenario_path, NULL);
-  if (rc == 0) rc = rf_scenario_writer_open(&truth.writer, truth_path, NULL);
-  if (rc == 0) rc = rf_scenario_writer_set_format(scenario.writer, format);
-  if (rc == 0) rc = rf_scenario_writer_set_format(truth.writer, format);
-  if (rc != 0) {
-    fprintf(stderr, "retailfuse: cannot write into '%s': %s\n", out, strerror(errno));
-    rf_scenario_writer_close(scenario.writer);
-    return 1;
-  }
-  rf_sim_faults faults;
-  rc = rf_sim_run_faults(&params, seed, write_record, &scenario, write_record, &truth, NULL,
-                         &faults);
-  int close_scenario = rf_scenario_writer_close(scenario.writer);
-  int close_truth = rf_scenario_writer_close(truth.writer);
-  if (rc == 0) rc = close_scenario ? close_scenario : close_truth;
-  if (rc != 0) {
-    fprintf(stderr, "retailfuse: sim failed: %s\n", rf_strerror(rc));
-    return 1;
-  }
-  print_faults(&faults);
-  printf("%s: preset %s, seed %" PRIu64 ": %" PRIu64 " records in scenario.%s, %" PRIu64
-         " in truth.%s\n",
-         out, preset, seed, scenario.records, ext, truth.records, ext);
-  return 0;
+  int status = make_dir(out) || (render != NULL && make_dir(render))
+                   ? 1
+                   : simulate(&params, seed, preset, out, format);
+  if (status == 0 && v != NULL) status = sim_render(v, &video, render);
+  rf_sim_video_free(v);
+  return status;
 }

@@ -182,26 +182,32 @@ RF_EXTERN int rf_sim_scales(const rf_sim_params *params, uint64_t seed, rf_time_
                             rf_sim_plate_fn plates, rf_sim_product_fn products, void *payload,
                             const rf_allocator *allocator);
 
-
 /* ---- Rendered video (docs/simulator.md, "Video") ----------------------------------------------
  * The same world rf_sim_run plays with the same parameters and seed, filmed: one camera per
  * gondola looking at its shelf fronts, each shelf a zone of the image (`camera` and `zone`
- * records, docs/format.md); shelves with products as coloured blocks, arms and hands reaching
- * into the zones from their front edge at the reaches' places and times, bodies passing in front,
- * lighting that drifts, flickers and steps, sensor noise, an occasional small camera shake. The
- * renderer draws from random streams of its own: the scenario and truth of rf_sim_run are the
- * same with or without it. */
+ * records, docs/format.md); shelves with products as blocks whose lanes empty as items are taken,
+ * arms and hands reaching into the zones from their front edge at the reaches' places and times,
+ * bodies passing in front, lighting that drifts, flickers and steps, sensor noise, an occasional
+ * small camera shake. The renderer draws from random streams of its own: the scenario and truth
+ * of rf_sim_run are the same with or without it, and the same seed gives the same frames.
+ *
+ * Ownership: the video owns its copy of the parameters and options. Threads: a video is only read
+ * once made, so its cameras may be rendered on several threads at once; each rendering allocates
+ * its buffers through the video's allocator, which must then be thread-safe (the C library's is).
+ */
 
 typedef struct rf_sim_video_options {
   unsigned version;       /* RF_SIM_VIDEO_OPTIONS_VERSION */
-  int width, height;      /* each camera's image (640 x 480) */
-  int fps_num, fps_den;   /* frame rate num:den (30:1) */
-  double noise_sd;        /* sensor noise, luma levels (2.5) */
-  double flicker;         /* mains flicker: the light's amplitude (0.02 of its level) */
-  double drift;           /* slow light drift over minutes (0.08 of its level) */
-  double steps_per_hour;  /* lights switching: sudden steps of 10-30 % (6 an hour) */
-  double passers_per_min; /* bodies passing in front of a gondola (2 a minute) */
-  double shakes_per_hour; /* small camera shakes of 1-2 pixels for 0.1-0.5 s (6 an hour) */
+  int width, height;      /* each camera's image (640 x 480), 32..8192 each */
+  int fps_num, fps_den;   /* frame rate num:den (30:1), both >= 1, at most 1000 frames/s */
+  double noise_sd;        /* sensor noise, luma levels (2.5), 0..50 */
+  double flicker;         /* mains flicker: the light's amplitude (0.02 of its level), 0..0.25 */
+  double drift;           /* slow light drift over minutes (0.08 of its level), 0..0.3; the light's
+                             gradient across the image is a quarter to 60 % of it (0: none) */
+  double steps_per_hour;  /* lights switching: sudden steps of 10-30 % (6 an hour), 0..3600 */
+  double passers_per_min; /* bodies passing in front of a gondola (2 a minute), 0..120 */
+  double shakes_per_hour; /* small camera shakes of 1-2 pixels for 0.1-0.5 s (6 an hour),
+                             0..3600 */
 } rf_sim_video_options;
 
 #define RF_SIM_VIDEO_OPTIONS_VERSION 1
@@ -211,26 +217,34 @@ RF_EXTERN void rf_sim_video_options_init(rf_sim_video_options *options);
 
 typedef struct rf_sim_video rf_sim_video;
 
-/* Builds the world of rf_sim_run(params, seed) and plans its video. Returns 0, rf_sim_check's
- * code for bad parameters, RF_EINVAL (NULL, bad options), RF_EVERSION, RF_ENOMEM. */
+/* Builds the world of rf_sim_run(params, seed) and plans its video (options NULL: the defaults).
+ * Returns 0 and *out, or leaves *out NULL and returns rf_sim_check's code for bad parameters,
+ * RF_EINVAL (NULL out or params, an option outside its bounds, an allocator without hooks),
+ * RF_EVERSION (options of another version), RF_ELIMIT (the image too short for a gondola's
+ * shelves: each zone needs 6 rows, with at least 6 between zones), RF_ENOMEM. */
 RF_EXTERN int rf_sim_video_new(rf_sim_video **out, const rf_sim_params *params, uint64_t seed,
-                               const rf_sim_video_options *options,
-                               const rf_allocator *allocator);
+                               const rf_sim_video_options *options, const rf_allocator *allocator);
+/* Frees the video; NULL is a no-op. */
 RF_EXTERN void rf_sim_video_free(rf_sim_video *video);
 
-/* Cameras: one per gondola, in gondola order, and the frames each has (all cameras film the same
- * span: from 0 to the last shopper's exit, plus a second). */
+/* Cameras: one per gondola, in gondola order ("cam-G1" for the gondola of shelves "G1S1"...),
+ * and the frames each has: all cameras film the same span, every frame taken from 0 to the last
+ * shopper's exit plus a second, frame i at rf_frame_time(0, i, fps_num, fps_den) (camera.h).
+ * 0 for NULL. */
 RF_EXTERN size_t rf_sim_video_camera_count(const rf_sim_video *video);
 RF_EXTERN int64_t rf_sim_video_frame_count(const rf_sim_video *video);
 
-/* The cameras' `camera` records and their zones' `zone` records: each camera's, then its zones,
- * camera by camera. A sink's non-zero return stops with that code. */
+/* The cameras' `camera` records (the image's size, fps num/den, t0 0) and their zones' `zone`
+ * records: each camera's, then its zones, its first shelf (the highest, at the top of the image)
+ * first; a zone is its shelf's band of products and price rail, front "bottom", shelf_x from 0 to
+ * the shelf's width. RF_EINVAL for NULL; a sink's non-zero return stops with that code. */
 RF_EXTERN int rf_sim_video_layout(const rf_sim_video *video, rf_sim_sink sink, void *payload);
 
 /* The truth of what the cameras see: one `hand` record per hand visit (each reach of a shopper or
- * staff member), in order of t0: `source` the camera's id, `shopper` who reached, `shelf`, `t0`
- * when the hand crossed the zone's front edge, `t1` when it left, `x` where along the shelf it
- * reached; and with `conf` 1. */
+ * staff member, of every kind), in order of t0 (ties: by camera): `source` the camera's id,
+ * `shopper` who reached (the scenario's id), `shelf`, `t0` when the hand crossed the zone's front
+ * edge, `t1` when it left (the reach's times), `x` where along the shelf its tip reached (the
+ * reach's x), `conf` 1. RF_EINVAL for NULL; a sink's non-zero return stops with that code. */
 RF_EXTERN int rf_sim_video_visits(const rf_sim_video *video, rf_sim_sink sink, void *payload);
 
 /* Receives frame `index` of camera `camera` (taken at t): width x height luma bytes, row after
@@ -238,9 +252,11 @@ RF_EXTERN int rf_sim_video_visits(const rf_sim_video *video, rf_sim_sink sink, v
 typedef int (*rf_sim_frame_fn)(size_t camera, int64_t index, rf_time_us t, const uint8_t *luma,
                                void *payload);
 
-/* Renders every frame of one camera, in order. Calls for different cameras of one video may run
- * at once on different threads (the video is only read). Returns 0, RF_EINVAL, RF_ENOMEM, or
- * the callback's code. */
+/* Renders every frame of one camera, in order. Memory is allocated before the first frame and
+ * freed at the end (three images and the shelves' state): a frame allocates nothing. Calls for
+ * different cameras of one video may run at once on different threads (the video is only read).
+ * Returns 0, RF_EINVAL (NULL video or callback, no such camera), RF_ENOMEM, or the callback's
+ * code. */
 RF_EXTERN int rf_sim_video_render(const rf_sim_video *video, size_t camera, rf_sim_frame_fn frame,
                                   void *payload);
 

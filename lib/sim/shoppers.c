@@ -302,6 +302,7 @@ static int take_one(sim_world *w, sim_reach *reach, int prefer, int64_t t, int *
   const sim_shelf *sh = &w->shelves[reach->shelf];
   sim_move m;
   memset(&m, 0, sizeof m);
+  m.facing = m.lane = m.loose = -1;
   m.reach = (int)(reach - w->reaches);
   m.shelf = reach->shelf;
   m.sign = -1;
@@ -316,6 +317,7 @@ static int take_one(sim_world *w, sim_reach *reach, int prefer, int64_t t, int *
       m.weight = l->weight;
       m.x = l->x;
       m.width = 0.07;
+      m.loose = (int)q;
       *facing_out = -1;
       if (cart_add(w, &w->carts[m.cart], m.product, m.weight, t) != 0) return RF_ENOMEM;
       return add_move(w, &m) == 0 ? 1 : RF_ENOMEM;
@@ -357,6 +359,8 @@ static int take_one(sim_world *w, sim_reach *reach, int prefer, int64_t t, int *
   m.weight = fc->weights[lane * fc->depth + --fc->count[lane]];
   m.x = fc->x0 + (lane + 0.5) * fc->lane_w;
   m.width = 0.9 * fc->lane_w;
+  m.facing = f;
+  m.lane = lane;
   *facing_out = f;
   if (cart_add(w, &w->carts[m.cart], m.product, m.weight, t) != 0) return RF_ENOMEM;
   return add_move(w, &m) == 0 ? 1 : RF_ENOMEM;
@@ -370,6 +374,7 @@ static int place_item(sim_world *w, sim_reach *reach, int k, int64_t t, int f, d
   c->items[k] = c->items[--c->count];
   sim_move m;
   memset(&m, 0, sizeof m);
+  m.facing = m.lane = m.loose = -1;
   m.reach = (int)(reach - w->reaches);
   m.sign = 1;
   m.t = t;
@@ -385,11 +390,14 @@ static int place_item(sim_world *w, sim_reach *reach, int k, int64_t t, int f, d
     home->weights[lane * home->depth + home->count[lane]++] = item.weight;
     m.x = home->x0 + (lane + 0.5) * home->lane_w;
     m.width = 0.9 * home->lane_w;
+    m.facing = f;
+    m.lane = lane;
   } else {
     const sim_shelf *sh = &w->shelves[m.shelf];
     m.x = isnan(x) ? rf__rng_range(&w->rng_actions, 0.04, sh->width - 0.04) : x;
     m.width = 0.07;
     if (RF__RESERVE(w->alloc, w->loose, w->loose_cap, w->loose_count + 1) != 0) return RF_ENOMEM;
+    m.loose = (int)w->loose_count;
     sim_loose *l = &w->loose[w->loose_count++];
     l->shelf = m.shelf;
     l->product = item.product;
@@ -461,6 +469,7 @@ static int restock(sim_world *w, sim_reach *reach, int64_t t) {
       if (f->count[q] < f->count[lane]) lane = q;
     sim_move m;
     memset(&m, 0, sizeof m);
+    m.facing = m.lane = m.loose = -1;
     m.reach = (int)(reach - w->reaches);
     m.shelf = reach->shelf;
     m.product = f->product;
@@ -470,6 +479,8 @@ static int restock(sim_world *w, sim_reach *reach, int64_t t) {
     m.weight = fmax(1.0, mean + rf__rng_normal(r, pr->sd));
     m.x = f->x0 + (lane + 0.5) * f->lane_w;
     m.width = 0.9 * f->lane_w;
+    m.facing = best;
+    m.lane = lane;
     f->weights[lane * f->depth + f->count[lane]++] = m.weight;
     if (add_move(w, &m) != 0) return RF_ENOMEM;
     t += us(rf__rng_range(r, 0.2, 0.6));
@@ -555,6 +566,7 @@ static int leans(sim_world *w) {
     if (!reach->lean) continue;
     sim_move m;
     memset(&m, 0, sizeof m);
+    m.facing = m.lane = m.loose = -1;
     m.reach = (int)q;
     m.shelf = reach->shelf;
     m.product = m.cart = -1;

@@ -349,6 +349,12 @@ static int emit_truth(emitter *e) {
   return rc;
 }
 
+/* Samples mode: every plate's load on the full shelves, before anyone shops. */
+static int prepare_samples(sim_world *w, void *payload) {
+  sample_model *m = payload;
+  return rf__samples_prepare(m, w, m->seed);
+}
+
 int rf_sim_run(const rf_sim_params *params, uint64_t seed, rf_sim_sink scenario,
                void *scenario_payload, rf_sim_sink truth, void *truth_payload,
                const rf_allocator *allocator) {
@@ -369,10 +375,6 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   rf_allocator a;
   if (rf__allocator_init(&a, allocator) != 0) return RF_EINVAL;
   sim_world w;
-  memset(&w, 0, sizeof w);
-  w.p = params;
-  w.alloc = &a;
-  rf__sim_seed(&w, seed);
   sensor_log log;
   memset(&log, 0, sizeof log);
   emitter e;
@@ -384,10 +386,10 @@ int rf_sim_run_faults(const rf_sim_params *params, uint64_t seed, rf_sim_sink sc
   e.faults = &injected;
   sample_model samples;
   memset(&samples, 0, sizeof samples);
-  if ((rc = rf__sim_build_store(&w)) == 0 &&
-      (!params->samples_mode || (rc = rf__samples_prepare(&samples, &w, seed)) == 0) &&
-      (rc = rf__sim_shop(&w)) == 0 && (rc = rf__sim_track(&w)) == 0 &&
-      (rc = rf__sim_sense(&w, &log)) == 0 &&
+  samples.seed = seed;
+  if ((rc = rf__sim_play(&w, params, seed, &a, params->samples_mode ? prepare_samples : NULL,
+                         &samples)) == 0 &&
+      (rc = rf__sim_track(&w)) == 0 && (rc = rf__sim_sense(&w, &log)) == 0 &&
       (!params->samples_mode || (rc = rf__samples_plan(&samples, &w)) == 0)) {
     if (params->samples_mode) {
       e.samples = &samples;

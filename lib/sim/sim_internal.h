@@ -94,9 +94,12 @@ typedef struct sim_reach {
 } sim_reach;
 
 /* One item leaving (sign -1) or arriving on (+1) a shelf; or a hand's pressure (product -1,
- * cart -1) pressing (+1) and lifting (-1). */
+ * cart -1) pressing (+1) and lifting (-1). Where the item left from or went to: a facing's
+ * lane, or a loose item (an index into the world's loose items); the other -1 (both for a
+ * hand's pressure). The rendered video shows the shelves change by them. */
 typedef struct sim_move {
   int reach, shelf, product, sign, cart;
+  int facing, lane, loose;
   int64_t t;
   double weight, x, width;
 } sim_move;
@@ -135,6 +138,15 @@ typedef struct sim_world {
 /* world.c: every random stream of a run of `seed` (w->p set first; the store's from layout_seed
  * when that is set). */
 void rf__sim_seed(sim_world *w, uint64_t seed);
+/* world.c: the world of rf_sim_run(p, seed) before its sensors — seeded, its store built, shown
+ * full to `full` (when not NULL, before anyone shops: the samples' starting loads), and its people
+ * shopped. The one path rf_sim_run and the rendered video (render_video.c) share, so both play the
+ * same world. *w is set up first, so rf__sim_world_free is right for it whatever this returns;
+ * w->p and w->alloc point at p and a, which must outlive it. Returns 0, RF_ENOMEM or full's
+ * code. */
+typedef int (*sim_full_fn)(sim_world *w, void *payload);
+int rf__sim_play(sim_world *w, const rf_sim_params *p, uint64_t seed, const rf_allocator *a,
+                 sim_full_fn full, void *payload);
 /* world.c: the store and its full shelves (layout.c when p->layout is 1), then its scales: the
  * plates' gains, the products' true weights and each facing's batch, from their own streams. */
 int rf__sim_build_store(sim_world *w);

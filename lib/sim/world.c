@@ -171,3 +171,15 @@ int rf__sim_build_store(sim_world *w) {
   if (rc == 0) draw_scales(w);
   return rc;
 }
+
+int rf__sim_play(sim_world *w, const rf_sim_params *p, uint64_t seed, const rf_allocator *a,
+                 sim_full_fn full, void *payload) {
+  memset(w, 0, sizeof *w);
+  w->p = p;
+  w->alloc = a;
+  rf__sim_seed(w, seed);
+  int rc = rf__sim_build_store(w);
+  if (rc == 0 && full != NULL) rc = full(w, payload);
+  if (rc == 0) rc = rf__sim_shop(w);
+  return rc;
+}

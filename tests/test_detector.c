@@ -305,6 +305,99 @@ static void too_short_is_no_visit(void **state) {
   assert_int_equal(st.too_short, 1);
 }
 
+/* A hand whose rows alternate with the shelf's own luma (a striped sleeve that matches it): the
+ * mask has holes across the arm, yet it is one visit at the same place and times. */
+static void striped(uint8_t *f, int frame, double *light) {
+  (void)light;
+  if (f == NULL) return;
+  int depth = hand_depth(frame, 60);
+  if (depth <= 0) return;
+  for (int y = ZY1 - depth; y < ZY1 + 4; y++)
+    for (int x = 36; x < 44; x++)
+      if ((y / 2) % 3 != 0 || y >= ZY1 - 4) f[y * W + x] = 200;
+}
+
+static void striped_hand_is_one_visit(void **state) {
+  (void)state;
+  run_opts o = defaults();
+  sink s;
+  run(&o, striped, &s);
+  assert_one_hand(&s, 0.30);
+}
+
+/* A hand at the shelf's left end, touching the zone's side, reaching to its back edge: it grew
+ * in over the front, so it is a hand. */
+static void hand_at_the_end(uint8_t *f, int frame, double *light) {
+  (void)light;
+  int depth = hand_depth(frame, 60);
+  if (f != NULL && depth > 0) fill(f, ZX0, ZY1 - (depth == 30 ? 40 : depth), ZX0 + 8, ZY1 + 4, 200);
+}
+
+static void hand_at_the_end_reaching_the_back(void **state) {
+  (void)state;
+  run_opts o = defaults();
+  sink s;
+  run(&o, hand_at_the_end, &s);
+  assert_one_hand(&s, 0.04);
+}
+
+/* A body's shoulder: in from the zone's right side, a third of the zone deep, then through it
+ * and wider than a hand, walking left. */
+static void shoulder(uint8_t *f, int frame, double *light) {
+  (void)light;
+  if (f == NULL || frame < 60) return;
+  int right = W + 40 - (frame - 60) * 4;
+  int top = frame - 60 < 6 ? ZY1 - 14 : 0;
+  fill(f, right - 50, top, right, H, 40);
+}
+
+static void shoulder_from_the_side_is_no_visit(void **state) {
+  (void)state;
+  run_opts o = defaults();
+  sink s;
+  rf_detector_stats st = run(&o, shoulder, &s);
+  assert_int_equal(s.count, 0);
+  assert_true(st.from_side + st.too_wide >= 1);
+}
+
+/* A head passing along the shelf's front: hand-sized, from the front edge, there 0.3 s, moving
+ * 3 px a frame (0.9 m/s), so no more than 25 cm in all: only its speed says it is no hand. */
+static void head_sweeping(uint8_t *f, int frame, double *light) {
+  (void)light;
+  if (f != NULL && frame >= 60 && frame < 69)
+    fill(f, 20 + (frame - 60) * 3, ZY1 - 12, 30 + (frame - 60) * 3, H, 40);
+}
+
+static void head_sweeping_is_no_visit(void **state) {
+  (void)state;
+  run_opts o = defaults();
+  sink s;
+  rf_detector_stats st = run(&o, head_sweeping, &s);
+  assert_int_equal(s.count, 0);
+  assert_int_equal(st.from_side, 1);
+}
+
+/* Something left on the shelf's rail at frame 60, staying: no visit; it becomes background, and
+ * a hand reaching in beside it 30 s later is one visit. */
+static void left_on_the_rail(uint8_t *f, int frame, double *light) {
+  (void)light;
+  if (f == NULL) return;
+  if (frame >= 60) fill(f, 60, ZY1 - 10, 72, ZY1, 230);
+  hand(f, RF_FRONT_BOTTOM, 26, 34, hand_depth(frame, 1000));
+}
+
+static void a_thing_left_becomes_background(void **state) {
+  (void)state;
+  run_opts o = defaults();
+  o.frames = 1100;
+  sink s;
+  rf_detector_stats st = run(&o, left_on_the_rail, &s);
+  assert_int_equal(st.too_long, 1);
+  assert_int_equal(s.count, 1);
+  assert_int_equal(s.v[0].t0, rf_frame_time(0, 1000, FPS, 1));
+  assert_true(s.v[0].x > 0.19 && s.v[0].x < 0.21);
+}
+
 static void refusals(void **state) {
   (void)state;
   rf_camera_rec cam = camera();
@@ -408,6 +501,11 @@ int main(void) {
       cmocka_unit_test(change_inside_the_shelf_is_no_visit),
       cmocka_unit_test(two_hands_are_two_visits),
       cmocka_unit_test(too_short_is_no_visit),
+      cmocka_unit_test(striped_hand_is_one_visit),
+      cmocka_unit_test(hand_at_the_end_reaching_the_back),
+      cmocka_unit_test(shoulder_from_the_side_is_no_visit),
+      cmocka_unit_test(head_sweeping_is_no_visit),
+      cmocka_unit_test(a_thing_left_becomes_background),
       cmocka_unit_test(refusals),
       cmocka_unit_test(frames_in_order_and_no_allocation),
       cmocka_unit_test(allocation_failures_are_clean),

@@ -117,7 +117,7 @@ typedef struct rf_detector_options {
   int history;              /* background snapshots a zone keeps, 4..64 (24) */
   double snapshot_s;        /* a background snapshot every this many seconds (0.5) */
   double threshold;         /* a pixel is foreground beyond this many noise sds (5) */
-  double min_visit_s;       /* visits shorter than this are dropped (0.2) */
+  double min_visit_s;       /* visits shorter than this are dropped (0.3) */
   double gap_s;             /* a hand unseen this long has left (0.1) */
   double hand_max_m;        /* a hand (or hand with an item) is at most this wide along the
                                shelf (0.3): wider foreground is a body or an occluder */
@@ -140,6 +140,8 @@ typedef struct rf_detector_stats {
   int64_t disturbed;       /* zone-frames mostly foreground (a lighting step, an occluder,
                               the camera moved): visits neither begin nor end in them */
   int64_t basis_refreshes; /* eigenbackground bases made */
+  int64_t too_long;        /* foreground from the front edge that stayed longer than a hand
+                              would (15 s): a thing left on the shelf's edge */
 } rf_detector_stats;
 
 typedef struct rf_detector rf_detector;

@@ -247,6 +247,20 @@ RF_EXTERN int rf_sim_video_layout(const rf_sim_video *video, rf_sim_sink sink, v
  * reach's x), `conf` 1. RF_EINVAL for NULL; a sink's non-zero return stops with that code. */
 RF_EXTERN int rf_sim_video_visits(const rf_sim_video *video, rf_sim_sink sink, void *payload);
 
+/* What else each camera films, for telling a detector's false visits by their cause: bodies
+ * passing (from when they come into sight to when they leave it), light steps (t0 = t1: when
+ * the level jumps) and shakes. Camera by camera, each kind in time order; a non-zero return
+ * stops with that code. */
+typedef enum rf_sim_video_event {
+  RF_SIM_VIDEO_PASSER,
+  RF_SIM_VIDEO_LIGHT_STEP,
+  RF_SIM_VIDEO_SHAKE
+} rf_sim_video_event;
+typedef int (*rf_sim_video_event_fn)(size_t camera, rf_sim_video_event kind, rf_time_us t0,
+                                     rf_time_us t1, void *payload);
+RF_EXTERN int rf_sim_video_events(const rf_sim_video *video, rf_sim_video_event_fn fn,
+                                  void *payload);
+
 /* Receives frame `index` of camera `camera` (taken at t): width x height luma bytes, row after
  * row, valid during the call. A non-zero return stops rf_sim_video_render with that code. */
 typedef int (*rf_sim_frame_fn)(size_t camera, int64_t index, rf_time_us t, const uint8_t *luma,

@@ -32,7 +32,7 @@ void rf_detector_options_init(rf_detector_options *o) {
   o->history = 24;
   o->snapshot_s = 0.5;
   o->threshold = 5;
-  o->min_visit_s = 0.2;
+  o->min_visit_s = 0.3;
   o->gap_s = 0.1;
   o->hand_max_m = 0.3;
   o->step = 2;
@@ -102,7 +102,13 @@ static int zone_setup(rf_detector *d, cam_zone *z, const rf_zone_rec *rec) {
   z->tau = rf__calloc(a, n, sizeof *z->tau);
   z->reach = rf__calloc(a, (size_t)z->lat, sizeof *z->reach);
   z->intervals = rf__calloc(a, (size_t)z->lat / 2 + 1, sizeof *z->intervals);
-  if (!z->x || !z->mask || !z->tau || !z->reach || !z->intervals) return RF_ENOMEM;
+  z->closed = rf__calloc(a, n, 1);
+  z->joined = rf__calloc(a, n, 1);
+  z->scratch = rf__calloc(a, n, 1);
+  z->stack = rf__calloc(a, n, sizeof *z->stack);
+  if (!z->x || !z->mask || !z->tau || !z->reach || !z->intervals || !z->closed || !z->joined ||
+      !z->scratch || !z->stack)
+    return RF_ENOMEM;
   z->disturbed_since = -1;
   z->sigma = 2;
   if (d->opt.background == RF_BACKGROUND_AVERAGE) return rf__cam_average_alloc(d, z);
@@ -126,9 +132,9 @@ static int workspace(rf_detector *d) {
 
 static void zone_free(const rf_allocator *a, cam_zone *z) {
   rf__free(a, (void *)(uintptr_t)z->rec.shelf);
-  void *bufs[] = {z->x,    z->mask, z->tau,   z->reach,     z->intervals,
-                  z->sub,  z->xs,   z->basis, z->basis_sub, z->proj,
-                  z->coef, z->ring, z->mean,  z->rs,        z->outlier};
+  void *bufs[] = {z->x,       z->mask,      z->tau,    z->reach,   z->intervals, z->sub,  z->xs,
+                  z->basis,   z->basis_sub, z->proj,   z->coef,    z->ring,      z->mean, z->rs,
+                  z->outlier, z->closed,    z->joined, z->scratch, z->stack};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) rf__free(a, bufs[i]);
 }
 

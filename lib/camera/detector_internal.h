@@ -32,7 +32,9 @@ typedef struct cam_interval {
   int touches_side;
 } cam_interval;
 
-enum { TRACK_HAND, TRACK_SIDE, TRACK_WIDE }; /* what a track looks like so far */
+/* What a track looks like so far: a hand; something from the side or passing; something wider
+ * than a hand; something that stays (to become background). */
+enum { TRACK_HAND, TRACK_SIDE, TRACK_WIDE, TRACK_STATIC };
 
 /* Something reaching in from the front edge, followed from frame to frame. */
 typedef struct cam_track {
@@ -47,20 +49,27 @@ typedef struct cam_track {
   double deep_l;       /* and where */
   int frames;          /* frames seen */
   int64_t area;        /* sum over frames of the samples' reach: how much it showed */
+  int born_side;       /* it first showed touching a side of the zone */
+  int birth_width;     /* lateral samples it first showed */
+  int alive;           /* frames of the zone since it began (disturbed ones not counted) */
+  int present;         /* of those, frames it was seen or hidden in */
+  int alive_last;      /* `alive` when it was last seen or hidden */
 } cam_track;
 
 typedef struct cam_zone {
   rf_zone_rec rec; /* camera and shelf point into the detector's copies */
   int step;
-  int cols, rows, n;       /* the sampled grid */
-  int lat, depth;          /* its size in front coordinates */
-  int base, dl, dd;        /* grid index of (l, d): base + l dl + d dd */
-  double metres_per_lat;   /* along the shelf per lateral sample */
-  float *x;                /* the batch's frames on the grid: n x batch, frame after frame */
-  uint8_t *mask;           /* foreground, n x batch */
-  float *tau;              /* each sample's allowance for shake, added to the threshold, n */
-  int *reach;              /* this frame's reach at each lateral position, lat */
-  cam_interval *intervals; /* this frame's, at most lat / 2 + 1 */
+  int cols, rows, n;     /* the sampled grid */
+  int lat, depth;        /* its size in front coordinates */
+  int base, dl, dd;      /* grid index of (l, d): base + l dl + d dd */
+  double metres_per_lat; /* along the shelf per lateral sample */
+  float *x;              /* the batch's frames on the grid: n x batch, frame after frame */
+  uint8_t *mask;         /* foreground, n x batch */
+  float *tau;            /* each sample's allowance for shake, added to the threshold, n */
+  int *reach;            /* this frame's reach at each lateral position, lat */
+  uint8_t *closed, *joined, *scratch; /* the mask closed, what of it joins the front: n each */
+  int *stack;                         /* the flood's, n */
+  cam_interval *intervals;            /* this frame's, at most lat / 2 + 1 */
   int interval_count;
   cam_track tracks[CAM_MAX_TRACKS];
   rf_time_us disturbed_since; /* first frame of the current disturbance, or -1 */
@@ -128,8 +137,10 @@ double rf__cam_zone_fg_share(const cam_zone *z, int b);
 int rf__cam_visits_frame(rf_detector *d, cam_zone *z, int b, rf_time_us t);
 /* Ends every track of z (the detector finishes). */
 int rf__cam_visits_flush(rf_detector *d, cam_zone *z);
-/* 1 when z has a track in progress (no background snapshot then). */
-int rf__cam_visits_active(const cam_zone *z);
+/* 1 when z may have a hand or a passing body in it at `now` (no background snapshot then: they
+ * must not become background; what lingers, not a hand — a thing left, light the basis lacks —
+ * must). */
+int rf__cam_visits_active(const cam_zone *z, rf_time_us now);
 
 /* eigen.c: memory; the batch's masks; a snapshot of frame b when due; the basis made again. */
 int rf__cam_eigen_alloc(rf_detector *d, cam_zone *z);

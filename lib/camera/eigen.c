@@ -20,13 +20,14 @@
 #  include <lapacke.h>
 #endif
 
-#define REFRESH_EVERY 4  /* snapshots between bases, once the history has filled a little */
-#define QUIET_SHARE 0.2  /* no snapshot while more of the zone than this is foreground */
-#define SIGNIFICANT 3.0  /* a component is kept when it explains this many times the noise */
-#define REFIT_SHARE 0.01 /* projections refitted without outliers beyond this share */
-#define ROBUST_ROUNDS 4  /* refits at most */
-#define SLOW_WEIGHT 4.0  /* how hard the slow terms are held to their reference */
-#define SLOW_RATE 0.05f  /* how fast the reference follows the fits, per frame */
+#define REFRESH_EVERY 4    /* snapshots between bases, once the history has filled a little */
+#define QUIET_SHARE 0.2    /* no snapshot while more of the zone than this is foreground */
+#define SIGNIFICANT 3.0    /* a component is kept when it explains this many times the noise */
+#define REFIT_SHARE 0.01   /* projections refitted without outliers beyond this share */
+#define ROBUST_ROUNDS 4    /* refits at most */
+#define SLOW_WEIGHT 4.0    /* how hard the slow terms are held to their reference */
+#define SLOW_RATE 0.05f    /* how fast the reference follows the fits, per frame */
+#define CLEAN_SHARE_INV 10 /* ... from frames with at most a tenth of outliers */
 
 int rf__cam_eigen_alloc(rf_detector *d, cam_zone *z) {
   const rf_allocator *a = &d->alloc;
@@ -308,7 +309,7 @@ static void add_snapshot(rf_detector *d, cam_zone *z, int b, rf_time_us t) {
 
 void rf__cam_eigen_snapshot(rf_detector *d, cam_zone *z, int b, rf_time_us t) {
   if (t - z->last_snapshot < (int64_t)(d->opt.snapshot_s * 1e6)) return;
-  if (rf__cam_visits_active(z) || rf__cam_zone_fg_share(z, b) > QUIET_SHARE) return;
+  if (rf__cam_visits_active(z, t) || rf__cam_zone_fg_share(z, b) > QUIET_SHARE) return;
   add_snapshot(d, z, b, t);
 }
 
@@ -388,6 +389,9 @@ static void robust_fit(cam_zone *z, int b, float base) {
   }
   memcpy(z->last_coef, c, sizeof *c * k);
   z->have_last_coef = 1;
+  /* The reference learns from clean frames only: one fitted around a body covering much of
+   * the zone would drag the slow terms after it, and leave its after-image. */
+  if (count * CLEAN_SHARE_INV > z->nsub) return;
   for (size_t j = 0; j < k; j++) z->ref_coef[j] += SLOW_RATE * (c[j] - z->ref_coef[j]);
 }
 

@@ -2,12 +2,14 @@
  * position, and the runs of positions where it does — what might be a hand. A hand comes in
  * over the front edge, so only foreground joined to that edge counts; a changed product in the
  * middle of the shelf does not. */
+#include <string.h>
+
 #include "detector_internal.h"
 
-/* The first foreground sample must be within this many samples of the front edge, and a reach
- * goes on over holes of at most this many (a hand's pixels close to the shelf's own luma). */
+/* Foreground reaching in must start within this many samples of the front edge. */
 #define FRONT_SLACK 2
-#define HOLE_MAX 2
+/* No hand, even a child's finger tips, is narrower than this along the shelf (m). */
+#define HAND_MIN_M 0.03
 
 void rf__cam_zone_geometry(cam_zone *z, int step) {
   const rf_zone_rec *r = &z->rec;
@@ -54,22 +56,71 @@ double rf__cam_zone_fg_share(const cam_zone *z, int b) {
   return (double)count / z->n;
 }
 
-/* How deep foreground joined to the front edge reaches at lateral position l: 0 for none. */
-static int reach_at(const cam_zone *z, const uint8_t *m, int l) {
-  int idx = z->base + l * z->dl, last = -1, hole = 0;
-  for (int d = 0; d < z->depth; d++, idx += z->dd) {
-    if (m[idx]) {
-      last = d;
-      hole = 0;
-    } else if (last < 0 ? d >= FRONT_SLACK : ++hole > HOLE_MAX) {
-      break;
-    }
+/* The mask closed over small holes: a sample is kept when it or a neighbour (the 3 x 3 around
+ * it) is foreground, so a hand whose stripes match the shelf's stays one piece. */
+static void dilate(const cam_zone *z, const uint8_t *m, uint8_t *tmp, uint8_t *out) {
+  const int rows = z->rows, cols = z->cols;
+  for (int i = 0; i < rows; i++) {
+    const uint8_t *r = m + (size_t)i * cols;
+    uint8_t *t = tmp + (size_t)i * cols;
+    for (int j = 0; j < cols; j++)
+      t[j] = r[j] | (j > 0 ? r[j - 1] : 0) | (j + 1 < cols ? r[j + 1] : 0);
   }
-  return last + 1;
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) {
+      size_t p = (size_t)i * cols + j;
+      out[p] = tmp[p] | (i > 0 ? tmp[p - cols] : 0) | (i + 1 < rows ? tmp[p + cols] : 0);
+    }
 }
 
-/* Closes the run [l0, l1] into an interval. */
+/* Marks in z->joined every sample of the closed mask joined (4-connected) to the front edge:
+ * seeds within FRONT_SLACK samples of it. Returns 0 when there are none. */
+static int flood_from_front(cam_zone *z, const uint8_t *closed) {
+  uint8_t *joined = z->joined;
+  int *stack = z->stack, top = 0;
+  memset(joined, 0, (size_t)z->n);
+  for (int l = 0; l < z->lat; l++)
+    for (int d = 0; d < FRONT_SLACK && d < z->depth; d++) {
+      int p = z->base + l * z->dl + d * z->dd;
+      if (closed[p] && !joined[p]) joined[p] = 1, stack[top++] = p;
+    }
+  if (top == 0) return 0;
+  while (top > 0) {
+    int p = stack[--top], i = p / z->cols, j = p % z->cols;
+    int next[4] = {i > 0 ? p - z->cols : -1, i + 1 < z->rows ? p + z->cols : -1, j > 0 ? p - 1 : -1,
+                   j + 1 < z->cols ? p + 1 : -1};
+    for (int k = 0; k < 4; k++)
+      if (next[k] >= 0 && closed[next[k]] && !joined[next[k]])
+        joined[next[k]] = 1, stack[top++] = next[k];
+  }
+  return 1;
+}
+
+/* How deep foreground joined to the front edge reaches at each lateral position (0: none): the
+ * deepest foreground sample of the closed mask's part joined to the edge. */
+static void reaches(cam_zone *z, const uint8_t *m) {
+  memset(z->reach, 0, sizeof *z->reach * (size_t)z->lat);
+  int near_front = 0;
+  for (int l = 0; l < z->lat && !near_front; l++)
+    for (int d = 0; d < FRONT_SLACK && d < z->depth; d++)
+      near_front |= m[z->base + l * z->dl + d * z->dd];
+  if (!near_front) return; /* the common case: nothing at the edge, nothing to follow */
+  dilate(z, m, z->scratch, z->closed);
+  if (!flood_from_front(z, z->closed)) return;
+  for (int l = 0; l < z->lat; l++)
+    for (int d = z->depth - 1; d >= 0; d--) {
+      int p = z->base + l * z->dl + d * z->dd;
+      if (m[p] && z->joined[p]) {
+        z->reach[l] = d + 1;
+        break;
+      }
+    }
+}
+
+/* Closes the run [l0, l1] into an interval — unless it is narrower than any hand: a speck of
+ * noise or an edge that shivered. */
 static void close_run(cam_zone *z, int l0, int l1, double hand_max_m) {
+  if ((l1 - l0 + 1) * z->metres_per_lat < HAND_MIN_M) return;
   cam_interval *iv = &z->intervals[z->interval_count++];
   iv->l0 = l0;
   iv->l1 = l1;
@@ -92,7 +143,7 @@ void rf__cam_zone_intervals(cam_zone *z, int b, double hand_max_m) {
   const uint8_t *m = z->mask + (size_t)b * (size_t)z->n;
   /* A reach shorter than this is noise at the edge, not a hand coming in. */
   int min_reach = z->depth / 12 > 3 ? z->depth / 12 : 3;
-  for (int l = 0; l < z->lat; l++) z->reach[l] = reach_at(z, m, l);
+  reaches(z, m);
   z->interval_count = 0;
   int start = -1, end = -1;
   for (int l = 0; l < z->lat; l++) {

@@ -196,3 +196,19 @@ int rf_sim_video_visits(const rf_sim_video *v, rf_sim_sink sink, void *payload) 
   }
   return 0;
 }
+
+int rf_sim_video_events(const rf_sim_video *v, rf_sim_video_event_fn fn, void *payload) {
+  if (v == NULL || fn == NULL) return RF_EINVAL;
+  for (size_t i = 0; i < v->camera_count; ++i) {
+    const vid_camera *c = &v->cameras[i];
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < c->passer_count; ++k)
+      rc = fn(i, RF_SIM_VIDEO_PASSER, c->passers[k].t0, c->passers[k].t1, payload);
+    for (size_t k = 0; rc == 0 && k < c->step_count; ++k)
+      rc = fn(i, RF_SIM_VIDEO_LIGHT_STEP, c->steps[k].t, c->steps[k].t, payload);
+    for (size_t k = 0; rc == 0 && k < c->shake_count; ++k)
+      rc = fn(i, RF_SIM_VIDEO_SHAKE, c->shakes[k].t0, c->shakes[k].t1, payload);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}

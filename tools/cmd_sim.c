@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "retailfuse/retailfuse.h"
+#include "sim_hands.h"
 
 typedef struct counted_writer {
   rf_scenario_writer *writer;
@@ -224,7 +225,7 @@ static int make_dir(const char *dir) {
 
 /* DIR/scenario and DIR/truth, in `format`; 0, or 1 after saying why on stderr. */
 static int simulate(const rf_sim_params *params, uint64_t seed, const char *preset, const char *out,
-                    rf_scenario_format format) {
+                    rf_scenario_format format, sim_hands *hands) {
   char scenario_path[4096], truth_path[4096];
   const char *ext = format == RF_FORMAT_PB ? "pb" : "jsonl";
   snprintf(scenario_path, sizeof scenario_path, "%s/scenario.%s", out, ext);
@@ -241,8 +242,14 @@ static int simulate(const rf_sim_params *params, uint64_t seed, const char *pres
     return 1;
   }
   rf_sim_faults faults;
-  rc =
-      rf_sim_run_faults(params, seed, write_record, &scenario, write_record, &truth, NULL, &faults);
+  /* With --hands, the scenario's hand records are those files', in time. */
+  rf_sim_sink scenario_sink = write_record;
+  void *scenario_payload = &scenario;
+  if (hands != NULL)
+    scenario_sink = sim_hands_sink(hands, write_record, &scenario, &scenario_payload);
+  rc = rf_sim_run_faults(params, seed, scenario_sink, scenario_payload, write_record, &truth, NULL,
+                         &faults);
+  if (rc == 0 && hands != NULL) rc = sim_hands_finish(hands);
   int close_scenario = rf_scenario_writer_close(scenario.writer);
   int close_truth = rf_scenario_writer_close(truth.writer);
   if (rc == 0) rc = close_scenario ? close_scenario : close_truth;
@@ -259,6 +266,8 @@ static int simulate(const rf_sim_params *params, uint64_t seed, const char *pres
 
 int cmd_sim(int argc, char **argv) {
   const char *preset = "busy", *out = NULL, *weights = "deltas", *render = NULL;
+  char *hand_files[64];
+  size_t hand_file_count = 0;
   uint64_t seed = 1;
   int list = 0, video_args = 0;
   rf_sim_video_options video;
@@ -316,6 +325,11 @@ int cmd_sim(int argc, char **argv) {
       else return usage_error("sim: --format takes jsonl or pb, not '%s'", argv[i]);
     } else if (strcmp(a, "--list-knobs") == 0) {
       list = 1;
+    } else if (strcmp(a, "--hands") == 0) {
+      if (++i >= argc) return usage_error("sim: --hands needs a file of hand records");
+      if (hand_file_count == sizeof hand_files / sizeof hand_files[0])
+        return usage_error("sim: at most 64 --hands files");
+      hand_files[hand_file_count++] = argv[i];
     } else if (strcmp(a, "--render") == 0) {
       if (++i >= argc) return usage_error("sim: --render needs a directory");
       render = argv[i];
@@ -349,10 +363,18 @@ int cmd_sim(int argc, char **argv) {
     fprintf(stderr, "retailfuse: sim: cannot render: %s\n", video_error(made));
     return 1;
   }
+  sim_hands *hands = NULL;
+  if (hand_file_count > 0 && sim_hands_load(&hands, hand_files, hand_file_count) != 0) {
+    rf_sim_video_free(v);
+    return 1;
+  }
   int status = make_dir(out) || (render != NULL && make_dir(render))
                    ? 1
-                   : simulate(&params, seed, preset, out, format);
+                   : simulate(&params, seed, preset, out, format, hands);
+  if (status == 0 && hands != NULL)
+    printf("%s: the simulator's hands replaced by %zu from --hands\n", out, sim_hands_count(hands));
   if (status == 0 && v != NULL) status = sim_render(v, &video, render);
+  sim_hands_free(hands);
   rf_sim_video_free(v);
   return status;
 }

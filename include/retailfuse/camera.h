@@ -121,7 +121,9 @@ typedef struct rf_detector_options {
   double gap_s;             /* a hand unseen this long has left (0.1) */
   double hand_max_m;        /* a hand (or hand with an item) is at most this wide along the
                                shelf (0.3): wider foreground is a body or an occluder */
-  int step;                 /* zones are read every `step` pixels both ways, 1..8 (2) */
+  int step;                 /* zones are read every `step` pixels both ways, 1..8; 0 (default):
+                               every other pixel for zones at least 40 pixels deep, else every
+                               pixel */
 } rf_detector_options;
 
 #define RF_DETECTOR_OPTIONS_VERSION 1

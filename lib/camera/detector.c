@@ -8,6 +8,9 @@
 
 #include "detector_internal.h"
 
+/* Zones at least this many pixels deep are read every other pixel (step 0). */
+#define AUTO_STEP_DEPTH 40
+
 static const char *const background_names[RF_BACKGROUND_COUNT] = {"eigen", "eigen-plain",
                                                                   "average"};
 
@@ -35,7 +38,7 @@ void rf_detector_options_init(rf_detector_options *o) {
   o->min_visit_s = 0.3;
   o->gap_s = 0.1;
   o->hand_max_m = 0.3;
-  o->step = 2;
+  o->step = 0;
 }
 
 static int fail(char *err, size_t cap, int rc, const char *fmt, ...) {
@@ -63,7 +66,7 @@ static int check_options(const rf_detector_options *o, char *err, size_t cap) {
   RANGE(o->min_visit_s >= 0 && o->min_visit_s <= 3600, "min_visit_s");
   RANGE(o->gap_s >= 0 && o->gap_s <= 60, "gap_s");
   RANGE(o->hand_max_m > 0 && o->hand_max_m <= 100, "hand_max_m");
-  RANGE(o->step >= 1 && o->step <= 8, "step (1..8)");
+  RANGE(o->step >= 0 && o->step <= 8, "step (0..8)");
 #undef RANGE
   return 0;
 }
@@ -88,6 +91,15 @@ static int check_zone(const rf_camera_rec *cam, const rf_zone_rec *z, size_t i, 
   return 0;
 }
 
+/* How finely to read a zone when the options leave it to the detector: every other pixel when
+ * the zone is deep enough that a hand still spans a dozen samples or more (a 640 x 480 view of
+ * a gondola), every pixel when it is not. */
+static int auto_step(const rf_zone_rec *z) {
+  int vertical = z->front == RF_FRONT_TOP || z->front == RF_FRONT_BOTTOM;
+  int depth = vertical ? z->y1 - z->y0 : z->x1 - z->x0;
+  return depth >= AUTO_STEP_DEPTH ? 2 : 1;
+}
+
 /* A zone's own memory: its copy of the record, the grid's buffers and its model's. */
 static int zone_setup(rf_detector *d, cam_zone *z, const rf_zone_rec *rec) {
   const rf_allocator *a = &d->alloc;
@@ -95,7 +107,7 @@ static int zone_setup(rf_detector *d, cam_zone *z, const rf_zone_rec *rec) {
   z->rec.camera = d->camera_id;
   z->rec.shelf = rf__strdup(a, rec->shelf);
   if (z->rec.shelf == NULL) return RF_ENOMEM;
-  rf__cam_zone_geometry(z, d->opt.step);
+  rf__cam_zone_geometry(z, d->opt.step > 0 ? d->opt.step : auto_step(rec));
   size_t n = (size_t)z->n, batch = (size_t)d->opt.batch;
   z->x = rf__calloc(a, n * batch, sizeof *z->x);
   z->mask = rf__calloc(a, n * batch, 1);

@@ -38,6 +38,8 @@
 #define PRESENT_TENTHS 6
 /* A track in at a side that widens by more than this (m) is a body coming into view. */
 #define WIDEN_MAX_M 0.12
+/* A track that begins this close (m) to something passing is a piece of it. */
+#define NEAR_PASSER_M 0.3
 
 static int overlaps(const cam_interval *iv, const cam_track *t) {
   return iv->l0 <= t->l1 + MATCH_SLACK && iv->l1 >= t->l0 - MATCH_SLACK;
@@ -179,17 +181,25 @@ static void track_touch(cam_track *t, rf_time_us now) {
 static void seen(cam_zone *z, const cam_interval *iv, const int *hit, int n, rf_time_us now,
                  double hand_max_m) {
   cam_track *oldest = NULL;
-  int established = 0;
+  int established = 0, others = 0;
   for (int i = 0; i < n; i++) {
     cam_track *t = &z->tracks[hit[i]];
     if (t->kind != TRACK_HAND) {
       track_see(z, t, iv, now, hand_max_m);
+      others++;
       continue;
     }
     established += now - t->first_t >= APART_MIN_US;
     if (oldest == NULL || t->first_t < oldest->first_t) oldest = t;
   }
   if (oldest == NULL) return;
+  /* One piece with something passing: the hands are there still, but the piece's shape is
+   * the passer's — it must not drag them along with it. */
+  if (others > 0) {
+    for (int i = 0; i < n; i++)
+      if (z->tracks[hit[i]].kind == TRACK_HAND) track_touch(&z->tracks[hit[i]], now);
+    return;
+  }
   for (int i = 0; i < n; i++) {
     cam_track *t = &z->tracks[hit[i]];
     if (t == oldest || !t->used || t->kind != TRACK_HAND) continue;
@@ -198,6 +208,19 @@ static void seen(cam_zone *z, const cam_interval *iv, const int *hit, int n, rf_
   }
   if (established >= 2) track_touch(oldest, now);
   else track_see(z, oldest, iv, now, hand_max_m);
+}
+
+/* Whether something passing (a track from the side, or wider than a hand) is within
+ * NEAR_PASSER_M of interval iv: a body's mask breaks into pieces where its clothes match the
+ * shelf, and a piece that shows up beside it is the body's, not a hand. */
+static int near_passer(const cam_zone *z, const cam_interval *iv) {
+  int slack = (int)ceil(NEAR_PASSER_M / z->metres_per_lat);
+  for (int k = 0; k < CAM_MAX_TRACKS; k++) {
+    const cam_track *t = &z->tracks[k];
+    if (!t->used || (t->kind != TRACK_SIDE && t->kind != TRACK_WIDE)) continue;
+    if (iv->l0 <= t->l1 + slack && iv->l1 >= t->l0 - slack) return 1;
+  }
+  return 0;
 }
 
 /* Matches this frame's intervals to the tracks: what no track touches starts one; the rest move
@@ -215,6 +238,7 @@ static void match(rf_detector *d, cam_zone *z, rf_time_us now) {
       for (int k = 0; k < CAM_MAX_TRACKS; k++) {
         if (z->tracks[k].used) continue;
         track_begin(z, &z->tracks[k], iv, now);
+        if (near_passer(z, iv)) z->tracks[k].kind = TRACK_SIDE;
         break;
       }
   }
@@ -231,6 +255,9 @@ int rf__cam_visits_frame(rf_detector *d, cam_zone *z, int b, rf_time_us now) {
     for (int k = 0; k < CAM_MAX_TRACKS; k++) {
       cam_track *t = &z->tracks[k];
       if (!t->used) continue;
+      /* A hand well in is held through it; a track just begun was the disturbance coming. */
+      if (t->kind == TRACK_HAND && (now - t->first_t < HOLD_MIN_US || t->born_side))
+        t->kind = TRACK_SIDE;
       if (!lasting) {
         t->held_t = now;
         continue;

@@ -56,7 +56,13 @@ static int push_visit(visits *vs, const rf_hand_rec *h) {
 }
 
 static int on_visit(const rf_record *r, void *payload) {
-  return r->type == RF_RECORD_HAND ? push_visit(payload, &r->u.hand) : 0;
+  if (r->type != RF_RECORD_HAND) return 0;
+  visits *vs = payload;
+  int rc = push_visit(vs, &r->u.hand);
+  /* The renderer's cameras are "cam-G<n>", gondola n: camera n - 1. */
+  if (rc == 0 && r->source != NULL && strncmp(r->source, "cam-G", 5) == 0)
+    vs->v[vs->count - 1].camera = atoi(r->source + 5) - 1;
+  return rc;
 }
 
 /* ---- rendering and detecting, a camera per job ----------------------------------------------- */
@@ -203,6 +209,30 @@ static int cause_of(const visit *v, const events *es) {
   return best;
 }
 
+enum { MISS_MERGED, MISS_PASSER, MISS_OTHER, MISSES };
+static const char *const miss_names[MISSES] = {
+    "beside another hand on its shelf (one visit found for two)",
+    "behind a body passing for most of it", "neither"};
+
+/* Why a true visit was missed: another true visit on its shelf overlapping it was found (two
+ * hands seen as one); a body passed in front of its camera for at least half of it; else
+ * neither. */
+static int miss_of(const visit *v, const visits *truth, const events *es) {
+  for (size_t i = 0; i < truth->count; i++) {
+    const visit *w = &truth->v[i];
+    if (w != v && w->matched && strcmp(w->shelf, v->shelf) == 0 && w->t0 < v->t1 && v->t0 < w->t1)
+      return MISS_MERGED;
+  }
+  int64_t covered = 0;
+  for (size_t i = 0; i < es->count; i++) {
+    const event *e = &es->e[i];
+    if (e->camera != (size_t)v->camera || e->kind != RF_SIM_VIDEO_PASSER) continue;
+    int64_t lo = e->t0 > v->t0 ? e->t0 : v->t0, hi = e->t1 < v->t1 ? e->t1 : v->t1;
+    if (hi > lo) covered += hi - lo;
+  }
+  return 2 * covered >= v->t1 - v->t0 ? MISS_PASSER : MISS_OTHER;
+}
+
 /* ---- matching ------------------------------------------------------------------------------ */
 
 typedef struct pair {
@@ -255,6 +285,7 @@ typedef struct totals {
   double f1_sim, f1_sim_anonymous, f1_detected;
   int seeds;
   long false_by_cause[CAUSES];
+  long missed_by_cause[MISSES];
 } totals;
 
 /* Matches found to truth one to one, best overlap first (pairs on one shelf, IoU >= 0.5). */
@@ -470,6 +501,8 @@ static int one_seed(const config *c, uint64_t seed, totals *t) {
     match(&found, &truth, t);
     for (size_t i = 0; i < found.count; i++)
       if (!found.v[i].matched) t->false_by_cause[cause_of(&found.v[i], &filmed)]++;
+    for (size_t i = 0; i < truth.count; i++)
+      if (!truth.v[i].matched) t->missed_by_cause[miss_of(&truth.v[i], &truth, &filmed)]++;
     if (getenv("BENCH_CAMERA_DUMP")) dump(&found, &truth);
     qsort(all, total_found, sizeof *all, by_end);
     double f_sim = receipt_f1(&p, seed, HANDS_SIM, NULL, 0);
@@ -507,6 +540,10 @@ static void report(totals *t, const config *c) {
   printf("false visits by what the camera filmed then:");
   for (int k = 0; k < CAUSES; k++)
     printf("%s %s %ld", k ? "," : "", cause_names[k], t->false_by_cause[k]);
+  printf("\n");
+  printf("missed visits:");
+  for (int k = 0; k < MISSES; k++)
+    printf("%s %s %ld", k ? "," : "", miss_names[k], t->missed_by_cause[k]);
   printf("\n");
   printf("x error: median %.2f cm, p95 %.2f cm\n", quantile(&t->x_cm, 0.5),
          quantile(&t->x_cm, 0.95));

@@ -82,7 +82,7 @@ static int track_end(rf_detector *d, cam_zone *z, cam_track *t) {
   /* How sure: a visit that lasts and goes well in looks like a hand; a brief shallow one less. */
   double depth_share = (double)t->reach / z->depth;
   double lasting = fmin(1.0, seconds / 0.6), deep = fmin(1.0, depth_share / 0.4);
-  double seen = fmin(1.0, t->frames / fmax(1.0, seconds * 30.0));
+  double seen = (double)t->present / t->alive_last; /* of its frames, at any frame rate */
   rf_record r;
   memset(&r, 0, sizeof r);
   r.type = RF_RECORD_HAND;

@@ -608,6 +608,67 @@ static void frames_are_the_scene_between_visits(void **state) {
 
 /* A body walking past covers the lowest zones from the image's bottom up; passers change no
  * visit. */
+/* rf_sim_video_events: each camera's passers, light steps and shakes as its plan has them, camera
+ * by camera, each kind in time order; none when their rates are 0; a callback's code stops it. */
+typedef struct event_log {
+  size_t count[3], last_camera;
+  int64_t last_t0[3];
+  const rf_sim_video *v;
+  int stop_after;
+} event_log;
+
+static int on_event(size_t camera, rf_sim_video_event kind, rf_time_us t0, rf_time_us t1,
+                    void *payload) {
+  event_log *log = payload;
+  assert_true(camera < rf_sim_video_camera_count(log->v));
+  assert_true(camera >= log->last_camera);
+  if (camera != log->last_camera) memset(log->last_t0, 0, sizeof log->last_t0);
+  log->last_camera = camera;
+  assert_true((int)kind >= 0 && (int)kind < 3);
+  assert_true(t0 >= log->last_t0[kind]);
+  log->last_t0[kind] = t0;
+  if (kind == RF_SIM_VIDEO_LIGHT_STEP) assert_int_equal(t0, t1);
+  else assert_true(t1 > t0);
+  log->count[kind]++;
+  return log->stop_after > 0 && --log->stop_after == 0 ? 7 : 0;
+}
+
+static void events_are_the_plan(void **state) {
+  (void)state;
+  rf_sim_video_options o = quiet();
+  o.passers_per_min = 6;
+  o.steps_per_hour = 120;
+  o.shakes_per_hour = 120;
+  rf_sim_video *v = video("easy", 4, &o);
+  event_log log;
+  memset(&log, 0, sizeof log);
+  log.v = v;
+  assert_int_equal(rf_sim_video_events(v, on_event, &log), 0);
+  size_t passers = 0, steps = 0, shakes = 0;
+  for (size_t i = 0; i < v->camera_count; i++) {
+    passers += v->cameras[i].passer_count;
+    steps += v->cameras[i].step_count;
+    shakes += v->cameras[i].shake_count;
+  }
+  assert_true(passers > 0 && steps > 0 && shakes > 0);
+  assert_int_equal(log.count[RF_SIM_VIDEO_PASSER], passers);
+  assert_int_equal(log.count[RF_SIM_VIDEO_LIGHT_STEP], steps);
+  assert_int_equal(log.count[RF_SIM_VIDEO_SHAKE], shakes);
+  memset(&log, 0, sizeof log);
+  log.v = v;
+  log.stop_after = 2;
+  assert_int_equal(rf_sim_video_events(v, on_event, &log), 7);
+  assert_int_equal(rf_sim_video_events(v, NULL, NULL), RF_EINVAL);
+  rf_sim_video_free(v);
+  o = quiet();
+  v = video("easy", 4, &o);
+  memset(&log, 0, sizeof log);
+  log.v = v;
+  assert_int_equal(rf_sim_video_events(v, on_event, &log), 0);
+  assert_int_equal(log.count[0] + log.count[1] + log.count[2], 0);
+  rf_sim_video_free(v);
+}
+
 static void bodies_cover_lower_zones(void **state) {
   (void)state;
   rf_sim_video_options o = quiet();
@@ -973,6 +1034,7 @@ int main(void) {
       cmocka_unit_test(arms_enter_and_leave),
       cmocka_unit_test(frames_are_the_scene_between_visits),
       cmocka_unit_test(bodies_cover_lower_zones),
+      cmocka_unit_test(events_are_the_plan),
       cmocka_unit_test(light_steps_scale_luma),
       cmocka_unit_test(noise_is_as_configured),
       cmocka_unit_test(shakes_shift_the_image),

@@ -110,10 +110,11 @@ typedef struct run_opts {
   int batch;
   rf_zone_front front;
   int frames;
+  rf_time_us t0; /* frame i at t0 + i frames */
 } run_opts;
 
 static run_opts defaults(void) {
-  run_opts o = {RF_BACKGROUND_EIGEN, 8, RF_FRONT_BOTTOM, 150};
+  run_opts o = {RF_BACKGROUND_EIGEN, 8, RF_FRONT_BOTTOM, 150, 0};
   return o;
 }
 
@@ -135,7 +136,7 @@ static rf_detector_stats run(const run_opts *o, scene_fn scene, sink *out) {
     scene(NULL, i, &light);
     background(f, i, light);
     scene(f, i, &light);
-    assert_int_equal(rf_detector_frame(d, f, W, rf_frame_time(0, i, FPS, 1)), 0);
+    assert_int_equal(rf_detector_frame(d, f, W, rf_frame_time(o->t0, i, FPS, 1)), 0);
   }
   assert_int_equal(rf_detector_finish(d), 0);
   rf_detector_stats st;
@@ -398,6 +399,127 @@ static void a_thing_left_becomes_background(void **state) {
   assert_true(s.v[0].x > 0.19 && s.v[0].x < 0.21);
 }
 
+/* A hand, the whole zone covered for 5 s, another hand: the cover is a disturbance longer than
+ * 2 s, so the first visit ends with it — also with negative times (the start of a disturbance was
+ * kept as a time with -1 for none: before any frame at t < 0 it never lasted, and the two hands
+ * became one visit 8 s long). */
+static void cover_then_hand(uint8_t *f, int frame, double *light) {
+  (void)light;
+  if (f == NULL) return;
+  hand(f, RF_FRONT_BOTTOM, 36, 44, hand_depth(frame, 60));
+  if (frame >= 100 && frame < 250) fill(f, 0, 0, W, H, 30);
+  hand(f, RF_FRONT_BOTTOM, 36, 44, hand_depth(frame, 300));
+}
+
+static void long_disturbance_at_negative_times(void **state) {
+  (void)state;
+  sink at_zero, below;
+  run_opts o = defaults();
+  o.background = RF_BACKGROUND_AVERAGE;
+  o.frames = 400;
+  run(&o, cover_then_hand, &at_zero);
+  o.t0 = -100000000;
+  run(&o, cover_then_hand, &below);
+  assert_true(at_zero.count >= 1);
+  assert_int_equal(at_zero.v[0].t0, rf_frame_time(0, 60, FPS, 1));
+  assert_int_equal(at_zero.v[0].t1, rf_frame_time(0, 88, FPS, 1));
+  assert_int_equal(below.count, at_zero.count);
+  for (int i = 0; i < below.count; i++) {
+    assert_int_equal(below.v[i].t0 - o.t0, at_zero.v[i].t0);
+    assert_int_equal(below.v[i].t1 - o.t0, at_zero.v[i].t1);
+  }
+}
+
+/* A hand, then something wider parked over it for a minute: the hand is held no longer than 2 s
+ * unseen, so its visit goes out then (ending when it was last seen), not after the cover left. */
+static int64_t last_output_frame;
+static int frame_now;
+static int note_output(const rf_record *r, void *payload) {
+  last_output_frame = frame_now;
+  return collect(r, payload);
+}
+
+static void hidden_hand_is_not_held_for_ever(void **state) {
+  (void)state;
+  rf_camera_rec cam = camera();
+  rf_zone_rec z = zone(RF_FRONT_BOTTOM);
+  rf_detector *d = NULL;
+  assert_int_equal(rf_detector_new(&d, &cam, &z, 1, NULL, NULL, NULL, 0), 0);
+  sink s = {0};
+  rf_detector_set_output(d, note_output, &s);
+  static uint8_t f[W * H];
+  last_output_frame = -1;
+  for (frame_now = 0; frame_now < 2000; frame_now++) {
+    background(f, frame_now, 1);
+    int depth = frame_now >= 60 && frame_now < 1900 ? 30 : hand_depth(frame_now, 60);
+    hand(f, RF_FRONT_BOTTOM, 36, 44, depth);
+    if (frame_now >= 80 && frame_now < 1880) fill(f, 25, ZY0 + 10, 75, H, 30);
+    assert_int_equal(rf_detector_frame(d, f, W, rf_frame_time(0, frame_now, FPS, 1)), 0);
+    if (s.count > 0) break;
+  }
+  rf_detector_free(d);
+  assert_int_equal(s.count, 1);
+  assert_int_equal(s.v[0].t0, rf_frame_time(0, 60, FPS, 1));
+  assert_true(s.v[0].t1 <= rf_frame_time(0, 80, FPS, 1));
+  assert_true(last_output_frame < 80 + 3 * FPS); /* out within 3 s of its last sighting */
+}
+
+/* An output that refuses a record stops the detector: that call returns its code, so does every
+ * later one, finish included. */
+static int refuse(const rf_record *r, void *payload) {
+  (void)r;
+  (void)payload;
+  return -42;
+}
+
+static void output_error_is_sticky(void **state) {
+  (void)state;
+  rf_camera_rec cam = camera();
+  rf_zone_rec z = zone(RF_FRONT_BOTTOM);
+  rf_detector *d = NULL;
+  assert_int_equal(rf_detector_new(&d, &cam, &z, 1, NULL, NULL, NULL, 0), 0);
+  rf_detector_set_output(d, refuse, NULL);
+  static uint8_t f[W * H];
+  int rc = 0, i = 0;
+  scene_front = RF_FRONT_BOTTOM;
+  for (; i < 150 && rc == 0; i++) {
+    background(f, i, 1);
+    one_hand(f, i, NULL);
+    rc = rf_detector_frame(d, f, W, rf_frame_time(0, i, FPS, 1));
+  }
+  assert_int_equal(rc, -42);
+  assert_int_equal(rf_detector_frame(d, f, W, rf_frame_time(0, i, FPS, 1)), -42);
+  assert_int_equal(rf_detector_finish(d), -42);
+  assert_int_equal(rf_detector_finish(d), -42);
+  rf_detector_free(d);
+}
+
+/* Zones too shallow to see a hand grow in, or too large to index, are refused. */
+static void zone_sizes_refused(void **state) {
+  (void)state;
+  rf_camera_rec cam = camera();
+  rf_zone_rec z = zone(RF_FRONT_BOTTOM);
+  rf_detector *d = NULL;
+  char err[200];
+  z.y1 = z.y0 + 5;
+  assert_int_equal(rf_detector_new(&d, &cam, &z, 1, NULL, NULL, err, sizeof err), RF_EINVAL);
+  assert_string_equal(err, "zone 0 (shelf G1S1): 5 samples deep from its front, at least 6 needed");
+  rf_detector_options o;
+  rf_detector_options_init(&o);
+  o.step = 8;
+  z = zone(RF_FRONT_BOTTOM); /* 40 pixels deep: 5 samples at step 8 */
+  assert_int_equal(rf_detector_new(&d, &cam, &z, 1, &o, NULL, err, sizeof err), RF_EINVAL);
+  z.front = RF_FRONT_LEFT; /* 80 wide: 10 samples deep from the left */
+  assert_int_equal(rf_detector_new(&d, &cam, &z, 1, &o, NULL, err, sizeof err), 0);
+  rf_detector_free(d);
+  rf_camera_rec huge = {"cam-1", 65535, 65535, FPS, 0};
+  rf_zone_rec all = {"cam-1", "G1S1", 0, 0, 65535, 65535, RF_FRONT_BOTTOM, 0.0, 1.0};
+  o.step = 1;
+  assert_int_equal(rf_detector_new(&d, &huge, &all, 1, &o, NULL, err, sizeof err), RF_EINVAL);
+  assert_string_equal(err, "zone 0 (shelf G1S1): 4294836225 samples, at most 16777216");
+  assert_null(d);
+}
+
 static void refusals(void **state) {
   (void)state;
   rf_camera_rec cam = camera();
@@ -506,6 +628,10 @@ int main(void) {
       cmocka_unit_test(shoulder_from_the_side_is_no_visit),
       cmocka_unit_test(head_sweeping_is_no_visit),
       cmocka_unit_test(a_thing_left_becomes_background),
+      cmocka_unit_test(long_disturbance_at_negative_times),
+      cmocka_unit_test(hidden_hand_is_not_held_for_ever),
+      cmocka_unit_test(output_error_is_sticky),
+      cmocka_unit_test(zone_sizes_refused),
       cmocka_unit_test(refusals),
       cmocka_unit_test(frames_in_order_and_no_allocation),
       cmocka_unit_test(allocation_failures_are_clean),

@@ -42,7 +42,11 @@ static int keep(sim_hands *h, const rf_record *r) {
   k->rec.u.hand.shopper = NULL;
   k->source = r->source ? strdup(r->source) : NULL;
   k->shelf = strdup(r->u.hand.shelf);
-  if ((r->source && k->source == NULL) || k->shelf == NULL) return -1;
+  if ((r->source && k->source == NULL) || k->shelf == NULL) {
+    free(k->source);
+    free(k->shelf);
+    return -1;
+  }
   k->rec.source = k->source;
   k->rec.u.hand.shelf = k->shelf;
   h->count++;

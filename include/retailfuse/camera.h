@@ -150,8 +150,9 @@ typedef struct rf_detector rf_detector;
 
 /* A detector for one camera's zones (those whose `camera` is camera->camera; others are
  * refused). Each zone's rectangle must lie within the image. Memory is fixed here: frames
- * allocate nothing. Returns 0; RF_EINVAL (bad camera, zone or options), RF_EVERSION, RF_ENOMEM,
- * with a message in err naming the zone and field when not NULL. */
+ * allocate nothing. Returns 0; RF_EINVAL (bad camera, zone or options; a zone fewer than 6
+ * samples deep from its front at its step, or of more than 2^24 samples), RF_EVERSION,
+ * RF_ENOMEM, with a message in err naming the zone and field when not NULL. */
 RF_EXTERN int rf_detector_new(rf_detector **out, const rf_camera_rec *camera,
                               const rf_zone_rec *zones, size_t zone_count,
                               const rf_detector_options *options, const rf_allocator *allocator,
@@ -166,12 +167,15 @@ RF_EXTERN void rf_detector_set_output(rf_detector *detector, rf_output_fn output
 
 /* Takes a frame: `luma` is width x height bytes, rows `stride` bytes apart (>= width), taken at
  * store time t (later than the previous frame's). Returns 0, RF_EINVAL (NULL, stride), RF_ELATE
- * for a time not after the previous frame's (nothing changes), or an output callback's code. */
+ * for a time not after the previous frame's (nothing changes), RF_EMISUSE after finish, or an
+ * output callback's code — after which the detector has stopped: every later call returns that
+ * code again. */
 RF_EXTERN int rf_detector_frame(rf_detector *detector, const uint8_t *luma, size_t stride,
                                 rf_time_us t);
 
 /* Processes the frames still batched and ends every visit in progress (a last frame's visit ends
- * at that frame). The detector takes no frame after it. */
+ * at that frame). The detector takes no frame after it; a second call returns 0, or the output
+ * callback's code if one stopped the detector. */
 RF_EXTERN int rf_detector_finish(rf_detector *detector);
 
 RF_EXTERN int rf_detector_get_stats(const rf_detector *detector, rf_detector_stats *out);

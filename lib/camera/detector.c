@@ -10,6 +10,10 @@
 
 /* Zones at least this many pixels deep are read every other pixel (step 0). */
 #define AUTO_STEP_DEPTH 40
+/* A zone read shallower than this (samples) cannot tell a hand growing in from a passer; one of
+ * more samples than this would need more memory than any camera's zone should. */
+#define MIN_DEPTH 6
+#define MAX_SAMPLES (1 << 24)
 
 static const char *const background_names[RF_BACKGROUND_COUNT] = {"eigen", "eigen-plain",
                                                                   "average"};
@@ -71,8 +75,17 @@ static int check_options(const rf_detector_options *o, char *err, size_t cap) {
   return 0;
 }
 
-static int check_zone(const rf_camera_rec *cam, const rf_zone_rec *z, size_t i, char *err,
-                      size_t cap) {
+/* How finely to read a zone when the options leave it to the detector: every other pixel when
+ * the zone is deep enough that a hand still spans a dozen samples or more (a 640 x 480 view of
+ * a gondola), every pixel when it is not. */
+static int auto_step(const rf_zone_rec *z) {
+  int vertical = z->front == RF_FRONT_TOP || z->front == RF_FRONT_BOTTOM;
+  int depth = vertical ? z->y1 - z->y0 : z->x1 - z->x0;
+  return depth >= AUTO_STEP_DEPTH ? 2 : 1;
+}
+
+static int check_zone(const rf_camera_rec *cam, const rf_zone_rec *z, const rf_detector_options *o,
+                      size_t i, char *err, size_t cap) {
   if (z->camera == NULL || strcmp(z->camera, cam->camera) != 0)
     return fail(err, cap, RF_EINVAL, "zone %zu: camera '%s' is not this detector's ('%s')", i,
                 z->camera ? z->camera : "(null)", cam->camera);
@@ -88,16 +101,20 @@ static int check_zone(const rf_camera_rec *cam, const rf_zone_rec *z, size_t i, 
   if (!isfinite(z->shelf_x0) || !isfinite(z->shelf_x1) || z->shelf_x0 == z->shelf_x1)
     return fail(err, cap, RF_EINVAL, "zone %zu (shelf %s): shelf_x must be two different numbers",
                 i, z->shelf);
-  return 0;
-}
-
-/* How finely to read a zone when the options leave it to the detector: every other pixel when
- * the zone is deep enough that a hand still spans a dozen samples or more (a 640 x 480 view of
- * a gondola), every pixel when it is not. */
-static int auto_step(const rf_zone_rec *z) {
+  /* Read at its step, a zone must be deep enough for a hand to grow in and small enough to
+   * index. */
+  int64_t step = o->step > 0 ? o->step : auto_step(z);
   int vertical = z->front == RF_FRONT_TOP || z->front == RF_FRONT_BOTTOM;
-  int depth = vertical ? z->y1 - z->y0 : z->x1 - z->x0;
-  return depth >= AUTO_STEP_DEPTH ? 2 : 1;
+  int64_t cols = (z->x1 - z->x0 + step - 1) / step, rows = (z->y1 - z->y0 + step - 1) / step;
+  int64_t depth = vertical ? rows : cols;
+  if (depth < MIN_DEPTH)
+    return fail(err, cap, RF_EINVAL,
+                "zone %zu (shelf %s): %lld samples deep from its front, at least %d needed", i,
+                z->shelf, (long long)depth, MIN_DEPTH);
+  if (cols * rows > MAX_SAMPLES)
+    return fail(err, cap, RF_EINVAL, "zone %zu (shelf %s): %lld samples, at most %d", i, z->shelf,
+                (long long)(cols * rows), MAX_SAMPLES);
+  return 0;
 }
 
 /* A zone's own memory: its copy of the record, the grid's buffers and its model's. */
@@ -121,7 +138,6 @@ static int zone_setup(rf_detector *d, cam_zone *z, const rf_zone_rec *rec) {
   if (!z->x || !z->mask || !z->tau || !z->reach || !z->intervals || !z->closed || !z->joined ||
       !z->scratch || !z->stack)
     return RF_ENOMEM;
-  z->disturbed_since = -1;
   z->sigma = 2;
   if (d->opt.background == RF_BACKGROUND_AVERAGE) return rf__cam_average_alloc(d, z);
   return rf__cam_eigen_alloc(d, z);
@@ -185,7 +201,7 @@ int rf_detector_new(rf_detector **out, const rf_camera_rec *camera, const rf_zon
   int rc = check_options(o, err, err_cap);
   if (rc == 0) rc = check_camera(camera, err, err_cap);
   for (size_t i = 0; rc == 0 && i < zone_count; i++)
-    rc = check_zone(camera, &zones[i], i, err, err_cap);
+    rc = check_zone(camera, &zones[i], o, i, err, err_cap);
   if (rc != 0) return rc;
   rf_allocator hooks;
   if (rf__allocator_init(&hooks, allocator) != 0)
@@ -254,11 +270,14 @@ static int run_batch(rf_detector *d) {
   for (size_t i = 0; d->opt.background != RF_BACKGROUND_AVERAGE && i < d->zone_count; i++)
     rf__cam_eigen_refresh(d, &d->zones[i], d->opt.background == RF_BACKGROUND_EIGEN);
   d->batch_n = 0;
+  /* An output that refused a record leaves visits half given: the detector stops there. */
+  if (rc != 0) d->failed = rc;
   return rc;
 }
 
 int rf_detector_frame(rf_detector *d, const uint8_t *luma, size_t stride, rf_time_us t) {
   if (d == NULL || luma == NULL || stride < (size_t)d->width) return RF_EINVAL;
+  if (d->failed) return d->failed;
   if (d->finished) return RF_EMISUSE;
   if (d->any_frame && t <= d->last_t) return RF_ELATE;
   d->any_frame = 1;
@@ -272,9 +291,11 @@ int rf_detector_frame(rf_detector *d, const uint8_t *luma, size_t stride, rf_tim
 
 int rf_detector_finish(rf_detector *d) {
   if (d == NULL) return RF_EINVAL;
+  if (d->failed) return d->failed;
   if (d->finished) return 0;
   int rc = run_batch(d);
   for (size_t i = 0; rc == 0 && i < d->zone_count; i++) rc = rf__cam_visits_flush(d, &d->zones[i]);
+  if (rc != 0) d->failed = rc;
   d->finished = 1;
   return rc;
 }

@@ -72,7 +72,8 @@ typedef struct cam_zone {
   cam_interval *intervals;            /* this frame's, at most lat / 2 + 1 */
   int interval_count;
   cam_track tracks[CAM_MAX_TRACKS];
-  rf_time_us disturbed_since; /* first frame of the current disturbance, or -1 */
+  int disturbed;              /* the frame before was disturbed, */
+  rf_time_us disturbed_since; /* since this frame */
   /* eigenbackground (eigen.c) */
   int nsub;         /* samples the projection reads */
   int *sub;         /* their grid indices */
@@ -109,6 +110,7 @@ struct rf_detector {
   int batch_n;
   rf_time_us last_t;
   int any_frame, finished;
+  int failed; /* an output callback's code: every later call returns it */
   rf_output_fn output;
   void *payload;
   rf_detector_stats stats;

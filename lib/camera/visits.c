@@ -20,6 +20,9 @@
 /* A hand in this long (us) is held when something wider covers it; a younger track under a
  * cover is the cover's own edge, or what it pushed ahead of it. */
 #define HOLD_MIN_US 300000
+/* ... for at most this long (us) unseen: a hand hidden longer ends at its last sighting, so its
+ * visit goes out within the cameras' allowed delay and the zone may learn again. */
+#define HOLD_MAX_US 2000000
 /* Two hands seen apart this long (us) stay two when their pieces touch; a piece younger than
  * this was split off the hand it touches. */
 #define APART_MIN_US 150000
@@ -159,9 +162,11 @@ static void covered(cam_zone *z, const cam_interval *iv, const int *hit, int n, 
     cam_track *t = &z->tracks[hit[i]];
     /* Only a hand that came in over the front edge a while ago is hidden; one that came in at
      * a side and grew into the cover, or just before it, was the cover's all along. */
-    if (t->kind == TRACK_HAND && now - t->first_t >= HOLD_MIN_US && !t->born_side)
+    if (t->kind != TRACK_HAND || now - t->first_t < HOLD_MIN_US || t->born_side) {
+      track_see(z, t, iv, now, hand_max_m);
+    } else if (now - t->last_t < HOLD_MAX_US) {
       t->held_t = now, t->present++, t->alive_last = t->alive;
-    else track_see(z, t, iv, now, hand_max_m);
+    } /* else hidden too long: it is left to end at its last sighting */
   }
 }
 
@@ -249,7 +254,7 @@ int rf__cam_visits_frame(rf_detector *d, cam_zone *z, int b, rf_time_us now) {
   int disturbed = rf__cam_zone_fg_share(z, b) > DISTURBED_SHARE;
   if (disturbed) {
     d->stats.disturbed++;
-    if (z->disturbed_since < 0) z->disturbed_since = now;
+    if (!z->disturbed) z->disturbed = 1, z->disturbed_since = now;
     /* Nothing ends while the zone cannot be seen, unless that lasts. */
     int lasting = now - z->disturbed_since > DISTURBED_MAX_US;
     for (int k = 0; k < CAM_MAX_TRACKS; k++) {
@@ -267,7 +272,7 @@ int rf__cam_visits_frame(rf_detector *d, cam_zone *z, int b, rf_time_us now) {
     }
     return 0;
   }
-  z->disturbed_since = -1;
+  z->disturbed = 0;
   for (int k = 0; k < CAM_MAX_TRACKS; k++) z->tracks[k].alive += z->tracks[k].used;
   match(d, z, now);
   int64_t gap_us = (int64_t)llround(d->opt.gap_s * 1e6);

@@ -660,6 +660,10 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  if (!do_speed && seeds == 0) {
+    fprintf(stderr, "bench_camera: how many seeds? (bench_camera SEEDS ..., or --speed)\n");
+    return 2;
+  }
   if (do_speed) {
     int rc = speed(&c, frames, runs);
     if (rc != 0) fprintf(stderr, "bench_camera: %s\n", rf_strerror(rc));

@@ -362,20 +362,11 @@ typedef struct scoring {
   size_t found_count, next;
 } scoring;
 
-/* When a simulated record is complete (the stream is ordered by that, plus each kind's delay). */
+/* When a simulated record is complete (the stream is ordered by that, plus each kind's delay);
+ * INT64_MIN for the store's records. */
 static int64_t record_time(const rf_record *r) {
-  switch (r->type) {
-    case RF_RECORD_ENTER: return r->u.enter.t;
-    case RF_RECORD_EXIT: return r->u.exit.t;
-    case RF_RECORD_LINK: return r->u.link.t;
-    case RF_RECORD_POSITION: return r->u.position.t;
-    case RF_RECORD_DELTA: return r->u.delta.t1;
-    case RF_RECORD_HAND: return r->u.hand.t1;
-    case RF_RECORD_RESTOCK: return r->u.restock.t1;
-    case RF_RECORD_SAMPLES:
-      return r->u.samples.t + (int64_t)(r->u.samples.count - 1) * r->u.samples.dt_us;
-    default: return INT64_MIN;
-  }
+  rf_time_us t0, t1;
+  return rf_record_span(r, &t0, &t1) ? t1 : INT64_MIN;
 }
 
 static void push_found_until(scoring *s, int64_t t) {

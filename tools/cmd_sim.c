@@ -264,116 +264,150 @@ static int simulate(const rf_sim_params *params, uint64_t seed, const char *pres
   return 0;
 }
 
-int cmd_sim(int argc, char **argv) {
-  const char *preset = "busy", *out = NULL, *weights = "deltas", *render = NULL;
+/* The command line, parsed. */
+typedef struct sim_args {
+  const char *preset, *out, *render;
   char *hand_files[64];
-  size_t hand_file_count = 0;
-  uint64_t seed = 1;
-  int list = 0, video_args = 0;
+  size_t hand_file_count;
+  uint64_t seed;
+  int list, video_args;
   rf_sim_video_options video;
-  rf_sim_video_options_init(&video);
-  rf_scenario_format format = RF_FORMAT_JSONL;
+  rf_scenario_format format;
   rf_sim_params params;
-  /* Presets first, so --set applies on top whatever the order on the line. */
-  for (int i = 1; i + 1 < argc; ++i)
-    if (strcmp(argv[i], "--preset") == 0) preset = argv[i + 1];
-  if (rf_sim_preset(&params, preset) != 0)
-    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large, chaos, "
-                       "realistic, rush, group, blind)",
-                       preset);
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strcmp(a, "--preset") == 0) {
-      ++i;
-    } else if (strcmp(a, "--seed") == 0) {
-      char *end;
-      if (++i >= argc) return usage_error("sim: --seed needs a number");
-      errno = 0;
-      seed = strtoull(argv[i], &end, 10);
-      if (errno != 0 || *end != '\0' || end == argv[i])
-        return usage_error("sim: --seed needs a number");
-    } else if (strcmp(a, "--layout-seed") == 0) {
-      /* The store's own seed: held-out evaluations pair unseen runs with unseen layouts. */
-      if (++i >= argc) return usage_error("sim: --layout-seed needs a number");
-      if (rf_sim_set(&params, "layout_seed", argv[i]) != 0)
-        return usage_error(
-            "sim: --layout-seed needs a number from 0 (the run's seed) to 2147483647");
-    } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
-      if (++i >= argc) return usage_error("sim: %s needs a directory", a);
-      out = argv[i];
-    } else if (strcmp(a, "--weights") == 0) {
-      if (++i >= argc) return usage_error("sim: --weights needs samples or deltas");
-      weights = argv[i];
-      if (strcmp(weights, "deltas") == 0) params.samples_mode = 0;
-      else if (strcmp(weights, "samples") == 0) params.samples_mode = 1;
-      else return usage_error("sim: --weights takes samples or deltas, not '%s'", weights);
-    } else if (strcmp(a, "--set") == 0) {
-      if (++i >= argc) return usage_error("sim: --set needs NAME=VALUE");
-      char knob[64];
-      const char *eq = strchr(argv[i], '=');
-      if (eq == NULL || (size_t)(eq - argv[i]) >= sizeof knob)
-        return usage_error("sim: --set needs NAME=VALUE, got '%s'", argv[i]);
-      memcpy(knob, argv[i], (size_t)(eq - argv[i]));
-      knob[eq - argv[i]] = '\0';
-      int rc = rf_sim_set(&params, knob, eq + 1);
-      if (rc == RF_ENOTFOUND) return usage_error("sim: no knob '%s' (see --list-knobs)", knob);
-      if (rc != 0) return usage_error("sim: '%s' is not a valid value for %s", eq + 1, knob);
-    } else if (strcmp(a, "--format") == 0) {
-      if (++i >= argc) return usage_error("sim: --format needs jsonl or pb");
-      if (strcmp(argv[i], "jsonl") == 0) format = RF_FORMAT_JSONL;
-      else if (strcmp(argv[i], "pb") == 0) format = RF_FORMAT_PB;
-      else return usage_error("sim: --format takes jsonl or pb, not '%s'", argv[i]);
-    } else if (strcmp(a, "--list-knobs") == 0) {
-      list = 1;
-    } else if (strcmp(a, "--hands") == 0) {
-      if (++i >= argc) return usage_error("sim: --hands needs a file of hand records");
-      if (hand_file_count == sizeof hand_files / sizeof hand_files[0])
-        return usage_error("sim: at most 64 --hands files");
-      hand_files[hand_file_count++] = argv[i];
-    } else if (strcmp(a, "--render") == 0) {
-      if (++i >= argc) return usage_error("sim: --render needs a directory");
-      render = argv[i];
-    } else if (strcmp(a, "--video") == 0 || strcmp(a, "--fps") == 0 ||
-               strcmp(a, "--video-set") == 0) {
-      if (++i >= argc) return usage_error("sim: %s needs a value", a);
-      int rc = sim_video_option(&video, a, argv[i]);
-      if (rc != 0) return rc;
-      video_args = 1;
-    } else {
-      return usage_error("sim: unknown argument '%s'", a);
-    }
-  }
-  if (list) {
-    list_knobs(&params, preset);
+} sim_args;
+
+/* One option at argv[*i] (and its value, *i moved past it). 0, or the exit status of a usage
+ * error already printed. */
+static int parse_option(sim_args *s, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  int has = *i + 1 < argc;
+  const char *value = has ? argv[*i + 1] : NULL;
+  if (strcmp(a, "--list-knobs") == 0) {
+    s->list = 1;
     return 0;
   }
-  if (video_args && render == NULL)
+  if (strcmp(a, "--preset") == 0) return ++*i, 0; /* taken first, by parse_sim_args */
+  if (!has) {
+    static const char *const needs[][2] = {{"--seed", "a number"},
+                                           {"--layout-seed", "a number"},
+                                           {"--out", "a directory"},
+                                           {"-o", "a directory"},
+                                           {"--weights", "samples or deltas"},
+                                           {"--set", "NAME=VALUE"},
+                                           {"--format", "jsonl or pb"},
+                                           {"--hands", "a file of hand records"},
+                                           {"--render", "a directory"},
+                                           {"--video", "a value"},
+                                           {"--fps", "a value"},
+                                           {"--video-set", "a value"}};
+    for (size_t k = 0; k < sizeof needs / sizeof needs[0]; k++)
+      if (strcmp(a, needs[k][0]) == 0) return usage_error("sim: %s needs %s", a, needs[k][1]);
+    return usage_error("sim: unknown argument '%s'", a);
+  }
+  ++*i;
+  if (strcmp(a, "--seed") == 0) {
+    char *end;
+    errno = 0;
+    s->seed = strtoull(value, &end, 10);
+    if (errno != 0 || *end != '\0' || end == value)
+      return usage_error("sim: --seed needs a number");
+  } else if (strcmp(a, "--layout-seed") == 0) {
+    /* The store's own seed: held-out evaluations pair unseen runs with unseen layouts. */
+    if (rf_sim_set(&s->params, "layout_seed", value) != 0)
+      return usage_error("sim: --layout-seed needs a number from 0 (the run's seed) to 2147483647");
+  } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
+    s->out = value;
+  } else if (strcmp(a, "--weights") == 0) {
+    if (strcmp(value, "deltas") == 0) s->params.samples_mode = 0;
+    else if (strcmp(value, "samples") == 0) s->params.samples_mode = 1;
+    else return usage_error("sim: --weights takes samples or deltas, not '%s'", value);
+  } else if (strcmp(a, "--set") == 0) {
+    char knob[64];
+    const char *eq = strchr(value, '=');
+    if (eq == NULL || (size_t)(eq - value) >= sizeof knob)
+      return usage_error("sim: --set needs NAME=VALUE, got '%s'", value);
+    memcpy(knob, value, (size_t)(eq - value));
+    knob[eq - value] = '\0';
+    int rc = rf_sim_set(&s->params, knob, eq + 1);
+    if (rc == RF_ENOTFOUND) return usage_error("sim: no knob '%s' (see --list-knobs)", knob);
+    if (rc != 0) return usage_error("sim: '%s' is not a valid value for %s", eq + 1, knob);
+  } else if (strcmp(a, "--format") == 0) {
+    if (strcmp(value, "jsonl") == 0) s->format = RF_FORMAT_JSONL;
+    else if (strcmp(value, "pb") == 0) s->format = RF_FORMAT_PB;
+    else return usage_error("sim: --format takes jsonl or pb, not '%s'", value);
+  } else if (strcmp(a, "--hands") == 0) {
+    if (s->hand_file_count == sizeof s->hand_files / sizeof s->hand_files[0])
+      return usage_error("sim: at most 64 --hands files");
+    s->hand_files[s->hand_file_count++] = argv[*i];
+  } else if (strcmp(a, "--render") == 0) {
+    s->render = value;
+  } else if (strcmp(a, "--video") == 0 || strcmp(a, "--fps") == 0 ||
+             strcmp(a, "--video-set") == 0) {
+    s->video_args = 1;
+    return sim_video_option(&s->video, a, value);
+  } else {
+    return usage_error("sim: unknown argument '%s'", a);
+  }
+  return 0;
+}
+
+static int parse_sim_args(sim_args *s, int argc, char **argv) {
+  memset(s, 0, sizeof *s);
+  s->preset = "busy";
+  s->seed = 1;
+  s->format = RF_FORMAT_JSONL;
+  rf_sim_video_options_init(&s->video);
+  /* Presets first, so --set applies on top whatever the order on the line. */
+  for (int i = 1; i + 1 < argc; ++i)
+    if (strcmp(argv[i], "--preset") == 0) s->preset = argv[i + 1];
+  if (rf_sim_preset(&s->params, s->preset) != 0)
+    return usage_error("sim: unknown preset '%s' (easy, busy, adversarial, day, large, chaos, "
+                       "realistic, rush, group, blind)",
+                       s->preset);
+  for (int i = 1; i < argc; ++i) {
+    int rc = parse_option(s, argc, argv, &i);
+    if (rc != 0) return rc;
+  }
+  if (s->video_args && s->render == NULL && !s->list)
     return usage_error("sim: --video, --fps and --video-set go with --render DIR");
-  if (out == NULL) out = render; /* the scenario and truth beside the video */
-  if (out == NULL) return usage_error("sim: --out DIR is required (or --render DIR)");
+  if (s->out == NULL) s->out = s->render; /* the scenario and truth beside the video */
+  if (s->out == NULL && !s->list)
+    return usage_error("sim: --out DIR is required (or --render DIR)");
+  return 0;
+}
+
+int cmd_sim(int argc, char **argv) {
+  sim_args a;
+  int rc = parse_sim_args(&a, argc, argv);
+  if (rc != 0) return rc;
+  if (a.list) {
+    list_knobs(&a.params, a.preset);
+    return 0;
+  }
   char msg[256];
-  if (rf_sim_check(&params, msg, sizeof msg) != 0) {
+  if (rf_sim_check(&a.params, msg, sizeof msg) != 0) {
     fprintf(stderr, "retailfuse: sim: %s\n", msg);
     return 1;
   }
   /* The video first, so a size or option it refuses stops the command before it writes. */
   rf_sim_video *v = NULL;
-  int made = render != NULL ? rf_sim_video_new(&v, &params, seed, &video, NULL) : 0;
+  int made = a.render != NULL ? rf_sim_video_new(&v, &a.params, a.seed, &a.video, NULL) : 0;
   if (made != 0) {
     fprintf(stderr, "retailfuse: sim: cannot render: %s\n", video_error(made));
     return 1;
   }
   sim_hands *hands = NULL;
-  if (hand_file_count > 0 && sim_hands_load(&hands, hand_files, hand_file_count) != 0) {
+  if (a.hand_file_count > 0 && sim_hands_load(&hands, a.hand_files, a.hand_file_count) != 0) {
     rf_sim_video_free(v);
     return 1;
   }
-  int status = make_dir(out) || (render != NULL && make_dir(render))
+  int status = make_dir(a.out) || (a.render != NULL && make_dir(a.render))
                    ? 1
-                   : simulate(&params, seed, preset, out, format, hands);
+                   : simulate(&a.params, a.seed, a.preset, a.out, a.format, hands);
   if (status == 0 && hands != NULL)
-    printf("%s: the simulator's hands replaced by %zu from --hands\n", out, sim_hands_count(hands));
-  if (status == 0 && v != NULL) status = sim_render(v, &video, render);
+    printf("%s: the simulator's hands replaced by %zu from --hands\n", a.out,
+           sim_hands_count(hands));
+  if (status == 0 && v != NULL) status = sim_render(v, &a.video, a.render);
   sim_hands_free(hands);
   rf_sim_video_free(v);
   return status;

@@ -111,18 +111,8 @@ void sim_hands_free(sim_hands *h) {
 /* When a simulated event is complete; INT64_MIN for the store's records (no hand goes before
  * them). */
 static int64_t completed(const rf_record *r) {
-  switch (r->type) {
-    case RF_RECORD_ENTER: return r->u.enter.t;
-    case RF_RECORD_EXIT: return r->u.exit.t;
-    case RF_RECORD_LINK: return r->u.link.t;
-    case RF_RECORD_POSITION: return r->u.position.t;
-    case RF_RECORD_DELTA: return r->u.delta.t1;
-    case RF_RECORD_HAND: return r->u.hand.t1;
-    case RF_RECORD_RESTOCK: return r->u.restock.t1;
-    case RF_RECORD_SAMPLES:
-      return r->u.samples.t + (int64_t)(r->u.samples.count - 1) * r->u.samples.dt_us;
-    default: return INT64_MIN;
-  }
+  rf_time_us t0, t1;
+  return rf_record_span(r, &t0, &t1) ? t1 : INT64_MIN;
 }
 
 static int flush_until(sim_hands *h, int64_t t) {

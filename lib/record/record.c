@@ -43,6 +43,14 @@ int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
   }
 }
 
+int rf_record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
+  rf_time_us a, b;
+  if (r == NULL || t0 == NULL || t1 == NULL || !rf__record_span(r, &a, &b)) return 0;
+  *t0 = a;
+  *t1 = b;
+  return 1;
+}
+
 static const char *const front_names[RF_FRONT_COUNT] = {"top", "bottom", "left", "right"};
 
 const char *rf_zone_front_name(rf_zone_front front) {

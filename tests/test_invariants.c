@@ -20,7 +20,7 @@ typedef struct step {
 
 static step diff(int64_t seq, const char *shopper, const char *sku, int64_t qty) {
   step s = {0, {.type = RF_RECORD_DIFF}};
-  s.rec.u.diff = (rf_diff_rec){seq, 1000, shopper, sku, qty, 0.9, 0, seq, 0, 0};
+  s.rec.u.diff = (rf_diff_rec){seq, 1000, shopper, sku, qty, 0.9, 0, seq, 0, 0, 0, 0};
   return s;
 }
 
@@ -36,7 +36,7 @@ static step fix(int64_t seq, const char *shopper, const char *sku, int64_t qty, 
 
 static step receipt(rf_time_us t, const char *shopper, const rf_item_qty *items, size_t n) {
   step s = {0, {.type = RF_RECORD_RECEIPT}};
-  s.rec.u.receipt = (rf_receipt_rec){1, t, shopper, items, n, 0};
+  s.rec.u.receipt = (rf_receipt_rec){1, t, shopper, items, n, 0, 0};
   return s;
 }
 

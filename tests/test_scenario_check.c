@@ -836,7 +836,7 @@ static void times_are_within_the_time_range(void **state) {
   assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
   /* Output times may reach 2^53 (input times plus the engine's waits). */
   r.type = RF_RECORD_DIFF;
-  r.u.diff = (rf_diff_rec){0, (rf_time_us)1 << 53, "U1", "A", 1, 1.0, 0, 0, 0, 0};
+  r.u.diff = (rf_diff_rec){0, (rf_time_us)1 << 53, "U1", "A", 1, 1.0, 0, 0, 0, 0, 0, 0};
   assert_int_equal(rf_scenario_check_record(c, &r), 0);
   r.u.diff.t = ((rf_time_us)1 << 53) + 1;
   assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);

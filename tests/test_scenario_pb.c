@@ -275,7 +275,7 @@ static void test_rules_hold_for_frames(void **state) {
   assert_int_equal(rf_scenario_writer_new(&w, test_text_write, &conf, NULL), RF_OK);
   assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_PB), RF_OK);
   rf_record rec = {.type = RF_RECORD_DIFF};
-  rec.u.diff = (rf_diff_rec){0, 1, "S1", "A", 1, 1.5, 0, 0, 0, 0};
+  rec.u.diff = (rf_diff_rec){0, 1, "S1", "A", 1, 1.5, 0, 0, 0, 0, 0, 0};
   assert_int_equal(rf_scenario_writer_write(w, &rec), RF_EINVAL);
   assert_string_equal(rf_scenario_writer_errmsg(w), "diff: field 'conf' must be within [0, 1]");
   assert_int_equal(rf_scenario_writer_set_format(w, RF_FORMAT_JSONL), RF_EMISUSE);

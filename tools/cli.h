@@ -18,6 +18,7 @@ int cmd_feed(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_zones(int argc, char **argv);
 int cmd_cameras(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 
 /* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...)

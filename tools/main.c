@@ -110,5 +110,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "cameras") == 0) return cmd_cameras(argc - 1, argv + 1);
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);
   if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 1, argv + 1);
+  if (strcmp(cmd, "review") == 0) return cmd_review(argc - 1, argv + 1);
   return usage_error("unknown command '%s'", cmd);
 }

@@ -113,7 +113,10 @@ typedef struct rf_engine rf_engine;
      "(share)")                                                                                    \
   XX(CALIB_STEP, 0.003, 1e-5, 0.5,                                                                 \
      "the most one reading moves a plate's gain or a product's weight (share): a wrong decision, " \
-     "however sure, cannot drag them")
+     "however sure, cannot drag them")                                                             \
+  XX(REVIEW_S, 86400.0, 0.0, 1e7,                                                                  \
+     "how long after a decision a reviewer's verdict (review record) is taken: the engine keeps "  \
+     "each diff's cart and items, and each receipted visit, this long (s)")
 
 /* The engine's own parameters, then its load-cell segmenter's (loadcell.h) as LOADCELL_<name>:
  * RF_PARAM_LOADCELL_SETTLE_S, ... — set before the first samples record. */
@@ -148,7 +151,10 @@ RF_EXTERN int rf_engine_param_bounds(rf_engine_param param, double *min, double 
   XX(NOT_IN, "not_in", "an exit or link for a shopper not in the store")                           \
   XX(LATE, "late", "behind the clock by more than LATENESS_S, or readings older than the plate's") \
   XX(BAD_NUMBER, "bad_number", "a number not finite, out of its range, or times out of order")     \
-  XX(UNKNOWN_SKU, "unknown_sku", "a restock of a product that is not in the store")
+  XX(UNKNOWN_SKU, "unknown_sku", "a restock or review naming a product that is not in the store")  \
+  XX(UNKNOWN_DECISION, "unknown_decision",                                                         \
+     "a review of a decision the engine never made, or made more than REVIEW_S ago")               \
+  XX(NOT_IN_CART, "not_in_cart", "a review that would take a cart below zero")
 
 typedef enum rf_setaside_reason {
 #define RF__SETASIDE_ENUM(name, str, desc) RF_SETASIDE_##name,
@@ -179,6 +185,13 @@ typedef void (*rf_engine_fault_fn)(const char *plate, rf_plate_fault fault, rf_t
 RF_EXTERN void rf_engine_set_fault_output(rf_engine *engine, rf_engine_fault_fn on_fault,
                                           void *payload);
 
+/* Explanations (docs/format.md, "explain"): with `on` 1, every change decided is followed in the
+ * output (queue or callback) by an RF_RECORD_EXPLAIN record saying why — its alternatives with
+ * their probabilities and evidence terms, the candidates, the hand visits weighed. Off (0) by
+ * default, and then free. An explanation that cannot be made for memory is left out (counted:
+ * rf_engine_stats.explain_dropped); decisions never wait on one. */
+RF_EXTERN void rf_engine_set_explain(rf_engine *engine, int on);
+
 /* Sources (docs/format.md, "Sources and the clock"). Every event comes from a source: the one
  * its record names, or its kind's default ("shelves", "cameras", "tracker"). Each source has
  * an allowed delay: its kind's *_DELAY_S parameter, or one set by name here (before or after
@@ -195,7 +208,9 @@ typedef void (*rf_engine_source_fn)(const char *source, int stale, rf_time_us t,
 RF_EXTERN void rf_engine_set_source_output(rf_engine *engine, rf_engine_source_fn on_source,
                                            void *payload);
 
-/* Takes one input event: enter, exit, link, position, samples, delta, hand. Raw samples go
+/* Takes one input event: enter, exit, link, position, samples, delta, hand, restock — or a
+ * reviewer's verdict (review: docs/format.md, "review"), which bears no time and takes effect at
+ * once: correction diffs, and an amended receipt for a cart already receipted. Raw samples go
  * through the engine's load-cell segmenter (loadcell.h; its parameters are the engine's
  * LOADCELL_ ones): each settled shelf
  * event becomes a weight change as a delta record would. A plate found faulty says nothing:
@@ -281,7 +296,7 @@ RF_EXTERN const char *rf_engine_errmsg(const rf_engine *engine);
 /* What the engine took, set aside and decided so far. Set `version` to RF_ENGINE_STATS_VERSION
  * (or an earlier version, to get that version's fields) before the call (RF_EVERSION
  * otherwise): fields are only ever appended. */
-#define RF_ENGINE_STATS_VERSION 3
+#define RF_ENGINE_STATS_VERSION 4
 typedef struct rf_engine_stats {
   uint32_t version;
   uint64_t taken;                               /* records used (anonymous hands included) */
@@ -303,6 +318,10 @@ typedef struct rf_engine_stats {
   /* version 3: */
   uint64_t stitched; /* fixes and hand visits naming an id the tracker broke off a shopper's
                         track, taken as that shopper's */
+  /* version 4: */
+  uint64_t verdicts;        /* review records taken */
+  uint64_t amended;         /* receipts amended by them */
+  uint64_t explain_dropped; /* explanations left out for memory */
 } rf_engine_stats;
 RF_EXTERN int rf_engine_get_stats(const rf_engine *engine, rf_engine_stats *out);
 

@@ -22,8 +22,8 @@
 extern "C" {
 #endif
 
-/* XX(name, type string) — in the order of docs/format.md (restock, camera and zone, added
- * later, last). */
+/* XX(name, type string) — in the order of docs/format.md (restock, camera, zone, review and
+ * explain, added later, last). */
 #define RF_RECORD_TYPE_MAP(XX) \
   XX(PRODUCT, "product")       \
   XX(SHELF, "shelf")           \
@@ -40,7 +40,9 @@ extern "C" {
   XX(TRUTH, "truth")           \
   XX(RESTOCK, "restock")       \
   XX(CAMERA, "camera")         \
-  XX(ZONE, "zone")
+  XX(ZONE, "zone")             \
+  XX(REVIEW, "review")         \
+  XX(EXPLAIN, "explain")
 
 typedef enum rf_record_type {
 #define RF__RECORD_ENUM(name, str) RF_RECORD_##name,
@@ -130,6 +132,8 @@ typedef struct rf_diff_rec {
   int64_t event;
   int has_corrects;
   int64_t corrects; /* seq of the diff this one corrects */
+  int has_reviews;
+  int64_t reviews; /* a reviewer's verdict made it: the seq of the decision judged (review) */
 } rf_diff_rec;
 
 typedef struct rf_item_qty {
@@ -145,6 +149,7 @@ typedef struct rf_receipt_rec {
   const rf_item_qty *items; /* in file order */
   size_t item_count;
   int review; /* 0, 1, or RF_UNKNOWN when absent */
+  int amends; /* 1: replaces the cart's receipt, after a reviewer's verdict changed it */
 } rf_receipt_rec;
 
 /* Ground truth: the cart of `shopper` (its owner, when shoppers share a cart) really gained
@@ -203,6 +208,77 @@ typedef struct rf_zone_rec {
   double shelf_x0, shelf_x1; /* finite, different */
 } rf_zone_rec;
 
+/* A reviewer's verdict on a decision (input): what the decision whose diff has seq `decision`
+ * should have been — `shopper` (NULL: nobody) gaining `items` (qty < 0: giving back; none for
+ * nobody). It replaces whatever that decision (every diff of its event, and corrections of them)
+ * put in carts, at confidence 1: correction diffs, and an amended receipt for a cart already
+ * receipted. It bears no time: it takes effect when it is pushed. */
+typedef struct rf_review_rec {
+  int64_t decision;
+  const char *shopper;
+  const rf_item_qty *items;
+  size_t item_count;
+  const char *reviewer; /* who judged it, or NULL */
+} rf_review_rec;
+
+/* Evidence terms of an alternative (explain): natural logs of likelihood factors, NAN where a
+ * term does not apply (nobody has no hand or position). docs/format.md, "explain", defines
+ * each. */
+typedef struct rf_evidence {
+  double weight;   /* the items' weight against the change's total */
+  double plates;   /* which plates moved, against where the items sat */
+  double prior;    /* how many items, how many facings, misplaced or loose */
+  double hand;     /* the hand visit most likely theirs: its time and place (and sku hint) */
+  double identity; /* the camera's naming of that visit (0 for none) */
+  double position; /* where their track says they stood, among the candidates (normalised) */
+} rf_evidence;
+
+/* One way a decided change could have gone. */
+typedef struct rf_alternative {
+  const char *shopper;      /* the cart's owner, or NULL: nobody */
+  const rf_item_qty *items; /* what the cart gains (qty < 0: gives back); none for nobody */
+  size_t item_count;
+  double p; /* its probability */
+  rf_evidence terms;
+} rf_alternative;
+
+/* A shopper who could have made the change. */
+typedef struct rf_candidate {
+  const char *shopper;
+  double p; /* the probability it was theirs (their cart's) */
+  int has_distance;
+  double distance; /* metres from the spot of the shelf's front where the weight centred (or the
+                      shelf's front centre), by their track during the change */
+} rf_candidate;
+
+/* A hand visit the decision weighed. */
+typedef struct rf_explain_hand {
+  const char *shopper; /* NULL: anonymous */
+  rf_time_us t0, t1;
+  int has_x;
+  double x;
+  double p; /* the probability it made this change */
+} rf_explain_hand;
+
+/* Why a change was decided as it was (output, with rf_engine_set_explain / run --explain). */
+typedef struct rf_explain_rec {
+  int64_t event;
+  rf_time_us t; /* when it was decided: the diffs' t */
+  const char *shelf;
+  rf_time_us t0, t1;    /* the change */
+  double total;         /* grams the shelf gained (< 0: lost), as read */
+  double x;             /* where along the shelf its weight centred (m) */
+  const char *how;      /* "whole", "split", "merged", "runs", "restock" or "nobody" */
+  const int64_t *diffs; /* the seqs of its diffs (none: nobody's) */
+  size_t diff_count;
+  const rf_alternative *alternatives; /* most probable first */
+  size_t alternative_count;
+  const rf_candidate *candidates; /* most probable first */
+  size_t candidate_count;
+  const rf_explain_hand *hands; /* by t0 */
+  size_t hand_count;
+} rf_explain_rec;
+
 typedef struct rf_record {
   rf_record_type type;
   uint64_t line; /* 1-based line number when read; ignored by the writer */
@@ -230,6 +306,8 @@ typedef struct rf_record {
     rf_restock_rec restock;
     rf_camera_rec camera;
     rf_zone_rec zone;
+    rf_review_rec review;
+    rf_explain_rec explain;
   } u;
 } rf_record;
 

@@ -386,6 +386,8 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
     case RF_RECORD_RESTOCK: encode_restock(&rec->u.restock, m, r); return 0;
     case RF_RECORD_CAMERA: encode_camera(&rec->u.camera, m, r); return 0;
     case RF_RECORD_ZONE: encode_zone(&rec->u.zone, m, r); return 0;
+    case RF_RECORD_REVIEW: /* TODO(issue 19) */
+    case RF_RECORD_EXPLAIN:
     case RF_RECORD_TYPE_COUNT: break;
   }
   return RF_EINVAL;
@@ -629,7 +631,8 @@ static int decode_plain(const Retailfuse__Record *m, rf_record *out) {
       const Retailfuse__Diff *d = m->diff;
       out->type = RF_RECORD_DIFF;
       out->u.diff = (rf_diff_rec){d->seq,  d->t,      d->shopper, d->sku,          d->qty,
-                                  d->conf, d->review, d->event,   d->has_corrects, d->corrects};
+                                  d->conf, d->review, d->event,   d->has_corrects, d->corrects,
+                                  0,       0 /* TODO(issue 19): reviews */};
       return 1;
     }
     case RETAILFUSE__RECORD__KIND_TRUTH:

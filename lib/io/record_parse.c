@@ -763,6 +763,8 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_RESTOCK: return parse_restock(&c, &out->u.restock);
     case RF_RECORD_CAMERA: return parse_camera(&c, &out->u.camera);
     case RF_RECORD_ZONE: return parse_zone(&c, &out->u.zone);
+    case RF_RECORD_REVIEW: /* TODO(issue 19): review, explain */
+    case RF_RECORD_EXPLAIN:
     case RF_RECORD_TYPE_COUNT: break;
   }
   return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);

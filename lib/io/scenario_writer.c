@@ -501,6 +501,8 @@ static void emit_record(emit *e, const rf_record *rec) {
       break;
     case RF_RECORD_CAMERA: emit_camera(e, &rec->u.camera); break;
     case RF_RECORD_ZONE: emit_zone(e, &rec->u.zone); break;
+    case RF_RECORD_REVIEW: /* TODO(issue 19) */
+    case RF_RECORD_EXPLAIN:
     case RF_RECORD_TYPE_COUNT: break;
   }
   rf__jbuf_raw(b, "}\n", 2);

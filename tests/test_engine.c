@@ -625,7 +625,17 @@ static void test_staff_take_is_no_purchase(void **state) {
   assert_int_equal(st.version, 2);
   assert_int_equal(st.track_swaps, 0);
   assert_memory_equal(&st.stitched, &untouched, sizeof untouched);
+  memset(&st, 0xab, sizeof st);
+  st.version = 3;
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_OK);
+  assert_int_equal(st.stitched, 0);
+  assert_memory_equal(&st.verdicts, &untouched, sizeof untouched);
   st.version = 4;
+  assert_int_equal(rf_engine_get_stats(x->e, &st), RF_OK);
+  assert_int_equal(st.verdicts, 0);
+  assert_int_equal(st.amended, 0);
+  assert_int_equal(st.explain_dropped, 0);
+  st.version = 5;
   assert_int_equal(rf_engine_get_stats(x->e, &st), RF_EVERSION);
 }
 
@@ -1708,7 +1718,8 @@ static int tally_one_tea_each(const rf_record *r, void *payload) {
 
 /* One shopper after another, each taking one tea and leaving: the engine holds no more memory
  * after the 400th than after the 50th (engine.h: state is released after a receipt and the
- * revision horizon), and a shopper's cart can be read until then but not after. */
+ * revision horizon, and the book of diffs for verdicts after REVIEW_S, here one minute), and a
+ * shopper's cart can be read until then but not after. */
 static void test_memory_bounded_over_many_shoppers(void **state) {
   (void)state;
   static const rf_plate_delta take[] = {{"A1", -540.5}};
@@ -1716,6 +1727,7 @@ static void test_memory_bounded_over_many_shoppers(void **state) {
   rf_allocator a = test_alloc_make(&st, 0);
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, store(), &a), RF_OK);
+  assert_int_equal(rf_engine_param_set(e, RF_PARAM_REVIEW_S, 60.0), RF_OK);
   tally t = {0, 0, 0};
   rf_engine_set_output(e, tally_one_tea_each, &t);
   const rf_time_us every = 20 * SEC;
@@ -2260,6 +2272,8 @@ static void test_steady_stream_allocates_nothing(void **state) {
   rf_allocator a = test_alloc_make(&st, 0);
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, store(), &a), RF_OK);
+  /* The book of diffs for verdicts keeps a minute of them: it stops growing too. */
+  assert_int_equal(rf_engine_param_set(e, RF_PARAM_REVIEW_S, 60.0), RF_OK);
   static sink out;
   memset(&out, 0, sizeof out);
   rf_engine_set_output(e, sink_collect, &out);

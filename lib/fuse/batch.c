@@ -10,6 +10,7 @@
 #include "calibrate.h"
 #include "core/alloc.h"
 #include "emit.h"
+#include "explain.h"
 #include "loose.h"
 #include "merged.h"
 #include "retailfuse/status.h"
@@ -298,27 +299,57 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
 
 /* Row r decided: split between two hands, read as merged reaches, whole for the best cart, or
  * — when nobody explains it whole — as runs of plates; otherwise nobody's, reported by
- * silence. 0, RF_ENOMEM, or the output's error. */
-static int decide_row(rf_engine *e, f_batch *b, size_t r) {
+ * silence. *how names the way (explain.h), *unexplained_p is the chance nobody made it (-1: not
+ * weighed). 0, RF_ENOMEM, or the output's error. */
+static int decide_row_by(rf_engine *e, f_batch *b, size_t r, const char **how,
+                         double *unexplained_p) {
   const f_row_terms *row = &b->rows[r];
   const f_change *c = &row->change;
   const f_columns k = {b->hand_of, b->cols, b->L, b->L0};
-  e->deciding_faulty = c->faulty;
+  *how = "restock";
+  *unexplained_p = -1.0;
   int restock = rf__restock_decide(e, c); /* staff said so: nobody's, no diff */
   if (restock != 0) return restock < 0 ? RF_ENOMEM : 0;
-  double unexplained_p;
-  uint32_t best = row_posterior(e, b, r, &unexplained_p);
+  uint32_t best = row_posterior(e, b, r, unexplained_p);
+  *how = "split";
   if (c->total < 0 && b->cols >= 2) {
     int split = rf__split_change(e, c, row, &k, r, e->scratch.buf[F_SLOT_SPLIT_FIT], b->wait);
     if (split != 0) return split < 0 ? RF_ENOMEM : 0;
   }
+  *how = "merged";
   if (c->total < 0 && b->cols >= 1) {
     int read = rf__explain_merged(e, c, row, &k, r, b->wait, e->scratch.buf[F_SLOT_MERGED]);
     if (read != 0) return read < 0 ? RF_ENOMEM : 0;
   }
-  if (b->shoppers == 0 || b->post[best] <= unexplained_p)
+  *how = "runs";
+  if (b->shoppers == 0 || b->post[best] <= *unexplained_p)
     return rf__decide_runs(e, c, &b->s, b->wait) < 0 ? RF_ENOMEM : 0;
+  *how = "whole";
   return decide_whole(e, b, r, best);
+}
+
+static int decide_row(rf_engine *e, f_batch *b, size_t r) {
+  const f_change *c = &b->rows[r].change;
+  e->deciding_faulty = c->faulty;
+  rf__explain_begin_row(e, c->event);
+  const char *how;
+  double unexplained_p;
+  int rc = decide_row_by(e, b, r, &how, &unexplained_p);
+  if (rc != 0 || !e->explain_on) return rc;
+  const int weighed = unexplained_p >= 0;
+  f_explain_row x = {.c = c,
+                     .row = weighed ? &b->rows[r] : NULL,
+                     .post = b->post,
+                     .nobody = weighed ? unexplained_p : 1.0,
+                     .hand_of = b->hand_of,
+                     .cols = b->cols,
+                     .P = b->P + r * b->cols,
+                     .s = &b->s,
+                     .missed = b->missed,
+                     .t = c->t1 + b->wait,
+                     .how = e->explain_seq_count == 0 && weighed ? "nobody" : how};
+  rf__explain(e, &x);
+  return 0;
 }
 
 /* What this batch's visits explained is theirs: a later batch sees them as used. */

@@ -2,6 +2,8 @@
  * each diff booked into the ledger as it goes out. */
 #include "emit.h"
 
+#include "explain.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -10,11 +12,17 @@
 
 static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   memset(rec, 0, sizeof *rec);
+  if (o->explain != NULL) {
+    rec->type = RF_RECORD_EXPLAIN;
+    rec->u.explain = *rf__explain_record(o->explain);
+    return;
+  }
   if (o->is_receipt) {
     rec->type = RF_RECORD_RECEIPT;
     rec->u.receipt.has_t = 1;
     rec->u.receipt.t = o->t;
-    rec->u.receipt.shopper = rf__ledger_id(&e->ledger, o->cart);
+    rec->u.receipt.shopper = o->who != NULL ? o->who : rf__ledger_id(&e->ledger, o->cart);
+    rec->u.receipt.amends = o->amends;
     memcpy(e->poll_items, e->item_pool + o->first_item, o->item_count * sizeof *e->poll_items);
     rec->u.receipt.items = e->poll_items;
     rec->u.receipt.item_count = o->item_count;
@@ -34,9 +42,13 @@ static void to_record(rf_engine *e, const f_out *o, rf_record *rec) {
   rec->u.diff.event = o->event;
   rec->u.diff.has_corrects = o->has_corrects;
   rec->u.diff.corrects = o->corrects;
+  rec->u.diff.has_reviews = o->has_reviews;
+  rec->u.diff.reviews = o->reviews;
 }
 
 int rf__emit_reserve(rf_engine *e, size_t count) {
+  if (rf__book_reserve(&e->book, &e->alloc, count) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
   if (e->output != NULL) return 0;
   if (e->out_count == 0) e->out_head = 0;
   if (RF__RESERVE(&e->alloc, e->out, e->out_cap, e->out_head + e->out_count + count) != 0)
@@ -54,6 +66,7 @@ static void emit(rf_engine *e, const f_out *o) {
     int rc = e->output(&rec, e->payload);
     if (rc != 0 && e->output_rc == 0) e->output_rc = rc;
     if (o->is_receipt) e->item_len = o->first_item; /* the items were only needed for the call */
+    if (o->explain != NULL) rf__explain_free(e, o->explain);
     return;
   }
   if (e->out_count == 0) e->out_head = 0;
@@ -61,12 +74,24 @@ static void emit(rf_engine *e, const f_out *o) {
 }
 
 int rf__emit_next(rf_engine *e, rf_record *out) {
+  rf__explain_free(e, e->polled_explain); /* valid until this call */
+  e->polled_explain = NULL;
   if (e->out_count == 0) {
     e->item_len = 0;
     return RF_ITEROVER;
   }
+  e->polled_explain = e->out[e->out_head].explain;
   to_record(e, &e->out[e->out_head++], out);
   e->out_count--;
+  return 0;
+}
+
+int rf__emit_explain(rf_engine *e, f_explain *x) {
+  if (rf__emit_reserve(e, 1) != 0) return RF_ENOMEM;
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.explain = x;
+  emit(e, &o);
   return 0;
 }
 
@@ -92,6 +117,12 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   f_out o;
   memset(&o, 0, sizeof o);
   o.seq = e->next_seq++;
+  f_entry entry = {.seq = o.seq,
+                   .event = event,
+                   .visit = e->book.visit_of_slot[cart],
+                   .product = product,
+                   .qty = qty,
+                   .t = t};
   o.event = event;
   o.qty = qty;
   o.t = t;
@@ -108,6 +139,13 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   e->stats.reviews += (uint64_t)o.review;
   e->stats.corrections += (uint64_t)o.has_corrects;
   if (seq) *seq = o.seq;
+  if (!o.has_corrects) rf__explain_note_diff(e, event, o.seq);
+  entry.kind = event == RF__MOVE_EVENT ? F_ENTRY_MOVE
+               : corrects < 0          ? F_ENTRY_ORIGINAL
+               : qty < 0               ? F_ENTRY_UNDO
+                                       : F_ENTRY_REDO;
+  entry.review = (uint8_t)o.review;
+  rf__book_add(&e->book, &entry, corrects);
   emit(e, &o);
   return 0;
 }
@@ -126,12 +164,33 @@ int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t)
     rf__emit_diff(e, RF__MOVE_EVENT, who, p, -q, 1.0, t, -1, NULL);
     rf__emit_diff(e, RF__MOVE_EVENT, target, p, q, 1.0, t, -1, NULL);
   }
+  f_visit *joiner = rf__book_visit(&e->book, e->book.visit_of_slot[who]);
+  if (joiner != NULL) joiner->merged_into = e->book.visit_of_slot[target];
   return 0;
+}
+
+/* The book keeps what the receipt bills, for amending it (the items' room as scratch). */
+static int book_receipt(rf_engine *e, f_visit *v, uint32_t cart, rf_time_us t) {
+  const int64_t *qty = rf__ledger_qty(&e->ledger, cart);
+  size_t n = 0;
+  for (uint32_t p = 0; p < e->products; ++p) n += qty[p] > 0;
+  f_held *held = rf__malloc(&e->alloc, (n + 1) * sizeof *held);
+  if (held == NULL) return RF_ENOMEM;
+  n = 0;
+  for (uint32_t p = 0; p < e->products; ++p)
+    if (qty[p] > 0) held[n++] = (f_held){p, qty[p]};
+  int rc = rf__book_receipt(&e->book, &e->alloc, v, t, held, n);
+  rf__free(&e->alloc, held);
+  return rc;
 }
 
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_engine *e = payload;
-  if (rf__ledger_staff_cart(&e->ledger, cart)) return 0; /* staff get no receipt */
+  f_visit *v = rf__book_visit(&e->book, e->book.visit_of_slot[cart]);
+  if (rf__ledger_staff_cart(&e->ledger, cart)) {       /* staff get no receipt */
+    if (v != NULL) v->receipted = 1, v->receipt_t = t; /* and nothing to review */
+    return 0;
+  }
   if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0 ||
       rf__emit_reserve(e, 1) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
@@ -142,13 +201,63 @@ int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   o.cart = cart;
   o.first_item = e->item_len;
   o.review = rf__ledger_flagged(&e->ledger, cart);
+  if (v != NULL && book_receipt(e, v, cart, t) != 0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
   o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
   e->item_len += o.item_count;
   e->stats.receipts++;
+
   /* A receipt is final: the takes it bills are corrected no more (the same id entering again
    * starts a new visit, and must not pay for the old one's corrections). */
   for (size_t i = 0; i < e->decision_count; ++i)
     if (rf__ledger_cart_of(&e->ledger, e->decisions[i].cart) == cart) e->decisions[i].corrected = 1;
   emit(e, &o);
   return 0;
+}
+
+void rf__emit_verdict_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
+                           int64_t qty, rf_time_us t, int64_t decision) {
+  rf__ledger_add(&e->ledger, cart, product, qty);
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.seq = e->next_seq++;
+  o.event = event;
+  o.qty = qty;
+  o.t = t;
+  o.cart = cart;
+  o.product = product;
+  o.conf = 1.0;
+  o.has_reviews = 1;
+  o.reviews = decision;
+  e->stats.diffs++;
+  f_entry entry = {.seq = o.seq,
+                   .event = event,
+                   .visit = e->book.visit_of_slot[cart],
+                   .product = product,
+                   .qty = qty,
+                   .t = t,
+                   .kind = F_ENTRY_VERDICT};
+  rf__book_add(&e->book, &entry, -1);
+  emit(e, &o);
+}
+
+void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review) {
+  f_out o;
+  memset(&o, 0, sizeof o);
+  o.is_receipt = 1;
+  o.amends = 1;
+  o.t = v->receipt_t;
+  o.who = v->owner;
+  o.first_item = e->item_len;
+  o.review = review;
+  for (uint32_t p = 0; p < e->products; ++p) {
+    int64_t q = rf__book_held(&e->book, v, p);
+    if (q <= 0) continue;
+    rf_product_def def;
+    rf_store_product(e->store, p, &def);
+    e->item_pool[e->item_len + o.item_count++] = (rf_item_qty){def.sku, q};
+  }
+  e->item_len += o.item_count;
+  e->stats.receipts++;
+  emit(e, &o);
 }

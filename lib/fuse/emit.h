@@ -30,6 +30,19 @@ int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t)
 /* An rf__receipt_fn (ledger.h) for the engine (payload): the cart's receipt, due at t. */
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload);
 
+/* Queues explanation x (taking it), or hands it to the callback and frees it: 0, or RF_ENOMEM
+ * (x not taken). */
+int rf__emit_explain(rf_engine *e, f_explain *x);
+
+/* A reviewer's diff into an open cart (room reserved): confidence 1, not flagged, `reviews` the
+ * decision judged. */
+void rf__emit_verdict_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product,
+                           int64_t qty, rf_time_us t, int64_t decision);
+
+/* A receipted visit's receipt again, amended from the book (room reserved: one record, and
+ * items for every product). */
+void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review);
+
 /* The next queued record in *out: 0, or RF_ITEROVER when none is waiting. */
 int rf__emit_next(rf_engine *e, rf_record *out);
 

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/params.h"
 #include "emit.h"
+#include "explain.h"
 #include "intake.h"
 #include "record/record.h"
 #include "retailfuse/status.h"
@@ -68,6 +69,7 @@ void rf_engine_free(rf_engine *e) {
   if (e == NULL) return;
   const rf_allocator *a = &e->alloc;
   rf__ledger_free(&e->ledger);
+  rf__book_free(&e->book, a);
   rf__swaps_free(e);
   rf__sources_free(&e->sources, a);
   rf__dedup_free(&e->dedup, a);
@@ -76,6 +78,9 @@ void rf_engine_free(rf_engine *e) {
   rf__free(a, e->pending);
   rf__free(a, e->g_pool);
   rf__free(a, e->loose);
+  for (size_t o = e->out_head; o < e->out_head + e->out_count; ++o)
+    rf__explain_free(e, e->out[o].explain);
+  rf__explain_free(e, e->polled_explain);
   rf__free(a, e->out);
   rf__free(a, e->decisions);
   rf__slots_free(&e->scratch, a);
@@ -157,6 +162,10 @@ void rf_engine_set_output(rf_engine *e, rf_output_fn output, void *payload) {
   e->payload = payload;
 }
 
+void rf_engine_set_explain(rf_engine *e, int on) {
+  if (e != NULL) e->explain_on = on != 0;
+}
+
 void rf_engine_set_fault_output(rf_engine *e, rf_engine_fault_fn on_fault, void *payload) {
   if (e == NULL) return;
   e->on_fault = on_fault;
@@ -233,6 +242,9 @@ static int catch_up(rf_engine *e, int everything) {
   rf_time_us horizon = rf__param_us(e, RF_PARAM_REVISION_S);
   rf__forget_decisions(e, horizon, e->clock);
   if (!everything) rf__ledger_release(&e->ledger, e->clock, horizon, slot_used, e);
+  /* The book names its carts' owners in queued receipts: it forgets only with none queued. */
+  if (e->out_count == 0)
+    rf__book_forget(&e->book, &e->alloc, e->clock - rf__param_us(e, RF_PARAM_REVIEW_S));
   rf__compact_changes(e);
   return rc;
 }

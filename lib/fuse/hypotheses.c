@@ -124,9 +124,6 @@ void rf__takes_of(const rf_engine *e, const f_change *c, f_hyps *s) {
   s->loose_seen = e->loose_version;
 }
 
-/* The most items staff are read as putting on a facing at once. */
-#define RESTOCK_MOST 12
-
 /* The hypotheses of putting back q items of product p: home to its facing, or left here;
  * `prior` is added to each (an item not in the cart is costlier). */
 static void add_puts(const rf_engine *e, const f_change *c, uint32_t p, int64_t max_q, double prior,
@@ -171,7 +168,7 @@ int rf__correctable(const rf_engine *e, const f_decision *d, uint32_t into) {
          !rf__ledger_staff_cart(l, into) && rf__ledger_qty(l, from)[d->product[0]] >= d->qty[0];
 }
 
-/* Staff restocking: up to RESTOCK_MOST items of a facing of this shelf put on it. Staff carry
+/* Staff restocking: up to RF__RESTOCK_MOST items of a facing of this shelf put on it. Staff carry
  * stock, not a cart, so any facing's product, any count, equally likely. */
 static void add_restocks(const rf_engine *e, const f_change *c, f_hyps *s) {
   const uint32_t *fac;
@@ -185,9 +182,9 @@ static void add_restocks(const rf_engine *e, const f_change *c, f_hyps *s) {
     rf__product_weight(e, p, &unit, &sd);
     f_spans on;
     rf__spans_of(e, c, &f.x0, &f.x1, 1, &on);
-    for (int64_t q = 1; q <= RESTOCK_MOST; ++q) {
+    for (int64_t q = 1; q <= RF__RESTOCK_MOST; ++q) {
       f_what w = what_of(1, &p, &q);
-      w.logl = items_fit(c, &on, q, unit, sd) - log((double)RESTOCK_MOST);
+      w.logl = items_fit(c, &on, q, unit, sd) - log((double)RF__RESTOCK_MOST);
       w.lo = f.x0;
       w.hi = f.x1;
       add(s->puts, &s->put_count, &w);

@@ -8,6 +8,9 @@
 
 #include "terms.h"
 
+/* The most items staff are read as putting on a facing at once (each count equally likely). */
+#define RF__RESTOCK_MOST 12
+
 /* The most hypotheses one change (or one shopper's put-backs) is read as. */
 #define RF__MAX_WHAT 2048
 

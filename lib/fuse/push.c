@@ -10,6 +10,7 @@
 #include "restock.h"
 #include "record/record.h"
 #include "retailfuse/status.h"
+#include "verdict.h"
 #include "screen.h"
 #include "terms.h"
 
@@ -128,9 +129,13 @@ static int set_aside(rf_engine *e, int reason) {
 /* An enter: the shopper is in, and hand visits that named them before the tracker did are theirs.
  */
 static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
+  if (rf__book_prepare(&e->book, &e->alloc, (size_t)rf__ledger_count(&e->ledger) + 1, r->shopper) !=
+      0)
+    return rf__error(&e->err, RF_ENOMEM, "out of memory");
   int rc = rf__ledger_enter(&e->ledger, r, &e->err);
   uint32_t slot;
   if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0) {
+    rf__book_enter(&e->book, slot, r->t);
     rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it or broken off it yet */
     rf__stitch_forget(e, slot);
     rf__hands_identify(e, r->shopper, slot, r->t);
@@ -322,7 +327,14 @@ int rf_engine_push(rf_engine *e, const rf_record *r) {
   e->setaside = -1;
   /* Work a failed catch-up left first, so it is done as it would have been. */
   int rc = rf__settle(e);
-  if (rc != 0 || (rc = host_bug(e, r)) != 0) return rc;
+  if (rc != 0) return rc;
+  if (r->type == RF_RECORD_REVIEW) {
+    /* A verdict bears no time and waits for no source: it is taken at once. */
+    rc = rf__take_review(e, &r->u.review);
+    int complaint = rf__output_complaint(e);
+    return rc == 0 && complaint != 0 ? complaint : rc;
+  }
+  if ((rc = host_bug(e, r)) != 0) return rc;
   origin o = origin_of(e, r);
   rc = screen_and_take(e, r, &o);
   if (rc < 0 || (rc == RF_SETASIDE && e->setaside != RF_SETASIDE_UNKNOWN_SHOPPER)) return rc;

@@ -43,6 +43,7 @@ int rf_engine_get_stats(const rf_engine *e, rf_engine_stats *out) {
   memcpy(out, &st,
          version == 1   ? offsetof(rf_engine_stats, staff_moves)
          : version == 2 ? offsetof(rf_engine_stats, stitched)
+         : version == 3 ? offsetof(rf_engine_stats, verdicts)
                         : sizeof st);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "cart/ledger.h"
 #include "core/errbuf.h"
 #include "core/slots.h"
+#include "book.h"
 #include "dedup.h"
 #include "learn.h"
 #include "sources.h"
@@ -62,8 +63,15 @@ typedef struct f_loose { /* an item put back where it does not belong */
   int64_t count;
 } f_loose;
 
+typedef struct f_explain f_explain; /* explain.h */
+
 typedef struct f_out { /* a queued output record */
   int is_receipt;
+  f_explain *explain; /* an explanation (owned while queued), or NULL */
+  const char *who;    /* the cart's owner when the ledger may have forgotten it (the book's) */
+  int amends;         /* a receipt amended by a verdict */
+  int has_reviews;
+  int64_t reviews; /* a verdict's diff: the decision judged */
   int has_corrects;
   int64_t seq, event, qty, corrects;
   rf_time_us t;
@@ -166,6 +174,12 @@ struct rf_engine {
   rf__calib *calib;    /* plate gains and product weights (calibrate.h); NULL until first used */
   f_restock *restocks; /* announced, in the order of their ends */
   size_t restock_count, restock_cap;
+  f_book book;              /* diffs and visits, for reviewers' verdicts (book.h) */
+  int explain_on;           /* rf_engine_set_explain */
+  int64_t explain_event;    /* the row being decided: its event ... */
+  int64_t explain_seqs[64]; /* ... and the seqs of its diffs (the first 64) */
+  size_t explain_seq_count;
+  f_explain *polled_explain; /* the last one polled: freed at the next poll */
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */
   int behind;    /* a catch-up failed for memory: the next call makes it first */

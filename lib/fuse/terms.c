@@ -167,6 +167,46 @@ static double track_density(const rf_engine *e, uint32_t s, const f_change *c,
                      e->floor_area);
 }
 
+/* The spot a reach of change c starts from, on the floor: the point of the shelf's front line
+ * where its weight centred, or the shelf's front centre without a direction. */
+static void change_spot(const rf_shelf_def *def, const f_change *c, double *x, double *y) {
+  *x = def->pos_x;
+  *y = def->pos_y;
+  if (!def->has_dir) return;
+  double along = fmin(fmax(c->center_x, 0.0), shelf_width(def)) - shelf_width(def) / 2;
+  *x += along * def->dir_x;
+  *y += along * def->dir_y;
+}
+
+int rf__distance_to_change(const rf_engine *e, uint32_t s, const f_change *c, double *out) {
+  rf_shelf_def def;
+  rf_store_shelf(e->store, c->shelf, &def);
+  if (!def.has_pos) return -1;
+  const rf__ledger *l = &e->ledger;
+  rf_time_us decided = c->t1 + rf__param_us(e, RF_PARAM_WAIT_S);
+  double x = 0.0, y = 0.0;
+  int in = 0;
+  for (int k = 0; k < rf__ledger_track_count(l, s); ++k) {
+    const rf__fix *f = rf__ledger_track_fix(l, s, k);
+    if (f->t > decided || f->t < c->t0 - TRACK_BEFORE_US || f->t > c->t1 + TRACK_AFTER_US) continue;
+    x += f->x;
+    y += f->y;
+    ++in;
+  }
+  rf__fix fix;
+  if (in == 0) {
+    if (rf__ledger_fix_near(l, s, c->t0, c->t0 - RF__TRACK_READ_BEFORE_US, decided, &fix) != 0)
+      return -1;
+    x = fix.x;
+    y = fix.y;
+    in = 1;
+  }
+  double sx, sy;
+  change_spot(&def, c, &sx, &sy);
+  *out = hypot(x / in - sx, y / in - sy);
+  return 0;
+}
+
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c) {
   const double anywhere = 1.0 / e->floor_area;
   double p = anywhere;

@@ -91,6 +91,11 @@ int rf__candidate(const rf_engine *e, uint32_t s, const f_change *c);
  * shelf at the time. */
 double rf__proximity(const rf_engine *e, uint32_t s, const f_change *c);
 
+/* How far (m) shopper s stood from where change c's reach began — the point of the shelf's front
+ * where its weight centred, or the front centre without a direction — by the mean of the fixes
+ * rf__proximity reads: 0, or -1 with no fix (or a shelf with no position). */
+int rf__distance_to_change(const rf_engine *e, uint32_t s, const f_change *c, double *out);
+
 /* How long before a change a track is read at most (the nearest fix, when none fell during
  * it): the engine keeps every fix a decision still to come may read (push.c). */
 #define RF__TRACK_READ_BEFORE_US ((rf_time_us)10000000)

@@ -16,6 +16,7 @@
 #include "retailfuse/engine.h"
 #include "retailfuse/status.h"
 #include "retailfuse/store.h"
+#include "invariants.h"
 #include "test_records.h"
 
 #define SEC 1000000LL
@@ -42,6 +43,21 @@ static rf_store *build_store(void) {
   return s;
 }
 
+/* Every test's input and output also go through the host-side invariant checker. */
+static inv_checker *checker;
+
+static int push_checked(rf_engine *e, const rf_record *r) {
+  int rc = rf_engine_push(e, r);
+  if (rc == RF_OK) assert_int_equal(inv_input(checker, r), 0);
+  return rc;
+}
+
+static int poll_checked(rf_engine *e, rf_record *r) {
+  int rc = rf_engine_poll(e, r);
+  if (rc == RF_OK && inv_output(checker, r) != 0) fail_msg("%s", inv_message(checker));
+  return rc;
+}
+
 typedef struct fixture {
   rf_store *store;
   rf_engine *e;
@@ -53,6 +69,7 @@ typedef struct fixture {
 static void open_doubtful_take(fixture *f) {
   f->store = build_store();
   assert_int_equal(rf_engine_new(&f->e, f->store, NULL), RF_OK);
+  assert_int_equal(inv_new(&checker), 0);
   static const rf_plate_delta tea[] = {{"A1", -270.4}, {"A2", -270.0}};
   const rf_record records[] = {enter(0, "S1"),
                                enter(0, "S2"),
@@ -62,26 +79,28 @@ static void open_doubtful_take(fixture *f) {
                                hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.1),
                                delta("A", 1200 * MS, 1600 * MS, tea, 2)};
   for (size_t i = 0; i < sizeof records / sizeof *records; ++i)
-    assert_int_equal(rf_engine_push(f->e, &records[i]), RF_OK);
+    assert_int_equal(push_checked(f->e, &records[i]), RF_OK);
   assert_int_equal(rf_engine_advance(f->e, 20 * SEC), RF_OK);
   rf_record r;
-  assert_int_equal(rf_engine_poll(f->e, &r), RF_OK);
+  assert_int_equal(poll_checked(f->e, &r), RF_OK);
   assert_int_equal(r.type, RF_RECORD_DIFF);
   assert_int_equal(r.u.diff.seq, 0);
   assert_int_equal(r.u.diff.review, 1);
   assert_string_equal(r.u.diff.sku, "TEA1");
   f->decided = strcmp(r.u.diff.shopper, "S1") == 0 ? "S1" : "S2";
   f->other = strcmp(f->decided, "S1") == 0 ? "S2" : "S1";
-  assert_int_equal(rf_engine_poll(f->e, &r), RF_ITEROVER);
+  assert_int_equal(poll_checked(f->e, &r), RF_ITEROVER);
 }
 
 static void leave_both(fixture *f, rf_time_us t) {
   rf_record out1 = leave(t, "S1"), out2 = leave(t, "S2");
-  assert_int_equal(rf_engine_push(f->e, &out1), RF_OK);
-  assert_int_equal(rf_engine_push(f->e, &out2), RF_OK);
+  assert_int_equal(push_checked(f->e, &out1), RF_OK);
+  assert_int_equal(push_checked(f->e, &out2), RF_OK);
 }
 
 static void close_fixture(fixture *f) {
+  if (inv_finish(checker) != 0) fail_msg("%s", inv_message(checker));
+  inv_free(checker);
   rf_engine_free(f->e);
   rf_store_free(f->store);
 }
@@ -99,7 +118,7 @@ static rf_record review(int64_t decision, const char *shopper, const rf_item_qty
 
 static void expect_diff(rf_engine *e, int64_t seq, const char *shopper, int64_t qty) {
   rf_record r;
-  assert_int_equal(rf_engine_poll(e, &r), RF_OK);
+  assert_int_equal(poll_checked(e, &r), RF_OK);
   assert_int_equal(r.type, RF_RECORD_DIFF);
   assert_int_equal(r.u.diff.seq, seq);
   assert_string_equal(r.u.diff.shopper, shopper);
@@ -117,7 +136,7 @@ static void expect_diff(rf_engine *e, int64_t seq, const char *shopper, int64_t 
 static void expect_receipt(rf_engine *e, const char *shopper, int64_t teas, int review,
                            int amends) {
   rf_record r;
-  assert_int_equal(rf_engine_poll(e, &r), RF_OK);
+  assert_int_equal(poll_checked(e, &r), RF_OK);
   assert_int_equal(r.type, RF_RECORD_RECEIPT);
   assert_string_equal(r.u.receipt.shopper, shopper);
   assert_int_equal(r.u.receipt.item_count, teas > 0);
@@ -137,11 +156,11 @@ static void test_round_trip_before_the_receipts(void **state) {
   open_doubtful_take(&f);
   const rf_item_qty one_tea[] = {{"TEA1", 1}};
   rf_record v = review(0, f.other, one_tea, 1);
-  assert_int_equal(rf_engine_push(f.e, &v), RF_OK);
+  assert_int_equal(push_checked(f.e, &v), RF_OK);
   expect_diff(f.e, 1, f.decided, -1);
   expect_diff(f.e, 2, f.other, 1);
   rf_record none;
-  assert_int_equal(rf_engine_poll(f.e, &none), RF_ITEROVER);
+  assert_int_equal(poll_checked(f.e, &none), RF_ITEROVER);
   leave_both(&f, 30 * SEC);
   assert_int_equal(rf_engine_finish(f.e), RF_OK);
   expect_receipt(f.e, "S1", strcmp("S1", f.other) == 0, 0, 0);
@@ -168,17 +187,17 @@ static void test_round_trip_after_the_carts_are_forgotten(void **state) {
   assert_int_equal(rf_engine_cart(f.e, f.decided, qty), RF_ENOTFOUND);
   const rf_item_qty one_tea[] = {{"TEA1", 1}};
   rf_record v = review(0, f.other, one_tea, 1);
-  assert_int_equal(rf_engine_push(f.e, &v), RF_OK);
+  assert_int_equal(push_checked(f.e, &v), RF_OK);
   expect_receipt(f.e, f.decided, 0, 0, 1);
   expect_receipt(f.e, f.other, 1, 0, 1);
   rf_record none;
-  assert_int_equal(rf_engine_poll(f.e, &none), RF_ITEROVER);
+  assert_int_equal(poll_checked(f.e, &none), RF_ITEROVER);
   /* Judged again, back the first way: amended again. */
   rf_record back = review(0, f.decided, one_tea, 1);
-  assert_int_equal(rf_engine_push(f.e, &back), RF_OK);
+  assert_int_equal(push_checked(f.e, &back), RF_OK);
   expect_receipt(f.e, f.other, 0, 0, 1);
   expect_receipt(f.e, f.decided, 1, 0, 1);
-  assert_int_equal(rf_engine_poll(f.e, &none), RF_ITEROVER);
+  assert_int_equal(poll_checked(f.e, &none), RF_ITEROVER);
   rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
   assert_int_equal(rf_engine_get_stats(f.e, &st), RF_OK);
   assert_int_equal(st.verdicts, 2);
@@ -194,13 +213,13 @@ static void test_accept_and_nobody(void **state) {
   open_doubtful_take(&f);
   const rf_item_qty one_tea[] = {{"TEA1", 1}};
   rf_record accept = review(0, f.decided, one_tea, 1);
-  assert_int_equal(rf_engine_push(f.e, &accept), RF_OK);
+  assert_int_equal(push_checked(f.e, &accept), RF_OK);
   rf_record r;
-  assert_int_equal(rf_engine_poll(f.e, &r), RF_ITEROVER);
+  assert_int_equal(poll_checked(f.e, &r), RF_ITEROVER);
   rf_record nobody = review(0, NULL, NULL, 0);
-  assert_int_equal(rf_engine_push(f.e, &nobody), RF_OK);
+  assert_int_equal(push_checked(f.e, &nobody), RF_OK);
   expect_diff(f.e, 1, f.decided, -1);
-  assert_int_equal(rf_engine_poll(f.e, &r), RF_ITEROVER);
+  assert_int_equal(poll_checked(f.e, &r), RF_ITEROVER);
   leave_both(&f, 30 * SEC);
   assert_int_equal(rf_engine_finish(f.e), RF_OK);
   expect_receipt(f.e, "S1", 0, 0, 0);
@@ -209,11 +228,11 @@ static void test_accept_and_nobody(void **state) {
 }
 
 static void expect_set_aside(fixture *f, const rf_record *v, int reason, const char *msg) {
-  assert_int_equal(rf_engine_push(f->e, v), RF_SETASIDE);
+  assert_int_equal(push_checked(f->e, v), RF_SETASIDE);
   assert_int_equal(rf_engine_setaside_reason(f->e), reason);
   assert_string_equal(rf_engine_errmsg(f->e), msg);
   rf_record r;
-  assert_int_equal(rf_engine_poll(f->e, &r), RF_ITEROVER);
+  assert_int_equal(poll_checked(f->e, &r), RF_ITEROVER);
 }
 
 static void test_set_aside(void **state) {
@@ -232,11 +251,11 @@ static void test_set_aside(void **state) {
   expect_set_aside(&f, &v, RF_SETASIDE_UNKNOWN_SKU,
                    "review: items: 'MILK' is not a product of the store");
   v = review(0, f.other, back, 1);
-  assert_int_equal(rf_engine_push(f.e, &v), RF_SETASIDE);
+  assert_int_equal(push_checked(f.e, &v), RF_SETASIDE);
   assert_int_equal(rf_engine_setaside_reason(f.e), RF_SETASIDE_NOT_IN_CART);
   /* Nobody's with items is a host's bug. */
   v = review(0, NULL, a_cola, 1);
-  assert_int_equal(rf_engine_push(f.e, &v), RF_EINVAL);
+  assert_int_equal(push_checked(f.e, &v), RF_EINVAL);
   rf_engine_stats st = {.version = RF_ENGINE_STATS_VERSION};
   assert_int_equal(rf_engine_get_stats(f.e, &st), RF_OK);
   assert_int_equal(st.verdicts, 0);
@@ -260,7 +279,7 @@ static void test_too_late(void **state) {
   leave_both(&f, 30 * SEC);
   assert_int_equal(rf_engine_advance(f.e, 2000 * SEC), RF_OK);
   rf_record r;
-  while (rf_engine_poll(f.e, &r) == RF_OK) assert_int_equal(r.type, RF_RECORD_RECEIPT);
+  while (poll_checked(f.e, &r) == RF_OK) assert_int_equal(r.type, RF_RECORD_RECEIPT);
   const rf_item_qty one_tea[] = {{"TEA1", 1}};
   rf_record v = review(0, f.other, one_tea, 1);
   expect_set_aside(&f, &v, RF_SETASIDE_UNKNOWN_DECISION,

@@ -507,9 +507,28 @@ static int check_receipt_time(inv_checker *inv, const rf_receipt_rec *r, uint32_
               inv->records, r->shopper, r->t, last, inv->wait_us);
 }
 
+/* A reviewer's verdict amended a receipted cart: the receipt replaces it (a visit already over,
+ * so its shopper must not be in the store on it) and is a receipt in every other way. */
+static int check_amended(inv_checker *inv, const rf_receipt_rec *r, uint32_t s) {
+  inv_shopper *sh = &inv->sh[s];
+  if (sh->staff)
+    return fail(inv, INV_STAFF, RECEIPT_FMT "staff get none", inv->records, r->shopper);
+  int rc = check_listing(inv, r);
+  if (rc != 0 || !sh->closed) return rc; /* a visit before the one under way: not kept here */
+  for (size_t i = 0; i < sh->line_count; ++i) sh->line[i].qty = 0;
+  for (size_t i = 0; i < r->item_count; ++i) {
+    uint32_t k;
+    int64_t now;
+    if (sku_get(inv, r->items[i].sku, &k) != 0 || cart_add(sh, k, r->items[i].qty, &now) != 0)
+      return RF_ENOMEM;
+  }
+  return 0;
+}
+
 static int check_receipt(inv_checker *inv, const rf_receipt_rec *r) {
   uint32_t s;
   if (shopper_get(inv, r->shopper, &s) != 0) return RF_ENOMEM;
+  if (r->amends) return check_amended(inv, r, s);
   inv_shopper *sh = &inv->sh[s];
   if (sh->staff)
     return fail(inv, INV_STAFF, RECEIPT_FMT "staff get none", inv->records, r->shopper);

@@ -13,7 +13,8 @@
  *   negative   no cart quantity ever goes below 0;
  *   final      nothing is charged to a cart after its receipt: a diff naming a shopper whose
  *              receipt is out, until that shopper enters again (a new visit, a new cart), and
- *              one receipt per visit;
+ *              one receipt per visit — but for receipts a reviewer's verdict amended
+ *              (`amends`), which replace the cart's content (each sku once, above 0);
  *   merged     after `shopper` links into another cart its own cart is merged away: no diff
  *              adds to it, no correction names it, no receipt names it, and by the owner's
  *              receipt it holds nothing (its items were moved out by diffs);

@@ -1,5 +1,6 @@
 /* rf_record_span: when a record's span begins and ends — events of an instant, of a span, raw
- * readings (the last one's time), the store's records and a receipt without t (none). */
+ * readings (the last one's time), the store's records, a receipt without t, a review and an
+ * explanation (none). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +50,17 @@ static void no_span(void **state) {
   r.type = RF_RECORD_PRODUCT;
   assert_int_equal(rf_record_span(&r, &t0, &t1), 0);
   r.type = RF_RECORD_RECEIPT; /* no t */
+  assert_int_equal(rf_record_span(&r, &t0, &t1), 0);
+  /* A verdict bears no time (it takes effect when it comes); an explanation is no event: its
+   * t is its diffs', and it spans nothing of the store's clock. */
+  r.type = RF_RECORD_REVIEW;
+  r.u.review.decision = 12;
+  assert_int_equal(rf_record_span(&r, &t0, &t1), 0);
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_EXPLAIN;
+  r.u.explain.t = 15600000;
+  r.u.explain.t0 = 8100000;
+  r.u.explain.t1 = 8600000;
   assert_int_equal(rf_record_span(&r, &t0, &t1), 0);
   assert_int_equal(t0, 5);
   assert_int_equal(t1, 6);

@@ -721,6 +721,124 @@ static void restock_is_the_shelves_by_default(void **state) {
                  "'staff-app' (3.000000 s); at most 1.000000 s is allowed");
 }
 
+#define REVIEW(src, decision, shopper, items)                                   \
+  "{\"type\":\"review\"," src "\"decision\":" #decision ",\"shopper\":" shopper \
+  ",\"items\":" items "}\n"
+#define EXPLAIN(shelf, alternatives, hands)                                                                 \
+  "{\"type\":\"explain\",\"event\":0,\"t\":7000000,\"shelf\":\"" shelf "\",\"t0\":0,"                       \
+  "\"t1\":1000000,\"total\":-100,\"x\":0.05,\"how\":\"whole\",\"diffs\":[0],\"alternatives\":" alternatives \
+  ",\"candidates\":[{\"shopper\":\"U1\",\"p\":1}],\"hands\":" hands "}\n"
+#define ALT_U1 "[{\"shopper\":\"U1\",\"items\":{\"A\":1},\"p\":1,\"terms\":{\"weight\":-1}}]"
+#define DIFF_0                                                                             \
+  "{\"type\":\"diff\",\"seq\":0,\"t\":7000000,\"shopper\":\"U1\",\"sku\":\"A\",\"qty\":1," \
+  "\"conf\":0.5,\"review\":true,\"event\":0}\n"
+
+/* A verdict names a shopper who entered (or nobody) and skus of the store; it bears no time, so
+ * it is never late and moves no source's clock. An explanation names a shelf and skus of the
+ * store. Both are counted; neither widens the file's time span. */
+static void reviews_and_explanations_are_checked_and_counted(void **state) {
+  (void)state;
+  rf_scenario_check *c = new_check();
+  assert_int_equal(
+      feed(c,
+           STORE ENTER_U1 DELTA("", 1000000) DIFF_0 EXPLAIN("S1", ALT_U1, "[]")
+               REVIEW("", 0, "\"U1\"", "{\"B\":1,\"A\":-1}") REVIEW(
+                   "\"source\":\"desk\",\"seq\":1,", 0, "null",
+                   "{}") "{\"type\":\"diff\",\"seq\":1,\"t\":7000000,\"shopper\":\"U1\",\"sku\":"
+                         "\"A\",\"qty\":-1,\"conf\":1,\"review\":false,\"event\":0,\"reviews\":0}\n"
+                         "{\"type\":\"exit\",\"t\":20000000,\"shopper\":\"U1\"}\n"
+                         "{\"type\":\"receipt\",\"t\":27000000,\"shopper\":\"U1\",\"items\":{},"
+                         "\"review\":false,\"amends\":true}\n",
+           NULL),
+      0);
+  rf_scenario_summary s;
+  rf_scenario_check_summary(c, &s);
+  assert_int_equal(s.refused, 0);
+  assert_int_equal(s.records, 15);
+  assert_int_equal(s.by_type[RF_RECORD_REVIEW], 2);
+  assert_int_equal(s.by_type[RF_RECORD_EXPLAIN], 1);
+  assert_int_equal(s.by_type[RF_RECORD_DIFF], 2);
+  assert_int_equal(s.t_min, 0);
+  assert_int_equal(s.t_max, 27000000);
+  rf_scenario_check_free(c);
+
+  /* A verdict after the shelves' clock reached 60 s is not late, and does not move it: a delta
+   * 1 s behind is still in time. */
+  expect_sources(NULL, -1,
+                 DELTA("", 60000000) REVIEW("\"source\":\"shelves\",", 3, "null", "{}")
+                     DELTA("", 59000000),
+                 0, 0, NULL);
+
+  expect_exact(REVIEW("", 0, "\"U9\"", "{\"A\":1}"), RF_ENOTFOUND, 7,
+               "line 7: review: field 'shopper': shopper 'U9' has not entered");
+  expect_exact(ENTER_U1 REVIEW("", 0, "\"U1\"", "{\"A\":1,\"Q\":-1}"), RF_ENOTFOUND, 8,
+               "line 8: review: field 'items': sku 'Q' is not in the store");
+  expect_exact(ENTER_U1 EXPLAIN("S9", ALT_U1, "[]"), RF_ENOTFOUND, 8,
+               "line 8: explain: field 'shelf': shelf 'S9' is not in the store");
+  expect_exact(
+      ENTER_U1 EXPLAIN("S1",
+                       "[{\"shopper\":\"U1\",\"items\":{\"A\":1},\"p\":0.5},{\"shopper\":\"U1\","
+                       "\"items\":{\"Q\":1},\"p\":0.5}]",
+                       "[]"),
+      RF_ENOTFOUND, 8,
+      "line 8: explain: field 'alternatives[1].items': sku 'Q' is not in the store");
+
+  /* What the reader refuses, a record made in C can still hold: each is named by its field. */
+  c = new_check();
+  assert_int_equal(feed(c, STORE ENTER_U1, NULL), 0);
+  rf_record r;
+  memset(&r, 0, sizeof r);
+  r.type = RF_RECORD_REVIEW;
+  r.line = 9;
+  rf_item_qty items[2] = {{"A", 1}, {"B", 0}};
+  r.u.review = (rf_review_rec){-1, "U1", items, 1, NULL};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: review: field 'decision': must be >= 0, got -1");
+  r.u.review = (rf_review_rec){4, NULL, items, 1, NULL};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: review: field 'items': must be {} when shopper is null");
+  r.u.review = (rf_review_rec){4, "U1", items, 2, NULL};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: review: field 'items.B': must not be 0");
+  r.u.review = (rf_review_rec){4, "U1", items, 1, NULL};
+  r.source = "";
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c), "line 9: review: field 'source': is empty");
+  r.source = NULL;
+  r.type = RF_RECORD_EXPLAIN;
+  rf_explain_hand hand = {NULL, 0, ((rf_time_us)1 << 53) + 1, 0, 0.0, 1.0};
+  r.u.explain = (rf_explain_rec){0,    7000000, "S1", 0, 1000000, -100, 0.05,  "whole",
+                                 NULL, 0,       NULL, 0, NULL,    0,    &hand, 1};
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_ERANGE);
+  assert_string_equal(rf_scenario_check_errmsg(c),
+                      "line 9: explain: field 'hands[0].t1': time 9007199254740993 us is out of "
+                      "range (more than 2^53 us from 0)");
+  r.u.explain.hands = NULL; /* a host's bug, refused rather than followed */
+  assert_int_equal(rf_scenario_check_record(c, &r), RF_EINVAL);
+  assert_string_equal(rf_scenario_check_errmsg(c), "line 9: explain: field 'hands': is NULL");
+  r.u.explain.hands = &hand;
+  hand.t1 = (rf_time_us)1 << 53; /* output times reach 2^53 */
+  assert_int_equal(rf_scenario_check_record(c, &r), 0);
+  rf_scenario_summary after;
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.refused, 6);
+  assert_int_equal(after.by_type[RF_RECORD_REVIEW], 0);
+  assert_int_equal(after.by_type[RF_RECORD_EXPLAIN], 1);
+  rf_scenario_check_free(c);
+
+  /* A file of verdicts alone (no store, nobody entering) is checked for what it can be. */
+  c = new_check();
+  assert_int_equal(feed(c, REVIEW("", 7, "\"S1\"", "{\"X\":2}") REVIEW("", 8, "null", "{}"), NULL),
+                   0);
+  rf_scenario_check_summary(c, &after);
+  assert_int_equal(after.by_type[RF_RECORD_REVIEW], 2);
+  assert_false(after.has_time);
+  rf_scenario_check_free(c);
+}
+
 /* An allocator that counts the bytes live and their peak. */
 typedef struct bytes_alloc {
   size_t live, peak;
@@ -1035,6 +1153,7 @@ int main(void) {
       cmocka_unit_test(a_source_seq_may_not_come_twice),
       cmocka_unit_test(restock_names_a_shelf_and_a_product),
       cmocka_unit_test(restock_is_the_shelves_by_default),
+      cmocka_unit_test(reviews_and_explanations_are_checked_and_counted),
       cmocka_unit_test(seqs_are_kept_within_the_delay_only),
       cmocka_unit_test(times_are_within_the_time_range),
       cmocka_unit_test(a_refused_record_changes_nothing),

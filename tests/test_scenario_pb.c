@@ -2,6 +2,7 @@
  * every record kind and every optional field travels and comes back the same, the reader tells
  * the formats apart by themselves, and broken streams give their documented errors. */
 #define _GNU_SOURCE /* memmem */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -617,6 +618,165 @@ static void test_bad_camera_zone_frames(void **state) {
   test_text_free(&stream);
 }
 
+/* Reviews (Record field 26), explanations (27), diffs a verdict made (Diff.reviews 10) and
+ * amended receipts (Receipt.amends 5) go to protocol buffers and back byte for byte: nobody
+ * (null), terms in part or none, a hand without x, a candidate without distance. */
+static void test_review_explain_round_trips(void **state) {
+  (void)state;
+  static const char json[] =
+      "{\"type\":\"review\",\"decision\":14,\"shopper\":\"S7\",\"items\":{\"040000004325\":1,"
+      "\"A\":-2},\"reviewer\":\"ana\"}\n"
+      "{\"type\":\"review\",\"source\":\"desk\",\"seq\":3,\"decision\":0,\"shopper\":null,"
+      "\"items\":{}}\n"
+      "{\"type\":\"review\",\"decision\":9007199254740992,\"shopper\":\"S\xc3\xa9\",\"items\":{},"
+      "\"reviewer\":\"\"}\n"
+      "{\"type\":\"diff\",\"seq\":21,\"t\":9007199254740992,\"shopper\":\"S7\",\"sku\":\"A\","
+      "\"qty\":2,\"conf\":1,\"review\":false,\"event\":4,\"corrects\":20,\"reviews\":0}\n"
+      "{\"type\":\"receipt\",\"t\":52000000,\"shopper\":\"S7\",\"items\":{\"A\":2},"
+      "\"review\":false,\"amends\":true}\n"
+      "{\"type\":\"explain\",\"event\":3,\"t\":15600000,\"shelf\":\"G1S2\",\"t0\":8100000,"
+      "\"t1\":8600000,\"total\":-352.1,\"x\":0.42,\"how\":\"whole\",\"diffs\":[5,7],"
+      "\"alternatives\":[{\"shopper\":\"S2\",\"items\":{\"X\":1},\"p\":0.62,\"terms\":{"
+      "\"weight\":-3.1,\"plates\":-0.4,\"prior\":-0.22,\"hand\":-1.1,\"identity\":-0.02,"
+      "\"position\":-0.5}},{\"shopper\":\"S5\",\"items\":{\"X\":1,\"Y\":-1},\"p\":0.35,"
+      "\"terms\":{\"plates\":-0,\"identity\":-3.9}},{\"shopper\":null,\"items\":{},\"p\":0.001}],"
+      "\"candidates\":[{\"shopper\":\"S2\",\"p\":0.62,\"distance\":0.35},{\"shopper\":\"S5\","
+      "\"p\":0.37}],\"hands\":[{\"shopper\":\"S2\",\"t0\":7900000,\"t1\":8900000,\"x\":0.4,"
+      "\"p\":0.6},{\"shopper\":null,\"t0\":-9007199254740992,\"t1\":9007199254740992,\"p\":0}]}\n"
+      "{\"type\":\"explain\",\"event\":0,\"t\":-1,\"shelf\":\"S\",\"t0\":0,\"t1\":0,\"total\":0,"
+      "\"x\":-1e-7,\"how\":\"nobody\",\"diffs\":[],\"alternatives\":[],\"candidates\":[],"
+      "\"hands\":[]}\n";
+  test_text pb = {0}, back = {0};
+  rewrite(json, sizeof json - 1, RF_FORMAT_PB, &pb);
+  /* The first frame: its length, then Record.review (field 26, length-delimited: key 0xd2
+   * 0x01); the sixth's Record.explain (field 27: 0xda 0x01, its length two bytes). */
+  const uint8_t *frame = (const uint8_t *)pb.data + RF__PB_MAGIC_LEN + 2;
+  assert_int_equal(frame[1], 0xd2);
+  assert_int_equal(frame[2], 0x01);
+  for (int k = 0; k < 5; ++k) frame += 1 + frame[0];
+  assert_true(frame[0] & 0x80); /* over 127 bytes */
+  assert_int_equal(frame[2], 0xda);
+  assert_int_equal(frame[3], 0x01);
+  rewrite(pb.data, pb.len, RF_FORMAT_JSONL, &back);
+  assert_int_equal(back.len, sizeof json - 1);
+  assert_memory_equal(back.data, json, back.len);
+  assert_true(pb.len < back.len);
+
+  rf_scenario_reader *r = NULL;
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, pb.data, pb.len, NULL, NULL), RF_OK);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.type, RF_RECORD_REVIEW);
+  assert_int_equal(rec.u.review.decision, 14);
+  assert_string_equal(rec.u.review.shopper, "S7");
+  assert_int_equal(rec.u.review.item_count, 2);
+  assert_string_equal(rec.u.review.items[1].sku, "A");
+  assert_int_equal(rec.u.review.items[1].qty, -2);
+  assert_string_equal(rec.u.review.reviewer, "ana");
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_null(rec.u.review.shopper);
+  assert_null(rec.u.review.reviewer);
+  assert_string_equal(rec.source, "desk");
+  assert_int_equal(rec.seq, 3);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.u.diff.has_reviews, 1);
+  assert_int_equal(rec.u.diff.reviews, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.u.receipt.amends, 1);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  const rf_explain_rec *x = &rec.u.explain;
+  assert_int_equal(rec.type, RF_RECORD_EXPLAIN);
+  assert_int_equal(rec.line, 6);
+  assert_int_equal(x->diff_count, 2);
+  assert_int_equal(x->diffs[1], 7);
+  assert_int_equal(x->alternative_count, 3);
+  assert_int_equal(x->alternatives[1].item_count, 2);
+  assert_string_equal(x->alternatives[1].items[1].sku, "Y");
+  assert_true(isnan(x->alternatives[1].terms.weight));
+  assert_true(x->alternatives[1].terms.plates == 0.0 && signbit(x->alternatives[1].terms.plates));
+  assert_true(x->alternatives[1].terms.identity == -3.9);
+  assert_null(x->alternatives[2].shopper);
+  assert_true(isnan(x->alternatives[2].terms.hand));
+  assert_int_equal(x->candidates[1].has_distance, 0);
+  assert_null(x->hands[1].shopper);
+  assert_int_equal(x->hands[1].has_x, 0);
+  assert_int_equal(x->hands[1].t0, -9007199254740992LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_OK);
+  assert_int_equal(rec.u.explain.alternative_count, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  test_text_free(&pb);
+  test_text_free(&back);
+}
+
+/* Review and explain frames another writer made, breaking the format's rules: each is its
+ * frame's error, named as the writer names it (a sku twice as the JSON reader names it). */
+static void test_bad_review_explain_frames(void **state) {
+  (void)state;
+  static const rf_item_qty twice[] = {{"A", 1}, {"A", 2}};
+  static const rf_item_qty zero[] = {{"A", 0}};
+  static const int64_t seqs[] = {1, -1};
+  static const rf_alternative alts[] = {{"S1", zero, 0, 0.5, {NAN, NAN, NAN, NAN, NAN, NAN}},
+                                        {"S2", twice, 2, 0.5, {NAN, NAN, NAN, NAN, NAN, NAN}}};
+  static const rf_alternative bad_p[] = {{"S1", NULL, 0, 2, {NAN, NAN, NAN, NAN, NAN, NAN}}};
+  static const rf_alternative inf_term[] = {
+      {"S1", NULL, 0, 1, {NAN, NAN, NAN, -INFINITY, NAN, NAN}}};
+  static const rf_candidate far[] = {{"S1", 1, 1, -1}};
+  static const rf_explain_hand backwards[] = {{NULL, 5, 4, 0, 0, 1}};
+  static const struct {
+    rf_record rec;
+    const char *error;
+  } cases[] = {
+      {{.type = RF_RECORD_REVIEW, .u.review = {-1, "S1", NULL, 0, NULL}},
+       "frame 1 (byte 10): review: field 'decision' must be >= 0|"},
+      {{.type = RF_RECORD_REVIEW, .u.review = {1, NULL, twice, 1, NULL}},
+       "frame 1 (byte 10): review: field 'items' must be empty when shopper is null|"},
+      {{.type = RF_RECORD_REVIEW, .u.review = {1, "S1", zero, 1, NULL}},
+       "frame 1 (byte 10): review: field 'items' holds a quantity of 0|"},
+      {{.type = RF_RECORD_REVIEW, .u.review = {1, "S1", twice, 2, NULL}},
+       "frame 1 (byte 10): review: field 'items.A' appears twice|"},
+      {{.type = RF_RECORD_REVIEW, .u.review = {1, "", NULL, 0, NULL}},
+       "frame 1 (byte 10): review: field 'shopper' is missing or empty|"},
+      {{.type = RF_RECORD_DIFF, .u.diff = {0, 1, "S1", "A", 1, 1, 0, 0, 0, 0, 1, -4}},
+       "frame 1 (byte 10): diff: field 'reviews' must be >= 0|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, alts, 2, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'alternatives[1].items.A' appears twice|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "hunch", NULL, 0, NULL, 0, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'how' must be whole, split, merged, runs, restock or "
+       "nobody|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", seqs, 2, NULL, 0, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'diffs' holds a seq < 0|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, bad_p, 1, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'alternatives[0].p' must be within [0, 1]|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, inf_term, 1, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'alternatives[0].terms.hand' is not finite|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, NULL, 0, far, 1, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'candidates[0].distance' must be >= 0|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {0, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, NULL, 0, NULL, 0, backwards, 1}},
+       "frame 1 (byte 10): explain: field 'hands[0].t1' is before t0|"},
+      {{.type = RF_RECORD_EXPLAIN,
+        .u.explain = {-2, 1, "S", 0, 1, 0, 0, "whole", NULL, 0, NULL, 0, NULL, 0, NULL, 0}},
+       "frame 1 (byte 10): explain: field 'event' must be >= 0|"},
+  };
+  char errors[512];
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    test_text stream;
+    stream_of(&cases[k].rec, &stream);
+    assert_int_equal(read_all(stream.data, stream.len, errors, sizeof errors), 0);
+    if (strcmp(errors, cases[k].error) != 0)
+      fail_msg("case %zu: '%s', wanted '%s'", k, errors, cases[k].error);
+    test_text_free(&stream);
+  }
+}
+
 /* A source that hands out its bytes, then fails. */
 typedef struct failing {
   const char *data;
@@ -665,6 +825,8 @@ int main(void) {
       cmocka_unit_test(test_bad_restock_frames),
       cmocka_unit_test(test_camera_zone_round_trips),
       cmocka_unit_test(test_bad_camera_zone_frames),
+      cmocka_unit_test(test_review_explain_round_trips),
+      cmocka_unit_test(test_bad_review_explain_frames),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

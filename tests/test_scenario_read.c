@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen, unlink */
 
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -524,6 +525,282 @@ static void test_camera_zone_refusals(void **state) {
     rf_scenario_reader *r = open_text(x->json, &text);
     rf_record rec;
     set_case("camera/zone refusal %zu: %s", i, x->json);
+    int rc = rf_scenario_reader_next(r, &rec);
+    if (rc != x->code || strcmp(rf_scenario_reader_errmsg(r), x->message) != 0) {
+      print_case();
+      fail_msg("got %s '%s', expected %s '%s'", rf_err_name(rc), rf_scenario_reader_errmsg(r),
+               rf_err_name(x->code), x->message);
+    }
+    expect_end(r);
+    rf_scenario_reader_free(r);
+    free(text);
+  }
+  current_case[0] = '\0';
+}
+
+/* review (an input event without a time), explain (output, nested), a diff a verdict made and an
+ * amended receipt: every field, absent ones included. */
+static void test_review_explain_records(void **state) {
+  (void)state;
+  char *text;
+  rf_scenario_reader *r = open_text(
+      "{'type':'review','decision':14,'shopper':'S7','items':{'040000004325':1,'A':-2},"
+      "'reviewer':'ana'}\n"
+      "{'type':'review','source':'desk','seq':3,'decision':15,'shopper':null,'items':{}}\n"
+      "{'type':'diff','seq':21,'t':9007199254740992,'shopper':'S7','sku':'A','qty':2,'conf':1,"
+      "'review':false,'event':4,'reviews':14}\n"
+      "{'type':'receipt','t':52000000,'shopper':'S7','items':{'A':2},'review':false,"
+      "'amends':true}\n"
+      "{'type':'receipt','t':52000000,'shopper':'S8','items':{},'amends':false}\n"
+      "{'type':'explain','event':3,'t':15600000,'shelf':'G1S2','t0':8100000,'t1':8600000,"
+      "'total':-352.1,'x':0.42,'how':'whole','diffs':[5,7],'alternatives':[{'shopper':'S2',"
+      "'items':{'X':1},'p':0.62,'terms':{'weight':-3.1,'plates':-0.4,'prior':-0.22,'hand':-1.1,"
+      "'identity':-0.02,'position':-0.5}},{'shopper':'S5','items':{'X':1,'Y':-1},'p':0.35,"
+      "'terms':{'hand':-1.9,'new_term':7}},{'shopper':null,'items':{},'p':0.001}],"
+      "'candidates':[{'shopper':'S2','p':0.62,'distance':0.35},{'shopper':'S5','p':0.37}],"
+      "'hands':[{'shopper':'S2','t0':7900000,'t1':8900000,'x':0.4,'p':0.6},{'shopper':null,"
+      "'t0':-1,'t1':-1,'p':0}]}\n"
+      "{'type':'explain','event':0,'t':9007199254740992,'shelf':'S','t0':-9007199254740992,"
+      "'t1':9007199254740992,'total':0,'x':-1,'how':'nobody','diffs':[],'alternatives':[],"
+      "'candidates':[],'hands':[]}\n",
+      &text);
+  rf_record rec;
+
+  expect_next(r, &rec, RF_RECORD_REVIEW, 1);
+  const rf_review_rec *v = &rec.u.review;
+  assert_int_equal(v->decision, 14);
+  assert_string_equal(v->shopper, "S7");
+  assert_int_equal(v->item_count, 2);
+  assert_string_equal(v->items[0].sku, "040000004325");
+  assert_int_equal(v->items[0].qty, 1);
+  assert_string_equal(v->items[1].sku, "A");
+  assert_int_equal(v->items[1].qty, -2);
+  assert_string_equal(v->reviewer, "ana");
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+
+  expect_next(r, &rec, RF_RECORD_REVIEW, 2); /* nobody's; an input event: source and seq */
+  assert_int_equal(v->decision, 15);
+  assert_null(v->shopper);
+  assert_int_equal(v->item_count, 0);
+  assert_null(v->reviewer);
+  assert_string_equal(rec.source, "desk");
+  assert_int_equal(rec.has_seq, 1);
+  assert_int_equal(rec.seq, 3);
+
+  expect_next(r, &rec, RF_RECORD_DIFF, 3);
+  assert_int_equal(rec.u.diff.t, 9007199254740992LL);
+  assert_int_equal(rec.u.diff.has_corrects, 0);
+  assert_int_equal(rec.u.diff.has_reviews, 1);
+  assert_int_equal(rec.u.diff.reviews, 14);
+
+  expect_next(r, &rec, RF_RECORD_RECEIPT, 4);
+  assert_int_equal(rec.u.receipt.amends, 1);
+  assert_int_equal(rec.u.receipt.review, 0);
+  expect_next(r, &rec, RF_RECORD_RECEIPT, 5); /* false is as absent */
+  assert_int_equal(rec.u.receipt.amends, 0);
+  assert_int_equal(rec.u.receipt.review, RF_UNKNOWN);
+
+  expect_next(r, &rec, RF_RECORD_EXPLAIN, 6);
+  const rf_explain_rec *x = &rec.u.explain;
+  assert_null(rec.source); /* output: no source */
+  assert_int_equal(x->event, 3);
+  assert_int_equal(x->t, 15600000);
+  assert_string_equal(x->shelf, "G1S2");
+  assert_int_equal(x->t0, 8100000);
+  assert_int_equal(x->t1, 8600000);
+  assert_true(x->total == -352.1);
+  assert_true(x->x == 0.42);
+  assert_string_equal(x->how, "whole");
+  assert_int_equal(x->diff_count, 2);
+  assert_int_equal(x->diffs[0], 5);
+  assert_int_equal(x->diffs[1], 7);
+  assert_int_equal(x->alternative_count, 3);
+  const rf_alternative *a = x->alternatives;
+  assert_string_equal(a[0].shopper, "S2");
+  assert_int_equal(a[0].item_count, 1);
+  assert_string_equal(a[0].items[0].sku, "X");
+  assert_int_equal(a[0].items[0].qty, 1);
+  assert_true(a[0].p == 0.62);
+  assert_true(a[0].terms.weight == -3.1 && a[0].terms.plates == -0.4);
+  assert_true(a[0].terms.prior == -0.22 && a[0].terms.hand == -1.1);
+  assert_true(a[0].terms.identity == -0.02 && a[0].terms.position == -0.5);
+  assert_string_equal(a[1].shopper, "S5");
+  assert_int_equal(a[1].item_count, 2); /* each alternative's own items */
+  assert_string_equal(a[1].items[0].sku, "X");
+  assert_string_equal(a[1].items[1].sku, "Y");
+  assert_int_equal(a[1].items[1].qty, -1);
+  assert_true(a[1].terms.hand == -1.9);
+  assert_true(isnan(a[1].terms.weight) && isnan(a[1].terms.plates) && isnan(a[1].terms.prior));
+  assert_true(isnan(a[1].terms.identity) && isnan(a[1].terms.position));
+  assert_null(a[2].shopper);
+  assert_int_equal(a[2].item_count, 0);
+  assert_true(a[2].p == 0.001);
+  assert_true(isnan(a[2].terms.weight) && isnan(a[2].terms.hand));
+  assert_int_equal(x->candidate_count, 2);
+  assert_string_equal(x->candidates[0].shopper, "S2");
+  assert_true(x->candidates[0].p == 0.62);
+  assert_int_equal(x->candidates[0].has_distance, 1);
+  assert_true(x->candidates[0].distance == 0.35);
+  assert_string_equal(x->candidates[1].shopper, "S5");
+  assert_int_equal(x->candidates[1].has_distance, 0);
+  assert_int_equal(x->hand_count, 2);
+  assert_string_equal(x->hands[0].shopper, "S2");
+  assert_int_equal(x->hands[0].t0, 7900000);
+  assert_int_equal(x->hands[0].t1, 8900000);
+  assert_int_equal(x->hands[0].has_x, 1);
+  assert_true(x->hands[0].x == 0.4);
+  assert_true(x->hands[0].p == 0.6);
+  assert_null(x->hands[1].shopper);
+  assert_int_equal(x->hands[1].t0, -1);
+  assert_int_equal(x->hands[1].has_x, 0);
+  assert_true(x->hands[1].p == 0.0);
+
+  expect_next(r, &rec, RF_RECORD_EXPLAIN, 7); /* output times to 2^53; nothing in the arrays */
+  assert_int_equal(x->t, 9007199254740992LL);
+  assert_int_equal(x->t0, -9007199254740992LL);
+  assert_string_equal(x->how, "nobody");
+  assert_int_equal(x->diff_count + x->alternative_count + x->candidate_count + x->hand_count, 0);
+  expect_end(r);
+  rf_scenario_reader_free(r);
+  free(text);
+}
+
+#define REVIEW "{'type':'review',"
+#define X_HEAD                                                                                     \
+  "{'type':'explain','event':3,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,'how':'whole'," \
+  "'diffs':[1],"
+#define X_ALT "'alternatives':[{'shopper':'S1','items':{'A':1},'p':1}],"
+
+/* Every refusal of a review or explain line (and of reviews and amends), with its whole message:
+ * a field within an array named by its place. */
+static const exact_case review_explain_refusals[] = {
+    {REVIEW "'shopper':'S1','items':{}}", RF_EPARSE,
+     "line 1: review: field 'decision': is missing"},
+    {REVIEW "'decision':-1,'shopper':'S1','items':{}}", RF_ERANGE,
+     "line 1: review: field 'decision': must be >= 0, got -1"},
+    {REVIEW "'decision':1.5,'shopper':'S1','items':{}}", RF_ERANGE,
+     "line 1: review: field 'decision': expected an integer, got 1.5"},
+    {REVIEW "'decision':'14','shopper':'S1','items':{}}", RF_EPARSE,
+     "line 1: review: field 'decision': expected an integer, got a string"},
+    {REVIEW "'decision':1,'items':{}}", RF_EPARSE, "line 1: review: field 'shopper': is missing"},
+    {REVIEW "'decision':1,'shopper':7,'items':{}}", RF_EPARSE,
+     "line 1: review: field 'shopper': expected a string id, got a number"},
+    {REVIEW "'decision':1,'shopper':'','items':{}}", RF_EPARSE,
+     "line 1: review: field 'shopper': id is empty"},
+    {REVIEW "'decision':1,'shopper':'S1'}", RF_EPARSE, "line 1: review: field 'items': is missing"},
+    {REVIEW "'decision':1,'shopper':'S1','items':[]}", RF_EPARSE,
+     "line 1: review: field 'items': expected an object, got an array"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{'A':0}}", RF_ERANGE,
+     "line 1: review: field 'items.A': must not be 0"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{'A':0.5}}", RF_ERANGE,
+     "line 1: review: field 'items.A': expected an integer, got 0.5"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{'':1}}", RF_EPARSE,
+     "line 1: review: field 'items': a sku is empty"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{'A':1,'A':1}}", RF_EPARSE,
+     "line 1: review: field 'items.A': appears twice"},
+    {REVIEW "'decision':1,'shopper':null,'items':{'A':1}}", RF_ERANGE,
+     "line 1: review: field 'items': must be {} when shopper is null"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{},'reviewer':5}", RF_EPARSE,
+     "line 1: review: field 'reviewer': expected a string, got a number"},
+    {REVIEW "'decision':1,'shopper':'S1','items':{},'reviewer':null}", RF_EPARSE,
+     "line 1: review: field 'reviewer': expected a string, got null"},
+    {REVIEW "'source':'','decision':1,'shopper':'S1','items':{}}", RF_EPARSE,
+     "line 1: review: field 'source': id is empty"},
+    {REVIEW "'seq':0.5,'decision':1,'shopper':'S1','items':{}}", RF_ERANGE,
+     "line 1: review: field 'seq': expected an integer, got 0.5"},
+    {"{'type':'diff','seq':2,'t':5,'shopper':'S','sku':'A','qty':1,'conf':1,'review':false,"
+     "'event':0,'reviews':-2}",
+     RF_ERANGE, "line 1: diff: field 'reviews': must be >= 0, got -2"},
+    {"{'type':'diff','seq':2,'t':5,'shopper':'S','sku':'A','qty':1,'conf':1,'review':false,"
+     "'event':0,'reviews':'1'}",
+     RF_EPARSE, "line 1: diff: field 'reviews': expected an integer, got a string"},
+    {"{'type':'receipt','t':5,'shopper':'S','items':{},'review':false,'amends':1}", RF_EPARSE,
+     "line 1: receipt: field 'amends': expected true or false, got a number"},
+    {"{'type':'explain','t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,'how':'whole',"
+     "'diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE, "line 1: explain: field 'event': is missing"},
+    {"{'type':'explain','event':-1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,"
+     "'how':'whole','diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_ERANGE, "line 1: explain: field 'event': must be >= 0, got -1"},
+    {"{'type':'explain','event':1,'t':9007199254740994,'shelf':'S','t0':1,'t1':2,'total':-5,"
+     "'x':0.5,'how':'whole','diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_ERANGE,
+     "line 1: explain: field 't': out of range: more than 2^53 microseconds from 0, got "
+     "9007199254740994"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':2,'t1':1,'total':-5,'x':0.5,"
+     "'how':'whole','diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_ERANGE, "line 1: explain: field 't1': t1 1 is before t0 2"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'x':0.5,'how':'whole',"
+     "'diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE, "line 1: explain: field 'total': is missing"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,"
+     "'how':'guess','diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE,
+     "line 1: explain: field 'how': expected \"whole\", \"split\", \"merged\", \"runs\", "
+     "\"restock\" or \"nobody\", got 'guess'"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,'how':3,"
+     "'diffs':[],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE, "line 1: explain: field 'how': expected a string, got a number"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,"
+     "'how':'whole','alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE, "line 1: explain: field 'diffs': is missing"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,"
+     "'how':'whole','diffs':{},'alternatives':[],'candidates':[],'hands':[]}",
+     RF_EPARSE, "line 1: explain: field 'diffs': expected an array, got an object"},
+    {"{'type':'explain','event':1,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,'x':0.5,"
+     "'how':'whole','diffs':[4,-2],'alternatives':[],'candidates':[],'hands':[]}",
+     RF_ERANGE, "line 1: explain: field 'diffs[1]': must be >= 0, got -2"},
+    {X_HEAD "'candidates':[],'hands':[]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives': is missing"},
+    {X_HEAD "'alternatives':[1],'candidates':[],'hands':[]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[0]': expected an object, got a number"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{},'p':1},{'items':{},'p':0}]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[1].shopper': is missing"},
+    {X_HEAD "'alternatives':[{'shopper':null,'items':{'A':1},'p':1}]}", RF_ERANGE,
+     "line 1: explain: field 'alternatives[0].items': must be {} when shopper is null"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{'A':0},'p':1}]}", RF_ERANGE,
+     "line 1: explain: field 'alternatives[0].items.A': must not be 0"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{'A':1,'A':2},'p':1}]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[0].items.A': appears twice"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{}}]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[0].p': is missing"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{},'p':1.5}]}", RF_ERANGE,
+     "line 1: explain: field 'alternatives[0].p': must be within [0, 1], got 1.5"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{},'p':1,'terms':[]}]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[0].terms': expected an object, got an array"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{},'p':1,'terms':{'hand':null}}]}", RF_EPARSE,
+     "line 1: explain: field 'alternatives[0].terms.hand': expected a number, got null"},
+    {X_HEAD "'alternatives':[{'shopper':'S1','items':{},'p':1,'terms':{'prior':-1e999}}]}",
+     RF_ERANGE, "line 1: explain: field 'alternatives[0].terms.prior': number is not finite"},
+    {X_HEAD X_ALT "'hands':[]}", RF_EPARSE, "line 1: explain: field 'candidates': is missing"},
+    {X_HEAD X_ALT "'candidates':[{'shopper':null,'p':1}],'hands':[]}", RF_EPARSE,
+     "line 1: explain: field 'candidates[0].shopper': expected a string id, got null"},
+    {X_HEAD X_ALT "'candidates':[{'shopper':'S1','p':1,'distance':-1}],'hands':[]}", RF_ERANGE,
+     "line 1: explain: field 'candidates[0].distance': must be >= 0, got -1"},
+    {X_HEAD X_ALT "'candidates':[{'shopper':'S1','p':-0.5}],'hands':[]}", RF_ERANGE,
+     "line 1: explain: field 'candidates[0].p': must be within [0, 1], got -0.5"},
+    {X_HEAD X_ALT "'candidates':[]}", RF_EPARSE, "line 1: explain: field 'hands': is missing"},
+    {X_HEAD X_ALT "'candidates':[],'hands':[{'t0':1,'t1':2,'p':1}]}", RF_EPARSE,
+     "line 1: explain: field 'hands[0].shopper': is missing"},
+    {X_HEAD X_ALT "'candidates':[],'hands':[{'shopper':null,'t0':5,'t1':4,'p':1}]}", RF_ERANGE,
+     "line 1: explain: field 'hands[0].t1': t1 4 is before t0 5"},
+    {X_HEAD X_ALT "'candidates':[],'hands':[{'shopper':'S1','t0':1.5,'t1':2,'p':1}]}", RF_ERANGE,
+     "line 1: explain: field 'hands[0].t0': expected an integer (microseconds), got 1.5"},
+    {X_HEAD X_ALT "'candidates':[],'hands':[{'shopper':'S1','t0':1,'t1':2,'x':'0.5','p':1}]}",
+     RF_EPARSE, "line 1: explain: field 'hands[0].x': expected a number, got a string"},
+    {X_HEAD X_ALT "'candidates':[],'hands':[{'shopper':'S1','t0':1,'t1':2}]}", RF_EPARSE,
+     "line 1: explain: field 'hands[0].p': is missing"},
+};
+
+static void test_review_explain_refusals(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof review_explain_refusals / sizeof review_explain_refusals[0]; ++i) {
+    const exact_case *x = &review_explain_refusals[i];
+    char *text;
+    rf_scenario_reader *r = open_text(x->json, &text);
+    rf_record rec;
+    set_case("review/explain refusal %zu: %s", i, x->json);
     int rc = rf_scenario_reader_next(r, &rec);
     if (rc != x->code || strcmp(rf_scenario_reader_errmsg(r), x->message) != 0) {
       print_case();
@@ -1880,8 +2157,15 @@ static void test_alloc_failure(void **state) {
                  /* more keys than are compared pairwise: sorted, in memory of the reader's */
                  "{'type':'hand','shelf':'S','t0':1,'t1':2,'sku_scores':{'a':1,'b':1,'c':1,"
                  "'d':1,'e':1,'f':1,'g':1,'h':1,'i':1,'j':1,'k':1,'l':1,'m':1,'n':1,'o':1,'p':1,"
-                 "'q':1,'r':1}}\n");
-  const size_t want = MIXED_COUNT + 3;
+                 "'q':1,'r':1}}\n"
+                 /* a verdict's items, an explanation's arrays and each alternative's items */
+                 "{'type':'review','decision':3,'shopper':'S1','items':{'A':1,'B':-1}}\n"
+                 "{'type':'explain','event':3,'t':10,'shelf':'S','t0':1,'t1':2,'total':-5,"
+                 "'x':0.5,'how':'whole','diffs':[1,2,3],'alternatives':[{'shopper':'S1',"
+                 "'items':{'A':1,'B':2},'p':0.5,'terms':{'hand':-1}},{'shopper':null,'items':{},"
+                 "'p':0.5}],'candidates':[{'shopper':'S1','p':1}],'hands':[{'shopper':null,"
+                 "'t0':1,'t1':2,'p':1}]}\n");
+  const size_t want = MIXED_COUNT + 5;
   int done = 0;
   for (long k = 1; k < 1000 && !done; ++k) {
     test_alloc s;
@@ -1929,6 +2213,8 @@ int main(void) {
       cmocka_unit_test(test_restock_records),
       cmocka_unit_test(test_camera_zone_records),
       cmocka_unit_test(test_camera_zone_refusals),
+      cmocka_unit_test(test_review_explain_records),
+      cmocka_unit_test(test_review_explain_refusals),
       cmocka_unit_test(test_hand_records),
       cmocka_unit_test(test_output_records),
       cmocka_unit_test(test_unknown_fields_ignored),

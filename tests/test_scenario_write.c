@@ -112,6 +112,18 @@ static rf_plate_delta v_deltas[2];
 static double v_g[3];
 static rf_sku_score v_scores[2];
 static rf_item_qty v_items[2];
+static int64_t v_seqs[2];
+static rf_item_qty v_alt_items[2];
+static rf_alternative v_alts[3];
+static rf_candidate v_cands[2];
+static rf_explain_hand v_ehands[2];
+
+/* An explanation's evidence terms, NAN where one does not apply. */
+static rf_evidence terms(double weight, double plates, double prior, double hand, double identity,
+                         double position) {
+  rf_evidence t = {weight, plates, prior, hand, identity, position};
+  return t;
+}
 
 /* A valid, full record of each type, pointing into the arrays above (reset on each call). */
 static rf_record valid(rf_record_type type) {
@@ -126,6 +138,19 @@ static rf_record valid(rf_record_type type) {
   v_scores[1] = (rf_sku_score){"A", 0.25};
   v_items[0] = (rf_item_qty){"859000002121", 1};
   v_items[1] = (rf_item_qty){"A", 2};
+  v_seqs[0] = 5;
+  v_seqs[1] = 6;
+  v_alt_items[0] = (rf_item_qty){"859000002121", 1};
+  v_alt_items[1] = (rf_item_qty){"A", -2};
+  v_alts[0] =
+      (rf_alternative){"S1", v_alt_items, 1, 0.62, terms(-3.1, -0.4, -0.22, -1.1, -0.02, -0.5)};
+  v_alts[1] =
+      (rf_alternative){"S2", v_alt_items + 1, 1, 0.37, terms(-3.1, NAN, -0.22, -1.9, NAN, NAN)};
+  v_alts[2] = (rf_alternative){NULL, NULL, 0, 0.01, terms(NAN, NAN, NAN, NAN, NAN, NAN)};
+  v_cands[0] = (rf_candidate){"S1", 0.62, 1, 0.35};
+  v_cands[1] = (rf_candidate){"S2", 0.37, 0, 0.0};
+  v_ehands[0] = (rf_explain_hand){"S1", 7900000, 8900000, 1, 0.4, 0.6};
+  v_ehands[1] = (rf_explain_hand){NULL, 8000000, 8500000, 0, 0.0, 0.25};
   rf_record r = blank(type);
   switch (type) {
     case RF_RECORD_PRODUCT:
@@ -148,9 +173,11 @@ static rf_record valid(rf_record_type type) {
           (rf_hand_rec){"S1", "G1S3", 900000, 1900000, 1, 0.35, 1, 0.9, 0, 1, 1, v_scores, 2};
       break;
     case RF_RECORD_DIFF:
-      r.u.diff = (rf_diff_rec){7, 2400000, "S1", "859000002121", 1, 0.97, 0, 3, 0, 0};
+      r.u.diff = (rf_diff_rec){7, 2400000, "S1", "859000002121", 1, 0.97, 0, 3, 0, 0, 0, 0};
       break;
-    case RF_RECORD_RECEIPT: r.u.receipt = (rf_receipt_rec){1, 96000000, "S1", v_items, 2, 0}; break;
+    case RF_RECORD_RECEIPT:
+      r.u.receipt = (rf_receipt_rec){1, 96000000, "S1", v_items, 2, 0, 0};
+      break;
     case RF_RECORD_TRUTH: r.u.truth = (rf_truth_rec){1800000, "S1", "859000002121", 1}; break;
     case RF_RECORD_RESTOCK:
       r.u.restock = (rf_restock_rec){"G1S3", "859000002121", 1000000, 9000000, 6};
@@ -158,6 +185,12 @@ static rf_record valid(rf_record_type type) {
     case RF_RECORD_CAMERA: r.u.camera = (rf_camera_rec){"C1", 640, 480, 29.97, 1500000}; break;
     case RF_RECORD_ZONE:
       r.u.zone = (rf_zone_rec){"C1", "G1S3", 0, 40, 600, 120, RF_FRONT_BOTTOM, 0.0, 1.2};
+      break;
+    case RF_RECORD_REVIEW: r.u.review = (rf_review_rec){14, "S1", v_items, 2, "ana"}; break;
+    case RF_RECORD_EXPLAIN:
+      r.u.explain = (rf_explain_rec){3,       15600000, "G1S3",   8100000, 8600000, -352.1,
+                                     0.42,    "whole",  v_seqs,   2,       v_alts,  3,
+                                     v_cands, 2,        v_ehands, 2};
       break;
     case RF_RECORD_TYPE_COUNT: break;
   }
@@ -253,9 +286,18 @@ static void test_exact_output(void **state) {
   r = valid(RF_RECORD_DIFF);
   expect_line(&r, "{'type':'diff','seq':7,'t':2400000,'shopper':'S1','sku':'859000002121',"
                   "'qty':1,'conf':0.97,'review':false,'event':3}");
-  r.u.diff = (rf_diff_rec){9, 5100000, "S1", "859000002121", -1, 0.88, 1, 3, 1, 7};
+  r.u.diff = (rf_diff_rec){9, 5100000, "S1", "859000002121", -1, 0.88, 1, 3, 1, 7, 0, 0};
   expect_line(&r, "{'type':'diff','seq':9,'t':5100000,'shopper':'S1','sku':'859000002121',"
                   "'qty':-1,'conf':0.88,'review':true,'event':3,'corrects':7}");
+  /* a reviewer's verdict's undo: reviews names the decision judged */
+  r.u.diff = (rf_diff_rec){10, 5200000, "S1", "859000002121", -1, 1.0, 0, 3, 0, 0, 1, 7};
+  expect_line(&r, "{'type':'diff','seq':10,'t':5200000,'shopper':'S1','sku':'859000002121',"
+                  "'qty':-1,'conf':1,'review':false,'event':3,'reviews':7}");
+  r.u.diff.has_corrects = 1; /* both, in the table's order */
+  r.u.diff.corrects = 9;
+  r.u.diff.reviews = 0;
+  expect_line(&r, "{'type':'diff','seq':10,'t':5200000,'shopper':'S1','sku':'859000002121',"
+                  "'qty':-1,'conf':1,'review':false,'event':3,'corrects':9,'reviews':0}");
 
   r = valid(RF_RECORD_RECEIPT);
   expect_line(&r, "{'type':'receipt','t':96000000,'shopper':'S1',"
@@ -268,6 +310,11 @@ static void test_exact_output(void **state) {
   r.u.receipt.items = NULL;
   r.u.receipt.review = 1;
   expect_line(&r, "{'type':'receipt','shopper':'S1','items':{},'review':true}");
+  /* amends is written only when true, after review */
+  r = valid(RF_RECORD_RECEIPT);
+  r.u.receipt.amends = 1;
+  expect_line(&r, "{'type':'receipt','t':96000000,'shopper':'S1',"
+                  "'items':{'859000002121':1,'A':2},'review':false,'amends':true}");
 
   r = valid(RF_RECORD_TRUTH);
   expect_line(&r, "{'type':'truth','t':1800000,'shopper':'S1','sku':'859000002121','qty':1}");
@@ -312,6 +359,54 @@ static void test_exact_output(void **state) {
     expect_line(&r, want);
   }
 
+  r = valid(RF_RECORD_REVIEW);
+  expect_line(&r, "{'type':'review','decision':14,'shopper':'S1','items':{'859000002121':1,'A':2},"
+                  "'reviewer':'ana'}");
+  /* nobody's, from a named source with its count; no reviewer */
+  r.u.review = (rf_review_rec){0, NULL, NULL, 0, NULL};
+  r.source = "review-desk";
+  r.has_seq = 1;
+  r.seq = 2;
+  expect_line(&r, "{'type':'review','source':'review-desk','seq':2,'decision':0,'shopper':null,"
+                  "'items':{}}");
+  /* items put back (< 0); an empty reviewer is a string, written */
+  r = valid(RF_RECORD_REVIEW);
+  v_items[0].qty = -1;
+  r.u.review.item_count = 1;
+  r.u.review.reviewer = "";
+  expect_line(&r, "{'type':'review','decision':14,'shopper':'S1','items':{'859000002121':-1},"
+                  "'reviewer':''}");
+
+  r = valid(RF_RECORD_EXPLAIN);
+  expect_line(&r, "{'type':'explain','event':3,'t':15600000,'shelf':'G1S3','t0':8100000,"
+                  "'t1':8600000,'total':-352.1,'x':0.42,'how':'whole','diffs':[5,6],"
+                  "'alternatives':[{'shopper':'S1','items':{'859000002121':1},'p':0.62,"
+                  "'terms':{'weight':-3.1,'plates':-0.4,'prior':-0.22,'hand':-1.1,"
+                  "'identity':-0.02,'position':-0.5}},{'shopper':'S2','items':{'A':-2},'p':0.37,"
+                  "'terms':{'weight':-3.1,'prior':-0.22,'hand':-1.9}},{'shopper':null,"
+                  "'items':{},'p':0.01}],'candidates':[{'shopper':'S1','p':0.62,'distance':0.35},"
+                  "{'shopper':'S2','p':0.37}],'hands':[{'shopper':'S1','t0':7900000,"
+                  "'t1':8900000,'x':0.4,'p':0.6},{'shopper':null,'t0':8000000,'t1':8500000,"
+                  "'p':0.25}]}");
+  /* A change nobody made: no diffs, nobody the only alternative, no candidates, no hands; a
+   * term alone; source and seq are never written (output). */
+  r.u.explain.how = "nobody";
+  r.u.explain.diff_count = 0;
+  r.u.explain.diffs = NULL;
+  r.u.explain.alternatives = v_alts + 2;
+  r.u.explain.alternative_count = 1;
+  v_alts[2].terms.position = 0.0;
+  r.u.explain.candidates = NULL;
+  r.u.explain.candidate_count = 0;
+  r.u.explain.hands = NULL;
+  r.u.explain.hand_count = 0;
+  r.source = "engine";
+  r.has_seq = 1;
+  expect_line(&r, "{'type':'explain','event':3,'t':15600000,'shelf':'G1S3','t0':8100000,"
+                  "'t1':8600000,'total':-352.1,'x':0.42,'how':'nobody','diffs':[],"
+                  "'alternatives':[{'shopper':null,'items':{},'p':0.01,'terms':{'position':0}}],"
+                  "'candidates':[],'hands':[]}");
+
   /* The `line` field is ignored. */
   r = valid(RF_RECORD_ENTER);
   r.line = 12345;
@@ -320,9 +415,9 @@ static void test_exact_output(void **state) {
 
 static void test_type_names(void **state) {
   (void)state;
-  const char *names[] = {"product",  "shelf",   "facing", "enter", "exit", "link",
-                         "position", "samples", "delta",  "hand",  "diff", "receipt",
-                         "truth",    "restock", "camera", "zone"};
+  const char *names[] = {"product",  "shelf",   "facing", "enter", "exit",   "link",
+                         "position", "samples", "delta",  "hand",  "diff",   "receipt",
+                         "truth",    "restock", "camera", "zone",  "review", "explain"};
   assert_int_equal(sizeof names / sizeof names[0], RF_RECORD_TYPE_COUNT);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), names[i]);
@@ -555,7 +650,7 @@ static void test_string_escaping(void **state) {
   recs[1] = blank(RF_RECORD_HAND);
   recs[1].u.hand = (rf_hand_rec){all, "S", 1, 2, 0, 0, 0, 0, RF_UNKNOWN, RF_UNKNOWN, 1, sc, 1};
   recs[2] = blank(RF_RECORD_RECEIPT);
-  recs[2].u.receipt = (rf_receipt_rec){0, 0, all, it, 2, RF_UNKNOWN};
+  recs[2].u.receipt = (rf_receipt_rec){0, 0, all, it, 2, RF_UNKNOWN, 0};
   recs[3] = blank(RF_RECORD_PRODUCT);
   recs[3].u.product = (rf_product_def){"p", all, 1.0, 0, 0};
   sink s;
@@ -593,6 +688,58 @@ static void same_str(const char *a, const char *b) {
 }
 
 static void same_num(double a, double b) { same_bits(a, b, "(record)"); }
+
+static void same_items(const rf_item_qty *a, size_t na, const rf_item_qty *b, size_t nb) {
+  assert_int_equal(na, nb);
+  for (size_t i = 0; i < na; ++i) {
+    same_str(a[i].sku, b[i].sku);
+    assert_int_equal(a[i].qty, b[i].qty);
+  }
+}
+
+static void same_explain(const rf_explain_rec *x, const rf_explain_rec *y) {
+  assert_int_equal(x->event, y->event);
+  assert_int_equal(x->t, y->t);
+  same_str(x->shelf, y->shelf);
+  assert_int_equal(x->t0, y->t0);
+  assert_int_equal(x->t1, y->t1);
+  same_num(x->total, y->total);
+  same_num(x->x, y->x);
+  same_str(x->how, y->how);
+  assert_int_equal(x->diff_count, y->diff_count);
+  for (size_t i = 0; i < x->diff_count; ++i) assert_int_equal(x->diffs[i], y->diffs[i]);
+  assert_int_equal(x->alternative_count, y->alternative_count);
+  for (size_t i = 0; i < x->alternative_count; ++i) {
+    const rf_alternative *p = &x->alternatives[i], *q = &y->alternatives[i];
+    same_str(p->shopper, q->shopper);
+    same_items(p->items, p->item_count, q->items, q->item_count);
+    same_num(p->p, q->p);
+    same_num(p->terms.weight, q->terms.weight);
+    same_num(p->terms.plates, q->terms.plates);
+    same_num(p->terms.prior, q->terms.prior);
+    same_num(p->terms.hand, q->terms.hand);
+    same_num(p->terms.identity, q->terms.identity);
+    same_num(p->terms.position, q->terms.position);
+  }
+  assert_int_equal(x->candidate_count, y->candidate_count);
+  for (size_t i = 0; i < x->candidate_count; ++i) {
+    const rf_candidate *p = &x->candidates[i], *q = &y->candidates[i];
+    same_str(p->shopper, q->shopper);
+    same_num(p->p, q->p);
+    assert_int_equal(p->has_distance, q->has_distance);
+    if (p->has_distance) same_num(p->distance, q->distance);
+  }
+  assert_int_equal(x->hand_count, y->hand_count);
+  for (size_t i = 0; i < x->hand_count; ++i) {
+    const rf_explain_hand *p = &x->hands[i], *q = &y->hands[i];
+    same_str(p->shopper, q->shopper);
+    assert_int_equal(p->t0, q->t0);
+    assert_int_equal(p->t1, q->t1);
+    assert_int_equal(p->has_x, q->has_x);
+    if (p->has_x) same_num(p->x, q->x);
+    same_num(p->p, q->p);
+  }
+}
 
 static void assert_record_equal(const rf_record *a, const rf_record *b) {
   assert_int_equal(a->type, b->type);
@@ -704,6 +851,8 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
       assert_int_equal(x->event, y->event);
       assert_int_equal(x->has_corrects, y->has_corrects);
       assert_int_equal(x->corrects, y->corrects);
+      assert_int_equal(x->has_reviews, y->has_reviews);
+      assert_int_equal(x->reviews, y->reviews);
       break;
     }
     case RF_RECORD_RECEIPT: {
@@ -717,6 +866,7 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
         assert_int_equal(x->items[i].qty, y->items[i].qty);
       }
       assert_int_equal(x->review, y->review);
+      assert_int_equal(x->amends, y->amends);
       break;
     }
     case RF_RECORD_TRUTH:
@@ -755,6 +905,18 @@ static void assert_record_equal(const rf_record *a, const rf_record *b) {
       same_num(x->shelf_x1, y->shelf_x1);
       break;
     }
+    case RF_RECORD_REVIEW: {
+      const rf_review_rec *x = &a->u.review, *y = &b->u.review;
+      assert_int_equal(x->decision, y->decision);
+      same_str(x->shopper, y->shopper);
+      same_items(x->items, x->item_count, y->items, y->item_count);
+      same_str(x->reviewer, y->reviewer);
+      same_str(a->source, b->source);
+      assert_int_equal(a->has_seq, b->has_seq);
+      assert_int_equal(a->seq, b->seq);
+      break;
+    }
+    case RF_RECORD_EXPLAIN: same_explain(&a->u.explain, &b->u.explain); break;
     case RF_RECORD_TYPE_COUNT: fail(); break;
   }
 }
@@ -1142,6 +1304,52 @@ static const char *bad_record(int i, rf_record *r) {
   BAD(RF_RECORD_RESTOCK, "sku", r->u.restock.sku = "85900\xc3")
   BAD(RF_RECORD_CAMERA, "camera", r->u.camera.camera = "C\xff")
   BAD(RF_RECORD_ZONE, "shelf", r->u.zone.shelf = "G1\xc0\x80")
+  /* Diffs a verdict made, amended receipts, verdicts and explanations. */
+  BAD(RF_RECORD_DIFF, "reviews", r->u.diff.has_reviews = 1; r->u.diff.reviews = -1)
+  BAD(RF_RECORD_DIFF, "reviews", r->u.diff.has_reviews = 1; r->u.diff.reviews = INT64_MAX)
+  BAD(RF_RECORD_RECEIPT, "items", r->u.receipt.amends = 1; v_items[1].qty = -2)
+  BAD(RF_RECORD_REVIEW, "decision", r->u.review.decision = -1)
+  BAD(RF_RECORD_REVIEW, "decision", r->u.review.decision = 9007199254740993LL)
+  BAD(RF_RECORD_REVIEW, "shopper", r->u.review.shopper = "")
+  BAD(RF_RECORD_REVIEW, "shopper", r->u.review.shopper = "S\xff")
+  BAD(RF_RECORD_REVIEW, "items", r->u.review.shopper = NULL)
+  BAD(RF_RECORD_REVIEW, "items", v_items[1].qty = 0)
+  BAD(RF_RECORD_REVIEW, "items", v_items[0].qty = -9007199254740993LL)
+  BAD(RF_RECORD_REVIEW, "items", v_items[0].sku = "")
+  BAD(RF_RECORD_REVIEW, "items", r->u.review.items = NULL)
+  BAD(RF_RECORD_REVIEW, "reviewer", r->u.review.reviewer = "an\xc3")
+  BAD(RF_RECORD_REVIEW, "source", r->source = "")
+  BAD(RF_RECORD_REVIEW, "seq", r->has_seq = 1; r->seq = INT64_MIN)
+  BAD(RF_RECORD_EXPLAIN, "event", r->u.explain.event = -1)
+  BAD(RF_RECORD_EXPLAIN, "t", r->u.explain.t = INT64_MAX)
+  BAD(RF_RECORD_EXPLAIN, "shelf", r->u.explain.shelf = NULL)
+  BAD(RF_RECORD_EXPLAIN, "t1", r->u.explain.t1 = r->u.explain.t0 - 1)
+  BAD(RF_RECORD_EXPLAIN, "total", r->u.explain.total = NaN)
+  BAD(RF_RECORD_EXPLAIN, "x", r->u.explain.x = -Inf)
+  BAD(RF_RECORD_EXPLAIN, "how", r->u.explain.how = "guess")
+  BAD(RF_RECORD_EXPLAIN, "how", r->u.explain.how = NULL)
+  BAD(RF_RECORD_EXPLAIN, "diffs", v_seqs[1] = -1)
+  BAD(RF_RECORD_EXPLAIN, "diffs", r->u.explain.diffs = NULL)
+  BAD(RF_RECORD_EXPLAIN, "alternatives", r->u.explain.alternatives = NULL)
+  BAD(RF_RECORD_EXPLAIN, "alternatives[0].shopper", v_alts[0].shopper = "")
+  BAD(RF_RECORD_EXPLAIN, "alternatives[1].items", v_alt_items[1].qty = 0)
+  BAD(RF_RECORD_EXPLAIN, "alternatives[0].items", v_alt_items[0].sku = "\xfe")
+  BAD(RF_RECORD_EXPLAIN, "alternatives[2].items", v_alts[2].items = v_alt_items;
+      v_alts[2].item_count = 1)
+  BAD(RF_RECORD_EXPLAIN, "alternatives[1].p", v_alts[1].p = 1.5)
+  BAD(RF_RECORD_EXPLAIN, "alternatives[2].p", v_alts[2].p = NaN)
+  BAD(RF_RECORD_EXPLAIN, "alternatives[0].terms.identity", v_alts[0].terms.identity = -Inf)
+  BAD(RF_RECORD_EXPLAIN, "candidates", r->u.explain.candidates = NULL)
+  BAD(RF_RECORD_EXPLAIN, "candidates[1].shopper", v_cands[1].shopper = NULL)
+  BAD(RF_RECORD_EXPLAIN, "candidates[0].p", v_cands[0].p = -0.1)
+  BAD(RF_RECORD_EXPLAIN, "candidates[0].distance", v_cands[0].distance = -0.5)
+  BAD(RF_RECORD_EXPLAIN, "candidates[0].distance", v_cands[0].distance = Inf)
+  BAD(RF_RECORD_EXPLAIN, "hands", r->u.explain.hands = NULL)
+  BAD(RF_RECORD_EXPLAIN, "hands[0].shopper", v_ehands[0].shopper = "")
+  BAD(RF_RECORD_EXPLAIN, "hands[1].t1", v_ehands[1].t1 = v_ehands[1].t0 - 1)
+  BAD(RF_RECORD_EXPLAIN, "hands[0].t0", v_ehands[0].t0 = INT64_MIN)
+  BAD(RF_RECORD_EXPLAIN, "hands[0].x", v_ehands[0].x = NaN)
+  BAD(RF_RECORD_EXPLAIN, "hands[1].p", v_ehands[1].p = 2)
 #undef BAD
   if (i == k++) {
     *r = valid(RF_RECORD_ENTER);
@@ -1249,6 +1457,200 @@ static void test_camera_zone_refusal_messages(void **state) {
     assert_int_equal(s.len, 0);
     sink_free(&s);
   }
+}
+
+/* Asserts that rec is refused with exactly `message`, writing nothing. */
+static void expect_refusal(const rf_record *rec, const char *message) {
+  sink s;
+  rf_scenario_writer *w = new_writer(&s);
+  assert_int_equal(rf_scenario_writer_write(w, rec), RF_EINVAL);
+  if (strcmp(rf_scenario_writer_errmsg(w), message) != 0)
+    fail_msg("'%s', wanted '%s'", rf_scenario_writer_errmsg(w), message);
+  assert_int_equal(rf_scenario_writer_close(w), 0);
+  assert_int_equal(s.len, 0);
+  sink_free(&s);
+}
+
+/* A verdict's and an explanation's refusals, message by message: the field within its array. */
+static void test_review_explain_refusal_messages(void **state) {
+  (void)state;
+  rf_record r = valid(RF_RECORD_REVIEW);
+  r.u.review.decision = -3;
+  expect_refusal(&r, "review: field 'decision' must be >= 0");
+  r = valid(RF_RECORD_REVIEW);
+  r.u.review.shopper = NULL;
+  expect_refusal(&r, "review: field 'items' must be empty when shopper is null");
+  r = valid(RF_RECORD_REVIEW);
+  v_items[1].qty = 0;
+  expect_refusal(&r, "review: field 'items' holds a quantity of 0");
+  r = valid(RF_RECORD_REVIEW);
+  r.u.review.reviewer = "\xc3";
+  expect_refusal(&r, "review: field 'reviewer' is not valid UTF-8");
+  r = valid(RF_RECORD_DIFF);
+  r.u.diff.has_reviews = 1;
+  r.u.diff.reviews = -1;
+  expect_refusal(&r, "diff: field 'reviews' must be >= 0");
+
+  r = valid(RF_RECORD_EXPLAIN);
+  r.u.explain.how = "guess";
+  expect_refusal(&r, "explain: field 'how' must be whole, split, merged, runs, restock or nobody");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_seqs[0] = -5;
+  expect_refusal(&r, "explain: field 'diffs' holds a seq < 0");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_alts[2].items = v_alt_items;
+  v_alts[2].item_count = 2;
+  expect_refusal(&r, "explain: field 'alternatives[2].items' must be empty when shopper is null");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_alts[1].p = 1.0000001;
+  expect_refusal(&r, "explain: field 'alternatives[1].p' must be within [0, 1]");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_alts[1].terms.plates = INFINITY;
+  expect_refusal(&r, "explain: field 'alternatives[1].terms.plates' is not finite");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_cands[1].shopper = "";
+  expect_refusal(&r, "explain: field 'candidates[1].shopper' is missing or empty");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_cands[0].distance = -0.25;
+  expect_refusal(&r, "explain: field 'candidates[0].distance' must be >= 0");
+  r = valid(RF_RECORD_EXPLAIN);
+  v_ehands[1].t0 = v_ehands[1].t1 + 1;
+  expect_refusal(&r, "explain: field 'hands[1].t1' is before t0");
+  r = valid(RF_RECORD_EXPLAIN);
+  r.u.explain.hands = NULL;
+  expect_refusal(&r, "explain: field 'hands' is NULL");
+}
+
+/* Review and explain lines as the writer writes them read back and are written again byte for
+ * byte, at the edges of what they allow: output times up to 2^53, -0, terms in part, nobody. */
+static void test_review_explain_round_trip(void **state) {
+  (void)state;
+  char *orig =
+      q("{'type':'review','decision':14,'shopper':'S7','items':{'040000004325':1},"
+        "'reviewer':'ana'}\n"
+        "{'type':'review','decision':15,'shopper':null,'items':{}}\n"
+        "{'type':'review','source':'desk','seq':9007199254740992,'decision':9007199254740992,"
+        "'shopper':'S\xc3\xa9','items':{'A':-9007199254740992,'B':3},'reviewer':''}\n"
+        "{'type':'diff','seq':20,'t':9007199254740992,'shopper':'S7','sku':'A','qty':-1,'conf':1,"
+        "'review':false,'event':4,'reviews':14}\n"
+        "{'type':'receipt','t':9007199254740992,'shopper':'S7','items':{},'review':false,"
+        "'amends':true}\n"
+        "{'type':'explain','event':3,'t':15600000,'shelf':'G1S2','t0':8100000,'t1':8600000,"
+        "'total':-352.1,'x':0.42,'how':'whole','diffs':[5],'alternatives':[{'shopper':'S2',"
+        "'items':{'X':1},'p':0.62,'terms':{'weight':-3.1,'plates':-0.4,'prior':-0.22,"
+        "'hand':-1.1,'identity':-0.02,'position':-0.5}},{'shopper':'S5','items':{'X':1},"
+        "'p':0.35,'terms':{'weight':-3.1,'plates':-0.4,'prior':-0.22,'hand':-1.9,"
+        "'identity':-3.9,'position':-1.1}},{'shopper':null,'items':{},'p':0.001}],"
+        "'candidates':[{'shopper':'S2','p':0.62,'distance':0.35},{'shopper':'S5','p':0.37,"
+        "'distance':0.8}],'hands':[{'shopper':'S2','t0':7900000,'t1':8900000,'x':0.4,"
+        "'p':0.6}]}\n"
+        "{'type':'explain','event':0,'t':-9007199254740992,'shelf':'S','t0':-9007199254740992,"
+        "'t1':9007199254740992,'total':-0,'x':-1e-7,'how':'runs','diffs':[0,9007199254740992],"
+        "'alternatives':[{'shopper':'S1','items':{'A':2,'B':-1},'p':1,'terms':{'hand':-0}}],"
+        "'candidates':[{'shopper':'S1','p':0,'distance':0}],'hands':[{'shopper':null,"
+        "'t0':-9007199254740992,'t1':-9007199254740992,'p':5e-324},{'shopper':'S1','t0':0,"
+        "'t1':1,'x':-0,'p':1}]}\n"
+        "{'type':'explain','event':1,'t':1,'shelf':'S','t0':0,'t1':0,'total':0,'x':0,"
+        "'how':'nobody','diffs':[],'alternatives':[],'candidates':[],'hands':[]}\n");
+  size_t n;
+  sink once = rewrite(orig, strlen(orig), &n);
+  assert_int_equal(n, 8);
+  assert_string_equal(once.data, orig);
+
+  rf_scenario_reader *r;
+  assert_int_equal(rf_scenario_reader_from_memory(&r, once.data, once.len, NULL, NULL), 0);
+  rf_record rec;
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.type, RF_RECORD_REVIEW);
+  assert_int_equal(rec.u.review.decision, 14);
+  assert_string_equal(rec.u.review.shopper, "S7");
+  assert_int_equal(rec.u.review.item_count, 1);
+  assert_string_equal(rec.u.review.items[0].sku, "040000004325");
+  assert_int_equal(rec.u.review.items[0].qty, 1);
+  assert_string_equal(rec.u.review.reviewer, "ana");
+  assert_null(rec.source);
+  assert_int_equal(rec.has_seq, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.u.review.decision, 15);
+  assert_null(rec.u.review.shopper);
+  assert_int_equal(rec.u.review.item_count, 0);
+  assert_null(rec.u.review.reviewer);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_string_equal(rec.source, "desk");
+  assert_int_equal(rec.seq, 9007199254740992LL);
+  assert_int_equal(rec.u.review.items[0].qty, -9007199254740992LL);
+  assert_string_equal(rec.u.review.reviewer, "");
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.u.diff.has_reviews, 1);
+  assert_int_equal(rec.u.diff.reviews, 14);
+  assert_int_equal(rec.u.diff.has_corrects, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(rec.u.receipt.amends, 1);
+  assert_int_equal(rec.u.receipt.t, 9007199254740992LL);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  const rf_explain_rec *x = &rec.u.explain;
+  assert_int_equal(rec.type, RF_RECORD_EXPLAIN);
+  assert_int_equal(x->event, 3);
+  assert_int_equal(x->t, 15600000);
+  assert_string_equal(x->shelf, "G1S2");
+  assert_true(x->total == -352.1 && x->x == 0.42);
+  assert_string_equal(x->how, "whole");
+  assert_int_equal(x->diff_count, 1);
+  assert_int_equal(x->diffs[0], 5);
+  assert_int_equal(x->alternative_count, 3);
+  assert_string_equal(x->alternatives[1].shopper, "S5");
+  assert_int_equal(x->alternatives[1].item_count, 1);
+  assert_string_equal(x->alternatives[1].items[0].sku, "X");
+  assert_true(x->alternatives[1].p == 0.35);
+  assert_true(x->alternatives[1].terms.identity == -3.9);
+  assert_null(x->alternatives[2].shopper);
+  assert_int_equal(x->alternatives[2].item_count, 0);
+  assert_true(isnan(x->alternatives[2].terms.weight) && isnan(x->alternatives[2].terms.position));
+  assert_int_equal(x->candidate_count, 2);
+  assert_int_equal(x->candidates[1].has_distance, 1);
+  assert_true(x->candidates[1].distance == 0.8);
+  assert_int_equal(x->hand_count, 1);
+  assert_int_equal(x->hands[0].has_x, 1);
+  assert_true(x->hands[0].p == 0.6);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(x->t, -9007199254740992LL);
+  assert_true(x->total == 0.0 && signbit(x->total));
+  assert_int_equal(x->alternatives[0].item_count, 2);
+  assert_int_equal(x->alternatives[0].items[1].qty, -1);
+  assert_true(isnan(x->alternatives[0].terms.weight));
+  assert_true(x->alternatives[0].terms.hand == 0.0 && signbit(x->alternatives[0].terms.hand));
+  assert_int_equal(x->candidates[0].has_distance, 1);
+  assert_null(x->hands[0].shopper);
+  assert_int_equal(x->hands[0].has_x, 0);
+  assert_true(x->hands[0].p == 5e-324);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), 0);
+  assert_int_equal(x->diff_count, 0);
+  assert_int_equal(x->alternative_count + x->candidate_count + x->hand_count, 0);
+  assert_int_equal(rf_scenario_reader_next(r, &rec), RF_ITEROVER);
+  rf_scenario_reader_free(r);
+  sink_free(&once);
+  free(orig);
+
+  /* Read in another order and form, written in the canonical one: terms of none are left out,
+   * amends false is not written, a missing x of a hand stays missing. */
+  orig = q("{'items':{'B':-1.0},'shopper':'S1','decision':2e0,'type':'review'}\n"
+           "{'type':'receipt','t':5,'shopper':'S7','items':{},'amends':false}\n"
+           "{'type':'explain','hands':[{'p':0.5,'t1':2,'t0':1,'shopper':null}],'candidates':[],"
+           "'alternatives':[{'terms':{},'p':0,'items':{},'shopper':null},{'terms':{'other':1,"
+           "'prior':-2.50},'p':1e-3,'items':{'A':1},'shopper':'S1'}],'diffs':[],'how':'split',"
+           "'x':1,'total':2,'t1':3,'t0':3,'shelf':'S','t':4,'event':5}\n");
+  once = rewrite(orig, strlen(orig), &n);
+  assert_int_equal(n, 3);
+  char *want = q("{'type':'review','decision':2,'shopper':'S1','items':{'B':-1}}\n"
+                 "{'type':'receipt','t':5,'shopper':'S7','items':{}}\n"
+                 "{'type':'explain','event':5,'t':4,'shelf':'S','t0':3,'t1':3,'total':2,'x':1,"
+                 "'how':'split','diffs':[],'alternatives':[{'shopper':null,'items':{},'p':0},"
+                 "{'shopper':'S1','items':{'A':1},'p':0.001,'terms':{'prior':-2.5}}],"
+                 "'candidates':[],'hands':[{'shopper':null,'t0':1,'t1':2,'p':0.5}]}\n");
+  assert_string_equal(once.data, want);
+  sink_free(&once);
+  free(orig);
+  free(want);
 }
 
 /* Values at the edges that are allowed. */
@@ -1565,6 +1967,8 @@ int main(void) {
       cmocka_unit_test(test_camera_zone_round_trip),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_camera_zone_refusal_messages),
+      cmocka_unit_test(test_review_explain_refusal_messages),
+      cmocka_unit_test(test_review_explain_round_trip),
       cmocka_unit_test(test_edges_accepted),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_sink_errors),

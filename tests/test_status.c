@@ -67,12 +67,12 @@ static void linked_version_matches_headers(void **state) {
 
 static void record_type_names_follow_the_format(void **state) {
   (void)state;
-  /* restock, then camera and zone, added later, come last: the numbers of the types before
-   * them hold */
-  const char *expected[] = {"product",  "shelf",   "facing", "enter", "exit", "link",
-                            "position", "samples", "delta",  "hand",  "diff", "receipt",
-                            "truth",    "restock", "camera", "zone"};
-  assert_int_equal(RF_RECORD_TYPE_COUNT, 16);
+  /* restock, then camera and zone, then review and explain, added later, come last: the
+   * numbers of the types before them hold */
+  const char *expected[] = {"product",  "shelf",   "facing", "enter", "exit",   "link",
+                            "position", "samples", "delta",  "hand",  "diff",   "receipt",
+                            "truth",    "restock", "camera", "zone",  "review", "explain"};
+  assert_int_equal(RF_RECORD_TYPE_COUNT, 18);
   for (int i = 0; i < RF_RECORD_TYPE_COUNT; ++i)
     assert_string_equal(rf_record_type_name((rf_record_type)i), expected[i]);
   assert_null(rf_record_type_name(RF_RECORD_TYPE_COUNT));

@@ -2,6 +2,7 @@
  * travels in both formats and comes back the same, the JSON of the service's messages is pinned
  * as docs/format.md gives it, bytes may arrive in any pieces, and broken streams and messages
  * the encoder cannot write give their documented errors. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,14 @@ static const char *format_name(rf_scenario_format f) { return f == RF_FORMAT_PB 
 static const rf_plate_delta delta_plates[] = {{"P1", -540.67}, {"P2", 12.5}};
 static const rf_sku_score hand_scores[] = {{"A", 0.9}, {"B", 0.1}};
 static const rf_item_qty receipt_items[] = {{"A", 2}, {"B", 0}};
+static const rf_item_qty verdict_items[] = {{"B", 1}, {"A", -1}};
+static const int64_t explain_diffs[] = {5, 6};
+static const rf_alternative explain_alternatives[] = {
+    {"S1", verdict_items, 2, 0.75, {-1.5, -0.25, -2, -0.5, -0.125, NAN}},
+    {NULL, NULL, 0, 0.25, {NAN, NAN, NAN, NAN, NAN, NAN}}};
+static const rf_candidate explain_candidates[] = {{"S1", 0.75, 1, 0.5}, {"S2", 0.25, 0, 0}};
+static const rf_explain_hand explain_hands[] = {{"S1", 900, 1900, 1, 0.3, 0.7},
+                                                {NULL, 1000, 1200, 0, 0, 0.2}};
 
 static rf_wire_msg record_msg(rf_record_type type) {
   rf_wire_msg m;
@@ -63,7 +72,33 @@ static rf_wire_msg record_msg(rf_record_type type) {
       r->u.hand.sku_scores = hand_scores;
       r->u.hand.sku_score_count = 2;
       break;
-    case RF_RECORD_DIFF: r->u.diff = (rf_diff_rec){5, 2500, "S1", "A", -2, 0.5, 1, 3, 1, 4}; break;
+    case RF_RECORD_DIFF: /* a verdict's correction of a correction: both links travel */
+      r->u.diff = (rf_diff_rec){5, 2500, "S1", "A", -2, 0.5, 1, 3, 1, 4, 1, 2};
+      break;
+    case RF_RECORD_REVIEW: /* a gateway's verdict: no time */
+      r->source = "review-desk";
+      r->has_seq = 1;
+      r->seq = 12;
+      r->u.review = (rf_review_rec){2, "S1", verdict_items, 2, "ana"};
+      break;
+    case RF_RECORD_EXPLAIN:
+      r->u.explain = (rf_explain_rec){3,
+                                      9007199254740992LL,
+                                      "S",
+                                      1500,
+                                      1900,
+                                      -540.67,
+                                      0.25,
+                                      "whole",
+                                      explain_diffs,
+                                      2,
+                                      explain_alternatives,
+                                      2,
+                                      explain_candidates,
+                                      2,
+                                      explain_hands,
+                                      2};
+      break;
     case RF_RECORD_RESTOCK:
       r->source = "staff-app";
       r->has_seq = 1;
@@ -74,7 +109,9 @@ static rf_wire_msg record_msg(rf_record_type type) {
     case RF_RECORD_ZONE:
       r->u.zone = (rf_zone_rec){"C1", "S", 100, 700, 1800, 1080, RF_FRONT_BOTTOM, 1.2, 0};
       break;
-    default: r->u.receipt = (rf_receipt_rec){1, 40000000, "S1", receipt_items, 2, 0}; break;
+    default: /* an amended receipt */
+      r->u.receipt = (rf_receipt_rec){1, 40000000, "S1", receipt_items, 2, 0, 1};
+      break;
   }
   return m;
 }
@@ -129,7 +166,7 @@ static rf_wire_msg source_msg(const char *source, int stale, rf_time_us t) {
 
 /* Every kind of message, and after decoding what each must come back as (a gateway's hello
  * carries no from: it comes back as 1, the default). */
-enum { EVERY_COUNT = 23, EVERY_RECORDS = 7 };
+enum { EVERY_COUNT = 25, EVERY_RECORDS = 9 };
 
 static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   size_t n = 0;
@@ -140,6 +177,8 @@ static void every_message(rf_wire_msg *sent, rf_wire_msg *back) {
   sent[n++] = record_msg(RF_RECORD_RESTOCK);
   sent[n++] = record_msg(RF_RECORD_CAMERA); /* a store description travels too (serve's store) */
   sent[n++] = record_msg(RF_RECORD_ZONE);
+  sent[n++] = record_msg(RF_RECORD_REVIEW);
+  sent[n++] = record_msg(RF_RECORD_EXPLAIN); /* output, to a subscriber */
   sent[n++] = hello_msg(RF_WIRE_GATEWAY, "cam-1", 0);
   sent[n++] = hello_msg(RF_WIRE_SUBSCRIBER, NULL, 42);
   sent[n++] = hello_msg(RF_WIRE_SERVICE, NULL, 77);
@@ -168,6 +207,65 @@ static void same_string(const char *want, const char *got, const char *what) {
 
 static void same_double(double want, double got, const char *what) {
   if (want != got) fail_msg("%s: want %.17g, got %.17g", what, want, got);
+}
+
+/* Doubles the same, NAN included (a term that does not apply). */
+static void same_term(double want, double got, const char *what) {
+  if (isnan(want) && isnan(got)) return;
+  same_double(want, got, what);
+}
+
+static void same_items(const rf_item_qty *want, size_t nw, const rf_item_qty *got, size_t ng,
+                       const char *what) {
+  assert_int_equal(ng, nw);
+  for (size_t i = 0; i < nw; ++i) {
+    same_string(want[i].sku, got[i].sku, what);
+    assert_int_equal(got[i].qty, want[i].qty);
+  }
+}
+
+static void same_explain(const rf_explain_rec *w, const rf_explain_rec *g) {
+  assert_int_equal(g->event, w->event);
+  assert_int_equal(g->t, w->t);
+  same_string(w->shelf, g->shelf, "explain.shelf");
+  assert_int_equal(g->t0, w->t0);
+  assert_int_equal(g->t1, w->t1);
+  same_double(w->total, g->total, "explain.total");
+  same_double(w->x, g->x, "explain.x");
+  same_string(w->how, g->how, "explain.how");
+  assert_int_equal(g->diff_count, w->diff_count);
+  for (size_t i = 0; i < w->diff_count; ++i) assert_int_equal(g->diffs[i], w->diffs[i]);
+  assert_int_equal(g->alternative_count, w->alternative_count);
+  for (size_t i = 0; i < w->alternative_count; ++i) {
+    const rf_alternative *a = &w->alternatives[i], *b = &g->alternatives[i];
+    same_string(a->shopper, b->shopper, "alternative.shopper");
+    same_items(a->items, a->item_count, b->items, b->item_count, "alternative.items");
+    same_double(a->p, b->p, "alternative.p");
+    same_term(a->terms.weight, b->terms.weight, "terms.weight");
+    same_term(a->terms.plates, b->terms.plates, "terms.plates");
+    same_term(a->terms.prior, b->terms.prior, "terms.prior");
+    same_term(a->terms.hand, b->terms.hand, "terms.hand");
+    same_term(a->terms.identity, b->terms.identity, "terms.identity");
+    same_term(a->terms.position, b->terms.position, "terms.position");
+  }
+  assert_int_equal(g->candidate_count, w->candidate_count);
+  for (size_t i = 0; i < w->candidate_count; ++i) {
+    same_string(w->candidates[i].shopper, g->candidates[i].shopper, "candidate.shopper");
+    same_double(w->candidates[i].p, g->candidates[i].p, "candidate.p");
+    assert_int_equal(g->candidates[i].has_distance, w->candidates[i].has_distance);
+    if (w->candidates[i].has_distance)
+      same_double(w->candidates[i].distance, g->candidates[i].distance, "candidate.distance");
+  }
+  assert_int_equal(g->hand_count, w->hand_count);
+  for (size_t i = 0; i < w->hand_count; ++i) {
+    const rf_explain_hand *a = &w->hands[i], *b = &g->hands[i];
+    same_string(a->shopper, b->shopper, "hand.shopper");
+    assert_int_equal(b->t0, a->t0);
+    assert_int_equal(b->t1, a->t1);
+    assert_int_equal(b->has_x, a->has_x);
+    if (a->has_x) same_double(a->x, b->x, "hand.x");
+    same_double(a->p, b->p, "hand.p");
+  }
 }
 
 static void same_record(const rf_record *want, const rf_record *got) {
@@ -221,6 +319,8 @@ static void same_record(const rf_record *want, const rf_record *got) {
       assert_int_equal(g->event, w->event);
       assert_int_equal(g->has_corrects, w->has_corrects);
       assert_int_equal(g->corrects, w->corrects);
+      assert_int_equal(g->has_reviews, w->has_reviews);
+      assert_int_equal(g->reviews, w->reviews);
       break;
     }
     case RF_RECORD_RECEIPT: {
@@ -234,8 +334,18 @@ static void same_record(const rf_record *want, const rf_record *got) {
         assert_int_equal(g->items[i].qty, w->items[i].qty);
       }
       assert_int_equal(g->review, w->review);
+      assert_int_equal(g->amends, w->amends);
       break;
     }
+    case RF_RECORD_REVIEW: {
+      const rf_review_rec *w = &want->u.review, *g = &got->u.review;
+      assert_int_equal(g->decision, w->decision);
+      same_string(w->shopper, g->shopper, "review.shopper");
+      same_items(w->items, w->item_count, g->items, g->item_count, "review.items");
+      same_string(w->reviewer, g->reviewer, "review.reviewer");
+      break;
+    }
+    case RF_RECORD_EXPLAIN: same_explain(&want->u.explain, &got->u.explain); break;
     case RF_RECORD_RESTOCK: {
       const rf_restock_rec *w = &want->u.restock, *g = &got->u.restock;
       same_string(w->shelf, g->shelf, "restock.shelf");
@@ -429,6 +539,43 @@ static void test_service_messages_json_text(void **state) {
   assert_string_equal(rf_wire_kind_name(RF_WIRE_RECORD), "record");
   assert_string_equal(rf_wire_kind_name(RF_WIRE_SOURCE), "source");
   assert_null(rf_wire_kind_name((rf_wire_kind)7));
+}
+
+/* A verdict, an amended receipt and a diff a verdict made travel as the scenario writer writes
+ * them; an explanation too (a subscriber's output). */
+static void test_review_and_explain_json_text(void **state) {
+  (void)state;
+  rf_wire_msg m = record_msg(RF_RECORD_REVIEW);
+  json_is(&m, "{\"type\":\"review\",\"source\":\"review-desk\",\"seq\":12,\"decision\":2,"
+              "\"shopper\":\"S1\",\"items\":{\"B\":1,\"A\":-1},\"reviewer\":\"ana\"}\n");
+  m = record_msg(RF_RECORD_RECEIPT);
+  json_is(&m, "{\"type\":\"receipt\",\"t\":40000000,\"shopper\":\"S1\",\"items\":{\"A\":2,"
+              "\"B\":0},\"review\":false,\"amends\":true}\n");
+  m = record_msg(RF_RECORD_DIFF);
+  json_is(&m, "{\"type\":\"diff\",\"seq\":5,\"t\":2500,\"shopper\":\"S1\",\"sku\":\"A\","
+              "\"qty\":-2,\"conf\":0.5,\"review\":true,\"event\":3,\"corrects\":4,"
+              "\"reviews\":2}\n");
+  m = record_msg(RF_RECORD_EXPLAIN);
+  json_is(&m, "{\"type\":\"explain\",\"event\":3,\"t\":9007199254740992,\"shelf\":\"S\","
+              "\"t0\":1500,\"t1\":1900,\"total\":-540.67,\"x\":0.25,\"how\":\"whole\","
+              "\"diffs\":[5,6],\"alternatives\":[{\"shopper\":\"S1\",\"items\":{\"B\":1,"
+              "\"A\":-1},\"p\":0.75,\"terms\":{\"weight\":-1.5,\"plates\":-0.25,\"prior\":-2,"
+              "\"hand\":-0.5,\"identity\":-0.125}},{\"shopper\":null,\"items\":{},\"p\":0.25}],"
+              "\"candidates\":[{\"shopper\":\"S1\",\"p\":0.75,\"distance\":0.5},"
+              "{\"shopper\":\"S2\",\"p\":0.25}],\"hands\":[{\"shopper\":\"S1\",\"t0\":900,"
+              "\"t1\":1900,\"x\":0.3,\"p\":0.7},{\"shopper\":null,\"t0\":1000,\"t1\":1200,"
+              "\"p\":0.2}]}\n");
+  /* The encoder refuses a verdict the format refuses, in either format, naming the field. */
+  for (size_t f = 0; f < 2; ++f) {
+    rf_wire_encoder *e = NULL;
+    assert_int_equal(rf_wire_encoder_new(&e, formats[f], NULL), RF_OK);
+    m = record_msg(RF_RECORD_REVIEW);
+    m.u.record.u.review.shopper = NULL; /* nobody gains no items */
+    assert_int_equal(rf_wire_encode(e, &m), RF_EINVAL);
+    assert_string_equal(rf_wire_encoder_errmsg(e),
+                        "review: field 'items' must be empty when shopper is null");
+    rf_wire_encoder_free(e);
+  }
 }
 
 /* A protocol-buffer stream: the header once, when the encoder is made; then frames. After a
@@ -1087,6 +1234,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips_in_both_formats),
       cmocka_unit_test(test_service_messages_json_text),
+      cmocka_unit_test(test_review_and_explain_json_text),
       cmocka_unit_test(test_pb_header_and_frames_bytes),
       cmocka_unit_test(test_byte_at_a_time_equals_whole),
       cmocka_unit_test(test_pending_counts_a_half_frame),

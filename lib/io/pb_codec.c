@@ -2,6 +2,7 @@
 #include "pb_codec.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,19 @@ static int centigrams(double g, int64_t *cg) {
 
 /* ---- encoding ---- */
 
-enum { E_PLATES, E_PLATE_PTRS, E_DELTAS, E_DELTA_PTRS, E_SCORES, E_SCORE_PTRS, E_ITEMS, E_STEPS };
+enum {
+  E_PLATES,
+  E_PLATE_PTRS,
+  E_DELTAS,
+  E_DELTA_PTRS,
+  E_SCORES,
+  E_SCORE_PTRS,
+  E_ITEMS,
+  E_STEPS,
+  E_ALTERNATIVES,
+  E_CANDIDATES,
+  E_HANDS
+};
 
 void rf__pb_encoder_init(rf__pb_encoder *enc, const rf_allocator *a) {
   memset(enc, 0, sizeof *enc);
@@ -156,27 +169,147 @@ static int encode_hand(rf__pb_encoder *enc, const rf_hand_rec *h, Retailfuse__Ha
   return 0;
 }
 
+/* Room in slot k for n messages of `size` bytes followed by n pointers to them (*ptrs), or
+ * NULL. */
+static void *messages_slot(rf__pb_encoder *enc, int k, size_t n, size_t size, void ***ptrs) {
+  char *room = slot(enc, k, n, size + sizeof(void *));
+  if (room != NULL) *ptrs = (void **)(void *)(room + n * size);
+  return room;
+}
+
+/* n ItemQty messages of items, and the pointers to them. */
+static void item_messages(const rf_item_qty *items, size_t n, Retailfuse__ItemQty *each,
+                          Retailfuse__ItemQty **ptrs) {
+  for (size_t i = 0; i < n; ++i) {
+    retailfuse__item_qty__init(&each[i]);
+    each[i].sku = STR(items[i].sku);
+    each[i].qty = items[i].qty;
+    ptrs[i] = &each[i];
+  }
+}
+
+/* The items of a receipt or a review. */
+static int encode_items(rf__pb_encoder *enc, const rf_item_qty *items, size_t n, size_t *n_out,
+                        Retailfuse__ItemQty ***out) {
+  void **ptrs = NULL;
+  Retailfuse__ItemQty *each = messages_slot(enc, E_ITEMS, n, sizeof *each, &ptrs);
+  if (each == NULL) return RF_ENOMEM;
+  item_messages(items, n, each, (Retailfuse__ItemQty **)ptrs);
+  *n_out = n;
+  *out = (Retailfuse__ItemQty **)ptrs;
+  return 0;
+}
+
 static int encode_receipt(rf__pb_encoder *enc, const rf_receipt_rec *r, Retailfuse__Receipt *m) {
   m->has_t = r->has_t;
   m->t = r->t;
   m->shopper = STR(r->shopper);
   m->has_review = r->review != RF_UNKNOWN;
   m->review = r->review == 1;
-  /* The items and the pointers to them share one slot: items first, pointers after. */
-  size_t n = r->item_count;
-  char *room = slot(enc, E_ITEMS, n, sizeof(Retailfuse__ItemQty) + sizeof(Retailfuse__ItemQty *));
-  if (room == NULL) return RF_ENOMEM;
-  Retailfuse__ItemQty *items = (Retailfuse__ItemQty *)(void *)room;
-  Retailfuse__ItemQty **ptrs = (Retailfuse__ItemQty **)(void *)(room + n * sizeof *items);
-  for (size_t i = 0; i < n; ++i) {
-    retailfuse__item_qty__init(&items[i]);
-    items[i].sku = STR(r->items[i].sku);
-    items[i].qty = r->items[i].qty;
-    ptrs[i] = &items[i];
+  m->has_amends = m->amends = r->amends != 0;
+  return encode_items(enc, r->items, r->item_count, &m->n_items, &m->items);
+}
+
+static int encode_review(rf__pb_encoder *enc, const rf_review_rec *v, Retailfuse__Review *m) {
+  m->decision = v->decision;
+  m->shopper = STR(v->shopper);
+  m->reviewer = STR(v->reviewer);
+  return encode_items(enc, v->items, v->item_count, &m->n_items, &m->items);
+}
+
+/* The terms that apply (not NAN) into t; whether any does (else the message is left out). */
+static int encode_terms(const rf_evidence *e, Retailfuse__Terms *t) {
+  protobuf_c_boolean *has[RF__EVIDENCE_TERMS] = {&t->has_weight,   &t->has_plates,
+                                                 &t->has_prior,    &t->has_hand,
+                                                 &t->has_identity, &t->has_position};
+  double *value[RF__EVIDENCE_TERMS] = {&t->weight, &t->plates,   &t->prior,
+                                       &t->hand,   &t->identity, &t->position};
+  int any = 0;
+  retailfuse__terms__init(t);
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k) {
+    double v = rf__evidence_term(e, k);
+    *has[k] = !isnan(v);
+    *value[k] = v;
+    any |= !isnan(v);
   }
-  m->n_items = n;
-  m->items = ptrs;
+  return any;
+}
+
+/* An explanation's alternatives, each with its items (all in one slot) and terms. */
+static int encode_alternatives(rf__pb_encoder *enc, const rf_explain_rec *x,
+                               Retailfuse__Explain *m) {
+  size_t n = x->alternative_count, item_count = 0;
+  for (size_t i = 0; i < n; ++i) item_count += x->alternatives[i].item_count;
+  void **ptrs = NULL, **item_ptrs = NULL;
+  char *room = messages_slot(enc, E_ALTERNATIVES, n,
+                             sizeof(Retailfuse__Alternative) + sizeof(Retailfuse__Terms), &ptrs);
+  Retailfuse__ItemQty *items =
+      messages_slot(enc, E_ITEMS, item_count, sizeof(Retailfuse__ItemQty), &item_ptrs);
+  if (room == NULL || items == NULL) return RF_ENOMEM;
+  /* messages_slot put the pointers after n (alternative + terms) pairs: alternatives first,
+   * then the terms. */
+  Retailfuse__Alternative *each = (Retailfuse__Alternative *)(void *)room;
+  Retailfuse__Terms *terms = (Retailfuse__Terms *)(void *)(room + n * sizeof *each);
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const rf_alternative *a = &x->alternatives[i];
+    retailfuse__alternative__init(&each[i]);
+    each[i].shopper = STR(a->shopper);
+    item_messages(a->items, a->item_count, items + at, (Retailfuse__ItemQty **)item_ptrs + at);
+    each[i].n_items = a->item_count;
+    each[i].items = (Retailfuse__ItemQty **)item_ptrs + at;
+    at += a->item_count;
+    each[i].p = a->p;
+    if (encode_terms(&a->terms, &terms[i])) each[i].terms = &terms[i];
+    ptrs[i] = &each[i];
+  }
+  m->n_alternatives = n;
+  m->alternatives = (Retailfuse__Alternative **)ptrs;
   return 0;
+}
+
+static int encode_explain(rf__pb_encoder *enc, const rf_explain_rec *x, Retailfuse__Explain *m) {
+  m->event = x->event;
+  m->t = x->t;
+  m->shelf = STR(x->shelf);
+  m->t0 = x->t0;
+  m->t1 = x->t1;
+  m->total = x->total;
+  m->x = x->x;
+  m->how = STR(x->how);
+  m->n_diffs = x->diff_count;
+  m->diffs = (int64_t *)(uintptr_t)x->diffs;
+  void **cptrs = NULL, **hptrs = NULL;
+  Retailfuse__Candidate *cands =
+      messages_slot(enc, E_CANDIDATES, x->candidate_count, sizeof *cands, &cptrs);
+  Retailfuse__ExplainHand *hands =
+      messages_slot(enc, E_HANDS, x->hand_count, sizeof *hands, &hptrs);
+  if (cands == NULL || hands == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < x->candidate_count; ++i) {
+    const rf_candidate *c = &x->candidates[i];
+    retailfuse__candidate__init(&cands[i]);
+    cands[i].shopper = STR(c->shopper);
+    cands[i].p = c->p;
+    cands[i].has_distance = c->has_distance != 0;
+    cands[i].distance = c->distance;
+    cptrs[i] = &cands[i];
+  }
+  for (size_t i = 0; i < x->hand_count; ++i) {
+    const rf_explain_hand *h = &x->hands[i];
+    retailfuse__explain_hand__init(&hands[i]);
+    hands[i].shopper = STR(h->shopper);
+    hands[i].t0 = h->t0;
+    hands[i].t1 = h->t1;
+    hands[i].has_x = h->has_x != 0;
+    hands[i].x = h->x;
+    hands[i].p = h->p;
+    hptrs[i] = &hands[i];
+  }
+  m->n_candidates = x->candidate_count;
+  m->candidates = (Retailfuse__Candidate **)cptrs;
+  m->n_hands = x->hand_count;
+  m->hands = (Retailfuse__ExplainHand **)hptrs;
+  return encode_alternatives(enc, x, m);
 }
 
 /* Every kind's message, on the stack of the one call that packs it. */
@@ -195,6 +328,8 @@ typedef struct messages {
   Retailfuse__SkuScores scores;
   Retailfuse__Diff diff;
   Retailfuse__Receipt receipt;
+  Retailfuse__Review review;
+  Retailfuse__Explain explain;
   Retailfuse__Truth truth;
   Retailfuse__Restock restock;
   Retailfuse__Camera camera;
@@ -219,6 +354,8 @@ static void init_messages(messages *m) {
   retailfuse__sku_scores__init(&m->scores);
   retailfuse__diff__init(&m->diff);
   retailfuse__receipt__init(&m->receipt);
+  retailfuse__review__init(&m->review);
+  retailfuse__explain__init(&m->explain);
   retailfuse__truth__init(&m->truth);
   retailfuse__restock__init(&m->restock);
   retailfuse__camera__init(&m->camera);
@@ -296,6 +433,8 @@ static void encode_outcome(const rf_record *rec, messages *m, Retailfuse__Record
     m->diff.event = d->event;
     m->diff.has_corrects = d->has_corrects;
     m->diff.corrects = d->corrects;
+    m->diff.has_reviews = d->has_reviews;
+    m->diff.reviews = d->reviews;
     r->kind_case = RETAILFUSE__RECORD__KIND_DIFF;
     r->diff = &m->diff;
   } else {
@@ -386,8 +525,14 @@ static int encode_record(rf__pb_encoder *enc, const rf_record *rec, messages *m,
     case RF_RECORD_RESTOCK: encode_restock(&rec->u.restock, m, r); return 0;
     case RF_RECORD_CAMERA: encode_camera(&rec->u.camera, m, r); return 0;
     case RF_RECORD_ZONE: encode_zone(&rec->u.zone, m, r); return 0;
-    case RF_RECORD_REVIEW: /* TODO(issue 19) */
+    case RF_RECORD_REVIEW:
+      r->kind_case = RETAILFUSE__RECORD__KIND_REVIEW;
+      r->review = &m->review;
+      return encode_review(enc, &rec->u.review, &m->review);
     case RF_RECORD_EXPLAIN:
+      r->kind_case = RETAILFUSE__RECORD__KIND_EXPLAIN;
+      r->explain = &m->explain;
+      return encode_explain(enc, &rec->u.explain, &m->explain);
     case RF_RECORD_TYPE_COUNT: break;
   }
   return RF_EINVAL;
@@ -423,7 +568,17 @@ int rf__pb_encode_advance(rf__pb_encoder *enc, rf_time_us clock, uint8_t **buf, 
 
 /* ---- decoding ---- */
 
-enum { D_PLATES, D_DELTAS, D_SCORES, D_ITEMS, D_GRAMS, D_KEYS };
+enum {
+  D_PLATES,
+  D_DELTAS,
+  D_SCORES,
+  D_ITEMS,
+  D_GRAMS,
+  D_KEYS,
+  D_ALTERNATIVES,
+  D_CANDIDATES,
+  D_HANDS
+};
 
 static void *pb_alloc(void *data, size_t size) { return rf__malloc(data, size); }
 static void pb_free(void *data, void *ptr) { rf__free(data, ptr); }
@@ -576,23 +731,100 @@ static int decode_hand(rf__pb_decoder *dec, const Retailfuse__Hand *m, rf_hand_r
   return 0;
 }
 
+/* ItemQty messages into items; "<what>: field '<field>.SKU' appears twice" for a sku that
+ * comes twice, as the JSON reader refuses a key that does. */
+static int decode_items(rf__pb_decoder *dec, Retailfuse__ItemQty *const *m, size_t n,
+                        rf_item_qty *items, const char *what, const char *field, rf__errbuf *err) {
+  for (size_t i = 0; i < n; ++i) items[i] = (rf_item_qty){m[i]->sku, m[i]->qty};
+  int rc;
+  const char *twice = repeated_key(dec, &items[0].sku, sizeof *items, n, &rc);
+  if (rc != 0) return rc;
+  if (twice)
+    return rf__error(err, RF_EPARSE, "%s: field '%s.%s' appears twice", what, field, twice);
+  return 0;
+}
+
 static int decode_receipt(rf__pb_decoder *dec, const Retailfuse__Receipt *m, rf_receipt_rec *r,
                           rf__errbuf *err) {
   r->has_t = m->has_t;
   r->t = m->t;
   r->shopper = m->shopper;
   r->review = m->has_review ? m->review != 0 : RF_UNKNOWN;
+  r->amends = m->has_amends && m->amends;
   rf_item_qty *items = dslot(dec, D_ITEMS, m->n_items, sizeof *items);
   if (items == NULL) return RF_ENOMEM;
-  for (size_t i = 0; i < m->n_items; ++i)
-    items[i] = (rf_item_qty){m->items[i]->sku, m->items[i]->qty};
   r->items = items;
   r->item_count = m->n_items;
-  int rc;
-  const char *twice = repeated_key(dec, &items[0].sku, sizeof *items, m->n_items, &rc);
-  if (rc != 0) return rc;
-  if (twice) return rf__error(err, RF_EPARSE, "receipt: field 'items.%s' appears twice", twice);
+  return decode_items(dec, m->items, m->n_items, items, "receipt", "items", err);
+}
+
+static int decode_review(rf__pb_decoder *dec, const Retailfuse__Review *m, rf_review_rec *r,
+                         rf__errbuf *err) {
+  r->decision = m->decision;
+  r->shopper = m->shopper;
+  r->reviewer = m->reviewer;
+  rf_item_qty *items = dslot(dec, D_ITEMS, m->n_items, sizeof *items);
+  if (items == NULL) return RF_ENOMEM;
+  r->items = items;
+  r->item_count = m->n_items;
+  return decode_items(dec, m->items, m->n_items, items, "review", "items", err);
+}
+
+/* An alternative's terms: NAN for each absent, and all of them without the message. */
+static void decode_terms(const Retailfuse__Terms *t, rf_evidence *e) {
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k) rf__evidence_set(e, k, NAN);
+  if (t == NULL) return;
+  const protobuf_c_boolean has[RF__EVIDENCE_TERMS] = {
+      t->has_weight, t->has_plates, t->has_prior, t->has_hand, t->has_identity, t->has_position};
+  const double value[RF__EVIDENCE_TERMS] = {t->weight, t->plates,   t->prior,
+                                            t->hand,   t->identity, t->position};
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k)
+    if (has[k]) rf__evidence_set(e, k, value[k]);
+}
+
+static int decode_alternatives(rf__pb_decoder *dec, const Retailfuse__Explain *m, rf_explain_rec *x,
+                               rf__errbuf *err) {
+  size_t n = m->n_alternatives, item_count = 0;
+  for (size_t i = 0; i < n; ++i) item_count += m->alternatives[i]->n_items;
+  rf_alternative *alts = dslot(dec, D_ALTERNATIVES, n, sizeof *alts);
+  rf_item_qty *items = dslot(dec, D_ITEMS, item_count, sizeof *items);
+  if (alts == NULL || items == NULL) return RF_ENOMEM;
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Retailfuse__Alternative *a = m->alternatives[i];
+    char field[48];
+    snprintf(field, sizeof field, "alternatives[%zu].items", i);
+    alts[i] = (rf_alternative){a->shopper, items + at, a->n_items, a->p, {0, 0, 0, 0, 0, 0}};
+    decode_terms(a->terms, &alts[i].terms);
+    int rc = decode_items(dec, a->items, a->n_items, items + at, "explain", field, err);
+    if (rc != 0) return rc;
+    at += a->n_items;
+  }
+  x->alternatives = alts;
+  x->alternative_count = n;
   return 0;
+}
+
+static int decode_explain(rf__pb_decoder *dec, const Retailfuse__Explain *m, rf_explain_rec *x,
+                          rf__errbuf *err) {
+  *x = (rf_explain_rec){m->event, m->t,       m->shelf, m->t0, m->t1, m->total, m->x, m->how,
+                        m->diffs, m->n_diffs, NULL,     0,     NULL,  0,        NULL, 0};
+  rf_candidate *cands = dslot(dec, D_CANDIDATES, m->n_candidates, sizeof *cands);
+  rf_explain_hand *hands = dslot(dec, D_HANDS, m->n_hands, sizeof *hands);
+  if (cands == NULL || hands == NULL) return RF_ENOMEM;
+  for (size_t i = 0; i < m->n_candidates; ++i) {
+    const Retailfuse__Candidate *c = m->candidates[i];
+    cands[i] = (rf_candidate){c->shopper, c->p, c->has_distance, c->distance};
+  }
+  for (size_t i = 0; i < m->n_hands; ++i) {
+    const Retailfuse__ExplainHand *h = m->hands[i];
+    hands[i] = (rf_explain_hand){h->shopper, h->t0, h->t1, h->has_x, h->x, h->p};
+  }
+  x->candidates = cands;
+  x->candidate_count = m->n_candidates;
+  x->hands = hands;
+  x->hand_count = m->n_hands;
+  return decode_alternatives(dec, m, x, err);
 }
 
 /* The kinds whose message holds only scalars and strings. */
@@ -630,9 +862,9 @@ static int decode_plain(const Retailfuse__Record *m, rf_record *out) {
     case RETAILFUSE__RECORD__KIND_DIFF: {
       const Retailfuse__Diff *d = m->diff;
       out->type = RF_RECORD_DIFF;
-      out->u.diff = (rf_diff_rec){d->seq,  d->t,      d->shopper, d->sku,          d->qty,
-                                  d->conf, d->review, d->event,   d->has_corrects, d->corrects,
-                                  0,       0 /* TODO(issue 19): reviews */};
+      out->u.diff = (rf_diff_rec){d->seq,          d->t,        d->shopper,     d->sku,
+                                  d->qty,          d->conf,     d->review,      d->event,
+                                  d->has_corrects, d->corrects, d->has_reviews, d->reviews};
       return 1;
     }
     case RETAILFUSE__RECORD__KIND_TRUTH:
@@ -690,6 +922,12 @@ static int decode_kind(rf__pb_decoder *dec, const Retailfuse__Record *m, rf_reco
     case RETAILFUSE__RECORD__KIND_RECEIPT:
       out->type = RF_RECORD_RECEIPT;
       return decode_receipt(dec, m->receipt, &out->u.receipt, err);
+    case RETAILFUSE__RECORD__KIND_REVIEW:
+      out->type = RF_RECORD_REVIEW;
+      return decode_review(dec, m->review, &out->u.review, err);
+    case RETAILFUSE__RECORD__KIND_EXPLAIN:
+      out->type = RF_RECORD_EXPLAIN;
+      return decode_explain(dec, m->explain, &out->u.explain, err);
     default: return rf__error(err, RF_EPARSE, "record: no known record kind");
   }
 }

@@ -47,8 +47,8 @@ size_t rf__pb_header(uint8_t *buf, unsigned flags);
 typedef struct rf__pb_encoder {
   rf_allocator alloc;
   int with_line; /* journals: a record's `line` travels too */
-  void *slots[8];
-  size_t caps[8];
+  void *slots[11];
+  size_t caps[11];
 } rf__pb_encoder;
 
 void rf__pb_encoder_init(rf__pb_encoder *enc, const rf_allocator *a);
@@ -73,8 +73,8 @@ typedef struct rf__pb_decoder {
   rf_allocator alloc;
   ProtobufCAllocator pb_alloc; /* protobuf-c's view of alloc */
   void *message;
-  void *slots[6];
-  size_t caps[6];
+  void *slots[9];
+  size_t caps[9];
 } rf__pb_decoder;
 
 void rf__pb_decoder_init(rf__pb_decoder *dec, const rf_allocator *a);

@@ -16,8 +16,8 @@
 /* Largest magnitude at which every integer is exactly a double. */
 #define MAX_EXACT_INT 9007199254740992.0
 
-/* Times of engine output (diff, receipt) are input times plus the engine's waits, so they may
- * pass RF_TIME_LIMIT_US by hours; the writer writes them up to 2^53, and the reader takes back
+/* Times of engine output (diff, receipt, explain) are input times plus the engine's waits, so they
+ * may pass RF_TIME_LIMIT_US by hours; the writer writes them up to 2^53, and the reader takes back
  * what the writer wrote. Every other time field keeps to RF_TIME_LIMIT_US. */
 #define OUTPUT_TIME_BITS 53
 #define INPUT_TIME_BITS 52
@@ -33,7 +33,8 @@ typedef struct ctx {
   rf__errbuf *err;
   const rf_allocator *alloc;
   rf__record_scratch *scratch;
-  int time_bits; /* times may be up to 2^time_bits us from 0 */
+  int time_bits;      /* times may be up to 2^time_bits us from 0 */
+  const char *prefix; /* where obj is within the record ("hands[2]."), before field names */
 } ctx;
 
 #if defined(__GNUC__)
@@ -46,8 +47,8 @@ fail(const ctx *c, int code, const char *field, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  return rf__error(c->err, code, "line %llu: %s: field '%s': %s", (unsigned long long)c->line,
-                   c->type, field, detail);
+  return rf__error(c->err, code, "line %llu: %s: field '%s%s': %s", (unsigned long long)c->line,
+                   c->type, c->prefix, field, detail);
 }
 
 static const cJSON *member(const ctx *c, const char *field) {
@@ -84,6 +85,15 @@ static int nullable_id(const ctx *c, const char *field, const char **out) {
   const cJSON *v = member(c, field);
   *out = NULL;
   if (v == NULL || cJSON_IsNull(v)) return 0;
+  return id_value(c, v, field, out);
+}
+
+/* Present, and an id or null (NULL). */
+static int req_nullable_id(const ctx *c, const char *field, const char **out) {
+  const cJSON *v = member(c, field);
+  *out = NULL;
+  if (v == NULL) return fail(c, RF_EPARSE, field, "is missing");
+  if (cJSON_IsNull(v)) return 0;
   return id_value(c, v, field, out);
 }
 
@@ -457,35 +467,50 @@ static int parse_diff(const ctx *c, rf_diff_rec *d) {
       (rc = req_id(c, "shopper", &d->shopper)) || (rc = req_id(c, "sku", &d->sku)) ||
       (rc = req_int(c, "qty", &d->qty)) || (rc = req_number(c, "conf", &d->conf)) ||
       (rc = req_bool(c, "review", &d->review)) || (rc = req_int(c, "event", &d->event)) ||
-      (rc = opt_int(c, "corrects", &d->has_corrects, &d->corrects)))
+      (rc = opt_int(c, "corrects", &d->has_corrects, &d->corrects)) ||
+      (rc = opt_int(c, "reviews", &d->has_reviews, &d->reviews)))
     return rc;
   if (d->qty == 0) return fail(c, RF_ERANGE, "qty", "must not be 0");
+  if (d->has_reviews && d->reviews < 0)
+    return fail(c, RF_ERANGE, "reviews", "must be >= 0, got %lld", (long long)d->reviews);
   if (d->conf < 0.0 || d->conf > 1.0)
     return fail(c, RF_ERANGE, "conf", "must be within [0, 1], got %g", d->conf);
   return 0;
 }
 
+/* The object `items` (sku -> int) into the scratch's items from index `at` on, each quantity
+ * != 0 when `nonzero` (a review's, an alternative's: what a cart gains), else >= 0 (a
+ * receipt's). The room was reserved. */
+static int parse_items(const ctx *c, const cJSON *items, int nonzero, size_t at) {
+  rf_item_qty *it = c->scratch->items + at;
+  for (const cJSON *e = items->child; e != NULL; e = e->next, ++it) {
+    char field[160];
+    int rc;
+    snprintf(field, sizeof field, "items.%s", e->string);
+    if (e->string[0] == '\0') return fail(c, RF_EPARSE, "items", "a sku is empty");
+    it->sku = e->string;
+    if ((rc = int_value(c, e, field, &it->qty))) return rc;
+    if (nonzero && it->qty == 0) return fail(c, RF_ERANGE, field, "must not be 0");
+    if (!nonzero && it->qty < 0)
+      return fail(c, RF_ERANGE, field, "must be >= 0, got %lld", (long long)it->qty);
+  }
+  return 0;
+}
+
 static int parse_receipt(const ctx *c, rf_receipt_rec *r) {
-  int rc;
+  int rc, amends = RF_UNKNOWN;
   const cJSON *items = NULL;
   memset(r, 0, sizeof *r);
   if ((rc = opt_time(c, "t", &r->has_t, &r->t)) || (rc = req_id(c, "shopper", &r->shopper)) ||
-      (rc = req_container(c, "items", 0, &items)) || (rc = opt_bool(c, "review", &r->review)))
+      (rc = req_container(c, "items", 0, &items)) || (rc = opt_bool(c, "review", &r->review)) ||
+      (rc = opt_bool(c, "amends", &amends)))
     return rc;
+  r->amends = amends == 1;
   size_t n = child_count(items);
   rf__record_scratch *sc = c->scratch;
-  if ((rc = reserve(c, (void **)&sc->items, &sc->items_cap, n, sizeof *sc->items, "items")))
+  if ((rc = reserve(c, (void **)&sc->items, &sc->items_cap, n, sizeof *sc->items, "items")) ||
+      (rc = parse_items(c, items, 0, 0)))
     return rc;
-  size_t i = 0;
-  for (const cJSON *e = items->child; e != NULL; e = e->next, ++i) {
-    char field[160];
-    snprintf(field, sizeof field, "items.%s", e->string);
-    if (e->string[0] == '\0') return fail(c, RF_EPARSE, "items", "a sku is empty");
-    sc->items[i].sku = e->string;
-    if ((rc = int_value(c, e, field, &sc->items[i].qty))) return rc;
-    if (sc->items[i].qty < 0)
-      return fail(c, RF_ERANGE, field, "must be >= 0, got %lld", (long long)sc->items[i].qty);
-  }
   r->items = sc->items;
   r->item_count = n;
   return 0;
@@ -593,6 +618,225 @@ static int parse_zone(const ctx *c, rf_zone_rec *z) {
   if (z->shelf_x0 == z->shelf_x1)
     return fail(c, RF_ERANGE, "shelf_x", "its two ends must differ, got %g twice", z->shelf_x0);
   return 0;
+}
+
+/* ---- reviews and explanations ---- */
+
+/* Nobody (a null shopper) gains nothing: their items are {}. */
+static int nobody_gains_nothing(const ctx *c, const char *shopper, size_t item_count) {
+  if (shopper == NULL && item_count > 0)
+    return fail(c, RF_ERANGE, "items", "must be {} when shopper is null");
+  return 0;
+}
+
+static int parse_review(const ctx *c, rf_review_rec *r) {
+  int rc;
+  const cJSON *items = NULL;
+  memset(r, 0, sizeof *r);
+  if ((rc = req_int(c, "decision", &r->decision))) return rc;
+  if (r->decision < 0)
+    return fail(c, RF_ERANGE, "decision", "must be >= 0, got %lld", (long long)r->decision);
+  if ((rc = req_nullable_id(c, "shopper", &r->shopper)) ||
+      (rc = req_container(c, "items", 0, &items)) || (rc = opt_string(c, "reviewer", &r->reviewer)))
+    return rc;
+  size_t n = child_count(items);
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->items, &sc->items_cap, n, sizeof *sc->items, "items")) ||
+      (rc = parse_items(c, items, 1, 0)))
+    return rc;
+  r->items = sc->items;
+  r->item_count = n;
+  return nobody_gains_nothing(c, r->shopper, n);
+}
+
+/* A probability: a number within [0, 1]. */
+static int req_prob(const ctx *c, const char *field, double *out) {
+  int rc = req_number(c, field, out);
+  if (rc == 0 && !(*out >= 0.0 && *out <= 1.0))
+    return fail(c, RF_ERANGE, field, "must be within [0, 1], got %g", *out);
+  return rc;
+}
+
+/* The required array `field`, each element an object; their count in *n. */
+static int req_objects(const ctx *c, const char *field, const cJSON **out, size_t *n) {
+  int rc = req_container(c, field, 1, out);
+  if (rc != 0) return rc;
+  *n = 0;
+  for (const cJSON *e = (*out)->child; e != NULL; e = e->next, ++*n)
+    if (!cJSON_IsObject(e)) {
+      char name[48];
+      snprintf(name, sizeof name, "%s[%zu]", field, *n);
+      return fail(c, RF_EPARSE, name, "expected an object, got %s", json_kind(e));
+    }
+  return 0;
+}
+
+/* A context for element i of the array `field`, its fields named "field[i].name". */
+static ctx element_ctx(const ctx *c, const cJSON *e, const char *field, size_t i, char *prefix,
+                       size_t cap) {
+  ctx sub = *c;
+  sub.obj = e;
+  snprintf(prefix, cap, "%s%s[%zu].", c->prefix, field, i);
+  sub.prefix = prefix;
+  return sub;
+}
+
+static int parse_how(const ctx *c, const char **out) {
+  const cJSON *v = member(c, "how");
+  if (v == NULL) return fail(c, RF_EPARSE, "how", "is missing");
+  if (!cJSON_IsString(v))
+    return fail(c, RF_EPARSE, "how", "expected a string, got %s", json_kind(v));
+  if (!rf__explain_how_known(v->valuestring))
+    return fail(c, RF_EPARSE, "how",
+                "expected \"whole\", \"split\", \"merged\", \"runs\", \"restock\" or \"nobody\", "
+                "got '%.32s'",
+                v->valuestring);
+  *out = v->valuestring;
+  return 0;
+}
+
+static int parse_diff_seqs(const ctx *c, rf_explain_rec *x) {
+  const cJSON *diffs = NULL;
+  int rc = req_container(c, "diffs", 1, &diffs);
+  if (rc != 0) return rc;
+  size_t n = child_count(diffs), i = 0;
+  rf__record_scratch *sc = c->scratch;
+  if ((rc = reserve(c, (void **)&sc->seqs, &sc->seqs_cap, n, sizeof *sc->seqs, "diffs"))) return rc;
+  for (const cJSON *e = diffs->child; e != NULL; e = e->next, ++i) {
+    char field[32];
+    snprintf(field, sizeof field, "diffs[%zu]", i);
+    if ((rc = int_value(c, e, field, &sc->seqs[i]))) return rc;
+    if (sc->seqs[i] < 0)
+      return fail(c, RF_ERANGE, field, "must be >= 0, got %lld", (long long)sc->seqs[i]);
+  }
+  x->diffs = sc->seqs;
+  x->diff_count = n;
+  return 0;
+}
+
+/* An alternative's terms: each absent (NAN) or a finite number; unknown ones are ignored. */
+static int parse_terms(const ctx *c, rf_evidence *t) {
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k) rf__evidence_set(t, k, NAN);
+  const cJSON *terms = member(c, "terms");
+  if (terms == NULL) return 0;
+  if (!cJSON_IsObject(terms))
+    return fail(c, RF_EPARSE, "terms", "expected an object, got %s", json_kind(terms));
+  char prefix[96];
+  ctx sub = *c;
+  sub.obj = terms;
+  snprintf(prefix, sizeof prefix, "%sterms.", c->prefix);
+  sub.prefix = prefix;
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k) {
+    int has, rc;
+    double v;
+    if ((rc = opt_number(&sub, rf__evidence_term_name(k), &has, &v))) return rc;
+    if (has) rf__evidence_set(t, k, v);
+  }
+  return 0;
+}
+
+/* The items of every alternative, counted to reserve them at once: each alternative's point
+ * into one array. Malformed ones count nothing; parsing them says what is wrong. */
+static size_t alternatives_items(const cJSON *alternatives) {
+  size_t n = 0;
+  for (const cJSON *e = alternatives->child; e != NULL; e = e->next) {
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(e, "items");
+    if (cJSON_IsObject(items)) n += child_count(items);
+  }
+  return n;
+}
+
+static int parse_alternatives(const ctx *c, rf_explain_rec *x) {
+  const cJSON *list = NULL;
+  size_t n;
+  int rc = req_objects(c, "alternatives", &list, &n);
+  if (rc != 0) return rc;
+  rf__record_scratch *sc = c->scratch;
+  size_t at = 0, i = 0;
+  if ((rc = reserve(c, (void **)&sc->alternatives, &sc->alternatives_cap, n,
+                    sizeof *sc->alternatives, "alternatives")) ||
+      (rc = reserve(c, (void **)&sc->items, &sc->items_cap, alternatives_items(list),
+                    sizeof *sc->items, "alternatives")))
+    return rc;
+  for (const cJSON *e = list->child; e != NULL; e = e->next, ++i) {
+    char prefix[48];
+    ctx sub = element_ctx(c, e, "alternatives", i, prefix, sizeof prefix);
+    rf_alternative *a = &sc->alternatives[i];
+    const cJSON *items = NULL;
+    if ((rc = req_nullable_id(&sub, "shopper", &a->shopper)) ||
+        (rc = req_container(&sub, "items", 0, &items)) || (rc = req_prob(&sub, "p", &a->p)) ||
+        (rc = parse_terms(&sub, &a->terms)) || (rc = parse_items(&sub, items, 1, at)))
+      return rc;
+    a->items = sc->items + at;
+    a->item_count = child_count(items);
+    at += a->item_count;
+    if ((rc = nobody_gains_nothing(&sub, a->shopper, a->item_count))) return rc;
+  }
+  x->alternatives = sc->alternatives;
+  x->alternative_count = n;
+  return 0;
+}
+
+static int parse_candidates(const ctx *c, rf_explain_rec *x) {
+  const cJSON *list = NULL;
+  size_t n, i = 0;
+  int rc = req_objects(c, "candidates", &list, &n);
+  rf__record_scratch *sc = c->scratch;
+  if (rc != 0 || (rc = reserve(c, (void **)&sc->candidates, &sc->candidates_cap, n,
+                               sizeof *sc->candidates, "candidates")))
+    return rc;
+  for (const cJSON *e = list->child; e != NULL; e = e->next, ++i) {
+    char prefix[48];
+    ctx sub = element_ctx(c, e, "candidates", i, prefix, sizeof prefix);
+    rf_candidate *k = &sc->candidates[i];
+    if ((rc = req_id(&sub, "shopper", &k->shopper)) || (rc = req_prob(&sub, "p", &k->p)) ||
+        (rc = opt_number(&sub, "distance", &k->has_distance, &k->distance)))
+      return rc;
+    if (k->has_distance && k->distance < 0.0)
+      return fail(&sub, RF_ERANGE, "distance", "must be >= 0, got %g", k->distance);
+  }
+  x->candidates = sc->candidates;
+  x->candidate_count = n;
+  return 0;
+}
+
+static int parse_explain_hands(const ctx *c, rf_explain_rec *x) {
+  const cJSON *list = NULL;
+  size_t n, i = 0;
+  int rc = req_objects(c, "hands", &list, &n);
+  rf__record_scratch *sc = c->scratch;
+  if (rc != 0 ||
+      (rc = reserve(c, (void **)&sc->hands, &sc->hands_cap, n, sizeof *sc->hands, "hands")))
+    return rc;
+  for (const cJSON *e = list->child; e != NULL; e = e->next, ++i) {
+    char prefix[48];
+    ctx sub = element_ctx(c, e, "hands", i, prefix, sizeof prefix);
+    rf_explain_hand *h = &sc->hands[i];
+    if ((rc = req_nullable_id(&sub, "shopper", &h->shopper)) ||
+        (rc = req_time(&sub, "t0", &h->t0)) || (rc = req_time(&sub, "t1", &h->t1)) ||
+        (rc = time_order(&sub, h->t0, h->t1)) || (rc = opt_number(&sub, "x", &h->has_x, &h->x)) ||
+        (rc = req_prob(&sub, "p", &h->p)))
+      return rc;
+  }
+  x->hands = sc->hands;
+  x->hand_count = n;
+  return 0;
+}
+
+static int parse_explain(const ctx *c, rf_explain_rec *x) {
+  int rc;
+  memset(x, 0, sizeof *x);
+  if ((rc = req_int(c, "event", &x->event))) return rc;
+  if (x->event < 0)
+    return fail(c, RF_ERANGE, "event", "must be >= 0, got %lld", (long long)x->event);
+  if ((rc = req_time(c, "t", &x->t)) || (rc = req_id(c, "shelf", &x->shelf)) ||
+      (rc = req_time(c, "t0", &x->t0)) || (rc = req_time(c, "t1", &x->t1)) ||
+      (rc = time_order(c, x->t0, x->t1)) || (rc = req_number(c, "total", &x->total)) ||
+      (rc = req_number(c, "x", &x->x)) || (rc = parse_how(c, &x->how)) ||
+      (rc = parse_diff_seqs(c, x)) || (rc = parse_alternatives(c, x)) ||
+      (rc = parse_candidates(c, x)))
+    return rc;
+  return parse_explain_hands(c, x);
 }
 
 /* ---- the whole object, before any field is read: text and keys ---- */
@@ -726,14 +970,15 @@ static int check_object(ctx *c, long nul_string, rf_record *out) {
   if (t == RF_RECORD_TYPE_COUNT)
     return fail(c, RF_EPARSE, "type", "unknown record type '%.64s'", type->valuestring);
   out->type = t;
-  c->time_bits = (t == RF_RECORD_DIFF || t == RF_RECORD_RECEIPT) ? OUTPUT_TIME_BITS
-                                                                 : INPUT_TIME_BITS;
+  c->time_bits = (t == RF_RECORD_DIFF || t == RF_RECORD_RECEIPT || t == RF_RECORD_EXPLAIN)
+                     ? OUTPUT_TIME_BITS
+                     : INPUT_TIME_BITS;
   return 0;
 }
 
 int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_record *out,
                          rf__record_scratch *scratch, const rf_allocator *a, rf__errbuf *err) {
-  ctx c = {root, line, "record", err, a, scratch, INPUT_TIME_BITS};
+  ctx c = {root, line, "record", err, a, scratch, INPUT_TIME_BITS, ""};
   memset(out, 0, sizeof *out);
   out->line = line;
   if (!cJSON_IsObject(root))
@@ -763,8 +1008,8 @@ int rf__record_from_json(const cJSON *root, uint64_t line, long nul_string, rf_r
     case RF_RECORD_RESTOCK: return parse_restock(&c, &out->u.restock);
     case RF_RECORD_CAMERA: return parse_camera(&c, &out->u.camera);
     case RF_RECORD_ZONE: return parse_zone(&c, &out->u.zone);
-    case RF_RECORD_REVIEW: /* TODO(issue 19): review, explain */
-    case RF_RECORD_EXPLAIN:
+    case RF_RECORD_REVIEW: return parse_review(&c, &out->u.review);
+    case RF_RECORD_EXPLAIN: return parse_explain(&c, &out->u.explain);
     case RF_RECORD_TYPE_COUNT: break;
   }
   return rf__error(err, RF_EPARSE, "line %llu: unhandled record type", (unsigned long long)line);
@@ -776,6 +1021,10 @@ void rf__record_scratch_free(rf__record_scratch *s, const rf_allocator *a) {
   rf__free(a, s->g);
   rf__free(a, s->scores);
   rf__free(a, s->items);
+  rf__free(a, s->seqs);
+  rf__free(a, s->alternatives);
+  rf__free(a, s->candidates);
+  rf__free(a, s->hands);
   rf__free(a, s->keys);
   memset(s, 0, sizeof *s);
 }

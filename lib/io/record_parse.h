@@ -17,8 +17,16 @@ typedef struct rf__record_scratch {
   size_t g_cap;
   rf_sku_score *scores;
   size_t scores_cap;
-  rf_item_qty *items;
+  rf_item_qty *items; /* a receipt's or a review's, or every alternative's of an explanation */
   size_t items_cap;
+  int64_t *seqs; /* an explanation's diffs */
+  size_t seqs_cap;
+  rf_alternative *alternatives;
+  size_t alternatives_cap;
+  rf_candidate *candidates;
+  size_t candidates_cap;
+  rf_explain_hand *hands;
+  size_t hands_cap;
   const char **keys; /* an object's keys, sorted to find one that appears twice */
   size_t keys_cap;
 } rf__record_scratch;

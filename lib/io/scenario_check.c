@@ -317,6 +317,23 @@ static int samples_in_range(const rec_ctx *x, const rf_samples_rec *s) {
   return 0;
 }
 
+/* An explanation's times, output times all (its change's span and hand visits included). */
+static int explain_in_range(const rec_ctx *x, const rf_explain_rec *e) {
+  const rf_time_us out = OUTPUT_TIME_LIMIT_US;
+  if (e->hand_count > 0 && e->hands == NULL) return refuse(x, RF_EINVAL, "field 'hands': is NULL");
+  int rc = time_in_range(x, "t", e->t, out);
+  if (rc == 0) rc = time_in_range(x, "t0", e->t0, out);
+  if (rc == 0) rc = time_in_range(x, "t1", e->t1, out);
+  for (size_t i = 0; rc == 0 && i < e->hand_count; ++i) {
+    char field[48];
+    snprintf(field, sizeof field, "hands[%zu].t0", i);
+    rc = time_in_range(x, field, e->hands[i].t0, out);
+    snprintf(field, sizeof field, "hands[%zu].t1", i);
+    if (rc == 0) rc = time_in_range(x, field, e->hands[i].t1, out);
+  }
+  return rc;
+}
+
 /* Every time field within the one time range (record.h, common.h) before any arithmetic. */
 static int times_in_range(const rec_ctx *x) {
   const rf_record *r = x->rec;
@@ -341,7 +358,8 @@ static int times_in_range(const rec_ctx *x) {
     case RF_RECORD_RECEIPT:
       return r->u.receipt.has_t ? time_in_range(x, "t", r->u.receipt.t, out) : 0;
     case RF_RECORD_TRUTH: return time_in_range(x, "t", r->u.truth.t, in);
-    default: return 0;
+    case RF_RECORD_EXPLAIN: return explain_in_range(x, &r->u.explain);
+    default: return 0; /* a review bears no time */
   }
 }
 
@@ -408,6 +426,38 @@ static int check_restock(const rec_ctx *x, const rf_restock_rec *r, int ids) {
   return rc != 0 ? rc : check_sku(x, "sku", r->sku);
 }
 
+/* What a verdict gains a cart: each quantity not 0, none for nobody (records made in C have not
+ * been through the reader), skus of the store (when there is one to ask). */
+static int check_items_gained(const rec_ctx *x, const char *field, const char *shopper,
+                              const rf_item_qty *items, size_t n, int ids) {
+  if (shopper == NULL && n > 0)
+    return refuse(x, RF_ERANGE, "field '%s': must be {} when shopper is null", field);
+  if (n > 0 && items == NULL) return refuse(x, RF_EINVAL, "field '%s': is NULL", field);
+  for (size_t i = 0; i < n; ++i) {
+    if (items[i].sku == NULL || items[i].sku[0] == '\0')
+      return refuse(x, RF_EINVAL, "field '%s': names an empty sku", field);
+    if (items[i].qty == 0)
+      return refuse(x, RF_ERANGE, "field '%s.%s': must not be 0", field, items[i].sku);
+    int rc = ids ? check_sku(x, field, items[i].sku) : 0;
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+/* A verdict: on a decision (a diff's seq, >= 0), giving a cart of a shopper who entered, or
+ * nobody, items of the store. Its time is when it comes: no lateness, no source's clock. A file
+ * of verdicts alone (no store described, no one entering) is checked for what it can be, as
+ * output and truth files are. */
+static int check_review(const rec_ctx *x, const rf_review_rec *v) {
+  const rf_store *store = x->c->store;
+  int scenario = store != NULL && rf_store_product_count(store) > 0;
+  if (v->decision < 0)
+    return refuse(x, RF_ERANGE, "field 'decision': must be >= 0, got %lld", (long long)v->decision);
+  int rc = v->shopper != NULL && scenario ? known_shopper(x, "shopper", v->shopper, 0) : 0;
+  return rc != 0 ? rc
+                 : check_items_gained(x, "items", v->shopper, v->items, v->item_count, scenario);
+}
+
 static int check_event(const rec_ctx *x) {
   const rf_record *r = x->rec;
   rf_scenario_check *c = x->c;
@@ -441,9 +491,29 @@ static int check_event(const rec_ctx *x) {
     case RF_RECORD_DELTA: return ids ? check_delta(x, &r->u.delta) : 0;
     case RF_RECORD_HAND: return ids ? check_hand(x, &r->u.hand) : 0;
     case RF_RECORD_RESTOCK: return check_restock(x, &r->u.restock, ids);
+    case RF_RECORD_REVIEW: return check_review(x, &r->u.review);
     default: break;
   }
   return 0;
+}
+
+/* An explanation names a shelf and skus of the store. */
+static int check_explain(const rec_ctx *x, const rf_explain_rec *e) {
+  uint32_t shelf;
+  if (e->shelf == NULL) return refuse(x, RF_EINVAL, "field 'shelf': id is missing");
+  if (e->alternative_count > 0 && e->alternatives == NULL)
+    return refuse(x, RF_EINVAL, "field 'alternatives': is NULL");
+  int rc = check_shelf(x, e->shelf, &shelf);
+  for (size_t i = 0; rc == 0 && i < e->alternative_count; ++i) {
+    const rf_alternative *a = &e->alternatives[i];
+    for (size_t k = 0; rc == 0 && a->items != NULL && k < a->item_count; ++k) {
+      char field[48];
+      snprintf(field, sizeof field, "alternatives[%zu].items", i);
+      rc = a->items[k].sku != NULL ? check_sku(x, field, a->items[k].sku)
+                                   : refuse(x, RF_EINVAL, "field '%s': names an empty sku", field);
+    }
+  }
+  return rc;
 }
 
 /* Output and ground truth name skus of the store, when the file has one. */
@@ -453,6 +523,7 @@ static int check_output(const rec_ctx *x) {
   switch (r->type) {
     case RF_RECORD_DIFF: return check_sku(x, "sku", r->u.diff.sku);
     case RF_RECORD_TRUTH: return check_sku(x, "sku", r->u.truth.sku);
+    case RF_RECORD_EXPLAIN: return check_explain(x, &r->u.explain);
     case RF_RECORD_RECEIPT:
       for (size_t i = 0; i < r->u.receipt.item_count; ++i) {
         int rc = check_sku(x, "items", r->u.receipt.items[i].sku);
@@ -617,6 +688,7 @@ static int take_event(const rec_ctx *x) {
   const rf_record *r = x->rec;
   if (r->source != NULL && r->source[0] == '\0')
     return refuse(x, RF_ERANGE, "field 'source': is empty");
+  if (r->type == RF_RECORD_REVIEW) return check_event(x); /* no time: nothing to be late by */
   const char *name = r->source != NULL ? r->source : default_source(r->type);
   source *s = find_source(c, name);
   rf_time_us t0, t, delay = delay_of(c, s, r->type);

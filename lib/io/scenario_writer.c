@@ -365,38 +365,238 @@ static void emit_diff(emit *e, const rf_diff_rec *d) {
   boolean(e, "review", d->review);
   integer(e, "event", d->event);
   if (d->has_corrects) integer(e, "corrects", d->corrects);
+  if (d->has_reviews) {
+    if (d->reviews < 0) refuse(e, "reviews", "must be >= 0");
+    integer(e, "reviews", d->reviews);
+  }
 }
 
-static void emit_receipt(emit *e, const rf_receipt_rec *r) {
+/* "items":{...} of n items, each quantity >= 0 (a receipt's) or, when `nonzero`, != 0 (what a
+ * cart gains: a review's, an alternative's). `field` names it in a refusal. */
+static void emit_items(emit *e, const char *field, const rf_item_qty *list, size_t n, int nonzero) {
   rf__jbuf *b = e->out;
-  if (r->has_t) integer(e, "t", r->t);
-  id(e, "shopper", r->shopper);
-  if (r->item_count > 0 && r->items == NULL) {
-    refuse(e, "items", "is NULL");
+  if (n > 0 && list == NULL) {
+    refuse(e, field, "is NULL");
     return;
   }
   key(e, "items");
   rf__jbuf_raw(b, "{", 1);
-  for (size_t i = 0; i < r->item_count; ++i) {
-    const rf_item_qty *it = &r->items[i];
+  for (size_t i = 0; i < n; ++i) {
+    const rf_item_qty *it = &list[i];
     if (it->sku == NULL || it->sku[0] == '\0') {
-      refuse(e, "items", "names an empty sku");
+      refuse(e, field, "names an empty sku");
       return;
     }
-    if (it->qty < 0) {
-      refuse(e, "items", "holds a negative quantity");
+    if (nonzero && it->qty == 0) {
+      refuse(e, field, "holds a quantity of 0");
       return;
     }
-    if (!text_ok(e, "items", it->sku)) return;
-    if (it->qty > MAX_EXACT_INT) {
-      refuse(e, "items", "holds a quantity beyond 2^53");
+    if (!nonzero && it->qty < 0) {
+      refuse(e, field, "holds a negative quantity");
+      return;
+    }
+    if (!text_ok(e, field, it->sku)) return;
+    if (it->qty > MAX_EXACT_INT || it->qty < -MAX_EXACT_INT) {
+      refuse(e, field, "holds a quantity beyond 2^53");
       return;
     }
     rf__jbuf_key(b, it->sku, i == 0);
     rf__jbuf_int(b, it->qty);
   }
   rf__jbuf_raw(b, "}", 1);
+}
+
+static void emit_receipt(emit *e, const rf_receipt_rec *r) {
+  if (r->has_t) integer(e, "t", r->t);
+  id(e, "shopper", r->shopper);
+  emit_items(e, "items", r->items, r->item_count, 0);
   if (r->review != RF_UNKNOWN) boolean(e, "review", r->review);
+  if (r->amends) boolean(e, "amends", 1);
+}
+
+/* `"k":"id"` as an object's first member or after others; NULL is written as null when
+ * `nullable` (nobody, anonymous), else refused. `field` names it in a refusal. */
+static void member_id(emit *e, const char *field, const char *k, const char *v, int nullable,
+                      int first) {
+  if (v == NULL && nullable) {
+    rf__jbuf_key(e->out, k, first);
+    rf__jbuf_cstr(e->out, "null");
+    return;
+  }
+  if (v == NULL || v[0] == '\0') {
+    refuse(e, field, "is missing or empty");
+    return;
+  }
+  if (!text_ok(e, field, v)) return;
+  rf__jbuf_key(e->out, k, first);
+  rf__jbuf_string(e->out, v);
+}
+
+/* `"k":number` after other members; `field` names it in a refusal. */
+static void member_number(emit *e, const char *field, const char *k, double v) {
+  if (!isfinite(v)) {
+    refuse(e, field, "is not finite");
+    return;
+  }
+  key(e, k);
+  rf__jbuf_double(e->out, v);
+}
+
+/* A probability: within [0, 1]. */
+static void member_prob(emit *e, const char *field, double p) {
+  if (!(p >= 0.0 && p <= 1.0)) {
+    refuse(e, field, "must be within [0, 1]");
+    return;
+  }
+  member_number(e, field, "p", p);
+}
+
+/* Nobody (a NULL shopper) gains nothing. */
+static void nobody_gains_nothing(emit *e, const char *field, const char *shopper, size_t n) {
+  if (shopper == NULL && n > 0) refuse(e, field, "must be empty when shopper is null");
+}
+
+static void emit_review(emit *e, const rf_review_rec *r) {
+  if (r->decision < 0) refuse(e, "decision", "must be >= 0");
+  integer(e, "decision", r->decision);
+  member_id(e, "shopper", "shopper", r->shopper, 1, 0);
+  nobody_gains_nothing(e, "items", r->shopper, r->item_count);
+  emit_items(e, "items", r->items, r->item_count, 1);
+  if (r->reviewer != NULL && text_ok(e, "reviewer", r->reviewer)) {
+    key(e, "reviewer");
+    rf__jbuf_string(e->out, r->reviewer);
+  }
+}
+
+/* The field `name` of element i of the array `array`, for a refusal: "hands[2].t0". */
+typedef struct element_field {
+  char text[128];
+} element_field;
+
+static const char *at(element_field *f, const char *array, size_t i, const char *name) {
+  snprintf(f->text, sizeof f->text, "%s[%zu].%s", array, i, name);
+  return f->text;
+}
+
+/* `"array":[` with a refusal for a NULL array of n > 0 elements; 0 when refused. */
+static int open_array(emit *e, const char *array, const void *list, size_t n) {
+  if (n > 0 && list == NULL) {
+    refuse(e, array, "is NULL");
+    return 0;
+  }
+  key(e, array);
+  rf__jbuf_raw(e->out, "[", 1);
+  return 1;
+}
+
+/* "terms":{...} with the terms that apply (not NAN); left out when none does. */
+static void emit_terms(emit *e, size_t i, const rf_evidence *t) {
+  rf__jbuf *b = e->out;
+  int first = 1;
+  element_field f;
+  for (int k = 0; k < RF__EVIDENCE_TERMS; ++k) {
+    double v = rf__evidence_term(t, k);
+    if (isnan(v)) continue;
+    if (!isfinite(v)) {
+      char name[32];
+      snprintf(name, sizeof name, "terms.%s", rf__evidence_term_name(k));
+      refuse(e, at(&f, "alternatives", i, name), "is not finite");
+      return;
+    }
+    if (first) key(e, "terms");
+    rf__jbuf_raw(b, first ? "{" : ",", 1);
+    rf__jbuf_key(b, rf__evidence_term_name(k), 1);
+    rf__jbuf_double(b, v);
+    first = 0;
+  }
+  if (!first) rf__jbuf_raw(b, "}", 1);
+}
+
+static void emit_alternatives(emit *e, const rf_alternative *list, size_t n) {
+  element_field f;
+  if (!open_array(e, "alternatives", list, n)) return;
+  for (size_t i = 0; i < n; ++i) {
+    const rf_alternative *a = &list[i];
+    rf__jbuf_raw(e->out, i ? ",{" : "{", i ? 2 : 1);
+    member_id(e, at(&f, "alternatives", i, "shopper"), "shopper", a->shopper, 1, 1);
+    nobody_gains_nothing(e, at(&f, "alternatives", i, "items"), a->shopper, a->item_count);
+    emit_items(e, at(&f, "alternatives", i, "items"), a->items, a->item_count, 1);
+    member_prob(e, at(&f, "alternatives", i, "p"), a->p);
+    emit_terms(e, i, &a->terms);
+    rf__jbuf_raw(e->out, "}", 1);
+  }
+  rf__jbuf_raw(e->out, "]", 1);
+}
+
+static void emit_candidates(emit *e, const rf_candidate *list, size_t n) {
+  element_field f;
+  if (!open_array(e, "candidates", list, n)) return;
+  for (size_t i = 0; i < n; ++i) {
+    const rf_candidate *k = &list[i];
+    rf__jbuf_raw(e->out, i ? ",{" : "{", i ? 2 : 1);
+    member_id(e, at(&f, "candidates", i, "shopper"), "shopper", k->shopper, 0, 1);
+    member_prob(e, at(&f, "candidates", i, "p"), k->p);
+    if (k->has_distance && k->distance < 0.0)
+      refuse(e, at(&f, "candidates", i, "distance"), "must be >= 0");
+    if (k->has_distance)
+      member_number(e, at(&f, "candidates", i, "distance"), "distance", k->distance);
+    rf__jbuf_raw(e->out, "}", 1);
+  }
+  rf__jbuf_raw(e->out, "]", 1);
+}
+
+static void emit_explain_hands(emit *e, const rf_explain_hand *list, size_t n) {
+  element_field f;
+  if (!open_array(e, "hands", list, n)) return;
+  for (size_t i = 0; i < n; ++i) {
+    const rf_explain_hand *h = &list[i];
+    rf__jbuf_raw(e->out, i ? ",{" : "{", i ? 2 : 1);
+    member_id(e, at(&f, "hands", i, "shopper"), "shopper", h->shopper, 1, 1);
+    if (h->t1 < h->t0) refuse(e, at(&f, "hands", i, "t1"), "is before t0");
+    if (h->t0 > MAX_EXACT_INT || h->t0 < -MAX_EXACT_INT)
+      refuse(e, at(&f, "hands", i, "t0"), "is beyond 2^53");
+    if (h->t1 > MAX_EXACT_INT || h->t1 < -MAX_EXACT_INT)
+      refuse(e, at(&f, "hands", i, "t1"), "is beyond 2^53");
+    key(e, "t0");
+    rf__jbuf_int(e->out, h->t0);
+    key(e, "t1");
+    rf__jbuf_int(e->out, h->t1);
+    if (h->has_x) member_number(e, at(&f, "hands", i, "x"), "x", h->x);
+    member_prob(e, at(&f, "hands", i, "p"), h->p);
+    rf__jbuf_raw(e->out, "}", 1);
+  }
+  rf__jbuf_raw(e->out, "]", 1);
+}
+
+static void emit_explain(emit *e, const rf_explain_rec *x) {
+  rf__jbuf *b = e->out;
+  if (x->event < 0) refuse(e, "event", "must be >= 0");
+  integer(e, "event", x->event);
+  integer(e, "t", x->t);
+  id(e, "shelf", x->shelf);
+  span(e, x->t0, x->t1);
+  number(e, "total", x->total);
+  number(e, "x", x->x);
+  if (rf__explain_how_known(x->how)) {
+    key(e, "how");
+    rf__jbuf_string(b, x->how);
+  } else {
+    refuse(e, "how", "must be whole, split, merged, runs, restock or nobody");
+  }
+  if (open_array(e, "diffs", x->diffs, x->diff_count)) {
+    for (size_t i = 0; i < x->diff_count; ++i) {
+      if (x->diffs[i] < 0 || x->diffs[i] > MAX_EXACT_INT) {
+        refuse(e, "diffs", x->diffs[i] < 0 ? "holds a seq < 0" : "holds a seq beyond 2^53");
+        return;
+      }
+      if (i) rf__jbuf_raw(b, ",", 1);
+      rf__jbuf_int(b, x->diffs[i]);
+    }
+    rf__jbuf_raw(b, "]", 1);
+  }
+  emit_alternatives(e, x->alternatives, x->alternative_count);
+  emit_candidates(e, x->candidates, x->candidate_count);
+  emit_explain_hands(e, x->hands, x->hand_count);
 }
 
 /* A size or corner in pixels, within [lo, RF__IMAGE_MAX]; written only when it is. */
@@ -501,8 +701,8 @@ static void emit_record(emit *e, const rf_record *rec) {
       break;
     case RF_RECORD_CAMERA: emit_camera(e, &rec->u.camera); break;
     case RF_RECORD_ZONE: emit_zone(e, &rec->u.zone); break;
-    case RF_RECORD_REVIEW: /* TODO(issue 19) */
-    case RF_RECORD_EXPLAIN:
+    case RF_RECORD_REVIEW: emit_review(e, &rec->u.review); break;
+    case RF_RECORD_EXPLAIN: emit_explain(e, &rec->u.explain); break;
     case RF_RECORD_TYPE_COUNT: break;
   }
   rf__jbuf_raw(b, "}\n", 2);

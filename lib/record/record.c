@@ -39,6 +39,10 @@ int rf__record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
     case RF_RECORD_DIFF: *t0 = *t1 = r->u.diff.t; return 1;
     case RF_RECORD_TRUTH: *t0 = *t1 = r->u.truth.t; return 1;
     case RF_RECORD_RECEIPT: *t0 = *t1 = r->u.receipt.t; return r->u.receipt.has_t;
+    /* A verdict takes effect when it arrives; an explanation comes with its change's diffs,
+     * whose times are the output's. */
+    case RF_RECORD_REVIEW:
+    case RF_RECORD_EXPLAIN:
     default: return 0;
   }
 }
@@ -49,6 +53,30 @@ int rf_record_span(const rf_record *r, rf_time_us *t0, rf_time_us *t1) {
   *t0 = a;
   *t1 = b;
   return 1;
+}
+
+static const char *const term_names[RF__EVIDENCE_TERMS] = {"weight", "plates",   "prior",
+                                                           "hand",   "identity", "position"};
+
+const char *rf__evidence_term_name(int k) { return term_names[k]; }
+
+double rf__evidence_term(const rf_evidence *e, int k) {
+  const double v[RF__EVIDENCE_TERMS] = {e->weight, e->plates,   e->prior,
+                                        e->hand,   e->identity, e->position};
+  return v[k];
+}
+
+void rf__evidence_set(rf_evidence *e, int k, double v) {
+  double *slot[RF__EVIDENCE_TERMS] = {&e->weight, &e->plates,   &e->prior,
+                                      &e->hand,   &e->identity, &e->position};
+  *slot[k] = v;
+}
+
+int rf__explain_how_known(const char *how) {
+  static const char *const names[] = {"whole", "split", "merged", "runs", "restock", "nobody"};
+  for (size_t k = 0; how != NULL && k < sizeof names / sizeof names[0]; ++k)
+    if (strcmp(how, names[k]) == 0) return 1;
+  return 0;
 }
 
 static const char *const front_names[RF_FRONT_COUNT] = {"top", "bottom", "left", "right"};

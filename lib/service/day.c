@@ -113,6 +113,7 @@ int svc_take(rf_service *svc, const rf_record *rec, int *reason, char *message, 
     return rf__error(&svc->err, rc, "%s", rf_host_errmsg(svc->host));
   if (!rf__record_is_store(rec->type)) {
     svc->day_has_events = 1;
+    if (rec->type == RF_RECORD_REVIEW) return 0; /* a verdict bears no time: the clock stays */
     rf_time_us t = record_time(rec);
     if (!svc->has_latest || t > svc->latest) svc->latest = t;
     svc->has_latest = 1;

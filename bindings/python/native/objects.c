@@ -249,7 +249,7 @@ static PyObject *engine_push(PyObject *self, PyObject *args) {
   Py_BEGIN_ALLOW_THREADS
   while ((rc = rf_scenario_reader_next(rd, &rec)) == 0) {
     if ((rec.type < RF_RECORD_ENTER || rec.type > RF_RECORD_HAND) &&
-        rec.type != RF_RECORD_RESTOCK) {
+        rec.type != RF_RECORD_RESTOCK && rec.type != RF_RECORD_REVIEW) {
       rc = RF_EINVAL;
       snprintf(message, sizeof message, "line %llu: %s is not an input event",
                (unsigned long long)rec.line, rf_record_type_name(rec.type));
@@ -532,10 +532,20 @@ static PyObject *engine_source_delay(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+/* set_explain(on): an explain record after each decided change, or none (the default) */
+static PyObject *engine_set_explain(PyObject *self, PyObject *args) {
+  int on;
+  if (!PyArg_ParseTuple(args, "p", &on)) return NULL;
+  if (idle((engine_object *)self) != 0) return NULL;
+  rf_engine_set_explain(((engine_object *)self)->engine, on);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef engine_methods[] = {
     {"stats", engine_stats, METH_NOARGS, "stats() -> dict"},
     {"setaside_reason", engine_setaside_reason, METH_NOARGS, "the last push's reason, or None"},
     {"source_delay", engine_source_delay, METH_VARARGS, "source_delay(name, seconds)"},
+    {"set_explain", engine_set_explain, METH_VARARGS, "set_explain(on)"},
     {"push", engine_push, METH_VARARGS, "push(text) -> records taken"},
     {"push_samples", engine_push_samples, METH_VARARGS, "push_samples(plate, t, dt_us, readings)"},
     {"push_hands", engine_push_hands, METH_VARARGS, "push_hands(shoppers, shelves, t0, t1, x)"},

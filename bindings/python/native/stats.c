@@ -57,7 +57,10 @@ PyObject *native_engine_stats(const rf_engine *engine) {
                 {"receipts", st.receipts},
                 {"staff_moves", st.staff_moves},
                 {"track_swaps", st.track_swaps},
-                {"stitched", st.stitched}};
+                {"stitched", st.stitched},
+                {"verdicts", st.verdicts},
+                {"amended", st.amended},
+                {"explain_dropped", st.explain_dropped}};
   for (size_t k = 0; k < sizeof counts / sizeof counts[0]; ++k)
     if (put(d, counts[k].key, PyLong_FromUnsignedLongLong(counts[k].value)) != 0) goto fail;
   if (put(d, "by_reason", by_reason(&st)) != 0 ||

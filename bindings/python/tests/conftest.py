@@ -6,7 +6,8 @@ import pytest
 
 import retailfuse
 
-EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
+EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock",
+               "review")
 
 
 def events(records):

@@ -40,6 +40,33 @@ def test_feed_and_watch_give_runs_output(service):
     assert list(retailfuse.Client(tcp).watch(start=11, until_finish=True)) == watched[10:]
 
 
+def test_a_verdict_is_fed_and_its_corrections_watched(service):
+    """A reviewer's verdict goes to the service as a gateway's record: taken, its corrections
+    (diffs naming the decision, or the receipt again, amended) come to subscribers; one on a
+    decision never made is set aside."""
+    path, scenario, (unix, tcp) = service
+    first = retailfuse.run_scenario(path)[0]
+    assert first["type"] == "diff" and first["seq"] == 0
+    verdicts = [{"type": "review", "decision": 0, "shopper": None, "items": {},
+                 "reviewer": "ana"},
+                {"type": "review", "decision": 10**6, "shopper": None, "items": {}}]
+    counts = retailfuse.Client(unix).feed(scenario + verdicts, finish=True)
+    events = [r for r in scenario if r["type"] != "review" and r["type"] in (
+        "enter", "exit", "link", "position", "samples", "delta", "hand")]
+    assert counts == {"taken": len(events) + 1, "set_aside": {"unknown_decision": 1}}
+    watched = list(retailfuse.Client(tcp).watch(until_finish=True))
+    judged = [m for m in watched if m.get("reviews") == 0 or m.get("amends")]
+    # the verdict came after that cart's receipt: the receipt again, without the decision's items
+    run = retailfuse.run_scenario(path)
+    receipt = next(r for r in run if r["type"] == "receipt" and r["shopper"] == first["shopper"])
+    items = dict(receipt["items"])
+    for d in run:
+        if d["type"] == "diff" and d["event"] == first["event"]:
+            items[d["sku"]] -= d["qty"]
+    assert judged == [{**receipt, "items": {k: q for k, q in items.items() if q > 0},
+                       "amends": True}]
+
+
 def test_set_aside_records_are_acknowledged_with_their_reason(service):
     _, _, (unix, _) = service
     counts = retailfuse.Client(unix).feed([

@@ -191,15 +191,16 @@ def test_push_many_counts_goes_on_and_stops_at_unreadable(tiny):
 def test_params_bounds_and_setting(tiny):
     e = retailfuse.Engine(tiny)
     params = e.params()
-    # the engine's own 29, then its load-cell segmenter's 9 as LOADCELL_<name>
-    assert len(params) == 38 and list(params)[:7] == [
+    # the engine's own 30, then its load-cell segmenter's 9 as LOADCELL_<name>
+    assert len(params) == 39 and list(params)[:7] == [
         "LATENESS_S", "SHELVES_DELAY_S", "CAMERAS_DELAY_S", "TRACKER_DELAY_S", "SOURCE_TIMEOUT_S",
         "WAIT_S", "REVIEW_BELOW"]
     assert list(params)[22] == "LEARN" and params["LEARN"]["default"] == 1
     assert list(params)[23:29] == ["CALIBRATE", "CALIB_CONF", "CALIB_MEMORY_S", "GAIN_SD",
                                    "WEIGHT_SD", "CALIB_STEP"]
     assert params["CALIBRATE"]["default"] == 1
-    assert list(params)[29:] == ["LOADCELL_" + n for n in (
+    assert list(params)[29] == "REVIEW_S" and params["REVIEW_S"]["default"] == 86400
+    assert list(params)[30:] == ["LOADCELL_" + n for n in (
         "SETTLE_S", "MIN_STEP_G", "GROUP_S", "HOLD_S", "GAP_S", "STUCK_S", "MIN_G", "MAX_G",
         "MAX_JUMP_G")]
     assert {n: (p["default"], p["min"], p["max"]) for n, p in params.items()

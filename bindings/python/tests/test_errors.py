@@ -8,7 +8,8 @@ from conftest import TINY
 
 NAN, INF = float("nan"), float("inf")
 REASONS = ["duplicate", "unknown_shopper", "unknown_shelf", "unknown_plate", "unknown_cart",
-           "already_in", "not_in", "late", "bad_number", "unknown_sku"]
+           "already_in", "not_in", "late", "bad_number", "unknown_sku", "unknown_decision",
+           "not_in_cart"]
 SOURCE = {"enter": "tracker", "exit": "tracker", "link": "tracker", "position": "tracker",
           "delta": "shelves", "samples": "shelves", "hand": "cameras"}   # each kind's default
 

@@ -121,7 +121,7 @@ def test_set_aside_records_do_not_leak(engine):
     assert engine.stats()["by_reason"] == {
         "duplicate": 0, "unknown_shopper": 0, "unknown_shelf": 2 * 2200,
         "unknown_plate": 2200, "unknown_cart": 0, "already_in": 0, "not_in": 3 * 2200,
-        "late": 0, "bad_number": 0, "unknown_sku": 0}
+        "late": 0, "bad_number": 0, "unknown_sku": 0, "unknown_decision": 0, "not_in_cart": 0}
 
 
 def test_queries_do_not_leak(engine, store, tiny):
@@ -132,7 +132,7 @@ def test_queries_do_not_leak(engine, store, tiny):
         assert len(tiny.products()) == 2
         assert len(store.plates()) == 129
         assert store.counts["facings"] == 72
-        assert len(engine.params()) == 38
+        assert len(engine.params()) == 39
         stats = engine.stats()
         assert (stats["taken"], stats["set_aside"]) == (2, 0)
         assert [s["name"] for s in stats["sources"]] == \

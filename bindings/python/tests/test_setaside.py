@@ -6,9 +6,11 @@ import retailfuse
 from conftest import TINY
 
 REASONS = ["duplicate", "unknown_shopper", "unknown_shelf", "unknown_plate", "unknown_cart",
-           "already_in", "not_in", "late", "bad_number", "unknown_sku"]
+           "already_in", "not_in", "late", "bad_number", "unknown_sku", "unknown_decision",
+           "not_in_cart"]
 COUNTS = ["taken", "set_aside", "late_used", "decisions", "reviews", "corrections", "diffs",
-          "receipts", "staff_moves", "track_swaps", "stitched"]
+          "receipts", "staff_moves", "track_swaps", "stitched", "verdicts", "amended",
+          "explain_dropped"]
 SOURCE_KEYS = ["name", "records", "last_t", "delay_s", "delay_p50_s", "delay_p99_s", "stale",
                "went_stale"]
 WAIT_US = 7_000_000  # WAIT_S's default
@@ -74,6 +76,11 @@ EVERY_REASON = [
     ("bad_number", lambda engine, delta: engine.push_samples("P1", 2_000_000, 0, [1000.0])),
     ("unknown_sku", record({"type": "restock", "shelf": "SH1", "sku": "999", "t0": 1_900_000,
                             "t1": 2_000_000, "qty": 2})),
+    # verdicts: on a decision not made (yet), and, once the take is decided (advancing to its
+    # t1 + WAIT_S), one giving back items A's cart does not hold; last, for the clock moved
+    ("unknown_decision", lambda engine, delta: engine.push_review(0, "A", {"111": 1})),
+    ("not_in_cart", lambda engine, delta: (engine.advance(8_800_000),
+                                           engine.push_review(0, "A", {"111": -2}))[1]),
 ]
 
 
@@ -89,8 +96,10 @@ def test_push_returns_each_reason(tiny):
     assert clean.output_text() == noisy.output_text() == want
     assert noisy.cart("A") == {"111": 1} and noisy.cart("B") == {}
     a, b = clean.stats(), noisy.stats()
-    assert a == {**b, "set_aside": 0, "by_reason": reasons(), "sources": a["sources"]}
-    assert (b["taken"], b["set_aside"], b["by_reason"]) == (7, 10, {r: 1 for r in REASONS})
+    assert a == {**b, "set_aside": 0, "by_reason": reasons(), "sources": a["sources"],
+                 "clock": a["clock"]}
+    assert b["clock"] == 8_800_000  # advanced for the take's verdict; it never goes back
+    assert (b["taken"], b["set_aside"], b["by_reason"]) == (7, 12, {r: 1 for r in REASONS})
     # each was received from its source all the same (the shelves' bad_number samples: see
     # test_a_record_with_a_bad_number_is_counted_by_its_source)
     assert {s["name"]: s["records"] for s in a["sources"]} == \
@@ -214,7 +223,8 @@ def test_stats_after_a_scripted_run(tiny):
     sources = stats.pop("sources")
     assert stats == {"taken": 8, "set_aside": 5, "late_used": 0, "decisions": 1, "reviews": 0,
                      "corrections": 0, "diffs": 1, "receipts": 2, "staff_moves": 0,
-                     "track_swaps": 0, "stitched": 0,
+                     "track_swaps": 0, "stitched": 0, "verdicts": 0, "amended": 0,
+                     "explain_dropped": 0,
                      "by_reason": reasons(duplicate=2, not_in=1, unknown_shopper=1, late=1),
                      # cam-1, silent since 2.6 s (9.4 s of the others' time), holds it: 2.6 - 3
                      "clock": -400_000}

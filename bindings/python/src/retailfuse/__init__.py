@@ -11,8 +11,12 @@ wrong. An event that reads but cannot be used (a copy, an unknown id, too late) 
     engine = retailfuse.Engine(store)
     engine.push({"type": "enter", "t": 0, "shopper": "S1"})
     ...
-    for record in engine.output():      # diffs and receipts, as dicts
+    for record in engine.output():      # diffs and receipts (and explanations), as dicts
         ...
+
+A `review` record (a reviewer's verdict) is an input event too; an `explain` record's
+alternatives, candidates and hands are lists of dicts, its `terms` a dict of the terms that apply,
+and nobody (or an anonymous hand) is ``None``.
 
 numpy is needed only for the array functions (``linear_sum_assignment``, ``kbest``,
 ``marginals``, ``Engine.push_samples``, ``Engine.push_hands``).
@@ -33,7 +37,8 @@ __all__ = [
 __version__ = _native.version
 
 _STORE_TYPES = ("product", "shelf", "facing", "camera", "zone")
-_INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
+_INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock",
+                "review")
 
 
 def _not_finite(value):
@@ -187,7 +192,7 @@ class Engine:
 
     def push(self, record):
         """Takes one input event (a dict): enter, exit, link, position, samples, delta, hand,
-        restock.
+        restock, review (a reviewer's verdict: it bears no time and takes effect at once).
         Returns None when it was taken, or why it was set aside ("duplicate", "late", ...: see
         stats()); a record set aside changed nothing, except a hand naming a shopper not in the
         store ("unknown_shopper"), which is used as an anonymous visit. InputError only for a
@@ -203,11 +208,19 @@ class Engine:
 
     def stats(self):
         """What the engine took, set aside (by reason) and decided, the items staff moved
-        (staff_moves: no diffs), the tracker id swaps it found (track_swaps), the records of ids a tracker broke off a shopper's
-        track taken as theirs (stitched), its clock (the sources' watermark, None before the first
+        (staff_moves: no diffs), the tracker id swaps it found (track_swaps), the records of ids a
+        tracker broke off a shopper's track taken as theirs (stitched), the reviewers' verdicts
+        taken (verdicts), the receipts they amended (amended), the explanations left out for
+        memory (explain_dropped), its clock (the sources' watermark, None before the first
         record) and per source: records, last time, allowed delay, measured delay p50/p99 (s),
         stale."""
         return self._native.stats()
+
+    def set_explain(self, on=True):
+        """With on, each change decided is followed in output() by an explain record saying why
+        (its alternatives with their probabilities and evidence terms, the candidates, the hand
+        visits weighed); off by default."""
+        self._native.set_explain(bool(on))
 
     def source_delay(self, source, seconds):
         """Gives one source its own allowed delay (s)."""
@@ -246,6 +259,16 @@ class Engine:
         return self.push({"type": "restock", "shelf": shelf, "sku": sku, "t0": t0, "t1": t1,
                           "qty": qty})
 
+    def push_review(self, decision, shopper, items, reviewer=None):
+        """A reviewer's verdict on the decision whose diff has seq `decision`: `shopper`'s cart
+        (None: nobody's) gains `items` ({sku: qty}, qty < 0 giving back; {} for nobody). The
+        engine writes the corrections (diffs with "reviews"), and an amended receipt for a cart
+        already receipted. Returns as push does."""
+        record = {"type": "review", "decision": decision, "shopper": shopper, "items": items}
+        if reviewer is not None:
+            record["reviewer"] = reviewer
+        return self.push(record)
+
     def push_samples(self, plate, t, dt_us, readings):
         """A plate's readings (any 1-D array of numbers), the i-th at t + i * dt_us. Returns as
         push does."""
@@ -275,7 +298,8 @@ class Engine:
     # -- output --
 
     def output(self):
-        """The diffs and receipts made since the last call, as dicts, in order."""
+        """The diffs and receipts (and explanations, when on) made since the last call, as
+        dicts, in order."""
         return _records(self._native.take_output())
 
     def output_text(self):

@@ -15,7 +15,8 @@ import time
 
 from ._native import Error
 
-_EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock")
+_EVENT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock",
+                "review")
 # The source of an event that names none, by its kind (docs/format.md, section 3).
 _DEFAULT_SOURCE = {"samples": "shelves", "delta": "shelves", "restock": "shelves",
                    "hand": "cameras"}
@@ -93,6 +94,9 @@ class Client:
             if r.get("type") not in _EVENT_TYPES:
                 continue
             r = dict(r)
+            if r["type"] == "review":  # a verdict bears no time: its source's count is not used
+                pending.append(json.dumps({"type": r.pop("type"), **r}, separators=(",", ":")))
+                continue
             # numbered per source: the kinds that share a default source share its count
             key = r.get("source") or source or _DEFAULT_SOURCE.get(r["type"], "tracker")
             if "seq" not in r:

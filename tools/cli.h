@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include "help.h"
+
 #define EXIT_USAGE 2
 
 int cmd_validate(int argc, char **argv);
@@ -19,6 +21,11 @@ int cmd_watch(int argc, char **argv);
 int cmd_zones(int argc, char **argv);
 int cmd_cameras(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+
+/* Each command's usage and options (help.h), beside its parser in cmd_<name>.c; main prints it
+ * for `retailfuse NAME --help`. A command without one (review) answers --help itself. */
+extern const cli_command validate_command, run_command, sim_command, eval_command, demo_command,
+    convert_command, serve_command, feed_command, watch_command, zones_command, cameras_command;
 
 /* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...)

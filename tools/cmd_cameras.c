@@ -1,17 +1,20 @@
 /* retailfuse cameras: list the cameras libcamera sees on this machine. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "retailfuse/retailfuse.h"
 
-static const char usage[] =
-    "usage: retailfuse cameras\n"
-    "  Lists the cameras libcamera sees on this machine, one line each: its id (what\n"
-    "  'retailfuse zones --camera ID' takes), a tab, and its model when known. Prints\n"
-    "  'no cameras found' when there are none (exit status 0). A retailfuse built without\n"
-    "  libcamera says so on standard error with exit status 1, as when libcamera fails.\n"
-    "  libcamera's own log is kept to errors unless LIBCAMERA_LOG_LEVELS is set.\n";
+const cli_command cameras_command = {
+    "cameras",
+    "",
+    "Lists the cameras libcamera sees on this machine, one line each: its id (what\n"
+    "'retailfuse zones --camera ID' takes), a tab, and its model when known. Prints\n"
+    "'no cameras found' when there are none (exit status 0). A retailfuse built without\n"
+    "libcamera says so on standard error with exit status 1, as when libcamera fails.\n"
+    "libcamera's own log is kept to errors unless LIBCAMERA_LOG_LEVELS is set.\n",
+    NULL,
+    0,
+    NULL};
 
 static int print_camera(const char *id, const char *model, void *payload) {
   (void)payload;
@@ -20,13 +23,7 @@ static int print_camera(const char *id, const char *model, void *payload) {
 }
 
 int cmd_cameras(int argc, char **argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(usage, stdout);
-      return 0;
-    }
-    return usage_error("cameras: unknown argument '%s'", argv[i]);
-  }
+  if (argc > 1) return usage_error("cameras: unknown argument '%s'", argv[1]);
   char err[256] = "";
   size_t count = 0;
   int rc = rf_capture_list(print_camera, NULL, &count, err, sizeof err);

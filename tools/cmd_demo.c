@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "pipeline.h"
+#include "progress.h"
 
 typedef struct sim_out {
   rf_scenario_writer *writer;
@@ -23,18 +24,33 @@ static int to_writer(const rf_record *rec, void *payload) {
   return rf_scenario_writer_write(o->writer, rec);
 }
 
-static void progress(const char *step) {
-  fprintf(stderr, "\r%-60s", step);
-  fflush(stderr);
-}
+enum { OPT_PRESET, OPT_SEED, OPT_COUNT };
+
+static const cli_option demo_options[OPT_COUNT] = {
+    [OPT_PRESET] = {"--preset", NULL, "NAME",
+                    "the simulator's preset (default busy; 'retailfuse sim --help' lists them)"},
+    [OPT_SEED] = {"--seed", NULL, "N", "the simulation's seed (default 1)"},
+};
+
+const cli_command demo_command = {
+    "demo",
+    "[--preset NAME] [--seed N]",
+    "Simulates a store in memory, runs the greedy baseline and the fusion engine over it,\n"
+    "scores each against the truth and prints their scores side by side. The step it is at is\n"
+    "shown on standard error when it is a terminal (RETAILFUSE_PROGRESS=0 turns it off, =1\n"
+    "on).\n",
+    demo_options,
+    OPT_COUNT,
+    NULL};
 
 int cmd_demo(int argc, char **argv) {
   const char *preset = "busy";
   uint64_t seed = 1;
   for (int i = 1; i < argc; ++i) {
-    if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
+    int opt = i + 1 < argc ? cli_option_find(&demo_command, argv[i]) : -1;
+    if (opt == OPT_PRESET) {
       preset = argv[++i];
-    } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+    } else if (opt == OPT_SEED) {
       char *end;
       errno = 0;
       seed = strtoull(argv[++i], &end, 10);
@@ -50,19 +66,23 @@ int cmd_demo(int argc, char **argv) {
   sim_out s = {0}, t = {0};
   int status = 1;
   char err[600] = "";
-  progress("simulating...");
+  progress steps; /* the step it is at, on stderr */
+  progress_begin_count(&steps, "demo", "steps", 0);
+  progress_note(&steps, "simulating...");
   if (rf_scenario_writer_new(&s.writer, membuf_write, &scenario, NULL) != 0 ||
       rf_scenario_writer_new(&t.writer, membuf_write, &truth, NULL) != 0 ||
       rf_sim_run(&params, seed, to_writer, &s, to_writer, &t, NULL) != 0 ||
       rf_scenario_writer_flush(s.writer) != 0 || rf_scenario_writer_flush(t.writer) != 0) {
-    fprintf(stderr, "\nretailfuse: demo: the simulation failed\n");
+    progress_end(&steps);
+    fprintf(stderr, "retailfuse: demo: the simulation failed\n");
     goto done;
   }
   rf_eval_scores scores[2];
   const char *names[2] = {"greedy baseline", "fused engine"};
   int rc = 0;
   for (int m = 0; m < 2 && rc == 0; ++m) {
-    progress(m == 0 ? "running the greedy baseline..." : "running the fused engine...");
+    progress_note(&steps,
+                  m == 0 ? "running the greedy baseline..." : "running the fused engine...");
     rf_scenario_reader *in = NULL, *truth_in = NULL, *out_in = NULL;
     rf_scenario_writer *out = NULL;
     output.len = 0;
@@ -75,15 +95,14 @@ int cmd_demo(int argc, char **argv) {
     rf_scenario_writer_close(out);
     rf_scenario_reader_free(in);
     if (rc != 0) break;
-    progress("scoring...");
+    progress_note(&steps, "scoring...");
     rc = rf_scenario_reader_from_memory(&truth_in, truth.data, truth.len, NULL, NULL);
     if (rc == 0) rc = rf_scenario_reader_from_memory(&out_in, output.data, output.len, NULL, NULL);
     if (rc == 0) rc = score_output(truth_in, out_in, &scores[m], err, sizeof err);
     rf_scenario_reader_free(truth_in);
     rf_scenario_reader_free(out_in);
   }
-  progress("");
-  fprintf(stderr, "\r");
+  progress_end(&steps);
   if (rc != 0) {
     fprintf(stderr, "retailfuse: demo: %s\n", err[0] ? err : rf_strerror(rc));
     goto done;

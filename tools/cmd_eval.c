@@ -6,15 +6,37 @@
 #include "cli.h"
 #include "pipeline.h"
 
+enum { OPT_TRUTH, OPT_JSON, OPT_COUNT };
+
+static const cli_option eval_options[OPT_COUNT] = {
+    [OPT_TRUTH] = {"--truth", NULL, "TRUTH",
+                   "the ground truth: a simulator's truth.jsonl, or truth and receipt records "
+                   "(required)"},
+    [OPT_JSON] = {"--json", NULL, NULL,
+                  "print the scores as one JSON object, with the reliability table behind the "
+                  "calibration error"},
+};
+
+const cli_command eval_command = {
+    "eval",
+    "--truth TRUTH OUTPUT [--json]",
+    "Scores an output (the diffs and receipts of 'retailfuse run') against the ground truth:\n"
+    "receipt precision, recall and F1, exact receipts, review rate, F1 of the unflagged diffs,\n"
+    "calibration error, and the errors by cause, in items.\n",
+    eval_options,
+    OPT_COUNT,
+    NULL};
+
 int cmd_eval(int argc, char **argv) {
   const char *truth_path = NULL, *output_path = NULL;
   int json = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    if (strcmp(a, "--truth") == 0) {
+    int opt = cli_option_find(&eval_command, a);
+    if (opt == OPT_TRUTH) {
       if (++i >= argc) return usage_error("eval: --truth needs a file");
       truth_path = argv[i];
-    } else if (strcmp(a, "--json") == 0) {
+    } else if (opt == OPT_JSON) {
       json = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error("eval: unknown option '%s'", a);

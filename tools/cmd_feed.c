@@ -384,41 +384,57 @@ static void stop_all(feed *f) {
   }
 }
 
-static const char usage[] =
-    "usage: retailfuse feed FILE --to ADDR [--speed X] [--finish] [--timeout SECONDS]\n"
-    "      [--window SECONDS]\n"
-    "  sends FILE's events to the service at ADDR (tcp://HOST:PORT or unix:PATH), one\n"
-    "  connection per source, as fast as acks come or at X times store time; reconnects and\n"
-    "  sends again what was not acknowledged; --finish ends the day once everything is;\n"
-    "  --timeout gives up after that long without an acknowledgement (default 60 s, 0: never);\n"
-    "  --window: how far in store time a record may be read ahead of the oldest one not yet\n"
-    "  acknowledged (default 0.5 s), so that the sources arrive close to the file's order\n";
+enum { OPT_TO, OPT_SPEED, OPT_FINISH, OPT_TIMEOUT, OPT_WINDOW, OPT_COUNT };
+
+static const cli_option feed_options[OPT_COUNT] = {
+    [OPT_TO] = {"--to", NULL, "ADDR", "the service: tcp://HOST:PORT or unix:PATH (required)"},
+    [OPT_SPEED] = {"--speed", NULL, "X",
+                   "send at X times store time (default: as fast as acks come)"},
+    [OPT_FINISH] = {"--finish", NULL, NULL,
+                    "end the day once everything is acknowledged: everything open is decided "
+                    "and every receipt due is made"},
+    [OPT_TIMEOUT] = {"--timeout", NULL, "SECONDS",
+                     "give up after that long without an acknowledgement (default 60 s, 0: "
+                     "never)"},
+    [OPT_WINDOW] = {"--window", NULL, "SECONDS",
+                    "how far in store time a record may be read ahead of the oldest one not yet "
+                    "acknowledged (default 0.5 s), so that the sources arrive close to the "
+                    "file's order"},
+};
+
+const cli_command feed_command = {
+    "feed",
+    "FILE --to ADDR [OPTION]...",
+    "Sends FILE's events to the service at ADDR as its gateways would: one connection per\n"
+    "source, in the file's order across sources. A connection that drops is made again and\n"
+    "what was not acknowledged is sent again. At the end a line on standard error counts the\n"
+    "records acknowledged and those set aside.\n",
+    feed_options,
+    OPT_COUNT,
+    NULL};
 
 static int parse_args(int argc, char **argv, feed *f, const char **path) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    int has_value = strcmp(a, "--to") == 0 || strcmp(a, "--speed") == 0 ||
-                    strcmp(a, "--timeout") == 0 || strcmp(a, "--window") == 0;
-    if (has_value && i + 1 >= argc) return usage_error("feed: %s needs a value", a);
+    int opt = cli_option_find(&feed_command, a);
+    if (opt >= 0 && feed_options[opt].value != NULL && i + 1 >= argc)
+      return usage_error("feed: %s needs a value", a);
     char *end = NULL;
-    if (strcmp(a, "--to") == 0) f->address = argv[++i];
-    else if (strcmp(a, "--speed") == 0) {
+    if (opt == OPT_TO) f->address = argv[++i];
+    else if (opt == OPT_SPEED) {
       f->speed = strtod(argv[++i], &end);
       if (*end != '\0' || !(f->speed > 0))
         return usage_error("feed: --speed takes a positive number, got '%s'", argv[i]);
-    } else if (strcmp(a, "--timeout") == 0) {
+    } else if (opt == OPT_TIMEOUT) {
       f->timeout_s = strtod(argv[++i], &end);
       if (*end != '\0' || !(f->timeout_s >= 0))
         return usage_error("feed: --timeout takes seconds, got '%s'", argv[i]);
-    } else if (strcmp(a, "--window") == 0) {
+    } else if (opt == OPT_WINDOW) {
       f->window_s = strtod(argv[++i], &end);
       if (*end != '\0' || !(f->window_s > 0))
         return usage_error("feed: --window takes seconds of store time, got '%s'", argv[i]);
-    } else if (strcmp(a, "--finish") == 0) f->finish = 1;
-    else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(usage, stdout);
-      return -1;
-    } else if (a[0] == '-' && a[1] != '\0') return usage_error("feed: unknown option '%s'", a);
+    } else if (opt == OPT_FINISH) f->finish = 1;
+    else if (a[0] == '-' && a[1] != '\0') return usage_error("feed: unknown option '%s'", a);
     else if (*path != NULL) return usage_error("feed: takes one FILE");
     else *path = a;
   }
@@ -452,7 +468,7 @@ int cmd_feed(int argc, char **argv) {
   f.window_s = 0.5;
   const char *path = NULL;
   int rc = parse_args(argc, argv, &f, &path);
-  if (rc != 0) return rc < 0 ? 0 : rc;
+  if (rc != 0) return rc;
   if ((rc = rf_scenario_reader_open(&f.reader, path, NULL, NULL)) != 0) {
     fprintf(stderr, "retailfuse feed: cannot read '%s': %s\n", path, rf_strerror(rc));
     return 1;

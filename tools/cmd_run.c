@@ -71,56 +71,115 @@ static int add_delay(run_args *a, char *arg) {
   return 0;
 }
 
-/* An option and its value: 1 taken (i moved on), 0 not this option, or -status. */
-static int option_value(int argc, char **argv, int *i, const char *name, char **value) {
-  if (strcmp(argv[*i], name) != 0) return 0;
-  if (++*i >= argc)
-    return -usage_error("run: %s needs %s", name,
-                        name[1] == 'o' || strcmp(name, "--output") == 0 ||
-                                strcmp(name, "--rejects") == 0 || strncmp(name, "--calib", 7) == 0
-                            ? "a file name"
-                            : "a value");
-  *value = argv[*i];
-  return 1;
-}
+enum {
+  OPT_OUTPUT,
+  OPT_METHOD,
+  OPT_PARAM,
+  OPT_LIST_PARAMS,
+  OPT_SOURCE_DELAY,
+  OPT_REJECTS,
+  OPT_STRICT,
+  OPT_SOURCES,
+  OPT_JOURNAL,
+  OPT_RESUME,
+  OPT_JOURNAL_SYNC,
+  OPT_CALIBRATION,
+  OPT_CALIBRATION_SEED,
+  OPT_COUNT
+};
+
+static const cli_option run_flags[OPT_COUNT] = {
+    [OPT_OUTPUT] = {"--output", "-o", "OUT",
+                    "write the diffs and receipts to OUT (default: standard output; protocol "
+                    "buffers when OUT ends in .pb)"},
+    [OPT_METHOD] = {"--method", NULL, "fused|greedy",
+                    "the fusion engine (default) or the nearest-hand greedy baseline"},
+    [OPT_PARAM] = {"--param", NULL, "NAME=VALUE",
+                   "set a parameter of the method (repeatable; --list-params names them)"},
+    [OPT_LIST_PARAMS] = {"--list-params", NULL, NULL,
+                         "list the engine's parameters with their defaults, bounds and meaning, "
+                         "and exit"},
+    [OPT_SOURCE_DELAY] = {"--source-delay", NULL, "SOURCE=SECONDS",
+                          "allow one source this delay, 0 to 60 s (repeatable; the defaults: "
+                          "shelves 1 s, cameras 5 s, tracker 2 s)"},
+    [OPT_REJECTS] = {"--rejects", NULL, "FILE",
+                     "list each record set aside in FILE, one JSON line each (line, reason, "
+                     "message, the record as read)"},
+    [OPT_STRICT] = {"--strict", NULL, NULL,
+                    "stop at the first record that cannot be used (exit status 1) instead of "
+                    "setting it aside"},
+    [OPT_SOURCES] = {"--sources", NULL, NULL,
+                     "at the end, print a line per source on standard error: its records, how "
+                     "late they came, how often it fell silent"},
+    [OPT_JOURNAL] = {"--journal", NULL, "DIR",
+                     "journal every record in DIR (an empty directory) before the method takes "
+                     "it, so a killed run can be resumed"},
+    [OPT_RESUME] = {"--resume", NULL, NULL,
+                    "go on from the journal of --journal DIR where a killed run stopped, "
+                    "writing OUT again whole"},
+    [OPT_JOURNAL_SYNC] = {"--journal-sync", NULL, "every|interval|never",
+                          "when the journal is made durable: after every record, every 10 ms "
+                          "(default) or never"},
+    [OPT_CALIBRATION] = {"--calibration", NULL, "OUT.json",
+                         "write the plate gains and product weights the engine learned to "
+                         "OUT.json"},
+    [OPT_CALIBRATION_SEED] = {"--calibration-seed", NULL, "IN.json",
+                              "start the engine's calibration from a file of --calibration "
+                              "(yesterday's)"},
+};
+
+const cli_command run_command = {
+    "run",
+    "FILE [OPTION]...",
+    "Reads a scenario (JSON Lines or protocol buffers; '-' for standard input) and writes the\n"
+    "cart diffs and receipts the method decides. A record that cannot be used is set aside and\n"
+    "counted, and the run goes on. On standard error: a line when a plate fault begins, and at\n"
+    "the end a line of counts and one of what was set aside and of the plate faults found.\n"
+    "Progress is shown there too while the file is read, when it is a terminal\n"
+    "(RETAILFUSE_PROGRESS=0 turns it off, =1 on).\n",
+    run_flags,
+    OPT_COUNT,
+    NULL};
 
 /* 0, or the exit status of a usage error (or of --list-params, with *done set). */
 static int parse_args(int argc, char **argv, run_args *a, int *done) {
   for (int i = 1; i < argc; ++i) {
-    char *v = NULL;
-    int got = 0, rc = 0;
-    static const char *const with_value[] = {
-        "-o",       "--output",  "--param",        "--source-delay", "--rejects",
-        "--method", "--journal", "--journal-sync", "--calibration",  "--calibration-seed"};
-    int which = -1;
-    for (int k = 0; k < 10 && which < 0; ++k) {
-      got = option_value(argc, argv, &i, with_value[k], &v);
-      if (got < 0) return -got;
-      if (got > 0) which = k;
-    }
-    if (which == 0 || which == 1) a->out_path = v;
-    else if (which == 2) rc = add_param(a, v);
-    else if (which == 3) rc = add_delay(a, v);
-    else if (which == 4) a->rejects_path = v;
-    else if (which == 5) a->method = v;
-    else if (which == 6) a->journal = v;
-    else if (which == 7) a->journal_sync = v;
-    else if (which == 8) a->calibration_out = v;
-    else if (which == 9) a->calibration_seed = v;
-    if (rc != 0) return rc;
-    if (which >= 0) continue;
     const char *arg = argv[i];
-    if (strcmp(arg, "--strict") == 0) a->strict = 1;
-    else if (strcmp(arg, "--sources") == 0) a->sources = 1;
-    else if (strcmp(arg, "--resume") == 0) a->resume = 1;
-    else if (strcmp(arg, "--list-params") == 0) {
-      list_params();
-      *done = 1;
-      return 0;
-    } else if (arg[0] == '-' && arg[1] != '\0') return usage_error("run: unknown option '%s'", arg);
-    else if (a->path != NULL)
-      return usage_error("run: takes one FILE, got '%s' and '%s'", a->path, arg);
-    else a->path = arg;
+    int opt = cli_option_find(&run_command, arg), rc = 0;
+    char *v = NULL;
+    if (opt >= 0 && run_flags[opt].value != NULL) {
+      if (i + 1 >= argc)
+        return usage_error("run: %s needs %s", arg,
+                           opt == OPT_OUTPUT || opt == OPT_REJECTS || opt == OPT_CALIBRATION ||
+                                   opt == OPT_CALIBRATION_SEED
+                               ? "a file name"
+                               : "a value");
+      v = argv[++i];
+    }
+    switch (opt) {
+      case OPT_OUTPUT: a->out_path = v; break;
+      case OPT_PARAM: rc = add_param(a, v); break;
+      case OPT_SOURCE_DELAY: rc = add_delay(a, v); break;
+      case OPT_REJECTS: a->rejects_path = v; break;
+      case OPT_METHOD: a->method = v; break;
+      case OPT_JOURNAL: a->journal = v; break;
+      case OPT_JOURNAL_SYNC: a->journal_sync = v; break;
+      case OPT_CALIBRATION: a->calibration_out = v; break;
+      case OPT_CALIBRATION_SEED: a->calibration_seed = v; break;
+      case OPT_STRICT: a->strict = 1; break;
+      case OPT_SOURCES: a->sources = 1; break;
+      case OPT_RESUME: a->resume = 1; break;
+      case OPT_LIST_PARAMS:
+        list_params();
+        *done = 1;
+        return 0;
+      default:
+        if (arg[0] == '-' && arg[1] != '\0') return usage_error("run: unknown option '%s'", arg);
+        if (a->path != NULL)
+          return usage_error("run: takes one FILE, got '%s' and '%s'", a->path, arg);
+        a->path = arg;
+    }
+    if (rc != 0) return rc;
   }
   if (a->path == NULL) return usage_error("run: no FILE given");
   if (strcmp(a->method, "greedy") != 0 && strcmp(a->method, "fused") != 0)
@@ -177,14 +236,15 @@ static rf_journal *open_journal(const run_args *a, int *status) {
 }
 
 /* The run itself, files open: 0 or 1. */
-static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_writer *writer,
-                     FILE *rejects) {
+static int run_files(const run_args *a, rf_scenario_reader *reader, const counted_input *input,
+                     rf_scenario_writer *writer, FILE *rejects) {
   int status;
   rf_journal *journal = open_journal(a, &status);
   if (status != 0) {
     rf_scenario_writer_close(writer);
     return status;
   }
+  progress shown;
   run_options o = {.method = strcmp(a->method, "fused") == 0 ? RF_METHOD_FUSED : RF_METHOD_GREEDY,
                    .settings = a->settings,
                    .setting_count = a->setting_count,
@@ -196,7 +256,10 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_
                    .journal = journal,
                    .resume = a->resume,
                    .calibration_seed = a->calibration_seed,
-                   .calibration_out = a->calibration_out};
+                   .calibration_out = a->calibration_out,
+                   .progress = &shown,
+                   .bytes_read = &input->bytes};
+  progress_begin(&shown, a->path, input->size);
   char err[600] = "";
   run_report report;
   int rc = run_method(reader, writer, &o, &report, err, sizeof err);
@@ -219,7 +282,7 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, rf_scenario_
           "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64 " hand visits) -> %" PRIu64
           " diffs, %" PRIu64 " receipts (method %s)\n",
           a->path, c->events, c->deltas, c->hands, c->diffs, c->receipts, a->method);
-  print_setaside_summary(stderr, a->path, &report);
+  print_run_summary(stderr, a->path, &report);
   if (c->seeds_refused > 0)
     fprintf(stderr,
             "%s: %" PRIu64
@@ -234,25 +297,25 @@ int cmd_run(int argc, char **argv) {
   if (rc != 0 || done) return rc;
   rf_scenario_reader *reader = NULL;
   rf_scenario_writer *writer = NULL;
-  if ((rc = rf_scenario_reader_open(&reader, a.path, NULL, NULL)) != 0)
-    return cannot("open", a.path, rc);
+  counted_input input; /* the reader's file, its bytes counted for the progress */
+  if ((rc = counted_input_open(&input, &reader, a.path)) != 0) return cannot("open", a.path, rc);
   if ((rc = rf_scenario_writer_open(&writer, a.out_path, NULL)) != 0 ||
       (rc = rf_scenario_writer_set_format(writer, rf_scenario_format_of_path(a.out_path))) != 0) {
     rf_scenario_writer_close(writer);
-    rf_scenario_reader_free(reader);
+    counted_input_close(&input, reader);
     return cannot("write", a.out_path, rc);
   }
   FILE *rejects = NULL;
   if (a.rejects_path != NULL && (rejects = fopen(a.rejects_path, "w")) == NULL) {
     rf_scenario_writer_close(writer);
-    rf_scenario_reader_free(reader);
+    counted_input_close(&input, reader);
     return cannot("write", a.rejects_path, RF_EIO);
   }
-  int status = run_files(&a, reader, writer, rejects);
+  int status = run_files(&a, reader, &input, writer, rejects);
   if (rejects != NULL && fclose(rejects) != 0 && status == 0) {
     fprintf(stderr, "retailfuse: writing '%s' failed\n", a.rejects_path);
     status = 1;
   }
-  rf_scenario_reader_free(reader);
+  counted_input_close(&input, reader);
   return status;
 }

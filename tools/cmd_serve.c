@@ -24,21 +24,77 @@ typedef struct serve_args {
   rf_service_options opt;
 } serve_args;
 
-static const char usage[] =
-    "usage: retailfuse serve --store STORE --listen ADDR [--listen ADDR]... [--http HOST:PORT]\n"
-    "      [--mqtt HOST:PORT --topic PREFIX] [--journal DIR]\n"
-    "      [--journal-sync every|interval|never] [--method fused|greedy] [--param NAME=VALUE]...\n"
-    "      [--source-delay SOURCE=SECONDS]... [--idle SECONDS] [--max-frame BYTES]\n"
-    "      [--gateway-queue BYTES] [--subscriber-lag BYTES] [--calibration-seed FILE]\n"
-    "  ADDR is tcp://HOST:PORT (port 0: a free one) or unix:PATH; the addresses bound are the\n"
-    "  first line on standard output (then http://HOST:PORT for --http tcp://HOST:PORT, which\n"
-    "  serves GET /healthz, /metrics, /carts/<shopper> and /calibration). --mqtt takes records from\n"
-    "  PREFIX/in/# and publishes output to PREFIX/out/<kind>. STORE holds the store description (a scenario file's\n"
-    "  first records will do). --journal keeps every record, and restores the engine from it on\n"
-    "  a restart; --idle is how long every source may be quiet before wall time moves the clock\n"
-    "  (default 5 s, negative: never). --calibration-seed starts the first day's plate gains and\n"
-    "  product weights from a file of `retailfuse run --calibration` (GET /calibration gives one);\n"
-    "  each later day starts from the day before's.\n";
+enum {
+  OPT_STORE,
+  OPT_LISTEN,
+  OPT_HTTP,
+  OPT_MQTT,
+  OPT_TOPIC,
+  OPT_JOURNAL,
+  OPT_JOURNAL_SYNC,
+  OPT_METHOD,
+  OPT_PARAM,
+  OPT_SOURCE_DELAY,
+  OPT_IDLE,
+  OPT_MAX_FRAME,
+  OPT_GATEWAY_QUEUE,
+  OPT_SUBSCRIBER_LAG,
+  OPT_CALIBRATION_SEED,
+  OPT_COUNT
+};
+
+static const cli_option serve_options[OPT_COUNT] = {
+    [OPT_STORE] = {"--store", NULL, "STORE",
+                   "the store description: a file whose first records are the store's (a "
+                   "scenario file will do); required"},
+    [OPT_LISTEN] = {"--listen", NULL, "ADDR",
+                    "take gateways and subscribers at ADDR, tcp://HOST:PORT (port 0: a free one) "
+                    "or unix:PATH (repeatable, at least one)"},
+    [OPT_HTTP] = {"--http", NULL, "tcp://HOST:PORT",
+                  "serve GET /healthz, /metrics, /carts/<shopper> and /calibration there"},
+    [OPT_MQTT] = {"--mqtt", NULL, "HOST:PORT",
+                  "take records from an MQTT broker's PREFIX/in/# and publish output to "
+                  "PREFIX/out/<kind> (with --topic)"},
+    [OPT_TOPIC] = {"--topic", NULL, "PREFIX", "the MQTT topics' prefix (with --mqtt)"},
+    [OPT_JOURNAL] = {"--journal", NULL, "DIR",
+                     "journal every record in DIR, and restore the engine from it on a restart"},
+    [OPT_JOURNAL_SYNC] = {"--journal-sync", NULL, "every|interval|never",
+                          "when the journal is made durable: after every record, every 10 ms "
+                          "(default) or never"},
+    [OPT_METHOD] = {"--method", NULL, "fused|greedy",
+                    "the fusion engine (default) or the greedy baseline"},
+    [OPT_PARAM] = {"--param", NULL, "NAME=VALUE",
+                   "set a parameter of the method (repeatable; 'retailfuse run --list-params' "
+                   "names them)"},
+    [OPT_SOURCE_DELAY] = {"--source-delay", NULL, "SOURCE=SECONDS",
+                          "allow one source this delay (repeatable)"},
+    [OPT_IDLE] = {"--idle", NULL, "SECONDS",
+                  "how long every source may be quiet before wall time moves the clock "
+                  "(default 5 s; negative: never)"},
+    [OPT_MAX_FRAME] = {"--max-frame", NULL, "BYTES",
+                       "a longer frame closes its connection (default 16 MiB)"},
+    [OPT_GATEWAY_QUEUE] = {"--gateway-queue", NULL, "BYTES",
+                           "a gateway with more unread acks than this is not read from until "
+                           "it reads them (default 1 MiB)"},
+    [OPT_SUBSCRIBER_LAG] = {"--subscriber-lag", NULL, "BYTES",
+                            "a subscriber this far behind the output is disconnected (default "
+                            "64 MiB)"},
+    [OPT_CALIBRATION_SEED] = {"--calibration-seed", NULL, "FILE",
+                              "start the first day's plate gains and product weights from a file "
+                              "of 'retailfuse run --calibration' (GET /calibration gives one); "
+                              "each later day starts from the day before's"},
+};
+
+const cli_command serve_command = {
+    "serve",
+    "--store STORE --listen ADDR... [OPTION]...",
+    "Runs one store's engine as a service: gateways send records to ADDR, subscribers get\n"
+    "diffs and receipts as they are made. The addresses bound are the first line on standard\n"
+    "output (then http://HOST:PORT for --http); SIGINT or SIGTERM stops it cleanly, the journal\n"
+    "synced.\n",
+    serve_options,
+    OPT_COUNT,
+    NULL};
 
 static void log_line(const char *line, void *payload) {
   (void)payload;
@@ -89,59 +145,47 @@ static int size_value(const char *option, const char *v, size_t *out) {
   return 0;
 }
 
-/* One option with its value: 1 taken, 0 not this one, or -status. */
-static int option(int argc, char **argv, int *i, const char *name, const char **v) {
-  if (strcmp(argv[*i], name) != 0) return 0;
-  if (++*i >= argc) return -usage_error("serve: %s needs a value", name);
-  *v = argv[*i];
-  return 1;
-}
-
 static int parse_args(int argc, char **argv, serve_args *a) {
   for (int i = 1; i < argc; ++i) {
-    const char *v = NULL;
-    int rc = 0, got;
+    int opt = cli_option_find(&serve_command, argv[i]), rc = 0;
+    if (opt < 0) return usage_error("serve: unknown option '%s'", argv[i]);
+    if (i + 1 >= argc)
+      return opt == OPT_PARAM || opt == OPT_SOURCE_DELAY
+                 ? usage_error("serve: %s needs NAME=VALUE", argv[i])
+                 : usage_error("serve: %s needs a value", argv[i]);
+    const char *option = argv[i], *v = argv[++i];
     const char *name;
     double x;
-    if ((got = option(argc, argv, &i, "--store", &a->store)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--journal", &a->journal)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--journal-sync", &a->journal_sync)) != 0)
-      rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--method", &a->method)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--http", &a->http)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--mqtt", &a->mqtt)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--topic", &a->topic)) != 0) rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--calibration-seed", &a->calibration_seed)) != 0)
-      rc = got < 0 ? -got : 0;
-    else if ((got = option(argc, argv, &i, "--listen", &v)) != 0) {
-      if (got < 0) return -got;
-      if (a->listen_count == MOST_LISTENERS)
-        return usage_error("serve: more than %d --listen", MOST_LISTENERS);
-      a->listen[a->listen_count++] = v;
-    } else if ((got = option(argc, argv, &i, "--idle", &v)) != 0) {
-      char *end;
-      if (got < 0) return -got;
-      a->opt.idle_s = strtod(v, &end);
-      if (end == v || *end != '\0' || a->opt.idle_s == 0)
-        return usage_error("serve: --idle takes seconds (not 0), got '%s'", v);
-    } else if ((got = option(argc, argv, &i, "--max-frame", &v)) != 0)
-      rc = got < 0 ? -got : size_value("--max-frame", v, &a->opt.max_frame);
-    else if ((got = option(argc, argv, &i, "--gateway-queue", &v)) != 0)
-      rc = got < 0 ? -got : size_value("--gateway-queue", v, &a->opt.gateway_queue_bytes);
-    else if ((got = option(argc, argv, &i, "--subscriber-lag", &v)) != 0)
-      rc = got < 0 ? -got : size_value("--subscriber-lag", v, &a->opt.subscriber_lag_bytes);
-    else if (strcmp(argv[i], "--param") == 0 || strcmp(argv[i], "--source-delay") == 0) {
-      if (i + 1 >= argc) return usage_error("serve: %s needs NAME=VALUE", argv[i]);
-      if (a->setting_count == MOST_SETTINGS)
-        return usage_error("serve: more than %d settings", MOST_SETTINGS);
-      if ((rc = name_value("serve", argv[i], argv[i + 1], &name, &x)) != 0) return rc;
-      a->is_delay[a->setting_count] = argv[i][2] == 's';
-      a->settings[a->setting_count++] = (run_setting){name, x};
-      ++i;
-    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(usage, stdout);
-      return -1;
-    } else return usage_error("serve: unknown option '%s'", argv[i]);
+    char *end;
+    switch (opt) {
+      case OPT_STORE: a->store = v; break;
+      case OPT_JOURNAL: a->journal = v; break;
+      case OPT_JOURNAL_SYNC: a->journal_sync = v; break;
+      case OPT_METHOD: a->method = v; break;
+      case OPT_HTTP: a->http = v; break;
+      case OPT_MQTT: a->mqtt = v; break;
+      case OPT_TOPIC: a->topic = v; break;
+      case OPT_CALIBRATION_SEED: a->calibration_seed = v; break;
+      case OPT_LISTEN:
+        if (a->listen_count == MOST_LISTENERS)
+          return usage_error("serve: more than %d --listen", MOST_LISTENERS);
+        a->listen[a->listen_count++] = v;
+        break;
+      case OPT_IDLE:
+        a->opt.idle_s = strtod(v, &end);
+        if (end == v || *end != '\0' || a->opt.idle_s == 0)
+          return usage_error("serve: --idle takes seconds (not 0), got '%s'", v);
+        break;
+      case OPT_MAX_FRAME: rc = size_value(option, v, &a->opt.max_frame); break;
+      case OPT_GATEWAY_QUEUE: rc = size_value(option, v, &a->opt.gateway_queue_bytes); break;
+      case OPT_SUBSCRIBER_LAG: rc = size_value(option, v, &a->opt.subscriber_lag_bytes); break;
+      default: /* --param, --source-delay */
+        if (a->setting_count == MOST_SETTINGS)
+          return usage_error("serve: more than %d settings", MOST_SETTINGS);
+        if ((rc = name_value("serve", option, argv[i], &name, &x)) != 0) return rc;
+        a->is_delay[a->setting_count] = opt == OPT_SOURCE_DELAY;
+        a->settings[a->setting_count++] = (run_setting){name, x};
+    }
     if (rc != 0) return rc;
   }
   if (a->store == NULL) return usage_error("serve: no --store given");
@@ -233,7 +277,7 @@ static int options_from(serve_args *a) {
 int cmd_serve(int argc, char **argv) {
   serve_args a = {.opt = RF_SERVICE_OPTIONS_INIT};
   int rc = parse_args(argc, argv, &a);
-  if (rc != 0) return rc < 0 ? 0 : rc;
+  if (rc != 0) return rc;
   if ((rc = options_from(&a)) != 0) return rc;
   rf_service *svc = NULL;
   if (rf_service_new(&svc, NULL, &a.opt, NULL) != 0) {

@@ -10,17 +10,23 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "retailfuse/retailfuse.h"
 #include "sim_hands.h"
 
 typedef struct counted_writer {
   rf_scenario_writer *writer;
   uint64_t records;
+  progress *shown; /* when not NULL, told of the store time each record reaches */
+  rf_time_us latest;
 } counted_writer;
 
 static int write_record(const rf_record *rec, void *payload) {
   counted_writer *cw = payload;
   cw->records++;
+  rf_time_us t0, t1;
+  if (cw->shown != NULL && rf_record_span(rec, &t0, &t1) && t1 > cw->latest) cw->latest = t1;
+  if (cw->shown != NULL) progress_update(cw->shown, (uint64_t)cw->latest, cw->records);
   return rf_scenario_writer_write(cw->writer, rec);
 }
 
@@ -109,7 +115,7 @@ static int write_jsonl(const rf_sim_video *v, const char *dir, const char *name,
                        int (*emit)(const rf_sim_video *, rf_sim_sink, void *), uint64_t *records) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  counted_writer cw = {NULL, 0};
+  counted_writer cw = {NULL, 0, NULL, 0};
   int rc = rf_scenario_writer_open(&cw.writer, path, NULL);
   if (rc != 0) {
     fprintf(stderr, "retailfuse: cannot write '%s': %s\n", path, strerror(errno));
@@ -133,29 +139,52 @@ typedef struct render_work {
   pthread_mutex_t lock;
   size_t next;
   int rc; /* the first failure */
+  progress shown;
+  uint64_t frames; /* written, over every camera */
 } render_work;
+
+/* Where one camera's frames go. */
+typedef struct frame_sink {
+  rf_y4m_writer *writer;
+  render_work *work;
+} frame_sink;
 
 static int write_frame(size_t camera, int64_t index, rf_time_us t, const uint8_t *luma,
                        void *payload) {
   (void)camera, (void)index, (void)t;
-  return rf_y4m_write(payload, luma);
+  frame_sink *sink = payload;
+  render_work *work = sink->work;
+  pthread_mutex_lock(&work->lock);
+  progress_update(&work->shown, ++work->frames, 0);
+  pthread_mutex_unlock(&work->lock);
+  return rf_y4m_write(sink->writer, luma);
 }
 
 /* DIR/<camera>.y4m: camera k's frames, Y4M mono. */
-static int render_camera(const render_work *work, size_t k) {
+static int render_camera(render_work *work, size_t k) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s.y4m", work->dir, work->ids->id[k]);
   FILE *f = fopen(path, "wb");
   if (f == NULL) {
-    fprintf(stderr, "retailfuse: cannot write '%s': %s\n", path, strerror(errno));
+    int saved = errno;
+    pthread_mutex_lock(&work->lock);
+    progress_clear();
+    fprintf(stderr, "retailfuse: cannot write '%s': %s\n", path, strerror(saved));
+    pthread_mutex_unlock(&work->lock);
     return RF_EIO;
   }
   rf_y4m_writer *w = NULL;
   int rc = rf_y4m_writer_new(&w, f, &work->info, NULL);
-  if (rc == 0) rc = rf_sim_video_render(work->video, k, write_frame, w);
+  frame_sink sink = {w, work};
+  if (rc == 0) rc = rf_sim_video_render(work->video, k, write_frame, &sink);
   rf_y4m_writer_free(w);
   if (fclose(f) != 0 && rc == 0) rc = RF_EIO;
-  if (rc != 0) fprintf(stderr, "retailfuse: sim: %s: %s\n", path, rf_strerror(rc));
+  if (rc != 0) {
+    pthread_mutex_lock(&work->lock);
+    progress_clear();
+    fprintf(stderr, "retailfuse: sim: %s: %s\n", path, rf_strerror(rc));
+    pthread_mutex_unlock(&work->lock);
+  }
   return rc;
 }
 
@@ -205,8 +234,15 @@ static int sim_render(const rf_sim_video *v, const rf_sim_video_options *o, cons
                         {o->width, o->height, o->fps_num, o->fps_den, RF_Y4M_MONO, '?', 0, 0},
                         PTHREAD_MUTEX_INITIALIZER,
                         0,
+                        0,
+                        {0},
                         0};
+    char label[80];
+    snprintf(label, sizeof label, "sim: rendering %zu cameras", ids.count);
+    progress_begin_count(&work.shown, label, "frames",
+                         (uint64_t)rf_sim_video_frame_count(v) * ids.count);
     rc = render_all(&work);
+    progress_end(&work.shown);
   }
   if (rc == 0)
     printf("%s: %zu cameras, %" PRId64 " frames each (%dx%d at %d:%d) in <camera>.y4m, %" PRIu64
@@ -230,7 +266,8 @@ static int simulate(const rf_sim_params *params, uint64_t seed, const char *pres
   const char *ext = format == RF_FORMAT_PB ? "pb" : "jsonl";
   snprintf(scenario_path, sizeof scenario_path, "%s/scenario.%s", out, ext);
   snprintf(truth_path, sizeof truth_path, "%s/truth.%s", out, ext);
-  counted_writer scenario = {NULL, 0}, truth = {NULL, 0};
+  progress shown;
+  counted_writer scenario = {NULL, 0, &shown, 0}, truth = {NULL, 0, NULL, 0};
   int rc = rf_scenario_writer_open(&scenario.writer, scenario_path, NULL);
   if (rc == 0) rc = rf_scenario_writer_open(&truth.writer, truth_path, NULL);
   if (rc == 0) rc = rf_scenario_writer_set_format(scenario.writer, format);
@@ -247,9 +284,14 @@ static int simulate(const rf_sim_params *params, uint64_t seed, const char *pres
   void *scenario_payload = &scenario;
   if (hands != NULL)
     scenario_sink = sim_hands_sink(hands, write_record, &scenario, &scenario_payload);
+  char label[80];
+  snprintf(label, sizeof label, "sim %s", preset);
+  progress_begin_store_time(&shown, label,
+                            params->duration_s > 0 ? (uint64_t)(params->duration_s * 1e6) : 0);
   rc = rf_sim_run_faults(params, seed, scenario_sink, scenario_payload, write_record, &truth, NULL,
                          &faults);
   if (rc == 0 && hands != NULL) rc = sim_hands_finish(hands);
+  progress_end(&shown);
   int close_scenario = rf_scenario_writer_close(scenario.writer);
   int close_truth = rf_scenario_writer_close(truth.writer);
   if (rc == 0) rc = close_scenario ? close_scenario : close_truth;
@@ -276,52 +318,110 @@ typedef struct sim_args {
   rf_sim_params params;
 } sim_args;
 
+enum {
+  OPT_OUT,
+  OPT_PRESET,
+  OPT_SEED,
+  OPT_LAYOUT_SEED,
+  OPT_WEIGHTS,
+  OPT_SET,
+  OPT_LIST_KNOBS,
+  OPT_FORMAT,
+  OPT_RENDER,
+  OPT_VIDEO,
+  OPT_FPS,
+  OPT_VIDEO_SET,
+  OPT_HANDS,
+  OPT_COUNT
+};
+
+static const cli_option sim_options[OPT_COUNT] = {
+    [OPT_OUT] = {"--out", "-o", "DIR",
+                 "write DIR/scenario.jsonl and DIR/truth.jsonl (.pb with --format pb); "
+                 "required unless --render says"},
+    [OPT_PRESET] = {"--preset", NULL, "NAME",
+                    "the store and its shoppers: easy, busy (default), adversarial, day, large, "
+                    "chaos, realistic, rush, group or blind"},
+    [OPT_SEED] = {"--seed", NULL, "N", "the run's seed (default 1): the same seed, the same bytes"},
+    [OPT_LAYOUT_SEED] = {"--layout-seed", NULL, "N",
+                         "build the store from its own seed (0: the run's), so runs and layouts "
+                         "vary apart"},
+    [OPT_WEIGHTS] = {"--weights", NULL, "deltas|samples",
+                     "segmented weight changes (default) or raw plate readings"},
+    [OPT_SET] = {"--set", NULL, "KNOB=VALUE", "set a knob of the preset (repeatable)"},
+    [OPT_LIST_KNOBS] = {"--list-knobs", NULL, NULL,
+                        "list the preset's knobs with their values and meaning, and exit"},
+    [OPT_FORMAT] = {"--format", NULL, "jsonl|pb", "JSON Lines (default) or protocol buffers"},
+    [OPT_RENDER] = {"--render", NULL, "VDIR",
+                    "film the store too, a camera per gondola: VDIR/<camera>.y4m, the cameras' "
+                    "camera and zone records in VDIR/cameras.jsonl and the truth of their hand "
+                    "visits in VDIR/visits.jsonl"},
+    [OPT_VIDEO] = {"--video", NULL, "WxH", "the rendered frames' size (default 640x480)"},
+    [OPT_FPS] = {"--fps", NULL, "NUM[:DEN]",
+                 "the rendered frame rate (default 30:1), at most 1000 frames a second"},
+    [OPT_VIDEO_SET] = {"--video-set", NULL, "NAME=VALUE",
+                       "a knob of the rendering: noise_sd, flicker, drift, steps_per_hour, "
+                       "passers_per_min or shakes_per_hour (repeatable)"},
+    [OPT_HANDS] = {"--hands", NULL, "FILE",
+                   "put the hand records of FILE (e.g. 'retailfuse zones' over the video) in the "
+                   "scenario instead of the simulator's own (repeatable)"},
+};
+
+const cli_command sim_command = {
+    "sim",
+    "--out DIR [OPTION]...",
+    "Simulates a store with ground truth: DIR/scenario.jsonl (what the sensors saw) and\n"
+    "DIR/truth.jsonl (what happened); the same preset and seed give the same bytes. What the\n"
+    "stream faults injected is counted on standard error, and while it runs, how much of the\n"
+    "preset's time is simulated, when standard error is a terminal (RETAILFUSE_PROGRESS=0\n"
+    "turns it off, =1 on). docs/simulator.md says what each knob models.\n",
+    sim_options,
+    OPT_COUNT,
+    NULL};
+
 /* One option at argv[*i] (and its value, *i moved past it). 0, or the exit status of a usage
  * error already printed. */
 static int parse_option(sim_args *s, int argc, char **argv, int *i) {
   const char *a = argv[*i];
-  int has = *i + 1 < argc;
-  const char *value = has ? argv[*i + 1] : NULL;
-  if (strcmp(a, "--list-knobs") == 0) {
+  int opt = cli_option_find(&sim_command, a);
+  if (opt < 0) return usage_error("sim: unknown argument '%s'", a);
+  if (opt == OPT_LIST_KNOBS) {
     s->list = 1;
     return 0;
   }
-  if (strcmp(a, "--preset") == 0) return ++*i, 0; /* taken first, by parse_sim_args */
-  if (!has) {
-    static const char *const needs[][2] = {{"--seed", "a number"},
-                                           {"--layout-seed", "a number"},
-                                           {"--out", "a directory"},
-                                           {"-o", "a directory"},
-                                           {"--weights", "samples or deltas"},
-                                           {"--set", "NAME=VALUE"},
-                                           {"--format", "jsonl or pb"},
-                                           {"--hands", "a file of hand records"},
-                                           {"--render", "a directory"},
-                                           {"--video", "a value"},
-                                           {"--fps", "a value"},
-                                           {"--video-set", "a value"}};
-    for (size_t k = 0; k < sizeof needs / sizeof needs[0]; k++)
-      if (strcmp(a, needs[k][0]) == 0) return usage_error("sim: %s needs %s", a, needs[k][1]);
-    return usage_error("sim: unknown argument '%s'", a);
+  if (opt == OPT_PRESET) return ++*i, 0; /* taken first, by parse_sim_args */
+  if (*i + 1 >= argc) {
+    static const char *const needs[OPT_COUNT] = {[OPT_SEED] = "a number",
+                                                 [OPT_LAYOUT_SEED] = "a number",
+                                                 [OPT_OUT] = "a directory",
+                                                 [OPT_WEIGHTS] = "samples or deltas",
+                                                 [OPT_SET] = "NAME=VALUE",
+                                                 [OPT_FORMAT] = "jsonl or pb",
+                                                 [OPT_HANDS] = "a file of hand records",
+                                                 [OPT_RENDER] = "a directory",
+                                                 [OPT_VIDEO] = "a value",
+                                                 [OPT_FPS] = "a value",
+                                                 [OPT_VIDEO_SET] = "a value"};
+    return usage_error("sim: %s needs %s", a, needs[opt]);
   }
-  ++*i;
-  if (strcmp(a, "--seed") == 0) {
+  const char *value = argv[++*i];
+  if (opt == OPT_SEED) {
     char *end;
     errno = 0;
     s->seed = strtoull(value, &end, 10);
     if (errno != 0 || *end != '\0' || end == value)
       return usage_error("sim: --seed needs a number");
-  } else if (strcmp(a, "--layout-seed") == 0) {
+  } else if (opt == OPT_LAYOUT_SEED) {
     /* The store's own seed: held-out evaluations pair unseen runs with unseen layouts. */
     if (rf_sim_set(&s->params, "layout_seed", value) != 0)
       return usage_error("sim: --layout-seed needs a number from 0 (the run's seed) to 2147483647");
-  } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {
+  } else if (opt == OPT_OUT) {
     s->out = value;
-  } else if (strcmp(a, "--weights") == 0) {
+  } else if (opt == OPT_WEIGHTS) {
     if (strcmp(value, "deltas") == 0) s->params.samples_mode = 0;
     else if (strcmp(value, "samples") == 0) s->params.samples_mode = 1;
     else return usage_error("sim: --weights takes samples or deltas, not '%s'", value);
-  } else if (strcmp(a, "--set") == 0) {
+  } else if (opt == OPT_SET) {
     char knob[64];
     const char *eq = strchr(value, '=');
     if (eq == NULL || (size_t)(eq - value) >= sizeof knob)
@@ -331,22 +431,19 @@ static int parse_option(sim_args *s, int argc, char **argv, int *i) {
     int rc = rf_sim_set(&s->params, knob, eq + 1);
     if (rc == RF_ENOTFOUND) return usage_error("sim: no knob '%s' (see --list-knobs)", knob);
     if (rc != 0) return usage_error("sim: '%s' is not a valid value for %s", eq + 1, knob);
-  } else if (strcmp(a, "--format") == 0) {
+  } else if (opt == OPT_FORMAT) {
     if (strcmp(value, "jsonl") == 0) s->format = RF_FORMAT_JSONL;
     else if (strcmp(value, "pb") == 0) s->format = RF_FORMAT_PB;
     else return usage_error("sim: --format takes jsonl or pb, not '%s'", value);
-  } else if (strcmp(a, "--hands") == 0) {
+  } else if (opt == OPT_HANDS) {
     if (s->hand_file_count == sizeof s->hand_files / sizeof s->hand_files[0])
       return usage_error("sim: at most 64 --hands files");
     s->hand_files[s->hand_file_count++] = argv[*i];
-  } else if (strcmp(a, "--render") == 0) {
+  } else if (opt == OPT_RENDER) {
     s->render = value;
-  } else if (strcmp(a, "--video") == 0 || strcmp(a, "--fps") == 0 ||
-             strcmp(a, "--video-set") == 0) {
+  } else { /* --video, --fps, --video-set */
     s->video_args = 1;
-    return sim_video_option(&s->video, a, value);
-  } else {
-    return usage_error("sim: unknown argument '%s'", a);
+    return sim_video_option(&s->video, sim_options[opt].name, value);
   }
   return 0;
 }

@@ -33,6 +33,30 @@ static int source_delay(rf_scenario_check *check, char *arg) {
   return rc != 0;
 }
 
+enum { OPT_LATENESS, OPT_SOURCE_DELAY, OPT_MAX_ERRORS, OPT_COUNT };
+
+static const cli_option validate_options[OPT_COUNT] = {
+    [OPT_LATENESS] = {"--lateness", NULL, "SECONDS",
+                      "how far behind its source's latest time a record may come, for every "
+                      "source not named by --source-delay (default: its kind's: shelves 1 s, "
+                      "cameras 5 s, the tracker 2 s)"},
+    [OPT_SOURCE_DELAY] = {"--source-delay", NULL, "SOURCE=SECONDS",
+                          "the same for one source by name (repeatable; the last for a name "
+                          "holds)"},
+    [OPT_MAX_ERRORS] = {"--max-errors", NULL, "N",
+                        "print at most N errors (default 20), then count the rest"},
+};
+
+const cli_command validate_command = {
+    "validate",
+    "[OPTION]... FILE",
+    "Checks a scenario file (JSON Lines or protocol buffers; '-' for standard input) against\n"
+    "docs/format.md and prints the store's size and the count of each record type, or each\n"
+    "bad line with its number and field on standard error (exit status 1).\n",
+    validate_options,
+    OPT_COUNT,
+    NULL};
+
 typedef struct options {
   long max_errors;
   const char *path;
@@ -44,14 +68,15 @@ static int parse_options(int argc, char **argv, options *o, rf_scenario_check *c
   int rc;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    if (strcmp(a, "--lateness") == 0) {
+    int opt = cli_option_find(&validate_command, a);
+    if (opt == OPT_LATENESS) {
       /* Set only when given: unset, each source keeps its kind's delay. */
       if (++i >= argc || parse_seconds(argv[i], &lateness_s) != 0)
         return usage_error("validate: --lateness needs a number of seconds within [0, 3600]");
       rf_scenario_check_param_set(check, RF_CHECK_LATENESS_S, lateness_s);
-    } else if (strcmp(a, "--source-delay") == 0) {
+    } else if (opt == OPT_SOURCE_DELAY) {
       if ((rc = source_delay(check, ++i < argc ? argv[i] : NULL)) != 0) return rc;
-    } else if (strcmp(a, "--max-errors") == 0) {
+    } else if (opt == OPT_MAX_ERRORS) {
       char *end;
       if (++i >= argc || (o->max_errors = strtol(argv[i], &end, 10)) < 1 || *end != '\0')
         return usage_error("validate: --max-errors needs a whole number >= 1");

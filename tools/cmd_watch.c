@@ -131,34 +131,46 @@ static void on_signal(uv_signal_t *h, int signum) {
   stop(h->data);
 }
 
-static const char usage[] =
-    "usage: retailfuse watch ADDR [-o OUT] [--from SEQ] [--until-finish] [--timeout SECONDS]\n"
-    "  subscribes to the service at ADDR and writes its diffs and receipts to OUT (default:\n"
-    "  standard output; protocol buffers when OUT ends in .pb), from output SEQ on (default 1:\n"
-    "  all of it); reconnects and resumes when the connection drops, until interrupted, or\n"
-    "  until a day's output ends (--until-finish); --timeout gives up after that long without\n"
-    "  a connection (default: never)\n";
+enum { OPT_OUT, OPT_FROM, OPT_UNTIL_FINISH, OPT_TIMEOUT, OPT_COUNT };
+
+static const cli_option watch_options[OPT_COUNT] = {
+    [OPT_OUT] = {"-o", NULL, "OUT",
+                 "write to OUT (default: standard output; protocol buffers when OUT ends in "
+                 ".pb)"},
+    [OPT_FROM] = {"--from", NULL, "SEQ", "start from output SEQ (default 1: all of it)"},
+    [OPT_UNTIL_FINISH] = {"--until-finish", NULL, NULL,
+                          "stop when a day's output ends (else: until interrupted)"},
+    [OPT_TIMEOUT] = {"--timeout", NULL, "SECONDS",
+                     "give up after that long without a connection (default: never)"},
+};
+
+const cli_command watch_command = {
+    "watch",
+    "ADDR [OPTION]...",
+    "Subscribes to the service at ADDR (tcp://HOST:PORT or unix:PATH) and writes its diffs and\n"
+    "receipts as they are made; reconnects and resumes where it was when the connection drops.\n",
+    watch_options,
+    OPT_COUNT,
+    NULL};
 
 static int parse_args(int argc, char **argv, watch *w) {
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
-    int has_value = strcmp(a, "-o") == 0 || strcmp(a, "--from") == 0 || strcmp(a, "--timeout") == 0;
-    if (has_value && i + 1 >= argc) return usage_error("watch: %s needs a value", a);
+    int opt = cli_option_find(&watch_command, a);
+    if (opt >= 0 && watch_options[opt].value != NULL && i + 1 >= argc)
+      return usage_error("watch: %s needs a value", a);
     char *end = NULL;
-    if (strcmp(a, "-o") == 0) w->out_path = argv[++i];
-    else if (strcmp(a, "--from") == 0) {
+    if (opt == OPT_OUT) w->out_path = argv[++i];
+    else if (opt == OPT_FROM) {
       w->next = strtoll(argv[++i], &end, 10);
       if (*end != '\0' || w->next < 1)
         return usage_error("watch: --from takes an output seq (1 or more), got '%s'", argv[i]);
-    } else if (strcmp(a, "--timeout") == 0) {
+    } else if (opt == OPT_TIMEOUT) {
       w->timeout_s = strtod(argv[++i], &end);
       if (*end != '\0' || !(w->timeout_s >= 0))
         return usage_error("watch: --timeout takes seconds, got '%s'", argv[i]);
-    } else if (strcmp(a, "--until-finish") == 0) w->until_finish = 1;
-    else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(usage, stdout);
-      return -1;
-    } else if (a[0] == '-' && a[1] != '\0') return usage_error("watch: unknown option '%s'", a);
+    } else if (opt == OPT_UNTIL_FINISH) w->until_finish = 1;
+    else if (a[0] == '-' && a[1] != '\0') return usage_error("watch: unknown option '%s'", a);
     else if (w->address != NULL) return usage_error("watch: takes one ADDR");
     else w->address = a;
   }
@@ -171,7 +183,7 @@ static int parse_args(int argc, char **argv, watch *w) {
 int cmd_watch(int argc, char **argv) {
   watch w = {.next = 1, .retry_ms = CLIENT_RETRY_FIRST_MS};
   int rc = parse_args(argc, argv, &w);
-  if (rc != 0) return rc < 0 ? 0 : rc;
+  if (rc != 0) return rc;
   const char *path = w.out_path ? w.out_path : "-";
   if ((rc = rf_scenario_writer_open(&w.out, path, NULL)) == 0 &&
       rf_scenario_format_of_path(path) == RF_FORMAT_PB)

@@ -12,30 +12,47 @@
 #include "cli.h"
 #include "retailfuse/retailfuse.h"
 
-static const char zones_help[] =
-    "usage: retailfuse zones --config ZONES.jsonl (--y4m FILE | --camera ID) [--name CAMERA]\n"
-    "                        [-o OUT] [--background eigen|eigen-plain|average] [--batch N]\n"
-    "                        [--frames N]\n"
-    "\n"
+enum {
+  OPT_CONFIG,
+  OPT_NAME,
+  OPT_Y4M,
+  OPT_CAMERA,
+  OPT_OUT,
+  OPT_BACKGROUND,
+  OPT_BATCH,
+  OPT_FRAMES,
+  OPT_COUNT
+};
+
+static const cli_option zones_options[OPT_COUNT] = {
+    [OPT_CONFIG] = {"--config", NULL, "FILE",
+                    "camera and zone records (docs/format.md); other records are ignored"},
+    [OPT_NAME] = {"--name", NULL, "CAMERA", "the config's camera to use, when it has several"},
+    [OPT_Y4M] = {"--y4m", NULL, "FILE",
+                 "frames from a YUV4MPEG2 file (4:2:0 or mono; '-' for standard input), frame i "
+                 "at the camera's t0 + i x 10^6 x den / num microseconds"},
+    [OPT_CAMERA] = {"--camera", NULL, "ID",
+                    "frames from libcamera's camera ID ('retailfuse cameras' lists them), "
+                    "stamped on the system clock (microseconds since 1970); until --frames or an "
+                    "interrupt"},
+    [OPT_OUT] = {"-o", NULL, "OUT",
+                 "where the hand records go (default: standard output; .pb: protocol buffers)"},
+    [OPT_BACKGROUND] = {"--background", NULL, "M",
+                        "the background model: eigen (default; through OpenBLAS), eigen-plain "
+                        "(the same in plain C), average (a running average: the baseline)"},
+    [OPT_BATCH] = {"--batch", NULL, "N", "frames projected together, 1..64 (8)"},
+    [OPT_FRAMES] = {"--frames", NULL, "N", "stop after N frames"},
+};
+
+const cli_command zones_command = {
+    "zones",
+    "--config ZONES.jsonl (--y4m FILE | --camera ID) [OPTION]...",
     "Finds hands reaching into a camera's shelf zones and writes each visit as a hand record\n"
-    "(no shopper; source the camera; t0, t1, x along the shelf, conf).\n"
-    "\n"
-    "  --config FILE   camera and zone records (docs/format.md); other records are ignored\n"
-    "  --name CAMERA   the config's camera to use, when it has several\n"
-    "  --y4m FILE      frames from a YUV4MPEG2 file (4:2:0 or mono; '-' for standard input),\n"
-    "                  frame i at the camera's t0 + i x 10^6 x den / num microseconds\n"
-    "  --camera ID     frames from libcamera's camera ID ('retailfuse cameras' lists them),\n"
-    "                  stamped on the system clock (microseconds since 1970); until --frames\n"
-    "                  or an interrupt\n"
-    "  -o OUT          where the hand records go (default: standard output; .pb: protocol\n"
-    "                  buffers)\n"
-    "  --background M  the background model: eigen (default; through OpenBLAS), eigen-plain\n"
-    "                  (the same in plain C), average (a running average: the baseline)\n"
-    "  --batch N       frames projected together, 1..64 (8)\n"
-    "  --frames N      stop after N frames\n"
-    "\n"
+    "(no shopper; source the camera; t0, t1, x along the shelf, conf).\n",
+    zones_options,
+    OPT_COUNT,
     "At the end a line on standard error counts the frames, the visits, and what was not a\n"
-    "hand (too short, from the side, too wide, disturbed frames).\n";
+    "hand (too short, from the side, too wide, disturbed frames).\n"};
 
 /* The config's chosen camera and its zones, with their own copies of every string. */
 typedef struct config {
@@ -288,22 +305,22 @@ static int parse(int argc, char **argv, zones_args *a) {
   rf_detector_options_init(&a->options);
   for (int i = 1; i < argc; i++) {
     const char *opt = argv[i];
-    int has = i + 1 < argc;
-    if (strcmp(opt, "--config") == 0 && has) a->config = argv[++i];
-    else if (strcmp(opt, "--y4m") == 0 && has) a->y4m = argv[++i];
-    else if (strcmp(opt, "--camera") == 0 && has) a->camera_id = argv[++i];
-    else if (strcmp(opt, "--name") == 0 && has) a->name = argv[++i];
-    else if (strcmp(opt, "-o") == 0 && has) a->out = argv[++i];
-    else if (strcmp(opt, "--background") == 0 && has) {
+    int k = i + 1 < argc ? cli_option_find(&zones_command, opt) : -1;
+    if (k == OPT_CONFIG) a->config = argv[++i];
+    else if (k == OPT_Y4M) a->y4m = argv[++i];
+    else if (k == OPT_CAMERA) a->camera_id = argv[++i];
+    else if (k == OPT_NAME) a->name = argv[++i];
+    else if (k == OPT_OUT) a->out = argv[++i];
+    else if (k == OPT_BACKGROUND) {
       int m = rf_background_parse(argv[++i]);
       if (m < 0) return usage_error("zones: --background takes eigen, eigen-plain or average");
       a->options.background = (rf_background)m;
-    } else if (strcmp(opt, "--batch") == 0 && has) {
+    } else if (k == OPT_BATCH) {
       char *end;
       long n = strtol(argv[++i], &end, 10);
       if (*end || n < 1 || n > 64) return usage_error("zones: --batch takes 1..64");
       a->options.batch = (int)n;
-    } else if (strcmp(opt, "--frames") == 0 && has) {
+    } else if (k == OPT_FRAMES) {
       char *end;
       a->frames = strtoll(argv[++i], &end, 10);
       if (*end || a->frames < 1) return usage_error("zones: --frames takes a count >= 1");
@@ -316,9 +333,6 @@ static int parse(int argc, char **argv, zones_args *a) {
 }
 
 int cmd_zones(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return fputs(zones_help, stdout), 0;
   zones_args a;
   memset(&a, 0, sizeof a);
   int rc = parse(argc, argv, &a);

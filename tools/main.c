@@ -71,7 +71,8 @@ static const char help_text[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the version\n"
     "\n"
-    "FILE may be '-' for standard input.\n";
+    "FILE may be '-' for standard input. 'retailfuse COMMAND --help' (or 'retailfuse help\n"
+    "COMMAND') shows a command's usage and every option it takes.\n";
 
 int usage_error(const char *fmt, ...) {
   va_list ap;
@@ -83,13 +84,59 @@ int usage_error(const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 2) return usage_error("no command given");
-  const char *cmd = argv[1];
-  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+/* Each command: its name, its function and its help (NULL: it answers --help itself). */
+static const struct command {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const cli_command *help;
+} commands[] = {{"validate", cmd_validate, &validate_command},
+                {"run", cmd_run, &run_command},
+                {"serve", cmd_serve, &serve_command},
+                {"feed", cmd_feed, &feed_command},
+                {"watch", cmd_watch, &watch_command},
+                {"sim", cmd_sim, &sim_command},
+                {"eval", cmd_eval, &eval_command},
+                {"zones", cmd_zones, &zones_command},
+                {"cameras", cmd_cameras, &cameras_command},
+                {"demo", cmd_demo, &demo_command},
+                {"convert", cmd_convert, &convert_command},
+                {"review", cmd_review, NULL}};
+
+static const struct command *find_command(const char *name) {
+  for (size_t k = 0; k < sizeof commands / sizeof commands[0]; ++k)
+    if (strcmp(commands[k].name, name) == 0) return &commands[k];
+  return NULL;
+}
+
+/* A command's help on standard output: 0, or 1 when it could not be written. */
+static int print_help(const cli_command *c) {
+  cli_print_help(stdout, c);
+  return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
+/* retailfuse help [COMMAND]: the overview, or a command's help as `COMMAND --help` gives it. */
+static int help(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     fputs(help_text, stdout);
     return 0;
   }
+  if (argc > 2) return usage_error("help: takes one COMMAND, got '%s' and '%s'", argv[1], argv[2]);
+  const struct command *c = find_command(argv[1]);
+  if (c == NULL) return usage_error("help: unknown command '%s'", argv[1]);
+  if (c->help != NULL) return print_help(c->help);
+  static char flag[] = "--help";
+  char *args[] = {argv[1], flag, NULL};
+  return c->fn(2, args);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage_error("no command given");
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+    fputs(help_text, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "help") == 0) return help(argc - 1, argv + 1);
   if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
     if (rf_version() != RF_VERSION_NUMBER) {
       fprintf(stderr, "retailfuse: built with headers %s but linked with library %s\n",
@@ -99,17 +146,9 @@ int main(int argc, char **argv) {
     printf("retailfuse %s\n", rf_version_string());
     return 0;
   }
-  if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
-  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
-  if (strcmp(cmd, "serve") == 0) return cmd_serve(argc - 1, argv + 1);
-  if (strcmp(cmd, "feed") == 0) return cmd_feed(argc - 1, argv + 1);
-  if (strcmp(cmd, "watch") == 0) return cmd_watch(argc - 1, argv + 1);
-  if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 1, argv + 1);
-  if (strcmp(cmd, "eval") == 0) return cmd_eval(argc - 1, argv + 1);
-  if (strcmp(cmd, "zones") == 0) return cmd_zones(argc - 1, argv + 1);
-  if (strcmp(cmd, "cameras") == 0) return cmd_cameras(argc - 1, argv + 1);
-  if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 1, argv + 1);
-  if (strcmp(cmd, "convert") == 0) return cmd_convert(argc - 1, argv + 1);
-  if (strcmp(cmd, "review") == 0) return cmd_review(argc - 1, argv + 1);
-  return usage_error("unknown command '%s'", cmd);
+  const struct command *c = find_command(cmd);
+  if (c == NULL) return usage_error("unknown command '%s'", cmd);
+  /* -h or --help anywhere among a command's arguments: its help, whatever else is there. */
+  if (c->help != NULL && cli_help_asked(argc - 1, argv + 1)) return print_help(c->help);
+  return c->fn(argc - 1, argv + 1);
 }

@@ -25,11 +25,16 @@ void membuf_free(membuf *b) {
   memset(b, 0, sizeof *b);
 }
 
-/* A plate fault the load cells found: the operator should hear of it, so it goes to stderr. */
+/* A plate fault the load cells found: the operator should hear of it as it begins, so it goes to
+ * stderr (over the progress line), and it is counted for the run's summary (payload). */
 static void report_fault(const char *plate, rf_plate_fault fault, rf_time_us t, void *payload) {
-  (void)payload;
-  fprintf(stderr, "retailfuse: plate '%s': %s at %.3f s\n", plate, rf_plate_fault_name(fault),
-          (double)t / 1e6);
+  run_report *r = payload;
+  int kind = fault > 0 && fault < PLATE_FAULT_KINDS ? (int)fault : 0;
+  r->faults++;
+  r->faults_by_kind[kind]++;
+  progress_clear();
+  fprintf(stderr, "retailfuse: plate '%s': %s at %.3f s\n", plate,
+          kind != 0 ? rf_plate_fault_name(fault) : "fault", (double)t / 1e6);
 }
 
 static int write_output(const rf_record *rec, void *payload) {
@@ -37,7 +42,8 @@ static int write_output(const rf_record *rec, void *payload) {
 }
 
 /* The host with the run's method, parameters and source delays; NULL with err on failure. */
-static rf_host *open_host(const run_options *o, rf_scenario_writer *out, char *err, size_t cap) {
+static rf_host *open_host(const run_options *o, rf_scenario_writer *out, run_report *report,
+                          char *err, size_t cap) {
   rf_host *host = NULL;
   int rc = rf_host_new(&host, o->method, NULL);
   if (rc != 0) {
@@ -45,7 +51,7 @@ static rf_host *open_host(const run_options *o, rf_scenario_writer *out, char *e
     return NULL;
   }
   rf_host_set_output(host, write_output, out);
-  rf_host_set_fault_output(host, report_fault, NULL);
+  rf_host_set_fault_output(host, report_fault, report);
   for (size_t k = 0; k < o->setting_count && rc == 0; ++k)
     rc = rf_host_param_set(host, o->settings[k].name, o->settings[k].value);
   for (size_t k = 0; k < o->delay_count && rc == 0; ++k)
@@ -160,8 +166,9 @@ static int replay_one(const rf_record *rec, void *payload) {
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *o,
                run_report *report, char *err, size_t cap) {
   memset(report, 0, sizeof *report);
-  rf_host *host = open_host(o, out, err, cap);
+  rf_host *host = open_host(o, out, report, err, cap);
   if (host == NULL) return RF_EINVAL;
+  uint64_t records = 0; /* read, for the progress */
   rf_record rec;
   int rc = 0;
   replaying done = {host, o, err, cap, 0};
@@ -170,6 +177,8 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
     snprintf(err, cap, "resuming: %s", rf_journal_errmsg(o->journal));
   uint64_t passed = 0; /* records of the input the journal held */
   while (rc == 0 && (rc = rf_scenario_reader_next(in, &rec)) != RF_ITEROVER) {
+    if (o->progress != NULL)
+      progress_update(o->progress, o->bytes_read != NULL ? *o->bytes_read : 0, ++records);
     if (rc != 0) { /* a line that does not read: set aside unless strict (or the stream failed) */
       snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
       if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
@@ -191,6 +200,7 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
     rc = rf_host_finish(host);
     snprintf(err, cap, "%s", rc != 0 ? rf_host_errmsg(host) : "");
   }
+  if (o->progress != NULL) progress_end(o->progress);
   rf_host_get_counts(host, &report->counts);
   if (o->sources_to != NULL) print_sources(o->sources_to, rf_host_engine(host));
   if (rc == 0 && o->calibration_out != NULL && rf_host_engine(host) != NULL &&
@@ -201,22 +211,36 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
   return rc;
 }
 
-void print_setaside_summary(FILE *f, const char *path, const run_report *r) {
+void print_run_summary(FILE *f, const char *path, const run_report *r) {
   uint64_t total = r->counts.set_aside + r->malformed;
-  if (total == 0) return;
-  fprintf(f, "%s: %llu record%s set aside:", path, (unsigned long long)total,
-          total == 1 ? "" : "s");
-  const char *sep = " ";
-  if (r->malformed > 0) {
-    fprintf(f, "%s%llu malformed", sep, (unsigned long long)r->malformed);
-    sep = ", ";
+  if (total == 0 && r->faults == 0) return;
+  fprintf(f, "%s: ", path);
+  if (total > 0) {
+    fprintf(f, "set aside %llu", (unsigned long long)total);
+    const char *sep = " (";
+    if (r->malformed > 0) {
+      fprintf(f, "%s%llu malformed", sep, (unsigned long long)r->malformed);
+      sep = ", ";
+    }
+    for (int k = 0; k < RF_HOST_REASON_COUNT; ++k) {
+      if (r->counts.by_reason[k] == 0) continue;
+      fprintf(f, "%s%llu %s", sep, (unsigned long long)r->counts.by_reason[k],
+              rf_host_reason_name(k));
+      sep = ", ";
+    }
+    if (sep[0] == ',') fputc(')', f);
   }
-  for (int k = 0; k < RF_HOST_REASON_COUNT; ++k) {
-    if (r->counts.by_reason[k] == 0) continue;
-    fprintf(f, "%s%llu %s%s", sep, (unsigned long long)r->counts.by_reason[k],
-            rf_host_reason_name(k),
-            k == RF_SETASIDE_UNKNOWN_SHOPPER ? " (hands used as anonymous)" : "");
-    sep = ", ";
+  if (r->faults > 0) {
+    fprintf(f, "%splate faults %llu", total > 0 ? "; " : "", (unsigned long long)r->faults);
+    const char *sep = " (";
+    for (int k = 1; k <= PLATE_FAULT_KINDS; ++k) {
+      int kind = k % PLATE_FAULT_KINDS; /* the named kinds, then any other */
+      if (r->faults_by_kind[kind] == 0) continue;
+      fprintf(f, "%s%llu %s", sep, (unsigned long long)r->faults_by_kind[kind],
+              kind != 0 ? rf_plate_fault_name((rf_plate_fault)kind) : "other");
+      sep = ", ";
+    }
+    fputc(')', f);
   }
   fputc('\n', f);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "progress.h"
 #include "retailfuse/retailfuse.h"
 
 typedef struct membuf {
@@ -48,12 +49,21 @@ typedef struct run_options {
   /* When not NULL: the engine's calibration is seeded from this file before it starts, and
    * written to that one at the end (read_calibration_seeds, write_calibration). */
   const char *calibration_seed, *calibration_out;
+  /* When not NULL, shown as the input is read (progress.h): the bytes read so far are
+   * *bytes_read (when not NULL), the records those read. Ended before run_method returns. */
+  progress *progress;
+  const uint64_t *bytes_read;
 } run_options;
 
-/* What a run set aside: the host's counts, and lines that did not read. */
+/* rf_plate_fault's values are 1 to 6; a report counts faults by value, 0 for any other. */
+#define PLATE_FAULT_KINDS 7
+
+/* What a run set aside: the host's counts, and lines that did not read; and the plate faults
+ * the load cells found, each reported on stderr as it began. */
 typedef struct run_report {
   rf_host_counts counts;
   uint64_t malformed;
+  uint64_t faults, faults_by_kind[PLATE_FAULT_KINDS];
 } run_report;
 
 /* Reads a scenario and runs a method over it through the library's host loop (host.h), writing
@@ -63,8 +73,10 @@ typedef struct run_report {
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *options,
                run_report *report, char *err, size_t cap);
 
-/* "12 records set aside: 9 duplicate, 3 unknown_shopper" (nothing when none was). */
-void print_setaside_summary(FILE *f, const char *path, const run_report *report);
+/* One line of what was set aside and of the plate faults found, each by kind, e.g.
+ *   "PATH: set aside 11 (4 duplicate, 5 unknown_shopper, 2 late); plate faults 3 (2 gap, 1 stuck)"
+ * either half alone when the other is none, nothing when both are. */
+void print_run_summary(FILE *f, const char *path, const run_report *report);
 
 /* s as a JSON string: quotes, backslashes and control characters escaped. */
 void put_json_string(FILE *f, const char *s);

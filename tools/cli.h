@@ -23,9 +23,10 @@ int cmd_cameras(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 
 /* Each command's usage and options (help.h), beside its parser in cmd_<name>.c; main prints it
- * for `retailfuse NAME --help`. A command without one (review) answers --help itself. */
+ * for `retailfuse NAME --help`. */
 extern const cli_command validate_command, run_command, sim_command, eval_command, demo_command,
-    convert_command, serve_command, feed_command, watch_command, zones_command, cameras_command;
+    convert_command, serve_command, feed_command, watch_command, zones_command, cameras_command,
+    review_command;
 
 /* Prints "retailfuse: <message> (try 'retailfuse --help')" and returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...)

@@ -16,8 +16,8 @@
 
 typedef struct run_args {
   const char *path, *out_path, *method, *rejects_path, *journal, *journal_sync;
-  const char *calibration_out, *calibration_seed;
-  int strict, sources, resume;
+  const char *calibration_out, *calibration_seed, *reviews_path;
+  int strict, sources, resume, explain;
   run_setting settings[RF_PARAM_COUNT];
   char names[RF_PARAM_COUNT][64];
   size_t setting_count;
@@ -85,6 +85,8 @@ enum {
   OPT_JOURNAL_SYNC,
   OPT_CALIBRATION,
   OPT_CALIBRATION_SEED,
+  OPT_EXPLAIN,
+  OPT_REVIEWS,
   OPT_COUNT
 };
 
@@ -126,6 +128,13 @@ static const cli_option run_flags[OPT_COUNT] = {
     [OPT_CALIBRATION_SEED] = {"--calibration-seed", NULL, "IN.json",
                               "start the engine's calibration from a file of --calibration "
                               "(yesterday's)"},
+    [OPT_EXPLAIN] = {"--explain", NULL, NULL,
+                     "after each decision's diffs, an explain record: its alternatives with "
+                     "their probabilities and evidence, the candidates, the hand visits "
+                     "(docs/format.md; 'retailfuse review' draws them)"},
+    [OPT_REVIEWS] = {"--reviews", NULL, "FILE",
+                     "after the scenario's end, take the reviewers' verdicts of FILE (review "
+                     "records, e.g. a review page's verdicts.jsonl): amended receipts"},
 };
 
 const cli_command run_command = {
@@ -151,7 +160,7 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
       if (i + 1 >= argc)
         return usage_error("run: %s needs %s", arg,
                            opt == OPT_OUTPUT || opt == OPT_REJECTS || opt == OPT_CALIBRATION ||
-                                   opt == OPT_CALIBRATION_SEED
+                                   opt == OPT_CALIBRATION_SEED || opt == OPT_REVIEWS
                                ? "a file name"
                                : "a value");
       v = argv[++i];
@@ -169,6 +178,8 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
       case OPT_STRICT: a->strict = 1; break;
       case OPT_SOURCES: a->sources = 1; break;
       case OPT_RESUME: a->resume = 1; break;
+      case OPT_EXPLAIN: a->explain = 1; break;
+      case OPT_REVIEWS: a->reviews_path = v; break;
       case OPT_LIST_PARAMS:
         list_params();
         *done = 1;
@@ -188,6 +199,12 @@ static int parse_args(int argc, char **argv, run_args *a, int *done) {
     return usage_error("run: --source-delay is the engine's; the baseline has no sources");
   if ((a->calibration_out || a->calibration_seed) && strcmp(a->method, "greedy") == 0)
     return usage_error("run: --calibration is the engine's; the baseline has none");
+  if ((a->explain || a->reviews_path) && strcmp(a->method, "greedy") == 0)
+    return usage_error("run: %s is the engine's; the baseline has none",
+                       a->explain ? "--explain" : "--reviews");
+  if (a->reviews_path && a->journal)
+    return usage_error("run: --reviews is not journaled: give the verdicts in the scenario "
+                       "instead");
   if ((a->resume || a->journal_sync) && a->journal == NULL)
     return usage_error("run: %s needs --journal DIR", a->resume ? "--resume" : "--journal-sync");
   if (a->journal_sync && strcmp(a->journal_sync, "every") != 0 &&
@@ -257,6 +274,8 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, const counte
                    .resume = a->resume,
                    .calibration_seed = a->calibration_seed,
                    .calibration_out = a->calibration_out,
+                   .explain = a->explain,
+                   .reviews_path = a->reviews_path,
                    .progress = &shown,
                    .bytes_read = &input->bytes};
   progress_begin(&shown, a->path, input->size);
@@ -282,6 +301,7 @@ static int run_files(const run_args *a, rf_scenario_reader *reader, const counte
           "%s: %" PRIu64 " events (%" PRIu64 " weight changes, %" PRIu64 " hand visits) -> %" PRIu64
           " diffs, %" PRIu64 " receipts (method %s)\n",
           a->path, c->events, c->deltas, c->hands, c->diffs, c->receipts, a->method);
+  if (c->verdicts > 0) fprintf(stderr, "%s: %" PRIu64 " verdicts taken\n", a->path, c->verdicts);
   print_run_summary(stderr, a->path, &report);
   if (c->seeds_refused > 0)
     fprintf(stderr,

@@ -18,6 +18,7 @@ static const char help_text[] =
     "        check a scenario file; print the store's size and the count of each record type,\n"
     "        or the first errors with their line numbers (exit status 1)\n"
     "  run FILE [-o OUT] [--method fused|greedy] [--param NAME=VALUE]... [--list-params]\n"
+    "      [--explain] [--reviews FILE]\n"
     "      [--source-delay SOURCE=SECONDS]... [--rejects FILE] [--strict] [--sources]\n"
     "      [--journal DIR [--resume] [--journal-sync every|interval|never]]\n"
     "      [--calibration OUT.json] [--calibration-seed IN.json]\n"
@@ -64,6 +65,9 @@ static const char help_text[] =
     "        find hands in a camera's shelf zones and write them as hand records\n"
     "  cameras\n"
     "        list the cameras libcamera sees on this machine\n"
+    "  review SCENARIO OUTPUT --html REPORT.html [--all] [--window SECONDS]\n"
+    "        a reviewer's page of the flagged decisions: a timeline figure each and a choice\n"
+    "        that downloads verdicts (review records for 'run --reviews')\n"
     "  demo [--preset NAME] [--seed N]\n"
     "        simulate a store (busy by default), run the methods, and compare their scores\n"
     "\n"
@@ -100,7 +104,7 @@ static const struct command {
                 {"cameras", cmd_cameras, &cameras_command},
                 {"demo", cmd_demo, &demo_command},
                 {"convert", cmd_convert, &convert_command},
-                {"review", cmd_review, NULL}};
+                {"review", cmd_review, &review_command}};
 
 static const struct command *find_command(const char *name) {
   for (size_t k = 0; k < sizeof commands / sizeof commands[0]; ++k)

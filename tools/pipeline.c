@@ -52,6 +52,7 @@ static rf_host *open_host(const run_options *o, rf_scenario_writer *out, run_rep
   }
   rf_host_set_output(host, write_output, out);
   rf_host_set_fault_output(host, report_fault, report);
+  rf_host_set_explain(host, o->explain);
   for (size_t k = 0; k < o->setting_count && rc == 0; ++k)
     rc = rf_host_param_set(host, o->settings[k].name, o->settings[k].value);
   for (size_t k = 0; k < o->delay_count && rc == 0; ++k)
@@ -163,6 +164,38 @@ static int replay_one(const rf_record *rec, void *payload) {
   return take(r->host, r->o, rec, r->err, r->cap);
 }
 
+/* The verdicts of o->reviews_path, after the input's end: only review records belong there. */
+static int take_reviews(rf_host *host, const run_options *o, run_report *report, char *err,
+                        size_t cap) {
+  rf_scenario_reader *in = NULL;
+  int rc = rf_scenario_reader_open(&in, o->reviews_path, NULL, NULL);
+  if (rc != 0) {
+    snprintf(err, cap, "cannot read '%s': %s", o->reviews_path, rf_strerror(rc));
+    rf_scenario_reader_free(in);
+    return rc;
+  }
+  rf_record rec;
+  char why[500];
+  while ((rc = rf_scenario_reader_next(in, &rec)) != RF_ITEROVER) {
+    if (rc == 0 && rec.type != RF_RECORD_REVIEW) {
+      snprintf(why, sizeof why, "line %llu: %s: not a review record", (unsigned long long)rec.line,
+               rf_record_type_name(rec.type));
+      rc = RF_EPARSE;
+    } else if (rc != 0) {
+      snprintf(why, sizeof why, "%s", rf_scenario_reader_errmsg(in));
+    } else {
+      rc = take(host, o, &rec, why, sizeof why);
+      if (rc == 0) continue;
+    }
+    snprintf(err, cap, "%s: %s", o->reviews_path, why);
+    if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
+    report->malformed++;
+    rc = 0;
+  }
+  rf_scenario_reader_free(in);
+  return rc == RF_ITEROVER ? 0 : rc;
+}
+
 int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_options *o,
                run_report *report, char *err, size_t cap) {
   memset(report, 0, sizeof *report);
@@ -200,6 +233,7 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
     rc = rf_host_finish(host);
     snprintf(err, cap, "%s", rc != 0 ? rf_host_errmsg(host) : "");
   }
+  if (rc == 0 && o->reviews_path != NULL) rc = take_reviews(host, o, report, err, cap);
   if (o->progress != NULL) progress_end(o->progress);
   rf_host_get_counts(host, &report->counts);
   if (o->sources_to != NULL) print_sources(o->sources_to, rf_host_engine(host));

@@ -49,6 +49,10 @@ typedef struct run_options {
   /* When not NULL: the engine's calibration is seeded from this file before it starts, and
    * written to that one at the end (read_calibration_seeds, write_calibration). */
   const char *calibration_seed, *calibration_out;
+  /* Explanations in the output (rf_host_set_explain); when not NULL, the review records of this
+   * file taken after the input's end (their lines named as "FILE: line N" when set aside). */
+  int explain;
+  const char *reviews_path;
   /* When not NULL, shown as the input is read (progress.h): the bytes read so far are
    * *bytes_read (when not NULL), the records those read. Ended before run_method returns. */
   progress *progress;

@@ -331,7 +331,7 @@ function(rf_cli_help_test command)
             -P ${CMAKE_CURRENT_SOURCE_DIR}/cli/help.cmake)
 endfunction()
 rf_cli_help_test(validate --lateness --source-delay --max-errors)
-rf_cli_help_test(run -o --output --method --param --list-params --source-delay --rejects --strict
+rf_cli_help_test(run -o --output --method --param --list-params --source-delay --rejects --strict --explain --reviews
   --sources --journal --resume --journal-sync --calibration --calibration-seed)
 rf_cli_help_test(sim -o --out --preset --seed --layout-seed --weights --set --list-knobs --format
   --render --video --fps --video-set --hands)

@@ -1,0 +1,29 @@
+# retailfuse review: the reviewer's page (docs/review.md). Its report's data value by value on a
+# hand-written scenario and output (review_report.py), the page in headless Chromium — figures
+# drawn as they are scrolled to, a choice clicked, the verdicts downloaded exactly
+# (review_browser.py, skipped without chromium) — and the command's usage errors.
+find_program(RF_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+add_test(NAME cli_review_report
+  COMMAND ${RF_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/review_report.py $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data ${CMAKE_CURRENT_BINARY_DIR}/review_report)
+add_test(NAME cli_review_browser
+  COMMAND ${RF_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/review_browser.py $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/review_browser ${CMAKE_CURRENT_SOURCE_DIR}/data)
+set_tests_properties(cli_review_browser PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS browser)
+rf_cli_test(review_help ARGS review --help EXIT 0
+  STDOUT "^usage: retailfuse review SCENARIO OUTPUT --html REPORT.html \\[--all\\] \\[--window SECONDS\\]\n")
+rf_cli_test(review_no_files ARGS review EXIT 2
+  STDERR "^retailfuse: review: needs SCENARIO and OUTPUT \\(try 'retailfuse --help'\\)\n$")
+rf_cli_test(review_no_html ARGS review a b EXIT 2
+  STDERR "^retailfuse: review: --html REPORT.html is required")
+rf_cli_test(review_html_no_file ARGS review a b --html EXIT 2 STDERR "review: --html needs a file name")
+rf_cli_test(review_bad_window ARGS review a b --html r.html --window 61 EXIT 2
+  STDERR "review: --window needs a number of seconds within \\[0, 60\\]")
+rf_cli_test(review_unknown_option ARGS review a b --html r.html --bogus EXIT 2
+  STDERR "review: unknown option '--bogus'")
+rf_cli_test(review_three_files ARGS review a b c --html r.html EXIT 2
+  STDERR "review: takes SCENARIO and OUTPUT, got a third file 'c'")
+# Its --help through the shared check (tests/cli/help.cmake), when that is there.
+if(COMMAND rf_cli_help_test)
+  rf_cli_help_test(review --html --all --window)
+endif()

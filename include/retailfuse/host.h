@@ -58,6 +58,7 @@ typedef struct rf_host_counts {
   uint64_t set_aside;       /* records set aside (an anonymous hand is taken and set aside) */
   uint64_t by_reason[RF_HOST_REASON_COUNT];
   uint64_t seeds_refused; /* calibration seeds the engine refused when it started */
+  uint64_t verdicts;      /* review records taken (not counted as events) */
 } rf_host_counts;
 
 RF_EXTERN int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator);
@@ -73,6 +74,10 @@ RF_EXTERN int rf_host_param_set(rf_host *host, const char *name, double value);
  * engine's, fused only; may be NULL). */
 RF_EXTERN void rf_host_set_output(rf_host *host, rf_output_fn output, void *payload);
 RF_EXTERN void rf_host_set_fault_output(rf_host *host, rf_engine_fault_fn on_fault, void *payload);
+
+/* Explanations (rf_engine_set_explain) in the output after each decision: the engine's, fused
+ * only (the baseline has none); before or after the method starts. */
+RF_EXTERN void rf_host_set_explain(rf_host *host, int on);
 
 /* Takes one record: 0; RF_SETASIDE for one set aside (above); or an error: RF_ENOMEM (nothing
  * taken: push it again), RF_EBEHIND (taken; go on), RF_EMISUSE (no output set), the method's

@@ -347,7 +347,7 @@ static int decide_row(rf_engine *e, f_batch *b, size_t r) {
                      .s = &b->s,
                      .missed = b->missed,
                      .t = c->t1 + b->wait,
-                     .how = e->explain_seq_count == 0 && weighed ? "nobody" : how};
+                     .how = e->explain_diff_count == 0 && weighed ? "nobody" : how};
   rf__explain(e, &x);
   return 0;
 }

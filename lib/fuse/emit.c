@@ -139,7 +139,7 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   e->stats.reviews += (uint64_t)o.review;
   e->stats.corrections += (uint64_t)o.has_corrects;
   if (seq) *seq = o.seq;
-  if (!o.has_corrects) rf__explain_note_diff(e, event, o.seq);
+  if (!o.has_corrects) rf__explain_note_diff(e, &o);
   entry.kind = event == RF__MOVE_EVENT ? F_ENTRY_MOVE
                : corrects < 0          ? F_ENTRY_ORIGINAL
                : qty < 0               ? F_ENTRY_UNDO

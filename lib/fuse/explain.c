@@ -24,7 +24,7 @@
 struct f_explain {
   rf_explain_rec rec;
   rf_alternative alts[MAX_ALTS];
-  rf_item_qty items[MAX_ALTS * 2];
+  rf_item_qty items[MAX_ALTS * 2 + MAX_DIFFS];
   rf_candidate candidates[MAX_CANDIDATES];
   rf_explain_hand hands[MAX_HANDS];
   int64_t diffs[MAX_DIFFS];
@@ -44,12 +44,13 @@ typedef struct draft {
 
 void rf__explain_begin_row(rf_engine *e, int64_t event) {
   e->explain_event = event;
-  e->explain_seq_count = 0;
+  e->explain_diff_count = 0;
 }
 
-void rf__explain_note_diff(rf_engine *e, int64_t event, int64_t seq) {
-  if (!e->explain_on || event != e->explain_event || e->explain_seq_count >= MAX_DIFFS) return;
-  e->explain_seqs[e->explain_seq_count++] = seq;
+void rf__explain_note_diff(rf_engine *e, const f_out *diff) {
+  if (!e->explain_on || diff->event != e->explain_event || e->explain_diff_count >= MAX_DIFFS)
+    return;
+  e->explain_diffs[e->explain_diff_count++] = *diff;
 }
 
 /* The hand visit of the batch most likely shopper k's (theirs or anonymous), or NULL. */
@@ -112,9 +113,12 @@ static void evidence(const rf_engine *e, const f_explain_row *x, uint32_t k, con
                         ? rf__hand_items_logl(e, h, c, d->w.product[0], d->w.lo, d->w.hi, nf)
                         : rf__hand_fit(e, h, c);
     double who = rf__hand_who(e, x->row, h, k);
-    d->terms.identity = who > 0 ? log(who) : -INFINITY;
+    d->terms.identity = who > 0 ? log(who) : NAN; /* no chance: not a term, and JSON has no -inf */
   }
-  d->terms.position = x->row->prox[k] > 0 ? log(x->row->prox[k]) : -INFINITY;
+  d->terms.position = x->row->prox[k] > 0 ? log(x->row->prox[k]) : NAN;
+  double *all[] = {&d->terms.weight, &d->terms.plates, &d->terms.prior, &d->terms.hand};
+  for (size_t i = 0; i < sizeof all / sizeof *all; ++i)
+    if (!isfinite(*all[i])) *all[i] = NAN;
 }
 
 /* Whether a and b would make the same diffs. */
@@ -297,8 +301,37 @@ static size_t candidates_of(const rf_engine *e, const f_explain_row *x, uint32_t
   return likely_carts(e, x, who, MAX_CANDIDATES);
 }
 
-static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, size_t na,
-                       const uint32_t *cands, size_t nc, const int32_t *hcols, size_t nh) {
+/* With split, merged and runs the decision is none of the whole readings: its parts come
+ * first, one alternative per cart its diffs went to (p: the least confidence of them), into
+ * b->alts from *n; returns the items used. */
+static size_t decided_parts(rf_engine *e, const f_explain_row *x, f_explain *b, size_t *n) {
+  size_t items = 0;
+  if (strcmp(x->how, "whole") == 0) return 0;
+  const f_out *d = e->explain_diffs;
+  for (size_t i = 0; i < e->explain_diff_count && *n < MAX_ALTS - 1; ++i) {
+    int seen = 0;
+    for (size_t k = 0; k < i && !seen; ++k) seen = d[k].cart == d[i].cart;
+    if (seen) continue;
+    rf_alternative *a = &b->alts[(*n)++];
+    a->shopper = copy_name(b, rf__ledger_id(&e->ledger, d[i].cart));
+    a->items = b->items + items;
+    a->p = 1.0;
+    a->terms = (rf_evidence){NAN, NAN, NAN, NAN, NAN, NAN};
+    for (size_t k = i; k < e->explain_diff_count; ++k) {
+      if (d[k].cart != d[i].cart) continue;
+      rf_product_def p;
+      rf_store_product(e->store, d[k].product, &p);
+      b->items[items++] = (rf_item_qty){p.sku, d[k].qty};
+      a->item_count++;
+      a->p = fmin(a->p, d[k].conf);
+    }
+  }
+  return items;
+}
+
+/* The room the names of the block take. */
+static size_t names_size(const rf_engine *e, const f_explain_row *x, const draft *alts, size_t na,
+                         const uint32_t *cands, size_t nc, const int32_t *hcols, size_t nh) {
   size_t names = 0;
   for (size_t i = 0; i < na; ++i) names += name_size(owner_id(e, alts[i].shopper));
   for (size_t i = 0; i < nc; ++i) names += name_size(owner_id(e, cands[i]));
@@ -306,6 +339,14 @@ static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, 
     int64_t s = e->hands[x->hand_of[hcols[i]]].shopper;
     names += name_size(s >= 0 ? rf__ledger_id(&e->ledger, (uint32_t)s) : NULL);
   }
+  for (size_t i = 0; i < e->explain_diff_count; ++i)
+    names += name_size(rf__ledger_id(&e->ledger, e->explain_diffs[i].cart));
+  return names;
+}
+
+static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, size_t na,
+                       const uint32_t *cands, size_t nc, const int32_t *hcols, size_t nh) {
+  size_t names = names_size(e, x, alts, na, cands, nc, hcols, nh);
   f_explain *b = rf__malloc(&e->alloc, sizeof *b + names);
   if (b == NULL) return NULL;
   memset(b, 0, sizeof *b);
@@ -321,12 +362,20 @@ static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, 
                         .total = c->total,
                         .x = c->center_x,
                         .how = x->how};
-  memcpy(b->diffs, e->explain_seqs, e->explain_seq_count * sizeof *b->diffs);
+  for (size_t i = 0; i < e->explain_diff_count; ++i) b->diffs[i] = e->explain_diffs[i].seq;
   r->diffs = b->diffs;
-  r->diff_count = e->explain_seq_count;
-  size_t items = 0;
+  r->diff_count = e->explain_diff_count;
+  size_t n = 0, items = decided_parts(e, x, b, &n), room = MAX_ALTS - n, parts = n;
+  /* Beside a decision's parts the whole readings' nobody says little (a change no whole reading
+   * explains is nobody's to them): nobody's is what the likeliest part leaves. */
+  double most_part = 0.0;
+  for (size_t i = 0; i < parts; ++i) most_part = fmax(most_part, b->alts[i].p);
   for (size_t i = 0; i < na; ++i) {
-    rf_alternative *a = &b->alts[i];
+    /* The last room left is nobody's. */
+    if (alts[i].shopper >= 0 && (room == 1 || (room == 0))) continue;
+    if (room == 0) break;
+    rf_alternative *a = &b->alts[n++];
+    room--;
     a->shopper = copy_name(b, owner_id(e, alts[i].shopper));
     a->items = b->items + items;
     for (int k = 0; alts[i].shopper >= 0 && k < alts[i].w.parts; ++k) {
@@ -337,7 +386,9 @@ static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, 
     }
     a->p = fmin(1.0, alts[i].p);
     a->terms = alts[i].terms;
+    if (alts[i].shopper < 0 && parts > 0) a->p = fmax(0.0, 1.0 - most_part); /* see above */
   }
+  na = n;
   r->alternatives = b->alts;
   r->alternative_count = na;
   for (size_t i = 0; i < nc; ++i) {

@@ -28,7 +28,7 @@ typedef struct f_explain f_explain;
 
 /* The diffs the row being decided makes are noted as they go out (emit.c). */
 void rf__explain_begin_row(rf_engine *e, int64_t event);
-void rf__explain_note_diff(rf_engine *e, int64_t event, int64_t seq);
+void rf__explain_note_diff(rf_engine *e, const f_out *diff);
 
 /* Makes the row's explanation and hands it out after its diffs, queued or to the callback. Out
  * of memory it is left out and counted (rf_engine_stats.explain_dropped): nothing fails. */

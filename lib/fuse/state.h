@@ -174,11 +174,11 @@ struct rf_engine {
   rf__calib *calib;    /* plate gains and product weights (calibrate.h); NULL until first used */
   f_restock *restocks; /* announced, in the order of their ends */
   size_t restock_count, restock_cap;
-  f_book book;              /* diffs and visits, for reviewers' verdicts (book.h) */
-  int explain_on;           /* rf_engine_set_explain */
-  int64_t explain_event;    /* the row being decided: its event ... */
-  int64_t explain_seqs[64]; /* ... and the seqs of its diffs (the first 64) */
-  size_t explain_seq_count;
+  f_book book;             /* diffs and visits, for reviewers' verdicts (book.h) */
+  int explain_on;          /* rf_engine_set_explain */
+  int64_t explain_event;   /* the row being decided: its event ... */
+  f_out explain_diffs[64]; /* ... and its diffs (the first 64) */
+  size_t explain_diff_count;
   f_explain *polled_explain; /* the last one polled: freed at the next poll */
   rf_engine_stats stats;
   int setaside;  /* the last push's reason (rf_setaside_reason), -1 if it was taken */

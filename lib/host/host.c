@@ -40,9 +40,16 @@ struct rf_host {
   struct host_seed *seeds; /* calibration seeds to give the engine when it starts */
   size_t seed_count, seed_cap;
   int setaside; /* the last push's reason, -1 */
+  int explain;  /* rf_host_set_explain */
   rf_host_counts counts;
   rf__errbuf err;
 };
+
+void rf_host_set_explain(rf_host *h, int on) {
+  if (h == NULL) return;
+  h->explain = on != 0;
+  if (h->engine != NULL) rf_engine_set_explain(h->engine, h->explain);
+}
 
 int rf_host_new(rf_host **out, rf_method method, const rf_allocator *allocator) {
   if (out == NULL) return RF_EINVAL;
@@ -202,6 +209,7 @@ static int start_method_once(rf_host *h) {
     rf_engine_set_output(h->engine, count_output, h);
     rf_engine_set_fault_output(h->engine, h->on_fault, h->fault_payload);
     rf_engine_set_source_output(h->engine, h->on_source, h->source_payload);
+    rf_engine_set_explain(h->engine, h->explain);
     for (int k = 0; k < h->sources; ++k)
       if ((rc = rf_engine_source_delay(h->engine, h->source[k], h->source_delay[k])) != 0)
         return rf__error(&h->err, rc, "%s", rf_engine_errmsg(h->engine));
@@ -275,6 +283,10 @@ static int checker_reason(rf_host *h, const rf_record *rec, int rc) {
 
 static void count_event(rf_host *h, const rf_record *rec) {
   h->counts.records++;
+  if (rec->type == RF_RECORD_REVIEW) { /* a verdict, not an event of the store */
+    h->counts.verdicts++;
+    return;
+  }
   h->counts.events++;
   h->counts.deltas += rec->type == RF_RECORD_DELTA;
   h->counts.hands += rec->type == RF_RECORD_HAND;

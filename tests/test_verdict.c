@@ -287,6 +287,50 @@ static void test_too_late(void **state) {
   close_fixture(&f);
 }
 
+/* A member's slot, released after the cart they joined was receipted, taken by a newcomer: the
+ * newcomer's decisions are theirs, not the old cart's (the book took them for the member's
+ * merged visit before). */
+static void test_reused_slot_of_a_member(void **state) {
+  (void)state;
+  fixture f;
+  f.store = build_store();
+  assert_int_equal(rf_engine_new(&f.e, f.store, NULL), RF_OK);
+  assert_int_equal(inv_new(&checker), 0);
+  const rf_record before[] = {enter(0, "O"), enter(0, "M"), link_to(1 * SEC, "M", "O"),
+                              leave(2 * SEC, "M"), leave(2 * SEC, "O")};
+  for (size_t i = 0; i < sizeof before / sizeof *before; ++i)
+    assert_int_equal(push_checked(f.e, &before[i]), RF_OK);
+  assert_int_equal(rf_engine_advance(f.e, 1000 * SEC), RF_OK);
+  rf_record r;
+  expect_receipt(f.e, "O", 0, 0, 0);
+  assert_int_equal(rf_engine_advance(f.e, 1100 * SEC), RF_OK); /* both slots released */
+  static const rf_plate_delta tea[] = {{"A1", -270.4}, {"A2", -270.0}};
+  const rf_record after[] = {enter(1200 * SEC, "N1"),
+                             enter(1200 * SEC, "N2"),
+                             position(1201 * SEC, "N1", 0.3, 0.4),
+                             position(1201 * SEC, "N2", 3.0, 0.0),
+                             hand_at("N1", "A", 1201 * SEC, 1202 * SEC, 0.1),
+                             delta("A", 1201200 * MS, 1201600 * MS, tea, 2)};
+  for (size_t i = 0; i < sizeof after / sizeof *after; ++i)
+    assert_int_equal(push_checked(f.e, &after[i]), RF_OK);
+  assert_int_equal(rf_engine_advance(f.e, 1220 * SEC), RF_OK);
+  assert_int_equal(poll_checked(f.e, &r), RF_OK);
+  assert_string_equal(r.u.diff.shopper, "N1");
+  int64_t seq = r.u.diff.seq;
+  const rf_item_qty one_tea[] = {{"TEA1", 1}};
+  rf_record v = review(seq, "N2", one_tea, 1);
+  assert_int_equal(push_checked(f.e, &v), RF_OK);
+  assert_int_equal(poll_checked(f.e, &r), RF_OK);
+  assert_int_equal(r.type, RF_RECORD_DIFF);
+  assert_string_equal(r.u.diff.shopper, "N1");
+  assert_int_equal(r.u.diff.qty, -1);
+  assert_int_equal(poll_checked(f.e, &r), RF_OK);
+  assert_string_equal(r.u.diff.shopper, "N2");
+  assert_int_equal(r.u.diff.qty, 1);
+  assert_int_equal(poll_checked(f.e, &r), RF_ITEROVER);
+  close_fixture(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_before_the_receipts),
@@ -294,6 +338,7 @@ int main(void) {
       cmocka_unit_test(test_accept_and_nobody),
       cmocka_unit_test(test_set_aside),
       cmocka_unit_test(test_too_late),
+      cmocka_unit_test(test_reused_slot_of_a_member),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,9 @@ int rf__book_prepare(f_book *b, const rf_allocator *a, size_t slots, const char 
 void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t) {
   if (b->visit_of_slot[slot] != 0) {
     const f_visit *open = rf__book_visit(b, b->visit_of_slot[slot]);
-    if (open != NULL && !open->receipted) return; /* back before the receipt: the same visit */
+    /* Back before the receipt: the same visit. (A slot a member left — merged, never receipted —
+     * may be another shopper's now.) */
+    if (open != NULL && !open->receipted && strcmp(open->owner, b->spare_owner) == 0) return;
   }
   f_visit *v = &b->visits[b->visit_count++];
   memset(v, 0, sizeof *v);

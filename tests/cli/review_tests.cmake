@@ -27,3 +27,8 @@ rf_cli_test(review_three_files ARGS review a b c --html r.html EXIT 2
 if(COMMAND rf_cli_help_test)
   rf_cli_help_test(review --html --all --window)
 endif()
+# The verdict round trip: every flagged decision of a busy store judged otherwise, the verdicts
+# taken with run --reviews, each amended receipt exactly the reviewer's choice.
+add_test(NAME cli_review_round_trip
+  COMMAND ${RF_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/review_round_trip.py
+          $<TARGET_FILE:retailfuse_cli> ${CMAKE_CURRENT_BINARY_DIR}/review_round_trip)

@@ -63,6 +63,7 @@ static const char *default_source(rf_record_type type) {
   if (type == RF_RECORD_DELTA || type == RF_RECORD_SAMPLES || type == RF_RECORD_RESTOCK)
     return "shelves";
   if (type == RF_RECORD_HAND) return "cameras";
+  if (type == RF_RECORD_REVIEW) return "reviews";
   return "tracker";
 }
 
@@ -262,6 +263,12 @@ static rf_time_us record_time(const rf_record *r) {
   }
 }
 
+/* When the held record goes, on the file's clock: a review bears no time and goes where it
+ * stands in the file. */
+static rf_time_us held_time(const feed *f) {
+  return f->held.type == RF_RECORD_REVIEW ? f->clock : record_time(&f->held);
+}
+
 /* The file's clock when the oldest record not yet acknowledged was read. */
 static int oldest_in_flight(const feed *f, rf_time_us *clock) {
   int any = 0;
@@ -286,7 +293,7 @@ static int may_send(feed *f) {
   if (f->in_flight >= WINDOW) return 0;
   if (oldest_in_flight(f, &oldest) && (double)(f->clock - oldest) > f->window_s * 1e6) return 0;
   if (f->speed <= 0) return 1;
-  rf_time_us t = record_time(&f->held);
+  rf_time_us t = held_time(f);
   if (!f->has_first) f->first_t = t, f->has_first = 1;
   double due_ms = (double)(t - f->first_t) / 1e3 / f->speed;
   uint64_t now = uv_now(f->loop) - f->start_ms;
@@ -307,7 +314,7 @@ static int read_next(feed *f) {
       continue;
     }
     if ((f->held.type < RF_RECORD_ENTER || f->held.type > RF_RECORD_HAND) &&
-        f->held.type != RF_RECORD_RESTOCK) {
+        f->held.type != RF_RECORD_RESTOCK && f->held.type != RF_RECORD_REVIEW) {
       f->skipped++; /* the store (its cameras and zones too), outputs, truth: not a gateway's */
       continue;
     }
@@ -316,7 +323,7 @@ static int read_next(feed *f) {
       fprintf(stderr, "retailfuse feed: out of memory, or more than %d sources\n", MOST_SOURCES);
       return RF_ENOMEM;
     }
-    rf_time_us t = record_time(&f->held);
+    rf_time_us t = held_time(f);
     if (!f->has_clock || t > f->clock) f->clock = t;
     f->has_clock = 1;
     f->has_held = 1;

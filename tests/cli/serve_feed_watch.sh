@@ -115,6 +115,33 @@ grep -q "the service refused source '.*': frame [0-9]* (byte [0-9]*): [0-9]* byt
   "$work/refused-feed.err" || fail "feed said: $(cat "$work/refused-feed.err")"
 stop_service
 
+# Reviewers' verdicts through the service: the busy scenario followed by a verdict on each of
+# its first flagged decisions (nobody's), fed to a service, gives run's output of the same file —
+# the verdicts' diffs and amended receipts included — and feed numbers them under 'reviews'.
+python3 -c '
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1])]
+seqs = [r["seq"] for r in out if r["type"] == "diff" and r["review"] and "corrects" not in r][:4]
+for s in seqs:
+    print(json.dumps({"type": "review", "decision": s, "shopper": None, "items": {}}))
+' "$work/busy.ref.jsonl" >"$work/verdicts.jsonl"
+cat "$work/busy/scenario.jsonl" "$work/verdicts.jsonl" >"$work/reviewed.jsonl"
+"$rf" run "$work/reviewed.jsonl" -o "$work/reviewed.ref.jsonl" 2>"$work/reviewed.err"
+grep -q "verdicts taken" "$work/reviewed.err" || fail "no verdict taken: $(cat "$work/reviewed.err")"
+grep -q '"amends":true\|"reviews":' "$work/reviewed.ref.jsonl" || fail "the verdicts changed nothing"
+start_service "$work/reviewed.jsonl" "$work/reviewed.journal"
+timeout 60 "$rf" watch "$unix" -o "$work/reviewed.served.jsonl" --until-finish --timeout 20 \
+  2>/dev/null &
+watch_reviewed=$!
+timeout 60 "$rf" feed "$work/reviewed.jsonl" --to "$tcp" --finish --timeout 20 \
+  2>"$work/reviewed-feed.err" || fail "feeding verdicts failed: $(cat "$work/reviewed-feed.err")"
+grep -q "655 records acknowledged from 4 sources; .*the day finished" "$work/reviewed-feed.err" ||
+  fail "feed said: $(cat "$work/reviewed-feed.err")"
+wait "$watch_reviewed" || fail "watching the verdicts failed"
+cmp "$work/reviewed.ref.jsonl" "$work/reviewed.served.jsonl" ||
+  fail "the service's verdicts differ from run's"
+stop_service
+
 # Another store on the same journal is refused, naming why.
 if timeout 20 "$rf" serve --store "$3" --listen "unix:$work/s2.sock" \
   --journal "$work/busy.journal" >/dev/null 2>"$work/refused.err"; then

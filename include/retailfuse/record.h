@@ -318,7 +318,7 @@ typedef int (*rf_output_fn)(const rf_record *record, void *payload);
 
 /* The time span a record covers into *t0 and *t1 (an input event is complete at *t1: a sample
  * record at its last reading, an instant's record at its t); returns 1, or 0 for a record with
- * no time (the store's, a receipt without t) and leaves them unset. */
+ * no time (the store's, a receipt without t, a review, an explanation) and leaves them unset. */
 RF_EXTERN int rf_record_span(const rf_record *record, rf_time_us *t0, rf_time_us *t1);
 
 #ifdef __cplusplus

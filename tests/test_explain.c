@@ -15,33 +15,11 @@
 #include "retailfuse/engine.h"
 #include "retailfuse/status.h"
 #include "retailfuse/store.h"
+#include "tea_shelf.h"
 #include "test_records.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
-
-/* Shelf A, front centre at (0, 0), no direction: plates A1..A4 of 0.1 m; TEA1 over A1-A2 and
- * COLA over A3-A4 (different weights: the plates and the total agree on what moved). */
-static const rf_plate_def plates_a[] = {
-    {"A1", 0.0, 0.1}, {"A2", 0.1, 0.2}, {"A3", 0.2, 0.3}, {"A4", 0.3, 0.4}};
-
-static rf_store *build_store(void) {
-  static const rf_product_def products[] = {{"TEA1", "Sweet Tea", 540.67, 1, 3.0},
-                                            {"COLA", NULL, 330.0, 1, 3.0}};
-  static const rf_shelf_def shelf = {"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4, 0, 0, 0};
-  static const rf_facing_def facings[] = {{"A", "TEA1", 0.0, 0.2, 8}, {"A", "COLA", 0.2, 0.4, 6}};
-  rf_store_builder *b = NULL;
-  assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);
-  for (size_t i = 0; i < 2; ++i)
-    assert_int_equal(rf_store_builder_add_product(b, &products[i]), RF_OK);
-  assert_int_equal(rf_store_builder_add_shelf(b, &shelf), RF_OK);
-  for (size_t i = 0; i < 2; ++i)
-    assert_int_equal(rf_store_builder_add_facing(b, &facings[i]), RF_OK);
-  rf_store *s = NULL;
-  assert_int_equal(rf_store_builder_finish(b, &s), RF_OK);
-  rf_store_builder_free(b);
-  return s;
-}
 
 static rf_time_us wait_us(const rf_engine *e) {
   return (rf_time_us)llround(rf_engine_param_get(e, RF_PARAM_WAIT_S) * 1e6);
@@ -127,7 +105,7 @@ static void check_one_take(const rf_explain_rec *x, const rf_diff_rec *d, rf_tim
 
 static void test_queued_after_its_diffs(void **state) {
   (void)state;
-  rf_store *s = build_store();
+  rf_store *s = tea_shelf_store();
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
   rf_engine_set_explain(e, 1);
@@ -165,7 +143,7 @@ static int on_output(const rf_record *r, void *payload) {
 
 static void test_handed_to_the_callback(void **state) {
   (void)state;
-  rf_store *s = build_store();
+  rf_store *s = tea_shelf_store();
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
   seen got = {0, {0}, 0, wait_us(e)};
@@ -180,7 +158,7 @@ static void test_handed_to_the_callback(void **state) {
 
 static void test_off_by_default(void **state) {
   (void)state;
-  rf_store *s = build_store();
+  rf_store *s = tea_shelf_store();
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
   push_one_take(e);
@@ -200,7 +178,7 @@ static void test_off_by_default(void **state) {
 /* A change in an empty store: nobody's, and said so. */
 static void test_nobody(void **state) {
   (void)state;
-  rf_store *s = build_store();
+  rf_store *s = tea_shelf_store();
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
   rf_engine_set_explain(e, 1);
@@ -227,7 +205,7 @@ static void test_nobody(void **state) {
 /* Explanations queued and never polled are freed with the engine (the sanitizers check). */
 static void test_queued_freed_with_the_engine(void **state) {
   (void)state;
-  rf_store *s = build_store();
+  rf_store *s = tea_shelf_store();
   rf_engine *e = NULL;
   assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
   rf_engine_set_explain(e, 1);

@@ -17,31 +17,11 @@
 #include "retailfuse/status.h"
 #include "retailfuse/store.h"
 #include "invariants.h"
+#include "tea_shelf.h"
 #include "test_records.h"
 
 #define SEC 1000000LL
 #define MS 1000LL
-
-static const rf_plate_def plates_a[] = {
-    {"A1", 0.0, 0.1}, {"A2", 0.1, 0.2}, {"A3", 0.2, 0.3}, {"A4", 0.3, 0.4}};
-
-static rf_store *build_store(void) {
-  static const rf_product_def products[] = {{"TEA1", "Sweet Tea", 540.67, 1, 3.0},
-                                            {"COLA", NULL, 330.0, 1, 3.0}};
-  static const rf_shelf_def shelf = {"A", 1, 1.5, 1, 0.0, 0.0, plates_a, 4, 0, 0, 0};
-  static const rf_facing_def facings[] = {{"A", "TEA1", 0.0, 0.2, 8}, {"A", "COLA", 0.2, 0.4, 6}};
-  rf_store_builder *b = NULL;
-  assert_int_equal(rf_store_builder_new(&b, NULL), RF_OK);
-  for (size_t i = 0; i < 2; ++i)
-    assert_int_equal(rf_store_builder_add_product(b, &products[i]), RF_OK);
-  assert_int_equal(rf_store_builder_add_shelf(b, &shelf), RF_OK);
-  for (size_t i = 0; i < 2; ++i)
-    assert_int_equal(rf_store_builder_add_facing(b, &facings[i]), RF_OK);
-  rf_store *s = NULL;
-  assert_int_equal(rf_store_builder_finish(b, &s), RF_OK);
-  rf_store_builder_free(b);
-  return s;
-}
 
 /* Every test's input and output also go through the host-side invariant checker. */
 static inv_checker *checker;
@@ -67,7 +47,7 @@ typedef struct fixture {
 /* S1 and S2 stand alike at shelf A, their hands in it at the same moment, as a tea leaves:
  * the engine cannot tell them apart and flags the take (diff 0). */
 static void open_doubtful_take(fixture *f) {
-  f->store = build_store();
+  f->store = tea_shelf_store();
   assert_int_equal(rf_engine_new(&f->e, f->store, NULL), RF_OK);
   assert_int_equal(inv_new(&checker), 0);
   static const rf_plate_delta tea[] = {{"A1", -270.4}, {"A2", -270.0}};
@@ -293,7 +273,7 @@ static void test_too_late(void **state) {
 static void test_reused_slot_of_a_member(void **state) {
   (void)state;
   fixture f;
-  f.store = build_store();
+  f.store = tea_shelf_store();
   assert_int_equal(rf_engine_new(&f.e, f.store, NULL), RF_OK);
   assert_int_equal(inv_new(&checker), 0);
   const rf_record before[] = {enter(0, "O"), enter(0, "M"), link_to(1 * SEC, "M", "O"),

@@ -81,21 +81,25 @@ static size_t utf8_length(const unsigned char *s) {
   return n;
 }
 
-/* s as a JSON string: quotes, backslashes and control characters escaped; a byte that is not
- * part of a whole UTF-8 sequence (a message cut short mid-character) as U+FFFD. */
-void put_json_string(FILE *f, const char *s) {
+/* s as a JSON string: quotes, backslashes and control characters escaped (with in_script, <, >
+ * and & too, so the string is safe inside an HTML <script> element); a byte that is not part of
+ * a whole UTF-8 sequence (a message cut short mid-character) as U+FFFD. */
+void put_json_text(FILE *f, const char *s, int in_script) {
   const unsigned char *p = (const unsigned char *)s;
   fputc('"', f);
   while (*p) {
     size_t n = utf8_length(p);
     if (n == 0) fputs("\\ufffd", f), n = 1;
     else if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-    else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+    else if (*p < 0x20 || (in_script && (*p == '<' || *p == '>' || *p == '&')))
+      fprintf(f, "\\u%04x", *p);
     else fwrite(p, 1, n, f);
     p += n;
   }
   fputc('"', f);
 }
+
+void put_json_string(FILE *f, const char *s) { put_json_text(f, s, 0); }
 
 /* One line per source the engine heard from: records, how late they came, how often it fell
  * silent long enough to stop holding the clock back. */

@@ -85,6 +85,9 @@ void print_run_summary(FILE *f, const char *path, const run_report *report);
 /* s as a JSON string: quotes, backslashes and control characters escaped. */
 void put_json_string(FILE *f, const char *s);
 
+/* The same, with in_script: <, > and & escaped too, for JSON inside an HTML <script>. */
+void put_json_text(FILE *f, const char *s, int in_script);
+
 /* The engine's calibration as one JSON object (docs/format.md, "Calibration"):
  * {"plates":[{"plate","gain","sd","prior","evidence"}...],
  *  "products":[{"sku","weight_g","sd_g","catalog_g","prior_g","evidence"}...]}. 0, or non-zero

@@ -6,38 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline.h"
 #include "review.h"
 
 /* ---- JSON ---- */
 
-static size_t utf8_length(const unsigned char *s) {
-  size_t n = s[0] < 0x80             ? 1
-             : (s[0] & 0xe0) == 0xc0 ? 2
-             : (s[0] & 0xf0) == 0xe0 ? 3
-             : (s[0] & 0xf8) == 0xf0 ? 4
-                                     : 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((s[k] & 0xc0) != 0x80) return 0;
-  return n;
-}
-
-/* A JSON string that is safe inside a <script> element: <, > and & escaped too. */
+/* A JSON string that is safe inside a <script> element, or null. */
 static void jstr(FILE *f, const char *s) {
-  if (s == NULL) {
-    fputs("null", f);
-    return;
-  }
-  const unsigned char *p = (const unsigned char *)s;
-  fputc('"', f);
-  while (*p) {
-    size_t n = utf8_length(p);
-    if (n == 0) fputs("\\ufffd", f), n = 1;
-    else if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-    else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&') fprintf(f, "\\u%04x", *p);
-    else fwrite(p, 1, n, f);
-    p += n;
-  }
-  fputc('"', f);
+  if (s == NULL) fputs("null", f);
+  else put_json_text(f, s, 1);
 }
 
 /* v rounded to `decimals`, without trailing zeros; null when not finite. */

@@ -46,7 +46,7 @@ typedef struct fixture {
 
 /* S1 and S2 stand alike at shelf A, their hands in it at the same moment, as a tea leaves:
  * the engine cannot tell them apart and flags the take (diff 0). */
-static void open_doubtful_take(fixture *f) {
+static void open_doubtful_take_with(fixture *f, const rf_record *extra) {
   f->store = tea_shelf_store();
   assert_int_equal(rf_engine_new(&f->e, f->store, NULL), RF_OK);
   assert_int_equal(inv_new(&checker), 0);
@@ -58,6 +58,7 @@ static void open_doubtful_take(fixture *f) {
                                hand_at("S1", "A", 1 * SEC, 2 * SEC, 0.1),
                                hand_at("S2", "A", 1 * SEC, 2 * SEC, 0.1),
                                delta("A", 1200 * MS, 1600 * MS, tea, 2)};
+  if (extra != NULL) assert_int_equal(push_checked(f->e, extra), RF_OK);
   for (size_t i = 0; i < sizeof records / sizeof *records; ++i)
     assert_int_equal(push_checked(f->e, &records[i]), RF_OK);
   assert_int_equal(rf_engine_advance(f->e, 20 * SEC), RF_OK);
@@ -71,6 +72,8 @@ static void open_doubtful_take(fixture *f) {
   f->other = strcmp(f->decided, "S1") == 0 ? "S2" : "S1";
   assert_int_equal(poll_checked(f->e, &r), RF_ITEROVER);
 }
+
+static void open_doubtful_take(fixture *f) { open_doubtful_take_with(f, NULL); }
 
 static void leave_both(fixture *f, rf_time_us t) {
   rf_record out1 = leave(t, "S1"), out2 = leave(t, "S2");
@@ -311,6 +314,23 @@ static void test_reused_slot_of_a_member(void **state) {
   close_fixture(&f);
 }
 
+/* Staff buy nothing: a verdict naming a member of staff is nobody's (the take is undone and no
+ * diff names staff — the invariant checker sees to that). */
+static void test_staff_is_nobody(void **state) {
+  (void)state;
+  fixture f;
+  rf_record staff = enter(0, "STAFF1");
+  staff.u.enter.staff = 1;
+  open_doubtful_take_with(&f, &staff);
+  const rf_item_qty one_tea[] = {{"TEA1", 1}};
+  rf_record v = review(0, "STAFF1", one_tea, 1);
+  assert_int_equal(push_checked(f.e, &v), RF_OK);
+  expect_diff(f.e, 1, f.decided, -1);
+  rf_record r;
+  assert_int_equal(poll_checked(f.e, &r), RF_ITEROVER);
+  close_fixture(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip_before_the_receipts),
@@ -319,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_set_aside),
       cmocka_unit_test(test_too_late),
       cmocka_unit_test(test_reused_slot_of_a_member),
+      cmocka_unit_test(test_staff_is_nobody),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

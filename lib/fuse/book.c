@@ -61,7 +61,7 @@ int rf__book_prepare(f_book *b, const rf_allocator *a, size_t slots, const char 
   return 0;
 }
 
-void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t) {
+void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff) {
   if (b->visit_of_slot[slot] != 0) {
     const f_visit *open = rf__book_visit(b, b->visit_of_slot[slot]);
     /* Back before the receipt: the same visit. (A slot a member left — merged, never receipted —
@@ -75,6 +75,7 @@ void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t) {
   b->spare_owner = NULL;
   v->slot = slot;
   v->start = t;
+  v->staff = staff;
   b->visit_of_slot[slot] = v->id;
 }
 

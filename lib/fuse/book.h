@@ -48,6 +48,7 @@ typedef struct f_visit {
   rf_time_us receipt_t;
   uint64_t merged_into; /* the visit a link merged it into, or 0 */
   int drop;             /* forgetting: it goes */
+  int staff;            /* staff's: what they move is nobody's purchase */
   f_held *receipt;      /* owned: what its receipt billed (amendments are entries) */
   size_t receipt_count;
 } f_visit;
@@ -74,7 +75,7 @@ int rf__book_reserve(f_book *b, const rf_allocator *a, size_t count);
  * the ledger took them into `slot` at t, rf__book_enter books a new visit unless the slot's is
  * still open (it cannot fail). */
 int rf__book_prepare(f_book *b, const rf_allocator *a, size_t slots, const char *owner);
-void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t);
+void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff);
 
 /* The visit's receipt went out at t, billing `items` (product, qty > 0): 0 or RF_ENOMEM. */
 int rf__book_receipt(f_book *b, const rf_allocator *a, f_visit *v, rf_time_us t,
@@ -85,6 +86,11 @@ int64_t rf__book_held(const f_book *b, const f_visit *v, uint32_t product);
 
 /* The visit with this id, or NULL (forgotten). */
 f_visit *rf__book_visit(const f_book *b, uint64_t id);
+
+/* The visit of a slot's own cart (not following links): its id, or 0. */
+static inline uint64_t rf__book_slot(const f_book *b, uint32_t slot) {
+  return slot < b->slot_cap ? b->visit_of_slot[slot] : 0;
+}
 
 /* The visit a slot's cart is in now, following links: its id, or 0. */
 uint64_t rf__book_visit_of_slot(const f_book *b, uint32_t slot);

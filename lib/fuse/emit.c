@@ -119,7 +119,7 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
   o.seq = e->next_seq++;
   f_entry entry = {.seq = o.seq,
                    .event = event,
-                   .visit = e->book.visit_of_slot[cart],
+                   .visit = rf__book_slot(&e->book, cart),
                    .product = product,
                    .qty = qty,
                    .t = t};
@@ -164,8 +164,8 @@ int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t)
     rf__emit_diff(e, RF__MOVE_EVENT, who, p, -q, 1.0, t, -1, NULL);
     rf__emit_diff(e, RF__MOVE_EVENT, target, p, q, 1.0, t, -1, NULL);
   }
-  f_visit *joiner = rf__book_visit(&e->book, e->book.visit_of_slot[who]);
-  if (joiner != NULL) joiner->merged_into = e->book.visit_of_slot[target];
+  f_visit *joiner = rf__book_visit(&e->book, rf__book_slot(&e->book, who));
+  if (joiner != NULL) joiner->merged_into = rf__book_slot(&e->book, target);
   return 0;
 }
 
@@ -186,7 +186,7 @@ static int book_receipt(rf_engine *e, f_visit *v, uint32_t cart, rf_time_us t) {
 
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_engine *e = payload;
-  f_visit *v = rf__book_visit(&e->book, e->book.visit_of_slot[cart]);
+  f_visit *v = rf__book_visit(&e->book, rf__book_slot(&e->book, cart));
   if (rf__ledger_staff_cart(&e->ledger, cart)) {       /* staff get no receipt */
     if (v != NULL) v->receipted = 1, v->receipt_t = t; /* and nothing to review */
     return 0;
@@ -232,7 +232,7 @@ void rf__emit_verdict_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t 
   e->stats.diffs++;
   f_entry entry = {.seq = o.seq,
                    .event = event,
-                   .visit = e->book.visit_of_slot[cart],
+                   .visit = rf__book_slot(&e->book, cart),
                    .product = product,
                    .qty = qty,
                    .t = t,

@@ -135,7 +135,7 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   int rc = rf__ledger_enter(&e->ledger, r, &e->err);
   uint32_t slot;
   if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0) {
-    rf__book_enter(&e->book, slot, r->t);
+    rf__book_enter(&e->book, slot, r->t, r->staff);
     rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it or broken off it yet */
     rf__stitch_forget(e, slot);
     rf__hands_identify(e, r->shopper, slot, r->t);

@@ -76,6 +76,8 @@ static int find_target(verdict *v) {
     if (strcmp(x->owner, v->r->shopper) != 0 || x->start > v->decided) continue;
     if (x->receipted && x->receipt_t + 60 * (rf_time_us)1000000 < v->decided) break;
     v->target = rf__book_final(b, x->id);
+    const f_visit *cart = rf__book_visit(b, v->target);
+    if (cart != NULL && cart->staff) v->target = 0; /* staff buy nothing: nobody's */
     return 0;
   }
   rf__error(&e->err, RF_SETASIDE, "review: shopper '%s' was not in the store at decision %lld",
@@ -101,6 +103,7 @@ static int tally(verdict *v) {
                 v->r->items[k].sku);
       return set_aside(e, RF_SETASIDE_UNKNOWN_SKU);
     }
+    if (v->target == 0) continue; /* staff's: nobody's purchase */
     f_move *m = move_of(v, v->target, p);
     if (m == NULL) return rf__error(&e->err, RF_EINVAL, "review: more than %d items", MAX_MOVES);
     m->wanted += v->r->items[k].qty;

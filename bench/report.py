@@ -1,7 +1,10 @@
 """bench/run's report: reads the raw results of every suite, takes medians over the repeated runs,
-checks each target, and writes latest.json, report.md and the charts (PNG, matplotlib).
+checks each target, and writes latest.json, report.md and the charts (PNG, matplotlib), with one
+decision drawn as the reviewer sees it (retailfuse.plot_decision; the Python package must be
+importable: PYTHONPATH=build-release/python).
 
     /usr/bin/python3 bench/report.py RAW_DIR OUT_DIR QUICK(0|1) SECONDS
+    /usr/bin/python3 bench/report.py --decision OUT_DIR      # only OUT_DIR/decision.png
 """
 import datetime
 import json
@@ -16,6 +19,44 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+# The decision figure: the first flagged decision of a simulated busy store with raw readings.
+DECISION = {"preset": "busy", "seed": 3, "weights": "samples"}
+INPUT_TYPES = ("enter", "exit", "link", "position", "samples", "delta", "hand", "restock", "review")
+
+
+def decision_figure(out_dir):
+    """Decides DECISION's store with explanations on and draws its first flagged decision with
+    retailfuse.plot_decision into out_dir/decision.png: (file, caption), or None (no package, or
+    nothing flagged)."""
+    try:
+        import retailfuse
+    except ImportError as e:
+        print(f"report: no decision figure (the Python package: {e})", file=sys.stderr)
+        return None
+    scenario, _ = retailfuse.simulate(DECISION["preset"], DECISION["seed"],
+                                      weights=DECISION["weights"])
+    engine = retailfuse.Engine(retailfuse.Store.from_records(scenario))
+    engine.set_explain()
+    engine.push_many([r for r in scenario if r["type"] in INPUT_TYPES])
+    engine.finish()
+    output = engine.output()
+    flagged = next((r for r in output if r["type"] == "diff" and r["review"]), None)
+    if flagged is None:
+        print("report: no decision figure (nothing flagged)", file=sys.stderr)
+        return None
+    fig = retailfuse.plot_decision(decision=flagged["seq"], output=output, records=scenario)
+    fig.savefig(os.path.join(out_dir, "decision.png"), dpi=100)
+    return ("decision.png",
+            f"The first flagged decision of the {DECISION['preset']} preset (seed "
+            f"{DECISION['seed']}, raw readings), decision {flagged['seq']}, drawn by "
+            "retailfuse.plot_decision as retailfuse review's page draws it")
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--decision":
+    os.makedirs(sys.argv[2], exist_ok=True)
+    made = decision_figure(sys.argv[2])
+    print(f"wrote {os.path.join(sys.argv[2], made[0])}" if made else "no decision figure")
+    sys.exit(0 if made else 1)
 raw, out, quick, seconds = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 os.makedirs(out, exist_ok=True)
 
@@ -352,6 +393,9 @@ if solvers:
            "| workload | shape | ours | scipy | ratio |", "|---|---|---|---|---|"]
     md += [f"| {r['workload']} | {r['shape'][0]} x {r['shape'][1]} | {r['ours_ms']:.3f} ms | "
            f"{r['scipy_ms']:.3f} ms | {r['ratio']:.2f} |" for r in solvers["lsa"]]
+decision = decision_figure(out)
+if decision:
+    charts.append(decision)
 md += ["", "## Charts", ""] + [f"![{t}]({f})" for f, t in charts] + [""]
 with open(os.path.join(out, "report.md"), "w") as fh:
     fh.write("\n".join(md))

@@ -464,17 +464,19 @@ static int run_record(const rf_record *rec, void *payload, char *message, size_t
   return rc;
 }
 
-/* run(text, fused, params: [(name, value)]) -> output text */
+/* run(text, fused, params: [(name, value)], explain=False) -> output text */
 static PyObject *py_run(PyObject *module, PyObject *args) {
   native_state *st = native_state_of(module);
   const char *text;
   Py_ssize_t len;
-  int fused;
+  int fused, explain = 0;
   PyObject *params;
-  if (!PyArg_ParseTuple(args, "s#pO!", &text, &len, &fused, &PyList_Type, &params)) return NULL;
+  if (!PyArg_ParseTuple(args, "s#pO!|p", &text, &len, &fused, &PyList_Type, &params, &explain))
+    return NULL;
   rf_host *host = NULL;
   int rc = rf_host_new(&host, fused ? RF_METHOD_FUSED : RF_METHOD_GREEDY, NULL);
   if (rc != 0) return native_raise(st, rc, rf_strerror(rc));
+  rf_host_set_explain(host, explain);
   Py_ssize_t np = PyList_Size(params);
   for (Py_ssize_t k = 0; k < np; ++k) {
     const char *name;
@@ -522,7 +524,7 @@ static PyMethodDef native_methods[] = {
      "convert(data, to_pb) -> bytes or str: records in the other format"},
     {"simulate", py_simulate, METH_VARARGS, "simulate(preset, seed, knobs) -> (scenario, truth)"},
     {"evaluate", py_evaluate, METH_VARARGS, "evaluate(truth, output) -> scores"},
-    {"run", py_run, METH_VARARGS, "run(text, fused, params) -> output text"},
+    {"run", py_run, METH_VARARGS, "run(text, fused, params, explain=False) -> output text"},
     {NULL, NULL, 0, NULL}};
 
 static int native_exec(PyObject *module) {

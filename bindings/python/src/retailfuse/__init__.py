@@ -19,7 +19,8 @@ alternatives, candidates and hands are lists of dicts, its `terms` a dict of the
 and nobody (or an anonymous hand) is ``None``.
 
 numpy is needed only for the array functions (``linear_sum_assignment``, ``kbest``,
-``marginals``, ``Engine.push_samples``, ``Engine.push_hands``).
+``marginals``, ``Engine.push_samples``, ``Engine.push_hands``), and matplotlib only for
+``plot_decision`` (one decision's figure, as `retailfuse review`'s page draws it).
 """
 
 import json
@@ -27,11 +28,12 @@ import json
 from . import _native
 from ._native import Error, InputError, OutOfMemoryError
 from .client import Client, ServiceError
+from .plot import plot_decision
 
 __all__ = [
     "Error", "InputError", "OutOfMemoryError", "Store", "Engine", "read_scenario",
     "write_scenario", "simulate", "evaluate", "run_scenario", "linear_sum_assignment", "kbest",
-    "marginals", "Client", "ServiceError", "__version__",
+    "marginals", "plot_decision", "Client", "ServiceError", "__version__",
 ]
 
 __version__ = _native.version
@@ -351,13 +353,16 @@ def evaluate(truth, output):
     return _native.evaluate(as_text(truth), as_text(output))
 
 
-def run_scenario(path, method="fused", params=None):
-    """Runs a scenario file as `retailfuse run` does: the diffs and receipts, as dicts."""
+def run_scenario(path, method="fused", params=None, explain=False):
+    """Runs a scenario file as `retailfuse run` does: the diffs and receipts, as dicts; with
+    explain=True (`retailfuse run --explain`) each change decided is followed by its explain
+    record (the fused engine's; the greedy baseline has none), as plot_decision draws."""
     if method not in ("fused", "greedy"):
         raise InputError("method must be 'fused' or 'greedy'")
     text = _scenario_text(path)
     return _records(_native.run(text, method == "fused",
-                                [(k, float(v)) for k, v in (params or {}).items()]))
+                                [(k, float(v)) for k, v in (params or {}).items()],
+                                bool(explain)))
 
 
 # -- assignment solvers (they know nothing about stores) --

@@ -61,13 +61,8 @@ int rf__book_prepare(f_book *b, const rf_allocator *a, size_t slots, const char 
   return 0;
 }
 
-void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff) {
-  if (b->visit_of_slot[slot] != 0) {
-    const f_visit *open = rf__book_visit(b, b->visit_of_slot[slot]);
-    /* Back before the receipt: the same visit. (A slot a member left — merged, never receipted —
-     * may be another shopper's now.) */
-    if (open != NULL && !open->receipted && strcmp(open->owner, b->spare_owner) == 0) return;
-  }
+void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff, int fresh) {
+  if (!fresh && rf__book_visit(b, b->visit_of_slot[slot]) != NULL) return; /* it goes on */
   f_visit *v = &b->visits[b->visit_count++];
   memset(v, 0, sizeof *v);
   v->id = ++b->next_visit;

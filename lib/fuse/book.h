@@ -72,10 +72,10 @@ void rf__book_free(f_book *b, const rf_allocator *a);
 int rf__book_reserve(f_book *b, const rf_allocator *a, size_t count);
 
 /* Room for a shopper `owner` to enter into a slot below `slots`: 0 or RF_ENOMEM. Then, once
- * the ledger took them into `slot` at t, rf__book_enter books a new visit unless the slot's is
- * still open (it cannot fail). */
+ * the ledger took them into `slot` at t, rf__book_enter books a new visit when the ledger began
+ * one (`fresh`: a new cart), else the slot's visit goes on (it cannot fail). */
 int rf__book_prepare(f_book *b, const rf_allocator *a, size_t slots, const char *owner);
-void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff);
+void rf__book_enter(f_book *b, uint32_t slot, rf_time_us t, int staff, int fresh);
 
 /* The visit's receipt went out at t, billing `items` (product, qty > 0): 0 or RF_ENOMEM. */
 int rf__book_receipt(f_book *b, const rf_allocator *a, f_visit *v, rf_time_us t,

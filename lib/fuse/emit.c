@@ -153,19 +153,21 @@ int rf__emit_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t product, 
 int rf__emit_link_moves(rf_engine *e, uint32_t who, uint32_t into, rf_time_us t) {
   uint32_t target = rf__ledger_cart_of(&e->ledger, into);
   /* Only an own cart moves: one who shops into another's has nothing of their own. */
-  if (rf__ledger_cart_of(&e->ledger, who) != who || target == who) return 0;
-  const int64_t *qty = rf__ledger_qty(&e->ledger, who);
-  size_t moves = 0;
-  for (uint32_t p = 0; p < e->products; ++p) moves += qty[p] != 0;
-  if (rf__emit_reserve(e, 2 * moves) != 0) return RF_ENOMEM;
-  for (uint32_t p = 0; p < e->products; ++p) {
-    int64_t q = qty[p];
-    if (q == 0) continue;
-    rf__emit_diff(e, RF__MOVE_EVENT, who, p, -q, 1.0, t, -1, NULL);
-    rf__emit_diff(e, RF__MOVE_EVENT, target, p, q, 1.0, t, -1, NULL);
+  if (rf__ledger_cart_of(&e->ledger, who) == who && target != who) {
+    const int64_t *qty = rf__ledger_qty(&e->ledger, who);
+    size_t moves = 0;
+    for (uint32_t p = 0; p < e->products; ++p) moves += qty[p] != 0;
+    if (rf__emit_reserve(e, 2 * moves) != 0) return RF_ENOMEM;
+    for (uint32_t p = 0; p < e->products; ++p) {
+      int64_t q = qty[p];
+      if (q == 0) continue;
+      rf__emit_diff(e, RF__MOVE_EVENT, who, p, -q, 1.0, t, -1, NULL);
+      rf__emit_diff(e, RF__MOVE_EVENT, target, p, q, 1.0, t, -1, NULL);
+    }
   }
+  /* The book follows the joiner's visit into the cart joined (a member moving on too). */
   f_visit *joiner = rf__book_visit(&e->book, rf__book_slot(&e->book, who));
-  if (joiner != NULL) joiner->merged_into = rf__book_slot(&e->book, target);
+  if (joiner != NULL && target != who) joiner->merged_into = rf__book_slot(&e->book, target);
   return 0;
 }
 

@@ -132,10 +132,16 @@ static int take_enter(rf_engine *e, const rf_shopper_rec *r) {
   if (rf__book_prepare(&e->book, &e->alloc, (size_t)rf__ledger_count(&e->ledger) + 1, r->shopper) !=
       0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  int rc = rf__ledger_enter(&e->ledger, r, &e->err);
+  /* The ledger starts a new visit for an id it does not know, or one whose cart was receipted
+   * (a member's too, when their owner's was), or staff's: the book follows it. */
   uint32_t slot;
+  const rf__ledger *l = &e->ledger;
+  int fresh = rf__ledger_lookup(l, r->shopper, &slot) != 0 ||
+              rf__ledger_receipted(l, rf__ledger_cart_of(l, slot)) ||
+              rf__ledger_staff_cart(l, slot);
+  int rc = rf__ledger_enter(&e->ledger, r, &e->err);
   if (rc == 0 && rf__ledger_lookup(&e->ledger, r->shopper, &slot) == 0) {
-    rf__book_enter(&e->book, slot, r->t, r->staff);
+    rf__book_enter(&e->book, slot, r->t, rf__ledger_staff_cart(l, slot), fresh);
     rf__swaps_forget(e, slot); /* a new visit: no id is swapped with it or broken off it yet */
     rf__stitch_forget(e, slot);
     rf__hands_identify(e, r->shopper, slot, r->t);

@@ -74,9 +74,12 @@ static int find_target(verdict *v) {
   for (size_t i = b->visit_count; i-- > 0;) {
     const f_visit *x = &b->visits[i];
     if (strcmp(x->owner, v->r->shopper) != 0 || x->start > v->decided) continue;
-    if (x->receipted && x->receipt_t + 60 * (rf_time_us)1000000 < v->decided) break;
+    /* Their cart's receipt (a member's is their owner's) says when the visit ended. */
     v->target = rf__book_final(b, x->id);
     const f_visit *cart = rf__book_visit(b, v->target);
+    if (cart == NULL ||
+        (cart->receipted && cart->receipt_t + 60 * (rf_time_us)1000000 < v->decided))
+      break;
     if (cart != NULL && cart->staff) v->target = 0; /* staff buy nothing: nobody's */
     return 0;
   }

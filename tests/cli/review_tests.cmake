@@ -32,3 +32,22 @@ endif()
 add_test(NAME cli_review_round_trip
   COMMAND ${RF_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/review_round_trip.py
           $<TARGET_FILE:retailfuse_cli> ${CMAKE_CURRENT_BINARY_DIR}/review_round_trip)
+# Verdicts on the visits a link or a return makes (found by a review; each failed before):
+# M, O's member, back after O's receipt with a cart of their own — a verdict on M's new take
+# amends M's receipt, not O's; M, gone with O's receipt long before a decision, is no shopper of
+# it; M linked into O then P — agreeing about M's take changes nothing (it moved it to O); staff
+# back as a shopper before the staff receipt buys as a shopper.
+set(rf_verdicts ${CMAKE_CURRENT_SOURCE_DIR}/cli/data/verdicts)
+rf_cli_test(verdict_member_back
+  ARGS run ${rf_verdicts}/member_back.jsonl --reviews ${rf_verdicts}/member_back_nobody.jsonl
+  EXIT 0 STDOUT "\"shopper\":\"O\",\"items\":\\{\"TEA1\":1\\},\"review\":false\\}\n[^\n]*\n[^\n]*\n[^\n]*\n\\{\"type\":\"receipt\",\"t\":67000000,\"shopper\":\"M\",\"items\":\\{\\},\"review\":false,\"amends\":true\\}\n$")
+rf_cli_test(verdict_member_gone
+  ARGS run ${rf_verdicts}/member_gone.jsonl --reviews ${rf_verdicts}/member_gone_review.jsonl
+  EXIT 0 STDOUT "\"review\":(true|false)\\}\n$" STDERR "set aside 1 \\(1 unknown_shopper\\)")
+rf_cli_test(verdict_relinked_member
+  ARGS run ${rf_verdicts}/relink.jsonl --reviews ${rf_verdicts}/relink_agree.jsonl
+  EXIT 0 STDOUT "^\\{\"type\":\"diff\",\"seq\":0,[^\n]*\"event\":0\\}\n\\{\"type\":\"receipt\",\"t\":37000000,\"shopper\":\"O\",\"items\":\\{\\},\"review\":false\\}\n\\{\"type\":\"receipt\",\"t\":37000000,\"shopper\":\"P\",\"items\":\\{\"TEA1\":1\\},\"review\":false\\}\n$"
+  STDERR "1 verdicts taken")
+rf_cli_test(verdict_staff_back
+  ARGS run ${rf_verdicts}/staff_back.jsonl --reviews ${rf_verdicts}/staff_back_review.jsonl
+  EXIT 0 STDOUT "\\{\"type\":\"receipt\",\"t\":37000000,\"shopper\":\"S\",\"items\":\\{\"TEA1\":2\\},\"review\":false,\"amends\":true\\}\n$")

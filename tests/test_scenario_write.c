@@ -1484,6 +1484,12 @@ static void test_review_explain_refusal_messages(void **state) {
   v_items[1].qty = 0;
   expect_refusal(&r, "review: field 'items' holds a quantity of 0");
   r = valid(RF_RECORD_REVIEW);
+  v_items[1].sku = v_items[0].sku; /* the readers refuse a sku twice */
+  expect_refusal(&r, "review: field 'items' names a sku twice");
+  r = valid(RF_RECORD_RECEIPT);
+  v_items[1].sku = v_items[0].sku;
+  expect_refusal(&r, "receipt: field 'items' names a sku twice");
+  r = valid(RF_RECORD_REVIEW);
   r.u.review.reviewer = "\xc3";
   expect_refusal(&r, "review: field 'reviewer' is not valid UTF-8");
   r = valid(RF_RECORD_DIFF);

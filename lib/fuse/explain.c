@@ -301,6 +301,32 @@ static size_t candidates_of(const rf_engine *e, const f_explain_row *x, uint32_t
   return likely_carts(e, x, who, MAX_CANDIDATES);
 }
 
+/* qty of product p into alternative a (its items last in `all`): added to its line for p, or a
+ * new line; returns the lines added (0 or 1). A sku is listed once. */
+static size_t add_item(const rf_engine *e, rf_item_qty *all, rf_alternative *a, uint32_t p,
+                       int64_t qty) {
+  rf_product_def def;
+  rf_store_product(e->store, p, &def);
+  rf_item_qty *lines = all + (a->items - all);
+  for (size_t i = 0; i < a->item_count; ++i)
+    if (lines[i].sku == def.sku) {
+      lines[i].qty += qty;
+      return 0;
+    }
+  lines[a->item_count++] = (rf_item_qty){def.sku, qty};
+  return 1;
+}
+
+/* Drops a's lines that came to 0 (a take and a put-back of one product): how many. */
+static size_t drop_empty(rf_item_qty *all, rf_alternative *a) {
+  rf_item_qty *lines = all + (a->items - all);
+  size_t kept = 0, n = a->item_count;
+  for (size_t i = 0; i < n; ++i)
+    if (lines[i].qty != 0) lines[kept++] = lines[i];
+  a->item_count = kept;
+  return n - kept;
+}
+
 /* With split, merged and runs the decision is none of the whole readings: its parts come
  * first, one alternative per cart its diffs went to (p: the least confidence of them), into
  * b->alts from *n; returns the items used. */
@@ -319,12 +345,10 @@ static size_t decided_parts(rf_engine *e, const f_explain_row *x, f_explain *b, 
     a->terms = (rf_evidence){NAN, NAN, NAN, NAN, NAN, NAN};
     for (size_t k = i; k < e->explain_diff_count; ++k) {
       if (d[k].cart != d[i].cart) continue;
-      rf_product_def p;
-      rf_store_product(e->store, d[k].product, &p);
-      b->items[items++] = (rf_item_qty){p.sku, d[k].qty};
-      a->item_count++;
+      items += add_item(e, b->items, a, d[k].product, d[k].qty);
       a->p = fmin(a->p, d[k].conf);
     }
+    items -= drop_empty(b->items, a);
   }
   return items;
 }
@@ -379,10 +403,7 @@ static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, 
     a->shopper = copy_name(b, owner_id(e, alts[i].shopper));
     a->items = b->items + items;
     for (int k = 0; alts[i].shopper >= 0 && k < alts[i].w.parts; ++k) {
-      rf_product_def p;
-      rf_store_product(e->store, alts[i].w.product[k], &p);
-      b->items[items++] = (rf_item_qty){p.sku, alts[i].sign * alts[i].w.qty[k]};
-      a->item_count++;
+      items += add_item(e, b->items, a, alts[i].w.product[k], alts[i].sign * alts[i].w.qty[k]);
     }
     a->p = fmin(1.0, alts[i].p);
     a->terms = alts[i].terms;

@@ -391,6 +391,11 @@ static void emit_items(emit *e, const char *field, const rf_item_qty *list, size
       refuse(e, field, "holds a quantity of 0");
       return;
     }
+    for (size_t k = 0; k < i; ++k) /* the readers refuse a sku twice: so does the writer */
+      if (strcmp(list[k].sku, it->sku) == 0) {
+        refuse(e, field, "names a sku twice");
+        return;
+      }
     if (!nonzero && it->qty < 0) {
       refuse(e, field, "holds a negative quantity");
       return;

@@ -51,3 +51,6 @@ rf_cli_test(verdict_relinked_member
 rf_cli_test(verdict_staff_back
   ARGS run ${rf_verdicts}/staff_back.jsonl --reviews ${rf_verdicts}/staff_back_review.jsonl
   EXIT 0 STDOUT "\\{\"type\":\"receipt\",\"t\":37000000,\"shopper\":\"S\",\"items\":\\{\"TEA1\":2\\},\"review\":false,\"amends\":true\\}\n$")
+add_test(NAME cli_explain_valid
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/explain_valid.sh $<TARGET_FILE:retailfuse_cli>
+          ${CMAKE_CURRENT_BINARY_DIR}/explain_valid)

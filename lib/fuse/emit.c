@@ -243,7 +243,7 @@ void rf__emit_verdict_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t 
   emit(e, &o);
 }
 
-void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review) {
+void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review, int64_t *qty) {
   f_out o;
   memset(&o, 0, sizeof o);
   o.is_receipt = 1;
@@ -252,12 +252,18 @@ void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review) {
   o.who = v->owner;
   o.first_item = e->item_len;
   o.review = review;
+  /* The receipt, then the amendments since: one pass over the book, not one per product. */
+  memset(qty, 0, (size_t)e->products * sizeof *qty);
+  for (size_t i = 0; i < v->receipt_count; ++i) qty[v->receipt[i].product] += v->receipt[i].qty;
+  for (size_t i = 0; i < e->book.count; ++i) {
+    const f_entry *x = &e->book.entries[i];
+    if (x->kind == F_ENTRY_AMEND && x->visit == v->id) qty[x->product] += x->qty;
+  }
   for (uint32_t p = 0; p < e->products; ++p) {
-    int64_t q = rf__book_held(&e->book, v, p);
-    if (q <= 0) continue;
+    if (qty[p] <= 0) continue;
     rf_product_def def;
     rf_store_product(e->store, p, &def);
-    e->item_pool[e->item_len + o.item_count++] = (rf_item_qty){def.sku, q};
+    e->item_pool[e->item_len + o.item_count++] = (rf_item_qty){def.sku, qty[p]};
   }
   e->item_len += o.item_count;
   e->stats.receipts++;

@@ -40,8 +40,8 @@ void rf__emit_verdict_diff(rf_engine *e, int64_t event, uint32_t cart, uint32_t 
                            int64_t qty, rf_time_us t, int64_t decision);
 
 /* A receipted visit's receipt again, amended from the book (room reserved: one record, and
- * items for every product). */
-void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review);
+ * items for every product; qty: scratch for a quantity per product). */
+void rf__emit_amended_receipt(rf_engine *e, const f_visit *v, int review, int64_t *qty);
 
 /* The next queued record in *out: 0, or RF_ITEROVER when none is waiting. */
 int rf__emit_next(rf_engine *e, rf_record *out);

@@ -18,16 +18,15 @@ typedef struct f_move {
   int64_t held, wanted;
 } f_move;
 
-#define MAX_MOVES 64
-
 typedef struct verdict {
   rf_engine *e;
   const rf_review_rec *r;
   int64_t event;
   rf_time_us decided; /* the decision's diffs' t */
   uint64_t target;    /* the chosen cart's visit, 0 for nobody */
-  f_move moves[MAX_MOVES];
-  size_t count;
+  f_move *moves;      /* room for every entry of the decision and every item of the verdict */
+  size_t count, cap;
+  int64_t *scratch; /* per product: an amended receipt's quantities */
 } verdict;
 
 static int set_aside(rf_engine *e, int reason) {
@@ -40,7 +39,7 @@ static int set_aside(rf_engine *e, int reason) {
 static f_move *move_of(verdict *v, uint64_t visit, uint32_t product) {
   for (size_t i = 0; i < v->count; ++i)
     if (v->moves[i].visit == visit && v->moves[i].product == product) return &v->moves[i];
-  if (v->count == MAX_MOVES) return NULL;
+  if (v->count == v->cap) return NULL; /* sized beforehand: never */
   v->moves[v->count] = (f_move){visit, product, 0, 0};
   return &v->moves[v->count++];
 }
@@ -96,7 +95,7 @@ static int tally(verdict *v) {
     const f_entry *x = &b->entries[i];
     if (x->event != v->event || x->kind == F_ENTRY_MOVE) continue;
     f_move *m = move_of(v, rf__book_final(b, x->visit), x->product);
-    if (m == NULL) break;
+    if (m == NULL) return rf__error(&e->err, RF_EINVAL, "review: the book's tally overflowed");
     m->held += x->qty;
   }
   for (size_t k = 0; k < v->r->item_count; ++k) {
@@ -108,7 +107,7 @@ static int tally(verdict *v) {
     }
     if (v->target == 0) continue; /* staff's: nobody's purchase */
     f_move *m = move_of(v, v->target, p);
-    if (m == NULL) return rf__error(&e->err, RF_EINVAL, "review: more than %d items", MAX_MOVES);
+    if (m == NULL) return rf__error(&e->err, RF_EINVAL, "review: the verdict's tally overflowed");
     m->wanted += v->r->items[k].qty;
   }
   return 0;
@@ -187,7 +186,7 @@ static int apply(verdict *v, rf_time_us t) {
   rf_engine *e = v->e;
   size_t changed = 0;
   for (size_t i = 0; i < v->count; ++i) changed += v->moves[i].wanted != v->moves[i].held;
-  if (rf__emit_reserve(e, changed + MAX_MOVES) != 0 ||
+  if (rf__emit_reserve(e, 2 * changed) != 0 ||
       RF__RESERVE(&e->alloc, e->item_pool, e->item_cap,
                   e->item_len + changed * (e->products + 1)) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
@@ -218,10 +217,23 @@ static int apply(verdict *v, rf_time_us t) {
       int64_t d = m->wanted - m->held;
       const f_visit *x = rf__book_visit(&e->book, m->visit);
       if (d == 0 || (pass == 0) != (d < 0) || !x->receipted || amended(v, i, pass)) continue;
-      rf__emit_amended_receipt(e, x, still_flagged(&e->book, x->id));
+      rf__emit_amended_receipt(e, x, still_flagged(&e->book, x->id), v->scratch);
       e->stats.amended++;
     }
   return 0;
+}
+
+/* Room for the tally: every entry of the decision's event and every item of the verdict, and a
+ * quantity per product. 0 or RF_ENOMEM. */
+static int make_room(verdict *v) {
+  rf_engine *e = v->e;
+  size_t need = v->r->item_count + 1;
+  for (size_t i = 0; i < e->book.count; ++i) need += e->book.entries[i].event == v->event;
+  v->moves = rf__malloc(&e->alloc, need * sizeof *v->moves);
+  v->scratch = rf__calloc(&e->alloc, (size_t)e->products + 1, sizeof *v->scratch);
+  v->cap = need;
+  return v->moves != NULL && v->scratch != NULL ? 0
+                                                : rf__error(&e->err, RF_ENOMEM, "out of memory");
 }
 
 int rf__take_review(rf_engine *e, const rf_review_rec *r) {
@@ -231,23 +243,21 @@ int rf__take_review(rf_engine *e, const rf_review_rec *r) {
     if (r->items == NULL || r->items[k].sku == NULL || r->items[k].qty == 0)
       return rf__error(&e->err, RF_EINVAL, "review: items: an item without a sku or quantity");
   if (r->decision < 0) return rf__error(&e->err, RF_EINVAL, "review: decision below 0");
-  verdict *v = rf__malloc(&e->alloc, sizeof *v);
-  if (v == NULL) return rf__error(&e->err, RF_ENOMEM, "out of memory");
-  memset(v, 0, sizeof *v);
-  v->e = e;
-  v->r = r;
-  int rc = find_decision(v);
-  if (rc == 0) rc = find_target(v);
-  if (rc == 0) rc = tally(v);
-  if (rc == 0) rc = feasible(v);
+  verdict v = {.e = e, .r = r};
+  int rc = find_decision(&v);
+  if (rc == 0) rc = make_room(&v);
+  if (rc == 0) rc = find_target(&v);
+  if (rc == 0) rc = tally(&v);
+  if (rc == 0) rc = feasible(&v);
   if (rc == 0) {
-    rf_time_us t = e->has_clock && e->clock > v->decided ? e->clock : v->decided;
-    rc = apply(v, t);
+    rf_time_us t = e->has_clock && e->clock > v.decided ? e->clock : v.decided;
+    rc = apply(&v, t);
   }
   if (rc == 0) {
     e->stats.verdicts++;
     e->stats.taken++;
   }
-  rf__free(&e->alloc, v);
+  rf__free(&e->alloc, v.moves);
+  rf__free(&e->alloc, v.scratch);
   return rc;
 }

@@ -54,3 +54,7 @@ rf_cli_test(verdict_staff_back
 add_test(NAME cli_explain_valid
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/explain_valid.sh $<TARGET_FILE:retailfuse_cli>
           ${CMAKE_CURRENT_BINARY_DIR}/explain_valid)
+# A verdict of 70 items (a basket judged at once) is taken: it stopped the run ("more than 64").
+rf_cli_test(verdict_many_items
+  ARGS run ${rf_verdicts}/many_products.jsonl --reviews ${rf_verdicts}/many_products_reviews.jsonl
+  EXIT 0 STDOUT "\"items\":\\{\\},\"review\":false,\"amends\":true\\}\n$" STDERR "2 verdicts taken")

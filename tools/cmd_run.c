@@ -331,6 +331,16 @@ int cmd_run(int argc, char **argv) {
     counted_input_close(&input, reader);
     return cannot("write", a.rejects_path, RF_EIO);
   }
+  FILE *reviews = a.reviews_path != NULL ? fopen(a.reviews_path, "rb") : NULL;
+  if (a.reviews_path != NULL && reviews == NULL) { /* said before the run, not after it */
+    int errno_was = errno;
+    if (rejects != NULL) fclose(rejects);
+    rf_scenario_writer_close(writer);
+    counted_input_close(&input, reader);
+    errno = errno_was;
+    return cannot("read", a.reviews_path, RF_EIO);
+  }
+  if (reviews != NULL) fclose(reviews);
   int status = run_files(&a, reader, &input, writer, rejects);
   if (rejects != NULL && fclose(rejects) != 0 && status == 0) {
     fprintf(stderr, "retailfuse: writing '%s' failed\n", a.rejects_path);

@@ -119,8 +119,8 @@ static void print_sources(FILE *f, const rf_engine *engine) {
 
 /* One JSON line of the rejects file: the line, the reason, the message and the record as read
  * (written again by the library), or no record for a line that did not read. */
-static void write_reject(FILE *f, uint64_t line, const char *reason, const char *message,
-                         const rf_record *rec) {
+static void write_reject(FILE *f, const char *file, uint64_t line, const char *reason,
+                         const char *message, const rf_record *rec) {
   if (f == NULL) return;
   membuf text = {0};
   rf_scenario_writer *w = NULL;
@@ -128,7 +128,13 @@ static void write_reject(FILE *f, uint64_t line, const char *reason, const char 
       rf_scenario_writer_write(w, rec) == 0)
     rf_scenario_writer_flush(w);
   rf_scenario_writer_close(w);
-  fprintf(f, "{\"line\":%llu,\"reason\":\"%s\",\"message\":", (unsigned long long)line, reason);
+  fputc('{', f);
+  if (file != NULL) { /* a line of another file than the input's (run --reviews) */
+    fputs("\"file\":", f);
+    put_json_string(f, file);
+    fputc(',', f);
+  }
+  fprintf(f, "\"line\":%llu,\"reason\":\"%s\",\"message\":", (unsigned long long)line, reason);
   put_json_string(f, message);
   if (text.len > 1) fprintf(f, ",\"record\":%.*s", (int)(text.len - 1), text.data);
   fputs("}\n", f);
@@ -136,20 +142,22 @@ static void write_reject(FILE *f, uint64_t line, const char *reason, const char 
 }
 
 /* Whether the run goes on after a record `rc` says could not be used; lists it. */
-static int goes_on(const run_options *o, int rc, uint64_t line, const char *reason,
-                   const char *message, const rf_record *rec) {
+static int goes_on(const run_options *o, const char *file, int rc, uint64_t line,
+                   const char *reason, const char *message, const rf_record *rec) {
   if (o->strict) return 0;
-  write_reject(o->rejects, line, reason, message, rec);
+  write_reject(o->rejects, file, line, reason, message, rec);
   return rc == RF_SETASIDE || rc == RF_EPARSE || rc == RF_ERANGE || rc == RF_ELIMIT;
 }
 
 /* One record read into the host: 0 to go on, else the run stops (err says why). */
-static int take(rf_host *host, const run_options *o, const rf_record *rec, char *err, size_t cap) {
+static int take(rf_host *host, const run_options *o, const char *file, const rf_record *rec,
+                char *err, size_t cap) {
   int rc = rf_host_push(host, rec);
   if (rc == 0 || rc == RF_EBEHIND) return 0; /* EBEHIND: taken, its decisions follow: go on */
   snprintf(err, cap, "%s", rf_host_errmsg(host));
   if (rc != RF_SETASIDE) return rc;
-  return goes_on(o, rc, rec->line, rf_host_reason_name(rf_host_setaside_reason(host)), err, rec)
+  return goes_on(o, file, rc, rec->line, rf_host_reason_name(rf_host_setaside_reason(host)), err,
+                 rec)
              ? 0
              : rc;
 }
@@ -165,7 +173,7 @@ typedef struct replaying {
 static int replay_one(const rf_record *rec, void *payload) {
   replaying *r = payload;
   r->records++;
-  return take(r->host, r->o, rec, r->err, r->cap);
+  return take(r->host, r->o, NULL, rec, r->err, r->cap);
 }
 
 /* The verdicts of o->reviews_path, after the input's end: only review records belong there. */
@@ -188,11 +196,12 @@ static int take_reviews(rf_host *host, const run_options *o, run_report *report,
     } else if (rc != 0) {
       snprintf(why, sizeof why, "%s", rf_scenario_reader_errmsg(in));
     } else {
-      rc = take(host, o, &rec, why, sizeof why);
+      rc = take(host, o, o->reviews_path, &rec, why, sizeof why);
       if (rc == 0) continue;
     }
     snprintf(err, cap, "%s: %s", o->reviews_path, why);
-    if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
+    if (!goes_on(o, o->reviews_path, rc, rf_scenario_reader_line(in), "malformed", err, NULL))
+      break;
     report->malformed++;
     rc = 0;
   }
@@ -218,7 +227,7 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
       progress_update(o->progress, o->bytes_read != NULL ? *o->bytes_read : 0, ++records);
     if (rc != 0) { /* a line that does not read: set aside unless strict (or the stream failed) */
       snprintf(err, cap, "%s", rf_scenario_reader_errmsg(in));
-      if (!goes_on(o, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
+      if (!goes_on(o, NULL, rc, rf_scenario_reader_line(in), "malformed", err, NULL)) break;
       report->malformed++;
       rc = 0;
       continue;
@@ -231,7 +240,7 @@ int run_method(rf_scenario_reader *in, rf_scenario_writer *out, const run_option
       snprintf(err, cap, "journaling: %s", rf_journal_errmsg(o->journal));
       break;
     }
-    rc = take(host, o, &rec, err, cap);
+    rc = take(host, o, NULL, &rec, err, cap);
   }
   if (rc == RF_ITEROVER) {
     rc = rf_host_finish(host);

@@ -58,3 +58,15 @@ add_test(NAME cli_explain_valid
 rf_cli_test(verdict_many_items
   ARGS run ${rf_verdicts}/many_products.jsonl --reviews ${rf_verdicts}/many_products_reviews.jsonl
   EXIT 0 STDOUT "\"items\":\\{\\},\"review\":false,\"amends\":true\\}\n$" STDERR "2 verdicts taken")
+# run --reviews: a file that cannot be read is said before the run (it was after the whole run,
+# as "input/output error"); a verdict set aside is listed in --rejects with its own file's name.
+rf_cli_test(verdict_file_missing
+  ARGS run ${rf_verdicts}/relink.jsonl --reviews ${CMAKE_CURRENT_BINARY_DIR}/no/such.jsonl
+  EXIT 1 STDERR "^retailfuse: cannot read '[^']*/no/such\\.jsonl': No such file or directory\n$")
+set(rf_verdict_rejects ${CMAKE_CURRENT_BINARY_DIR}/verdict_rejects.jsonl)
+rf_cli_test(verdict_rejects_name_the_file
+  ARGS run ${rf_verdicts}/relink.jsonl --reviews ${rf_verdicts}/unknown_decision.jsonl
+       --rejects ${rf_verdict_rejects}
+  EXIT 0 STDERR "set aside 1 \\(1 unknown_decision\\)"
+  OUTPUT_FILE ${rf_verdict_rejects}
+  OUTPUT_MATCHES "^\\{\"file\":\"[^\"]*/unknown_decision\\.jsonl\",\"line\":1,\"reason\":\"unknown_decision\",\"message\":\"line 1: review: decision 77: no such decision \\(or older than REVIEW_S\\)\",\"record\":\\{\"type\":\"review\",\"decision\":77,\"shopper\":null,\"items\":\\{\\}\\}\\}\n$")

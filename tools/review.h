@@ -124,9 +124,10 @@ typedef struct rv_decision {
   size_t later_count;
   int flagged;
   int decided;       /* the alternative that is what was decided, or -1 */
+  double least;      /* the least confidence of its diffs */
   int verdict_shape; /* 1: the diffs make one cart's verdict (or none: nobody); 0: split */
   const char *accept_shopper;
-  rv_item *accept_items; /* the diffs' net items for accept_shopper */
+  rv_item *accept_items; /* the net items for accept_shopper, later corrections included */
   size_t accept_count;
   double wrong;  /* the chance it is wrong */
   int64_t items; /* items its diffs move */

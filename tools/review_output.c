@@ -268,25 +268,37 @@ static const rv_diff *find_diff(const rv_diff *diffs, size_t n, int64_t seq) {
   return lo < n && diffs[lo].seq == seq ? &diffs[lo] : NULL;
 }
 
-/* The net items of the decision's diffs for its one cart: the verdict that accepts it. */
+/* The diff i of the decision's own and then its later ones (corrections, verdicts). */
+static const rv_diff *nth_diff(const rv_decision *d, size_t i) {
+  return i < d->diff_count ? &d->diffs[i] : &d->later[i - d->diff_count];
+}
+
+/* The verdict that accepts the decision as the carts hold it now: the net items of its diffs
+ * and of the corrections and verdicts since, when they are one cart's (or none: nobody's). */
 static int accept_verdict(rv_pool *pool, rv_decision *d) {
-  d->verdict_shape = 1;
-  d->accept_shopper = d->diff_count > 0 ? d->diffs[0].shopper : NULL;
-  for (size_t i = 1; i < d->diff_count; ++i)
-    if (d->diffs[i].shopper != d->accept_shopper) d->verdict_shape = 0;
-  if (!d->verdict_shape) return 0;
-  d->accept_items = rv_alloc(pool, d->diff_count * sizeof *d->accept_items);
-  if (d->accept_items == NULL) return RF_ENOMEM;
-  for (size_t i = 0; i < d->diff_count; ++i) {
+  size_t n = d->diff_count + d->later_count;
+  rv_item *net = rv_alloc(pool, (n + 1) * sizeof *net);
+  const char **cart = rv_alloc(pool, (n + 1) * sizeof *cart);
+  if (net == NULL || cart == NULL) return RF_ENOMEM;
+  size_t lines = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const rv_diff *f = nth_diff(d, i);
     size_t k = 0;
-    while (k < d->accept_count && d->accept_items[k].sku != d->diffs[i].sku) ++k;
-    if (k == d->accept_count) d->accept_items[d->accept_count++] = (rv_item){d->diffs[i].sku, 0};
-    d->accept_items[k].qty += d->diffs[i].qty;
+    while (k < lines && (cart[k] != f->shopper || net[k].sku != f->sku)) ++k;
+    if (k == lines) cart[lines] = f->shopper, net[lines++] = (rv_item){f->sku, 0};
+    if (__builtin_add_overflow(net[k].qty, f->qty, &net[k].qty)) /* a hostile output */
+      net[k].qty = f->qty < 0 ? INT64_MIN : INT64_MAX;
   }
-  size_t kept = 0; /* a take and a put-back of one sku in one change cancel */
-  for (size_t k = 0; k < d->accept_count; ++k)
-    if (d->accept_items[k].qty != 0) d->accept_items[kept++] = d->accept_items[k];
-  d->accept_count = kept;
+  d->verdict_shape = 1;
+  d->accept_shopper = NULL;
+  d->accept_items = net;
+  d->accept_count = 0;
+  for (size_t k = 0; k < lines; ++k) { /* a take and a put-back of one sku in one change cancel */
+    if (net[k].qty == 0) continue;
+    if (d->accept_shopper != NULL && cart[k] != d->accept_shopper) d->verdict_shape = 0;
+    d->accept_shopper = cart[k];
+    net[d->accept_count++] = net[k];
+  }
   return 0;
 }
 
@@ -300,9 +312,15 @@ static int same_items(const rv_item *a, size_t na, const rv_item *b, size_t nb) 
   return 1;
 }
 
+/* sum + |qty|, held at INT64_MAX (quantities read are within 2^53, their sums need not be). */
+static int64_t add_items(int64_t sum, int64_t qty) {
+  int64_t n = qty < 0 ? -qty : qty;
+  return sum > INT64_MAX - n ? INT64_MAX : sum + n;
+}
+
 static int64_t count_items(const rv_item *items, size_t n) {
   int64_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += items[i].qty < 0 ? -items[i].qty : items[i].qty;
+  for (size_t i = 0; i < n; ++i) sum = add_items(sum, items[i].qty);
   return sum;
 }
 
@@ -318,8 +336,16 @@ static int resolve(rv_report *r, rv_decision *d) {
     d->diffs[i] = *f;
     if (f->review) d->flagged = 1;
     if (f->conf < least) least = f->conf;
-    d->items += f->qty < 0 ? -f->qty : f->qty;
+    d->items = add_items(d->items, f->qty);
   }
+  d->least = least;
+  return 1;
+}
+
+/* What accepting the decision is, which alternative that is, and what is at stake: the chance
+ * it is wrong times the items it moved. 0 or RF_ENOMEM. */
+static int judge(rv_report *r, rv_decision *d) {
+  double least = d->least;
   if (accept_verdict(r->pool, d) != 0) return RF_ENOMEM;
   d->decided = -1;
   for (size_t a = 0; a < d->alt_count && d->decided < 0 && d->verdict_shape; ++a)
@@ -327,6 +353,11 @@ static int resolve(rv_report *r, rv_decision *d) {
         same_items(d->alts[a].items, d->alts[a].item_count, d->accept_items, d->accept_count))
       d->decided = (int)a;
   d->wrong = d->decided >= 0 ? 1.0 - d->alts[d->decided].p : d->diff_count > 0 ? 1.0 - least : 0.0;
+  if (d->later_count > 0) { /* corrected since: as sure as the corrections are */
+    double sure = 1.0;
+    for (size_t i = 0; i < d->later_count; ++i) sure = fmin(sure, d->later[i].conf);
+    d->wrong = 1.0 - sure;
+  }
   if (d->wrong < 0.0) d->wrong = 0.0;
   int64_t items = d->items;
   if (items == 0) /* nothing moved: what is at stake is what someone may have moved */
@@ -335,7 +366,7 @@ static int resolve(rv_report *r, rv_decision *d) {
       if (n > items) items = n;
     }
   d->stake = d->wrong * (double)items;
-  return 1;
+  return 0;
 }
 
 /* The first of n diffs sorted by (event, seq) after (event, seq). */
@@ -379,6 +410,7 @@ int rv_select(rv_report *r) {
     if (d->flagged) r->flagged++;
     if (!d->flagged && !(r->all && d->diff_count > 0)) continue;
     if (d->event >= 0) attach_later(d, by_event, r->diff_count);
+    if (judge(r, d) != 0) return RF_ENOMEM;
     r->decisions[kept++] = *d;
   }
   r->decision_count = kept;

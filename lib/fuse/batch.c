@@ -297,20 +297,15 @@ static int decide_whole(rf_engine *e, f_batch *b, size_t r, uint32_t best) {
   return rf__note_loose(e, c, ch.w) != 0 ? RF_ENOMEM : 0;
 }
 
-/* Row r decided: split between two hands, read as merged reaches, whole for the best cart, or
- * — when nobody explains it whole — as runs of plates; otherwise nobody's, reported by
- * silence. *how names the way (explain.h), *unexplained_p is the chance nobody made it (-1: not
- * weighed). 0, RF_ENOMEM, or the output's error. */
-static int decide_row_by(rf_engine *e, f_batch *b, size_t r, const char **how,
-                         double *unexplained_p) {
+/* Row r, weighed (its posterior in b->post), decided: split between two hands, read as merged
+ * reaches, whole for the best cart, or — when nobody explains it whole — as runs of plates;
+ * otherwise nobody's, reported by silence. *how names the way (explain.h). 0, RF_ENOMEM, or the
+ * output's error. */
+static int decide_weighed(rf_engine *e, f_batch *b, size_t r, uint32_t best, double unexplained_p,
+                          const char **how) {
   const f_row_terms *row = &b->rows[r];
   const f_change *c = &row->change;
   const f_columns k = {b->hand_of, b->cols, b->L, b->L0};
-  *how = "restock";
-  *unexplained_p = -1.0;
-  int restock = rf__restock_decide(e, c); /* staff said so: nobody's, no diff */
-  if (restock != 0) return restock < 0 ? RF_ENOMEM : 0;
-  uint32_t best = row_posterior(e, b, r, unexplained_p);
   *how = "split";
   if (c->total < 0 && b->cols >= 2) {
     int split = rf__split_change(e, c, row, &k, r, e->scratch.buf[F_SLOT_SPLIT_FIT], b->wait);
@@ -322,33 +317,52 @@ static int decide_row_by(rf_engine *e, f_batch *b, size_t r, const char **how,
     if (read != 0) return read < 0 ? RF_ENOMEM : 0;
   }
   *how = "runs";
-  if (b->shoppers == 0 || b->post[best] <= *unexplained_p)
+  if (b->shoppers == 0 || b->post[best] <= unexplained_p)
     return rf__decide_runs(e, c, &b->s, b->wait) < 0 ? RF_ENOMEM : 0;
   *how = "whole";
   return decide_whole(e, b, r, best);
 }
 
+/* What an explanation of row r reads (unexplained_p < 0: not weighed, staff announced it). */
+static f_explain_row explain_row(f_batch *b, size_t r, double unexplained_p) {
+  const int weighed = unexplained_p >= 0;
+  const f_change *c = &b->rows[r].change;
+  return (f_explain_row){.c = c,
+                         .row = weighed ? &b->rows[r] : NULL,
+                         .post = b->post,
+                         .nobody = weighed ? unexplained_p : 1.0,
+                         .hand_of = b->hand_of,
+                         .cols = b->cols,
+                         .P = b->P + r * b->cols,
+                         .s = &b->s,
+                         .missed = b->missed,
+                         .t = c->t1 + b->wait,
+                         .how = "restock"};
+}
+
+/* Row r decided — staff's when they announced it, else weighed and decided — and explained when
+ * the host asked (read before deciding, handed out after the diffs). */
 static int decide_row(rf_engine *e, f_batch *b, size_t r) {
   const f_change *c = &b->rows[r].change;
   e->deciding_faulty = c->faulty;
   rf__explain_begin_row(e, c->event);
-  const char *how;
+  f_explain_prep prep;
+  int restock = rf__restock_decide(e, c); /* staff said so: nobody's, no diff */
+  if (restock != 0) {
+    if (restock < 0) return RF_ENOMEM;
+    f_explain_row x = explain_row(b, r, -1.0);
+    rf__explain_prepare(e, &x, &prep);
+    rf__explain_finish(e, &x, &prep);
+    return 0;
+  }
   double unexplained_p;
-  int rc = decide_row_by(e, b, r, &how, &unexplained_p);
-  if (rc != 0 || !e->explain_on) return rc;
-  const int weighed = unexplained_p >= 0;
-  f_explain_row x = {.c = c,
-                     .row = weighed ? &b->rows[r] : NULL,
-                     .post = b->post,
-                     .nobody = weighed ? unexplained_p : 1.0,
-                     .hand_of = b->hand_of,
-                     .cols = b->cols,
-                     .P = b->P + r * b->cols,
-                     .s = &b->s,
-                     .missed = b->missed,
-                     .t = c->t1 + b->wait,
-                     .how = e->explain_diff_count == 0 && weighed ? "nobody" : how};
-  rf__explain(e, &x);
+  uint32_t best = row_posterior(e, b, r, &unexplained_p);
+  f_explain_row x = explain_row(b, r, unexplained_p);
+  rf__explain_prepare(e, &x, &prep);
+  int rc = decide_weighed(e, b, r, best, unexplained_p, &x.how);
+  if (rc != 0) return rc;
+  if (e->explain_diff_count == 0) x.how = "nobody";
+  rf__explain_finish(e, &x, &prep);
   return 0;
 }
 

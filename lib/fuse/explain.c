@@ -12,11 +12,8 @@
 #include "emit.h"
 #include "retailfuse/status.h"
 
-#define MAX_ALTS 8
 #define MAX_CARTS 4    /* carts whose readings are listed */
 #define MAX_READINGS 3 /* readings listed per cart */
-#define MAX_CANDIDATES 8
-#define MAX_HANDS 16
 #define MAX_DIFFS 64
 #define MIN_P 0.001
 #define MIN_READING_P 0.01
@@ -32,15 +29,7 @@ struct f_explain {
   char names[]; /* the ids named, copied */
 };
 
-/* An alternative while it is being chosen: who (a shopper slot standing for the cart, -1 for
- * nobody) and the hypothesis standing for the reading. */
-typedef struct draft {
-  int64_t shopper;
-  f_what w;
-  int sign; /* what the cart gains per item: 1 a take, -1 a put-back */
-  double p;
-  rf_evidence terms;
-} draft;
+typedef f_explain_draft draft;
 
 void rf__explain_begin_row(rf_engine *e, int64_t event) {
   e->explain_event = event;
@@ -436,15 +425,16 @@ static f_explain *pack(rf_engine *e, const f_explain_row *x, const draft *alts, 
   return b;
 }
 
-void rf__explain(rf_engine *e, const f_explain_row *x) {
+void rf__explain_prepare(rf_engine *e, const f_explain_row *x, f_explain_prep *p) {
   if (!e->explain_on) return;
-  draft alts[MAX_ALTS];
-  size_t na = alternatives(e, x, alts);
-  uint32_t cands[MAX_CANDIDATES];
-  size_t nc = candidates_of(e, x, cands);
-  int32_t hcols[MAX_HANDS];
-  size_t nh = hands_of(e, x, hcols);
-  f_explain *b = pack(e, x, alts, na, cands, nc, hcols, nh);
+  p->na = alternatives(e, x, p->alts);
+  p->nc = candidates_of(e, x, p->cands);
+  p->nh = hands_of(e, x, p->hcols);
+}
+
+void rf__explain_finish(rf_engine *e, const f_explain_row *x, const f_explain_prep *p) {
+  if (!e->explain_on) return;
+  f_explain *b = pack(e, x, p->alts, p->na, p->cands, p->nc, p->hcols, p->nh);
   if (b == NULL || rf__emit_explain(e, b) != 0) {
     rf__explain_free(e, b);
     e->stats.explain_dropped++;

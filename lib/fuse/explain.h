@@ -30,9 +30,38 @@ typedef struct f_explain f_explain;
 void rf__explain_begin_row(rf_engine *e, int64_t event);
 void rf__explain_note_diff(rf_engine *e, const f_out *diff);
 
-/* Makes the row's explanation and hands it out after its diffs, queued or to the callback. Out
- * of memory it is left out and counted (rf_engine_stats.explain_dropped): nothing fails. */
-void rf__explain(rf_engine *e, const f_explain_row *x);
+#define MAX_ALTS 8
+#define MAX_CANDIDATES 8
+#define MAX_HANDS 16
+
+/* An alternative while it is being chosen: who (a shopper slot standing for the cart, -1 for
+ * nobody) and the hypothesis standing for the reading. */
+typedef struct f_explain_draft {
+  int64_t shopper;
+  f_what w;
+  int sign; /* what the cart gains per item: 1 a take, -1 a put-back */
+  double p;
+  rf_evidence terms;
+} f_explain_draft;
+
+/* What an explanation reads of the engine, read before the row is decided: deciding changes
+ * carts (a put-back's items are gone from the cart once it is decided) and loose items. */
+typedef struct f_explain_prep {
+  f_explain_draft alts[MAX_ALTS];
+  size_t na;
+  uint32_t cands[MAX_CANDIDATES];
+  size_t nc;
+  int32_t hcols[MAX_HANDS];
+  size_t nh;
+} f_explain_prep;
+
+/* Before the row is decided (x's how and diffs unused): its alternatives, candidates, hands. */
+void rf__explain_prepare(rf_engine *e, const f_explain_row *x, f_explain_prep *p);
+
+/* After: the explanation with the row's diffs, handed out after them, queued or to the
+ * callback. Out of memory it is left out and counted (rf_engine_stats.explain_dropped): nothing
+ * fails. */
+void rf__explain_finish(rf_engine *e, const f_explain_row *x, const f_explain_prep *p);
 
 /* The record of a queued explanation. */
 const rf_explain_rec *rf__explain_record(const f_explain *x);

@@ -111,12 +111,13 @@ def tiny(b, cli, work, data):
     check("anonymous" in parts[4] and "A1 Tea" in parts[4], f"decision 0's labels: {parts[4]}")
     no_resources(b, "the tiny report")
 
-    # a click, with the mouse, on decision 0's second alternative
-    b.click_element('section[data-seq="0"] input[value="alt1"]')
+    # a click, with the mouse, on decision 0's first alternative: S1's, which the engine corrected
+    # to S2 since (accepting it is S2's)
+    b.click_element('section[data-seq="0"] input[value="alt0"]')
     v = b.js("rfReview.verdicts()['0']")
-    check(v == {"c": "alt1", "s": "S2", "i": {"X": 1}}, f"verdict after the click: {v}")
+    check(v == {"c": "alt0", "s": "S1", "i": {"X": 1}}, f"verdict after the click: {v}")
     got = download(b, os.path.join(work, "dl1"))
-    check(got == '{"type":"review","decision":0,"shopper":"S2","items":{"X":1}}\n',
+    check(got == '{"type":"review","decision":0,"shopper":"S1","items":{"X":1}}\n',
           f"verdicts.jsonl: {got!r}")
 
     # keys: k up to decision 1, 3 chooses its third option (nobody), which moves on
@@ -133,7 +134,7 @@ def tiny(b, cli, work, data):
     b.click_element('section[data-seq="3"] .other input[aria-label="items"]')
     b.call("Input.insertText", {"text": "Tea:1"}, session=True)
     got = download(b, os.path.join(work, "dl2"))
-    want = ('{"type":"review","decision":0,"shopper":"S2","items":{"X":1}}\n'
+    want = ('{"type":"review","decision":0,"shopper":"S1","items":{"X":1}}\n'
             '{"type":"review","decision":1,"shopper":null,"items":{}}\n'
             '{"type":"review","decision":3,"shopper":"S1","items":{"X":1}}\n')
     check(got == want, f"verdicts.jsonl: {got!r}")
@@ -150,7 +151,7 @@ def tiny(b, cli, work, data):
         url = f"http://127.0.0.1:{server.server_address[1]}/{os.path.basename(html)}"
         b.open(url)
         ready_ms(b)
-        b.click_element('section[data-seq="0"] input[value="alt1"]')
+        b.click_element('section[data-seq="0"] input[value="alt0"]')
         b.click_element('section[data-seq="1"] input[value="nobody"]')
         b.open(url)
         ready_ms(b)
@@ -159,7 +160,7 @@ def tiny(b, cli, work, data):
         lines = b.js("rfReview.lines()")
         check("\n".join(lines) + "\n" == want[:want.rindex('{"type"')], f"lines after a reload: {lines}")
         checked = b.js("[...document.querySelectorAll('section[data-seq=\"0\"] input:checked')].map((e) => e.value)")
-        check(checked == ["alt1"], f"the choice shown after a reload: {checked}")
+        check(checked == ["alt0"], f"the choice shown after a reload: {checked}")
         no_resources(b, "the report over http")
         # a downloaded verdicts.jsonl taken back, into a page that keeps none
         b.js("localStorage.clear()")
@@ -171,7 +172,7 @@ def tiny(b, cli, work, data):
         lines = b.js("rfReview.lines()")
         check("\n".join(lines) + "\n" == want, f"lines taken from verdicts.jsonl: {lines}")
         checked = b.js("[...document.querySelectorAll('section.decision input:checked')].map((e) => e.value)")
-        check(checked == ["other", "nobody", "alt1"], f"choices taken from verdicts.jsonl: {checked}")
+        check(checked == ["other", "nobody", "alt0"], f"choices taken from verdicts.jsonl: {checked}")
         note = b.js("document.getElementById('loaded').textContent")
         check(note == "3 verdicts taken", f"note: {note!r}")
     finally:

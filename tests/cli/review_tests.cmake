@@ -70,3 +70,14 @@ rf_cli_test(verdict_rejects_name_the_file
   EXIT 0 STDERR "set aside 1 \\(1 unknown_decision\\)"
   OUTPUT_FILE ${rf_verdict_rejects}
   OUTPUT_MATCHES "^\\{\"file\":\"[^\"]*/unknown_decision\\.jsonl\",\"line\":1,\"reason\":\"unknown_decision\",\"message\":\"line 1: review: decision 77: no such decision \\(or older than REVIEW_S\\)\",\"record\":\\{\"type\":\"review\",\"decision\":77,\"shopper\":null,\"items\":\\{\\}\\}\\}\n$")
+# The page's accept is the decision as the carts hold it now, corrections included (it undid
+# them before).
+add_test(NAME cli_review_accept
+  COMMAND ${RF_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/cli/review_accept.py
+          $<TARGET_FILE:retailfuse_cli> ${rf_verdicts}/corrected_take.jsonl
+          ${CMAKE_CURRENT_BINARY_DIR}/review_accept)
+# A hostile output (a quantity of 2^53 counted 1,100 times) is drawn, not overflowed.
+rf_cli_test(review_huge_quantities
+  ARGS review ${rf_verdicts}/corrected_take.jsonl ${rf_verdicts}/huge_quantities_output.jsonl
+       --html ${CMAKE_CURRENT_BINARY_DIR}/huge.html
+  EXIT 0 STDOUT "huge\\.html: 1 decision \\(1 flagged\\)")

@@ -222,6 +222,43 @@ static void test_queued_freed_with_the_engine(void **state) {
   rf_store_free(s);
 }
 
+/* A put-back is explained with the cart as it was before it: the tea back from S1's cart (the
+ * explanation was read after the decision, when the tea was gone, and listed nobody alone). */
+static void test_put_back(void **state) {
+  (void)state;
+  rf_store *s = tea_shelf_store();
+  rf_engine *e = NULL;
+  assert_int_equal(rf_engine_new(&e, s, NULL), RF_OK);
+  rf_engine_set_explain(e, 1);
+  push_one_take(e);
+  static const rf_plate_delta back[] = {{"A1", 270.4}, {"A2", 270.0}};
+  const rf_record records[] = {hand_at("S1", "A", 20 * SEC, 21 * SEC, 0.1),
+                               delta("A", 20200 * MS, 20600 * MS, back, 2)};
+  for (size_t i = 0; i < 2; ++i) assert_int_equal(rf_engine_push(e, &records[i]), RF_OK);
+  assert_int_equal(rf_engine_advance(e, 20600 * MS + wait_us(e)), RF_OK);
+  rf_record r;
+  int64_t put_seq = -1;
+  int explained = 0;
+  while (rf_engine_poll(e, &r) == RF_OK) {
+    if (r.type == RF_RECORD_DIFF && r.u.diff.qty < 0) put_seq = r.u.diff.seq;
+    if (r.type != RF_RECORD_EXPLAIN || r.u.explain.total < 0) continue;
+    const rf_explain_rec *x = &r.u.explain;
+    assert_string_equal(x->how, "whole");
+    assert_int_equal(x->diff_count, 1);
+    assert_int_equal(x->diffs[0], put_seq);
+    assert_true(x->alternative_count >= 2);
+    assert_string_equal(x->alternatives[0].shopper, "S1");
+    assert_int_equal(x->alternatives[0].item_count, 1);
+    assert_string_equal(x->alternatives[0].items[0].sku, "TEA1");
+    assert_int_equal(x->alternatives[0].items[0].qty, -1);
+    assert_true(x->alternatives[0].p > 0.9);
+    explained = 1;
+  }
+  assert_int_equal(explained, 1);
+  rf_engine_free(e);
+  rf_store_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_queued_after_its_diffs),
@@ -229,6 +266,7 @@ int main(void) {
       cmocka_unit_test(test_off_by_default),
       cmocka_unit_test(test_nobody),
       cmocka_unit_test(test_queued_freed_with_the_engine),
+      cmocka_unit_test(test_put_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

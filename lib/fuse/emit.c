@@ -189,10 +189,8 @@ static int book_receipt(rf_engine *e, f_visit *v, uint32_t cart, rf_time_us t) {
 int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   rf_engine *e = payload;
   f_visit *v = rf__book_visit(&e->book, rf__book_slot(&e->book, cart));
-  if (rf__ledger_staff_cart(&e->ledger, cart)) {       /* staff get no receipt */
-    if (v != NULL) v->receipted = 1, v->receipt_t = t; /* and nothing to review */
-    return 0;
-  }
+  if (rf__ledger_staff_cart(&e->ledger, cart)) /* staff get no receipt, and nothing to review */
+    return v != NULL ? rf__book_receipt(&e->book, &e->alloc, v, t, NULL, 0) : 0;
   if (RF__RESERVE(&e->alloc, e->item_pool, e->item_cap, e->item_len + e->products + 1) != 0 ||
       rf__emit_reserve(e, 1) != 0)
     return rf__error(&e->err, RF_ENOMEM, "out of memory");
@@ -208,7 +206,6 @@ int rf__emit_receipt(uint32_t cart, rf_time_us t, void *payload) {
   o.item_count = rf__ledger_items(&e->ledger, cart, e->store, e->item_pool + e->item_len);
   e->item_len += o.item_count;
   e->stats.receipts++;
-
   /* A receipt is final: the takes it bills are corrected no more (the same id entering again
    * starts a new visit, and must not pay for the old one's corrections). */
   for (size_t i = 0; i < e->decision_count; ++i)

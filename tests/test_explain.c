@@ -89,10 +89,8 @@ static void check_one_take(const rf_explain_rec *x, const rf_diff_rec *d, rf_tim
   assert_string_equal(x->candidates[0].shopper, "S1");
   assert_int_equal(x->candidates[0].has_distance, 1);
   assert_true(fabs(x->candidates[0].distance - 0.5) < 1e-9);
-  if (x->candidate_count > 1) {
-    assert_string_equal(x->candidates[1].shopper, "S2");
-    assert_true(fabs(x->candidates[1].distance - 3.0) < 1e-9);
-  }
+  /* S2, 3 m away and without a hand, is less than 0.001 likely: not listed. */
+  assert_int_equal(x->candidate_count, 1);
   /* The one hand visit, S1's, made it. */
   assert_int_equal(x->hand_count, 1);
   assert_string_equal(x->hands[0].shopper, "S1");

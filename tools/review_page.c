@@ -224,7 +224,8 @@ static void jterms(FILE *f, const rf_evidence *e) {
   fputc(']', f);
 }
 
-static void jdecision(FILE *f, const rv_report *r, rv_decision *d, size_t n) {
+/* A decision's header: which change, when, where, how sure, what is at stake. */
+static void jheader(FILE *f, const rv_decision *d, size_t n) {
   fprintf(f, "{\"n\":%zu,\"seq\":", n);
   if (d->diff_count > 0) jint(f, d->diffs[0].seq);
   else fputs("null", f);
@@ -256,6 +257,11 @@ static void jdecision(FILE *f, const rv_report *r, rv_decision *d, size_t n) {
   jint(f, d->items);
   fputs(",\"stake\":", f);
   jnum(f, d->stake, 4);
+}
+
+/* Its choices: the diffs and what came of them since, accept, the alternatives, the
+ * candidates. */
+static void jchoices(FILE *f, const rv_decision *d) {
   fputs(",\"diffs\":[", f);
   for (size_t i = 0; i < d->diff_count; ++i) {
     if (i) fputc(',', f);
@@ -302,6 +308,10 @@ static void jdecision(FILE *f, const rv_report *r, rv_decision *d, size_t n) {
     fputc(']', f);
   }
   fputc(']', f);
+}
+
+/* Its figure: the plates, the hand visits, the candidates' tracks. */
+static void jfigure(FILE *f, const rv_report *r, rv_decision *d) {
   jplates(f, r->store, d);
   fputs(",\"bars\":[", f);
   for (size_t i = 0; i < d->bar_count; ++i) {
@@ -332,7 +342,14 @@ static void jdecision(FILE *f, const rv_report *r, rv_decision *d, size_t n) {
     }
     fputs("]]", f);
   }
-  fputs("]}", f);
+  fputs("]", f);
+}
+
+static void jdecision(FILE *f, const rv_report *r, rv_decision *d, size_t n) {
+  jheader(f, d, n);
+  jchoices(f, d);
+  jfigure(f, r, d);
+  fputc('}', f);
 }
 
 /* A key for the reviewer's browser to keep verdicts under: the same report gives the same. */
